@@ -1,0 +1,130 @@
+"""Argument checks shared by every public entry point.
+
+Each check raises :class:`InputError` with a one-line message of the form
+``name=value!r: what was expected; how to fix it``. The CLI prints that line
+and exits with code 2; the API lets it propagate.
+
+Numbers are parsed exactly: decimal strings, ints, floats and Fractions all
+become :class:`fractions.Fraction`, so no precision is lost before an engine
+converts them at its own working precision.
+"""
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from numbers import Real
+from typing import Iterable
+
+__all__ = [
+    "InputError",
+    "exact",
+    "exact_list",
+    "positive",
+    "nonnegative_list",
+    "positive_int",
+    "dps",
+]
+
+#: Working precision accepted by the high-precision engines, in decimal digits.
+DPS_MIN, DPS_MAX = 15, 10_000
+
+
+class InputError(ValueError):
+    """Bad input from the user: the message names the argument and the fix."""
+
+
+def exact(name: str, value) -> Fraction:
+    """Parse one finite real number exactly (str, int, float, Fraction, mpf)."""
+    if isinstance(value, bool):
+        raise InputError(f"{name}={value!r}: expected a number, got a bool; pass a finite real number")
+    try:
+        if isinstance(value, str):
+            v = Fraction(value.strip())
+        elif isinstance(value, Fraction):
+            v = value
+        elif isinstance(value, Real):
+            if not math.isfinite(float(value)):
+                raise ValueError
+            v = Fraction(value)
+        else:  # mpmath.mpf: exact through its mantissa and exponent
+            v = _mpf_to_fraction(value)
+    except (ValueError, TypeError, ZeroDivisionError, OverflowError):
+        raise InputError(
+            f"{name}={value!r}: expected a finite real number (like 0.5, -2 or 1e-3); pass a finite value"
+        ) from None
+    return v
+
+
+def _mpf_to_fraction(value) -> Fraction:
+    import mpmath
+
+    if isinstance(value, mpmath.mpf) and mpmath.isfinite(value):
+        man, exp = value.man_exp
+        return Fraction(int(man)) * Fraction(2) ** int(exp)
+    raise ValueError
+
+
+def exact_list(name: str, values, *, length: int | None = None, nonempty: bool = True) -> tuple[Fraction, ...]:
+    """Parse a list of finite reals (a sequence, or a comma-separated string)."""
+    if isinstance(values, str):
+        parts = [p for p in values.split(",") if p.strip()]
+    elif isinstance(values, Iterable):
+        parts = list(values)
+    else:
+        raise InputError(f"{name}={values!r}: expected a list of numbers; pass e.g. 1,-1")
+    if nonempty and not parts:
+        raise InputError(f"{name}={values!r}: expected at least one number; pass e.g. 1,-1")
+    out = tuple(exact(f"{name}[{i}]", p) for i, p in enumerate(parts))
+    if length is not None and len(out) != length:
+        raise InputError(
+            f"{name}={values!r}: expected {length} numbers (one per eigenvalue omega), got {len(out)}; "
+            f"give exactly {length}"
+        )
+    return out
+
+
+def positive(name: str, value) -> Fraction:
+    """A finite number > 0."""
+    v = exact(name, value)
+    if v <= 0:
+        raise InputError(f"{name}={value!r}: expected a value > 0; pass a positive {name}")
+    return v
+
+
+def nonnegative_list(name: str, values, *, length: int | None = None) -> tuple[Fraction, ...]:
+    """A list of finite numbers >= 0, such as the squared mode Jacobians J(omega_i)^2."""
+    out = exact_list(name, values, length=length)
+    for i, v in enumerate(out):
+        if v < 0:
+            raise InputError(
+                f"{name}[{i}]={float(v)!r}: a squared Jacobian J(omega)^2 cannot be negative; "
+                f"pass values >= 0"
+            )
+    return out
+
+
+def positive_int(name: str, value, *, maximum: int | None = None) -> int:
+    """A whole number >= 1 (and <= maximum if given)."""
+    try:
+        v = int(str(value).strip()) if not isinstance(value, int) or isinstance(value, bool) else value
+    except ValueError:
+        raise InputError(f"{name}={value!r}: expected a whole number >= 1; pass e.g. {name}=1000") from None
+    if isinstance(value, bool) or v < 1:
+        raise InputError(f"{name}={value!r}: expected a whole number >= 1; pass e.g. {name}=1000")
+    if maximum is not None and v > maximum:
+        raise InputError(f"{name}={value!r}: expected at most {maximum}; pass a smaller {name}")
+    return v
+
+
+def dps(value, name: str = "dps") -> int:
+    """A working precision in decimal digits, between DPS_MIN and DPS_MAX."""
+    try:
+        v = int(str(value).strip()) if not isinstance(value, int) else value
+    except ValueError:
+        v = None
+    if v is None or isinstance(value, bool) or not DPS_MIN <= v <= DPS_MAX:
+        raise InputError(
+            f"{name}={value!r}: expected a whole number of decimal digits from {DPS_MIN} to {DPS_MAX}; "
+            f"pass e.g. {name}=50 (use float64 for less than {DPS_MIN})"
+        )
+    return v

@@ -1,0 +1,1 @@
+"""Claim modules: importing one registers its claims with proofs_check.registry."""

@@ -1,0 +1,52 @@
+"""The `sorm` command line: a thin shell over theory/, numerics/ and proofs_check/.
+
+Each subcommand lives in ``proofs_check/commands/<name>.py`` with ``HELP``,
+``add_arguments(parser)`` and ``run(args) -> int``; heavy imports happen inside
+``run`` so that ``sorm --help`` stays fast. Bad input (:class:`InputError`)
+becomes one line on stderr and exit code 2, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from numerics.validate import InputError
+
+__all__ = ["main", "COMMANDS"]
+
+COMMANDS = ("verify", "derive", "simulate", "predict", "sweep", "plot", "certify", "experiment")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2, no usage dump
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="sorm", description="Verify the edge-of-stability theory of second-order "
+                                              "regression models (Agarwala, Pedregosa, Pennington 2023).")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in COMMANDS:
+        mod = importlib.import_module(f"proofs_check.commands.{name}")
+        p = sub.add_parser(name, help=mod.HELP, description=mod.HELP)
+        mod.add_arguments(p)
+        p.set_defaults(_run=mod.run)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args._run(args) or 0)
+    except InputError as exc:
+        print(f"sorm {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"sorm {args.command}: interrupted; no partial output was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

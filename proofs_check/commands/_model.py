@@ -1,0 +1,37 @@
+"""Model options shared by simulate, predict, plot and certify.
+
+Either ``--E E --theta0 t1,...`` (eigenbasis coordinates) or ``--z0 z --J2 a,b,...``
+(E implied by the invariant). ``--eta`` defaults to 1, so every quantity is then
+the η-rescaled one.
+"""
+from __future__ import annotations
+
+from numerics.problem import Problem, from_state, from_theta
+from numerics.validate import InputError
+
+__all__ = ["add_model_arguments", "problem_from_args"]
+
+
+def add_model_arguments(p) -> None:
+    g = p.add_argument_group("model")
+    g.add_argument("--omegas", required=True, help="eigenvalues of Q, comma-separated, e.g. 1,-1")
+    g.add_argument("--E", dest="E", help="target E (with --theta0)")
+    g.add_argument("--theta0", help="initial eigenbasis coordinates theta_i, comma-separated (with --E)")
+    g.add_argument("--z0", help="initial residual z (with --J2)")
+    g.add_argument("--J2", dest="J2", help="initial J(omega_i)^2, comma-separated (with --z0)")
+    g.add_argument("--eta", default="1", help="step size eta > 0 (default 1: eta-rescaled variables)")
+
+
+def problem_from_args(args) -> Problem:
+    theta_form = args.E is not None or args.theta0 is not None
+    state_form = args.z0 is not None or args.J2 is not None
+    if theta_form and state_form:
+        raise InputError("E/theta0 and z0/J2 were both given: the state is over-determined; "
+                         "give either --E with --theta0, or --z0 with --J2")
+    if theta_form:
+        if args.E is None or args.theta0 is None:
+            raise InputError("--E and --theta0 go together; give both")
+        return from_theta(args.omegas, args.E, args.theta0, args.eta)
+    if args.z0 is None or args.J2 is None:
+        raise InputError("no initial state: give --z0 with --J2, or --E with --theta0")
+    return from_state(args.omegas, args.z0, args.J2, args.eta)

@@ -1,0 +1,12 @@
+"""`sorm certify` (placeholder until its issue lands)."""
+HELP = "(not built yet)"
+
+
+def add_arguments(p):
+    pass
+
+
+def run(args) -> int:
+    from numerics.validate import InputError
+
+    raise InputError("sorm certify is not built yet")

@@ -1,0 +1,12 @@
+"""`sorm predict` (placeholder until its issue lands)."""
+HELP = "(not built yet)"
+
+
+def add_arguments(p):
+    pass
+
+
+def run(args) -> int:
+    from numerics.validate import InputError
+
+    raise InputError("sorm predict is not built yet")

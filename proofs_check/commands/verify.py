@@ -1,0 +1,30 @@
+"""`sorm verify`: run every claim and write the verification report."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+HELP = "run the whole claims registry and write the verification report (exit 1 if a claim fails)"
+
+
+def add_arguments(p):
+    p.add_argument("--out", default="report", help="report folder (default: ./report)")
+    p.add_argument("--quick", action="store_true", help="smaller checks, about 30 s in all")
+    p.add_argument("--seed", type=int, default=0, help="seed for every random draw (default 0)")
+    p.add_argument("--only", metavar="PREFIX", help="run only the claims whose id starts with PREFIX")
+    p.add_argument("--json", action="store_true", help="print report.json instead of the table")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def run(args) -> int:
+    from ..report import run_report, summary_table
+
+    out = Path(args.out)
+    report = run_report(out, quick=args.quick, seed=args.seed, only=args.only, quiet=args.quiet)
+    if args.json:
+        print(json.dumps(report, indent=2, default=str))
+    else:
+        print(summary_table(report))
+        print(f"report: {out / 'report.md'}  (JSON: {out / 'report.json'})")
+    s = report["summary"]
+    return 1 if s["failed"] or s["error"] else 0

@@ -1,0 +1,95 @@
+"""Run the claims registry and write the verification report.
+
+The report folder gets ``report.json`` (machine-readable), ``report.md`` (a
+table, each claim's evidence and its figures embedded) and the PNGs the checks
+made. Every file is written atomically.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from numerics.io import atomic_write, write_json
+
+from .registry import Context, Outcome, Status, all_claims, run_claim
+
+__all__ = ["run_report", "summary_table"]
+
+
+def _progress(items, quiet: bool):
+    from tqdm import tqdm
+
+    return tqdm(items, desc="claims", unit="claim", file=sys.stderr,
+                disable=quiet or not sys.stderr.isatty(), leave=False)
+
+
+def run_report(outdir: Path, *, quick: bool = False, seed: int = 0, only: str | None = None,
+               quiet: bool = False) -> dict:
+    """Run every claim (or those whose id starts with ``only``); write and return the report."""
+    outdir = Path(outdir)
+    ctx = Context(outdir=outdir, quick=quick, seed=seed)
+    claims = [c for c in all_claims() if only is None or c.id.startswith(only)]
+    t0 = time.perf_counter()
+    outcomes: list[Outcome] = []
+    bar = _progress(claims, quiet)
+    for c in bar:
+        bar.set_postfix_str(c.id)
+        outcomes.append(run_claim(c, ctx))
+    counts = {s.value: sum(o.verdict.status is s for o in outcomes) for s in Status}
+    report = {
+        "claims": [o.to_json() for o in outcomes],
+        "summary": {**counts, "seconds": f"{time.perf_counter() - t0:.1f}", "quick": quick, "seed": seed},
+    }
+    write_json(outdir / "report.json", report)
+    atomic_write(outdir / "report.md", _markdown(report, outdir))
+    return report
+
+
+def summary_table(report: dict) -> str:
+    rows = [(c["id"], c["status"], c["method"], c["source"]) for c in report["claims"]]
+    widths = [max(len(r[k]) for r in rows + [("claim", "status", "method", "source")]) for k in range(4)]
+    line = lambda r: "  ".join(s.ljust(w) for s, w in zip(r, widths)).rstrip()  # noqa: E731
+    out = [line(("claim", "status", "method", "source")), line(tuple("-" * w for w in widths))]
+    out += [line(r) for r in rows]
+    s = report["summary"]
+    out.append(f"\n{s['verified']} verified, {s['failed']} failed, {s['error']} error in {s['seconds']} s")
+    return "\n".join(out)
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _markdown(report: dict, outdir: Path) -> str:
+    s = report["summary"]
+    out = [
+        "# sorm verification report",
+        "",
+        f"{s['verified']} verified, {s['failed']} failed, {s['error']} error "
+        f"({'quick' if s['quick'] else 'full'} run, seed {s['seed']}, {s['seconds']} s).",
+        "",
+        "Source says where a claim comes from: a section of Agarwala, Pedregosa and Pennington (ICML 2023), "
+        "or *derived here* for results this project derived and checks itself.",
+        "",
+        "| claim | statement | source | method | status |",
+        "|---|---|---|---|---|",
+    ]
+    for c in report["claims"]:
+        out.append(f"| `{c['id']}` | {_cell(c['statement'])} | {_cell(c['source'])} | {c['method']} | "
+                   f"**{c['status']}** |")
+    out += ["", "## Evidence", ""]
+    for c in report["claims"]:
+        ev = dict(c["evidence"])
+        figs = ev.pop("figures", [])
+        out += [f"### `{c['id']}`: {c['status']}", "", c["statement"], "", "```json",
+                json.dumps(ev, indent=1, default=str), "```", ""]
+        for f in figs:
+            rel = Path(f).resolve()
+            try:
+                rel = rel.relative_to(outdir.resolve())
+            except ValueError:
+                pass
+            out += [f"![{c['id']}]({rel})", ""]
+    return "\n".join(out)

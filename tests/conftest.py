@@ -1,0 +1,18 @@
+import os
+
+import mpmath
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("dev", max_examples=25, deadline=None)
+settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+@pytest.fixture(autouse=True)
+def _reset_mpmath_precision():
+    """No test may leak a change of mpmath's global precision into another."""
+    mpmath.mp.dps = 15
+    yield
+    assert mpmath.mp.dps == 15, "a test changed mpmath's global precision; use mp.workdps"
+    mpmath.mp.dps = 15

@@ -1,0 +1,55 @@
+"""Shared sympy symbols, in the paper's notation (Section 2.1 and MODEL.md).
+
+θ_i: eigenbasis coordinates of the parameters; ω_i: eigenvalues of Q; E: target;
+z = ½ θᵀQθ − E: residual; J(ω_i) = ω_i θ_i: mode Jacobians; λ = Σ J(ω_i)²: NTK;
+η: step size. A tilde marks the η-rescaled variables z̃ = ηz, J̃² = ηJ², Ẽ = ηE,
+T = ηλ = Σ J̃(ω_i)², S = Σ ω_i J̃(ω_i)², R = Σ ω_i² J̃(ω_i)². For P = 2,
+a = ω₁ + ω₂ and b = ω₁ω₂.
+
+Symbol names are valid Python identifiers, because the generated module uses
+them as argument names; :data:`LATEX` maps them to the paper's notation.
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+__all__ = [
+    "eta", "E", "z", "t", "x", "P", "i", "j", "omega", "theta", "J", "J2",
+    "zt", "Et", "T", "S", "R", "a", "b", "M0", "M1", "M2", "w1", "w2", "J2_1", "J2_2", "LATEX",
+]
+
+eta = sp.Symbol("eta", positive=True)
+E = sp.Symbol("E", real=True)
+z = sp.Symbol("z", real=True)
+t = sp.Symbol("t", nonnegative=True)
+x = sp.Symbol("x", real=True)
+P = sp.Symbol("P", integer=True, positive=True)
+i = sp.Idx("i")
+j = sp.Idx("j")
+omega = sp.IndexedBase("omega", real=True)
+theta = sp.IndexedBase("theta", real=True)
+J = sp.IndexedBase("J", real=True)
+J2 = sp.IndexedBase("J2", real=True)
+
+zt = sp.Symbol("zt", real=True)
+Et = sp.Symbol("Et", real=True)
+T = sp.Symbol("T", real=True)
+S = sp.Symbol("S", real=True)
+R = sp.Symbol("R", real=True)
+a = sp.Symbol("a", real=True)
+b = sp.Symbol("b", real=True)
+M0 = sp.Symbol("M0", real=True)
+M1 = sp.Symbol("M1", real=True)
+M2 = sp.Symbol("M2", real=True)
+w1 = sp.Symbol("w1", real=True)
+w2 = sp.Symbol("w2", real=True)
+J2_1 = sp.Symbol("J2_1", nonnegative=True)
+J2_2 = sp.Symbol("J2_2", nonnegative=True)
+
+#: LaTeX names for the generated document.
+LATEX = {
+    eta: r"\eta", E: "E", z: "z", zt: r"\tilde z", Et: r"\tilde E", T: "T", S: "S", R: "R",
+    a: "a", b: "b", M0: r"\lambda", M1: r"\textstyle\sum_i \omega_i J(\omega_i)^2",
+    M2: r"\textstyle\sum_i \omega_i^2 J(\omega_i)^2", w1: r"\omega_1", w2: r"\omega_2",
+    J2_1: r"J(\omega_1)^2", J2_2: r"J(\omega_2)^2", t: "t", x: "x",
+}
