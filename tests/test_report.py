@@ -1,0 +1,69 @@
+"""The claims registry and the verification report: schema, error handling, exit codes."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from proofs_check import registry
+from proofs_check.registry import Context, Method, Status, Verdict, run_claim
+
+
+def _claim(fn, id="t.x"):
+    return registry.Claim(id, "a test claim", "derived here", Method.NUMERIC, fn)
+
+
+def test_raising_check_is_reported_as_error(tmp_path):
+    def boom(ctx):
+        raise ZeroDivisionError("division by zero in the check")
+
+    out = run_claim(_claim(boom), Context(tmp_path))
+    assert out.verdict.status is Status.ERROR
+    assert "ZeroDivisionError" in out.verdict.evidence["message"]
+
+
+def test_check_returning_wrong_type_is_an_error(tmp_path):
+    out = run_claim(_claim(lambda ctx: True), Context(tmp_path))
+    assert out.verdict.status is Status.ERROR
+
+
+@pytest.mark.parametrize("ok,status", [(True, Status.VERIFIED), (False, Status.FAILED)])
+def test_verdict_check(ok, status, tmp_path):
+    out = run_claim(_claim(lambda ctx: Verdict.check(ok, residual="1e-30")), Context(tmp_path))
+    assert out.verdict.status is status
+    js = out.to_json()
+    assert set(js) == {"id", "statement", "source", "method", "status", "evidence"}
+    assert js["evidence"]["residual"] == "1e-30"
+
+
+def test_claim_ids_are_unique_and_sourced():
+    claims = registry.all_claims()
+    ids = [c.id for c in claims]
+    assert len(ids) == len(set(ids))
+    for c in claims:
+        assert c.source.startswith(("paper", "derived here")), c.id
+        assert c.statement and c.method in Method
+
+
+def test_report_files_and_schema(tmp_path, monkeypatch):
+    from proofs_check import report
+
+    fake = [_claim(lambda ctx: Verdict.check(True, x="1"), "a.ok"),
+            _claim(lambda ctx: Verdict.check(False, x="2"), "a.bad"),
+            _claim(lambda ctx: 1 / 0, "a.err")]
+    monkeypatch.setattr(report, "all_claims", lambda: fake)
+    rep = report.run_report(tmp_path / "r", quiet=True)
+    assert rep["summary"]["verified"] == 1 and rep["summary"]["failed"] == 1 and rep["summary"]["error"] == 1
+    on_disk = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert [c["status"] for c in on_disk["claims"]] == ["verified", "failed", "error"]
+    md = (tmp_path / "r" / "report.md").read_text()
+    assert "| `a.bad` |" in md and "**failed**" in md
+    assert not list((tmp_path / "r").glob(".*.tmp"))
+
+
+def test_verify_exit_code_is_1_when_a_claim_fails(tmp_path, monkeypatch, capsys):
+    from proofs_check import cli, report
+
+    monkeypatch.setattr(report, "all_claims", lambda: [_claim(lambda ctx: Verdict.check(False), "a.bad")])
+    assert cli.main(["verify", "--out", str(tmp_path / "r"), "--quiet"]) == 1
+    assert "0 verified, 1 failed" in capsys.readouterr().out
