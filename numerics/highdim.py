@@ -1,0 +1,331 @@
+"""The many-datapoint second-order regression model and its exact gradient descent.
+
+Model (MODEL.md §6, the paper's Section 3 setting): residuals
+
+    z_α(θ) = ½ θᵀQ_αθ + G_αᵀθ − y_α,   α = 1..D,   θ ∈ R^P,
+
+loss L = ½‖z‖², Jacobian rows J_α = θᵀQ_α + G_αᵀ (J is D×P), NTK K = JJᵀ (D×D).
+Gradient descent θ' = θ − ηJᵀz is, in the state (z, J) and exactly (the model is
+quadratic, so the Taylor series stops), with g = Jᵀz:
+
+    z_α' = z_α − η J_α g + ½ η² gᵀQ_α g,      J_α' = J_α − η gᵀQ_α .
+
+No θ is needed. The edge of stability (EOS) is ηλ_max(K) = 2. For invertible Q_α the
+per-datapoint quantity J_α Q_α⁻¹ J_αᵀ − 2z_α equals G_αᵀQ_α⁻¹G_α + 2y_α at every θ,
+so GD and GF conserve it (MODEL.md §6; checked in tests/test_highdim.py).
+
+Random instances (:func:`random_instance`), seeded, with the scalings
+
+    G_αi ~ N(0, 1/P),   Q_α = ε (A_α + A_αᵀ)/√2 with A_α,ij ~ N(0, 1/P),   y_α ~ N(0, 1),
+
+all independent, and θ₀ = 0 (so z₀ = −y, J₀ = G). Off-diagonal entries of Q_α/ε are
+then N(0, 1/P) and diagonal ones N(0, 2/P) (a GOE matrix with spectrum in about
+[−2√2, 2√2]). With these scalings λ_max(K₀) = O(1) and the step η = f·2/λ_max(K₀)
+(f = ``eta_frac``) puts ηλ_max at 2f initially. ε = 0 is the linear model with a
+constant NTK. Q is stored as one C-contiguous D×P×P float64 array, so the
+contraction gᵀQ_α for all α is a single (D·P × P)·(P) matrix-vector product (BLAS).
+"""
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .validate import InputError, exact, positive_int
+
+__all__ = [
+    "MEMORY_LIMIT", "Instance", "RunStatus", "Trajectory", "memory_bytes", "check_size",
+    "random_instance", "gd_step", "ntk", "top_eigenpair", "run_gd", "eta_for", "normal_form_coefficients",
+]
+
+#: Largest memory (bytes) a requested instance may need; checked before allocating.
+MEMORY_LIMIT = 8 * 2**30
+
+
+def memory_bytes(D: int, P: int, runs_in_parallel: int = 1) -> int:
+    """Estimated peak memory of one run: Q (D·P² float64) + a D×P temporary for the draw's
+    symmetrization (done in blocks, see :func:`random_instance`) + a few D×P and D×D arrays."""
+    per_run = 8 * (D * P * P + 8 * D * P + 4 * D * D + 4 * P)
+    return per_run * runs_in_parallel
+
+
+def check_size(D, P, *, limit: int = MEMORY_LIMIT) -> tuple[int, int]:
+    """Validate D, P as whole numbers >= 1 whose run fits in ``limit`` bytes (before allocating)."""
+    D = positive_int("D", D)
+    P = positive_int("P", P)
+    need = memory_bytes(D, P)
+    if need > limit:
+        raise InputError(
+            f"D={D}, P={P}: the instance needs about {need / 2**30:.1f} GiB (Q alone is D*P*P*8 bytes), "
+            f"over the limit of {limit / 2**30:.1f} GiB; pass a smaller D or P"
+        )
+    return D, P
+
+
+def _nonneg_float(name: str, value) -> float:
+    v = exact(name, value)
+    if v < 0:
+        raise InputError(f"{name}={value!r}: expected a value >= 0; pass e.g. {name}=0.05")
+    return float(v)
+
+
+def _positive_float(name: str, value) -> float:
+    v = exact(name, value)
+    if v <= 0:
+        raise InputError(f"{name}={value!r}: expected a value > 0; pass a positive {name}")
+    return float(v)
+
+
+@dataclass(frozen=True, eq=False)
+class Instance:
+    """One model z_α(θ) = ½θᵀQ_αθ + G_αᵀθ − y_α (MODEL.md §6).
+
+    G: D×P array (rows G_α). Q: C-contiguous D×P×P float64 array, symmetric in its last two
+    axes, already multiplied by ε. y: targets, length D. eps: the nonlinearity scale ε.
+    seed: the seed it was drawn from (None if built by hand).
+    """
+
+    G: np.ndarray
+    Q: np.ndarray
+    y: np.ndarray
+    eps: float = 1.0
+    seed: int | None = None
+
+    def __post_init__(self):
+        D, P = self.G.shape
+        if self.Q.shape != (D, P, P) or self.y.shape != (D,):
+            raise ValueError(f"shapes G {self.G.shape}, Q {self.Q.shape}, y {self.y.shape} do not fit")
+        if not self.Q.flags.c_contiguous or self.Q.dtype != np.float64:
+            raise ValueError("Q must be a C-contiguous float64 array")
+        for a in (self.G, self.Q, self.y):
+            a.flags.writeable = False
+
+    @property
+    def D(self) -> int:
+        return self.G.shape[0]
+
+    @property
+    def P(self) -> int:
+        return self.G.shape[1]
+
+    def residual(self, theta: np.ndarray) -> np.ndarray:
+        """z_α(θ) = ½θᵀQ_αθ + G_αᵀθ − y_α for all α."""
+        Qt = (self.Q.reshape(-1, self.P) @ theta).reshape(self.D, self.P)
+        return 0.5 * (Qt @ theta) + self.G @ theta - self.y
+
+    def jacobian(self, theta: np.ndarray) -> np.ndarray:
+        """J_α = θᵀQ_α + G_αᵀ (D×P)."""
+        return (self.Q.reshape(-1, self.P) @ theta).reshape(self.D, self.P) + self.G
+
+    def initial_state(self) -> tuple[np.ndarray, np.ndarray]:
+        """(z₀, J₀) at θ₀ = 0: z₀ = −y, J₀ = G (copies, writeable)."""
+        return -self.y.copy(), self.G.copy()
+
+
+def random_instance(D, P, eps, seed: int = 0, *, limit: int = MEMORY_LIMIT) -> Instance:
+    """A seeded random instance with the scalings of the module docstring.
+
+    The memory estimate is checked before anything is allocated. Q_α is drawn and
+    symmetrized one α at a time, so no second D×P×P array exists.
+    """
+    D, P = check_size(D, P, limit=limit)
+    eps = _nonneg_float("eps", eps)
+    rng = np.random.default_rng(seed)
+    G = rng.standard_normal((D, P)) / math.sqrt(P)
+    y = rng.standard_normal(D)
+    Q = np.empty((D, P, P))
+    scale = eps / math.sqrt(2 * P)
+    for a in range(D):
+        A = rng.standard_normal((P, P))
+        np.add(A, A.T, out=Q[a])
+        Q[a] *= scale
+    return Instance(G, Q, y, eps, seed)
+
+
+def gd_step(inst: Instance, z: np.ndarray, J: np.ndarray, eta: float) -> tuple[np.ndarray, np.ndarray]:
+    """One exact GD step of (z, J) (MODEL.md §6).
+
+    g = Jᵀz;  u_α = gᵀQ_α (one GEMV over the D·P×P array);
+    z_α' = z_α − η J_α g + ½ η² u_α g;  J_α' = J_α − η u_α.
+    """
+    g = J.T @ z
+    u = (inst.Q.reshape(-1, inst.P) @ g).reshape(inst.D, inst.P)
+    z_new = z - eta * (J @ g) + 0.5 * eta * eta * (u @ g)
+    J_new = J - eta * u
+    return z_new, J_new
+
+
+def ntk(J: np.ndarray) -> np.ndarray:
+    """K = JJᵀ (D×D)."""
+    return J @ J.T
+
+
+def top_eigenpair(J: np.ndarray, method: str = "eigh", v0: np.ndarray | None = None,
+                  tol: float = 1e-12) -> tuple[float, np.ndarray]:
+    """Largest eigenvalue λ_max of K = JJᵀ and a unit eigenvector.
+
+    method: "eigh" (dense LAPACK on K, exact to rounding; for small D), "lanczos"
+    (scipy ARPACK on the operator v ↦ J(Jᵀv), warm-started from v0), or "power"
+    (power iteration on the same operator from v0, until the Rayleigh quotient changes by
+    less than tol relatively). The sign of the eigenvector is chosen so that vᵀv0 ≥ 0
+    (or its largest entry is positive without v0), so tracked eigenvectors do not flip.
+    """
+    D = J.shape[0]
+    if method == "eigh" or D <= 2:
+        import scipy.linalg
+
+        K = J @ J.T
+        w, V = scipy.linalg.eigh(K, subset_by_index=[D - 1, D - 1], check_finite=False)
+        lam, v = float(w[0]), V[:, 0]
+    elif method == "lanczos":
+        from scipy.sparse.linalg import LinearOperator, eigsh
+
+        op = LinearOperator((D, D), matvec=lambda x: J @ (J.T @ x), dtype=J.dtype)
+        w, V = eigsh(op, k=1, which="LA", v0=v0, tol=tol)
+        lam, v = float(w[0]), V[:, 0]
+    elif method == "power":
+        v = np.ones(D) / math.sqrt(D) if v0 is None else v0 / np.linalg.norm(v0)
+        lam = 0.0
+        for _ in range(10_000):
+            w = J @ (J.T @ v)
+            new = float(v @ w)
+            v = w / np.linalg.norm(w)
+            if abs(new - lam) <= tol * abs(new):
+                lam = new
+                break
+            lam = new
+    else:
+        raise ValueError(f"method={method!r}: expected 'eigh', 'lanczos' or 'power'")
+    ref = v0 if v0 is not None else np.sign(v[np.argmax(np.abs(v))]) * np.abs(v)
+    if v @ ref < 0:
+        v = -v
+    return lam, v
+
+
+def eta_for(inst: Instance, eta_frac) -> float:
+    """η = f · 2/λ_max(K₀) at θ₀ = 0, so the run starts at ηλ_max = 2f."""
+    f = _positive_float("eta_frac", eta_frac)
+    lam, _ = top_eigenpair(inst.G)
+    return f * 2.0 / lam
+
+
+def normal_form_coefficients(inst: Instance, J: np.ndarray, v: np.ndarray, eta: float) -> tuple[float, float]:
+    """s and r of the 2-D normal form (MODEL.md §5) for the top NTK direction v (derived here).
+
+    Projecting on v gives a one-output model with Jacobian j = vᵀJ (so η jjᵀ = ηλ_max = T)
+    and Hessian Q_v = Σ_α v_α Q_α; its S and R (MODEL.md §3) are
+    s = η j Q_v jᵀ and r = η ‖Q_v jᵀ‖². Both come from one GEMV over Q.
+    """
+    j = v @ J
+    u = (inst.Q.reshape(-1, inst.P) @ j).reshape(inst.D, inst.P)   # row α: Q_α jᵀ
+    Qv_j = v @ u
+    return float(eta * (j @ Qv_j)), float(eta * (Qv_j @ Qv_j))
+
+
+class RunStatus(enum.Enum):
+    """How a GD run ended; ``.value`` is a readable message."""
+
+    CONVERGED = "converged: the loss fell below the tolerance"
+    DIVERGED = "diverged: the loss grew past the blow-up bound or stopped being finite"
+    MAX_STEPS = "unfinished: the step budget ran out before convergence"
+
+    @property
+    def message(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, eq=False)
+class Trajectory:
+    """The record of one GD run, one entry per step t = 0..steps (the state before step t+1).
+
+    eta: the step η. eta_ntk: ηλ_max(K_t). loss: ½‖z_t‖². z_top: v_tᵀz_t, the residual
+    projected on the (sign-tracked) top NTK eigenvector. s, r: normal-form coefficients
+    of :func:`normal_form_coefficients` (NaN unless requested). status: a :class:`RunStatus`.
+    """
+
+    eta: float
+    eta_ntk: np.ndarray
+    loss: np.ndarray
+    z_top: np.ndarray
+    s: np.ndarray
+    r: np.ndarray
+    status: RunStatus
+
+    @property
+    def steps(self) -> int:
+        return len(self.loss) - 1
+
+    @property
+    def initial(self) -> float:
+        return float(self.eta_ntk[0])
+
+    @property
+    def peak(self) -> float:
+        return float(np.max(self.eta_ntk))
+
+    @property
+    def final(self) -> float:
+        return float(self.eta_ntk[-1])
+
+    @property
+    def converged(self) -> bool:
+        return self.status is RunStatus.CONVERGED
+
+    @property
+    def diverged(self) -> bool:
+        return self.status is RunStatus.DIVERGED
+
+    @property
+    def sharpened(self) -> bool:
+        """Progressive sharpening: ηλ_max rose by more than 10% of its initial value and the run converged."""
+        return self.converged and self.peak > 1.1 * self.initial
+
+    @property
+    def reached_eos(self) -> bool:
+        """Edge of stability: max ηλ_max ≥ 1.9 and the run still converged."""
+        return self.converged and self.peak >= 1.9
+
+
+def run_gd(inst: Instance, eta, steps, *, tol: float = 1e-10, blowup: float = 1e6, eig: str = "auto",
+           normal_form: bool = False, state: tuple[np.ndarray, np.ndarray] | None = None,
+           callback=None) -> Trajectory:
+    """Run exact GD from θ₀ = 0 (or from ``state`` = (z, J)) for at most ``steps`` steps.
+
+    Stops as CONVERGED when ½‖z‖² ≤ tol·max(1, ½‖z₀‖²), as DIVERGED when the loss exceeds
+    blowup·max(1, ½‖z₀‖²) or is not finite. eig: "auto" (eigh for D ≤ 512, else Lanczos
+    warm-started from the previous eigenvector), or a method of :func:`top_eigenpair`.
+    callback(t, z, J, v), if given, sees every recorded state (for the self-stabilization
+    measurements); it must not modify its arguments.
+    """
+    eta = _positive_float("eta", eta)
+    steps = positive_int("steps", steps)
+    method = ("eigh" if inst.D <= 512 else "lanczos") if eig == "auto" else eig
+    z, J = inst.initial_state() if state is None else (state[0].copy(), state[1].copy())
+    loss0 = 0.5 * float(z @ z)
+    conv, big = tol * max(1.0, loss0), blowup * max(1.0, loss0)
+    rec = {k: [] for k in ("eta_ntk", "loss", "z_top", "s", "r")}
+    v = None
+    status = RunStatus.MAX_STEPS
+    for t in range(steps + 1):
+        loss = 0.5 * float(z @ z)
+        if not math.isfinite(loss) or loss > big:
+            status = RunStatus.DIVERGED
+            break
+        lam, v = top_eigenpair(J, method, v)
+        rec["eta_ntk"].append(eta * lam)
+        rec["loss"].append(loss)
+        rec["z_top"].append(float(v @ z))
+        s, r = normal_form_coefficients(inst, J, v, eta) if normal_form else (math.nan, math.nan)
+        rec["s"].append(s)
+        rec["r"].append(r)
+        if callback is not None:
+            callback(t, z, J, v)
+        if loss <= conv:
+            status = RunStatus.CONVERGED
+            break
+        if t < steps:
+            z, J = gd_step(inst, z, J, eta)
+    arr = {k: np.asarray(x, dtype=float) for k, x in rec.items()}
+    return Trajectory(eta, arr["eta_ntk"], arr["loss"], arr["z_top"], arr["s"], arr["r"], status)

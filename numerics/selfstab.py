@@ -1,0 +1,194 @@
+"""Self-stabilization at the edge of stability in the many-datapoint model.
+
+Damian, Nichani and Lee (ICLR 2023) explain the edge of stability by the cubic term of
+the loss: once the iterates oscillate along the top eigenvector, that term lowers the
+sharpness. In the model of MODEL.md §6 this is the z² term of the two-step map. Three
+measurements:
+
+1. :func:`eos_phase_stats`: in the phase where ηλ_max(K) first reaches 2 until it last
+   exceeds 2, the largest overshoot max ηλ_max − 2, the time average of ηλ_max, and the
+   loss: lower at the end than at the start, yet rising on some steps.
+2. :func:`two_step_split`: Δ(ηλ_max) over two GD steps from (z, J), split exactly into its
+   even part in z, [f(z) + f(−z)]/2 − f(0), which holds the z² term, and its odd part
+   [f(z) − f(−z)]/2, which holds the linear term (f(z) = ηλ_max after two steps from (z, J);
+   J is held fixed). Near EOS the normal form of MODEL.md §5 predicts even ≈ −(s² + 2r)z̃² < 0
+   and odd ≈ 2s z̃ y, small because y = ηλ_max − 2 is small (derived here).
+3. :func:`reduction_check`: the measured two-step changes of z̃ = η vᵀz and y = ηλ_max − 2
+   (v the top NTK eigenvector) against the 2-D normal form (MODEL.md §5)
+   Δz̃ ≈ 2z̃(y − s z̃), Δy ≈ −(s² + 2r)z̃² + 2s z̃ y, with s, r taken from the instance by
+   :func:`numerics.highdim.normal_form_coefficients` (k = 2r − s²).
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+import numpy as np
+
+from .highdim import Instance, Trajectory, gd_step, normal_form_coefficients, run_gd, top_eigenpair
+
+__all__ = ["PhaseStatus", "EOSPhase", "eos_phase_stats", "TwoStepSplit", "two_step_split",
+           "Reduction", "reduction_check", "self_stabilization"]
+
+
+class PhaseStatus(enum.Enum):
+    """Whether a trajectory has an edge-of-stability phase; ``.value`` is a readable message."""
+
+    FOUND = "found: eta*lambda_max reached 2 and the phase was measured"
+    NO_EOS = "no EOS phase: eta*lambda_max never reached 2"
+
+
+@dataclass(frozen=True)
+class EOSPhase:
+    """The EOS phase [start, end] of a run (steps with the first and last ηλ_max ≥ 2).
+
+    overshoot: max ηλ_max − 2 in the phase. mean: time average of ηλ_max over the phase.
+    loss_start, loss_end: ½‖z‖² at its ends. loss_rises: steps in the phase where the loss
+    went up. after: ηλ_max at the end of the run.
+    """
+
+    status: PhaseStatus
+    start: int = -1
+    end: int = -1
+    overshoot: float = float("nan")
+    mean: float = float("nan")
+    loss_start: float = float("nan")
+    loss_end: float = float("nan")
+    loss_rises: int = 0
+    after: float = float("nan")
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start + 1 if self.status is PhaseStatus.FOUND else 0
+
+    @property
+    def loss_decreased(self) -> bool:
+        return self.loss_end < self.loss_start
+
+    @property
+    def loss_non_monotone(self) -> bool:
+        return self.loss_rises > 0
+
+
+def eos_phase_stats(tr: Trajectory) -> EOSPhase:
+    """Measure the EOS phase of a trajectory (see :class:`EOSPhase`)."""
+    above = np.flatnonzero(tr.eta_ntk >= 2.0)
+    if above.size == 0:
+        return EOSPhase(PhaseStatus.NO_EOS, after=tr.final)
+    a, b = int(above[0]), int(above[-1])
+    # The phase ends one step after the last excursion above 2 (its partner low step).
+    b = min(b + 1, len(tr.eta_ntk) - 1)
+    seg = tr.eta_ntk[a:b + 1]
+    loss = tr.loss[a:b + 1]
+    return EOSPhase(PhaseStatus.FOUND, a, b, float(seg.max() - 2.0), float(seg.mean()),
+                    float(loss[0]), float(loss[-1]), int(np.sum(np.diff(loss) > 0)), tr.final)
+
+
+@dataclass(frozen=True)
+class TwoStepSplit:
+    """Δ(ηλ_max) over two GD steps from (z, J) and its even (z²) and odd (linear) parts in z."""
+
+    delta: float
+    even: float
+    odd: float
+
+
+def _two_step_eta_ntk(inst: Instance, z, J, eta, v0):
+    for _ in range(2):
+        z, J = gd_step(inst, z, J, eta)
+    return eta * top_eigenpair(J, "eigh", v0)[0]
+
+
+def two_step_split(inst: Instance, z: np.ndarray, J: np.ndarray, eta: float) -> TwoStepSplit:
+    """Split Δ(ηλ_max) over two steps into even and odd parts in z (exact, derived here).
+
+    With f(c) = ηλ_max after two steps from (c·z, J): delta = f(1) − f(0) = even + odd,
+    even = [f(1) + f(−1)]/2 − f(0) (z², z⁴, … terms), odd = [f(1) − f(−1)]/2 (z, z³, … terms).
+    """
+    lam0, v = top_eigenpair(J, "eigh")
+    f0 = eta * lam0
+    fp = _two_step_eta_ntk(inst, z, J, eta, v)
+    fm = _two_step_eta_ntk(inst, -z, J, eta, v)
+    return TwoStepSplit(fp - f0, 0.5 * (fp + fm) - f0, 0.5 * (fp - fm))
+
+
+@dataclass(frozen=True)
+class Reduction:
+    """Measured vs normal-form two-step changes of (z̃, y) near EOS.
+
+    n: number of steps used (EOS-phase steps with |y| ≤ y_max).
+    top_rel_z, top_rel_y: ‖predicted − measured‖/‖measured‖ for Δz̃ and Δy when the two
+    exact GD steps start from the state with z replaced by its top-eigenvector part
+    (vᵀz)v: the high-D two-step map restricted to the top mode.
+    full_rel_z, full_rel_y: the same for the recorded trajectory itself, whose z also has
+    components off the top eigenvector (the normal form ignores them).
+    full_corr_y: correlation of predicted and measured Δy along the trajectory.
+    k: median of k = 2r − s² over the steps (MODEL.md §5).
+    """
+
+    n: int
+    top_rel_z: float
+    top_rel_y: float
+    full_rel_z: float
+    full_rel_y: float
+    full_corr_y: float
+    k: float
+
+
+def _predicted(zt, y, s, r):
+    """Δz̃ = 2z̃(y − s z̃), Δy = −(s² + 2r)z̃² + 2s z̃ y (MODEL.md §5, derived there)."""
+    return 2 * zt * (y - s * zt), -(s * s + 2 * r) * zt * zt + 2 * s * zt * y
+
+
+def _rel(p, m) -> float:
+    p, m = np.asarray(p), np.asarray(m)
+    return float(np.linalg.norm(p - m) / np.linalg.norm(m))
+
+
+def reduction_check(inst: Instance, tr: Trajectory, states, phase: EOSPhase, y_max: float = 0.1) -> Reduction:
+    """Compare measured two-step changes with the 2-D normal form (MODEL.md §5, s and r from the instance).
+
+    tr must come from ``run_gd(..., normal_form=True)`` and states[t] = (z_t, J_t) from its callback.
+    """
+    nan = float("nan")
+    if phase.status is not PhaseStatus.FOUND:
+        return Reduction(0, nan, nan, nan, nan, nan, nan)
+    zt_rec, y_rec, eta = tr.eta * tr.z_top, tr.eta_ntk - 2.0, tr.eta
+    ts = [t for t in range(phase.start, min(phase.end + 1, len(y_rec) - 2)) if abs(y_rec[t]) <= y_max]
+    if len(ts) < 3:
+        return Reduction(len(ts), nan, nan, nan, nan, nan, nan)
+    top_meas, top_pred, full_meas, full_pred, ks = [], [], [], [], []
+    for t in ts:
+        z, J = states[t]
+        lam, v = top_eigenpair(J, "eigh")
+        s, r = normal_form_coefficients(inst, J, v, eta)
+        zt, y = eta * float(v @ z), eta * lam - 2.0
+        z2, J2 = gd_step(inst, *gd_step(inst, (v @ z) * v, J, eta), eta)
+        lam2, v2 = top_eigenpair(J2, "eigh", v)
+        top_meas.append((eta * float(v2 @ z2) - zt, eta * lam2 - eta * lam))
+        top_pred.append(_predicted(zt, y, s, r))
+        full_meas.append((zt_rec[t + 2] - zt_rec[t], y_rec[t + 2] - y_rec[t]))
+        full_pred.append(_predicted(zt_rec[t], y_rec[t], tr.s[t], tr.r[t]))
+        ks.append(2 * r - s * s)
+    tm, tp, fm, fp = (np.asarray(a) for a in (top_meas, top_pred, full_meas, full_pred))
+    return Reduction(len(ts), _rel(tp[:, 0], tm[:, 0]), _rel(tp[:, 1], tm[:, 1]), _rel(fp[:, 0], fm[:, 0]),
+                     _rel(fp[:, 1], fm[:, 1]), float(np.corrcoef(fp[:, 1], fm[:, 1])[0, 1]), float(np.median(ks)))
+
+
+def self_stabilization(inst: Instance, eta: float, steps: int, *, y_max: float = 0.1):
+    """Run GD once and return (trajectory, EOS phase, reduction check, two-step splits).
+
+    The splits (a list of :class:`TwoStepSplit`) are taken at the EOS-phase steps with
+    |ηλ_max − 2| ≤ y_max.
+    """
+    states: list[tuple[np.ndarray, np.ndarray]] = []
+    tr = run_gd(inst, eta, steps, normal_form=True,
+                callback=lambda t, z, J, v: states.append((z.copy(), J.copy())))
+    phase = eos_phase_stats(tr)
+    red = reduction_check(inst, tr, states, phase, y_max)
+    splits = []
+    if phase.status is PhaseStatus.FOUND:
+        for t in range(phase.start, phase.end + 1):
+            if abs(tr.eta_ntk[t] - 2.0) <= y_max:
+                splits.append(two_step_split(inst, *states[t], tr.eta))
+    return tr, phase, red, splits
