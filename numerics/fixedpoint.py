@@ -1,0 +1,182 @@
+"""Exact fixed-point integer code for a generated polynomial map, built by tracing it.
+
+A real number v is held as the Python int V = ⌊v·2^p⌋ (p fraction bits). The
+generated functions of ``numerics._derived`` use only ``+ - * / **`` with
+integer constants, so calling one of them on :class:`Tracer` objects records
+each operation once, as a line of straight-line integer code:
+
+- ``x + y``, ``x − y``: exact;
+- ``x·y`` of two state values: ``(X·Y) >> p`` (rounding error ≤ 2^−p);
+- ``x·c`` with an integer c: ``X·c`` (exact); with c = 2^−k: ``X >> k``;
+  otherwise ``(X·C) >> p`` with C = ⌊c·2^p⌋;
+- ``x / c`` with a constant c: ``x·(1/c)`` as above; division by a state value is
+  refused (the map must stay polynomial in the state);
+- operations between constants are done exactly (as Fractions) at trace time.
+
+Identical operations are emitted once (common subexpressions). No formula is
+typed here: the code is the generated formula, evaluated in another number type.
+This is the route of issue 3 point 6 for the high-precision GD fast path; see
+:mod:`numerics.gd_mp` for the bit budget and its error analysis.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+__all__ = ["Tracer", "FixedProgram", "trace", "to_fixed", "from_fixed"]
+
+
+def to_fixed(value: Fraction, prec: int) -> int:
+    """⌊value·2^prec⌋ for an exact rational value."""
+    value = Fraction(value)
+    return (value.numerator << prec) // value.denominator
+
+
+def from_fixed(x: int, prec: int):
+    """The mpmath number x·2^−prec (exact at mpmath's precision, then rounded)."""
+    import mpmath
+
+    return mpmath.mpf((x, -prec)) if x else mpmath.mpf(0)
+
+
+class _Builder:
+    def __init__(self, prec: int):
+        self.prec = prec
+        self.lines: list[str] = []
+        self.memo: dict[tuple, "Tracer"] = {}
+        self.count = 0
+
+    def emit(self, key: tuple, code: str) -> "Tracer":
+        hit = self.memo.get(key)
+        if hit is not None:
+            return hit
+        name = f"v{self.count}"
+        self.count += 1
+        self.lines.append(f"{name} = {code}")
+        out = Tracer(self, name)
+        self.memo[key] = out
+        return out
+
+    def const(self, c: Fraction) -> str:
+        return str(to_fixed(c, self.prec))
+
+
+def _is_const(v) -> bool:
+    return isinstance(v, (int, Fraction)) and not isinstance(v, bool)
+
+
+class Tracer:
+    """A state value in the traced program; arithmetic with it emits fixed-point code."""
+
+    __slots__ = ("b", "name")
+
+    def __init__(self, builder: _Builder, name: str):
+        self.b, self.name = builder, name
+
+    # -- addition ---------------------------------------------------------------
+    def __add__(self, other):
+        if _is_const(other):
+            if other == 0:
+                return self
+            return self.b.emit(("+c", self.name, Fraction(other)), f"{self.name} + {self.b.const(other)}")
+        if isinstance(other, Tracer):
+            x, y = sorted((self.name, other.name))
+            return self.b.emit(("+", x, y), f"{x} + {y}")
+        return NotImplemented
+
+    __radd__ = __add__
+
+    def __neg__(self):
+        return self.b.emit(("neg", self.name), f"-{self.name}")
+
+    def __sub__(self, other):
+        if _is_const(other):
+            return self + (-Fraction(other))
+        if isinstance(other, Tracer):
+            return self.b.emit(("-", self.name, other.name), f"{self.name} - {other.name}")
+        return NotImplemented
+
+    def __rsub__(self, other):
+        if _is_const(other):
+            if other == 0:
+                return -self
+            return self.b.emit(("c-", Fraction(other), self.name), f"{self.b.const(other)} - {self.name}")
+        return NotImplemented
+
+    # -- multiplication ---------------------------------------------------------
+    def __mul__(self, other):
+        b = self.b
+        if _is_const(other):
+            c = Fraction(other)
+            if c == 0:
+                return 0
+            if c == 1:
+                return self
+            if c == -1:
+                return -self
+            if c.denominator == 1:
+                return b.emit(("*i", self.name, c), f"{self.name} * {c.numerator}")
+            if c.numerator in (1, -1) and c.denominator & (c.denominator - 1) == 0:
+                k = c.denominator.bit_length() - 1
+                sign = "-" if c.numerator < 0 else ""
+                return b.emit(("*2", self.name, c), f"{sign}({self.name} >> {k})")
+            return b.emit(("*c", self.name, c), f"({self.name} * {b.const(c)}) >> {b.prec}")
+        if isinstance(other, Tracer):
+            x, y = sorted((self.name, other.name))
+            if x == y:
+                return b.emit(("sq", x), f"({x} * {x}) >> {b.prec}")
+            return b.emit(("*", x, y), f"({x} * {y}) >> {b.prec}")
+        return NotImplemented
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        if _is_const(other):
+            if other == 0:
+                raise ZeroDivisionError("fixed-point trace: division by the constant 0")
+            return self * (1 / Fraction(other))
+        raise TypeError("fixed-point trace: division by a state value; the map must be polynomial in the state")
+
+    def __rtruediv__(self, other):
+        raise TypeError("fixed-point trace: division by a state value; the map must be polynomial in the state")
+
+    def __pow__(self, n):
+        if not isinstance(n, int) or n < 0:
+            raise TypeError(f"fixed-point trace: power {n!r}; only whole powers >= 0 are polynomial")
+        if n == 0:
+            return 1
+        out, base = None, self
+        while n:
+            if n & 1:
+                out = base if out is None else out * base
+            n >>= 1
+            if n:
+                base = base * base
+        return out
+
+
+class FixedProgram:
+    """Straight-line fixed-point code: ``lines`` compute ``outputs`` from ``inputs``."""
+
+    def __init__(self, prec: int, inputs: tuple[str, ...], lines: list[str], outputs: tuple[str, ...]):
+        self.prec, self.inputs, self.lines, self.outputs = prec, inputs, lines, outputs
+
+    @property
+    def n_ops(self) -> int:
+        return len(self.lines)
+
+
+def _out_name(builder: _Builder, v) -> str:
+    if isinstance(v, Tracer):
+        return v.name
+    if _is_const(v):  # an output that is constant in the state
+        return builder.const(Fraction(v))
+    raise TypeError(f"fixed-point trace: output {v!r} is neither a state value nor a constant")
+
+
+def trace(fn, n_inputs: int, prec: int, input_names=None) -> FixedProgram:
+    """Trace ``fn(*state) -> tuple`` (state values only; constants closed over) into fixed point."""
+    b = _Builder(prec)
+    names = tuple(input_names or (f"s{k}" for k in range(n_inputs)))
+    ins = [Tracer(b, n) for n in names]
+    outs = fn(*ins)
+    return FixedProgram(prec, names, b.lines, tuple(_out_name(b, v) for v in outs))

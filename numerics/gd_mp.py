@@ -1,0 +1,426 @@
+"""High-precision gradient descent on the second-order regression model.
+
+Paper §2.1: θ_{t+1} = θ_t − η z_t Q θ_t with z(θ) = ½ θᵀQθ − E. In the
+eigenbasis of Q (eigenvalues ω_i) the mode Jacobians J(ω_i) = ω_i θ_i and the
+residual z follow an exact map (derived here, generated as ``gd_*`` in
+``numerics._derived``); in the η-rescaled variables z̃ = ηz, J̃(ω_i)² = ηJ(ω_i)²,
+T = Σ J̃(ω_i)² = ηλ, S = Σ ω_i J̃(ω_i)²:
+
+    z̃' = z̃(1 − T) + ½ z̃² S,      J̃(ω_i)²' = (1 − z̃ ω_i)² J̃(ω_i)².
+
+For P = 2 (ω₁ω₂ ≠ 0, ω₁ ≠ ω₂) the invariant Σ J(ω_i)²/ω_i − 2z = 2E reduces it to
+the 2-D map of (z̃, T) (MODEL.md §4, derived here; generated as ``planar_*``).
+
+Three engines, one driver (:func:`run_gd`):
+
+- ``"fixed-point"``: the generated map traced into exact integer fixed-point code
+  (:mod:`numerics.fixedpoint`), on the 2-D (z̃, T) map when P = 2 allows it and
+  the ``planar_*`` formulas exist, else on the (z̃, J̃(ω_i)²) map for any P;
+- ``"mpmath"``: the (z̃, J̃(ω_i)²) map in mpmath floating point, any P;
+- ``"theta"``: the θ-space update itself (paper §2.1), from ``problem.theta0``.
+
+Bit budget of the fixed-point path
+----------------------------------
+A value v is the int ⌊v·2^p⌋. Every traced operation rounds by at most one unit
+2^−p times the size M of the constants it multiplies by, so one step of a map with
+K operations adds an absolute error δ ≤ K·M·2^−p (this part is proved: it is
+integer arithmetic with floors). The error after N steps is Σ_t ‖DF^{N−t}‖·δ.
+On the attracting half of the fixed line z̃ = 0 (0 < T < 2) the map contracts z̃
+by |1 − T| and is neutral in T, so the errors add: ≤ N·δ. Near the edge of
+stability the two-step map is close to a neutral centre (MODEL.md §5), where the
+same linear growth holds over the oscillation; this is a heuristic, not a proof.
+Hence
+
+    p = ⌈max(digits·log₂10, −log₂ tol̃)⌉ + ⌈log₂(N + 1)⌉ + ⌈log₂(K·M)⌉ + 24 (+ bits for a
+        small initial scale),
+
+with N the step budget and tol̃ the stopping tolerance on z̃. Chaotic or expanding
+orbits lose digits at their Lyapunov rate and no budget fixed in advance covers
+that: the rerun at doubled precision (``check_digits=True``) reports the digits
+that really agree, for every engine.
+
+Stopping: |z| < tol (default: |z̃| < 10^(5 − dps)·max(1, |z̃₀|)) → CONVERGED;
+|z̃| or T beyond 2^30·max(1, |z̃₀|, T₀, |Ẽ|), or a non-finite value → DIVERGED;
+z̃_{t+2} ≈ z̃_t and T_{t+2} ≈ T_t to 10^(−dps/2) with |z̃| not small, three checks
+in a row → PERIOD2; the step budget → MAX_STEPS; ``steps=K`` → exactly K steps
+(STEPS_DONE) unless the orbit diverges first. These are statuses, never exceptions.
+"""
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+import mpmath
+
+from . import _derived as D
+from .fixedpoint import from_fixed, to_fixed, trace
+from .problem import Problem
+from .validate import InputError, dps as _check_dps, positive, positive_int
+
+__all__ = ["GDStatus", "GDResult", "run_gd", "METHODS", "fixed_point_bits"]
+
+METHODS = ("auto", "fixed-point", "mpmath", "theta")
+_CHUNK = 64  # steps between period-2 / T checks (even, so a period-2 orbit repeats)
+_P2_HITS = 3
+_MAX_STEPS_LIMIT = 10**9
+
+
+class GDStatus(enum.Enum):
+    """How a GD run ended; each value is a readable message."""
+
+    CONVERGED = "converged: |z| fell below the tolerance"
+    DIVERGED = "diverged: |z| or eta*lambda grew past the divergence bound (or became non-finite)"
+    PERIOD2 = "period-2 orbit: z and eta*lambda repeat every two steps while z stays away from 0"
+    MAX_STEPS = "stopped at max_steps without converging"
+    STEPS_DONE = "ran exactly the requested number of steps"
+
+    @property
+    def message(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class GDResult:
+    """The end of a GD run (unscaled quantities; ηλ is the rescaled NTK T).
+
+    z: residual z_t. J2: J(ω_i)²_t. ntk: λ_t = Σ J(ω_i)²_t. eta_ntk: ηλ_t.
+    steps: steps taken. status: :class:`GDStatus`. dps: requested decimal digits
+    (numbers are valid mpf at that precision). agreed_digits: digits of ηλ that agree
+    with a rerun at 2·dps (None unless requested). trajectory: (ηλ_t, z_t) for
+    t = 0..steps when ``record=True``. method: the engine used. work_bits: working
+    precision in bits (fixed-point fraction bits, or mpmath mantissa bits). tol: the
+    stopping tolerance on |z| that was used.
+    """
+
+    z: mpmath.mpf
+    J2: tuple
+    ntk: mpmath.mpf
+    eta_ntk: mpmath.mpf
+    steps: int
+    status: GDStatus
+    dps: int
+    agreed_digits: int | None
+    trajectory: tuple | None
+    method: str
+    work_bits: int = 0
+    tol: mpmath.mpf | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# engines: each runs up to n steps with per-step checks and returns (state, k, flag)
+# flag 0: n steps done; 1: |z| < TOL before step k; 2: |z| >= BIG before step k.
+
+
+def _runner_source(ins: tuple[str, ...], z_expr: str, body: list[str], outs: tuple[str, ...],
+                   record: bool) -> str:
+    st = ", ".join(ins)
+    tup = f"({st},)"
+    lines = [f"def _run({st}, _n, _TOL, _BIG, _rec):",
+             "    for _k in range(_n):",
+             f"        _z = {z_expr}",
+             f"        if not -_BIG < _z < _BIG: return {tup}, _k, 2",
+             f"        if -_TOL < _z < _TOL: return {tup}, _k, 1"]
+    if record:
+        lines.append(f"        _rec({tup})")
+    lines += [f"        {line}" for line in body]
+    lines.append(f"        {st}, = {', '.join(outs)},")
+    lines.append(f"    return {tup}, _n, 0")
+    return "\n".join(lines) + "\n"
+
+
+def _compile(src: str, env: dict | None = None):
+    ns = dict(env or {})
+    exec(compile(src, "<sorm fixed-point map>", "exec"), ns)  # our own generated source, no user text
+    return ns["_run"]
+
+
+class _FixedEngine:
+    """The generated map as fixed-point integer code (see the module docstring)."""
+
+    name = "fixed-point"
+
+    def __init__(self, problem: Problem, prec: int, planar: bool):
+        self.prec, self.planar, self.problem = prec, planar, problem
+        w = problem.omegas
+        if planar:
+            a, b = w[0] + w[1], w[0] * w[1]
+            Et = problem.Et
+            fn = lambda zt, T: (D.planar_zt_next(zt, T, a, b, Et), D.planar_T_next(zt, T, a, b, Et))  # noqa: E731
+            names = ("zt", "T")
+            self.state0 = (to_fixed(problem.zt0, prec), to_fixed(problem.T0, prec))
+        else:
+            def fn(zt, *J):
+                T = sum(J)
+                S = sum(wi * j for wi, j in zip(w, J))
+                return (D.gd_zt_next(zt, T, S),) + tuple(D.gd_J2t_next(zt, wi, j) for wi, j in zip(w, J))
+            names = ("zt",) + tuple(f"J{k}" for k in range(len(w)))
+            self.state0 = (to_fixed(problem.zt0, prec),) + tuple(to_fixed(j, prec) for j in problem.J2t)
+        self.program = trace(fn, len(names), prec, names)
+        self._src = {r: _runner_source(names, "zt", self.program.lines, self.program.outputs, r)
+                     for r in (False, True)}
+        self._run = {r: _compile(s) for r, s in self._src.items()}
+
+    def run(self, state, n, TOL, BIG, rec):
+        return self._run[rec is not None](*state, n, TOL, BIG, rec)
+
+    def units(self, x: Fraction) -> int:
+        return to_fixed(x, self.prec)
+
+    def zT(self, state):
+        return state[0], (state[1] if self.planar else sum(state[1:]))
+
+    def final(self, state):
+        """(z̃, (J̃(ω_i)²), T) as mpf at the caller's working precision."""
+        zt = from_fixed(state[0], self.prec)
+        if self.planar:
+            T = from_fixed(state[1], self.prec)
+            w1, w2 = (_mpf(w) for w in self.problem.omegas)
+            Et = _mpf(self.problem.Et)
+            J2 = tuple(D.planar_J2t(zt, T, w1, w2, Et))
+        else:
+            J2 = tuple(from_fixed(j, self.prec) for j in state[1:])
+            T = mpmath.fsum(J2)
+        return zt, J2, T
+
+
+def _mpf(x: Fraction):
+    return mpmath.mpf(x.numerator) / x.denominator
+
+
+class _MpEngine:
+    """The (z̃, J̃(ω_i)²) map in mpmath floating point, any P."""
+
+    name = "mpmath"
+
+    def __init__(self, problem: Problem, prec: int):
+        self.prec, self.problem = prec, problem
+        with mpmath.workprec(prec):
+            self.w = tuple(_mpf(w) for w in problem.omegas)
+            self.state0 = (_mpf(problem.zt0),) + tuple(_mpf(j) for j in problem.J2t)
+
+    def run(self, state, n, TOL, BIG, rec):
+        w, zt_next, J_next = self.w, D.gd_zt_next, D.gd_J2t_next
+        zt, J = state[0], state[1:]
+        with mpmath.workprec(self.prec):
+            for k in range(n):
+                if not mpmath.isfinite(zt) or not -BIG < zt < BIG:
+                    return (zt,) + J, k, 2
+                if -TOL < zt < TOL:
+                    return (zt,) + J, k, 1
+                if rec is not None:
+                    rec((zt,) + J)
+                T = mpmath.fsum(J)
+                S = mpmath.fsum(wi * j for wi, j in zip(w, J))
+                zt, J = zt_next(zt, T, S), tuple(J_next(zt, wi, j) for wi, j in zip(w, J))
+        return (zt,) + J, n, 0
+
+    def units(self, x: Fraction):
+        with mpmath.workprec(self.prec):
+            return _mpf(x)
+
+    def zT(self, state):
+        with mpmath.workprec(self.prec):
+            return state[0], mpmath.fsum(state[1:])
+
+    def final(self, state):
+        return state[0], tuple(+j for j in state[1:]), mpmath.fsum(state[1:])
+
+
+class _ThetaEngine:
+    """The θ-space update θ_i' = θ_i − η z ω_i θ_i (paper §2.1), z = ½ Σ ω_i θ_i² − E."""
+
+    name = "theta"
+
+    def __init__(self, problem: Problem, prec: int):
+        if problem.theta0 is None:
+            raise InputError("method='theta' needs theta0: build the problem with from_theta (or --E/--theta0), "
+                             "or use method='auto'")
+        self.prec, self.problem = prec, problem
+        with mpmath.workprec(prec):
+            self.w = tuple(_mpf(w) for w in problem.omegas)
+            self.E, self.eta = _mpf(problem.E), _mpf(problem.eta)
+            self.state0 = tuple(_mpf(t) for t in problem.theta0)
+
+    def _z(self, th):
+        return mpmath.fsum(wi * t * t for wi, t in zip(self.w, th)) / 2 - self.E
+
+    def run(self, state, n, TOL, BIG, rec):
+        th, w, eta = state, self.w, self.eta
+        with mpmath.workprec(self.prec):
+            for k in range(n):
+                zt = eta * self._z(th)  # the checks are on the rescaled z̃ = ηz
+                if not mpmath.isfinite(zt) or not -BIG < zt < BIG:
+                    return th, k, 2
+                if -TOL < zt < TOL:
+                    return th, k, 1
+                if rec is not None:
+                    rec(th)
+                th = tuple(t - zt * wi * t for wi, t in zip(w, th))
+        return th, n, 0
+
+    def units(self, x: Fraction):
+        with mpmath.workprec(self.prec):
+            return _mpf(x)
+
+    def zT(self, th):
+        with mpmath.workprec(self.prec):
+            return self.eta * self._z(th), self.eta * mpmath.fsum((wi * t) ** 2 for wi, t in zip(self.w, th))
+
+    def final(self, th):
+        zt, T = self.zT(th)
+        J2 = tuple(self.eta * (wi * t) ** 2 for wi, t in zip(self.w, th))
+        return zt, J2, T
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _planar_available() -> bool:
+    return all(hasattr(D, n) for n in ("planar_zt_next", "planar_T_next", "planar_J2t"))
+
+
+def _planar_ok(problem: Problem) -> bool:
+    if problem.P != 2 or not _planar_available():
+        return False
+    w1, w2 = problem.omegas
+    return w1 * w2 != 0 and w1 != w2
+
+
+def _log2(x: Fraction) -> float:
+    x = abs(Fraction(x))
+    return math.log2(x.numerator) - math.log2(x.denominator) if x else float("-inf")
+
+
+def fixed_point_bits(problem: Problem, digits: int, n_steps: int, tolt: Fraction, n_ops: int = 64) -> int:
+    """Fraction bits p of the fixed-point path (module docstring): digits, steps, tolerance, scale."""
+    p = math.ceil(max(digits * math.log2(10), -_log2(tolt) if tolt > 0 else 0))
+    p += math.ceil(math.log2(n_steps + 1))
+    consts = [abs(w) for w in problem.omegas] + [abs(problem.Et), Fraction(1)]
+    p += math.ceil(math.log2(n_ops * max(consts) ** 2 + 1))
+    T0 = problem.T0
+    if 0 < T0 < 1:  # absolute precision: keep `digits` relative digits of a small initial NTK
+        p += math.ceil(-_log2(T0))
+    return p + 24
+
+
+def _scale(problem: Problem) -> Fraction:
+    return max(Fraction(1), abs(problem.zt0), problem.T0, abs(problem.Et))
+
+
+def _drive(engine, problem: Problem, tolt: Fraction, max_steps: int, steps: int | None, record: bool):
+    """Common loop: chunks of steps with the stop rules; returns (state, steps, status, records)."""
+    big = engine.units(_scale(problem) * 2**30)
+    TOL = engine.units(tolt) if steps is None else -1
+    p2tol = engine.units(_scale(problem) * Fraction(1, 10 ** max(8, engine_digits(engine) // 2)))
+    p2min = engine.units(max(tolt, Fraction(1, 10**8)) * 1000)
+    budget = steps if steps is not None else max_steps
+    recs = [] if record else None
+    state, done, hits = engine.state0, 0, 0
+    prev = None
+    while True:
+        n = min(_CHUNK, budget - done)
+        state, k, flag = engine.run(state, n, TOL, big, None if recs is None else recs.append)
+        done += k
+        if flag == 2:
+            return state, done, GDStatus.DIVERGED, recs
+        if flag == 1:
+            return state, done, GDStatus.CONVERGED, recs
+        z, T = engine.zT(state)
+        if not -big < T < big:
+            return state, done, GDStatus.DIVERGED, recs
+        if done >= budget:
+            return state, done, (GDStatus.STEPS_DONE if steps is not None else GDStatus.MAX_STEPS), recs
+        if steps is None and prev is not None and abs(z) > p2min and \
+                abs(z - prev[0]) < p2tol and abs(T - prev[1]) < p2tol:
+            hits += 1
+            if hits >= _P2_HITS:
+                return state, done, GDStatus.PERIOD2, recs
+        else:
+            hits = 0
+        prev = (z, T)
+
+
+def engine_digits(engine) -> int:
+    return int(engine.prec / math.log2(10))
+
+
+def _make_engine(problem: Problem, method: str, digits: int, budget: int, tolt: Fraction):
+    if method in ("auto", "fixed-point"):
+        planar = _planar_ok(problem)
+        prec = fixed_point_bits(problem, digits, budget, tolt)
+        return _FixedEngine(problem, prec, planar)
+    guard = math.ceil(math.log2(budget + 1)) + 16  # same rounding-growth allowance as the fixed path
+    prec = math.ceil(digits * math.log2(10)) + guard
+    if method == "mpmath":
+        return _MpEngine(problem, prec)
+    return _ThetaEngine(problem, prec)
+
+
+def _run_once(problem, dps, tolt, max_steps, steps, record, method) -> GDResult:
+    budget = steps if steps is not None else max_steps
+    engine = _make_engine(problem, method, dps, budget, tolt)
+    state, done, status, recs = _drive(engine, problem, tolt, max_steps, steps, record)
+    with mpmath.workdps(dps):
+        eta = _mpf(problem.eta)
+        with mpmath.workprec(max(engine.prec, mpmath.mp.prec)):
+            zt, J2t, T = engine.final(state)
+        zt, T = +zt, +T
+        J2 = tuple(j / eta for j in J2t)
+        traj = None
+        if recs is not None:
+            recs.append(state)
+            ets, zs = [], []
+            with mpmath.workprec(max(engine.prec, mpmath.mp.prec)):
+                for s in recs:
+                    z_s, T_s = engine.zT(s)
+                    if isinstance(z_s, int):
+                        z_s, T_s = from_fixed(z_s, engine.prec), from_fixed(T_s, engine.prec)
+                    ets.append(T_s)
+                    zs.append(z_s)
+            traj = (tuple(+t for t in ets), tuple(z / eta for z in zs))
+        return GDResult(z=zt / eta, J2=J2, ntk=T / eta, eta_ntk=T, steps=done, status=status, dps=dps,
+                        agreed_digits=None, trajectory=traj, method=engine.name, work_bits=engine.prec,
+                        tol=_mpf(tolt) / eta)
+
+
+def agreed_digits(x, y, dps: int) -> int:
+    """Decimal digits on which x and y agree, relative to |y| (0..dps)."""
+    with mpmath.workdps(2 * dps + 10):
+        d = abs(mpmath.mpf(x) - mpmath.mpf(y))
+        if d == 0:
+            return dps
+        scale = max(abs(mpmath.mpf(y)), mpmath.mpf(10) ** (-dps))
+        return int(max(0, min(dps, math.floor(-mpmath.log10(d / scale)))))
+
+
+def run_gd(problem: Problem, *, dps=50, tol=None, max_steps=100_000, steps=None, record=False,
+           check_digits=False, method="auto") -> GDResult:
+    """Run GD on ``problem`` at ``dps`` decimal digits until a stop rule fires (module docstring).
+
+    tol: tolerance on |z| (unscaled; default 10^(5−dps)·max(1, |z₀|) on z̃ = ηz, divided
+    by η). steps: run exactly this many steps instead (no tolerance, no period-2 stop).
+    record: keep (ηλ_t, z_t). check_digits: rerun at 2·dps (same tol if given, else the
+    default at 2·dps) and report the agreeing digits of ηλ. method: "auto" (fixed-point),
+    "fixed-point", "mpmath" or "theta". mpmath's global precision is never changed.
+    """
+    if not isinstance(problem, Problem):
+        raise InputError(f"problem={problem!r}: expected a numerics.Problem; build one with from_theta or from_state")
+    dps = _check_dps(dps)
+    max_steps = positive_int("max_steps", max_steps, maximum=_MAX_STEPS_LIMIT)
+    if steps is not None:
+        steps = positive_int("steps", steps, maximum=_MAX_STEPS_LIMIT)
+    if method not in METHODS:
+        raise InputError(f"method={method!r}: expected one of {', '.join(METHODS)}; pass e.g. method='auto'")
+
+    def tolt_for(d):
+        if tol is not None:
+            return positive("tol", tol) * problem.eta
+        return Fraction(1, 10 ** (d - 5)) * max(Fraction(1), abs(problem.zt0))
+
+    res = _run_once(problem, dps, tolt_for(dps), max_steps, steps, record, method)
+    if check_digits:
+        ref = _run_once(problem, 2 * dps, tolt_for(2 * dps), max_steps, steps, False, method)
+        res = GDResult(**{**res.__dict__, "agreed_digits": agreed_digits(res.eta_ntk, ref.eta_ntk, dps)})
+    return res
