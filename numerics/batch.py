@@ -1,0 +1,378 @@
+"""float64 batch engine: many GD trajectories at once, vectorized with numpy.
+
+Paper §2.1 and MODEL.md §3: with the η-rescaled variables z̃ = ηz,
+J̃(ω_i)² = ηJ(ω_i)², T = Σ_i J̃(ω_i)² = ηλ and S = Σ_i ω_i J̃(ω_i)², one GD step is
+
+    z̃' = z̃(1 − T) + ½ z̃² S,        J̃(ω_i)²' = (1 − z̃ ω_i)² J̃(ω_i)²      (derived here)
+
+and the edge of stability is T = 2 (λ = 2/η). For P = 2 (ω₁ω₂ ≠ 0, ω₁ ≠ ω₂) the
+invariant Σ J(ω_i)²/ω_i − 2z = 2E removes one variable and the map acts on
+(z̃, T) alone with parameters a = ω₁ + ω₂, b = ω₁ω₂, Ẽ = ηE (MODEL.md §4,
+derived here): :func:`run_planar` is that fast path.
+
+Both engines evaluate only the generated formulas of ``numerics._derived``
+(``gd_zt_next``, ``gd_J2t_next``; ``planar_zt_next``, ``planar_T_next``,
+``planar_jacobian``), never hand-typed maps. They run a fixed number of steps,
+or stop each trajectory as soon as it has settled (converged, diverged or on a
+period-2 orbit) and drop it from the arrays, so a settled trajectory costs
+nothing. Every trajectory is classified (:class:`TrajectoryClass`):
+
+- CONVERGED_BELOW: z̃ → 0 and T stayed below 2 all along;
+- SELF_STABILIZED: z̃ → 0 after T exceeded 2 (it ends below 2: the fixed line
+  z̃ = 0 attracts only for 0 < T < 2, MODEL.md §4);
+- PERIOD2: the state repeats after two steps, z̃ ≠ 0;
+- CHAOTIC: bounded, and the largest Lyapunov exponent estimated from the
+  tangent map over the last ``lyap_steps`` steps is > ``lyap_min`` (P = 2 only);
+- BOUNDED: anything else that neither converged nor diverged;
+- DIVERGED: |z̃| or T exceeded ``blowup`` or became non-finite.
+
+The engines never print; pass ``progress`` (a callable taking a number of
+trajectory-steps done) to drive a progress bar.
+"""
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _derived as d
+from .validate import InputError, positive_int
+
+__all__ = ["TrajectoryClass", "BatchResult", "run_batch", "run_planar", "trajectory_float64",
+           "classify_problem"]
+
+
+class TrajectoryClass(enum.IntEnum):
+    """What a GD trajectory did; ``.message`` says it in words."""
+
+    def __new__(cls, value: int, message: str):
+        obj = int.__new__(cls, value)
+        obj._value_ = value
+        obj.message = message
+        return obj
+
+    CONVERGED_BELOW = 0, "converged (z -> 0) without reaching the edge of stability: max eta*lambda < 2"
+    SELF_STABILIZED = 1, "converged (z -> 0) after eta*lambda exceeded 2: self-stabilized below 2/eta"
+    PERIOD2 = 2, "settled on a period-2 orbit (z alternates, does not converge)"
+    CHAOTIC = 3, "bounded, not converged, largest Lyapunov exponent > 0 (chaotic)"
+    BOUNDED = 4, "bounded but neither converged nor periodic within the step budget"
+    DIVERGED = 5, "diverged (|z| or eta*lambda blew up)"
+
+
+def _frozen(a) -> np.ndarray:
+    a = np.array(a, copy=True)
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Final state and class of N trajectories (read-only numpy arrays, length N).
+
+    zt: final z̃ = ηz. T: final ηλ. J2t: final J̃(ω_i)², shape (N, P) (None for the
+    planar engine). classes: :class:`TrajectoryClass` codes (int8). steps: steps
+    each trajectory ran (to within ``check_every`` for those that settled early).
+    max_T: largest ηλ seen, initial state included. lyapunov: estimated largest
+    Lyapunov exponent per step for trajectories still running over the last
+    ``lyap_steps`` steps (NaN elsewhere). step_budget: the ``steps`` asked for.
+    """
+
+    zt: np.ndarray
+    T: np.ndarray
+    J2t: np.ndarray | None
+    classes: np.ndarray
+    steps: np.ndarray
+    max_T: np.ndarray
+    lyapunov: np.ndarray
+    step_budget: int
+
+    def __post_init__(self):
+        for name in ("zt", "T", "classes", "steps", "max_T", "lyapunov"):
+            object.__setattr__(self, name, _frozen(getattr(self, name)))
+        if self.J2t is not None:
+            object.__setattr__(self, "J2t", _frozen(self.J2t))
+
+    @property
+    def eta_ntk(self) -> np.ndarray:
+        """Final ηλ (= T)."""
+        return self.T
+
+    def count(self) -> dict[str, int]:
+        """Number of trajectories per class name (every class listed, zeros included)."""
+        return {c.name: int(np.count_nonzero(self.classes == c)) for c in TrajectoryClass}
+
+    def class_of(self, k: int) -> TrajectoryClass:
+        return TrajectoryClass(int(self.classes[k]))
+
+
+# ---------------------------------------------------------------------------
+# shared machinery
+
+
+def _check_opts(steps, check_every, lyap_steps):
+    steps = positive_int("steps", steps, maximum=10**9)
+    check_every = positive_int("check_every", check_every)
+    lyap_steps = 0 if lyap_steps in (0, None) else positive_int("lyap_steps", lyap_steps)
+    return steps, check_every, min(lyap_steps, steps)
+
+
+def _as_vector(name, value, n=None) -> np.ndarray:
+    a = np.atleast_1d(np.asarray(value, dtype=float))
+    if a.ndim != 1:
+        raise InputError(f"{name} has shape {a.shape}: expected one value per trajectory; pass a 1-D array")
+    if not np.all(np.isfinite(a)):
+        raise InputError(f"{name} contains non-finite values: expected finite numbers; remove inf/nan")
+    if n is not None and a.size not in (1, n):
+        raise InputError(f"{name} has {a.size} values: expected 1 or {n}; pass one per trajectory")
+    return a if n is None or a.size == n else np.full(n, a[0])
+
+
+class _Loop:
+    """The settle-and-compact loop shared by both engines.
+
+    A concrete engine supplies ``state`` (a list of arrays over the active
+    trajectories; index 0 is z̃), ``T_of(state)``, ``step(state, T)`` returning the
+    new state, and optionally ``tangent(state, v)`` for the Lyapunov tail.
+    """
+
+    def __init__(self, n, steps, tol, blowup, check_every, settle, lyap_steps, lyap_min, ptol, progress):
+        self.n, self.steps, self.tol, self.blowup = n, steps, tol, blowup
+        self.check_every = check_every if settle else steps
+        self.lyap_steps, self.lyap_min, self.ptol, self.progress = lyap_steps, lyap_min, ptol, progress
+        self.classes = np.full(n, -1, dtype=np.int8)
+        self.steps_run = np.zeros(n, dtype=np.int64)
+        self.lyap = np.full(n, np.nan)
+
+    def run(self, state, params, T_of, step, tangent=None):
+        """Iterate; returns (final state arrays over all n trajectories, max_T)."""
+        n = self.n
+        idx = np.arange(n)
+        final = [np.array(s, dtype=float, copy=True) for s in state]
+        state = [np.array(s, dtype=float, copy=True) for s in state]
+        T = T_of(state)
+        maxT = T.copy()
+        max_all = np.empty(n)
+        tail_from = self.steps - self.lyap_steps if tangent is not None else self.steps + 1
+        v = logsum = None
+        done = 0
+        with np.errstate(all="ignore"):
+            while done < self.steps and idx.size:
+                k = min(self.check_every, self.steps - done)
+                prev2 = None
+                for i in range(k):
+                    if i == k - 2:
+                        prev2 = [s.copy() for s in state]
+                    if done + i >= tail_from:
+                        if v is None:
+                            v = [np.full(idx.size, math.sqrt(0.5)), np.full(idx.size, math.sqrt(0.5))]
+                            logsum = np.zeros(idx.size)
+                        v, logsum = self._tangent_step(tangent, state, params, v, logsum)
+                    state = step(state, params, T)
+                    T = T_of(state)
+                    np.fmax(maxT, T, out=maxT)
+                done += k
+                if self.progress is not None:
+                    self.progress(k * idx.size)
+                keep = self._settle(idx, state, T, maxT, prev2, done, final, max_all, logsum,
+                                    last=done >= self.steps)
+                if not keep.all():
+                    idx = idx[keep]
+                    state = [s[..., keep] for s in state]
+                    params = [p[keep] for p in params]
+                    T, maxT = T[keep], maxT[keep]
+                    if v is not None:
+                        v = [x[keep] for x in v]
+                        logsum = logsum[keep]
+        return final, max_all
+
+    def _tangent_step(self, tangent, state, params, v, logsum):
+        v = tangent(state, params, v)
+        norm = np.hypot(v[0], v[1])
+        ok = np.isfinite(norm) & (norm > 0)
+        safe = np.where(ok, norm, 1.0)
+        logsum = logsum + np.where(ok, np.log(safe), np.nan)
+        return [v[0] / safe, v[1] / safe], logsum
+
+    def _settle(self, idx, state, T, maxT, prev2, done, final, max_all, logsum, last):
+        """Classify the active trajectories that have settled; return the mask of those still running."""
+        zt = state[0]
+        absz = np.abs(zt)
+        diverged = ~np.isfinite(zt) | ~np.isfinite(T) | (absz > self.blowup) | (T > self.blowup)
+        contraction = 1.0 - np.abs(1.0 - T)  # > 0 iff 0 < T < 2
+        converged = ~diverged & (contraction > 0) & (absz <= self.tol * contraction)
+        period2 = np.zeros_like(converged)
+        if prev2 is not None:
+            scale_z = np.maximum(absz, self.tol)
+            same = np.abs(zt - prev2[0]) <= self.ptol * scale_z
+            for s, p in zip(state[1:], prev2[1:]):
+                same &= np.all(np.abs(s - p) <= self.ptol * np.maximum(np.abs(s), 1e-300), axis=0) \
+                    if s.ndim == 2 else np.abs(s - p) <= self.ptol * np.maximum(np.abs(s), 1e-300)
+            period2 = ~diverged & ~converged & same & (absz > self.tol)
+        settled = diverged | converged | period2
+        if last:
+            settled = np.ones_like(settled)
+        if not settled.any():
+            return np.ones(idx.size, dtype=bool)
+        cls = np.full(idx.size, TrajectoryClass.BOUNDED, dtype=np.int8)
+        if logsum is not None and self.lyap_steps:
+            lyap = logsum / self.lyap_steps
+            chaotic = settled & ~diverged & ~converged & ~period2 & np.isfinite(lyap) & (lyap > self.lyap_min)
+            cls[chaotic] = TrajectoryClass.CHAOTIC
+            tail_ran = settled & ~diverged & ~converged & ~period2
+            self.lyap[idx[tail_ran]] = lyap[tail_ran]
+        cls[period2] = TrajectoryClass.PERIOD2
+        cls[converged] = np.where(maxT[converged] > 2.0, TrajectoryClass.SELF_STABILIZED,
+                                  TrajectoryClass.CONVERGED_BELOW)
+        cls[diverged] = TrajectoryClass.DIVERGED
+        gone = idx[settled]
+        self.classes[gone] = cls[settled]
+        self.steps_run[gone] = done
+        max_all[gone] = maxT[settled]
+        for f, s in zip(final, state):
+            if s.ndim == 2:
+                f[:, gone] = s[:, settled]
+            else:
+                f[gone] = s[settled]
+        return ~settled
+
+
+def _validate_tols(tol, blowup, ptol, lyap_min):
+    for name, v in (("tol", tol), ("blowup", blowup), ("ptol", ptol)):
+        if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
+            raise InputError(f"{name}={v!r}: expected a finite number > 0; pass e.g. {name}=1e-12")
+    if not (isinstance(lyap_min, (int, float)) and math.isfinite(lyap_min)):
+        raise InputError(f"lyap_min={lyap_min!r}: expected a finite number; pass e.g. lyap_min=1e-3")
+
+
+# ---------------------------------------------------------------------------
+# engines
+
+
+def run_batch(omegas, zt0, J2t0, *, steps: int, tol: float = 1e-13, blowup: float = 1e8,
+              check_every: int = 32, settle: bool = True, ptol: float = 1e-11,
+              progress=None) -> BatchResult:
+    """Run N rescaled GD trajectories of the P-mode model in float64.
+
+    omegas: the P eigenvalues ω_i (shared). zt0: N initial z̃ = ηz. J2t0: initial
+    J̃(ω_i)² = ηJ(ω_i)², shape (N, P), all ≥ 0. steps: step budget. With
+    ``settle`` a trajectory stops (to within ``check_every`` steps) once
+    |z̃| ≤ tol·(1 − |1 − T|) with 0 < T < 2 (converged), once it blows up past
+    ``blowup``, or once its state repeats after two steps to relative ``ptol``
+    (period 2); without it every trajectory runs exactly ``steps`` steps and is
+    classified at the end. No Lyapunov estimate here (see :func:`run_planar`).
+    """
+    steps, check_every, _ = _check_opts(steps, check_every, 0)
+    _validate_tols(tol, blowup, ptol, 0.0)
+    w = np.asarray(omegas, dtype=float).reshape(-1)
+    if w.size == 0 or not np.all(np.isfinite(w)):
+        raise InputError(f"omegas={omegas!r}: expected at least one finite eigenvalue; pass e.g. [1, -1]")
+    zt = _as_vector("zt0", zt0)
+    J2 = np.asarray(J2t0, dtype=float)
+    if J2.ndim == 1:
+        J2 = J2.reshape(1, -1) if J2.size == w.size else J2.reshape(-1, 1)
+    if J2.ndim != 2 or J2.shape[1] != w.size:
+        raise InputError(f"J2t0 has shape {J2.shape}: expected (N, {w.size}), one row of J~(omega_i)^2 per "
+                         "trajectory; pass an (N, P) array")
+    n = max(zt.size, J2.shape[0])
+    zt = _as_vector("zt0", zt, n)
+    if J2.shape[0] not in (1, n):
+        raise InputError(f"J2t0 has {J2.shape[0]} rows and zt0 {zt.size} values: expected equal; pass one each")
+    J2 = np.broadcast_to(J2, (n, w.size))
+    if not np.all(np.isfinite(J2)) or np.any(J2 < 0):
+        raise InputError("J2t0 contains negative or non-finite values: a squared Jacobian is finite and >= 0; "
+                         "pass values >= 0")
+    wcol = w[:, None]
+    loop = _Loop(n, steps, tol, blowup, check_every, settle, 0, 0.0, ptol, progress)
+
+    def T_of(state):
+        return state[1].sum(axis=0)
+
+    def step(state, params, T):
+        z, J = state
+        S = w @ J
+        return [d.gd_zt_next(z, T, S), d.gd_J2t_next(z, wcol, J)]
+
+    final, max_T = loop.run([zt, np.ascontiguousarray(J2.T)], [], T_of, step)
+    zf, Jf = final
+    return BatchResult(zt=zf, T=Jf.sum(axis=0), J2t=Jf.T, classes=loop.classes, steps=loop.steps_run,
+                       max_T=max_T, lyapunov=loop.lyap, step_budget=steps)
+
+
+def run_planar(zt0, T0, a: float, b: float, Et, *, steps: int, tol: float = 1e-13, blowup: float = 1e8,
+               check_every: int = 32, settle: bool = True, ptol: float = 1e-11, lyap_steps: int = 0,
+               lyap_min: float = 1e-3, progress=None) -> BatchResult:
+    """Run N trajectories of the 2-D (z̃, T) map in float64 (MODEL.md §4, derived here).
+
+    zt0, T0: initial z̃ = ηz and T = ηλ (arrays of length N, or scalars). a = ω₁ + ω₂,
+    b = ω₁ω₂ (shared); Et: Ẽ = ηE (scalar or one per trajectory). The step is
+    ``planar_zt_next`` / ``planar_T_next`` from ``numerics._derived``. With
+    ``lyap_steps`` > 0, the tangent map ``planar_jacobian`` is iterated over the
+    last ``lyap_steps`` steps of the run for the trajectories still running, and
+    the mean log growth of a renormalised tangent vector estimates the largest
+    Lyapunov exponent; a bounded, non-periodic trajectory with exponent >
+    ``lyap_min`` is CHAOTIC. Stopping rules as in :func:`run_batch`.
+    """
+    steps, check_every, lyap_steps = _check_opts(steps, check_every, lyap_steps)
+    _validate_tols(tol, blowup, ptol, lyap_min)
+    zt = _as_vector("zt0", zt0)
+    T = _as_vector("T0", T0)
+    Etv = _as_vector("Et", Et)
+    n = max(zt.size, T.size, Etv.size)
+    zt, T, Etv = _as_vector("zt0", zt, n), _as_vector("T0", T, n), _as_vector("Et", Etv, n)
+    if np.any(T < 0):
+        raise InputError("T0 contains negative values: T = eta*lambda is a sum of squares; pass T0 >= 0")
+    for name, v in (("a", a), ("b", b)):
+        if not math.isfinite(float(v)):
+            raise InputError(f"{name}={v!r}: expected a finite number; pass the finite {name}")
+    a, b = float(a), float(b)
+    loop = _Loop(n, steps, tol, blowup, check_every, settle, lyap_steps, lyap_min, ptol, progress)
+
+    def T_of(state):
+        return state[1]
+
+    def step(state, params, T_):
+        z, t = state
+        (e,) = params
+        return [d.planar_zt_next(z, t, a, b, e), d.planar_T_next(z, t, a, b, e)]
+
+    def tangent(state, params, v):
+        z, t = state
+        (e,) = params
+        j11, j12, j21, j22 = d.planar_jacobian(z, t, a, b, e)
+        return [j11 * v[0] + j12 * v[1], j21 * v[0] + j22 * v[1]]
+
+    final, max_T = loop.run([zt, T], [Etv], T_of, step, tangent if lyap_steps else None)
+    return BatchResult(zt=final[0], T=final[1], J2t=None, classes=loop.classes, steps=loop.steps_run,
+                       max_T=max_T, lyapunov=loop.lyap, step_budget=steps)
+
+
+def classify_problem(problem, *, steps: int, **kwargs) -> BatchResult:
+    """One :class:`numerics.problem.Problem` through :func:`run_batch` (N = 1), in float64."""
+    eta = float(problem.eta)
+    return run_batch([float(w) for w in problem.omegas], [float(problem.zt0)],
+                     [[float(j) for j in problem.J2t]], steps=steps, **kwargs)
+
+
+def trajectory_float64(problem, *, steps: int, tol: float = 0.0):
+    """Record one float64 GD trajectory: ((ηλ_t ...), (z_t ...)) for t = 0..K, unscaled z.
+
+    Runs the rescaled P-mode map (``gd_zt_next``, ``gd_J2t_next``) for ``steps``
+    steps, stopping early once |z̃| ≤ tol (tol = 0: never) or on overflow.
+    """
+    steps = positive_int("steps", steps, maximum=10**7)
+    eta = float(problem.eta)
+    w = np.array([float(x) for x in problem.omegas])
+    J = np.array([float(x) for x in problem.J2t])
+    z = float(problem.zt0)
+    lam, zs = [float(J.sum())], [z / eta]
+    with np.errstate(all="ignore"):
+        for _ in range(steps):
+            T, S = float(J.sum()), float(w @ J)
+            z, J = d.gd_zt_next(z, T, S), d.gd_J2t_next(z, w, J)
+            lam.append(float(J.sum()))
+            zs.append(z / eta)
+            if not (math.isfinite(z) and math.isfinite(lam[-1])) or abs(z) <= tol:
+                break
+    return tuple(lam), tuple(zs)
