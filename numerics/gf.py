@@ -1,0 +1,274 @@
+"""Gradient flow (GF) of the second-order regression model, two independent routes.
+
+Paper §2: θ̇ = −η z Q θ, so (with λ = Σ_i J(ω_i)² the NTK)
+
+    ż = −η λ z,        d J(ω_i)²/dt = −2 η z ω_i J(ω_i)².
+
+Route 1, :func:`gf_limit` (MODEL.md §2, derived there and re-checked here): with
+x(t) = η ∫₀ᵗ z, each mode solves dJ(ω_i)²/dx = −2 ω_i J(ω_i)², so
+J(ω_i)²(x) = J(ω_i)²(0) e^{−2 ω_i x}, and the invariant Σ_{ω_i≠0} J(ω_i)²/ω_i − 2z = 2E
+gives z(x) = ½ Σ_{ω_i≠0} J(ω_i)²(0) e^{−2 ω_i x}/ω_i − E. Since dz/dx = −λ(x) < 0,
+z is strictly decreasing in x, and x moves in the direction of sign z(0); the flow
+stops at the unique root x_∞ of z in that direction, if there is one, and the final
+NTK is λ_GF = Σ J(ω_i)²(0) e^{−2 ω_i x_∞}. A one-dimensional root problem for any P,
+solved by safeguarded Newton at the working precision and checked at doubled precision.
+When no mode grows in that direction and sign z(0)·E ≤ 0, z never reaches 0: the flow
+runs to x → ±∞ and λ → 0 (status RUNS_AWAY).
+
+Route 2, :func:`integrate_gf`: the ODE itself in s = ηt, integrated by a Taylor series
+method of order N ≈ ln(1/ε)/2 whose coefficients come from exact recurrences
+(Cauchy products; the right-hand side is quadratic):
+
+    (k+1) z_{k+1} = −Σ_m z_m λ_{k−m},      (k+1) J_{i,k+1} = −2 ω_i Σ_m z_m J_{i,k−m},
+
+with the step h chosen so that the last two terms are below ε·max(1, |y|) (Jorba & Zou's
+rule). The error estimate adds these local truncation bounds and the rounding of every
+step; it is an estimate (it does not bound the growth of errors along the flow), and
+the agreement with route 1 is what the tests and claims check.
+"""
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+import mpmath
+
+from .problem import Problem
+from .validate import InputError, dps as _check_dps, positive
+
+__all__ = ["GFStatus", "GFLimit", "GFResult", "gf_limit", "integrate_gf"]
+
+
+class GFStatus(enum.Enum):
+    """How the gradient flow ends; each value is a readable message."""
+
+    CONVERGED = "converged: z reaches 0 at a finite x_inf; lambda_GF is the NTK there"
+    AT_MINIMUM = "already at a minimum: z(0) = 0, nothing moves"
+    NO_GRADIENT = "no gradient: every J(omega_i) is 0 while z != 0, so the flow does not move"
+    RUNS_AWAY = "z never reaches 0: the flow runs to x -> infinity and lambda -> 0"
+    T_MAX = "stopped at t_max before z reached the tolerance"
+    STEP_LIMIT = "stopped at the integrator's step limit before z reached the tolerance"
+
+    @property
+    def message(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class GFLimit:
+    """Route 1: λ_GF from the invariants. ntk = λ_GF, eta_ntk = ηλ_GF, x_inf = η∫z (±inf if none).
+
+    dps: decimal digits; agreed_digits: digits of λ_GF agreeing with the solve at 2·dps.
+    """
+
+    ntk: mpmath.mpf
+    eta_ntk: mpmath.mpf
+    x_inf: mpmath.mpf
+    dps: int
+    status: GFStatus
+    agreed_digits: int | None
+
+
+@dataclass(frozen=True)
+class GFResult:
+    """Route 2: the integrated flow at its final time t (unscaled z, J(ω_i)², λ).
+
+    error_estimate: estimated absolute error of ntk (module docstring). steps: Taylor
+    steps. order: Taylor order N. trajectory: (t, λ, z) tuples at the step points
+    when ``record=True``.
+    """
+
+    ntk: mpmath.mpf
+    eta_ntk: mpmath.mpf
+    z: mpmath.mpf
+    J2: tuple
+    t: mpmath.mpf
+    status: GFStatus
+    dps: int
+    error_estimate: mpmath.mpf
+    steps: int
+    order: int
+    trajectory: tuple | None = None
+
+
+def _mpf(x: Fraction):
+    return mpmath.mpf(x.numerator) / x.denominator
+
+
+def _check_problem(problem):
+    if not isinstance(problem, Problem):
+        raise InputError(f"problem={problem!r}: expected a numerics.Problem; build one with from_theta or from_state")
+
+
+# ----------------------------------------------------------------------------------------------
+# route 1: the root problem
+
+
+def _solve_root(problem: Problem, dps: int):
+    """x_∞ and λ_GF at ``dps`` digits (+ guard bits inside)."""
+    active = [(w, j) for w, j in zip(problem.omegas, problem.J2) if j != 0]
+    z0 = problem.z0
+    with mpmath.workdps(dps):
+        if z0 == 0:
+            return GFStatus.AT_MINIMUM, mpmath.mpf(0), _mpf(problem.ntk0)
+        if not active:
+            return GFStatus.NO_GRADIENT, mpmath.mpf(0), mpmath.mpf(0)
+        s = 1 if z0 > 0 else -1
+        grows = any(w * s < 0 for w, _ in active)
+        if not grows and s * problem.E <= 0:
+            return GFStatus.RUNS_AWAY, s * mpmath.inf, mpmath.mpf(0)
+    with mpmath.workprec(int(dps * math.log2(10)) + 30):
+        ws = [_mpf(w) for w, _ in active]
+        js = [_mpf(j) for _, j in active]
+        E = _mpf(problem.E)
+
+        def g_and_slope(u):  # g(u) = s·z(s·u) decreases from |z(0)|; g'(u) = −λ(s·u)
+            terms = [j * mpmath.exp(-2 * w * s * u) for w, j in zip(ws, js)]
+            z = mpmath.fsum(t / w for t, w in zip(terms, ws) if w != 0) / 2 - E
+            return s * z, -mpmath.fsum(terms)
+
+        lo, hi = mpmath.mpf(0), mpmath.mpf(1)
+        while g_and_slope(hi)[0] > 0:  # bracket: a root exists (checked above)
+            lo, hi = hi, 2 * hi
+        u = (lo + hi) / 2
+        eps = mpmath.mpf(2) ** (-mpmath.mp.prec + 8)
+        for _ in range(10_000):
+            g, dg = g_and_slope(u)
+            if g > 0:
+                lo = u
+            elif g < 0:
+                hi = u
+            else:
+                break
+            nu = u - g / dg if dg != 0 else (lo + hi) / 2
+            if not lo < nu < hi:
+                nu = (lo + hi) / 2
+            if abs(nu - u) <= eps * max(1, abs(u)) or hi - lo <= eps * max(1, abs(u)):
+                u = nu
+                break
+            u = nu
+        x = s * u
+        lam = mpmath.fsum(j * mpmath.exp(-2 * w * x) for w, j in zip(ws, js))
+    with mpmath.workdps(dps):
+        return GFStatus.CONVERGED, +x, +lam
+
+
+def _digits(x, y, dps: int) -> int:
+    with mpmath.workdps(2 * dps + 10):
+        d = abs(x - y)
+        if d == 0:
+            return dps
+        scale = max(abs(y), mpmath.mpf(10) ** (-dps))
+        return int(max(0, min(dps, math.floor(-mpmath.log10(d / scale)))))
+
+
+def gf_limit(problem: Problem, *, dps=40) -> GFLimit:
+    """The exact GF final NTK λ_GF from the invariants (route 1, module docstring), checked at 2·dps."""
+    _check_problem(problem)
+    dps = _check_dps(dps)
+    status, x, lam = _solve_root(problem, dps)
+    _, _, lam2 = _solve_root(problem, 2 * dps)
+    with mpmath.workdps(dps):
+        eta = _mpf(problem.eta)
+        agreed = _digits(lam, lam2, dps) if mpmath.isfinite(lam2) else None
+        return GFLimit(ntk=+lam, eta_ntk=eta * lam, x_inf=x, dps=dps, status=status, agreed_digits=agreed)
+
+
+# ----------------------------------------------------------------------------------------------
+# route 2: Taylor-series integration of the ODE
+
+
+def _taylor_coeffs(z, J, ws, N):
+    """Taylor coefficients (in s = ηt) of z and J(ω_i)² up to order N at the current point."""
+    zc = [z]
+    Jc = [[j] for j in J]
+    lc = [mpmath.fsum(J)]
+    for k in range(N):
+        zk = -mpmath.fdot(zc, reversed(lc)) / (k + 1)
+        nj = [-2 * w * mpmath.fdot(zc, reversed(jc)) / (k + 1) for w, jc in zip(ws, Jc)]
+        zc.append(zk)
+        for jc, v in zip(Jc, nj):
+            jc.append(v)
+        lc.append(mpmath.fsum(nj))
+    return zc, Jc
+
+
+def integrate_gf(problem: Problem, *, dps=40, t_max=None, record=False, max_steps=5_000) -> GFResult:
+    """Integrate the GF ODE (route 2, module docstring) until z is negligible for λ, or t_max.
+
+    Stops when the remaining change of λ, at most about 2|z|·Σ|ω_i|J(ω_i)²/λ, falls below ε·λ with
+    ε = 10^(−dps−5); then status CONVERGED. t_max (in units of t, optional) and max_steps
+    bound the run (statuses T_MAX, STEP_LIMIT). mpmath's global precision is never changed.
+    """
+    _check_problem(problem)
+    dps = _check_dps(dps)
+    s_max = None if t_max is None else positive("t_max", t_max) * problem.eta
+    prec = int(dps * math.log2(10)) + 40
+    out_traj = [] if record else None
+    with mpmath.workprec(prec):
+        ws = [_mpf(w) for w in problem.omegas]
+        z = _mpf(problem.z0)
+        J = [_mpf(j) for j in problem.J2]
+        eps = mpmath.mpf(10) ** (-dps - 5)
+        N = max(8, math.ceil(-mpmath.log(eps) / 2))
+        s = mpmath.mpf(0)
+        s_cap = None if s_max is None else _mpf(s_max)
+        err = mpmath.mpf(0)
+        steps, status = 0, None
+        unit = mpmath.mpf(2) ** (-prec)
+        lam0 = mpmath.fsum(J)
+        while True:
+            lam = mpmath.fsum(J)
+            if record:
+                out_traj.append((s, lam, z))
+            if z == 0:
+                status = GFStatus.CONVERGED if steps else GFStatus.AT_MINIMUM
+                break
+            if lam == 0:
+                status = GFStatus.NO_GRADIENT
+                break
+            if lam < eps * lam0:  # λ has collapsed while z stays away from 0
+                status = GFStatus.RUNS_AWAY
+                break
+            tail = 2 * abs(z) * mpmath.fsum(abs(w) * j for w, j in zip(ws, J)) / lam
+            if tail < eps * lam:
+                status = GFStatus.CONVERGED
+                err += tail
+                break
+            if s_cap is not None and s >= s_cap:
+                status = GFStatus.T_MAX
+                break
+            if steps >= max_steps:
+                status = GFStatus.STEP_LIMIT
+                break
+            zc, Jc = _taylor_coeffs(z, J, ws, N)
+            size = max(mpmath.mpf(1), abs(z), lam)
+            h = None
+            for k in (N - 1, N):
+                ck = max([abs(zc[k])] + [abs(jc[k]) for jc in Jc])
+                if ck != 0:
+                    hk = (eps * size / ck) ** (mpmath.mpf(1) / k)
+                    h = hk if h is None else min(h, hk)
+            if h is None:  # the series terminates: the solution is a polynomial
+                h = mpmath.mpf(1)
+            if s_cap is not None and s + h > s_cap:
+                h = s_cap - s
+            z = mpmath.polyval(zc[::-1], h)
+            J = [mpmath.polyval(jc[::-1], h) for jc in Jc]
+            err += (max([abs(zc[N])] + [abs(jc[N]) for jc in Jc]) * h ** N
+                    + max([abs(zc[N - 1])] + [abs(jc[N - 1]) for jc in Jc]) * h ** (N - 1)
+                    + 4 * N * unit * size)
+            s += h
+            steps += 1
+        eta = _mpf(problem.eta)
+        lam = mpmath.fsum(J)
+        res = dict(ntk=lam, eta_ntk=eta * lam, z=z, J2=tuple(J), t=s / eta, err=err)
+        traj = None
+        if record:
+            traj = tuple((ss / eta, ll, zz) for ss, ll, zz in out_traj)
+    with mpmath.workdps(dps):
+        return GFResult(ntk=+res["ntk"], eta_ntk=+res["eta_ntk"], z=+res["z"], J2=tuple(+j for j in res["J2"]),
+                        t=+res["t"], status=status, dps=dps, error_estimate=+res["err"], steps=steps, order=N,
+                        trajectory=None if traj is None else tuple(tuple(+v for v in row) for row in traj))
