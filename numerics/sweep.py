@@ -1,0 +1,247 @@
+"""Grids of float64 GD runs: over the step size η and, optionally, one initial-state parameter.
+
+For each η of the grid the model of a :class:`numerics.problem.Problem` (ω_i, and
+an initial state in unscaled variables) is run in the η-rescaled variables
+z̃ = ηz, J̃(ω_i)² = ηJ(ω_i)², T = ηλ, Ẽ = ηE (paper §2.1, MODEL.md §3) on the
+batch engine (:mod:`numerics.batch`): the 2-D (z̃, T) map when P = 2 with
+ω₁ω₂ ≠ 0 and ω₁ ≠ ω₂ (MODEL.md §4, derived here), the P-mode map otherwise.
+
+The optional second axis varies one initial-state parameter:
+
+- ``"z0"``: the residual z₀, with J(ω_i)² held fixed (E then follows from the
+  invariant Σ_{ω_i≠0} J(ω_i)²/ω_i − 2z = 2E, derived here);
+- ``"J2:i"``: J(ω_i)² of mode i (0-based), with z₀ fixed (E follows likewise);
+- ``"theta0:i"``: the eigenbasis coordinate θ_i, with E fixed (needs a problem
+  built from θ₀; J(ω_i) = ω_i θ_i and z = ½ Σ ω_i θ_i² − E, paper §2.1).
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _derived as d
+from .batch import BatchResult, TrajectoryClass, run_batch, run_planar
+from .problem import Problem
+from .validate import InputError, exact, positive, positive_int
+
+__all__ = ["SweepResult", "sweep", "parse_vary", "planar_available", "MAX_POINTS"]
+
+#: Largest grid a sweep accepts (n_eta × n_vary).
+MAX_POINTS = 4_000_000
+
+
+def planar_available() -> bool:
+    """True when the generated 2-D map (planar_zt_next, planar_T_next, planar_jacobian) exists."""
+    return all(hasattr(d, f) for f in ("planar_zt_next", "planar_T_next", "planar_jacobian"))
+
+
+def parse_vary(vary, P: int, has_theta: bool):
+    """Parse ``"z0"``, ``"J2:i"`` or ``"theta0:i"`` into (kind, i); None passes through."""
+    if vary is None:
+        return None
+    m = re.fullmatch(r"\s*(z0|J2|theta0)\s*(?::\s*(\d+))?\s*", str(vary))
+    if not m:
+        raise InputError(f"vary={vary!r}: expected z0, J2:i or theta0:i (i a 0-based mode index); "
+                         "pass e.g. --vary z0 or --vary J2:0")
+    kind, i = m.group(1), m.group(2)
+    if kind == "z0":
+        if i is not None:
+            raise InputError(f"vary={vary!r}: z0 takes no index; pass --vary z0")
+        return kind, None
+    if i is None:
+        raise InputError(f"vary={vary!r}: {kind} needs a mode index; pass e.g. --vary {kind}:0")
+    i = int(i)
+    if i >= P:
+        raise InputError(f"vary={vary!r}: mode index {i} out of range for {P} modes; pass 0..{P - 1}")
+    if kind == "theta0" and not has_theta:
+        raise InputError(f"vary={vary!r}: varying theta0 needs the model given by --E and --theta0; "
+                         "give those, or vary z0 or J2:i")
+    return kind, i
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """A grid of float64 runs, flattened row-major over (vary value, η).
+
+    eta_grid: the n_eta step sizes. vary: the varied parameter ("z0", "J2:i",
+    "theta0:i") or None. vary_grid: its n_vary values (None without vary). eta,
+    value: per run, its η and varied value (value NaN without vary). z0, J2:
+    per run, the unscaled initial residual and J(ω_i)² (J2 shape (N, P)); E: per
+    run the target. batch: the engine's result (final z̃, T = ηλ, classes, ...).
+    engine: "planar" or "modes". shape: (n_vary, n_eta).
+    """
+
+    omegas: tuple[float, ...]
+    eta_grid: np.ndarray
+    vary: str | None
+    vary_grid: np.ndarray | None
+    eta: np.ndarray
+    value: np.ndarray
+    z0: np.ndarray
+    J2: np.ndarray
+    E: np.ndarray
+    batch: BatchResult
+    engine: str
+    steps: int
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (1 if self.vary_grid is None else self.vary_grid.size, self.eta_grid.size)
+
+    @property
+    def final_eta_ntk(self) -> np.ndarray:
+        return self.batch.T
+
+    @property
+    def final_z(self) -> np.ndarray:
+        """Final unscaled residual z = z̃/η."""
+        return self.batch.zt / self.eta
+
+    def counts(self) -> dict[str, int]:
+        return self.batch.count()
+
+    def converged_mask(self) -> np.ndarray:
+        c = self.batch.classes
+        return (c == TrajectoryClass.CONVERGED_BELOW) | (c == TrajectoryClass.SELF_STABILIZED)
+
+    def rows(self):
+        """Table rows (header, list of rows), numbers as full-precision decimal strings (repr)."""
+        header = ["eta", self.vary or "vary", "z0", "eta_ntk0", "final_eta_ntk", "final_z", "max_eta_ntk",
+                  "class", "steps", "lyapunov"]
+        b = self.batch
+        T0 = self.eta * self.J2.sum(axis=1)
+        out = []
+        fz = self.final_z
+        for k in range(self.eta.size):
+            out.append([repr(float(self.eta[k])), "" if self.vary is None else repr(float(self.value[k])),
+                        repr(float(self.z0[k])), repr(float(T0[k])), repr(float(b.T[k])), repr(float(fz[k])),
+                        repr(float(b.max_T[k])), TrajectoryClass(int(b.classes[k])).name, str(int(b.steps[k])),
+                        "" if math.isnan(b.lyapunov[k]) else repr(float(b.lyapunov[k]))])
+        return header, out
+
+
+def _grid(name_lo, lo, name_hi, hi, n, log):
+    if hi < lo:
+        raise InputError(f"{name_hi}={float(hi)!r} is below {name_lo}={float(lo)!r}: expected "
+                         f"{name_lo} <= {name_hi}; swap them")
+    if n == 1:
+        if hi != lo:
+            raise InputError(f"n=1 with {name_lo} != {name_hi}: a one-point grid needs equal ends; "
+                             "pass n >= 2 or equal ends")
+        return np.array([float(lo)])
+    if log:
+        return np.geomspace(float(lo), float(hi), n)
+    return np.linspace(float(lo), float(hi), n)
+
+
+def _initial_states(problem: Problem, vary, values):
+    """Unscaled (z0, J2 (N,P), E) for each varied value (one row without vary)."""
+    w = np.array([float(x) for x in problem.omegas])
+    nz = w != 0
+    J2b = np.array([float(x) for x in problem.J2])
+    if vary is None:
+        return (np.array([float(problem.z0)]), J2b[None, :], np.array([float(problem.E)]))
+    kind, i = vary
+    m = values.size
+    if kind == "z0":
+        z0 = values.copy()
+        J2 = np.tile(J2b, (m, 1))
+    elif kind == "J2":
+        if np.any(values < 0):
+            raise InputError("vary J2: the range reaches below 0: a squared Jacobian is >= 0; "
+                             "pass --from >= 0")
+        if w[i] == 0 and np.any(values != 0):
+            raise InputError(f"vary J2:{i}: mode {i} has omega=0, so J(0)=0 always; vary another mode")
+        J2 = np.tile(J2b, (m, 1))
+        J2[:, i] = values
+        z0 = np.full(m, float(problem.z0))
+    else:  # theta0
+        th = np.tile(np.array([float(x) for x in problem.theta0]), (m, 1))
+        th[:, i] = values
+        J2 = (w * th) ** 2
+        z0 = 0.5 * (w * th * th).sum(axis=1) - float(problem.E)
+        return z0, J2, np.full(m, float(problem.E))
+    E = 0.5 * ((J2[:, nz] / w[nz]).sum(axis=1) - 2 * z0)
+    return z0, J2, E
+
+
+def sweep(problem: Problem, *, eta_min, eta_max, n_eta: int, log_eta: bool = True, vary=None,
+          vary_from=None, vary_to=None, n_vary: int | None = None, steps: int = 10_000,
+          lyapunov: bool = False, lyap_steps: int = 2000, lyap_min: float = 1e-3, block: int = 16384,
+          engine: str = "auto", progress=None) -> SweepResult:
+    """Run the model of ``problem`` over a grid of η (and of one varied initial-state parameter).
+
+    η runs over ``n_eta`` points from ``eta_min`` to ``eta_max`` (geometric if
+    ``log_eta``, else linear); ``problem.eta`` is ignored. With ``vary`` the
+    parameter runs linearly over ``n_vary`` points from ``vary_from`` to
+    ``vary_to``. Each run takes at most ``steps`` steps (settled runs stop early).
+    ``lyapunov`` (planar engine only) estimates the largest Lyapunov exponent
+    over the last ``lyap_steps`` steps of runs still going, to tell CHAOTIC from
+    BOUNDED. ``engine``: "auto" (planar when possible), "planar" or "modes".
+    ``progress(k)`` is called with the number of runs finished, block by block.
+    """
+    if not isinstance(problem, Problem):
+        raise InputError(f"problem={problem!r}: expected a numerics.Problem; build one with from_state")
+    eta_lo, eta_hi = positive("eta_min", eta_min), positive("eta_max", eta_max)
+    n_eta = positive_int("n_eta", n_eta)
+    steps = positive_int("steps", steps, maximum=10**9)
+    block = positive_int("block", block)
+    eta_grid = _grid("eta_min", eta_lo, "eta_max", eta_hi, n_eta, log_eta)
+    v = parse_vary(vary, problem.P, problem.theta0 is not None)
+    if v is None:
+        if any(x is not None for x in (vary_from, vary_to, n_vary)):
+            raise InputError("vary_from/vary_to/n_vary were given without vary: nothing to vary; "
+                             "pass --vary z0 (or J2:i, theta0:i), or drop them")
+        values = None
+    else:
+        if vary_from is None or vary_to is None or n_vary is None:
+            raise InputError(f"vary={vary!r} needs --from, --to and --n; give all three")
+        lo, hi = exact("vary_from", vary_from), exact("vary_to", vary_to)
+        n_vary = positive_int("n_vary", n_vary)
+        values = _grid("from", lo, "to", hi, n_vary, False)
+    n_rows = 1 if values is None else values.size
+    if n_rows * n_eta > MAX_POINTS:
+        raise InputError(f"grid of {n_rows}x{n_eta} = {n_rows * n_eta} runs: expected at most {MAX_POINTS}; "
+                         "pass smaller --eta-n/--n")
+    z0r, J2r, Er = _initial_states(problem, v, values)
+    # flatten row-major: vary value outer, eta inner
+    eta = np.tile(eta_grid, n_rows)
+    rep = np.repeat(np.arange(n_rows), n_eta)
+    z0, J2, E = z0r[rep], J2r[rep], Er[rep]
+    value = np.full(eta.size, np.nan) if values is None else values[rep]
+    w = np.array([float(x) for x in problem.omegas])
+    can_planar = problem.P == 2 and w[0] * w[1] != 0 and w[0] != w[1] and planar_available()
+    if engine not in ("auto", "planar", "modes"):
+        raise InputError(f"engine={engine!r}: expected auto, planar or modes; pass engine='auto'")
+    if engine == "planar" and not can_planar:
+        raise InputError("engine='planar' needs P=2 with omega1*omega2 != 0 and omega1 != omega2 "
+                         "(and the generated planar map); use engine='modes'")
+    use_planar = can_planar and engine != "modes"
+    if lyapunov and not use_planar:
+        raise InputError("lyapunov=True needs the planar engine (P=2, omega1*omega2 != 0, omega1 != omega2); "
+                         "drop it or change omegas")
+    zt0, J2t0, Et = eta * z0, eta[:, None] * J2, eta * E
+    parts = []
+    for s in range(0, eta.size, block):
+        sl = slice(s, s + block)
+        if use_planar:
+            parts.append(run_planar(zt0[sl], J2t0[sl].sum(axis=1), w[0] + w[1], w[0] * w[1], Et[sl],
+                                    steps=steps, lyap_steps=lyap_steps if lyapunov else 0, lyap_min=lyap_min))
+        else:
+            parts.append(run_batch(w, zt0[sl], J2t0[sl], steps=steps))
+        if progress is not None:
+            progress(parts[-1].T.size)
+    batch = _concat(parts, with_J2=not use_planar, steps=steps)
+    return SweepResult(omegas=tuple(float(x) for x in w), eta_grid=eta_grid,
+                       vary=None if v is None else (v[0] if v[1] is None else f"{v[0]}:{v[1]}"),
+                       vary_grid=values, eta=eta, value=value, z0=z0, J2=J2, E=E, batch=batch,
+                       engine="planar" if use_planar else "modes", steps=steps)
+
+
+def _concat(parts, *, with_J2: bool, steps: int) -> BatchResult:
+    cat = lambda name: np.concatenate([getattr(p, name) for p in parts])  # noqa: E731
+    return BatchResult(zt=cat("zt"), T=cat("T"), J2t=cat("J2t") if with_J2 else None, classes=cat("classes"),
+                       steps=cat("steps"), max_T=cat("max_T"), lyapunov=cat("lyapunov"), step_budget=steps)
