@@ -189,6 +189,7 @@ def _plot_eta_ntk(curves, path, title):
         ax.plot(tr.eta_ntk, lw=1, label=f"eta = {f:g}*2/lambda0 ({tr.status.name.lower()})")
     ax.axhline(2.0, color="k", ls="--", lw=1, label="2 (edge of stability)")
     ax.set_xscale("symlog", linthresh=10)
+    ax.set_xlim(left=0)
     ax.set_xlabel("step t")
     ax.set_ylabel("eta * lambda_max(K)")
     ax.set_ylim(0, 3.5)

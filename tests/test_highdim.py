@@ -1,0 +1,206 @@
+"""The many-datapoint model: exact GD map, invariant, linear limit, eigen-solvers, bad input, CLI."""
+from __future__ import annotations
+
+import json
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from numerics import highdim as hd
+from numerics import selfstab as ss
+from numerics.validate import InputError
+from proofs_check import cli
+
+
+def _instance(D, P, eps, seed):
+    return hd.random_instance(D, P, eps, seed)
+
+
+@example(D=1, P=1, eps=0.0, seed=0, eta=0.5)        # linear, scalar
+@example(D=3, P=2, eps=1.0, seed=1, eta=1e-6)       # tiny step
+@example(D=4, P=6, eps=2.0, seed=2, eta=1.5)        # strongly nonlinear, large step
+@given(D=st.integers(1, 6), P=st.integers(1, 8), eps=st.floats(0, 2), seed=st.integers(0, 10**6),
+       eta=st.floats(1e-6, 2.0))
+def test_zJ_step_equals_theta_space_step(D, P, eps, seed, eta):
+    """(z, J) update of MODEL.md §6 vs z(θ − ηJᵀz), J(θ − ηJᵀz) evaluated from the definition."""
+    inst = _instance(D, P, eps, seed)
+    theta = np.random.default_rng(seed + 1).standard_normal(P)
+    z, J = inst.residual(theta), inst.jacobian(theta)
+    z1, J1 = hd.gd_step(inst, z, J, eta)
+    theta1 = theta - eta * J.T @ z
+    scale = 1 + np.abs(z).max() + np.abs(J).max()
+    assert np.allclose(z1, inst.residual(theta1), rtol=1e-10, atol=1e-10 * scale**3)
+    assert np.allclose(J1, inst.jacobian(theta1), rtol=1e-10, atol=1e-10 * scale**2)
+
+
+def _invariant(inst, z, J):
+    return np.array([J[a] @ np.linalg.solve(inst.Q[a], J[a]) - 2 * z[a] for a in range(inst.D)])
+
+
+@example(D=1, P=1, seed=0, eta=0.3, steps=1)
+@example(D=2, P=3, seed=5, eta=1e-8, steps=3)     # nearly no motion
+@given(D=st.integers(1, 5), P=st.integers(1, 6), seed=st.integers(0, 10**6), eta=st.floats(1e-8, 0.5),
+       steps=st.integers(1, 6))
+def test_per_datapoint_invariant_along_gd(D, P, seed, eta, steps):
+    """J_α Q_α⁻¹ J_αᵀ − 2z_α is constant along the exact (z, J) GD map (MODEL.md §6)."""
+    inst = _instance(D, P, 1.0, seed)
+    if min(abs(np.linalg.eigvalsh(inst.Q[a])).min() for a in range(D)) < 1e-2:
+        return  # Q_α nearly singular: the invariant is ill-conditioned, not wrong
+    z, J = inst.initial_state()
+    inv0 = _invariant(inst, z, J)
+    expected = np.array([inst.G[a] @ np.linalg.solve(inst.Q[a], inst.G[a]) + 2 * inst.y[a] for a in range(D)])
+    assert np.allclose(inv0, expected, rtol=1e-9, atol=1e-9)
+    for _ in range(steps):
+        z, J = hd.gd_step(inst, z, J, eta)
+        if not np.isfinite(z).all() or np.abs(z).max() > 1e6:
+            return
+    cond = max(np.linalg.cond(inst.Q[a]) for a in range(D))
+    scale = 1 + np.abs(inv0).max() + np.abs(z).max() + np.abs(J).max() ** 2
+    assert np.allclose(_invariant(inst, z, J), inv0, rtol=0, atol=1e-10 * cond * scale)
+
+
+def _mp_invariant_drift(dps):
+    """Max drift of the invariant over 5 exact GD steps at `dps` digits (D = 2, P = 3)."""
+    inst = _instance(2, 3, 1.0, 7)
+    with mpmath.workdps(dps):
+        Q = [mpmath.matrix(inst.Q[a].tolist()) for a in range(2)]
+        z = [mpmath.mpf(-v) for v in inst.y]
+        J = [mpmath.matrix(inst.G[a].tolist()).T for a in range(2)]   # rows 1×P
+        eta = mpmath.mpf(1) / 4
+
+        def inv():
+            return [(J[a] * mpmath.inverse(Q[a]) * J[a].T)[0] - 2 * z[a] for a in range(2)]
+
+        i0 = inv()
+        for _ in range(5):
+            g = sum((J[a].T * z[a] for a in range(2)), mpmath.zeros(3, 1))
+            u = [(g.T * Q[a]) for a in range(2)]
+            z = [z[a] - eta * (J[a] * g)[0] + eta**2 / 2 * (u[a] * g)[0] for a in range(2)]
+            J = [J[a] - eta * u[a] for a in range(2)]
+        return max(abs(x - y) for x, y in zip(inv(), i0))
+
+
+def test_invariant_mpmath_at_working_and_doubled_precision():
+    """The drift is rounding only: below 10^-(dps-5) at 30 digits and again at 60."""
+    d30, d60 = _mp_invariant_drift(30), _mp_invariant_drift(60)
+    assert d30 < mpmath.mpf(10) ** -25, f"drift {d30} at dps=30"
+    assert d60 < mpmath.mpf(10) ** -55, f"drift {d60} at dps=60"
+
+
+def test_invariant_sympy_is_theta_independent():
+    """J Q⁻¹ Jᵀ − 2z = GᵀQ⁻¹G + 2y identically in θ (P = 2, symbolic symmetric Q): sympy."""
+    import sympy as sp
+
+    q11, q12, q22, g1, g2, y, t1, t2 = sp.symbols("q11 q12 q22 g1 g2 y t1 t2", real=True)
+    Q = sp.Matrix([[q11, q12], [q12, q22]])
+    G = sp.Matrix([g1, g2])
+    th = sp.Matrix([t1, t2])
+    z = (th.T * Q * th)[0] / 2 + (G.T * th)[0] - y
+    J = th.T * Q + G.T
+    inv = (J * Q.inv() * J.T)[0] - 2 * z
+    assert sp.simplify(inv - (G.T * Q.inv() * G)[0] - 2 * y) == 0
+
+
+def test_linear_model_has_constant_ntk():
+    """ε = 0: J never changes, so ηλ_max stays at its initial value (no sharpening, no EOS)."""
+    inst = hd.random_instance(16, 64, 0, 3)
+    tr = hd.run_gd(inst, hd.eta_for(inst, 0.9), 500)
+    assert tr.converged
+    assert np.max(np.abs(tr.eta_ntk - tr.eta_ntk[0])) <= 1e-12 * tr.eta_ntk[0]
+    assert not tr.sharpened and not tr.reached_eos
+
+
+def test_nonlinear_model_sharpens_to_eos():
+    """ε = 0.15, η = 0.7·2/λ₀ (CLI default): sharpens past 1.1× and converges below 2 after EOS."""
+    inst = hd.random_instance(32, 256, 0.15, 0)
+    tr = hd.run_gd(inst, hd.eta_for(inst, 0.7), 3000)
+    assert tr.sharpened and tr.reached_eos
+    assert 1.8 < tr.final < 2.0
+
+
+@pytest.mark.parametrize("D", [5, 40, 700])
+def test_eigen_solvers_agree(D):
+    """eigh, warm-started Lanczos and power iteration give the same λ_max and eigenvector."""
+    rng = np.random.default_rng(D)
+    J = rng.standard_normal((D, 2 * D)) / np.sqrt(2 * D)
+    J[0] *= 3  # a clear spectral gap so power iteration converges
+    lam, v = hd.top_eigenpair(J, "eigh")
+    v0 = v + 0.1 * rng.standard_normal(D)
+    for method in ("lanczos", "power"):
+        lm, vm = hd.top_eigenpair(J, method, v0)
+        assert abs(lm - lam) <= 1e-9 * lam, method
+        assert abs(abs(vm @ v) - 1) <= 1e-6, method
+
+
+def test_two_step_split_sums_and_z2_part_lowers_sharpness():
+    """even + odd = Δ; at EOS-phase states the even (z²) part is negative (self-stabilization)."""
+    inst = hd.random_instance(16, 128, 0.1, 1)
+    tr, phase, red, splits = ss.self_stabilization(inst, hd.eta_for(inst, 0.9), 2000)
+    assert phase.status is ss.PhaseStatus.FOUND and len(splits) >= 5
+    for s in splits:
+        assert s.even + s.odd == pytest.approx(s.delta, abs=1e-12)
+    assert np.mean([s.even < 0 for s in splits]) >= 0.9
+    assert red.top_rel_y < 0.2
+
+
+BAD = [
+    ("D-zero", dict(D=0, P=4, eps=0.1), "D=0"),
+    ("P-negative", dict(D=4, P=-1, eps=0.1), "P=-1"),
+    ("eps-negative", dict(D=4, P=4, eps=-0.5), "eps=-0.5"),
+    ("memory", dict(D=4096, P=4096, eps=0.1), "GiB"),
+]
+
+
+@pytest.mark.parametrize("kwargs,needle", [b[1:] for b in BAD], ids=[b[0] for b in BAD])
+def test_bad_instance_arguments(kwargs, needle):
+    with pytest.raises(InputError, match=needle):
+        hd.random_instance(**kwargs)
+
+
+CLI_BAD = [
+    ("seeds-zero", ["--seeds", "0"], "seeds="),
+    ("D-zero", ["--D", "0"], "D="),
+    ("P-zero", ["--P", "0"], "P="),
+    ("eps-negative", ["--eps", "0.1,-0.2"], "eps[1]"),
+    ("eta-zero", ["--eta-frac", "0"], "eta_frac[0]"),
+    ("eta-negative", ["--eta-frac=-1"], "eta_frac[0]"),
+    ("memory", ["--D", "128", "--P", "4096", "--max-memory", "1"], "GiB"),
+    ("seed-negative", ["--seed=-3"], "seed="),
+    ("steps-zero", ["--steps", "0"], "steps="),
+]
+
+
+@pytest.mark.parametrize("argv,needle", [b[1:] for b in CLI_BAD], ids=[b[0] for b in CLI_BAD])
+def test_cli_bad_input_is_one_line(argv, needle, capsys, tmp_path):
+    rc = cli.main(["experiment", "highdim", "--out", str(tmp_path), "--quiet", *argv])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and len(err.splitlines()) == 1 and needle in err, err
+    assert not any(tmp_path.iterdir())  # nothing written before the check
+
+
+def test_memory_check_runs_before_allocation(monkeypatch):
+    """A too-large request fails before numpy allocates anything."""
+    def boom(*a, **k):
+        raise AssertionError("allocated before the memory check")
+
+    monkeypatch.setattr(hd.np, "empty", boom)
+    with pytest.raises(InputError, match="GiB"):
+        hd.random_instance(100_000, 100_000, 0.1)
+
+
+def test_cli_highdim_json(capsys, tmp_path):
+    rc = cli.main(["experiment", "highdim", "--seeds", "3", "--D", "8", "--P", "32", "--eps", "0,0.2",
+                   "--steps", "400", "--out", str(tmp_path), "--json", "--quiet"])
+    assert rc == 0
+    s = json.loads(capsys.readouterr().out)
+    for key in ("runs", "sharpened_fraction", "eos_fraction", "converged_fraction", "diverged_fraction",
+                "final_eta_ntk"):
+        assert key in s
+    assert s["runs"] == 6 and all(isinstance(x, str) for x in s["final_eta_ntk"])
+    lin = s["configs"][0]
+    assert lin["eps"] == "0.0" and float(lin["sharpened_fraction"]) == 0 and float(lin["linear_max_relative_change"]) < 1e-12
+    assert (tmp_path / "eta_ntk_vs_t.png").exists() and (tmp_path / "final_eta_ntk_hist.png").exists()
+    assert json.loads((tmp_path / "summary.json").read_text())["runs"] == 6
