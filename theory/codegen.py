@@ -4,8 +4,12 @@ Each theory module listed in :data:`SECTIONS` exposes ``section()``. This module
 renders them to
 
 - ``numerics/_derived.py``: plain-arithmetic Python functions (``+ - * / **``
-  with integer constants only), so the same code runs on floats, numpy arrays,
-  mpmath ``mpf`` and python-flint ``arb`` without losing precision;
+  with integer constants only, plus the elementary functions ``exp``, ``log`` and
+  ``sqrt``), so the same code runs on floats, numpy arrays, mpmath ``mpf`` and
+  python-flint ``arb`` without losing precision. The generated module defines
+  ``exp``, ``log`` and ``sqrt`` itself as small helpers that dispatch on the
+  argument's type (mpmath → mpmath at its current working precision, flint
+  ``arb``/``acb`` → the ball method, numpy → numpy, anything else → :mod:`math`);
 - ``docs/derived.md``: a Markdown document with LaTeX.
 
 ``check()`` re-derives both and compares them with the files on disk.
@@ -30,6 +34,9 @@ __all__ = ["SECTIONS", "ROOT", "PY_PATH", "MD_PATH", "sections", "render_python"
 #: Theory modules whose ``section()`` goes into the generated files, in order.
 SECTIONS = (
     "theory.gd_map",
+    "theory.invariants",
+    "theory.flow",
+    "theory.planar",
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +54,54 @@ class _ExactPrinter(StrPrinter):
 
     def _print_Rational(self, expr):
         raise ValueError(f"bare rational constant {expr} would print as a float; bring it over a common denominator")
+
+
+#: Elementary functions the generated module may call; each gets a type-dispatching helper.
+ELEMENTARY = ("exp", "log", "sqrt")
+
+_HELPERS = '''
+def _elementary(name):
+    """The elementary function `name`, dispatched on its argument's type.
+
+    mpmath numbers use mpmath (at the caller's working precision), python-flint
+    arb/acb balls use their own method, numpy arrays and scalars use numpy, and
+    anything else (int, float, Fraction) uses the math module.
+    """
+    import math
+
+    scalar = getattr(math, name)
+
+    def fn(x):
+        module = type(x).__module__
+        if module.startswith("mpmath"):
+            import mpmath
+            return getattr(mpmath, name)(x)
+        if module.startswith("flint"):
+            return getattr(x, name)()
+        if module.startswith("numpy"):
+            import numpy
+            return getattr(numpy, name)(x)
+        return scalar(x)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"{name}(x) for float, numpy, mpmath mpf and python-flint arb arguments."
+    return fn
+
+
+exp = _elementary("exp")
+log = _elementary("log")
+sqrt = _elementary("sqrt")
+'''
+
+
+def _check_functions(expr: sp.Expr, name: str) -> None:
+    """Only arithmetic and the :data:`ELEMENTARY` functions may reach the generated module."""
+    for f in sp.sympify(expr).atoms(sp.Function):
+        if type(f).__name__ not in ELEMENTARY:
+            raise ValueError(f"formula {name}: function {type(f).__name__} has no generated helper")
+    for p in sp.sympify(expr).atoms(sp.Pow):
+        if p.exp.is_Rational and not p.exp.is_Integer and p.exp != sp.Rational(1, 2) and p.exp != -sp.Rational(1, 2):
+            raise ValueError(f"formula {name}: fractional power {p} would print a float exponent")
 
 
 def _pycode(expr: sp.Expr) -> str:
@@ -68,7 +123,8 @@ def render_python(secs: list[Section]) -> str:
         f'"""{HEADER}.',
         "",
         "Formulas derived by sympy in ``theory/``; see docs/derived.md for the derivations.",
-        "Only + - * / ** with integer constants appear, so every function works unchanged on",
+        "Only + - * / ** with integer constants and the helpers exp, log, sqrt (defined below,",
+        "dispatching on the argument's type) appear, so every function works unchanged on",
         "float, numpy arrays, mpmath mpf and python-flint arb.",
         '"""',
         "",
@@ -76,10 +132,15 @@ def render_python(secs: list[Section]) -> str:
     names = [f.name for s in secs for f in s.formulas]
     if len(set(names)) != len(names):
         raise ValueError("duplicate generated function names")
+    if set(names) & set(ELEMENTARY):
+        raise ValueError(f"generated function names may not shadow {ELEMENTARY}")
     lines.append("__all__ = [" + ", ".join(repr(n) for n in names) + "]")
+    lines += ["", "", _HELPERS.strip("\n")]
     for sec in secs:
         lines += ["", "", f"# --- {sec.title} ({sec.key}) ---"]
         for f in sec.formulas:
+            for e in (f.expr if isinstance(f.expr, tuple) else (f.expr,)):
+                _check_functions(e, f.name)
             args = ", ".join(str(a) for a in f.args)
             lines += ["", "", f"def {f.name}({args}):", f'    """{f.summary} Source: {f.source}."""']
             if isinstance(f.expr, tuple):
@@ -90,8 +151,8 @@ def render_python(secs: list[Section]) -> str:
     return "\n".join(lines).replace("\n\n\n\n", "\n\n\n") + "\n"
 
 
-def _latex(expr) -> str:
-    return sp.latex(expr, symbol_names=LATEX)
+def _latex(expr, extra=()) -> str:
+    return sp.latex(expr, symbol_names={**LATEX, **dict(extra)})
 
 
 def render_markdown(secs: list[Section]) -> str:
@@ -109,7 +170,7 @@ def render_markdown(secs: list[Section]) -> str:
         out += [f"## {n}. {sec.title}", "", sec.text.strip(), ""]
         for f in sec.formulas:
             exprs = f.expr if isinstance(f.expr, tuple) else (f.expr,)
-            rhs = r",\quad ".join(_latex(e) for e in exprs)
+            rhs = r",\quad ".join(_latex(e, f.latex) for e in exprs)
             lhs = f.lhs or f.name
             out += [f"- {f.summary} [`{f.name}`; {f.source}]", "", f"$$ {lhs} = {rhs} $$", ""]
     return "\n".join(out).rstrip() + "\n"

@@ -22,6 +22,9 @@ class Formula:
     expr: a sympy expression, or a tuple of them (the function returns a tuple).
     summary: one line for the docstring. source: "paper §2.1" or "derived here".
     lhs: LaTeX for the left-hand side in the document.
+    latex: extra LaTeX names for this formula's symbols in the document (they override
+    :data:`theory.symbols.LATEX`), e.g. to print the argument ``J2`` as J̃(ω_i)² in an
+    η-rescaled formula.
     """
 
     name: str
@@ -30,6 +33,7 @@ class Formula:
     summary: str
     source: str
     lhs: str = ""
+    latex: tuple[tuple[sp.Symbol, str], ...] = ()
 
     def __post_init__(self):
         exprs = self.expr if isinstance(self.expr, tuple) else (self.expr,)

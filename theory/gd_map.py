@@ -15,12 +15,13 @@ from __future__ import annotations
 import sympy as sp
 
 from .formula import Formula, Section
-from .symbols import E, J2, M0, M1, P, S, T, eta, i, omega, theta, z, zt
+from .symbols import E, J2, J2_i, M0, M1, M2, P, S, T, eta, i, omega, omega_i, theta, z, zt
 
-__all__ = ["theta_next", "z_of_theta", "J2_next", "z_next", "zt_next", "J2t_next", "section"]
+__all__ = ["theta_next", "z_of_theta", "J2_next", "z_next", "zt_next", "J2t_next", "moment_sum",
+           "MOMENTS", "section"]
 
-# Moment symbols M_k = Σ_i ω_i^k J(ω_i)²; M0 is the NTK λ.
-_MOMENTS = {0: M0, 1: M1}
+#: Moment symbols M_k = Σ_i ω_i^k J(ω_i)²; M0 is the NTK λ.
+MOMENTS = {0: M0, 1: M1, 2: M2}
 
 
 def z_of_theta(th=theta) -> sp.Expr:
@@ -39,20 +40,24 @@ def J2_next() -> sp.Expr:
     return sp.factor(expr.subs(theta[i] ** 2, J2[i] / omega[i] ** 2))
 
 
-def _moment_sum(summand: sp.Expr) -> sp.Expr:
-    """Σ_i of a polynomial in z whose coefficients are c·ω_i^k J(ω_i)²: Σ_k c_k M_k.
+def moment_sum(summand: sp.Expr, var: sp.Symbol = z, moments: dict | None = None) -> sp.Expr:
+    """Σ_i of a polynomial in ``var`` whose coefficients are c·ω_i^k J(ω_i)²: Σ_k c_k M_k.
 
-    The sum is linear, so each coefficient c·ω_i^k·J2_i sums to c·M_k. Modes with
-    ω_i = 0 have J(ω_i) = 0 and contribute nothing on either side.
+    The sum over i = 1..P is linear, so each coefficient c·ω_i^k·J(ω_i)² sums to
+    c·M_k with M_k = Σ_i ω_i^k J(ω_i)² (``moments`` maps k to the symbol, default
+    :data:`MOMENTS`). Modes with ω_i = 0 have J(ω_i) = 0 and contribute nothing on
+    either side. Raises if a coefficient is not of that form (then the sum is not a
+    moment sum and the caller's derivation is wrong).
     """
-    poly = sp.Poly(sp.expand(summand), z)
+    moments = MOMENTS if moments is None else moments
+    poly = sp.Poly(sp.expand(summand), var)
     out = sp.Integer(0)
     for (power,), coeff in poly.terms():
         c, rest = sp.expand(coeff).as_independent(omega[i], J2[i])
         k = sp.degree(rest, omega[i])
         if sp.simplify(rest - omega[i] ** k * J2[i]) != 0:
             raise AssertionError(f"summand term {coeff} is not c*omega_i^k*J2_i")
-        out += c * _MOMENTS[k] * z ** power
+        out += c * moments[k] * var ** power
     return out
 
 
@@ -62,7 +67,7 @@ def z_next() -> sp.Expr:
     summand_old = omega[i] * theta[i] ** 2 / 2
     # z(θ') − z(θ) = Σ_i (summand_new − summand_old); E cancels.
     diff = sp.expand(summand_new - summand_old).subs(theta[i] ** 2, J2[i] / omega[i] ** 2)
-    return z + _moment_sum(sp.expand(diff))
+    return z + moment_sum(sp.expand(diff))
 
 
 def zt_next() -> sp.Expr:
@@ -76,8 +81,9 @@ def J2t_next() -> sp.Expr:
 
 
 def section() -> Section:
-    o, j2 = sp.Symbol("omega", real=True), sp.Symbol("J2", nonnegative=True)
+    o, j2 = omega_i, J2_i
     flat = {omega[i]: o, J2[i]: j2}
+    tilde = ((j2, r"\tilde J(\omega_i)^2"),)
     formulas = (
         Formula("gd_z_next", (eta, z, M0, M1), z_next(),
                 "GD step of the residual z for any P: z' from z, λ = Σ J(ω_i)², Σ ω_i J(ω_i)².",
@@ -90,7 +96,7 @@ def section() -> Section:
                 "derived here", r"\tilde z'"),
         Formula("gd_J2t_next", (zt, o, j2), J2t_next().subs(flat),
                 "η-rescaled GD step of one mode J̃(ω_i)² = ηJ(ω_i)².",
-                "derived here", r"\tilde J(\omega_i)^{2\,\prime}"),
+                "derived here", r"\tilde J(\omega_i)^{2\,\prime}", latex=tilde),
     )
     text = (
         "Substituting the GD update θ' = θ − ηzQθ (paper §2.1) into z(θ) = ½θᵀQθ − E and "

@@ -15,7 +15,8 @@ import sympy as sp
 
 __all__ = [
     "eta", "E", "z", "t", "x", "P", "i", "j", "omega", "theta", "J", "J2",
-    "zt", "Et", "T", "S", "R", "a", "b", "M0", "M1", "M2", "w1", "w2", "J2_1", "J2_2", "LATEX",
+    "zt", "Et", "T", "S", "R", "a", "b", "M0", "M1", "M2", "w1", "w2", "J2_1", "J2_2",
+    "omega_i", "J2_i", "J20", "Minv", "c", "LATEX",
 ]
 
 eta = sp.Symbol("eta", positive=True)
@@ -46,10 +47,23 @@ w2 = sp.Symbol("w2", real=True)
 J2_1 = sp.Symbol("J2_1", nonnegative=True)
 J2_2 = sp.Symbol("J2_2", nonnegative=True)
 
+#: One mode, flat (not indexed), for per-mode generated functions: ω_i and J(ω_i)².
+#: Their Python names stay ``omega`` and ``J2`` (argument names of the generated module).
+omega_i = sp.Symbol("omega", real=True)
+J2_i = sp.Symbol("J2", nonnegative=True)
+#: J(ω_i)² at t = 0 (gradient flow).
+J20 = sp.Symbol("J20", nonnegative=True)
+#: Σ_{ω_i≠0} J(ω_i)²/ω_i = J Q⁺ Jᵀ (the invariant's sum).
+Minv = sp.Symbol("Minv", real=True)
+#: z̃ + Ẽ (P = 2 elimination), as a shorthand inside theory/planar.py.
+c = sp.Symbol("c", real=True)
+
 #: LaTeX names for the generated document.
 LATEX = {
     eta: r"\eta", E: "E", z: "z", zt: r"\tilde z", Et: r"\tilde E", T: "T", S: "S", R: "R",
     a: "a", b: "b", M0: r"\lambda", M1: r"\textstyle\sum_i \omega_i J(\omega_i)^2",
     M2: r"\textstyle\sum_i \omega_i^2 J(\omega_i)^2", w1: r"\omega_1", w2: r"\omega_2",
     J2_1: r"J(\omega_1)^2", J2_2: r"J(\omega_2)^2", t: "t", x: "x",
+    omega_i: r"\omega_i", J2_i: r"J(\omega_i)^2", J20: r"J(\omega_i)^2(0)",
+    Minv: r"\textstyle\sum_{\omega_i\neq0} J(\omega_i)^2/\omega_i", c: r"(\tilde z + \tilde E)",
 }
