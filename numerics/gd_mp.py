@@ -59,7 +59,7 @@ from .fixedpoint import from_fixed, to_fixed, trace
 from .problem import Problem
 from .validate import InputError, dps as _check_dps, positive, positive_int
 
-__all__ = ["GDStatus", "GDResult", "run_gd", "METHODS", "fixed_point_bits"]
+__all__ = ["GDStatus", "GDResult", "run_gd", "METHODS", "fixed_point_bits", "agreed_digits"]
 
 METHODS = ("auto", "fixed-point", "mpmath", "theta")
 _CHUNK = 64  # steps between period-2 / T checks (even, so a period-2 orbit repeats)

@@ -1,12 +1,99 @@
-"""`sorm predict` (placeholder until its issue lands)."""
-HELP = "(not built yet)"
+"""`sorm predict`: the final NTK predicted by theory for one model.
+
+``--method gf`` (default): the exact gradient-flow limit λ_GF from the invariants
+(MODEL.md §2, :func:`numerics.gf.gf_limit`), optionally cross-checked by integrating
+the flow (``--integrate``). ``--method eos``: the edge-of-stability normal form
+(MODEL.md §5, :func:`numerics.eos.predict_eos`) at ``--order N``.
+"""
+from __future__ import annotations
+
+HELP = "predict the final NTK: exact gradient-flow limit (--method gf) or EOS normal form (--method eos)"
 
 
 def add_arguments(p):
-    pass
+    from ._model import add_model_arguments
+
+    add_model_arguments(p)
+    p.add_argument("--method", default="gf", choices=("gf", "eos"),
+                   help="gf: exact gradient-flow limit (default); eos: edge-of-stability normal form")
+    p.add_argument("--dps", default="40", help="working precision in decimal digits, 15..10000 (default 40)")
+    p.add_argument("--order", default="2", help="order of the EOS normal form (--method eos; default 2)")
+    p.add_argument("--integrate", action="store_true",
+                   help="with --method gf: also integrate the flow and report the agreeing digits")
+    p.add_argument("--json", action="store_true", help="machine-readable output (numbers as decimal strings)")
+
+
+def _gf(problem, dps, integrate):
+    import mpmath
+
+    from numerics.gf import gf_limit, integrate_gf
+    from numerics.io import num
+
+    lim = gf_limit(problem, dps=dps)
+    with mpmath.workdps(dps):
+        out = {"method": "gf", "ntk": num(lim.ntk, dps), "eta_ntk": num(lim.eta_ntk, dps), "dps": dps,
+               "status": lim.status.name.lower(), "status_message": lim.status.message,
+               "x_inf": num(lim.x_inf, dps), "agreed_digits": lim.agreed_digits}
+        if integrate:
+            from numerics.gd_mp import agreed_digits
+
+            ode = integrate_gf(problem, dps=dps)
+            out["integrated"] = {"ntk": num(ode.ntk, dps), "t": num(ode.t, 10), "status": ode.status.name.lower(),
+                                 "error_estimate": num(ode.error_estimate, 3), "steps": ode.steps,
+                                 "order": ode.order, "agreed_digits": agreed_digits(ode.ntk, lim.ntk, dps)}
+    return out
+
+
+def _eos(problem, dps, order):
+    import mpmath
+
+    from numerics.io import num
+    from numerics.validate import InputError
+
+    try:
+        from numerics.eos import predict_eos  # built by the EOS normal-form owner
+    except ImportError:
+        raise InputError("method='eos': the EOS normal form (numerics.eos) is not available in this build; "
+                         "use --method gf") from None
+
+    res = predict_eos(problem, order=order, dps=dps)
+    d = getattr(res, "dps", dps)
+    with mpmath.workdps(d):
+        return {"method": "eos", "eta_ntk": num(res.eta_ntk, d), "ntk": num(res.ntk, d), "order": res.order,
+                "epsilon": num(res.epsilon, d), "dps": d}
 
 
 def run(args) -> int:
-    from numerics.validate import InputError
+    import json
 
-    raise InputError("sorm predict is not built yet")
+    from numerics.validate import InputError, dps as check_dps, positive_int
+
+    from ._model import problem_from_args
+
+    problem = problem_from_args(args)
+    dps = check_dps(args.dps)
+    if args.method == "gf":
+        out = _gf(problem, dps, args.integrate)
+    else:
+        if args.integrate:
+            raise InputError("--integrate goes with --method gf (it integrates the gradient flow); drop it")
+        out = _eos(problem, dps, positive_int("order", args.order, maximum=50))
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    if out["method"] == "gf":
+        print(f"gradient-flow limit ({out['status_message']})")
+        print(f"lambda_GF     = {out['ntk']}")
+        print(f"eta*lambda_GF = {out['eta_ntk']}")
+        print(f"x_inf         = {out['x_inf']}")
+        print(f"digits: {out['dps']} working, {out['agreed_digits']} agreeing at doubled precision")
+        if "integrated" in out:
+            i = out["integrated"]
+            print(f"integrated flow: lambda = {i['ntk']} at t = {i['t']} ({i['steps']} Taylor steps of "
+                  f"order {i['order']}, error estimate {i['error_estimate']}); {i['agreed_digits']} digits agree")
+    else:
+        print(f"edge-of-stability normal form, order {out['order']} (epsilon = {out['epsilon']})")
+        print(f"eta*lambda_inf = {out['eta_ntk']}")
+        print(f"lambda_inf     = {out['ntk']}")
+        print(f"digits: {out['dps']}")
+    return 0
