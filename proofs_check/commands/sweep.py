@@ -1,12 +1,138 @@
-"""`sorm sweep` (placeholder until its issue lands)."""
-HELP = "(not built yet)"
+"""`sorm sweep`: a float64 grid over η (and one initial-state parameter) on the batch engine.
+
+Writes a table (CSV, or JSON with ``--format json``) and a PNG of the final ηλ
+against η with the line ηλ = 2, coloured by class; with ``--vary`` also a phase
+diagram (η against the varied parameter). ``--json`` prints a summary.
+"""
+from __future__ import annotations
+
+HELP = "float64 sweep over eta (and one initial-state parameter): table + PNG of final eta*lambda"
 
 
 def add_arguments(p):
-    pass
+    from ._model import add_model_arguments
+
+    add_model_arguments(p)
+    g = p.add_argument_group("grid")
+    g.add_argument("--eta-min", required=True, help="smallest step size eta > 0")
+    g.add_argument("--eta-max", required=True, help="largest step size eta >= eta-min")
+    g.add_argument("--eta-n", default="100", help="number of eta values (default 100)")
+    g.add_argument("--eta-scale", choices=("log", "linear"), default="log", help="eta spacing (default log)")
+    g.add_argument("--vary", help="also vary one initial-state parameter: z0, J2:i or theta0:i (0-based i)")
+    g.add_argument("--from", dest="vary_from", help="first value of the varied parameter")
+    g.add_argument("--to", dest="vary_to", help="last value of the varied parameter")
+    g.add_argument("--n", dest="vary_n", help="number of values of the varied parameter")
+    p.add_argument("--steps", default="10000", help="step budget per run (settled runs stop early; default 10000)")
+    p.add_argument("--lyap-steps", default="2000",
+                   help="tail steps for the Lyapunov exponent (2-D model only; 0 disables; default 2000)")
+    p.add_argument("--out", default="sweep_out", help="output folder (default sweep_out)")
+    p.add_argument("--format", choices=("csv", "json"), default="csv", help="table format (default csv)")
+    p.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def run(args) -> int:
-    from numerics.validate import InputError
+    import json
+    import sys
+    import time
+    from fractions import Fraction
+    from pathlib import Path
 
-    raise InputError("sorm sweep is not built yet")
+    import numpy as np
+
+    from numerics.batch import TrajectoryClass
+    from numerics.io import write_csv, write_json
+    from numerics.plotting import plot_sweep
+    from numerics.phase import plot_phase_grid
+    from numerics.sweep import sweep
+    from numerics.validate import InputError, exact, positive_int
+
+    from ._model import problem_from_args
+
+    if exact("eta", args.eta) != 1:
+        raise InputError(f"eta={args.eta!r}: sweep takes its step sizes from --eta-min/--eta-max/--eta-n; "
+                         "drop --eta")
+    problem = problem_from_args(args)
+    steps = positive_int("steps", args.steps, maximum=10**8)
+    lyap = 0 if str(args.lyap_steps).strip() == "0" else positive_int("lyap-steps", args.lyap_steps)
+    n_eta = positive_int("eta-n", args.eta_n)
+    n_vary = None if args.vary_n is None else positive_int("n", args.vary_n)
+    total = n_eta * (n_vary or 1)
+
+    bar = None
+    if not args.quiet and sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, unit="run", file=sys.stderr, desc="sweep")
+    t0 = time.perf_counter()
+    try:
+        res = sweep(problem, eta_min=args.eta_min, eta_max=args.eta_max, n_eta=n_eta,
+                    log_eta=args.eta_scale == "log", vary=args.vary, vary_from=args.vary_from,
+                    vary_to=args.vary_to, n_vary=n_vary, steps=steps, lyapunov=lyap > 0 and problem.P == 2
+                    and _planar_ok(problem), lyap_steps=max(lyap, 1),
+                    progress=None if bar is None else bar.update)
+    finally:
+        if bar is not None:
+            bar.close()
+    seconds = time.perf_counter() - t0
+
+    out = Path(args.out)
+    header, rows = res.rows()
+    if args.format == "csv":
+        table = write_csv(out / "sweep.csv", header, rows)
+    else:
+        table = write_json(out / "sweep.json", {"columns": header, "rows": rows})
+    files = [str(table)]
+    title = f"omegas={','.join(repr(w) for w in res.omegas)}, {res.steps} steps, {res.engine} engine"
+    if res.vary is None:
+        files.append(str(plot_sweep(res.eta, res.final_eta_ntk, [TrajectoryClass(int(c)).name
+                                                                  for c in res.batch.classes],
+                                    out / "sweep.png", title=title, log_eta=args.eta_scale == "log")))
+    else:
+        mid = res.shape[0] // 2
+        sl = slice(mid * res.shape[1], (mid + 1) * res.shape[1])
+        files.append(str(plot_sweep(res.eta[sl], res.final_eta_ntk[sl],
+                                    [TrajectoryClass(int(c)).name for c in res.batch.classes[sl]],
+                                    out / "sweep.png",
+                                    title=f"{title}\n{res.vary} = {res.vary_grid[mid]!r}",
+                                    log_eta=args.eta_scale == "log")))
+        files.append(str(plot_phase_grid(res, out / "phase.png", title=title)))
+
+    conv = res.converged_mask()
+    conv_max = float(np.max(res.final_eta_ntk[conv])) if conv.any() else None
+    summary = {
+        "engine": res.engine,
+        "runs": int(res.eta.size),
+        "steps": res.steps,
+        "grid": {"eta_min": repr(float(res.eta_grid[0])), "eta_max": repr(float(res.eta_grid[-1])),
+                 "eta_n": int(res.eta_grid.size), "eta_scale": args.eta_scale, "vary": res.vary,
+                 "from": None if res.vary_grid is None else repr(float(res.vary_grid[0])),
+                 "to": None if res.vary_grid is None else repr(float(res.vary_grid[-1])),
+                 "n": None if res.vary_grid is None else int(res.vary_grid.size)},
+        "counts": res.counts(),
+        "converged_max_eta_ntk": None if conv_max is None else repr(conv_max),
+        "converged_all_below_2": bool(conv_max is None or conv_max < 2),
+        "seconds": f"{seconds:.3f}",
+        "files": files,
+    }
+    if args.json:
+        print(json.dumps(summary, indent=2))
+        return 0
+    print(f"sweep: {summary['runs']} runs ({res.shape[0]} x {res.shape[1]}), <= {res.steps} steps each, "
+          f"{res.engine} engine, {seconds:.2f} s")
+    for name, k in summary["counts"].items():
+        if k:
+            print(f"  {name:<16} {k:>8}  {TrajectoryClass[name].message}")
+    if conv_max is not None:
+        print(f"  largest final eta*lambda of a converged run: {conv_max!r} "
+              f"({'below' if conv_max < 2 else 'NOT below'} 2)")
+    for f in files:
+        print(f"wrote {f}")
+    return 0
+
+
+def _planar_ok(problem) -> bool:
+    from numerics.sweep import planar_available
+
+    w1, w2 = problem.omegas
+    return w1 * w2 != 0 and w1 != w2 and planar_available()
