@@ -1,0 +1,630 @@
+"""Certified enclosures in ball arithmetic: the EOS threshold and the final ηλ.
+
+Two rigorous results for the second-order regression model (paper §2.1, MODEL.md §3–§5),
+computed with python-flint's ``arb`` balls (a midpoint and a radius; every operation
+returns a ball that contains every exact result for every input in the input balls):
+
+1. **Threshold of the fixed line** (:func:`certify_stability`, :func:`certify_threshold`).
+   In the η-rescaled 2-D map of (z̃, T) (MODEL.md §4, derived here; z̃ = ηz, T = ηλ, with
+   a = ω₁ + ω₂, b = ω₁ω₂, Ẽ = ηE), every point (0, T) is fixed. The generated Jacobian
+   ``planar_jacobian`` evaluated in ``arb`` at z̃ = 0 is lower triangular,
+
+       DF(0, T) = [[1 − T, 0], [∂T'/∂z̃, 1]],
+
+   so its eigenvalues are 1 − T (transverse) and 1 (neutral). The neutral eigenvalue
+   belongs to the eigenvector (0, 1), the tangent of the line of fixed points: moving
+   along the line moves from one fixed point to another, so it neither attracts nor
+   repels. Stability of a point *as a member of the line* (normal hyperbolicity: the
+   line attracts a neighbourhood, and each orbit in it converges to some point of the
+   line) is decided by the transverse eigenvalue alone: |1 − T| < 1 attracts,
+   |1 − T| > 1 repels. :func:`certify_stability` certifies this for a whole ball of T
+   values, including the exact zero in the upper-right entry and the exact neutral 1.
+   :func:`certify_threshold` encloses, by interval Newton, the roots T₊ and T₋ of
+   1 − T = +1 and 1 − T = −1 and certifies that 1 − T is strictly monotone between
+   them, so that |1 − T| < 1 ⇔ T ∈ (T₊, T₋) with T₊ ∋ 0 and T₋ ∋ 2: the edge of
+   stability λ* = T₋/η ∋ 2/η (paper §2.2 threshold, certified here).
+
+2. **Enclosure of the final ηλ** (:func:`enclose_final_ntk`). From the exact initial
+   state, the exact GD map in mode variables (MODEL.md §3, generated ``gd_zt_next``,
+   ``gd_J2t_next``; any P, identical to the 2-D map for P = 2)
+
+       z̃' = z̃(1 − T) + ½ z̃² S,   J̃(ω_i)²' = (1 − z̃ω_i)² J̃(ω_i)²,   T = Σ J̃(ω_i)², S = Σ ω_i J̃(ω_i)²,
+
+   is iterated in ``arb`` until a proved tail bound closes the enclosure.
+
+Tail bound (derived here)
+-------------------------
+Write the step as z̃' = z̃·f(z̃, J̃²) and J̃(ω_i)²' − J̃(ω_i)² = z̃·g_i(z̃, J̃²), which the
+generated polynomials allow: their coefficients in z̃ are read off by evaluating them
+on an ``arb_series`` in z̃ (``f = 1 − T + ½ z̃S``, ``g_i = ω_iJ̃(ω_i)²(ω_iz̃ − 2)``;
+summed, Σ g_i = −2S + z̃R). Take a box
+
+    B = {|z̃| ≤ r} × Π_i [J̃(ω_i)²_lo − m_i, J̃(ω_i)²_hi + m_i]
+
+around the current balls (r = sup |z̃|), and upper bounds over B, by ball arithmetic,
+
+    q ≥ sup_B |f|,   C_i ≥ sup_B |g_i|,   C ≥ sup_B |Σ_i g_i|.
+
+*Lemma.* If q < 1 and D_i := C_i r/(1 − q) ≤ m_i for all i, then from every state in the
+current balls all later iterates stay in B, |z̃_{n+k}| ≤ qᵏ r, the sequence T_n converges,
+and |T_∞ − T_n| ≤ C r/(1 − q).
+
+*Proof.* Induction on k: if iterates n, …, n+k−1 lie in B then |z̃_{n+j}| ≤ q^j r, so
+|J̃(ω_i)²_{n+k} − J̃(ω_i)²_n| ≤ Σ_{j<k} C_i q^j r < D_i ≤ m_i and |z̃_{n+k}| ≤ r: iterate n+k
+is in B. Then Σ_k |T_{n+k+1} − T_{n+k}| ≤ Σ_k C qᵏ r = C r/(1 − q) converges. ∎
+
+So T_∞ ∈ T_ball + [−C r/(1 − q), C r/(1 − q)]. Near the edge of stability z̃ flips sign
+every step (f ≈ 1 − T ≈ −1); the bound uses |z̃| and so needs no two-step map, only
+T ≤ 2 − δ (then q ≈ |1 − T| ≤ 1 − δ). The margins m_i are chosen as twice the estimate of
+D_i at the point balls, then checked over B.
+
+Every engine returns a frozen record with a status (:class:`CertStatus`); none prints.
+flint's global precision is never changed: everything runs under ``ctx.workprec``.
+"""
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from . import _derived as D
+from .problem import Problem, reduced_2d
+from .validate import InputError, exact, positive_int
+
+__all__ = [
+    "PREC_MIN", "PREC_MAX", "CertStatus", "Stability", "Enclosure", "TailCertificate",
+    "StabilityCertificate", "ThresholdCertificate", "check_prec_bits", "dps_to_bits",
+    "enclose_final_ntk", "certify_tail", "fixed_line_jacobian", "certify_stability",
+    "certify_threshold", "decimal_bound",
+]
+
+#: Working precision accepted, in bits (about 16 to 10000 decimal digits).
+PREC_MIN, PREC_MAX = 53, 33_220
+_MAX_STEPS_LIMIT = 10**8
+#: |z̃| above this times the initial scale counts as divergence.
+_BLOWUP = Fraction(2) ** 40
+
+
+def _flint():
+    import flint
+
+    return flint
+
+
+class CertStatus(enum.Enum):
+    """How a certification ended; ``.value`` is a readable message."""
+
+    CERTIFIED = "certified: ball arithmetic plus a proved tail bound enclose the exact limit"
+    NOT_CERTIFIED = ("not certified: the orbit did not enter a region where the tail bound closes "
+                     "(within max_steps), or the balls became too wide")
+    DIVERGED = "diverged: |z| grew past the blow-up bound (2^40 times the initial scale); no finite limit"
+
+    @property
+    def message(self) -> str:
+        return self.value
+
+
+class Stability(enum.Enum):
+    """Certified stability of the points (0, T), T in a ball, of the fixed line z̃ = 0."""
+
+    ATTRACTING = "attracting: |1 - T| < 1 for every T in the ball (normally hyperbolic, attracting)"
+    REPELLING = "repelling: |1 - T| > 1 for every T in the ball"
+    MARGINAL = "marginal: 1 - T = -1 or +1 exactly (T = 2, the edge of stability, or T = 0)"
+    UNDECIDED = "undecided: the ball of T values straddles |1 - T| = 1; shrink the ball or raise the precision"
+
+    @property
+    def message(self) -> str:
+        return self.value
+
+
+# ------------------------------------------------------------------------------------------
+# validation and exact conversions
+
+
+def check_prec_bits(value, name: str = "prec_bits") -> int:
+    """A working precision in bits, between PREC_MIN and PREC_MAX."""
+    try:
+        v = int(str(value).strip()) if not isinstance(value, int) else value
+    except ValueError:
+        v = None
+    if v is None or isinstance(value, bool) or not PREC_MIN <= v <= PREC_MAX:
+        raise InputError(
+            f"{name}={value!r}: expected a whole number of bits from {PREC_MIN} to {PREC_MAX}; "
+            f"pass e.g. {name}=256"
+        )
+    return v
+
+
+def dps_to_bits(dps: int) -> int:
+    """Bits holding ``dps`` decimal digits, plus 16 guard bits."""
+    return int(math.ceil(dps * math.log2(10))) + 16
+
+
+def _frac(x) -> Fraction:
+    """An exact arb/arf value (a midpoint or a radius) as a Fraction."""
+    man, exp = x.man_exp()
+    man, exp = int(man), int(exp)
+    return Fraction(man * 2**exp) if exp >= 0 else Fraction(man, 2 ** (-exp))
+
+
+def _endpoints(x) -> tuple[Fraction, Fraction]:
+    """Exact [lo, hi] of a finite ball."""
+    m, r = _frac(x.mid()), _frac(x.rad())
+    return m - r, m + r
+
+
+def _arb(value: Fraction):
+    """A ball containing the exact rational ``value`` (at the current flint precision)."""
+    fl = _flint()
+    return fl.arb(fl.fmpq(value.numerator, value.denominator))
+
+
+def _hull(lo: Fraction, hi: Fraction):
+    """A ball containing [lo, hi]."""
+    return _arb(lo).union(_arb(hi))
+
+
+def _sup_abs(x) -> Fraction:
+    """An exact upper bound of |x| over a finite ball."""
+    lo, hi = _endpoints(x)
+    return max(abs(lo), abs(hi))
+
+
+def decimal_bound(value: Fraction, digits: int, direction: str) -> str:
+    """``value`` as a decimal string of ``digits`` significant digits, rounded down
+    (``direction="down"``) or up (``"up"``), so that outward rounding keeps an enclosure."""
+    if value == 0:
+        return "0"
+    e = 0
+    a = abs(value)
+    while a >= 10:
+        a /= 10
+        e += 1
+    while a < 1:
+        a *= 10
+        e -= 1
+    shift = digits - 1 - e
+    scaled = value * Fraction(10) ** shift
+    n = math.floor(scaled) if direction == "down" else math.ceil(scaled)
+    d = Decimal(n).scaleb(-shift)
+    return format(d, "f") if -30 < e < 30 else str(d)
+
+
+def _ball_str(x, digits: int = 30) -> str:
+    return x.str(digits, radius=True)
+
+
+# ------------------------------------------------------------------------------------------
+# the tail bound
+
+
+def _series_tail(fn, zt_box, cap, *args):
+    """sup over the box of |(F(z̃) − F(0))/z̃| where F(z̃) = fn(z̃, *args) is a polynomial in z̃.
+
+    Returns (F(0) ball, ball containing every (F(z̃) − F(0))/z̃) or None if F is not a
+    polynomial of degree < cap in z̃ (then the series was truncated and proves nothing).
+    """
+    fl = _flint()
+    s = fn(fl.arb_series([0, 1], prec=cap), *args)
+    c = s.coeffs()
+    if len(c) >= cap:
+        return None
+    c = c + [fl.arb(0)] * (2 - len(c)) if len(c) < 2 else c
+    acc = fl.arb(0)
+    for ck in reversed(c[1:]):  # Horner for c1 + c2 z + c3 z² + …
+        acc = acc * zt_box + ck
+    return c[0], acc
+
+
+@dataclass(frozen=True)
+class TailCertificate:
+    """The proved tail bound at one state (see the module docstring).
+
+    r: sup |z̃| at the state. q: the contraction bound of |z̃| over the box. C: the bound
+    of |T' − T|/|z̃|. tail: C r/(1 − q), bounding |T_∞ − T_n|. margins: m_i of the box.
+    All exact Fractions (upper bounds).
+    """
+
+    r: Fraction
+    q: Fraction
+    C: Fraction
+    tail: Fraction
+    margins: tuple[Fraction, ...]
+
+
+def certify_tail(zt, J2t, omegas, *, cap: int = 8) -> TailCertificate | None:
+    """Try to prove the tail lemma from the balls (z̃, J̃(ω_i)²) (arb, at the current precision).
+
+    Returns the certificate, or None if q ≥ 1 or the box is not invariant. Derived here.
+    """
+    fl = _flint()
+    r = _sup_abs(zt)
+    if r == 0:
+        return TailCertificate(Fraction(0), Fraction(0), Fraction(0), Fraction(0), tuple(Fraction(0) for _ in J2t))
+    zbox = _hull(-r, r)
+
+    def bounds(J):
+        T = sum(J[1:], J[0])
+        S = sum((w * j for w, j in zip(omegas, J[1:])), omegas[0] * J[0])
+        zr = _series_tail(lambda z: D.gd_zt_next(z, T, S), zbox, cap)
+        if zr is None:
+            return None
+        q = _sup_abs(zr[1])
+        gs, gsum = [], fl.arb(0)
+        for w, j in zip(omegas, J):
+            res = _series_tail(lambda z, w=w, j=j: D.gd_J2t_next(z, w, j), zbox, cap)
+            if res is None:
+                return None
+            gs.append(_sup_abs(res[1]))
+            gsum = gsum + res[1]
+        return q, tuple(gs), _sup_abs(gsum)
+
+    first = bounds(list(J2t))
+    if first is None or first[0] >= 1:
+        return None
+    q0, g0, _ = first
+    margins = tuple(2 * c * r / (1 - q0) + Fraction(1, 2**30) * r for c in g0)
+    box = []
+    for j, m in zip(J2t, margins):
+        lo, hi = _endpoints(j)
+        box.append(_hull(lo - m, hi + m))
+    res = bounds(box)
+    if res is None:
+        return None
+    q, g, C = res
+    if q >= 1:
+        return None
+    for c, m in zip(g, margins):
+        if c * r / (1 - q) > m:
+            return None
+    return TailCertificate(r=r, q=q, C=C, tail=C * r / (1 - q), margins=margins)
+
+
+# ------------------------------------------------------------------------------------------
+# enclosure of the final eta*lambda
+
+
+@dataclass(frozen=True)
+class Enclosure:
+    """A rigorous enclosure of T_∞ = ηλ_∞, the final ηλ of GD from an exact initial state.
+
+    lo, hi: exact Fraction bounds, T_∞ ∈ [lo, hi] (when ``status`` is CERTIFIED).
+    width: hi − lo. eta: the step η, so that λ_∞ ∈ [lo/η, hi/η]. steps: ball-arithmetic
+    GD steps before the tail bound closed. prec_bits: working precision. tail: the
+    certificate that closed it (None otherwise). detail: what happened, in words.
+    """
+
+    status: CertStatus
+    lo: Fraction | None
+    hi: Fraction | None
+    eta: Fraction
+    steps: int
+    prec_bits: int
+    tail: TailCertificate | None
+    detail: str
+
+    @property
+    def certified(self) -> bool:
+        return self.status is CertStatus.CERTIFIED
+
+    @property
+    def width(self) -> Fraction | None:
+        return None if self.lo is None else self.hi - self.lo
+
+    @property
+    def digits(self) -> int:
+        """Decimal digits that the working precision carries."""
+        return int(self.prec_bits * math.log10(2))
+
+    def contains(self, value, slack=0) -> bool:
+        """Whether ``value`` (str, Fraction, mpf, float) lies in [lo − slack, hi + slack], exactly."""
+        if self.lo is None:
+            return False
+        v, s = exact("value", value), exact("slack", slack)
+        return self.lo - s <= v <= self.hi + s
+
+    def bounds(self, digits: int | None = None, *, ntk: bool = False) -> tuple[str, str]:
+        """(lo, hi) as decimal strings rounded outward to ``digits`` significant digits
+        (default: the working precision); ``ntk=True`` gives λ_∞ = T_∞/η instead."""
+        if self.lo is None:
+            return ("nan", "nan")
+        digits = digits or self.digits
+        lo, hi = (self.lo / self.eta, self.hi / self.eta) if ntk else (self.lo, self.hi)
+        return decimal_bound(lo, digits, "down"), decimal_bound(hi, digits, "up")
+
+    def to_json(self, digits: int | None = None) -> dict:
+        lo, hi = self.bounds(digits)
+        nlo, nhi = self.bounds(digits, ntk=True)
+        t = self.tail
+        return {
+            "status": self.status.name.lower(), "message": self.status.message, "detail": self.detail,
+            "eta_ntk_lo": lo, "eta_ntk_hi": hi,
+            "width": "nan" if self.width is None else decimal_bound(self.width, 3, "up"),
+            "ntk_lo": nlo, "ntk_hi": nhi,
+            "steps": self.steps, "prec_bits": self.prec_bits,
+            "tail": None if t is None else {
+                "z_bound": decimal_bound(t.r, 6, "up"), "q": decimal_bound(t.q, 10, "up"),
+                "C": decimal_bound(t.C, 6, "up"), "bound": decimal_bound(t.tail, 3, "up")},
+        }
+
+
+def _check_problem(problem) -> Problem:
+    if not isinstance(problem, Problem):
+        raise InputError(f"problem={problem!r}: expected a numerics.Problem; build one with from_theta or from_state")
+    return problem
+
+
+def enclose_final_ntk(problem: Problem, *, prec_bits=256, max_steps=1_000_000,
+                      max_width=Fraction(1, 10**6)) -> Enclosure:
+    """Certified enclosure [lo, hi] ∋ T_∞ = lim ηλ_t of GD from ``problem``'s exact initial state.
+
+    Iterates the exact mode map (module docstring) in ``arb`` at ``prec_bits`` and, once the
+    observed contraction and increments suggest the tail is below the ball radius, tries the
+    tail lemma (:func:`certify_tail`); on success T_∞ ∈ T_ball ± C r/(1 − q). Derived here.
+
+    Status DIVERGED when |z̃| exceeds 2^40·max(1, |z̃₀|, T₀); NOT_CERTIFIED after ``max_steps``
+    steps, or when the ball of T grows wider than ``max_width``.
+    """
+    problem = _check_problem(problem)
+    prec = check_prec_bits(prec_bits)
+    max_steps = positive_int("max_steps", max_steps, maximum=_MAX_STEPS_LIMIT)
+    max_width = exact("max_width", max_width)
+    if max_width <= 0:
+        raise InputError(f"max_width={max_width!r}: expected a width > 0; pass e.g. max_width=1e-6")
+    fl = _flint()
+    blowup = _BLOWUP * max(Fraction(1), abs(problem.zt0), problem.T0)
+    with fl.ctx.workprec(prec):
+        omegas = [_arb(w) for w in problem.omegas]
+        J = [_arb(j) for j in problem.J2t]
+        z = _arb(problem.zt0)
+        floor_tol = _arb(Fraction(1, 2 ** (prec - 8)))
+        one = fl.arb(1)
+        blowup_b = _arb(blowup)
+        prev_T = None
+        prev_absz = None
+        next_try = 0
+        tries = 0
+        for n in range(max_steps + 1):
+            T = sum(J[1:], J[0])
+            if not (z.is_finite() and T.is_finite()):
+                return Enclosure(CertStatus.DIVERGED, None, None, problem.eta, n, prec, None,
+                                 f"the balls stopped being finite at step {n}")
+            absz = abs(z.mid())
+            if absz > blowup_b or T.mid() > blowup_b:
+                return Enclosure(CertStatus.DIVERGED, None, None, problem.eta, n, prec, None,
+                                 f"|z~| or T passed {float(blowup):.3g} at step {n}")
+            rad_T = _frac(T.rad())
+            if rad_T > max_width:
+                return Enclosure(CertStatus.NOT_CERTIFIED, None, None, problem.eta, n, prec, None,
+                                 f"the ball of T grew to radius {float(rad_T):.3g} > max_width at step {n}; "
+                                 f"raise prec_bits")
+            # cheap trigger from the observed midpoints (a heuristic, not part of the proof):
+            # estimated tail |T_n − T_{n−1}|·q/(1 − q) with q = |z̃_n|/|z̃_{n−1}|
+            if prev_T is not None and n >= next_try and (absz == 0 or absz < prev_absz):
+                q_est = absz / prev_absz
+                est = abs(T.mid() - prev_T) / (1 - q_est)
+                target = max(T.rad(), floor_tol * max(one, abs(T.mid())))
+                if absz == 0 or est.mid() <= target.mid():
+                    tries += 1
+                    cert = certify_tail(z, J, omegas)
+                    if cert is not None:
+                        lo, hi = _endpoints(T)
+                        return Enclosure(CertStatus.CERTIFIED, lo - cert.tail, hi + cert.tail, problem.eta,
+                                         n, prec, cert,
+                                         f"tail bound closed at step {n} (attempt {tries}): "
+                                         f"|z~| <= {float(cert.r):.3g}, q = {float(cert.q):.6f}")
+                    next_try = n + 16
+            prev_T, prev_absz = T.mid(), absz
+            S = sum((w * j for w, j in zip(omegas[1:], J[1:])), omegas[0] * J[0])
+            z, J = D.gd_zt_next(z, T, S), [D.gd_J2t_next(z, w, j) for w, j in zip(omegas, J)]
+        return Enclosure(CertStatus.NOT_CERTIFIED, None, None, problem.eta, max_steps, prec, None,
+                         f"no tail certificate within max_steps={max_steps} "
+                         f"({tries} attempts); the orbit has not settled below T = 2")
+
+
+# ------------------------------------------------------------------------------------------
+# the fixed line and its threshold
+
+
+def fixed_line_jacobian(T, a, b, Et):
+    """DF(0, T) of the 2-D map as four arb balls (J11, J12, J21, J22), from the generated
+    ``planar_jacobian`` at z̃ = 0 (call inside ``flint.ctx.workprec``). Derived here."""
+    fl = _flint()
+    return tuple(D.planar_jacobian(fl.arb(0), T, a, b, Et))
+
+
+@dataclass(frozen=True)
+class StabilityCertificate:
+    """Certified stability of the fixed points (0, T) for every T in a ball (MODEL.md §4).
+
+    T: the ball of T values. jacobian: (J11, J12, J21, J22) of DF(0, T) as balls.
+    transverse: the eigenvalue 1 − T (= J11, since J12 = 0 exactly). neutral: the eigenvalue
+    J22 (exactly 1: the direction along the line of fixed points). sup_abs / inf_abs: bounds of
+    |transverse| over the ball. stability: the verdict. All balls as strings at ``prec_bits``.
+    """
+
+    T: str
+    jacobian: tuple[str, str, str, str]
+    transverse: str
+    neutral: str
+    triangular: bool
+    neutral_is_one: bool
+    sup_abs: Fraction
+    inf_abs: Fraction
+    stability: Stability
+    prec_bits: int
+
+    def to_json(self) -> dict:
+        return {"T": self.T, "jacobian": list(self.jacobian), "transverse_eigenvalue": self.transverse,
+                "neutral_eigenvalue": self.neutral, "J12_exactly_zero": self.triangular,
+                "neutral_exactly_one": self.neutral_is_one,
+                "sup_abs_transverse": decimal_bound(self.sup_abs, 30, "up"),
+                "inf_abs_transverse": decimal_bound(self.inf_abs, 30, "down"),
+                "stability": self.stability.name.lower(), "message": self.stability.message,
+                "prec_bits": self.prec_bits}
+
+
+def _abc(a, b, Et):
+    return exact("a", a), exact("b", b), exact("Et", Et)
+
+
+def certify_stability(T, a, b, Et, *, radius=0, prec_bits=128) -> StabilityCertificate:
+    """Certify attracting/repelling for every fixed point (0, T'), |T' − T| ≤ radius.
+
+    T may also be a pair (lo, hi). The verdict uses the transverse eigenvalue 1 − T only,
+    after checking J12 = 0 exactly (so the eigenvalues are the diagonal entries) and
+    J22 = 1 exactly (the neutral direction along the line). See the module docstring.
+    """
+    prec = check_prec_bits(prec_bits)
+    a, b, Et = _abc(a, b, Et)
+    if isinstance(T, (tuple, list)) and len(T) == 2:
+        lo, hi = exact("T[0]", T[0]), exact("T[1]", T[1])
+        if lo > hi:
+            raise InputError(f"T={T!r}: expected (lo, hi) with lo <= hi; swap them")
+    else:
+        t, r = exact("T", T), exact("radius", radius)
+        if r < 0:
+            raise InputError(f"radius={radius!r}: expected a radius >= 0; pass e.g. radius=1e-20")
+        lo, hi = t - r, t + r
+    fl = _flint()
+    with fl.ctx.workprec(prec):
+        Tb = _hull(lo, hi) if lo != hi else _arb(lo)
+        J11, J12, J21, J22 = fixed_line_jacobian(Tb, _arb(a), _arb(b), _arb(Et))
+        tri = bool(J12.is_zero())
+        one = bool(J22.is_exact() and J22 == 1)
+        elo, ehi = _endpoints(J11)
+        sup_abs = max(abs(elo), abs(ehi))
+        inf_abs = Fraction(0) if elo <= 0 <= ehi else min(abs(elo), abs(ehi))
+        if not tri:
+            verdict = Stability.UNDECIDED
+        elif sup_abs < 1:
+            verdict = Stability.ATTRACTING
+        elif inf_abs > 1:
+            verdict = Stability.REPELLING
+        elif J11.is_exact() and abs(_frac(J11.mid())) == 1:
+            verdict = Stability.MARGINAL
+        else:
+            verdict = Stability.UNDECIDED
+        return StabilityCertificate(
+            T=_ball_str(Tb), jacobian=tuple(_ball_str(x) for x in (J11, J12, J21, J22)),
+            transverse=_ball_str(J11), neutral=_ball_str(J22), triangular=tri, neutral_is_one=one,
+            sup_abs=sup_abs, inf_abs=inf_abs, stability=verdict, prec_bits=prec)
+
+
+@dataclass(frozen=True)
+class ThresholdCertificate:
+    """Certified thresholds of the fixed line: |1 − T| < 1 ⇔ T ∈ (T₊, T₋) on ``search``.
+
+    T_minus: enclosure [lo, hi] of the root of 1 − T = −1 (the edge of stability, ∋ 2).
+    T_plus: enclosure of the root of 1 − T = +1 (∋ 0). slope: enclosure of d(1 − T)/dT over
+    the whole search range (excludes 0: strictly monotone, so the roots are unique there).
+    eta: the step, λ* = T₋/η. newton_steps: interval Newton iterations used. certified: all
+    of existence, uniqueness and monotonicity proved.
+    """
+
+    T_minus: tuple[Fraction, Fraction] | None
+    T_plus: tuple[Fraction, Fraction] | None
+    slope: str
+    search: tuple[Fraction, Fraction]
+    eta: Fraction
+    newton_steps: int
+    prec_bits: int
+    certified: bool
+
+    @property
+    def ntk_threshold(self) -> tuple[Fraction, Fraction] | None:
+        """Enclosure of λ* = T₋/η (the paper's 2/η)."""
+        return None if self.T_minus is None else (self.T_minus[0] / self.eta, self.T_minus[1] / self.eta)
+
+    def contains_edge(self) -> bool:
+        """Whether T₋ ∋ 2 and T₊ ∋ 0 (the paper's threshold 2/η and the lower end T = 0)."""
+        return (self.certified and self.T_minus[0] <= 2 <= self.T_minus[1]
+                and self.T_plus[0] <= 0 <= self.T_plus[1])
+
+    def to_json(self, digits: int = 30) -> dict:
+        def pair(p):
+            return None if p is None else [decimal_bound(p[0], digits, "down"), decimal_bound(p[1], digits, "up")]
+
+        return {"certified": self.certified, "T_minus": pair(self.T_minus), "T_plus": pair(self.T_plus),
+                "ntk_threshold": pair(self.ntk_threshold),
+                "width": None if self.T_minus is None else decimal_bound(self.T_minus[1] - self.T_minus[0], 3, "up"),
+                "slope": self.slope, "search": pair(self.search), "newton_steps": self.newton_steps,
+                "prec_bits": self.prec_bits}
+
+
+def _interval_newton(g, lo: Fraction, hi: Fraction, max_iter: int = 60):
+    """Interval Newton for a root of g on [lo, hi]: N(X) = m − g(m)/g'(X).
+
+    ``g(x)`` returns (value ball, derivative ball) for a ball x. If N(X) ⊂ X the root exists
+    and is unique in X; then X ← N(X) ∩ X until the width stops shrinking. Returns
+    (lo, hi, proved, iterations).
+    """
+    proved = False
+    it = 0
+    for it in range(1, max_iter + 1):
+        X = _hull(lo, hi)
+        _, dX = g(X)
+        dlo, dhi = _endpoints(dX)
+        if dlo <= 0 <= dhi:
+            return lo, hi, proved, it
+        m = (lo + hi) / 2
+        gm, _ = g(_arb(m))
+        N = _arb(m) - gm / dX
+        nlo, nhi = _endpoints(N)
+        if lo <= nlo and nhi <= hi:
+            proved = True
+        nlo, nhi = max(lo, nlo), min(hi, nhi)
+        if nlo > nhi:  # no root in X
+            return lo, hi, False, it
+        if (nhi - nlo) >= (hi - lo) and proved:
+            return nlo, nhi, proved, it
+        lo, hi = nlo, nhi
+    return lo, hi, proved, it
+
+
+def certify_threshold(a, b, Et, *, eta=1, prec_bits=128, search=(-1, 4)) -> ThresholdCertificate:
+    """Certify the edge of stability of the fixed line for the 2-D model (a, b, Ẽ).
+
+    On the range ``search`` = [T_lo, T_hi]: enclose d(1 − T)/dT over the whole range (from
+    the generated Jacobian evaluated on an ``arb_series`` in T) and show it excludes 0, then
+    enclose the roots of J11(0, T) = −1 and = +1 by interval Newton. Then, on the range,
+    |1 − T| < 1 exactly for T strictly between the roots. Paper §2.2 threshold 2/η; the
+    neutral eigenvalue along the line is handled as in :func:`certify_stability`.
+    """
+    prec = check_prec_bits(prec_bits)
+    a, b, Et = _abc(a, b, Et)
+    eta = exact("eta", eta)
+    if eta <= 0:
+        raise InputError(f"eta={eta!r}: expected a step size > 0; pass e.g. eta=1")
+    s_lo, s_hi = exact("search[0]", search[0]), exact("search[1]", search[1])
+    if not s_lo < s_hi:
+        raise InputError(f"search={search!r}: expected (lo, hi) with lo < hi; pass e.g. search=(-1, 4)")
+    fl = _flint()
+    with fl.ctx.workprec(prec):
+        A, B, E = _arb(a), _arb(b), _arb(Et)
+
+        def g_shift(shift):
+            def g(X):
+                s = fixed_line_jacobian(fl.arb_series([X, 1], prec=4), A, B, E)[0]
+                c = s.coeffs() + [fl.arb(0)] * 2
+                return c[0] - shift, c[1]
+            return g
+
+        _, slope = g_shift(0)(_hull(s_lo, s_hi))
+        slo, shi = _endpoints(slope)
+        monotone = not (slo <= 0 <= shi)
+        # split the range at the fixed line's midpoint guess T = 1 for the two roots
+        m_lo, m_hi, m_ok, it1 = _interval_newton(g_shift(-1), s_lo, s_hi)
+        p_lo, p_hi, p_ok, it2 = _interval_newton(g_shift(1), s_lo, s_hi)
+        ok = monotone and m_ok and p_ok
+        return ThresholdCertificate(
+            T_minus=(m_lo, m_hi) if m_ok else None, T_plus=(p_lo, p_hi) if p_ok else None,
+            slope=_ball_str(slope), search=(s_lo, s_hi), eta=eta, newton_steps=it1 + it2,
+            prec_bits=prec, certified=ok)
+
+
+def planar_parameters(problem: Problem) -> tuple[Fraction, Fraction, Fraction]:
+    """(a, b, Ẽ) of a P = 2 problem (validated by :func:`numerics.problem.reduced_2d`)."""
+    return reduced_2d(problem)
