@@ -302,7 +302,7 @@ def run_batch(omegas, zt0, J2t0, *, steps: int, tol: float = 1e-13, blowup: floa
 
 def run_planar(zt0, T0, a: float, b: float, Et, *, steps: int, tol: float = 1e-13, blowup: float = 1e8,
                check_every: int = 32, settle: bool = True, ptol: float = 1e-11, lyap_steps: int = 0,
-               lyap_min: float = 1e-3, progress=None) -> BatchResult:
+               lyap_min: float = 1e-2, progress=None) -> BatchResult:
     """Run N trajectories of the 2-D (z̃, T) map in float64 (MODEL.md §4, derived here).
 
     zt0, T0: initial z̃ = ηz and T = ηλ (arrays of length N, or scalars). a = ω₁ + ω₂,

@@ -63,7 +63,7 @@ class PhaseResult:
 
 def phase_diagram(omegas, *, z0=None, J2=None, E=None, theta0=None, vary: str = "z0", state_from,
                   state_to, eta_min, eta_max, n_eta: int = 200, n_state: int = 200, steps: int = 10_000,
-                  lyap_steps: int = 2000, lyap_min: float = 1e-3, log_eta: bool = True,
+                  lyap_steps: int = 2000, lyap_min: float = 1e-2, log_eta: bool = True,
                   progress=None) -> PhaseResult:
     """Classify GD of the 2-D model over an n_state × n_eta grid of (initial-state value, η).
 

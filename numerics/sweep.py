@@ -170,7 +170,7 @@ def _initial_states(problem: Problem, vary, values):
 
 def sweep(problem: Problem, *, eta_min, eta_max, n_eta: int, log_eta: bool = True, vary=None,
           vary_from=None, vary_to=None, n_vary: int | None = None, steps: int = 10_000,
-          lyapunov: bool = False, lyap_steps: int = 2000, lyap_min: float = 1e-3, block: int = 16384,
+          lyapunov: bool = False, lyap_steps: int = 2000, lyap_min: float = 1e-2, block: int = 16384,
           engine: str = "auto", progress=None) -> SweepResult:
     """Run the model of ``problem`` over a grid of η (and of one varied initial-state parameter).
 
