@@ -6,7 +6,7 @@ dispatching on the argument's type) appear, so every function works unchanged on
 float, numpy arrays, mpmath mpf and python-flint arb.
 """
 
-__all__ = ['gd_z_next', 'gd_J2_next', 'gd_zt_next', 'gd_J2t_next', 'invariant_term', 'invariant_2E', 'gf_z_rate', 'gf_J2_rate', 'gf_ntk_rate', 'gf_x_rate', 'gf_J2_of_x', 'gf_z_of_x_term', 'gf_log_term', 'planar_S', 'planar_R', 'planar_zt_next', 'planar_T_next', 'planar_J2t', 'planar_jacobian']
+__all__ = ['gd_z_next', 'gd_J2_next', 'gd_zt_next', 'gd_J2t_next', 'invariant_term', 'invariant_2E', 'gf_z_rate', 'gf_J2_rate', 'gf_ntk_rate', 'gf_x_rate', 'gf_J2_of_x', 'gf_z_of_x_term', 'gf_log_term', 'planar_S', 'planar_R', 'planar_zt_next', 'planar_T_next', 'planar_J2t', 'planar_jacobian', 'sharpening_ntk_rate']
 
 
 def _elementary(name):
@@ -155,3 +155,14 @@ def planar_jacobian(zt, T, a, b, Et):
         -2*T*a + 4*Et*b + 8*b*zt - 6*a*b*zt**2 - 2*T*b*zt + 2*T*zt*a**2 - 4*Et*a*b*zt,
         1 + a**2*zt**2 - b*zt**2 - 2*a*zt,
     )
+
+
+# --- Progressive sharpening in the paper's example (sharpening) ---
+
+
+def sharpening_ntk_rate(eta, z, omega, J20, x):
+    """dλ/dt under GF in the paper's example ω = (−ω, ω), J(ω₁)² = J(ω₂)² = J₀² at t = 0. Source: derived here (paper §2.2 example)."""
+    return (2*omega*z*J20*eta*(-1 + exp(4*omega*x)))/(exp(2*omega*x))
+
+
+# --- The linear model: constant NTK (linear) ---

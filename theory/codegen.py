@@ -37,6 +37,8 @@ SECTIONS = (
     "theory.invariants",
     "theory.flow",
     "theory.planar",
+    "theory.sharpening",
+    "theory.linear",
 )
 
 ROOT = Path(__file__).resolve().parent.parent
