@@ -6,7 +6,7 @@ dispatching on the argument's type) appear, so every function works unchanged on
 float, numpy arrays, mpmath mpf and python-flint arb.
 """
 
-__all__ = ['gd_z_next', 'gd_J2_next', 'gd_zt_next', 'gd_J2t_next', 'invariant_term', 'invariant_2E', 'gf_z_rate', 'gf_J2_rate', 'gf_ntk_rate', 'gf_x_rate', 'gf_J2_of_x', 'gf_z_of_x_term', 'gf_log_term', 'planar_S', 'planar_R', 'planar_zt_next', 'planar_T_next', 'planar_J2t', 'planar_jacobian', 'sharpening_ntk_rate']
+__all__ = ['gd_z_next', 'gd_J2_next', 'gd_zt_next', 'gd_J2t_next', 'invariant_term', 'invariant_2E', 'gf_z_rate', 'gf_J2_rate', 'gf_ntk_rate', 'gf_x_rate', 'gf_J2_of_x', 'gf_z_of_x_term', 'gf_log_term', 'planar_S', 'planar_R', 'planar_zt_next', 'planar_T_next', 'planar_J2t', 'planar_jacobian', 'sharpening_ntk_rate', 'eos_s', 'eos_r', 'eos_k', 'eos_leading_radicand', 'eos_H2', 'eos_H3', 'eos_H4', 'eos_H5']
 
 
 def _elementary(name):
@@ -166,3 +166,68 @@ def sharpening_ntk_rate(eta, z, omega, J20, x):
 
 
 # --- The linear model: constant NTK (linear) ---
+
+
+# --- The edge of stability: normal form and formal invariant (normal_form) ---
+
+
+def eos_s(a, b, Et):
+    """s = S at the edge point (z̃, T) = (0, 2). Source: derived here."""
+    return 2*a - 2*Et*b
+
+
+def eos_r(a, b, Et):
+    """r = R at the edge point (z̃, T) = (0, 2). Source: derived here."""
+    return -2*b + 2*a**2 - 2*Et*a*b
+
+
+def eos_k(a, b, Et):
+    """k = 2r − s² = 4 Var_p(ω), p_i = J̃(ω_i)²/2 at (0, 2). Source: derived here."""
+    return 4*b*(-1 + Et*a - b*Et**2)
+
+
+def eos_leading_radicand(zt, T, a, b, Et):
+    """ỹ² + (k/2) z̃² with ỹ = T − 2 − s z̃; leading order T_∞ = 2 − sqrt(radicand). Source: derived here."""
+    return 4 + T**2 - 4*T - 2*b*zt**2 + 4*a**2*zt**2 + 8*a*zt - 8*Et*b*zt - 4*T*a*zt + 2*Et**2*b**2*zt**2 - 6*Et*a*b*zt**2 + 4*Et*T*b*zt
+
+
+def eos_H2(a, b, Et):
+    """Coefficients of H_2 = Σ_j c_j z̃^j y^(2−j), j = 0..2, y = T − 2 (formal invariant of the two-step map; normalisation pure_y). Source: derived here."""
+    return (
+        2,
+        -8*a + 8*Et*b,
+        -4*b + 8*a**2 + 4*Et**2*b**2 - 12*Et*a*b,
+    )
+
+
+def eos_H3(a, b, Et):
+    """Coefficients of H_3 = Σ_j c_j z̃^j y^(3−j), j = 0..3, y = T − 2 (formal invariant of the two-step map; normalisation pure_y). Source: derived here."""
+    return (
+        (-8*a**2 - 4*b - 16*Et**2*b**2 + 22*Et*a*b)/(3*b*(-1 + Et*a - b*Et**2)),
+        (16*a**3 - 28*Et**3*b**3 - 4*Et*b**2 + 8*a*b - 60*Et*b*a**2 + 72*a*Et**2*b**2)/(b*(-1 + Et*a - b*Et**2)),
+        (-8*(a - Et*b)*(4*a**3 + Et*b**2 + a*b - 5*Et**3*b**3 - 14*Et*b*a**2 + 15*a*Et**2*b**2))/(b*(-1 + Et*a - b*Et**2)),
+        (4*(a - Et*b)*(3*b**2 + 16*a**4 - 10*Et**2*b**3 - 4*b*a**2 + 11*Et**4*b**4 - 64*Et*b*a**3 - 54*a*Et**3*b**3 + 14*Et*a*b**2 + 91*Et**2*a**2*b**2))/(3*b*(-1 + Et*a - b*Et**2)),
+    )
+
+
+def eos_H4(a, b, Et):
+    """Coefficients of H_4 = Σ_j c_j z̃^j y^(4−j), j = 0..4, y = T − 2 (formal invariant of the two-step map; normalisation pure_y). Source: derived here."""
+    return (
+        0,
+        (2*Et*(b + 4*a**2 + 7*Et**2*b**2 - 10*Et*a*b))/(-1 + Et*a - b*Et**2),
+        (-8*a**2 - 2*b - 36*Et*a**3 - 7*Et**2*b**2 + 55*Et**4*b**3 - 144*a*Et**3*b**2 + 9*Et*a*b + 124*b*Et**2*a**2)/(-1 + Et*a - b*Et**2),
+        (40*a**3 - 64*Et**3*b**3 - 6*Et*b**2 + 8*a*b + 38*Et**5*b**4 + 40*Et*a**4 - 168*a*Et**4*b**3 - 168*b*Et**2*a**3 - 124*Et*b*a**2 + 148*a*Et**2*b**2 + 258*Et**3*a**2*b**2)/(-1 + Et*a - b*Et**2),
+        (-80*a**4 + 4*b**2 - 58*Et**4*b**4 - 16*Et*a**5 + 11*b*a**2 + 13*Et**6*b**5 + 29*Et**2*b**3 - 416*Et**2*a**2*b**2 - 178*Et**3*a**3*b**2 - 76*a*Et**5*b**4 - 38*Et*a*b**2 + 87*b*Et**2*a**4 + 170*Et**4*a**2*b**3 + 262*a*Et**3*b**3 + 294*Et*b*a**3)/(-2 - 2*b*Et**2 + 2*Et*a),
+    )
+
+
+def eos_H5(a, b, Et):
+    """Coefficients of H_5 = Σ_j c_j z̃^j y^(5−j), j = 0..5, y = T − 2 (formal invariant of the two-step map; normalisation pure_y). Source: derived here."""
+    return (
+        (88*b**3 + 384*a**6 + 650*a**2*b**2 + 732*b*a**4 + 1116*Et**2*b**4 + 3330*Et**4*b**5 + 3742*Et**6*b**6 - 24074*Et**3*a**3*b**3 - 15360*a*Et**5*b**5 - 9297*a*Et**3*b**4 - 4408*Et*a**3*b**2 - 3372*Et*b*a**5 - 1707*Et*a*b**3 + 9691*Et**2*a**2*b**3 + 12350*Et**2*a**4*b**2 + 26336*Et**4*a**2*b**4)/(90*b**3*(-1 + Et*a - b*Et**2)**3),
+        (-384*a**7 - 732*b*a**5 - 650*a**3*b**2 - 88*a*b**3 + 79*Et*b**4 + 1035*Et**3*b**5 + 3195*Et**5*b**6 + 3679*Et**7*b**7 - 50248*Et**4*a**3*b**4 - 18886*a*Et**6*b**6 - 15722*Et**2*a**5*b**2 - 14027*Et**2*a**3*b**3 - 12303*a*Et**4*b**5 - 2715*a*Et**2*b**4 + 2321*Et*a**2*b**3 + 3756*Et*b*a**6 + 5140*Et*a**4*b**2 + 18727*Et**3*a**2*b**4 + 36388*Et**3*a**4*b**3 + 41417*Et**5*a**2*b**5)/(9*b**3*(-1 + Et*a - b*Et**2)**3),
+        (-35*b**4 + 1536*a**8 - 232*Et**2*b**5 + 63*a**2*b**3 + 1782*Et**4*b**6 + 2234*a**4*b**2 + 2736*b*a**6 + 8848*Et**6*b**7 + 12629*Et**8*b**8 - 340447*Et**5*a**3*b**5 - 200525*Et**3*a**5*b**3 - 111421*Et**3*a**3*b**4 - 79863*a*Et**7*b**7 - 46878*a*Et**5*b**6 - 21436*Et*a**5*b**2 - 16368*Et*b*a**7 - 9373*Et*a**3*b**3 - 8751*a*Et**3*b**5 + 144*Et*a*b**4 + 14066*Et**2*a**2*b**4 + 67851*Et**2*a**4*b**3 + 76034*Et**2*a**6*b**2 + 100297*Et**4*a**2*b**5 + 219050*Et**6*a**2*b**6 + 327954*Et**4*a**4*b**4)/(9*b**3*(-1 + Et*a - b*Et**2)**3),
+        (-3072*a**9 - 4704*b*a**7 - 3249*Et**5*b**7 - 3004*a**5*b**2 - 1873*Et**3*b**6 - 129*Et*b**5 + 156*a*b**4 + 958*a**3*b**3 + 5181*Et**7*b**8 + 18206*Et**9*b**9 - 953854*Et**4*a**5*b**4 - 939831*Et**6*a**3*b**6 - 264866*Et**4*a**3*b**5 - 176524*Et**2*a**7*b**2 - 141411*a*Et**8*b**8 - 135962*Et**2*a**5*b**3 - 47742*a*Et**6*b**7 - 16086*Et**2*a**3*b**4 - 3837*Et*a**2*b**4 + 4174*Et**3*a**2*b**5 + 4824*a*Et**2*b**5 + 5937*a*Et**4*b**6 + 12246*Et*a**4*b**3 + 35040*Et*b*a**8 + 39368*Et*a**6*b**2 + 158024*Et**5*a**2*b**6 + 250701*Et**3*a**4*b**4 + 480649*Et**7*a**2*b**7 + 514342*Et**3*a**6*b**3 + 1166455*Et**5*a**4*b**5)/(9*b**3*(-1 + Et*a - b*Et**2)**3),
+        (30*b**5 + 3072*a**10 - 5514*Et**6*b**8 - 5094*Et**8*b**9 - 1972*a**4*b**3 - 784*Et**4*b**7 + 36*a**2*b**4 + 369*Et**2*b**6 + 1096*a**6*b**2 + 3552*b*a**8 + 10817*Et**10*b**10 - 1755065*Et**5*a**5*b**5 - 1056538*Et**7*a**3*b**7 - 623612*Et**3*a**7*b**3 - 192284*Et**3*a**5*b**4 - 103409*a*Et**9*b**9 - 92692*Et**5*a**3*b**6 - 51974*Et**4*a**2*b**6 - 36960*Et*b*a**9 - 30032*Et*a**7*b**2 - 15336*Et**2*a**4*b**4 - 10836*Et**2*a**2*b**5 - 580*Et*a**5*b**3 - 417*Et*a*b**5 + 488*Et**6*a**2*b**7 + 5728*a*Et**3*b**6 + 7864*Et*a**3*b**4 + 17736*a*Et**7*b**8 + 27690*a*Et**5*b**7 + 44618*Et**3*a**3*b**5 + 104644*Et**2*a**6*b**3 + 193682*Et**4*a**4*b**5 + 198280*Et**2*a**8*b**2 + 433918*Et**8*a**2*b**8 + 1271744*Et**4*a**6*b**4 + 1657753*Et**6*a**4*b**6)/(9*b**3*(-1 + Et*a - b*Et**2)**3),
+        (-6144*a**11 - 15920*Et**9*b**10 - 4032*b*a**9 - 1374*Et**7*b**9 - 1045*a**3*b**4 - 240*Et*b**6 + 150*a*b**5 + 1225*Et**3*b**7 + 1360*a**7*b**2 + 4088*Et**5*b**8 + 4392*a**5*b**3 + 11117*Et**11*b**11 - 5119189*Et**6*a**5*b**6 - 3175281*Et**4*a**7*b**4 - 1961499*Et**8*a**3*b**8 - 503058*Et**5*a**4*b**6 - 433520*Et**2*a**9*b**2 - 359234*Et**7*a**2*b**8 - 203440*Et**3*a**4*b**5 - 128415*a*Et**10*b**10 - 125590*Et**5*a**2*b**7 - 77736*Et**2*a**7*b**3 - 21848*Et*a**6*b**3 - 17220*Et*a**4*b**4 - 8880*a*Et**4*b**7 - 4155*a*Et**2*b**6 - 3030*Et**3*a**2*b**6 + 3975*Et*a**2*b**5 + 20650*Et**2*a**3*b**5 + 29728*Et*a**8*b**2 + 31098*a*Et**6*b**8 + 47452*Et**3*a**6*b**4 + 76992*Et*b*a**10 + 98014*Et**2*a**5*b**4 + 117978*a*Et**8*b**9 + 188080*Et**4*a**5*b**5 + 221780*Et**4*a**3*b**6 + 576742*Et**6*a**3*b**7 + 655991*Et**9*a**2*b**9 + 1446584*Et**3*a**8*b**3 + 3824835*Et**7*a**4*b**7 + 4808529*Et**5*a**6*b**5)/(45*b**3*(-1 + Et*a - b*Et**2)**3),
+    )

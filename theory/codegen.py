@@ -39,6 +39,7 @@ SECTIONS = (
     "theory.planar",
     "theory.sharpening",
     "theory.linear",
+    "theory.normal_form",
 )
 
 ROOT = Path(__file__).resolve().parent.parent
