@@ -174,6 +174,8 @@ def render_markdown(secs: list[Section]) -> str:
         for f in sec.formulas:
             exprs = f.expr if isinstance(f.expr, tuple) else (f.expr,)
             rhs = r",\quad ".join(_latex(e, f.latex) for e in exprs)
+            if isinstance(f.expr, tuple):
+                rhs = r"\left(" + rhs + r"\right)"
             lhs = f.lhs or f.name
             out += [f"- {f.summary} [`{f.name}`; {f.source}]", "", f"$$ {lhs} = {rhs} $$", ""]
     return "\n".join(out).rstrip() + "\n"

@@ -101,7 +101,7 @@ def section() -> Section:
     formulas = (
         Formula("invariant_term", (omega_i, J2_i), J2_i / omega_i,
                 "One mode's term J(ω_i)²/ω_i of the invariant (skip modes with ω_i = 0).", "derived here",
-                r"\frac{J(\omega_i)^2}{\omega_i}"),
+                "I_i"),
         Formula("invariant_2E", (z, Minv), Minv - 2 * z,
                 "The invariant I = Σ_{ω_i≠0} J(ω_i)²/ω_i − 2z; it equals 2E at every θ.", "derived here",
                 "2E"),

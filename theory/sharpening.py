@@ -85,11 +85,9 @@ def _checks() -> None:
 
 
 def section() -> Section:
-    from .symbols import E
-
     _checks()
     z0 = z0_example()
-    names = {z_abs: "|z|", x_abs: "|x|", w_abs: r"|\omega|", J0sq: "J_0^2", omega_i: r"\omega", eta: r"\eta"}
+    names = {z_abs: r"\lvert z\rvert", x_abs: r"\lvert x\rvert", w_abs: r"\lvert\omega\rvert", J0sq: "J_0^2", omega_i: r"\omega", eta: r"\eta"}
     rate_tex = sp.latex(ntk_rate_sinh(), symbol_names=names)
     rows = "\n".join(
         f"| {'+' if s > 0 else '−'} | {'+' if t > 0 else '−'} | ${sp.latex(e, symbol_names=names)}$ | {p} |"
@@ -103,8 +101,7 @@ def section() -> Section:
         "t > 0. Writing z = σ|z|, x = σ|x|, ω = τ|ω|, sympy's assumptions decide the sign in each case:\n\n"
         "| sign z | sign ω | dλ/dt | `is_positive` |\n|---|---|---|---|\n" + rows + "\n\n"
         f"The invariant gives z(0) = ${sp.latex(z0)}$, so every sign of z(0) is admissible. Excluded cases, "
-        "each with dλ/dt = 0: z(0) = 0 (a fixed point), ω = 0 or J₀ = 0 (λ ≡ 0), and t = 0 itself (x = 0). "
-        f"(E = {sp.latex(E)} is the target.)\n"
+        "each with dλ/dt = 0: z(0) = 0 (a fixed point), ω = 0 or J₀ = 0 (λ ≡ 0), and t = 0 itself (x = 0).\n"
     )
     formulas = (
         Formula("sharpening_ntk_rate", (eta, z, omega_i, J20, x), ntk_rate_example().subs(J0sq, J20),

@@ -61,9 +61,9 @@ c = sp.Symbol("c", real=True)
 #: LaTeX names for the generated document.
 LATEX = {
     eta: r"\eta", E: "E", z: "z", zt: r"\tilde z", Et: r"\tilde E", T: "T", S: "S", R: "R",
-    a: "a", b: "b", M0: r"\lambda", M1: r"\textstyle\sum_i \omega_i J(\omega_i)^2",
-    M2: r"\textstyle\sum_i \omega_i^2 J(\omega_i)^2", w1: r"\omega_1", w2: r"\omega_2",
+    a: "a", b: "b", M0: r"\lambda", M1: r"\left(\textstyle\sum_i \omega_i J(\omega_i)^2\right)",
+    M2: r"\left(\textstyle\sum_i \omega_i^2 J(\omega_i)^2\right)", w1: r"\omega_1", w2: r"\omega_2",
     J2_1: r"J(\omega_1)^2", J2_2: r"J(\omega_2)^2", t: "t", x: "x",
     omega_i: r"\omega_i", J2_i: r"J(\omega_i)^2", J20: r"J(\omega_i)^2(0)",
-    Minv: r"\textstyle\sum_{\omega_i\neq0} J(\omega_i)^2/\omega_i", c: r"(\tilde z + \tilde E)",
+    Minv: r"\left(\textstyle\sum_{\omega_i\neq0} J(\omega_i)^2/\omega_i\right)", c: r"(\tilde z + \tilde E)",
 }
