@@ -77,7 +77,7 @@ __all__ = [
     "PREC_MIN", "PREC_MAX", "CertStatus", "Stability", "Enclosure", "TailCertificate",
     "StabilityCertificate", "ThresholdCertificate", "check_prec_bits", "dps_to_bits",
     "enclose_final_ntk", "certify_tail", "fixed_line_jacobian", "certify_stability",
-    "certify_threshold", "decimal_bound",
+    "certify_threshold", "decimal_bound", "sci_up", "planar_parameters",
 ]
 
 #: Working precision accepted, in bits (about 16 to 10000 decimal digits).
@@ -189,7 +189,28 @@ def decimal_bound(value: Fraction, digits: int, direction: str) -> str:
     scaled = value * Fraction(10) ** shift
     n = math.floor(scaled) if direction == "down" else math.ceil(scaled)
     d = Decimal(n).scaleb(-shift)
-    return format(d, "f") if -30 < e < 30 else str(d)
+    text = format(d, "f") if -30 < e < 30 else str(d).lower()
+    if "." in text and "e" not in text:  # the same value without trailing zeros
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def sci_up(value: Fraction, digits: int = 3) -> str:
+    """A nonnegative bound in scientific notation, rounded up: e.g. ``8.04e-21``."""
+    if value == 0:
+        return "0"
+    d = Decimal(decimal_bound(value, digits, "up"))
+    return format(d, f".{digits - 1}e")
+
+
+def _exact_number(name: str, value) -> Fraction:
+    """Like :func:`numerics.validate.exact`, but also exact for mpmath mpf."""
+    import mpmath
+
+    if isinstance(value, mpmath.mpf) and mpmath.isfinite(value):
+        man, exp = value.man_exp
+        return Fraction(int(man)) * Fraction(2) ** int(exp)
+    return exact(name, value)
 
 
 def _ball_str(x, digits: int = 30) -> str:
@@ -322,7 +343,7 @@ class Enclosure:
         """Whether ``value`` (str, Fraction, mpf, float) lies in [lo − slack, hi + slack], exactly."""
         if self.lo is None:
             return False
-        v, s = exact("value", value), exact("slack", slack)
+        v, s = _exact_number("value", value), _exact_number("slack", slack)
         return self.lo - s <= v <= self.hi + s
 
     def bounds(self, digits: int | None = None, *, ntk: bool = False) -> tuple[str, str]:
@@ -341,12 +362,12 @@ class Enclosure:
         return {
             "status": self.status.name.lower(), "message": self.status.message, "detail": self.detail,
             "eta_ntk_lo": lo, "eta_ntk_hi": hi,
-            "width": "nan" if self.width is None else decimal_bound(self.width, 3, "up"),
+            "width": "nan" if self.width is None else sci_up(self.width),
             "ntk_lo": nlo, "ntk_hi": nhi,
             "steps": self.steps, "prec_bits": self.prec_bits,
             "tail": None if t is None else {
-                "z_bound": decimal_bound(t.r, 6, "up"), "q": decimal_bound(t.q, 10, "up"),
-                "C": decimal_bound(t.C, 6, "up"), "bound": decimal_bound(t.tail, 3, "up")},
+                "z_bound": sci_up(t.r), "q": decimal_bound(t.q, 10, "up"),
+                "C": sci_up(t.C, 6), "bound": sci_up(t.tail)},
         }
 
 
@@ -549,8 +570,8 @@ class ThresholdCertificate:
 
         return {"certified": self.certified, "T_minus": pair(self.T_minus), "T_plus": pair(self.T_plus),
                 "ntk_threshold": pair(self.ntk_threshold),
-                "width": None if self.T_minus is None else decimal_bound(self.T_minus[1] - self.T_minus[0], 3, "up"),
-                "slope": self.slope, "search": pair(self.search), "newton_steps": self.newton_steps,
+                "width": None if self.T_minus is None else sci_up(self.T_minus[1] - self.T_minus[0]),
+                "slope": self.slope, "search": [str(self.search[0]), str(self.search[1])], "newton_steps": self.newton_steps,
                 "prec_bits": self.prec_bits}
 
 
