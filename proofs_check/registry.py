@@ -26,6 +26,7 @@ __all__ = ["Method", "Status", "Verdict", "Context", "Claim", "claim", "all_clai
 #: Modules whose import registers claims, in report order.
 CLAIM_MODULES = (
     "proofs_check.claims.foundation",
+    "proofs_check.claims.highdim",
 )
 
 

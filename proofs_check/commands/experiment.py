@@ -186,7 +186,8 @@ def _plot_eta_ntk(curves, path, title):
 
     fig, ax = plt.subplots(figsize=(7, 4))
     for f, tr in curves:
-        ax.plot(tr.eta_ntk, lw=1, label=f"eta = {f:g}*2/lambda0 ({tr.status.name.lower()})")
+        lab = f"eta = {f:g}*2/lambda0" if isinstance(f, float) else str(f)
+        ax.plot(tr.eta_ntk, lw=1, label=f"{lab} ({tr.status.name.lower()})")
     ax.axhline(2.0, color="k", ls="--", lw=1, label="2 (edge of stability)")
     ax.set_xscale("symlog", linthresh=10)
     ax.set_xlim(left=0)
