@@ -6,7 +6,7 @@ dispatching on the argument's type) appear, so every function works unchanged on
 float, numpy arrays, mpmath mpf and python-flint arb.
 """
 
-__all__ = ['gd_z_next', 'gd_J2_next', 'gd_zt_next', 'gd_J2t_next', 'invariant_term', 'invariant_2E', 'gf_z_rate', 'gf_J2_rate', 'gf_ntk_rate', 'gf_x_rate', 'gf_J2_of_x', 'gf_z_of_x_term', 'gf_log_term', 'planar_S', 'planar_R', 'planar_zt_next', 'planar_T_next', 'planar_J2t', 'planar_jacobian', 'sharpening_ntk_rate', 'eos_s', 'eos_r', 'eos_k', 'eos_leading_radicand', 'eos_H2', 'eos_H3', 'eos_H4', 'eos_H5']
+__all__ = ['gd_z_next', 'gd_J2_next', 'gd_zt_next', 'gd_J2t_next', 'invariant_term', 'invariant_2E', 'gf_z_rate', 'gf_J2_rate', 'gf_ntk_rate', 'gf_x_rate', 'gf_J2_of_x', 'gf_z_of_x_term', 'gf_log_term', 'planar_S', 'planar_R', 'planar_zt_next', 'planar_T_next', 'planar_J2t', 'planar_jacobian', 'sharpening_ntk_rate', 'eos_s', 'eos_r', 'eos_k', 'eos_leading_radicand', 'eos_H2', 'eos_H3', 'eos_H4', 'eos_H5', 'p2_one_mode_map', 'p2_orbit', 'p2_multiplier']
 
 
 def _elementary(name):
@@ -231,3 +231,24 @@ def eos_H5(a, b, Et):
         (30*b**5 + 3072*a**10 - 5514*Et**6*b**8 - 5094*Et**8*b**9 - 1972*a**4*b**3 - 784*Et**4*b**7 + 36*a**2*b**4 + 369*Et**2*b**6 + 1096*a**6*b**2 + 3552*b*a**8 + 10817*Et**10*b**10 - 1755065*Et**5*a**5*b**5 - 1056538*Et**7*a**3*b**7 - 623612*Et**3*a**7*b**3 - 192284*Et**3*a**5*b**4 - 103409*a*Et**9*b**9 - 92692*Et**5*a**3*b**6 - 51974*Et**4*a**2*b**6 - 36960*Et*b*a**9 - 30032*Et*a**7*b**2 - 15336*Et**2*a**4*b**4 - 10836*Et**2*a**2*b**5 - 580*Et*a**5*b**3 - 417*Et*a*b**5 + 488*Et**6*a**2*b**7 + 5728*a*Et**3*b**6 + 7864*Et*a**3*b**4 + 17736*a*Et**7*b**8 + 27690*a*Et**5*b**7 + 44618*Et**3*a**3*b**5 + 104644*Et**2*a**6*b**3 + 193682*Et**4*a**4*b**5 + 198280*Et**2*a**8*b**2 + 433918*Et**8*a**2*b**8 + 1271744*Et**4*a**6*b**4 + 1657753*Et**6*a**4*b**6)/(9*b**3*(-1 + Et*a - b*Et**2)**3),
         (-6144*a**11 - 15920*Et**9*b**10 - 4032*b*a**9 - 1374*Et**7*b**9 - 1045*a**3*b**4 - 240*Et*b**6 + 150*a*b**5 + 1225*Et**3*b**7 + 1360*a**7*b**2 + 4088*Et**5*b**8 + 4392*a**5*b**3 + 11117*Et**11*b**11 - 5119189*Et**6*a**5*b**6 - 3175281*Et**4*a**7*b**4 - 1961499*Et**8*a**3*b**8 - 503058*Et**5*a**4*b**6 - 433520*Et**2*a**9*b**2 - 359234*Et**7*a**2*b**8 - 203440*Et**3*a**4*b**5 - 128415*a*Et**10*b**10 - 125590*Et**5*a**2*b**7 - 77736*Et**2*a**7*b**3 - 21848*Et*a**6*b**3 - 17220*Et*a**4*b**4 - 8880*a*Et**4*b**7 - 4155*a*Et**2*b**6 - 3030*Et**3*a**2*b**6 + 3975*Et*a**2*b**5 + 20650*Et**2*a**3*b**5 + 29728*Et*a**8*b**2 + 31098*a*Et**6*b**8 + 47452*Et**3*a**6*b**4 + 76992*Et*b*a**10 + 98014*Et**2*a**5*b**4 + 117978*a*Et**8*b**9 + 188080*Et**4*a**5*b**5 + 221780*Et**4*a**3*b**6 + 576742*Et**6*a**3*b**7 + 655991*Et**9*a**2*b**9 + 1446584*Et**3*a**8*b**3 + 3824835*Et**7*a**4*b**7 + 4808529*Et**5*a**6*b**5)/(45*b**3*(-1 + Et*a - b*Et**2)**3),
     )
+
+
+# --- k = 0: one active mode, no self-stabilization, the period-2 orbit (period2) ---
+
+
+def p2_one_mode_map(u, e):
+    """One-mode GD step of u = ωz̃ with e = ωẼ (T = 2(u + e)). Source: derived here."""
+    return u*(1 + u**2 - 2*e - 2*u + e*u)
+
+
+def p2_orbit(e):
+    """Period-2 orbit (u₊, u₋) of the one-mode map, real for e > 1; T_± = 2(u_± + e). Source: derived here."""
+    return (
+        (1 + sqrt((-1 + e)*(3 + e)) - e)/(2),
+        (1 - e - sqrt((-1 + e)*(3 + e)))/(2),
+    )
+
+
+def p2_multiplier(e):
+    """Multiplier g'(u₊)g'(u₋) of the period-2 orbit. Source: derived here."""
+    return 7 - 4*e - 2*e**2

@@ -28,7 +28,7 @@ from .problem import Problem, reduced_2d
 from .validate import InputError, dps as _check_dps
 
 __all__ = ["N_MAX", "EPS_MAX", "EOSStatus", "EOSPrediction", "predict_eos", "edge_coefficients",
-           "invariant_value"]
+           "invariant_value", "Period2Result", "single_mode_period2"]
 
 #: Highest order with generated coefficients (theory.normal_form.N_MAX).
 N_MAX = max(int(name[len("eos_H"):]) for name in d.__all__ if name.startswith("eos_H"))
@@ -147,3 +147,70 @@ def predict_eos(problem: Problem, *, order: int = 2, dps: int = 50) -> EOSPredic
             return EOSPrediction(None, None, +leading, order, eps, k, dps, EOSStatus.NO_ROOT)
         T_inf = 2 + y_inf
         return EOSPrediction(T_inf, T_inf / eta, +leading, order, eps, k, dps, status)
+
+
+@dataclass(frozen=True)
+class Period2Result:
+    """The period-2 orbit of one active mode (k = 0), found three ways (derived here).
+
+    e: ωẼ. closed: (u₊, u₋) from the generated closed form. root: the root of
+    g(g(u)) = u found by mpmath findroot from the GD end state. gd_u: u = ωz̃ at the end
+    of the GD run (which ended with status gd_status, after gd_steps steps); gd_eta_ntk:
+    ηλ there. residual: max |closed − root| (both points). gd_residual: distance of the
+    GD end point from the nearer closed-form point. multiplier: g'(u₊)g'(u₋). dps: digits.
+    """
+
+    e: Fraction
+    closed: tuple
+    root: tuple
+    gd_u: mpmath.mpf
+    gd_eta_ntk: mpmath.mpf
+    gd_status: object
+    gd_steps: int
+    residual: mpmath.mpf
+    gd_residual: mpmath.mpf
+    multiplier: mpmath.mpf
+    dps: int
+
+
+def single_mode_period2(omega, Et, *, u0=Fraction(1, 10), dps: int = 50) -> Period2Result:
+    """Find the period-2 orbit of GD with one active mode ω at Ẽ = ηE (k = 0; derived here).
+
+    With u = ωz̃ and e = ωẼ the one-mode map is g(u) = u(1 − 2(u + e)) + u²(u + e)
+    (theory.period2); its period-2 orbit u_± = ((1 − e) ± sqrt((e − 1)(e + 3)))/2 exists for
+    e > 1 and attracts for 1 < e < √5 − 1. GD (numerics.gd_mp.run_gd, η = 1, P = 1) is started
+    at u = u0 and run until it reports a period-2 orbit; findroot then polishes g(g(u)) = u
+    from its end point, and both are compared with the closed form.
+    """
+    from . import _derived as dd
+    from .gd_mp import run_gd
+    from .problem import from_state
+    from .validate import exact
+
+    omega, Et, u0 = exact("omega", omega), exact("Et", Et), exact("u0", u0)
+    dps = _check_dps(dps)
+    if omega == 0:
+        raise InputError("omega=0: a mode with omega = 0 has J = 0 and never moves; pass a nonzero omega")
+    e = omega * Et
+    if e <= 1:
+        raise InputError(f"omega*Et={float(e)!r}: the period-2 orbit exists only for omega*Et > 1 "
+                         f"(the fixed point sits at eta*lambda = 2*omega*Et); pass a larger Et")
+    if u0 + e <= 0:
+        raise InputError(f"u0={float(u0)!r}: needs u0 + omega*Et > 0 (eta*lambda = 2(u0 + e) > 0); pass u0 > {-float(e)}")
+    # η = 1: z̃ = z, J̃² = J² = T = 2(u0 + e); the invariant then gives E = e/ω.
+    problem = from_state((omega,), u0 / omega, (2 * (u0 + e),), 1)
+    run = run_gd(problem, dps=dps, method="mpmath")
+    with mpmath.workdps(dps):
+        em = mpmath.mpf(e.numerator) / e.denominator
+        closed = tuple(dd.p2_orbit(em))
+        om = mpmath.mpf(omega.numerator) / omega.denominator
+        gd_u = om * run.z
+        g = lambda x: dd.p2_one_mode_map(x, em)  # noqa: E731
+        r1 = mpmath.findroot(lambda x: g(g(x)) - x, gd_u, tol=mpmath.mpf(10) ** (-dps + 3))
+        root = (r1, g(r1))
+        if abs(root[0] - closed[0]) > abs(root[0] - closed[1]):
+            root = root[::-1]
+        residual = max(abs(root[0] - closed[0]), abs(root[1] - closed[1]))
+        gd_residual = min(abs(gd_u - c) for c in closed)
+        return Period2Result(e, closed, root, gd_u, +run.eta_ntk, run.status, run.steps, residual, gd_residual,
+                             dd.p2_multiplier(em), dps)

@@ -40,6 +40,7 @@ SECTIONS = (
     "theory.sharpening",
     "theory.linear",
     "theory.normal_form",
+    "theory.period2",
 )
 
 ROOT = Path(__file__).resolve().parent.parent
