@@ -50,13 +50,17 @@ def moment_sum(summand: sp.Expr, var: sp.Symbol = z, moments: dict | None = None
     moment sum and the caller's derivation is wrong).
     """
     moments = MOMENTS if moments is None else moments
-    poly = sp.Poly(sp.expand(summand), var)
+    try:
+        poly = sp.Poly(sp.expand(summand), var)
+    except sp.PolynomialError as exc:
+        raise ValueError(f"summand {summand} is not a polynomial in {var}: {exc}") from None
     out = sp.Integer(0)
     for (power,), coeff in poly.terms():
         c, rest = sp.expand(coeff).as_independent(omega[i], J2[i])
-        k = sp.degree(rest, omega[i])
-        if sp.simplify(rest - omega[i] ** k * J2[i]) != 0:
-            raise AssertionError(f"summand term {coeff} is not c*omega_i^k*J2_i")
+        ok = rest.is_Pow or rest.is_Mul or rest == J2[i]
+        k = sp.degree(rest, omega[i]) if ok and rest.is_polynomial(omega[i]) else None
+        if k is None or k not in moments or sp.expand(rest - omega[i] ** k * J2[i]) != 0:
+            raise ValueError(f"summand term {coeff} is not c*omega_i^k*J2_i with k in {sorted(moments)}")
         out += c * moments[k] * var ** power
     return out
 
