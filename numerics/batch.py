@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import enum
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,7 +42,7 @@ from . import _derived as d
 from .validate import InputError, positive_int
 
 __all__ = ["TrajectoryClass", "BatchResult", "run_batch", "run_planar", "trajectory_float64",
-           "classify_problem"]
+           "classify_problem", "planar_step_program", "planar_jacobian_program"]
 
 
 class TrajectoryClass(enum.IntEnum):
@@ -247,6 +248,132 @@ def _validate_tols(tol, blowup, ptol, lyap_min):
 
 
 # ---------------------------------------------------------------------------
+# straight-line numpy code from a generated formula (constant folding + CSE)
+
+
+def _is_num(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+class _Builder:
+    def __init__(self):
+        self.lines: list[str] = []
+        self.memo: dict[tuple, "_Val"] = {}
+
+    def emit(self, key: tuple, code: str) -> "_Val":
+        hit = self.memo.get(key)
+        if hit is None:
+            hit = _Val(self, f"v{len(self.lines)}")
+            self.lines.append(f"{hit.name} = {code}")
+            self.memo[key] = hit
+        return hit
+
+
+class _Val:
+    """An array value in a traced float64 program: each operation on it emits one numpy line.
+
+    The operations are those the generated formula performs, in its order, so the
+    program computes the same IEEE results, except that x·0 → 0, x·1 → x, x ± 0 → x
+    are folded (exact for finite x) and xⁿ becomes repeated multiplication
+    (within one ulp of ``x**n``, and much cheaper in numpy for n ≥ 3).
+    """
+
+    __slots__ = ("b", "name")
+
+    def __init__(self, b, name):
+        self.b, self.name = b, name
+
+    def __add__(self, o):
+        if _is_num(o):
+            return self if o == 0 else self.b.emit(("+c", self.name, o), f"{self.name} + {o!r}")
+        x, y = sorted((self.name, o.name))
+        return self.b.emit(("+", x, y), f"{x} + {y}")
+
+    __radd__ = __add__
+
+    def __neg__(self):
+        return self.b.emit(("neg", self.name), f"-{self.name}")
+
+    def __sub__(self, o):
+        if _is_num(o):
+            return self if o == 0 else self.b.emit(("-c", self.name, o), f"{self.name} - {o!r}")
+        return self.b.emit(("-", self.name, o.name), f"{self.name} - {o.name}")
+
+    def __rsub__(self, o):
+        return -self if o == 0 else self.b.emit(("c-", o, self.name), f"{o!r} - {self.name}")
+
+    def __mul__(self, o):
+        if _is_num(o):
+            if o == 0:
+                return 0
+            if o == 1:
+                return self
+            return self.b.emit(("*c", self.name, o), f"{self.name} * {o!r}")
+        x, y = sorted((self.name, o.name))
+        return self.b.emit(("*", x, y), f"{x} * {y}")
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, o):
+        if not _is_num(o):
+            raise TypeError("float64 trace: division by a state value is not supported")
+        m, e = math.frexp(float(o))
+        if abs(m) == 0.5:  # a power of two: multiplying by its inverse is exact
+            return self * (1.0 / o)
+        return self.b.emit(("/c", self.name, o), f"{self.name} / {o!r}")
+
+    def __pow__(self, n):
+        if not isinstance(n, int) or n < 0:
+            raise TypeError(f"float64 trace: power {n!r}; only whole powers >= 0")
+        if n == 0:
+            return 1
+        out, base = None, self
+        while n:
+            if n & 1:
+                out = base if out is None else out * base
+            n >>= 1
+            if n:
+                base = base * base
+        return out
+
+
+def _compile_traced(fn, names: tuple[str, ...]):
+    """Trace ``fn(*names) -> tuple`` into one numpy function with shared subexpressions."""
+    b = _Builder()
+    ins = [_Val(b, n) for n in names]
+    outs = fn(*ins)
+    ret = []
+    for v in outs:
+        ret.append(v.name if isinstance(v, _Val) else f"_np.full({names[0]}.shape, {float(v)!r})")
+    need = {r for r in ret if r.startswith("v")}
+    lines = []
+    for ln in reversed(b.lines):  # drop lines no output depends on
+        name, code = ln.split(" = ", 1)
+        if name in need:
+            lines.append(ln)
+            need.update(re.findall(r"\bv\d+\b", code))
+    lines.reverse()
+    src = f"def _f({', '.join(names)}):\n" + "".join(f"    {ln}\n" for ln in lines) + \
+        f"    return ({', '.join(ret)},)\n"
+    env = {"_np": np}
+    exec(compile(src, "<float64 trace>", "exec"), env)
+    f = env["_f"]
+    f.source, f.n_ops = src, len(lines)
+    return f
+
+
+def planar_step_program(a: float, b: float):
+    """(z̃, T, Ẽ) ↦ (z̃', T') compiled from ``planar_zt_next``/``planar_T_next`` for fixed a, b."""
+    return _compile_traced(lambda z, t, e: (d.planar_zt_next(z, t, a, b, e), d.planar_T_next(z, t, a, b, e)),
+                           ("zt", "T", "Et"))
+
+
+def planar_jacobian_program(a: float, b: float):
+    """(z̃, T, Ẽ) ↦ the four entries of ``planar_jacobian``, compiled for fixed a, b."""
+    return _compile_traced(lambda z, t, e: d.planar_jacobian(z, t, a, b, e), ("zt", "T", "Et"))
+
+
+# ---------------------------------------------------------------------------
 # engines
 
 
@@ -307,7 +434,9 @@ def run_planar(zt0, T0, a: float, b: float, Et, *, steps: int, tol: float = 1e-1
 
     zt0, T0: initial z̃ = ηz and T = ηλ (arrays of length N, or scalars). a = ω₁ + ω₂,
     b = ω₁ω₂ (shared); Et: Ẽ = ηE (scalar or one per trajectory). The step is
-    ``planar_zt_next`` / ``planar_T_next`` from ``numerics._derived``. With
+    ``planar_zt_next`` / ``planar_T_next`` from ``numerics._derived``, traced once
+    for the given a, b into straight-line numpy code (constants folded, common
+    subexpressions shared: :func:`planar_step_program`). With
     ``lyap_steps`` > 0, the tangent map ``planar_jacobian`` is iterated over the
     last ``lyap_steps`` steps of the run for the trajectories still running, and
     the mean log growth of a renormalised tangent vector estimates the largest
@@ -332,15 +461,14 @@ def run_planar(zt0, T0, a: float, b: float, Et, *, steps: int, tol: float = 1e-1
     def T_of(state):
         return state[1]
 
+    fstep = planar_step_program(a, b)
+    fjac = planar_jacobian_program(a, b) if lyap_steps else None
+
     def step(state, params, T_):
-        z, t = state
-        (e,) = params
-        return [d.planar_zt_next(z, t, a, b, e), d.planar_T_next(z, t, a, b, e)]
+        return list(fstep(state[0], state[1], params[0]))
 
     def tangent(state, params, v):
-        z, t = state
-        (e,) = params
-        j11, j12, j21, j22 = d.planar_jacobian(z, t, a, b, e)
+        j11, j12, j21, j22 = fjac(state[0], state[1], params[0])
         return [j11 * v[0] + j12 * v[1], j21 * v[0] + j22 * v[1]]
 
     final, max_T = loop.run([zt, T], [Etv], T_of, step, tangent if lyap_steps else None)
