@@ -188,7 +188,7 @@ def decimal_bound(value: Fraction, digits: int, direction: str) -> str:
     shift = digits - 1 - e
     scaled = value * Fraction(10) ** shift
     n = math.floor(scaled) if direction == "down" else math.ceil(scaled)
-    d = Decimal(n).scaleb(-shift)
+    d = Decimal((0 if n >= 0 else 1, tuple(int(c) for c in str(abs(n))), -shift))  # exact, no context rounding
     text = format(d, "f") if -30 < e < 30 else str(d).lower()
     if "." in text and "e" not in text:  # the same value without trailing zeros
         text = text.rstrip("0").rstrip(".")

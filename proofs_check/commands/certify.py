@@ -75,7 +75,7 @@ def run(args) -> int:
         from numerics.io import num
 
         dps = max(30, min(enc.digits + 20, 10_000))
-        ref = run_gd(problem, dps=dps, max_steps=max(max_steps, 100_000))
+        ref = run_gd(problem, dps=dps, max_steps=max(max_steps, 100_000), method="mpmath")
         out["check"] = {"dps": dps, "status": ref.status.name.lower(), "eta_ntk": num(ref.eta_ntk, dps),
                         "inside": enc.contains(ref.eta_ntk)}
     if args.json:

@@ -1,0 +1,314 @@
+"""Certified enclosures (numerics.certify) and `sorm certify`.
+
+The enclosure of T_∞ = ηλ_∞ must contain the high-precision GD value (numerics.gd_mp at
+more digits than the enclosure carries), shrink and stay consistent at doubled precision,
+and the tail lemma's bound must hold along the actual continuation of the orbit.
+"""
+from __future__ import annotations
+
+import json
+import math
+from fractions import Fraction as F
+
+import mpmath
+import pytest
+from hypothesis import example, given, strategies as st
+
+from numerics import _derived as D
+from numerics.certify import (
+    CertStatus, Stability, certify_stability, certify_tail, certify_threshold, decimal_bound,
+    enclose_final_ntk, sci_up,
+)
+from numerics.gd_mp import run_gd
+from numerics.problem import from_state, from_theta
+from numerics.validate import InputError
+from proofs_check.cli import main
+
+
+def eos_problem(eps, Et=F(1, 5), w=(1, -1), sign=1, eta=1):
+    """ω = w, Ẽ, z̃₀ = sign·ε, T₀ = 2 + ε: the MODEL.md §5 family (J̃² recovered exactly)."""
+    w1, w2 = F(w[0]), F(w[1])
+    z, T = sign * F(eps), 2 + F(eps)
+    # J1 + J2 = T and J1/w1 + J2/w2 = 2Ẽ + 2z̃ (the invariant), in rescaled variables
+    c = 2 * F(Et) + 2 * z
+    J1 = (c - T / w2) / (1 / w1 - 1 / w2)
+    J2 = T - J1
+    eta = F(eta)
+    return from_state([w1, w2], z / eta, [J1 / eta, J2 / eta], eta)
+
+
+def reference(problem, digits):
+    return run_gd(problem, dps=digits, method="mpmath").eta_ntk
+
+
+# --- the enclosure --------------------------------------------------------------------------
+
+INSTANCES = {
+    "model-5-eps0.01": eos_problem("0.01"),
+    "model-5-eps0.02": eos_problem("0.02"),
+    "model-5-eps0.005": eos_problem("0.005"),
+    "asym-negE-negz": eos_problem("0.01", Et=F(-1, 10), w=(2, F(-1, 2)), sign=-1),
+    "asym-from-below": from_state(["1.5", "-0.5"], "-0.02", ["1.2", "0.7"]),
+    "eta-0.25": eos_problem("0.01", eta=F(1, 4)),
+    "P3": from_state(["2", "-0.5", "1"], "0.05", ["0.5", "1", "0.6"]),
+}
+
+
+@pytest.mark.parametrize("name", list(INSTANCES))
+def test_enclosure_contains_high_precision_value(name):
+    p = INSTANCES[name]
+    enc = enclose_final_ntk(p, prec_bits=160)
+    assert enc.status is CertStatus.CERTIFIED, enc.detail
+    ref = reference(p, enc.digits + 20)  # more digits than the enclosure carries
+    assert enc.contains(ref)
+    assert 0 < enc.width < F(1, 10**20)  # 160 bits = 48 digits; the EOS phase costs 12-25 of them
+    lo, hi = enc.bounds(20)
+    assert F(lo) <= enc.lo and enc.hi <= F(hi)  # outward rounding
+    # λ_∞ = T_∞/η
+    nlo, nhi = enc.bounds(40, ntk=True)
+    assert F(nlo) * p.eta <= enc.hi and F(nhi) * p.eta >= enc.lo
+    assert F(nlo) * p.eta <= enc.lo
+
+
+def test_model_example_value_and_doubled_precision():
+    """MODEL.md §5: ω = (1, −1), Ẽ = 0.2, z̃₀ = 0.01, T₀ = 2.01 → T_∞ ≈ 1.98481482691426748."""
+    p = eos_problem("0.01")
+    e1 = enclose_final_ntk(p, prec_bits=128)
+    e2 = enclose_final_ntk(p, prec_bits=256)
+    assert e1.certified and e2.certified
+    assert e1.contains("1.98481482691426748466168544406195")
+    assert not e1.contains("1.98481482691426748")  # the 17-digit value is outside the 1e-20 ball
+    assert e1.contains("1.98481482691426748", slack=F(1, 10**17))
+    # doubled precision: the two rigorous enclosures overlap and the finer one is much narrower
+    assert max(e1.lo, e2.lo) <= min(e1.hi, e2.hi)
+    assert e2.width < e1.width * F(1, 10**30)
+    assert e1.width < F(1, 10**19)
+
+
+def test_enclosure_excludes_a_wrong_value():
+    p = eos_problem("0.01")
+    enc = enclose_final_ntk(p, prec_bits=128)
+    assert not enc.contains(2)
+    assert not enc.contains(mpmath.mpf("1.9848148269142675"))  # float64 is not inside the 1e-20 ball
+
+
+@pytest.mark.parametrize("args, status", [
+    ((["1", "-1"], "0.01", ["2.5", "0"]), CertStatus.NOT_CERTIFIED),  # k = 0 (one mode): no self-stabilization
+    ((["1", "-1"], "1", ["3", "3"]), CertStatus.DIVERGED),
+    ((["1", "-1"], "0.1", ["3.5", "0.01"]), CertStatus.NOT_CERTIFIED),
+], ids=["k0-period2", "divergent", "above-edge-unsettled"])
+def test_not_certified_cases(args, status):
+    enc = enclose_final_ntk(from_state(*args), prec_bits=128, max_steps=20_000)
+    assert enc.status is status, enc.detail
+    assert enc.lo is None and not enc.contains(1)
+    assert enc.to_json()["eta_ntk_lo"] == "nan"
+
+
+def test_max_steps_too_small_is_not_certified():
+    enc = enclose_final_ntk(eos_problem("0.01"), prec_bits=128, max_steps=100)
+    assert enc.status is CertStatus.NOT_CERTIFIED
+    assert "max_steps=100" in enc.detail
+
+
+# --- the tail lemma --------------------------------------------------------------------------
+
+
+def test_tail_identities_from_generated_map():
+    """The factorisations the tail bound uses hold for the generated map (sympy check)."""
+    sp = pytest.importorskip("sympy")
+    z, T, S, w1, w2, j1, j2 = sp.symbols("z T S w1 w2 j1 j2")
+    assert sp.expand(D.gd_zt_next(z, T, S) - z * (1 - T + z * S / 2)) == 0
+    T2, S2, R2 = j1 + j2, w1 * j1 + w2 * j2, w1**2 * j1 + w2**2 * j2
+    dT = D.gd_J2t_next(z, w1, j1) + D.gd_J2t_next(z, w2, j2) - T2
+    assert sp.expand(dT - z * (-2 * S2 + z * R2)) == 0
+
+
+@given(st.fractions(F(-1, 2), F(1, 2)), st.fractions(F(1, 10), F(19, 10)), st.fractions(F(0), F(1)),
+       st.sampled_from([(1, -1), (2, F(-1, 2)), (F(3, 2), F(1, 2))]), st.fractions(F(1, 10**6), F(1, 100)))
+@example(F(0), F(1), F(1, 2), (1, -1), F(1, 100))          # z̃ = 0 exactly: already on the line
+@example(F(1, 2), F(19, 10), F(1), (2, F(-1, 2)), F(1, 100))  # close to the edge
+def test_tail_bound_holds_along_the_orbit(frac_z, T, share, w, zscale):
+    """From a state with the certificate, 3000 more exact-map steps (mpmath, 50 digits) stay
+    within the proved tail bound of T_n and |z̃| never exceeds q^k r."""
+    import flint
+
+    z = frac_z * zscale
+    J = [T * share, T * (1 - share)]
+    with flint.ctx.workprec(200):
+        ws = [flint.arb(flint.fmpq(x.numerator, x.denominator)) for x in map(F, w)]
+        jb = [flint.arb(flint.fmpq(x.numerator, x.denominator)) for x in J]
+        zb = flint.arb(flint.fmpq(z.numerator, z.denominator))
+        cert = certify_tail(zb, jb, ws)
+    if cert is None:  # q >= 1 or the box is not invariant: nothing claimed
+        assert abs(1 - T) >= F(9, 10) or abs(z) > 0
+        return
+    assert cert.q < 1 and cert.tail == cert.C * cert.r / (1 - cert.q)
+    with mpmath.workdps(50):
+        wm = [mpmath.mpf(F(x).numerator) / F(x).denominator for x in w]
+        Jm = [mpmath.mpf(x.numerator) / x.denominator for x in J]
+        zm = mpmath.mpf(z.numerator) / z.denominator
+        T0 = sum(Jm)
+        tail = mpmath.mpf(cert.tail.numerator) / cert.tail.denominator
+        q = mpmath.mpf(cert.q.numerator) / cert.q.denominator
+        r = mpmath.mpf(cert.r.numerator) / cert.r.denominator
+        slack = mpmath.mpf(10) ** -40
+        for k in range(3000):
+            assert abs(zm) <= q**k * r + slack
+            assert abs(sum(Jm) - T0) <= tail + slack
+            Tm = sum(Jm)
+            Sm = sum(a * b for a, b in zip(wm, Jm))
+            zm, Jm = D.gd_zt_next(zm, Tm, Sm), [D.gd_J2t_next(zm, a, b) for a, b in zip(wm, Jm)]
+
+
+def test_tail_refuses_above_the_edge():
+    import flint
+
+    with flint.ctx.workprec(128):
+        cert = certify_tail(flint.arb("1e-10"), [flint.arb("1.3"), flint.arb("0.8")], [flint.arb(1), flint.arb(-1)])
+    assert cert is None  # T = 2.1: |1 − T| > 1, no contraction
+
+
+# --- threshold and stability -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("a, b, Et, eta", [(0, -1, "0.2", 1), ("1.5", "-1", "-0.1", "0.5"), ("2.5", "1", "0", "3")],
+                         ids=["model-5", "asym-eta0.5", "same-sign-eta3"])
+def test_threshold_certificate(a, b, Et, eta):
+    c = certify_threshold(a, b, Et, eta=eta, prec_bits=128)
+    assert c.certified and c.contains_edge()
+    lo, hi = c.ntk_threshold
+    assert lo <= 2 / F(eta) <= hi
+    assert hi - lo < F(1, 10**30)
+    j = c.to_json()
+    assert j["certified"] and F(j["T_minus"][0]) <= 2 <= F(j["T_minus"][1])
+
+
+@pytest.mark.parametrize("T, radius, expected", [
+    ("1.99999999999999999999", "1e-25", Stability.ATTRACTING),
+    ("2.00000000000000000001", "1e-25", Stability.REPELLING),
+    ("2", "0", Stability.MARGINAL),
+    ("0", "0", Stability.MARGINAL),
+    ("2", "1e-30", Stability.UNDECIDED),
+    ("1", "0.9", Stability.ATTRACTING),
+    ("3", "0.5", Stability.REPELLING),
+], ids=["below-2", "above-2", "at-2", "at-0", "straddles-2", "wide-inside", "wide-outside"])
+def test_stability_on_either_side_of_two(T, radius, expected):
+    c = certify_stability(T, 0, -1, "0.2", radius=radius, prec_bits=128)
+    assert c.stability is expected
+    assert c.triangular and c.neutral_is_one  # J12 = 0 and the neutral eigenvalue is exactly 1
+    j = c.to_json()
+    assert j["J12_exactly_zero"] and j["stability"] == expected.name.lower()
+
+
+def test_jacobian_entries_match_the_map():
+    """The arb Jacobian at (0, T) matches finite differences of the generated planar map."""
+    c = certify_stability("1.7", "0.5", "-2", "0.3", prec_bits=128)
+    with mpmath.workdps(40):
+        h = mpmath.mpf(10) ** -15
+        T, a, b, E = mpmath.mpf("1.7"), mpmath.mpf("0.5"), mpmath.mpf(-2), mpmath.mpf("0.3")
+        dT_dz = (D.planar_T_next(h, T, a, b, E) - D.planar_T_next(-h, T, a, b, E)) / (2 * h)
+        dz_dz = (D.planar_zt_next(h, T, a, b, E) - D.planar_zt_next(-h, T, a, b, E)) / (2 * h)
+        assert abs(dz_dz - (1 - T)) < mpmath.mpf(10) ** -20
+        J21 = mpmath.mpf(c.jacobian[2].strip("[]").split("+/-")[0])
+        assert abs(J21 - dT_dz) < mpmath.mpf(10) ** -20
+
+
+def test_final_point_of_model_example_is_attracting():
+    enc = enclose_final_ntk(eos_problem("0.01"), prec_bits=128)
+    c = certify_stability((enc.lo, enc.hi), 0, -1, "0.2", prec_bits=128)
+    assert c.stability is Stability.ATTRACTING and c.sup_abs < 1
+
+
+# --- formatting ------------------------------------------------------------------------------
+
+
+@given(st.fractions(F(-10**6), F(10**6)), st.integers(1, 40))
+@example(F(0), 5)
+@example(F(2), 30)
+@example(F(-1, 3), 3)
+@example(F(1, 10**40), 4)
+def test_decimal_bounds_round_outward(x, digits):
+    lo, hi = decimal_bound(x, digits, "down"), decimal_bound(x, digits, "up")
+    assert F(lo) <= x <= F(hi)
+    if x != 0:
+        assert F(hi) - F(lo) <= abs(x) * F(10) ** (1 - digits) * 2
+
+
+def test_sci_up():
+    assert sci_up(F(804, 10**23)) == "8.04e-21"
+    assert F(sci_up(F(1, 3))) >= F(1, 3)
+
+
+# --- bad input -------------------------------------------------------------------------------
+
+_P = eos_problem("0.01")
+
+BAD = {
+    "prec-too-small": lambda: enclose_final_ntk(_P, prec_bits=20),
+    "prec-not-number": lambda: enclose_final_ntk(_P, prec_bits="many"),
+    "prec-bool": lambda: enclose_final_ntk(_P, prec_bits=True),
+    "max-steps-zero": lambda: enclose_final_ntk(_P, max_steps=0),
+    "max-width-zero": lambda: enclose_final_ntk(_P, max_width=0),
+    "not-a-problem": lambda: enclose_final_ntk({"omegas": [1, -1]}),
+    "stability-negative-radius": lambda: certify_stability(2, 0, -1, 0, radius=-1),
+    "stability-reversed-pair": lambda: certify_stability((3, 1), 0, -1, 0),
+    "stability-nan": lambda: certify_stability(float("nan"), 0, -1, 0),
+    "threshold-eta-zero": lambda: certify_threshold(0, -1, 0, eta=0),
+    "threshold-reversed-search": lambda: certify_threshold(0, -1, 0, search=(4, -1)),
+    "threshold-a-string": lambda: certify_threshold("one", -1, 0),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD), ids=list(BAD))
+def test_bad_input(case):
+    with pytest.raises(InputError) as info:
+        BAD[case]()
+    assert "=" in str(info.value) and ";" in str(info.value)
+
+
+# --- the command -----------------------------------------------------------------------------
+
+MODEL5 = ["certify", "--omegas", "1,-1", "--z0", "0.01", "--J2", "1.215,0.795"]
+
+
+def test_cli_json(capsys):
+    assert main(MODEL5 + ["--prec-bits", "128", "--json", "--check"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    e = out["enclosure"]
+    assert e["status"] == "certified" and e["prec_bits"] == 128
+    assert F(e["eta_ntk_lo"]) <= F("1.98481482691426748466168544406") <= F(e["eta_ntk_hi"])
+    assert float(e["width"]) < 1e-19
+    assert out["threshold"]["certified"] and out["threshold"]["T_minus"] == ["2", "2"]
+    assert out["final_stability"]["stability"] == "attracting"
+    assert out["check"]["inside"] is True
+
+
+def test_cli_text_and_eta(capsys):
+    assert main(MODEL5 + ["--eta", "0.5", "--dps", "30", "--digits", "12"]) == 0
+    text = capsys.readouterr().out
+    assert "eta*lambda_inf in [" in text and "lambda* = 2/eta in [4, 4]" in text
+
+
+def test_cli_divergent_exits_1(capsys):
+    assert main(["certify", "--omegas", "1,-1", "--z0", "1", "--J2", "3,3"]) == 1
+    assert "diverged" in capsys.readouterr().out
+
+
+def test_cli_other_P_skips_threshold(capsys):
+    assert main(["certify", "--omegas", "2,-0.5,1", "--z0", "0.05", "--J2", "0.5,1,0.6", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["threshold"] is None and "2-D reduction" in out["note"]
+
+
+@pytest.mark.parametrize("extra", [
+    ["--prec-bits", "20"], ["--prec-bits", "x"], ["--dps", "5"], ["--max-steps", "0"], ["--digits", "0"],
+    ["--prec-bits", "100", "--dps", "30"],
+], ids=["prec-small", "prec-text", "dps-small", "steps-zero", "digits-zero", "prec-and-dps"])
+def test_cli_bad_input_one_line(extra, capsys):
+    try:
+        code = main(MODEL5 + extra)
+    except SystemExit as exc:  # argparse errors (mutually exclusive options)
+        code = exc.code
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "error" in err
