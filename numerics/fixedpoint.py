@@ -44,6 +44,8 @@ class _Builder:
         self.lines: list[str] = []
         self.memo: dict[tuple, "Tracer"] = {}
         self.count = 0
+        self.consts: dict[str, int] = {}
+        self._const_names: dict[int, str] = {}
 
     def emit(self, key: tuple, code: str) -> "Tracer":
         hit = self.memo.get(key)
@@ -57,7 +59,17 @@ class _Builder:
         return out
 
     def const(self, c: Fraction) -> str:
-        return str(to_fixed(c, self.prec))
+        """The name of the fixed-point constant ⌊c·2^p⌋ (bound when the code is compiled)."""
+        return self.int_const(to_fixed(c, self.prec))
+
+    def int_const(self, v: int) -> str:
+        if -(1 << 20) < v < (1 << 20):
+            return str(v) if v >= 0 else f"({v})"
+        name = self._const_names.get(v)
+        if name is None:
+            name = self._const_names[v] = f"K{len(self.consts)}"
+            self.consts[name] = v
+        return name
 
 
 def _is_const(v) -> bool:
@@ -114,7 +126,7 @@ class Tracer:
             if c == -1:
                 return -self
             if c.denominator == 1:
-                return b.emit(("*i", self.name, c), f"{self.name} * {c.numerator}")
+                return b.emit(("*i", self.name, c), f"{self.name} * {b.int_const(c.numerator)}")
             if c.numerator in (1, -1) and c.denominator & (c.denominator - 1) == 0:
                 k = c.denominator.bit_length() - 1
                 sign = "-" if c.numerator < 0 else ""
@@ -155,10 +167,16 @@ class Tracer:
 
 
 class FixedProgram:
-    """Straight-line fixed-point code: ``lines`` compute ``outputs`` from ``inputs``."""
+    """Straight-line fixed-point code: ``lines`` compute ``outputs`` from ``inputs``.
 
-    def __init__(self, prec: int, inputs: tuple[str, ...], lines: list[str], outputs: tuple[str, ...]):
+    ``consts`` maps the names of the big integer constants used by ``lines`` to their
+    values; bind them (as int or gmpy2 mpz) in the namespace the code runs in.
+    """
+
+    def __init__(self, prec: int, inputs: tuple[str, ...], lines: list[str], outputs: tuple[str, ...],
+                 consts: dict[str, int] | None = None):
         self.prec, self.inputs, self.lines, self.outputs = prec, inputs, lines, outputs
+        self.consts = dict(consts or {})
 
     @property
     def n_ops(self) -> int:
@@ -179,4 +197,5 @@ def trace(fn, n_inputs: int, prec: int, input_names=None) -> FixedProgram:
     names = tuple(input_names or (f"s{k}" for k in range(n_inputs)))
     ins = [Tracer(b, n) for n in names]
     outs = fn(*ins)
-    return FixedProgram(prec, names, b.lines, tuple(_out_name(b, v) for v in outs))
+    outputs = tuple(_out_name(b, v) for v in outs)
+    return FixedProgram(prec, names, b.lines, outputs, b.consts)

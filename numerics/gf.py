@@ -12,14 +12,17 @@ z is strictly decreasing in x, and x moves in the direction of sign z(0); the fl
 stops at the unique root x_∞ of z in that direction, if there is one, and the final
 NTK is λ_GF = Σ J(ω_i)²(0) e^{−2 ω_i x_∞}. A one-dimensional root problem for any P,
 solved by safeguarded Newton at the working precision and checked at doubled precision.
+The mode terms are the generated ``gf_J2_of_x`` and ``gf_z_of_x_term`` (derived here).
 When no mode grows in that direction and sign z(0)·E ≤ 0, z never reaches 0: the flow
 runs to x → ±∞ and λ → 0 (status RUNS_AWAY).
 
-Route 2, :func:`integrate_gf`: the ODE itself in s = ηt, integrated by a Taylor series
-method of order N ≈ ln(1/ε)/2 whose coefficients come from exact recurrences
-(Cauchy products; the right-hand side is quadratic):
+Route 2, :func:`integrate_gf`: the ODE itself in t, integrated by a Taylor series
+method of order N ≈ ln(1/ε)/2. The coefficients come from evaluating the generated
+rates ``gf_z_rate``, ``gf_J2_rate`` on lazy power series (the right-hand side is
+polynomial, so each coefficient is a Cauchy product of known ones):
 
-    (k+1) z_{k+1} = −Σ_m z_m λ_{k−m},      (k+1) J_{i,k+1} = −2 ω_i Σ_m z_m J_{i,k−m},
+    (k+1) z_{k+1} = [rate_z(z, λ)]_k = −η Σ_m z_m λ_{k−m},
+    (k+1) J_{i,k+1} = [rate_J(z, J_i)]_k = −2 η ω_i Σ_m z_m J_{i,k−m},
 
 with the step h chosen so that the last two terms are below ε·max(1, |y|) (Jorba & Zou's
 rule). The error estimate adds these local truncation bounds and the rounding of every
@@ -35,6 +38,7 @@ from fractions import Fraction
 
 import mpmath
 
+from . import _derived as D
 from .problem import Problem
 from .validate import InputError, dps as _check_dps, positive
 
@@ -125,9 +129,9 @@ def _solve_root(problem: Problem, dps: int):
         E = _mpf(problem.E)
 
         def g_and_slope(u):  # g(u) = s·z(s·u) decreases from |z(0)|; g'(u) = −λ(s·u)
-            terms = [j * mpmath.exp(-2 * w * s * u) for w, j in zip(ws, js)]
-            z = mpmath.fsum(t / w for t, w in zip(terms, ws) if w != 0) / 2 - E
-            return s * z, -mpmath.fsum(terms)
+            x = s * u
+            z = mpmath.fsum(D.gf_z_of_x_term(j, w, x) for w, j in zip(ws, js)) - E
+            return s * z, -mpmath.fsum(D.gf_J2_of_x(j, w, x) for w, j in zip(ws, js))
 
         lo, hi = mpmath.mpf(0), mpmath.mpf(1)
         while g_and_slope(hi)[0] > 0:  # bracket: a root exists (checked above)
@@ -150,7 +154,7 @@ def _solve_root(problem: Problem, dps: int):
                 break
             u = nu
         x = s * u
-        lam = mpmath.fsum(j * mpmath.exp(-2 * w * x) for w, j in zip(ws, js))
+        lam = mpmath.fsum(D.gf_J2_of_x(j, w, x) for w, j in zip(ws, js))
     with mpmath.workdps(dps):
         return GFStatus.CONVERGED, +x, +lam
 
@@ -180,19 +184,96 @@ def gf_limit(problem: Problem, *, dps=40) -> GFLimit:
 # route 2: Taylor-series integration of the ODE
 
 
-def _taylor_coeffs(z, J, ws, N):
-    """Taylor coefficients (in s = ηt) of z and J(ω_i)² up to order N at the current point."""
-    zc = [z]
-    Jc = [[j] for j in J]
-    lc = [mpmath.fsum(J)]
-    for k in range(N):
-        zk = -mpmath.fdot(zc, reversed(lc)) / (k + 1)
-        nj = [-2 * w * mpmath.fdot(zc, reversed(jc)) / (k + 1) for w, jc in zip(ws, Jc)]
-        zc.append(zk)
-        for jc, v in zip(Jc, nj):
-            jc.append(v)
-        lc.append(mpmath.fsum(nj))
-    return zc, Jc
+class _Series:
+    """A Taylor series around the current point whose k-th coefficient is computed on demand.
+
+    Arithmetic on these objects builds the right-hand side of the ODE from the generated
+    rate functions (``gf_z_rate``, ``gf_J2_rate``); asking coefficients in the order
+    k = 0, 1, 2, ... costs O(k) per product node (Cauchy products of cached coefficients).
+    """
+
+    __slots__ = ("op", "args", "c")
+
+    def __init__(self, op, args, c=None):
+        self.op, self.args, self.c = op, args, c if c is not None else []
+
+    def coef(self, k):
+        c = self.c
+        while len(c) <= k:
+            c.append(self._next(len(c)))
+        return c[k]
+
+    def _next(self, k):
+        op, a = self.op, self.args
+        if op == "state":  # y_k = rate_{k-1}/k
+            return a[0].coef(k - 1) / k
+        if op == "const":
+            return a[0] if k == 0 else 0
+        if op == "+":
+            return a[0].coef(k) + a[1].coef(k)
+        if op == "-":
+            return a[0].coef(k) - a[1].coef(k)
+        if op == "neg":
+            return -a[0].coef(k)
+        if op == "*":
+            x, y = a
+            return mpmath.fdot([x.coef(m) for m in range(k + 1)], [y.coef(k - m) for m in range(k + 1)])
+        if op == "*c":
+            return a[0].coef(k) * a[1]
+        raise AssertionError(op)
+
+    @staticmethod
+    def _wrap(v):
+        return v if isinstance(v, _Series) else _Series("const", (v,))
+
+    def __add__(self, o):
+        return _Series("+", (self, self._wrap(o)))
+
+    __radd__ = __add__
+
+    def __sub__(self, o):
+        return _Series("-", (self, self._wrap(o)))
+
+    def __rsub__(self, o):
+        return _Series("-", (self._wrap(o), self))
+
+    def __neg__(self):
+        return _Series("neg", (self,))
+
+    def __mul__(self, o):
+        if isinstance(o, _Series):
+            return _Series("*", (self, o))
+        return _Series("*c", (self, o))
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, o):
+        if isinstance(o, _Series):
+            raise TypeError("series division is not needed: the GF rates are polynomial")
+        return _Series("*c", (self, 1 / mpmath.mpf(o)))
+
+    def __pow__(self, n):
+        out = self
+        for _ in range(n - 1):
+            out = out * self
+        return out
+
+
+def _taylor_coeffs(z, J, ws, eta, N):
+    """Taylor coefficients (in t) of z and J(ω_i)² up to order N, from the generated GF rates."""
+    zs = _Series("state", (None,), [z])
+    Js = [_Series("state", (None,), [j]) for j in J]
+    M0 = Js[0]
+    for j in Js[1:]:
+        M0 = M0 + j
+    zs.args = (D.gf_z_rate(eta, zs, M0),)
+    for js, w in zip(Js, ws):
+        js.args = (D.gf_J2_rate(eta, zs, w, js),)
+    for k in range(N + 1):
+        zs.coef(k)
+        for js in Js:
+            js.coef(k)
+    return zs.c[:N + 1], [js.c[:N + 1] for js in Js]
 
 
 def integrate_gf(problem: Problem, *, dps=40, t_max=None, record=False, max_steps=5_000) -> GFResult:
@@ -204,11 +285,12 @@ def integrate_gf(problem: Problem, *, dps=40, t_max=None, record=False, max_step
     """
     _check_problem(problem)
     dps = _check_dps(dps)
-    s_max = None if t_max is None else positive("t_max", t_max) * problem.eta
+    s_max = None if t_max is None else positive("t_max", t_max)
     prec = int(dps * math.log2(10)) + 40
     out_traj = [] if record else None
     with mpmath.workprec(prec):
         ws = [_mpf(w) for w in problem.omegas]
+        eta = _mpf(problem.eta)
         z = _mpf(problem.z0)
         J = [_mpf(j) for j in problem.J2]
         eps = mpmath.mpf(10) ** (-dps - 5)
@@ -243,7 +325,7 @@ def integrate_gf(problem: Problem, *, dps=40, t_max=None, record=False, max_step
             if steps >= max_steps:
                 status = GFStatus.STEP_LIMIT
                 break
-            zc, Jc = _taylor_coeffs(z, J, ws, N)
+            zc, Jc = _taylor_coeffs(z, J, ws, eta, N)
             size = max(mpmath.mpf(1), abs(z), lam)
             h = None
             for k in (N - 1, N):
@@ -262,12 +344,11 @@ def integrate_gf(problem: Problem, *, dps=40, t_max=None, record=False, max_step
                     + 4 * N * unit * size)
             s += h
             steps += 1
-        eta = _mpf(problem.eta)
         lam = mpmath.fsum(J)
-        res = dict(ntk=lam, eta_ntk=eta * lam, z=z, J2=tuple(J), t=s / eta, err=err)
+        res = dict(ntk=lam, eta_ntk=eta * lam, z=z, J2=tuple(J), t=s, err=err)
         traj = None
         if record:
-            traj = tuple((ss / eta, ll, zz) for ss, ll, zz in out_traj)
+            traj = tuple(out_traj)
     with mpmath.workdps(dps):
         return GFResult(ntk=+res["ntk"], eta_ntk=+res["eta_ntk"], z=+res["z"], J2=tuple(+j for j in res["J2"]),
                         t=+res["t"], status=status, dps=dps, error_estimate=+res["err"], steps=steps, order=N,
