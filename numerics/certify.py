@@ -378,7 +378,7 @@ def _check_problem(problem) -> Problem:
 
 
 def enclose_final_ntk(problem: Problem, *, prec_bits=256, max_steps=1_000_000,
-                      max_width=Fraction(1, 10**6)) -> Enclosure:
+                      max_width=Fraction(1, 10**6), max_prec_bits=None) -> Enclosure:
     """Certified enclosure [lo, hi] ∋ T_∞ = lim ηλ_t of GD from ``problem``'s exact initial state.
 
     Iterates the exact mode map (module docstring) in ``arb`` at ``prec_bits`` and, once the
@@ -386,7 +386,10 @@ def enclose_final_ntk(problem: Problem, *, prec_bits=256, max_steps=1_000_000,
     tail lemma (:func:`certify_tail`); on success T_∞ ∈ T_ball ± C r/(1 − q). Derived here.
 
     Status DIVERGED when |z̃| exceeds 2^40·max(1, |z̃₀|, T₀); NOT_CERTIFIED after ``max_steps``
-    steps, or when the ball of T grows wider than ``max_width``.
+    steps, or when the ball of T grows wider than ``max_width``. Ball arithmetic cannot see
+    the rotation of the two-step map near the edge of stability (the wrapping effect), so the
+    digits lost grow as the orbit starts closer to (0, 2); with ``max_prec_bits`` a run whose
+    ball grew too wide is repeated at doubled precision, up to that many bits.
     """
     problem = _check_problem(problem)
     prec = check_prec_bits(prec_bits)
@@ -394,6 +397,24 @@ def enclose_final_ntk(problem: Problem, *, prec_bits=256, max_steps=1_000_000,
     max_width = exact("max_width", max_width)
     if max_width <= 0:
         raise InputError(f"max_width={max_width!r}: expected a width > 0; pass e.g. max_width=1e-6")
+    top = prec if max_prec_bits is None else check_prec_bits(max_prec_bits, name="max_prec_bits")
+    if top < prec:
+        raise InputError(f"max_prec_bits={max_prec_bits!r}: expected at least prec_bits={prec}; "
+                         f"pass a larger max_prec_bits or leave it out")
+    tried = []
+    while True:
+        enc, too_wide = _enclose_once(problem, prec, max_steps, max_width)
+        tried.append(prec)
+        if not too_wide or 2 * prec > top:
+            break
+        prec *= 2
+    if len(tried) > 1:
+        enc = Enclosure(**{**enc.__dict__, "detail": enc.detail + f" (precision raised: {tried} bits)"})
+    return enc
+
+
+def _enclose_once(problem: Problem, prec: int, max_steps: int, max_width: Fraction):
+    """One run of :func:`enclose_final_ntk` at ``prec`` bits: (enclosure, whether the ball grew too wide)."""
     fl = _flint()
     blowup = _BLOWUP * max(Fraction(1), abs(problem.zt0), problem.T0)
     with fl.ctx.workprec(prec):
@@ -411,16 +432,16 @@ def enclose_final_ntk(problem: Problem, *, prec_bits=256, max_steps=1_000_000,
             T = sum(J[1:], J[0])
             if not (z.is_finite() and T.is_finite()):
                 return Enclosure(CertStatus.DIVERGED, None, None, problem.eta, n, prec, None,
-                                 f"the balls stopped being finite at step {n}")
+                                 f"the balls stopped being finite at step {n}"), False
             absz = abs(z.mid())
             if absz > blowup_b or T.mid() > blowup_b:
                 return Enclosure(CertStatus.DIVERGED, None, None, problem.eta, n, prec, None,
-                                 f"|z~| or T passed {float(blowup):.3g} at step {n}")
+                                 f"|z~| or T passed {float(blowup):.3g} at step {n}"), False
             rad_T = _frac(T.rad())
             if rad_T > max_width:
                 return Enclosure(CertStatus.NOT_CERTIFIED, None, None, problem.eta, n, prec, None,
                                  f"the ball of T grew to radius {float(rad_T):.3g} > max_width at step {n}; "
-                                 f"raise prec_bits")
+                                 f"raise prec_bits"), True
             # cheap trigger from the observed midpoints (a heuristic, not part of the proof):
             # estimated tail |T_n − T_{n−1}|·q/(1 − q) with q = |z̃_n|/|z̃_{n−1}|
             if prev_T is not None and n >= next_try and (absz == 0 or absz < prev_absz):
@@ -435,14 +456,14 @@ def enclose_final_ntk(problem: Problem, *, prec_bits=256, max_steps=1_000_000,
                         return Enclosure(CertStatus.CERTIFIED, lo - cert.tail, hi + cert.tail, problem.eta,
                                          n, prec, cert,
                                          f"tail bound closed at step {n} (attempt {tries}): "
-                                         f"|z~| <= {float(cert.r):.3g}, q = {float(cert.q):.6f}")
+                                         f"|z~| <= {float(cert.r):.3g}, q = {float(cert.q):.6f}"), False
                     next_try = n + 16
             prev_T, prev_absz = T.mid(), absz
             S = sum((w * j for w, j in zip(omegas[1:], J[1:])), omegas[0] * J[0])
             z, J = D.gd_zt_next(z, T, S), [D.gd_J2t_next(z, w, j) for w, j in zip(omegas, J)]
         return Enclosure(CertStatus.NOT_CERTIFIED, None, None, problem.eta, max_steps, prec, None,
                          f"no tail certificate within max_steps={max_steps} "
-                         f"({tries} attempts); the orbit has not settled below T = 2")
+                         f"({tries} attempts); the orbit has not settled below T = 2"), False
 
 
 # ------------------------------------------------------------------------------------------

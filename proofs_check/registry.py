@@ -27,6 +27,7 @@ __all__ = ["Method", "Status", "Verdict", "Context", "Claim", "claim", "all_clai
 CLAIM_MODULES = (
     "proofs_check.claims.foundation",
     "proofs_check.claims.highdim",
+    "proofs_check.claims.certify",
 )
 
 

@@ -21,6 +21,8 @@ def add_arguments(p):
     x.add_argument("--prec-bits", dest="prec_bits", default=None,
                    help="working precision in bits, 53..33220 (default 256)")
     x.add_argument("--dps", default=None, help="working precision in decimal digits (converted to bits + 16 guard)")
+    g.add_argument("--max-prec-bits", dest="max_prec_bits", default="4096",
+                   help="if the balls grow too wide, retry at doubled precision up to this many bits (default 4096)")
     g.add_argument("--max-steps", dest="max_steps", default="1000000",
                    help="ball-arithmetic GD steps allowed before giving up (default 1000000)")
     o = p.add_argument_group("output")
@@ -58,7 +60,10 @@ def run(args) -> int:
         planar = reduced_2d(problem)
     except InputError as exc:
         planar_note = f"threshold certificate skipped: {exc}"
-    enc = enclose_final_ntk(problem, prec_bits=prec, max_steps=max_steps)
+    from numerics.certify import check_prec_bits
+
+    top = max(prec, check_prec_bits(args.max_prec_bits, name="max-prec-bits"))
+    enc = enclose_final_ntk(problem, prec_bits=prec, max_steps=max_steps, max_prec_bits=top)
     out = {"enclosure": enc.to_json()}
     if planar is not None:
         a, b, Et = planar
