@@ -1,0 +1,193 @@
+"""float64 batch engine: agreement with the high-precision engine, classification, bad input."""
+from __future__ import annotations
+
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from numerics import _derived as d
+from numerics.batch import (BatchResult, TrajectoryClass, classify_problem, planar_jacobian_program,
+                            planar_step_program, run_batch, run_planar, trajectory_float64)
+from numerics.gd_mp import GDStatus, run_gd
+from numerics.problem import from_state
+from numerics.validate import InputError
+
+# MODEL.md §5 example: omega = (1, -1), Et = 0.2, zt0 = 0.01, T0 = 2.01 (eta = 1, so unscaled = rescaled):
+# the invariant J1 - J2 = 2(Et + zt0) = 0.42 and J1 + J2 = 2.01 give J2 = (1.215, 0.795).
+EX = dict(omegas=[1, -1], z0="0.01", J2="1.215,0.795")
+EX_T_INF = "1.98481482691426748"  # MODEL.md §5 table (40-digit GD, eps = 0.01)
+
+
+def _mp_final(problem, *, steps=None, dps=30):
+    """High-precision reference (B's run_gd), checked again at doubled precision."""
+    res = run_gd(problem, dps=dps, steps=steps, max_steps=200_000)
+    ref = run_gd(problem, dps=2 * dps, steps=steps, max_steps=200_000)
+    with mpmath.workdps(2 * dps):
+        assert abs(res.eta_ntk - ref.eta_ntk) < mpmath.mpf(10) ** (5 - dps), "mp reference not stable at 2*dps"
+    return res
+
+
+# ---------------------------------------------------------------------------------------------
+# agreement with mpmath (non-chaotic cases)
+
+_states = st.tuples(
+    st.sampled_from([(1, -1), (2, -1), (1, 3), (-1, -0.5)]),
+    st.floats(-0.05, 0.05, allow_nan=False),  # z0
+    st.floats(0.3, 2.05, allow_nan=False),  # T0
+    st.floats(0.05, 0.95),  # share of T0 in mode 1
+)
+
+
+@example(((1, -1), 0.0, 1.5, 0.5))  # z = 0: a fixed point
+@example(((1, -1), 0.01, 2.0, 0.6))  # T exactly at the edge of stability
+@example(((2, -1), 1e-9, 0.3, 0.5))  # tiny z
+@given(_states)
+def test_batch_and_planar_agree_with_mpmath(case):
+    (w1, w2), z0, T0, share = case
+    J2 = [T0 * share, T0 * (1 - share)]
+    p = from_state([w1, w2], repr(z0), ",".join(repr(j) for j in J2))
+    K = 120
+    mp = _mp_final(p, steps=K)
+    r = classify_problem(p, steps=K, settle=False)
+    a, b, Et = (float(x) for x in (Fraction(w1 + w2), Fraction(w1 * w2), p.Et))
+    q = run_planar(float(p.zt0), float(p.T0), a, b, Et, steps=K, settle=False)
+    T_ref, z_ref = float(mp.eta_ntk), float(mp.z * p.eta)
+    for res in (r, q):
+        assert res.T[0] == pytest.approx(T_ref, abs=1e-10, rel=1e-10)
+        assert res.zt[0] == pytest.approx(z_ref, abs=1e-10, rel=1e-10)
+    assert np.allclose(r.J2t[0], [float(j) for j in mp.J2], rtol=1e-10, atol=1e-10)
+
+
+def test_model_example_self_stabilizes_to_the_40_digit_value():
+    p = from_state(**EX)
+    r = classify_problem(p, steps=100_000)
+    assert r.class_of(0) is TrajectoryClass.SELF_STABILIZED
+    mp = _mp_final(p, dps=40)
+    assert mp.status is GDStatus.CONVERGED
+    assert abs(float(mp.eta_ntk) - float(EX_T_INF)) < 1e-16
+    assert abs(r.T[0] - float(EX_T_INF)) < 1e-12
+    assert r.max_T[0] == pytest.approx(2.01) and r.T[0] < 2
+
+
+def test_trajectory_float64_matches_recorded_mp_trajectory():
+    p = from_state(**EX)
+    lam, zs = trajectory_float64(p, steps=60)
+    mp = run_gd(p, dps=30, steps=60, record=True, method="mpmath")
+    assert len(lam) == len(mp.trajectory[0]) == 61
+    assert np.allclose(lam, [float(x) for x in mp.trajectory[0]], rtol=0, atol=1e-12)
+    assert np.allclose(zs, [float(x) for x in mp.trajectory[1]], rtol=0, atol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------------
+# classification of hand-picked cases
+
+CHAOTIC = dict(zt0=-1.125, T0=2.26125, a=0.0, b=-1.0, Et=1.36125)  # omega=(1,-1), eta=1.125, z0=-1
+
+
+@pytest.mark.parametrize(
+    "omegas, zt0, J2t, expected",
+    [
+        ([1, -1], 0.01, [1.215, 0.795], TrajectoryClass.SELF_STABILIZED),
+        ([1, -1], 0.1, [0.6, 0.4], TrajectoryClass.CONVERGED_BELOW),
+        ([1, -1], 0.1, [3.0, 2.0], TrajectoryClass.DIVERGED),
+        ([1], 0.01, [2.05], TrajectoryClass.PERIOD2),  # k = 0: a single mode
+        ([1, 2, -1], 0.02, [0.5, 0.3, 0.4], TrajectoryClass.CONVERGED_BELOW),
+        ([0, 1], 0.05, [0.0, 1.0], TrajectoryClass.CONVERGED_BELOW),  # a zero eigenvalue
+    ],
+    ids=["self-stabilizing", "below-eos", "diverging", "period2-single-mode", "P3-below", "zero-omega"],
+)
+def test_hand_picked_classes(omegas, zt0, J2t, expected):
+    r = run_batch(omegas, [zt0], [J2t], steps=20_000)
+    assert r.class_of(0) is expected, r.class_of(0).message
+    if expected in (TrajectoryClass.SELF_STABILIZED, TrajectoryClass.CONVERGED_BELOW):
+        assert r.T[0] < 2 and abs(r.zt[0]) < 1e-12
+    assert (r.max_T[0] > 2) == (expected is TrajectoryClass.SELF_STABILIZED or sum(J2t) > 2)
+
+
+def test_period2_is_a_real_two_cycle_and_mp_agrees():
+    p = from_state([1], "0.01", "2.05")
+    r = classify_problem(p, steps=20_000)
+    assert r.class_of(0) is TrajectoryClass.PERIOD2
+    z, J = r.zt[0], r.J2t[0, 0]
+    z1, J1 = d.gd_zt_next(z, J, J), d.gd_J2t_next(z, 1.0, J)
+    z2, J2 = d.gd_zt_next(z1, J1, J1), d.gd_J2t_next(z1, 1.0, J1)
+    assert abs(z2 - z) < 1e-9 and abs(J2 - J) < 1e-9 and abs(z1 - z) > 1e-3
+    mp = run_gd(p, dps=30, max_steps=20_000)
+    assert mp.status is GDStatus.PERIOD2
+    # the mp orbit is the same 2-cycle: its state equals one of the two float64 points
+    assert min(abs(float(mp.eta_ntk) - J), abs(float(mp.eta_ntk) - J1)) < 1e-8
+
+
+def test_chaotic_case_has_a_stable_positive_lyapunov_exponent():
+    c = CHAOTIC
+    r1 = run_planar(c["zt0"], c["T0"], c["a"], c["b"], c["Et"], steps=10_000, lyap_steps=4000)
+    r2 = run_planar(c["zt0"], c["T0"], c["a"], c["b"], c["Et"], steps=20_000, lyap_steps=8000)
+    assert r1.class_of(0) is TrajectoryClass.CHAOTIC and r2.class_of(0) is TrajectoryClass.CHAOTIC
+    assert r1.lyapunov[0] > 0.1 and abs(r1.lyapunov[0] - r2.lyapunov[0]) < 0.05
+    # sensitive dependence: 1e-12 apart grows to O(0.1) well within 200 steps
+    q = run_planar([c["zt0"], c["zt0"] + 1e-12], c["T0"], c["a"], c["b"], c["Et"], steps=200, settle=False)
+    assert abs(q.T[0] - q.T[1]) > 1e-3
+    # non-chaotic runs report no exponent, or a negative one
+    r3 = run_planar(0.01, 2.01, 0.0, -1.0, 0.2, steps=10_000, lyap_steps=2000)
+    assert r3.class_of(0) is TrajectoryClass.SELF_STABILIZED and np.isnan(r3.lyapunov[0])
+
+
+def test_planar_program_equals_the_generated_formula():
+    """Same operations in the same order; only x**3 becomes x*x*x (one ulp)."""
+    rng = np.random.default_rng(1)
+    z, T, E = rng.uniform(-1, 1, 500), rng.uniform(0, 4, 500), rng.uniform(-1, 1, 500)
+    for a, b in [(0.0, -1.0), (1.5, -0.3), (3.0, 2.0)]:
+        zn, Tn = planar_step_program(a, b)(z, T, E)
+        assert np.array_equal(zn, d.planar_zt_next(z, T, a, b, E))
+        assert np.allclose(Tn, d.planar_T_next(z, T, a, b, E), rtol=1e-13, atol=1e-12)
+        for x, y in zip(planar_jacobian_program(a, b)(z, T, E), d.planar_jacobian(z, T, a, b, E)):
+            assert np.allclose(x, y, rtol=1e-13, atol=1e-12)
+
+
+def test_settling_drops_finished_runs_and_matches_fixed_steps():
+    zt = np.array([0.01, 0.1, 0.1, 0.3])
+    J = np.array([[1.215, 0.795], [0.6, 0.4], [3.0, 2.0], [0.9, 0.3]])
+    a = run_batch([1, -1], zt, J, steps=3000)
+    b = run_batch([1, -1], zt, J, steps=3000, settle=False)
+    assert list(a.classes) == list(b.classes)
+    conv = (a.classes == TrajectoryClass.CONVERGED_BELOW) | (a.classes == TrajectoryClass.SELF_STABILIZED)
+    assert np.allclose(a.T[conv], b.T[conv], rtol=0, atol=1e-12)
+    assert (a.steps[conv] < 3000).all() and (b.steps == 3000).all()
+
+
+def test_result_is_immutable_and_classes_have_messages():
+    r = run_batch([1, -1], [0.01], [[1.215, 0.795]], steps=100)
+    assert isinstance(r, BatchResult)
+    with pytest.raises(ValueError):
+        r.T[0] = 0.0
+    with pytest.raises(AttributeError):
+        r.T = np.zeros(1)
+    assert all(len(c.message) > 20 for c in TrajectoryClass)
+    assert sum(r.count().values()) == 1
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: run_batch([1, -1], [0.1], [[1, -0.5]], steps=10), "negative"),
+        (lambda: run_batch([1, -1], [0.1], [[1, 0.5, 1]], steps=10), "shape"),
+        (lambda: run_batch([1, -1], [np.nan], [[1, 0.5]], steps=10), "non-finite"),
+        (lambda: run_batch([1, -1], [0.1], [[1, 0.5]], steps=0), "steps"),
+        (lambda: run_batch([], [0.1], [[1]], steps=10), "omegas"),
+        (lambda: run_batch([1, -1], [0.1], [[1, 0.5]], steps=10, tol=-1.0), "tol"),
+        (lambda: run_planar(0.1, -1.0, 0.0, -1.0, 0.2, steps=10), "T0"),
+        (lambda: run_planar([0.1, 0.2], [1.0, 1.0, 1.0], 0.0, -1.0, 0.2, steps=10), "expected 1 or 3"),
+        (lambda: run_planar(0.1, 1.0, float("inf"), -1.0, 0.2, steps=10), "a="),
+        (lambda: run_planar(0.1, 1.0, 0.0, -1.0, 0.2, steps=10, lyap_steps=-3), "lyap_steps"),
+        (lambda: trajectory_float64(from_state(**EX), steps=0), "steps"),
+    ],
+    ids=["negative-J2", "wrong-P", "nan-z", "zero-steps", "no-omegas", "negative-tol", "negative-T0",
+         "length-mismatch", "infinite-a", "negative-lyap-steps", "trajectory-zero-steps"],
+)
+def test_bad_input(call, match):
+    with pytest.raises(InputError, match=match):
+        call()
