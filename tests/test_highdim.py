@@ -204,3 +204,55 @@ def test_cli_highdim_json(capsys, tmp_path):
     assert lin["eps"] == "0.0" and float(lin["sharpened_fraction"]) == 0 and float(lin["linear_max_relative_change"]) < 1e-12
     assert (tmp_path / "eta_ntk_vs_t.png").exists() and (tmp_path / "final_eta_ntk_hist.png").exists()
     assert json.loads((tmp_path / "summary.json").read_text())["runs"] == 6
+
+
+def test_gd_update_sympy():
+    """sympy: z_α(θ − ηJᵀz) = z_α − ηJ_α g + ½η² gᵀQ_α g and J_α(θ') = J_α − η gᵀQ_α (D = 2, P = 2)."""
+    import sympy as sp
+
+    eta = sp.Symbol("eta", positive=True)
+    th = sp.Matrix(sp.symbols("t1 t2", real=True))
+    Qs, Gs, ys = [], [], []
+    for a in range(2):
+        q = sp.symbols(f"q{a}_11 q{a}_12 q{a}_22", real=True)
+        Qs.append(sp.Matrix([[q[0], q[1]], [q[1], q[2]]]))
+        Gs.append(sp.Matrix(sp.symbols(f"g{a}_1 g{a}_2", real=True)))
+        ys.append(sp.Symbol(f"y{a}", real=True))
+
+    def zJ(t):
+        z = [(t.T * Qs[a] * t)[0] / 2 + (Gs[a].T * t)[0] - ys[a] for a in range(2)]
+        J = sp.Matrix.vstack(*[t.T * Qs[a] + Gs[a].T for a in range(2)])
+        return sp.Matrix(z), J
+
+    z, J = zJ(th)
+    g = J.T * z
+    z1, J1 = zJ(th - eta * g)
+    for a in range(2):
+        pred_z = z[a] - eta * (J[a, :] * g)[0] + eta**2 / 2 * (g.T * Qs[a] * g)[0]
+        assert sp.expand(z1[a] - pred_z) == 0
+        assert sp.expand(J1[a, :] - (J[a, :] - eta * g.T * Qs[a])) == sp.zeros(1, 2)
+
+
+def test_run_gd_lanczos_tracks_eigh():
+    """Along a whole EOS trajectory, warm-started Lanczos and dense eigh record the same ηλ_max."""
+    inst = hd.random_instance(40, 160, 0.15, 2)
+    eta = hd.eta_for(inst, 0.7)
+    a = hd.run_gd(inst, eta, 300, eig="eigh")
+    b = hd.run_gd(inst, eta, 300, eig="lanczos")
+    assert a.peak > 2.0
+    assert len(a.eta_ntk) == len(b.eta_ntk)
+    assert np.max(np.abs(a.eta_ntk - b.eta_ntk)) <= 1e-9
+
+
+def test_eos_phase_stats_on_a_hand_made_record():
+    """Phase = first step ≥ 2 through the step after the last ≥ 2; loss rises counted."""
+    eta_ntk = np.array([1.5, 2.1, 1.95, 2.05, 1.9, 1.96, 1.96])
+    loss = np.array([5.0, 3.0, 3.5, 2.0, 2.2, 1.0, 0.5])
+    nan = np.full(7, np.nan)
+    tr = hd.Trajectory(0.1, eta_ntk, loss, nan, nan, nan, hd.RunStatus.CONVERGED)
+    ph = ss.eos_phase_stats(tr)
+    assert (ph.start, ph.end) == (1, 4)
+    assert ph.overshoot == pytest.approx(0.1) and ph.mean == pytest.approx(np.mean([2.1, 1.95, 2.05, 1.9]))
+    assert ph.loss_rises == 2 and ph.loss_decreased and ph.loss_non_monotone
+    none = ss.eos_phase_stats(hd.Trajectory(0.1, eta_ntk * 0.5, loss, nan, nan, nan, hd.RunStatus.CONVERGED))
+    assert none.status is ss.PhaseStatus.NO_EOS and none.length == 0

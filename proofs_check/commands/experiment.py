@@ -161,9 +161,9 @@ def _run_highdim(args) -> int:
         print(json.dumps(summary, indent=2))
     else:
         print(f"highdim: D={D} P={P}, {seeds} seeds per (eps, eta_frac), {steps} steps")
-        print("| eps | eta_frac | runs | sharpened | EOS+converged | converged | diverged | max overshoot | "
-              "final eta*lambda (median) |")
-        print("|---|---|---|---|---|---|---|---|---|")
+        print("| eps | eta_frac | runs | sharpened | EOS+converged | converged | diverged | unfinished | "
+              "max overshoot | final eta*lambda (median) |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         for c in configs:
             fin = [float(x) for x in c["final_eta_ntk"]]
             med = f"{np.median(fin):.4f}" if fin else "-"
@@ -171,7 +171,8 @@ def _run_highdim(args) -> int:
             ov = f"{float(ov):.3f}" if ov != "nan" else "-"
             print(f"| {float(c['eps']):g} | {float(c['eta_frac']):g} | {c['runs']} | "
                   f"{float(c['sharpened_fraction']):.2f} | {float(c['eos_fraction']):.2f} | "
-                  f"{float(c['converged_fraction']):.2f} | {float(c['diverged_fraction']):.2f} | {ov} | {med} |")
+                  f"{float(c['converged_fraction']):.2f} | {float(c['diverged_fraction']):.2f} | "
+                  f"{float(c['unfinished_fraction']):.2f} | {ov} | {med} |")
         print(f"summary: {out / 'summary.json'}; figures: {', '.join(str(p) for p in figs)}")
     return 0
 
@@ -207,11 +208,16 @@ def _plot_hist(all_trajs, path, title):
 
     from numerics.io import save_figure
 
+    import numpy as np
+
     fig, ax = plt.subplots(figsize=(7, 4))
+    finals = [t.final for _, _, trajs in all_trajs for t in trajs if t.converged]
+    lo = np.floor(min(finals, default=1.0) * 50) / 50
+    bins = np.arange(lo, 2.1 + 1e-9, 0.02)  # width 0.02 with an edge exactly at 2
     for eps, f, trajs in all_trajs:
         fin = [t.final for t in trajs if t.converged]
         if fin:
-            ax.hist(fin, bins=30, range=(0, 2.2), alpha=0.5, label=f"eps={eps:g}, eta_frac={f:g} ({len(fin)} conv.)")
+            ax.hist(fin, bins=bins, alpha=0.5, label=f"eps={eps:g}, eta_frac={f:g} ({len(fin)} conv.)")
     ax.axvline(2.0, color="k", ls="--", lw=1)
     ax.set_xlabel("final eta * lambda_max(K) of converged runs")
     ax.set_ylabel("runs")
