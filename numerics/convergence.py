@@ -29,7 +29,7 @@ from .gd_mp import GDStatus, run_gd
 from .problem import Problem, from_state
 from .validate import InputError
 
-__all__ = ["ParameterSet", "PARAMETER_SETS", "edge_problem", "ConvergenceResult", "convergence_orders",
+__all__ = ["ParameterSet", "PARAMETER_SETS", "state_problem", "edge_problem", "mpf_fraction", "ConvergenceResult", "convergence_orders",
            "loglog_slope", "plot_convergence", "SLOPE_BAND"]
 
 #: Allowed deviation of the fitted slope from N − 1.
@@ -56,16 +56,34 @@ PARAMETER_SETS = (
 )
 
 
-def edge_problem(pset: ParameterSet, eps: Fraction) -> Problem:
-    """The η = 1 problem with state (z̃₀, T₀) = (0, 2) + ε·direction (exact).
+def state_problem(omegas, Et, zt0, T0) -> Problem:
+    """The η = 1 P = 2 problem with state (z̃₀, T₀) and Ẽ (exact Fractions).
 
-    The modes follow from J̃₁² + J̃₂² = T₀ and J̃₁²/ω₁ + J̃₂²/ω₂ = 2(z̃₀ + Ẽ) (MODEL.md §4).
+    The modes follow from J̃₁² + J̃₂² = T₀ and J̃₁²/ω₁ + J̃₂²/ω₂ = 2(z̃₀ + Ẽ) (MODEL.md §4);
+    from_state raises InputError if one comes out negative (state not admissible).
     """
-    w1, w2 = pset.omegas
-    zt0 = eps * pset.direction[0]
-    T0 = 2 + eps * pset.direction[1]
-    J2_2 = (2 * (zt0 + pset.Et) - T0 / w1) / (1 / w2 - 1 / w1)
-    return from_state(pset.omegas, zt0, (T0 - J2_2, J2_2), 1)
+    w1, w2 = (Fraction(w) for w in omegas)
+    zt0, T0, Et = Fraction(zt0), Fraction(T0), Fraction(Et)
+    if w1 == w2 or w1 * w2 == 0:
+        raise InputError(f"omegas={omegas!r}: expected two distinct nonzero eigenvalues; pass e.g. 1,-1")
+    J2_2 = (2 * (zt0 + Et) - T0 / w1) / (1 / w2 - 1 / w1)
+    return from_state((w1, w2), zt0, (T0 - J2_2, J2_2), 1)
+
+
+def mpf_fraction(x) -> Fraction:
+    """An mpf (or a float) as the exact Fraction it represents (no rounding, sign kept)."""
+    if not isinstance(x, mpmath.mpf):
+        return Fraction(float(x))
+    if not mpmath.isfinite(x):
+        raise InputError(f"x={x!r}: expected a finite number")
+    sign, man, exp, _ = x._mpf_
+    v = Fraction(int(man)) * Fraction(2) ** int(exp)
+    return -v if sign else v
+
+
+def edge_problem(pset: ParameterSet, eps: Fraction) -> Problem:
+    """The η = 1 problem with state (z̃₀, T₀) = (0, 2) + ε·direction (exact)."""
+    return state_problem(pset.omegas, pset.Et, eps * pset.direction[0], 2 + eps * pset.direction[1])
 
 
 def loglog_slope(xs, ys) -> float:
