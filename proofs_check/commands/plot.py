@@ -17,6 +17,8 @@ def add_arguments(p):
     p.add_argument("--steps", help="run exactly this many steps")
     p.add_argument("--max-steps", default="100000", help="step budget when --steps is not given (default 100000)")
     p.add_argument("--tol", help="stop when |z| < tol (default tied to the precision)")
+    p.add_argument("--method", default="auto", choices=("auto", "fixed-point", "mpmath", "theta"),
+                   help="high-precision engine of run_gd (default auto)")
     p.add_argument("--out", default="trajectory.png", help="output PNG (default trajectory.png)")
     p.add_argument("--title", default="", help="figure title")
     p.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
@@ -62,8 +64,12 @@ def run(args) -> int:
         from numerics.gd_mp import run_gd
 
         d = check_dps(args.dps)
-        res = run_gd(problem, dps=d, tol=tol, max_steps=max_steps, steps=steps, record=True)
+        res = run_gd(problem, dps=d, tol=tol, max_steps=max_steps, steps=steps, record=True, method=args.method)
         lam, zs = res.trajectory
+        first = float(lam[0]) if lam else float("nan")
+        if not abs(first - float(problem.T0)) <= 1e-9 * max(1.0, float(problem.T0)):
+            raise RuntimeError(f"run_gd({res.method}) recorded eta*lambda_0={lam[0]!r}, expected {problem.T0}: "
+                               "the engine's trajectory is not in eta*lambda units (engine bug)")
         info = {"engine": res.method, "dps": d, "steps": res.steps, "status": res.status.name.lower(),
                 "final": {"eta_ntk": num(res.eta_ntk, d), "z": num(res.z, d)}}
     path = plot_trajectory(lam, zs, problem.eta, args.out, title=title)
