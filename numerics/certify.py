@@ -314,7 +314,8 @@ class Enclosure:
     lo, hi: exact Fraction bounds, T_∞ ∈ [lo, hi] (when ``status`` is CERTIFIED).
     width: hi − lo. eta: the step η, so that λ_∞ ∈ [lo/η, hi/η]. steps: ball-arithmetic
     GD steps before the tail bound closed. prec_bits: working precision. tail: the
-    certificate that closed it (None otherwise). detail: what happened, in words.
+    certificate that closed it (None otherwise). detail: what happened, in words. trace: with
+    ``record=True``, one (n, T_n midpoint, radius of T_n, |z̃_n| midpoint) float row per step.
     """
 
     status: CertStatus
@@ -325,6 +326,7 @@ class Enclosure:
     prec_bits: int
     tail: TailCertificate | None
     detail: str
+    trace: tuple | None = None
 
     @property
     def certified(self) -> bool:
@@ -378,7 +380,7 @@ def _check_problem(problem) -> Problem:
 
 
 def enclose_final_ntk(problem: Problem, *, prec_bits=256, max_steps=1_000_000,
-                      max_width=Fraction(1, 10**6), max_prec_bits=None) -> Enclosure:
+                      max_width=Fraction(1, 10**6), max_prec_bits=None, record=False) -> Enclosure:
     """Certified enclosure [lo, hi] ∋ T_∞ = lim ηλ_t of GD from ``problem``'s exact initial state.
 
     Iterates the exact mode map (module docstring) in ``arb`` at ``prec_bits`` and, once the
@@ -389,7 +391,8 @@ def enclose_final_ntk(problem: Problem, *, prec_bits=256, max_steps=1_000_000,
     steps, or when the ball of T grows wider than ``max_width``. Ball arithmetic cannot see
     the rotation of the two-step map near the edge of stability (the wrapping effect), so the
     digits lost grow as the orbit starts closer to (0, 2); with ``max_prec_bits`` a run whose
-    ball grew too wide is repeated at doubled precision, up to that many bits.
+    ball grew too wide is repeated at doubled precision, up to that many bits. ``record=True``
+    keeps a float trace of the balls (for plots only).
     """
     problem = _check_problem(problem)
     prec = check_prec_bits(prec_bits)
@@ -403,17 +406,20 @@ def enclose_final_ntk(problem: Problem, *, prec_bits=256, max_steps=1_000_000,
                          f"pass a larger max_prec_bits or leave it out")
     tried = []
     while True:
-        enc, too_wide = _enclose_once(problem, prec, max_steps, max_width)
+        trace = [] if record else None
+        enc, too_wide = _enclose_once(problem, prec, max_steps, max_width, trace)
         tried.append(prec)
         if not too_wide or 2 * prec > top:
             break
         prec *= 2
     if len(tried) > 1:
         enc = Enclosure(**{**enc.__dict__, "detail": enc.detail + f" (precision raised: {tried} bits)"})
+    if record:
+        enc = Enclosure(**{**enc.__dict__, "trace": tuple(trace)})
     return enc
 
 
-def _enclose_once(problem: Problem, prec: int, max_steps: int, max_width: Fraction):
+def _enclose_once(problem: Problem, prec: int, max_steps: int, max_width: Fraction, trace=None):
     """One run of :func:`enclose_final_ntk` at ``prec`` bits: (enclosure, whether the ball grew too wide)."""
     fl = _flint()
     blowup = _BLOWUP * max(Fraction(1), abs(problem.zt0), problem.T0)
@@ -438,6 +444,8 @@ def _enclose_once(problem: Problem, prec: int, max_steps: int, max_width: Fracti
                 return Enclosure(CertStatus.DIVERGED, None, None, problem.eta, n, prec, None,
                                  f"|z~| or T passed {float(blowup):.3g} at step {n}"), False
             rad_T = _frac(T.rad())
+            if trace is not None:
+                trace.append((n, float(T.mid()), float(rad_T), float(absz)))
             if rad_T > max_width:
                 return Enclosure(CertStatus.NOT_CERTIFIED, None, None, problem.eta, n, prec, None,
                                  f"the ball of T grew to radius {float(rad_T):.3g} > max_width at step {n}; "

@@ -312,3 +312,17 @@ def test_cli_bad_input_one_line(extra, capsys):
     assert code == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "error" in err
+
+
+def test_precision_escalation_and_trace():
+    """Close to the edge the balls lose more digits (wrapping effect); doubling the precision
+    recovers a certificate where the first precision alone fails."""
+    p = eos_problem("0.00125")
+    low = enclose_final_ntk(p, prec_bits=128, max_steps=100_000)
+    assert low.status is CertStatus.NOT_CERTIFIED and "max_width" in low.detail
+    up = enclose_final_ntk(p, prec_bits=128, max_prec_bits=512, max_steps=100_000, record=True)
+    assert up.certified and up.prec_bits > 128 and "precision raised" in up.detail
+    assert up.contains(reference(p, up.digits + 20))
+    assert len(up.trace) == up.steps + 1 and up.trace[0][1] == pytest.approx(2.00125)
+    with pytest.raises(InputError):
+        enclose_final_ntk(p, prec_bits=256, max_prec_bits=128)
