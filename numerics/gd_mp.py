@@ -382,7 +382,7 @@ def _run_once(problem, dps, tolt, max_steps, steps, record, method) -> GDResult:
             with mpmath.workprec(max(engine.prec, mpmath.mp.prec)):
                 for s in recs:
                     z_s, T_s = engine.zT(s)
-                    if isinstance(z_s, int):
+                    if not isinstance(z_s, mpmath.mpf):  # fixed-point ints (int or mpz)
                         z_s, T_s = from_fixed(z_s, engine.prec), from_fixed(T_s, engine.prec)
                     ets.append(T_s)
                     zs.append(z_s)
