@@ -1,0 +1,134 @@
+"""Gradient flow (numerics.gf): the exact limit from the invariants vs the Taylor integrator."""
+from __future__ import annotations
+
+import dataclasses
+from fractions import Fraction as F
+
+import mpmath
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from numerics import InputError
+from numerics.gd_mp import agreed_digits
+from numerics.gf import GFStatus, gf_limit, integrate_gf
+from numerics.problem import from_state, from_theta
+
+CASES = {
+    "paper-example(-1,1)": from_theta("-1,1", "1/10", "1/2,1/2"),  # J(ω1) = J(ω2): sharpens
+    "P2-z<0": from_state("1,-1", "-0.3", "1,2", eta="1/2"),
+    "P3": from_state("1,-2,3", "0.5", "1,0.5,0.2", eta="1/2"),
+    "all-positive-root": from_state("1,2", "0.3", "1,1"),
+    "zero-mode": from_state("1,0,-1", "0.4", "1,0,2"),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_integrator_agrees_with_exact_root_to_25_digits(name):
+    """Issue 3 point 5: the GF integrator agrees with the exact root to >= 25 digits at 40 digits."""
+    prob = CASES[name]
+    lim = gf_limit(prob, dps=40)
+    ode = integrate_gf(prob, dps=40)
+    assert lim.status is ode.status is GFStatus.CONVERGED
+    assert agreed_digits(ode.ntk, lim.ntk, 40) >= 25
+    with mpmath.workdps(40):
+        # the error estimate is honest: the true difference is within it (up to rounding)
+        assert abs(ode.ntk - lim.ntk) <= 100 * ode.error_estimate + mpmath.mpf(10) ** -38 * lim.ntk
+        assert abs(ode.z) < mpmath.mpf(10) ** -30
+
+
+@given(
+    w=st.lists(st.fractions(min_value=-2, max_value=2, max_denominator=4).filter(lambda v: v != 0),
+               min_size=1, max_size=3, unique=True),
+    js=st.lists(st.fractions(min_value=F(1, 10), max_value=2, max_denominator=100), min_size=3, max_size=3),
+    z0=st.fractions(min_value=-1, max_value=1, max_denominator=100),
+)
+@example(w=[F(1), F(-1)], js=[F(1), F(1), F(1)], z0=F(0))  # z = 0: already at a minimum
+@example(w=[F(1), F(2)], js=[F(1, 10), F(1, 10), F(1)], z0=F(3, 10))  # no root: runs away
+@example(w=[F(-1), F(1)], js=[F(1), F(1), F(1)], z0=F(1, 2))  # the paper's example
+@settings(max_examples=8, deadline=None)
+def test_routes_agree_property(w, js, z0):
+    prob = from_state(w, z0, js[: len(w)])
+    lim = gf_limit(prob, dps=30)
+    ode = integrate_gf(prob, dps=30)
+    assert lim.status is ode.status
+    if lim.status is GFStatus.CONVERGED:
+        assert agreed_digits(ode.ntk, lim.ntk, 30) >= 20
+        assert lim.agreed_digits >= 28
+    elif lim.status is GFStatus.RUNS_AWAY:
+        with mpmath.workdps(30):
+            assert lim.ntk == 0 and ode.ntk < mpmath.mpf(10) ** -30 * float(prob.ntk0)
+
+
+def test_limit_satisfies_the_invariants():
+    """At x_inf: z = 0 and the invariant Σ J²/ω − 2z = 2E, and the pairwise log invariants hold."""
+    prob = CASES["P3"]
+    lim = gf_limit(prob, dps=50)
+    with mpmath.workdps(50):
+        J = [mpmath.mpf(j.numerator) / j.denominator * mpmath.exp(-2 * mpmath.mpf(w.numerator) / w.denominator
+                                                                   * lim.x_inf)
+             for w, j in zip(prob.omegas, prob.J2)]
+        assert abs(mpmath.fsum(J) - lim.ntk) < mpmath.mpf(10) ** -48
+        inv = mpmath.fsum(j / (mpmath.mpf(w.numerator) / w.denominator) for w, j in zip(prob.omegas, J))
+        assert abs(inv - 2 * mpmath.mpf(prob.E.numerator) / prob.E.denominator) < mpmath.mpf(10) ** -47
+    assert lim.agreed_digits == 50
+
+
+def test_paper_example_sharpens():
+    """Paper §2: ω = (−ω, ω) with J(ω₁) = J(ω₂) sharpens: λ_GF > λ(0)."""
+    prob = CASES["paper-example(-1,1)"]
+    lim = gf_limit(prob, dps=30)
+    assert lim.ntk > mpmath.mpf(prob.ntk0.numerator) / prob.ntk0.denominator
+
+
+def test_eta_scales_only_eta_ntk():
+    a = gf_limit(from_state("1,-1", "0.2", "1,0.5", eta="1"), dps=30)
+    b = gf_limit(from_state("1,-1", "0.2", "1,0.5", eta="1/4"), dps=30)
+    with mpmath.workdps(30):
+        assert a.ntk == b.ntk and abs(b.eta_ntk - a.ntk / 4) < mpmath.mpf(10) ** -29
+
+
+@pytest.mark.parametrize("args,status", [
+    (("1,-1", "0", "1,1"), GFStatus.AT_MINIMUM),
+    (("1,-1", "0.5", "0,0"), GFStatus.NO_GRADIENT),
+    (("1,2", "0.3", "0.1,0.1"), GFStatus.RUNS_AWAY),
+    (("-1,-2", "-0.3", "0.1,0.1"), GFStatus.RUNS_AWAY),
+], ids=["z0=0", "J=0", "runaway-z>0", "runaway-z<0"])
+def test_statuses_both_routes(args, status):
+    prob = from_state(*args)
+    assert gf_limit(prob, dps=20).status is status
+    assert integrate_gf(prob, dps=20).status is status
+    assert isinstance(status.message, str) and status.message
+
+
+def test_t_max_and_record():
+    prob = CASES["P2-z<0"]
+    r = integrate_gf(prob, dps=20, t_max="0.5", record=True)
+    assert r.status is GFStatus.T_MAX
+    with mpmath.workdps(20):
+        assert abs(r.t - mpmath.mpf("0.5")) < mpmath.mpf(10) ** -18
+    ts = [row[0] for row in r.trajectory]
+    assert ts == sorted(ts) and len(ts) == r.steps + 1
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.t = 0  # type: ignore[misc]
+
+
+BAD = [
+    ("limit-dps-low", gf_limit, dict(dps=3)),
+    ("limit-dps-absurd", gf_limit, dict(dps=10**7)),
+    ("integrate-dps-low", integrate_gf, dict(dps=14)),
+    ("integrate-tmax-zero", integrate_gf, dict(t_max=0)),
+    ("integrate-tmax-inf", integrate_gf, dict(t_max=float("inf"))),
+]
+
+
+@pytest.mark.parametrize("fn,kwargs", [(f, k) for _, f, k in BAD], ids=[i for i, _, _ in BAD])
+def test_bad_arguments(fn, kwargs):
+    with pytest.raises(InputError) as exc:
+        fn(CASES["P3"], **kwargs)
+    assert "\n" not in str(exc.value)
+
+
+def test_bad_problem():
+    with pytest.raises(InputError, match="problem="):
+        gf_limit(None)
