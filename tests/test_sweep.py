@@ -1,0 +1,172 @@
+"""Sweeps and the phase diagram: every converged run ends below 2/η; grids, varied parameters, CLI."""
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from numerics.batch import TrajectoryClass
+from numerics.phase import PHASE_CLASSES, phase_diagram
+from numerics.problem import from_state, from_theta
+from numerics.sweep import sweep
+from numerics.validate import InputError
+from proofs_check.cli import main
+
+EX = dict(omegas=[1, -1], z0="0.01", J2="1.215,0.795")
+
+
+@example(((1, -1), 0.01, (1.215, 0.795), 0.1, 3.0))  # MODEL.md §5 example
+@example(((2, 0), 0.0, (1.0, 0.0), 0.5, 2.5))  # a zero eigenvalue, z = 0
+@example(((1,), 0.01, (1.0,), 1.9, 2.2))  # a single mode (k = 0)
+@given(st.tuples(
+    st.sampled_from([(1, -1), (1, 3), (2, -1), (1, 2, -1), (1,)]),
+    st.floats(-0.5, 0.5),
+    st.lists(st.floats(0.05, 2.0), min_size=3, max_size=3),
+    st.floats(0.05, 1.0),
+    st.floats(1.0, 4.0),
+))
+def test_every_converged_run_of_a_sweep_ends_below_2(case):
+    omegas, z0, J2, lo, hi = case
+    J2 = [0.0 if w == 0 else j for w, j in zip(omegas, J2)]
+    p = from_state(list(omegas), repr(z0), ",".join(repr(j) for j in J2))
+    r = sweep(p, eta_min=repr(lo), eta_max=repr(hi), n_eta=40, steps=3000)
+    conv = r.converged_mask()
+    assert np.all(r.final_eta_ntk[conv] < 2)
+    assert np.all(np.abs(r.final_z[conv]) * r.eta[conv] < 1e-12)
+    # self-stabilized runs did pass the edge of stability; converged-below ones never did
+    ss = r.batch.classes == TrajectoryClass.SELF_STABILIZED
+    cb = r.batch.classes == TrajectoryClass.CONVERGED_BELOW
+    assert np.all(r.batch.max_T[ss] > 2) and np.all(r.batch.max_T[cb] <= 2)
+
+
+def test_planar_and_mode_engines_agree_on_a_grid():
+    p = from_state(**EX)
+    kw = dict(eta_min=0.1, eta_max=3, n_eta=40, vary="z0", vary_from=-0.5, vary_to=0.5, n_vary=30, steps=5000)
+    a, b = sweep(p, engine="planar", **kw), sweep(p, engine="modes", **kw)
+    assert a.engine == "planar" and b.engine == "modes"
+    both = a.converged_mask() & b.converged_mask()
+    assert both.sum() > 0.5 * a.eta.size
+    assert np.allclose(a.final_eta_ntk[both], b.final_eta_ntk[both], rtol=0, atol=1e-10)
+    assert np.mean(a.batch.classes == b.batch.classes) > 0.98
+
+
+def test_grid_layout_and_implied_E():
+    p = from_state(**EX)
+    r = sweep(p, eta_min=0.5, eta_max=2, n_eta=4, log_eta=False, vary="J2:1", vary_from=0.5, vary_to=1.0,
+              n_vary=3, steps=100)
+    assert r.shape == (3, 4) and np.allclose(r.eta_grid, [0.5, 1.0, 1.5, 2.0])
+    assert np.allclose(r.value.reshape(3, 4)[:, 0], [0.5, 0.75, 1.0])
+    assert np.allclose(r.J2[:, 1], r.value) and np.allclose(r.z0, 0.01)
+    # E from the invariant J1/w1 + J2/w2 - 2 z0 = 2E
+    assert np.allclose(r.E, (r.J2[:, 0] - r.J2[:, 1] - 0.02) / 2)
+
+
+def test_vary_theta0_keeps_E_and_recomputes_state():
+    p = from_theta([1, -2], "0.3", "1.0,0.5")
+    r = sweep(p, eta_min=1, eta_max=1, n_eta=1, vary="theta0:0", vary_from=0.5, vary_to=1.5, n_vary=3,
+              steps=50)
+    th0 = np.array([0.5, 1.0, 1.5])
+    assert np.allclose(r.J2[:, 0], th0**2) and np.allclose(r.J2[:, 1], 1.0)
+    assert np.allclose(r.z0, 0.5 * (th0**2 - 2 * 0.25) - 0.3) and np.allclose(r.E, 0.3)
+
+
+def test_phase_diagram_has_the_five_classes():
+    res = phase_diagram([1, -1], z0="0.01", J2="1.215,0.795", vary="z0", state_from=-1, state_to=1,
+                        eta_min=0.1, eta_max=3, n_eta=80, n_state=60, steps=4000, lyap_steps=2000)
+    assert res.classes.shape == (60, 80)
+    for c in PHASE_CLASSES:
+        assert res.counts[c.name] > 0, c.name
+    chaotic = res.classes == TrajectoryClass.CHAOTIC
+    assert np.all(res.lyapunov[chaotic] > 1e-2)
+    conv = (res.classes == TrajectoryClass.CONVERGED_BELOW) | (res.classes == TrajectoryClass.SELF_STABILIZED)
+    assert np.all(res.final_eta_ntk[conv] < 2)
+    # small steps never reach the edge of stability: the first column converges below it
+    assert np.all(res.classes[:, 0] == TrajectoryClass.CONVERGED_BELOW)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(eta_min=0, eta_max=1, n_eta=5), "eta_min"),
+        (dict(eta_min=-1, eta_max=1, n_eta=5), "eta_min"),
+        (dict(eta_min=1, eta_max=0.5, n_eta=5), "below"),
+        (dict(eta_min=0.1, eta_max=1, n_eta=0), "n_eta"),
+        (dict(eta_min=0.1, eta_max=1, n_eta=1), "one-point"),
+        (dict(eta_min=0.1, eta_max=1, n_eta=5, vary="E"), "vary"),
+        (dict(eta_min=0.1, eta_max=1, n_eta=5, vary="J2:7", vary_from=0, vary_to=1, n_vary=3), "out of range"),
+        (dict(eta_min=0.1, eta_max=1, n_eta=5, vary="theta0:0", vary_from=0, vary_to=1, n_vary=3), "theta0"),
+        (dict(eta_min=0.1, eta_max=1, n_eta=5, vary="z0"), "--from"),
+        (dict(eta_min=0.1, eta_max=1, n_eta=5, vary_from=0), "without vary"),
+        (dict(eta_min=0.1, eta_max=1, n_eta=5, vary="J2:0", vary_from=-1, vary_to=1, n_vary=3), ">= 0"),
+        (dict(eta_min=0.1, eta_max=1, n_eta=5, engine="gpu"), "engine"),
+        (dict(eta_min=0.1, eta_max=1, n_eta=5, steps=0), "steps"),
+    ],
+    ids=["eta-zero", "eta-negative", "eta-max-below-min", "n-eta-zero", "one-point-unequal", "vary-unknown",
+         "vary-index-range", "vary-theta-needs-theta", "vary-without-range", "range-without-vary",
+         "vary-J2-negative", "engine-unknown", "steps-zero"],
+)
+def test_sweep_bad_input(kwargs, match):
+    with pytest.raises(InputError, match=match):
+        sweep(from_state(**EX), **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# CLI
+
+MODEL = ["--omegas", "1,-1", "--z0", "0.01", "--J2", "1.215,0.795"]
+
+
+def test_sweep_cli_writes_table_and_figures(tmp_path, capsys):
+    out = tmp_path / "sw"
+    rc = main(["sweep", *MODEL, "--eta-min", "0.1", "--eta-max", "3", "--eta-n", "30", "--vary", "z0",
+               "--from", "-1", "--to", "1", "--n", "20", "--steps", "3000", "--out", str(out), "--json"])
+    assert rc == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["runs"] == 600 and summary["engine"] == "planar"
+    assert sum(summary["counts"].values()) == 600 and summary["converged_all_below_2"] is True
+    rows = list(csv.DictReader((out / "sweep.csv").open()))
+    assert len(rows) == 600
+    assert all(float(r["final_eta_ntk"]) < 2 for r in rows if r["class"] in ("CONVERGED_BELOW", "SELF_STABILIZED"))
+    for name in ("sweep.png", "phase.png"):
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not list(out.glob(".*.tmp"))
+
+
+def test_sweep_cli_text_and_json_table(tmp_path, capsys):
+    out = tmp_path / "s1"
+    rc = main(["sweep", *MODEL, "--eta-min", "0.5", "--eta-max", "2.5", "--eta-n", "10", "--eta-scale", "linear",
+               "--format", "json", "--out", str(out), "--quiet"])
+    assert rc == 0
+    text = capsys.readouterr().out
+    assert "sweep: 10 runs" in text and "wrote" in text
+    table = json.loads((out / "sweep.json").read_text())
+    assert len(table["rows"]) == 10 and table["columns"][0] == "eta"
+    assert float(table["rows"][0][0]) == 0.5
+
+
+@pytest.mark.parametrize(
+    "extra, match",
+    [
+        (["--eta-min", "0", "--eta-max", "1"], "eta_min"),
+        (["--eta-min", "-1", "--eta-max", "1"], "eta_min"),
+        (["--eta-min", "2", "--eta-max", "1"], "below"),
+        (["--eta-min", "0.1", "--eta-max", "1", "--eta-n", "0"], "eta-n"),
+        (["--eta-min", "0.1", "--eta-max", "1", "--eta-n", "abc"], "eta-n"),
+        (["--eta-min", "0.1", "--eta-max", "1", "--steps", "0"], "steps"),
+        (["--eta-min", "0.1", "--eta-max", "1", "--vary", "z0", "--from", "0", "--to", "1", "--n", "0"], "n="),
+        (["--eta-min", "0.1", "--eta-max", "1", "--vary", "foo"], "vary"),
+        (["--eta-min", "nan", "--eta-max", "1"], "finite"),
+        (["--eta-min", "0.1", "--eta-max", "1", "--eta", "0.5"], "drop --eta"),
+    ],
+    ids=["eta-min-zero", "eta-min-negative", "eta-range-reversed", "n-zero", "n-not-a-number", "steps-zero",
+         "vary-n-zero", "vary-unknown", "eta-nan", "eta-given"],
+)
+def test_sweep_cli_bad_input(extra, match, tmp_path, capsys):
+    rc = main(["sweep", *MODEL, *extra, "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert rc == 2 and match in err and err.count("\n") == 1 and "Traceback" not in err
+    assert not (tmp_path / "o").exists()
