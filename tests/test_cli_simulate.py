@@ -1,0 +1,117 @@
+"""`sorm simulate` and `sorm predict --method gf`: JSON output, plots, and one-line errors."""
+from __future__ import annotations
+
+import decimal
+import json
+from decimal import Decimal
+
+import pytest
+
+from proofs_check.cli import main
+
+MODEL = ["--omegas", "1,-1", "--z0", "0.02", "--J2", "1.1,0.9"]
+
+
+def run_json(capsys, argv):
+    rc = main(argv + ["--json"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    return json.loads(out)
+
+
+def test_simulate_json_fields_full_precision(capsys):
+    d = run_json(capsys, ["simulate", *MODEL, "--dps", "40", "--check-digits"])
+    assert d["status"] == "converged" and d["dps"] == 40 and d["steps"] > 100
+    f = d["final"]
+    assert set(f) == {"z", "J2", "ntk", "eta_ntk"} and len(f["J2"]) == 2
+    eta_ntk = Decimal(f["eta_ntk"])
+    assert Decimal("1.9") < eta_ntk < 2  # self-stabilized just below the edge
+    assert len(f["eta_ntk"].replace(".", "").lstrip("0")) >= 35  # printed at full precision
+    with decimal.localcontext() as ctx:
+        ctx.prec = 80
+        assert abs(Decimal(f["J2"][0]) + Decimal(f["J2"][1]) - Decimal(f["ntk"])) < Decimal("1e-38")
+    assert d["agreed_digits"] >= 30 and d["method"] == "fixed-point"
+
+
+def test_simulate_steps_and_theta_form(capsys):
+    d = run_json(capsys, ["simulate", "--omegas", "1,-1", "--E", "0.2", "--theta0", "0.9,0.8", "--eta", "0.5",
+                          "--steps", "5", "--method", "theta"])
+    assert d["status"] == "steps_done" and d["steps"] == 5 and d["method"] == "theta"
+    e = run_json(capsys, ["simulate", "--omegas", "1,-1", "--E", "0.2", "--theta0", "0.9,0.8", "--eta", "0.5",
+                          "--steps", "5"])
+    with decimal.localcontext() as ctx:
+        ctx.prec = 80
+        assert abs(Decimal(d["final"]["eta_ntk"]) - Decimal(e["final"]["eta_ntk"])) < Decimal("1e-45")
+
+
+def test_simulate_float64_is_labelled(capsys):
+    d = run_json(capsys, ["simulate", *MODEL, "--float64"])
+    hp = run_json(capsys, ["simulate", *MODEL])
+    assert d["method"] == "float64" and d["dps"] is None and d["status"] == "converged"
+    assert abs(float(d["final"]["eta_ntk"]) - float(hp["final"]["eta_ntk"])) < 1e-10
+
+
+def test_simulate_statuses_from_cli(capsys):
+    div = run_json(capsys, ["simulate", "--omegas", "1,-1", "--E", "0", "--theta0", "3,2", "--dps", "20"])
+    assert div["status"] == "diverged"
+    mx = run_json(capsys, ["simulate", *MODEL, "--max-steps", "10", "--dps", "20"])
+    assert mx["status"] == "max_steps" and mx["steps"] == 10
+
+
+def test_simulate_plot_and_text(tmp_path, capsys):
+    png = tmp_path / "traj.png"
+    rc = main(["simulate", *MODEL, "--dps", "20", "--plot", str(png)])
+    out = capsys.readouterr().out
+    assert rc == 0 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "eta*lambda = 1.97" in out and "status: converged" in out
+    assert not list(tmp_path.glob(".*tmp"))  # atomic write left no temporary file
+
+
+def test_predict_gf(capsys):
+    d = run_json(capsys, ["predict", *MODEL, "--method", "gf", "--integrate"])
+    assert d["method"] == "gf" and d["dps"] == 40 and d["status"] == "converged"
+    assert Decimal(d["ntk"]) == Decimal(d["eta_ntk"])  # eta = 1
+    assert d["integrated"]["agreed_digits"] >= 25 and d["agreed_digits"] == 40
+    rc = main(["predict", *MODEL])
+    out = capsys.readouterr().out
+    assert rc == 0 and "lambda_GF     = 1.99639675415484484302" in out
+
+
+BAD = [
+    ("dps-too-low", ["simulate", *MODEL, "--dps", "10"]),
+    ("dps-absurd", ["simulate", *MODEL, "--dps", "1000000"]),
+    ("dps-not-int", ["simulate", *MODEL, "--dps", "fifty"]),
+    ("max-steps-zero", ["simulate", *MODEL, "--max-steps", "0"]),
+    ("max-steps-negative", ["simulate", *MODEL, "--max-steps", "-4"]),
+    ("steps-zero", ["simulate", *MODEL, "--steps", "0"]),
+    ("tol-zero", ["simulate", *MODEL, "--tol", "0"]),
+    ("tol-and-steps", ["simulate", *MODEL, "--tol", "1e-9", "--steps", "4"]),
+    ("eta-zero", ["simulate", *MODEL, "--eta", "0"]),
+    ("eta-negative", ["simulate", *MODEL, "--eta", "-0.1"]),
+    ("eta-nan", ["simulate", *MODEL, "--eta", "nan"]),
+    ("z0-inf", ["simulate", "--omegas", "1,-1", "--z0", "inf", "--J2", "1,1"]),
+    ("omega-nan", ["simulate", "--omegas", "1,nan", "--z0", "0.1", "--J2", "1,1"]),
+    ("negative-J2", ["simulate", "--omegas", "1,-1", "--z0", "0.1", "--J2", "1,-1"]),
+    ("J2-wrong-length", ["simulate", "--omegas", "1,-1", "--z0", "0.1", "--J2", "1"]),
+    ("both-state-forms", ["simulate", *MODEL, "--E", "0.1", "--theta0", "1,1"]),
+    ("no-state", ["simulate", "--omegas", "1,-1"]),
+    ("float64-and-dps", ["simulate", *MODEL, "--float64", "--dps", "30"]),
+    ("float64-check-digits", ["simulate", *MODEL, "--float64", "--check-digits"]),
+    ("theta-method-without-theta0", ["simulate", *MODEL, "--method", "theta"]),
+    ("predict-dps-low", ["predict", *MODEL, "--dps", "5"]),
+    ("predict-eta-zero", ["predict", *MODEL, "--eta", "0"]),
+    ("predict-both-forms", ["predict", *MODEL, "--E", "1", "--theta0", "1,1"]),
+    ("predict-integrate-eos", ["predict", *MODEL, "--method", "eos", "--integrate"]),
+]
+
+
+@pytest.mark.parametrize("argv", [a for _, a in BAD], ids=[i for i, _ in BAD])
+def test_bad_input_one_line_exit_2(argv, capsys):
+    try:
+        rc = main(argv)
+    except SystemExit as exc:  # argparse-level errors
+        rc = exc.code
+    err = capsys.readouterr().err
+    assert rc == 2
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "Traceback" not in err and "error" in lines[0]
