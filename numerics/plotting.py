@@ -135,7 +135,8 @@ def plot_sweep(eta, final_eta_ntk, classes, path, *, title: str = "", log_eta: b
         if not np.any(m):
             continue
         y = np.where(np.isfinite(lam[m]) & (lam[m] < 10), lam[m], top)
-        ax.plot(eta[m], y, "o", ms=3, color=colour, label=f"{name} ({int(m.sum())})")
+        note = ", non-finite or > 10: drawn at the top" if np.any(y == top) else ""
+        ax.plot(eta[m], y, "o", ms=3, color=colour, label=f"{name} ({int(m.sum())}{note})")
     ax.axhline(2.0, color="tab:red", ls="--", lw=1.0, label=r"$\eta\lambda = 2$")
     if log_eta:
         ax.set_xscale("log")

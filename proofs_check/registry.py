@@ -29,6 +29,7 @@ CLAIM_MODULES = (
     "proofs_check.claims.highdim",
     "proofs_check.claims.certify",
     "proofs_check.claims.eos",
+    "proofs_check.claims.batch",
     "proofs_check.claims.numerics",
 )
 
