@@ -22,7 +22,7 @@ returns a ball that contains every exact result for every input in the input bal
    :func:`certify_threshold` encloses, by interval Newton, the roots T₊ and T₋ of
    1 − T = +1 and 1 − T = −1 and certifies that 1 − T is strictly monotone between
    them, so that |1 − T| < 1 ⇔ T ∈ (T₊, T₋) with T₊ ∋ 0 and T₋ ∋ 2: the edge of
-   stability λ* = T₋/η ∋ 2/η (paper §2.2 threshold, certified here).
+   stability λ* = T₋/η ∋ 2/η (the paper's threshold 2/η, abstract and §2; certified here).
 
 2. **Enclosure of the final ηλ** (:func:`enclose_final_ntk`). From the exact initial
    state, the exact GD map in mode variables (MODEL.md §3, generated ``gd_zt_next``,
@@ -74,15 +74,17 @@ from .problem import Problem, reduced_2d
 from .validate import InputError, exact, positive_int
 
 __all__ = [
-    "PREC_MIN", "PREC_MAX", "CertStatus", "Stability", "Enclosure", "TailCertificate",
+    "PREC_MIN", "PREC_MAX", "ROUTES", "CertStatus", "Stability", "Enclosure", "TailCertificate",
     "StabilityCertificate", "ThresholdCertificate", "check_prec_bits", "dps_to_bits",
-    "enclose_final_ntk", "certify_tail", "fixed_line_jacobian", "certify_stability",
+    "enclose_final_ntk", "certify_tail", "certify_tail_planar", "fixed_line_jacobian", "certify_stability",
     "certify_threshold", "decimal_bound", "sci_up", "planar_parameters",
 ]
 
 #: Working precision accepted, in bits (about 16 to 10000 decimal digits).
 PREC_MIN, PREC_MAX = 53, 33_220
 _MAX_STEPS_LIMIT = 10**8
+#: Ways to iterate the map in balls (see :func:`enclose_final_ntk`).
+ROUTES = ("auto", "planar", "modes")
 #: |z̃| above this times the initial scale counts as divergence.
 _BLOWUP = Fraction(2) ** 40
 
@@ -255,41 +257,67 @@ class TailCertificate:
     margins: tuple[Fraction, ...]
 
 
-def certify_tail(zt, J2t, omegas, *, cap: int = 8) -> TailCertificate | None:
-    """Try to prove the tail lemma from the balls (z̃, J̃(ω_i)²) (arb, at the current precision).
+class _Route:
+    """One way to iterate the exact GD map in balls: coordinates X with T = Σ X_i.
 
-    Returns the certificate, or None if q ≥ 1 or the box is not invariant. Derived here.
+    ``modes``: X = (J̃(ω_i)²), any P, generated ``gd_zt_next`` / ``gd_J2t_next``.
+    ``planar``: X = (T,), P = 2 only, generated ``planar_zt_next`` / ``planar_T_next``
+    (MODEL.md §4, derived here); two coordinates instead of P + 1, so the balls lose
+    fewer digits to the dependency (wrapping) effect.
     """
+
+    def __init__(self, name: str, zt_next, x_next):
+        self.name, self.zt_next, self.x_next = name, zt_next, x_next
+
+    def step(self, z, X):
+        return self.zt_next(z, X), self.x_next(z, X)
+
+
+def _modes_route(omegas) -> _Route:
+    def S(X):
+        return sum((w * j for w, j in zip(omegas[1:], X[1:])), omegas[0] * X[0])
+
+    return _Route("modes",
+                  lambda z, X: D.gd_zt_next(z, sum(X[1:], X[0]), S(X)),
+                  lambda z, X: [D.gd_J2t_next(z, w, j) for w, j in zip(omegas, X)])
+
+
+def _planar_route(A, B, E) -> _Route:
+    return _Route("planar",
+                  lambda z, X: D.planar_zt_next(z, X[0], A, B, E),
+                  lambda z, X: [D.planar_T_next(z, X[0], A, B, E)])
+
+
+def _tail(route: _Route, zt, X, cap: int = 8) -> TailCertificate | None:
+    """The tail lemma (module docstring) for the balls (z̃, X) along ``route``, or None."""
     fl = _flint()
     r = _sup_abs(zt)
     if r == 0:
-        return TailCertificate(Fraction(0), Fraction(0), Fraction(0), Fraction(0), tuple(Fraction(0) for _ in J2t))
+        return TailCertificate(Fraction(0), Fraction(0), Fraction(0), Fraction(0), tuple(Fraction(0) for _ in X))
     zbox = _hull(-r, r)
 
-    def bounds(J):
-        T = sum(J[1:], J[0])
-        S = sum((w * j for w, j in zip(omegas, J[1:])), omegas[0] * J[0])
-        zr = _series_tail(lambda z: D.gd_zt_next(z, T, S), zbox, cap)
-        if zr is None:
+    def bounds(Xb):
+        zr = _series_tail(lambda z: route.zt_next(z, Xb), zbox, cap)
+        if zr is None or not zr[0].is_zero():  # z̃' = z̃·f needs z̃' = 0 exactly at z̃ = 0
             return None
         q = _sup_abs(zr[1])
         gs, gsum = [], fl.arb(0)
-        for w, j in zip(omegas, J):
-            res = _series_tail(lambda z, w=w, j=j: D.gd_J2t_next(z, w, j), zbox, cap)
+        for i in range(len(Xb)):
+            res = _series_tail(lambda z, i=i: route.x_next(z, Xb)[i], zbox, cap)
             if res is None:
                 return None
             gs.append(_sup_abs(res[1]))
             gsum = gsum + res[1]
         return q, tuple(gs), _sup_abs(gsum)
 
-    first = bounds(list(J2t))
+    first = bounds(list(X))
     if first is None or first[0] >= 1:
         return None
     q0, g0, _ = first
     margins = tuple(2 * c * r / (1 - q0) + Fraction(1, 2**30) * r for c in g0)
     box = []
-    for j, m in zip(J2t, margins):
-        lo, hi = _endpoints(j)
+    for x, m in zip(X, margins):
+        lo, hi = _endpoints(x)
         box.append(_hull(lo - m, hi + m))
     res = bounds(box)
     if res is None:
@@ -301,6 +329,22 @@ def certify_tail(zt, J2t, omegas, *, cap: int = 8) -> TailCertificate | None:
         if c * r / (1 - q) > m:
             return None
     return TailCertificate(r=r, q=q, C=C, tail=C * r / (1 - q), margins=margins)
+
+
+def certify_tail(zt, J2t, omegas, *, cap: int = 8) -> TailCertificate | None:
+    """Try to prove the tail lemma from the balls (z̃, J̃(ω_i)²) (arb, at the current precision).
+
+    Returns the certificate, or None if q ≥ 1 or the box is not invariant. Derived here.
+    """
+    return _tail(_modes_route(list(omegas)), zt, list(J2t), cap)
+
+
+def certify_tail_planar(zt, T, a, b, Et, *, cap: int = 8) -> TailCertificate | None:
+    """The tail lemma for the 2-D map from the balls (z̃, T), with a = ω₁+ω₂, b = ω₁ω₂, Ẽ as balls.
+
+    The coordinate is T itself, so C bounds |T' − T|/|z̃| = |−2S + z̃R| directly. Derived here.
+    """
+    return _tail(_planar_route(a, b, Et), zt, [T], cap)
 
 
 # ------------------------------------------------------------------------------------------
@@ -316,6 +360,7 @@ class Enclosure:
     GD steps before the tail bound closed. prec_bits: working precision. tail: the
     certificate that closed it (None otherwise). detail: what happened, in words. trace: with
     ``record=True``, one (n, T_n midpoint, radius of T_n, |z̃_n| midpoint) float row per step.
+    route: "planar" (the 2-D map of (z̃, T)) or "modes" (the map of (z̃, J̃(ω_i)²)).
     """
 
     status: CertStatus
@@ -327,6 +372,7 @@ class Enclosure:
     tail: TailCertificate | None
     detail: str
     trace: tuple | None = None
+    route: str = "modes"
 
     @property
     def certified(self) -> bool:
@@ -366,7 +412,7 @@ class Enclosure:
             "eta_ntk_lo": lo, "eta_ntk_hi": hi,
             "width": "nan" if self.width is None else sci_up(self.width),
             "ntk_lo": nlo, "ntk_hi": nhi,
-            "steps": self.steps, "prec_bits": self.prec_bits,
+            "steps": self.steps, "prec_bits": self.prec_bits, "route": self.route,
             "tail": None if t is None else {
                 "z_bound": sci_up(t.r), "q": decimal_bound(t.q, 10, "up"),
                 "C": sci_up(t.C, 6), "bound": sci_up(t.tail)},
@@ -380,7 +426,8 @@ def _check_problem(problem) -> Problem:
 
 
 def enclose_final_ntk(problem: Problem, *, prec_bits=256, max_steps=1_000_000,
-                      max_width=Fraction(1, 10**6), max_prec_bits=None, record=False) -> Enclosure:
+                      max_width=Fraction(1, 10**6), max_prec_bits=None, record=False,
+                      route="auto") -> Enclosure:
     """Certified enclosure [lo, hi] ∋ T_∞ = lim ηλ_t of GD from ``problem``'s exact initial state.
 
     Iterates the exact mode map (module docstring) in ``arb`` at ``prec_bits`` and, once the
@@ -392,7 +439,9 @@ def enclose_final_ntk(problem: Problem, *, prec_bits=256, max_steps=1_000_000,
     the rotation of the two-step map near the edge of stability (the wrapping effect), so the
     digits lost grow as the orbit starts closer to (0, 2); with ``max_prec_bits`` a run whose
     ball grew too wide is repeated at doubled precision, up to that many bits. ``record=True``
-    keeps a float trace of the balls (for plots only).
+    keeps a float trace of the balls (for plots only). ``route``: "planar" iterates the
+    generated 2-D map of (z̃, T) (P = 2, ω₁ω₂ ≠ 0, ω₁ ≠ ω₂; it loses about half as many digits
+    as the mode map), "modes" the map of (z̃, J̃(ω_i)²) (any P), "auto" planar when it applies.
     """
     problem = _check_problem(problem)
     prec = check_prec_bits(prec_bits)
@@ -404,28 +453,49 @@ def enclose_final_ntk(problem: Problem, *, prec_bits=256, max_steps=1_000_000,
     if top < prec:
         raise InputError(f"max_prec_bits={max_prec_bits!r}: expected at least prec_bits={prec}; "
                          f"pass a larger max_prec_bits or leave it out")
+    if route not in ROUTES:
+        raise InputError(f"route={route!r}: expected one of {', '.join(ROUTES)}; pass e.g. route='auto'")
+    if route == "auto":
+        route = "planar" if _planar_applies(problem) else "modes"
+    elif route == "planar":
+        try:
+            reduced_2d(problem)
+        except InputError as exc:
+            raise InputError(f"route='planar': {exc}; or pass route='modes'") from None
     tried = []
     while True:
         trace = [] if record else None
-        enc, too_wide = _enclose_once(problem, prec, max_steps, max_width, trace)
+        enc, too_wide = _enclose_once(problem, prec, max_steps, max_width, trace, route)
         tried.append(prec)
         if not too_wide or 2 * prec > top:
             break
         prec *= 2
     if len(tried) > 1:
         enc = Enclosure(**{**enc.__dict__, "detail": enc.detail + f" (precision raised: {tried} bits)"})
-    if record:
-        enc = Enclosure(**{**enc.__dict__, "trace": tuple(trace)})
+    enc = Enclosure(**{**enc.__dict__, "route": route, "trace": tuple(trace) if record else None})
     return enc
 
 
-def _enclose_once(problem: Problem, prec: int, max_steps: int, max_width: Fraction, trace=None):
+def _planar_applies(problem: Problem) -> bool:
+    try:
+        reduced_2d(problem)
+    except InputError:
+        return False
+    return True
+
+
+def _enclose_once(problem: Problem, prec: int, max_steps: int, max_width: Fraction, trace=None,
+                  route: str = "modes"):
     """One run of :func:`enclose_final_ntk` at ``prec`` bits: (enclosure, whether the ball grew too wide)."""
     fl = _flint()
     blowup = _BLOWUP * max(Fraction(1), abs(problem.zt0), problem.T0)
     with fl.ctx.workprec(prec):
-        omegas = [_arb(w) for w in problem.omegas]
-        J = [_arb(j) for j in problem.J2t]
+        if route == "planar":
+            rt = _planar_route(*(_arb(v) for v in reduced_2d(problem)))
+            J = [_arb(problem.T0)]
+        else:
+            rt = _modes_route([_arb(w) for w in problem.omegas])
+            J = [_arb(j) for j in problem.J2t]
         z = _arb(problem.zt0)
         floor_tol = _arb(Fraction(1, 2 ** (prec - 8)))
         one = fl.arb(1)
@@ -458,7 +528,7 @@ def _enclose_once(problem: Problem, prec: int, max_steps: int, max_width: Fracti
                 target = max(T.rad(), floor_tol * max(one, abs(T.mid())))
                 if absz == 0 or est.mid() <= target.mid():
                     tries += 1
-                    cert = certify_tail(z, J, omegas)
+                    cert = _tail(rt, z, J)
                     if cert is not None:
                         lo, hi = _endpoints(T)
                         return Enclosure(CertStatus.CERTIFIED, lo - cert.tail, hi + cert.tail, problem.eta,
@@ -467,8 +537,7 @@ def _enclose_once(problem: Problem, prec: int, max_steps: int, max_width: Fracti
                                          f"|z~| <= {float(cert.r):.3g}, q = {float(cert.q):.6f}"), False
                     next_try = n + 16
             prev_T, prev_absz = T.mid(), absz
-            S = sum((w * j for w, j in zip(omegas[1:], J[1:])), omegas[0] * J[0])
-            z, J = D.gd_zt_next(z, T, S), [D.gd_J2t_next(z, w, j) for w, j in zip(omegas, J)]
+            z, J = rt.step(z, J)
         return Enclosure(CertStatus.NOT_CERTIFIED, None, None, problem.eta, max_steps, prec, None,
                          f"no tail certificate within max_steps={max_steps} "
                          f"({tries} attempts); the orbit has not settled below T = 2"), False
@@ -640,7 +709,7 @@ def certify_threshold(a, b, Et, *, eta=1, prec_bits=128, search=(-1, 4)) -> Thre
     On the range ``search`` = [T_lo, T_hi]: enclose d(1 − T)/dT over the whole range (from
     the generated Jacobian evaluated on an ``arb_series`` in T) and show it excludes 0, then
     enclose the roots of J11(0, T) = −1 and = +1 by interval Newton. Then, on the range,
-    |1 − T| < 1 exactly for T strictly between the roots. Paper §2.2 threshold 2/η; the
+    |1 − T| < 1 exactly for T strictly between the roots. The paper's threshold 2/η (abstract, §2); the
     neutral eigenvalue along the line is handled as in :func:`certify_stability`.
     """
     prec = check_prec_bits(prec_bits)

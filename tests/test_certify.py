@@ -54,11 +54,13 @@ INSTANCES = {
 }
 
 
+@pytest.mark.parametrize("route", ["auto", "modes"])
 @pytest.mark.parametrize("name", list(INSTANCES))
-def test_enclosure_contains_high_precision_value(name):
+def test_enclosure_contains_high_precision_value(name, route):
     p = INSTANCES[name]
-    enc = enclose_final_ntk(p, prec_bits=160)
+    enc = enclose_final_ntk(p, prec_bits=160, route=route)
     assert enc.status is CertStatus.CERTIFIED, enc.detail
+    assert enc.route == ("modes" if route == "modes" or p.P != 2 else "planar")
     ref = reference(p, enc.digits + 20)  # more digits than the enclosure carries
     assert enc.contains(ref)
     assert 0 < enc.width < F(1, 10**20)  # 160 bits = 48 digits; the EOS phase costs 12-25 of them
@@ -160,6 +162,37 @@ def test_tail_bound_holds_along_the_orbit(frac_z, T, share, w, zscale):
             zm, Jm = D.gd_zt_next(zm, Tm, Sm), [D.gd_J2t_next(zm, a, b) for a, b in zip(wm, Jm)]
 
 
+def test_planar_tail_identities():
+    """The planar tail uses z̃' = 0 and T' = T on the line z̃ = 0 (sympy, generated map)."""
+    sp = pytest.importorskip("sympy")
+    z, T, a, b, E = sp.symbols("z T a b E")
+    assert sp.simplify(D.planar_zt_next(0, T, a, b, E)) == 0
+    assert sp.simplify(D.planar_T_next(0, T, a, b, E) - T) == 0
+    S, R = D.planar_S(z, T, a, b, E), D.planar_R(z, T, a, b, E)
+    assert sp.expand(D.planar_T_next(z, T, a, b, E) - T - z * (-2 * S + z * R)) == 0
+
+
+@pytest.mark.parametrize("z, T", [(F(1, 10**4), F(19, 10)), (F(-1, 1000), F(1, 2)), (F(1, 10**6), F(199, 100))],
+                         ids=["T1.9", "T0.5", "T1.99"])
+def test_planar_tail_bound_holds_along_the_orbit(z, T):
+    import flint
+
+    from numerics.certify import certify_tail_planar
+
+    a, b, E = F(1, 2), F(-2), F(1, 10)
+    with flint.ctx.workprec(200):
+        q = lambda x: flint.arb(flint.fmpq(x.numerator, x.denominator))  # noqa: E731
+        cert = certify_tail_planar(q(z), q(T), q(a), q(b), q(E))
+    assert cert is not None and cert.q < 1
+    with mpmath.workdps(50):
+        mp = lambda x: mpmath.mpf(x.numerator) / x.denominator  # noqa: E731
+        zm, Tm, T0 = mp(z), mp(T), mp(T)
+        for k in range(2000):
+            assert abs(zm) <= mp(cert.q) ** k * mp(cert.r) + mpmath.mpf(10) ** -40
+            assert abs(Tm - T0) <= mp(cert.tail) + mpmath.mpf(10) ** -40
+            zm, Tm = D.planar_zt_next(zm, Tm, mp(a), mp(b), mp(E)), D.planar_T_next(zm, Tm, mp(a), mp(b), mp(E))
+
+
 def test_tail_refuses_above_the_edge():
     import flint
 
@@ -249,6 +282,8 @@ BAD = {
     "prec-bool": lambda: enclose_final_ntk(_P, prec_bits=True),
     "max-steps-zero": lambda: enclose_final_ntk(_P, max_steps=0),
     "max-width-zero": lambda: enclose_final_ntk(_P, max_width=0),
+    "route-unknown": lambda: enclose_final_ntk(_P, route="fast"),
+    "route-planar-P3": lambda: enclose_final_ntk(INSTANCES["P3"], route="planar"),
     "not-a-problem": lambda: enclose_final_ntk({"omegas": [1, -1]}),
     "stability-negative-radius": lambda: certify_stability(2, 0, -1, 0, radius=-1),
     "stability-reversed-pair": lambda: certify_stability((3, 1), 0, -1, 0),
@@ -314,15 +349,37 @@ def test_cli_bad_input_one_line(extra, capsys):
     assert len(err.splitlines()) == 1 and "error" in err
 
 
+@pytest.mark.slow
 def test_precision_escalation_and_trace():
     """Close to the edge the balls lose more digits (wrapping effect); doubling the precision
     recovers a certificate where the first precision alone fails."""
     p = eos_problem("0.00125")
-    low = enclose_final_ntk(p, prec_bits=128, max_steps=100_000)
+    low = enclose_final_ntk(p, prec_bits=128, max_steps=100_000, route="modes")
     assert low.status is CertStatus.NOT_CERTIFIED and "max_width" in low.detail
-    up = enclose_final_ntk(p, prec_bits=128, max_prec_bits=512, max_steps=100_000, record=True)
+    up = enclose_final_ntk(p, prec_bits=128, max_prec_bits=512, max_steps=100_000, record=True, route="modes")
     assert up.certified and up.prec_bits > 128 and "precision raised" in up.detail
     assert up.contains(reference(p, up.digits + 20))
     assert len(up.trace) == up.steps + 1 and up.trace[0][1] == pytest.approx(2.00125)
     with pytest.raises(InputError):
         enclose_final_ntk(p, prec_bits=256, max_prec_bits=128)
+
+
+def test_planar_map_in_balls_agrees_with_mode_route():
+    """Cross-check of the reduction (MODEL.md §4): the generated 2-D map of (z̃, T), iterated in
+    arb, gives balls overlapping those of the mode map, step by step, for the §5 example."""
+    import flint
+
+    p = eos_problem("0.01")
+    a, b, Et = (F(0), F(-1), F(1, 5))
+    with flint.ctx.workprec(160):
+        q = lambda x: flint.arb(flint.fmpq(x.numerator, x.denominator))  # noqa: E731
+        A, B, E = q(a), q(b), q(Et)
+        zp, Tp = q(p.zt0), q(p.T0)
+        zm, Jm = q(p.zt0), [q(j) for j in p.J2t]
+        ws = [q(w) for w in p.omegas]
+        for _ in range(3000):
+            Tm = Jm[0] + Jm[1]
+            assert Tm.overlaps(Tp) and zm.overlaps(zp)
+            Sm = ws[0] * Jm[0] + ws[1] * Jm[1]
+            zm, Jm = D.gd_zt_next(zm, Tm, Sm), [D.gd_J2t_next(zm, w, j) for w, j in zip(ws, Jm)]
+            zp, Tp = D.planar_zt_next(zp, Tp, A, B, E), D.planar_T_next(zp, Tp, A, B, E)

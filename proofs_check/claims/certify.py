@@ -34,7 +34,7 @@ def _eos_problem(eps, Et=Fraction(1, 5), w=(1, -1), sign=1, eta=1):
        "Each point (0, T) of the fixed line z~ = 0 of the 2-D map has Jacobian eigenvalues 1 - T (transverse) "
        "and exactly 1 (along the line); it attracts iff |1 - T| < 1, i.e. 0 < T < 2: the certified "
        "threshold is lambda* = 2/eta, with T = 2 - 1e-20 attracting and T = 2 + 1e-20 repelling",
-       source="paper §2.2 (threshold 2/eta); MODEL.md §4 (derived here); certified here",
+       source="paper abstract, §2 (threshold 2/eta); MODEL.md §4 (derived here); certified here",
        method=Method.INTERVAL)
 def _threshold(ctx):
     from numerics.certify import Stability, certify_stability, certify_threshold, decimal_bound, sci_up
@@ -114,7 +114,7 @@ def _plot(enc, ref, path, title):
        "In the 2-D model, ball arithmetic from the exact initial state plus a proved geometric tail bound "
        "encloses the final eta*lambda in [lo, hi] with hi < 2 (slightly below 2/eta, the final point certified "
        "attracting); the 60-digit GD value lies inside, and the enclosure at doubled precision overlaps it",
-       source="paper §2.2 (sharpening to just below 2/eta); tail bound derived here",
+       source="paper abstract, §2 (sharpening to just below 2/eta); tail bound derived here",
        method=Method.INTERVAL)
 def _final(ctx):
     import mpmath

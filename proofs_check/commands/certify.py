@@ -23,6 +23,9 @@ def add_arguments(p):
     x.add_argument("--dps", default=None, help="working precision in decimal digits (converted to bits + 16 guard)")
     g.add_argument("--max-prec-bits", dest="max_prec_bits", default="4096",
                    help="if the balls grow too wide, retry at doubled precision up to this many bits (default 4096)")
+    g.add_argument("--route", default="auto", choices=("auto", "planar", "modes"),
+                   help="map iterated in balls: planar (z~, T) for P = 2, modes (z~, J~(omega_i)^2) for any P; "
+                        "auto = planar when it applies")
     g.add_argument("--max-steps", dest="max_steps", default="1000000",
                    help="ball-arithmetic GD steps allowed before giving up (default 1000000)")
     o = p.add_argument_group("output")
@@ -63,7 +66,7 @@ def run(args) -> int:
     from numerics.certify import check_prec_bits
 
     top = max(prec, check_prec_bits(args.max_prec_bits, name="max-prec-bits"))
-    enc = enclose_final_ntk(problem, prec_bits=prec, max_steps=max_steps, max_prec_bits=top)
+    enc = enclose_final_ntk(problem, prec_bits=prec, max_steps=max_steps, max_prec_bits=top, route=args.route)
     out = {"enclosure": enc.to_json()}
     if planar is not None:
         a, b, Et = planar
@@ -90,7 +93,8 @@ def run(args) -> int:
     e = out["enclosure"]
     print(f"status: {e['status']} ({e['message']})")
     print(f"detail: {e['detail']}")
-    print(f"precision: {enc.prec_bits} bits (about {enc.digits} digits)    steps: {enc.steps}")
+    print(f"precision: {enc.prec_bits} bits (about {enc.digits} digits)    steps: {enc.steps}    "
+          f"route: {enc.route}")
     if enc.certified:
         lo, hi = enc.bounds(digits)
         print(f"eta*lambda_inf in [{lo}, {hi}]")
