@@ -170,8 +170,8 @@ def _initial_states(problem: Problem, vary, values):
 
 def sweep(problem: Problem, *, eta_min, eta_max, n_eta: int, log_eta: bool = True, vary=None,
           vary_from=None, vary_to=None, n_vary: int | None = None, steps: int = 10_000,
-          lyapunov: bool = False, lyap_steps: int = 2000, lyap_min: float = 1e-2, block: int = 16384,
-          engine: str = "auto", progress=None) -> SweepResult:
+          lyapunov: bool = False, lyap_steps: int = 2000, lyap_min: float = 1e-2, block: int = 32768,
+          engine: str = "auto", workers: int = 1, progress=None) -> SweepResult:
     """Run the model of ``problem`` over a grid of η (and of one varied initial-state parameter).
 
     η runs over ``n_eta`` points from ``eta_min`` to ``eta_max`` (geometric if
@@ -181,6 +181,7 @@ def sweep(problem: Problem, *, eta_min, eta_max, n_eta: int, log_eta: bool = Tru
     ``lyapunov`` (planar engine only) estimates the largest Lyapunov exponent
     over the last ``lyap_steps`` steps of runs still going, to tell CHAOTIC from
     BOUNDED. ``engine``: "auto" (planar when possible), "planar" or "modes".
+    ``workers`` > 1 runs blocks of ``block`` runs in that many processes.
     ``progress(k)`` is called with the number of runs finished, block by block.
     """
     if not isinstance(problem, Problem):
@@ -189,6 +190,7 @@ def sweep(problem: Problem, *, eta_min, eta_max, n_eta: int, log_eta: bool = Tru
     n_eta = positive_int("n_eta", n_eta)
     steps = positive_int("steps", steps, maximum=10**9)
     block = positive_int("block", block)
+    workers = positive_int("workers", workers, maximum=64)
     eta_grid = _grid("eta_min", eta_lo, "eta_max", eta_hi, n_eta, log_eta)
     v = parse_vary(vary, problem.P, problem.theta0 is not None)
     if v is None:
@@ -224,21 +226,45 @@ def sweep(problem: Problem, *, eta_min, eta_max, n_eta: int, log_eta: bool = Tru
         raise InputError("lyapunov=True needs the planar engine (P=2, omega1*omega2 != 0, omega1 != omega2); "
                          "drop it or change omegas")
     zt0, J2t0, Et = eta * z0, eta[:, None] * J2, eta * E
-    parts = []
-    for s in range(0, eta.size, block):
-        sl = slice(s, s + block)
+    jobs = []
+    for s0 in range(0, eta.size, block):
+        sl = slice(s0, s0 + block)
         if use_planar:
-            parts.append(run_planar(zt0[sl], J2t0[sl].sum(axis=1), w[0] + w[1], w[0] * w[1], Et[sl],
-                                    steps=steps, lyap_steps=lyap_steps if lyapunov else 0, lyap_min=lyap_min))
+            jobs.append(("planar", zt0[sl], J2t0[sl].sum(axis=1), w[0] + w[1], w[0] * w[1], Et[sl], steps,
+                         lyap_steps if lyapunov else 0, lyap_min))
         else:
-            parts.append(run_batch(w, zt0[sl], J2t0[sl], steps=steps))
-        if progress is not None:
-            progress(parts[-1].T.size)
+            jobs.append(("modes", w, zt0[sl], J2t0[sl], steps))
+    parts = []
+    if workers > 1 and len(jobs) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx) as pool:
+            for part in pool.map(_run_block, jobs):
+                parts.append(part)
+                if progress is not None:
+                    progress(part.T.size)
+    else:
+        for job in jobs:
+            parts.append(_run_block(job))
+            if progress is not None:
+                progress(parts[-1].T.size)
     batch = _concat(parts, with_J2=not use_planar, steps=steps)
     return SweepResult(omegas=tuple(float(x) for x in w), eta_grid=eta_grid,
                        vary=None if v is None else (v[0] if v[1] is None else f"{v[0]}:{v[1]}"),
                        vary_grid=values, eta=eta, value=value, z0=z0, J2=J2, E=E, batch=batch,
                        engine="planar" if use_planar else "modes", steps=steps)
+
+
+def _run_block(job) -> BatchResult:
+    """One block of runs (module level, so a worker process can run it)."""
+    if job[0] == "planar":
+        _, zt0, T0, a, b, Et, steps, lyap_steps, lyap_min = job
+        return run_planar(zt0, T0, a, b, Et, steps=steps, lyap_steps=lyap_steps, lyap_min=lyap_min)
+    _, w, zt0, J2t0, steps = job
+    return run_batch(w, zt0, J2t0, steps=steps)
 
 
 def _concat(parts, *, with_J2: bool, steps: int) -> BatchResult:

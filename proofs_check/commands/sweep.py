@@ -25,6 +25,7 @@ def add_arguments(p):
     p.add_argument("--steps", default="10000", help="step budget per run (settled runs stop early; default 10000)")
     p.add_argument("--lyap-steps", default="2000",
                    help="tail steps for the Lyapunov exponent (2-D model only; 0 disables; default 2000)")
+    p.add_argument("--workers", default="1", help="processes to run blocks of the grid in (default 1)")
     p.add_argument("--out", default="sweep_out", help="output folder (default sweep_out)")
     p.add_argument("--format", choices=("csv", "json"), default="csv", help="table format (default csv)")
     p.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
@@ -70,6 +71,7 @@ def run(args) -> int:
                     log_eta=args.eta_scale == "log", vary=args.vary, vary_from=args.vary_from,
                     vary_to=args.vary_to, n_vary=n_vary, steps=steps, lyapunov=lyap > 0 and problem.P == 2
                     and _planar_ok(problem), lyap_steps=max(lyap, 1),
+                    workers=positive_int("workers", args.workers, maximum=64),
                     progress=None if bar is None else bar.update)
     finally:
         if bar is not None:
