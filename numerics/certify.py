@@ -30,7 +30,17 @@ returns a ball that contains every exact result for every input in the input bal
 
        z̃' = z̃(1 − T) + ½ z̃² S,   J̃(ω_i)²' = (1 − z̃ω_i)² J̃(ω_i)²,   T = Σ J̃(ω_i)², S = Σ ω_i J̃(ω_i)²,
 
-   is iterated in ``arb`` until a proved tail bound closes the enclosure.
+   is iterated in ``arb`` until a proved tail bound closes the enclosure. For P = 2 the
+   default route iterates instead the generated 2-D map (``planar_zt_next``,
+   ``planar_T_next``) of the two balls (z̃, T): the same orbit (MODEL.md §4), but with
+   fewer coordinates the balls lose about half as many digits. Ball arithmetic cannot
+   follow the rotation of the two-step map near (0, 2) (the wrapping effect), so the
+   digits lost grow as the start approaches the edge of stability (measured, planar
+   route at 256 bits: about 7, 9, 13, 24 and 34 digits for ε = 0.02, 0.01, 0.005,
+   0.00125, 0.000625 in MODEL.md §5's family); ``max_prec_bits`` doubles the precision
+   when a ball grows too wide. The lemma below, with the single coordinate T, also proves
+   the normal hyperbolicity used in 1.: orbits starting near an attracting segment of the
+   line converge to a point of it.
 
 Tail bound (derived here)
 -------------------------
@@ -41,7 +51,8 @@ summed, Σ g_i = −2S + z̃R). Take a box
 
     B = {|z̃| ≤ r} × Π_i [J̃(ω_i)²_lo − m_i, J̃(ω_i)²_hi + m_i]
 
-around the current balls (r = sup |z̃|), and upper bounds over B, by ball arithmetic,
+around the current balls (r = sup |z̃|; on the planar route the one coordinate is T, with
+T' − T = z̃(−2S + z̃R) read off ``planar_T_next`` in the same way), and upper bounds over B, by ball arithmetic,
 
     q ≥ sup_B |f|,   C_i ≥ sup_B |g_i|,   C ≥ sup_B |Σ_i g_i|.
 
@@ -669,8 +680,8 @@ class ThresholdCertificate:
         return {"certified": self.certified, "T_minus": pair(self.T_minus), "T_plus": pair(self.T_plus),
                 "ntk_threshold": pair(self.ntk_threshold),
                 "width": None if self.T_minus is None else sci_up(self.T_minus[1] - self.T_minus[0]),
-                "slope": self.slope, "search": [str(self.search[0]), str(self.search[1])], "newton_steps": self.newton_steps,
-                "prec_bits": self.prec_bits}
+                "slope": self.slope, "search": [str(self.search[0]), str(self.search[1])],
+                "newton_steps": self.newton_steps, "prec_bits": self.prec_bits}
 
 
 def _interval_newton(g, lo: Fraction, hi: Fraction, max_iter: int = 60):

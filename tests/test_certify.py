@@ -7,7 +7,6 @@ and the tail lemma's bound must hold along the actual continuation of the orbit.
 from __future__ import annotations
 
 import json
-import math
 from fractions import Fraction as F
 
 import mpmath
@@ -20,7 +19,7 @@ from numerics.certify import (
     enclose_final_ntk, sci_up,
 )
 from numerics.gd_mp import run_gd
-from numerics.problem import from_state, from_theta
+from numerics.problem import from_state
 from numerics.validate import InputError
 from proofs_check.cli import main
 
