@@ -530,7 +530,7 @@ def _enclose_once(problem: Problem, prec: int, max_steps: int, max_width: Fracti
             if rad_T > max_width:
                 return Enclosure(CertStatus.NOT_CERTIFIED, None, None, problem.eta, n, prec, None,
                                  f"the ball of T grew to radius {float(rad_T):.3g} > max_width at step {n}; "
-                                 f"raise prec_bits"), True
+                                 f"raise prec_bits (an orbit that never settles, e.g. period-2 or chaotic, always ends here)"), True
             # cheap trigger from the observed midpoints (a heuristic, not part of the proof):
             # estimated tail |T_n − T_{n−1}|·q/(1 − q) with q = |z̃_n|/|z̃_{n−1}|
             if prev_T is not None and n >= next_try and (absz == 0 or absz < prev_absz):
