@@ -28,7 +28,8 @@ returns a ball that contains every exact result for every input in the input bal
    state, the exact GD map in mode variables (MODEL.md §3, generated ``gd_zt_next``,
    ``gd_J2t_next``; any P, identical to the 2-D map for P = 2)
 
-       z̃' = z̃(1 − T) + ½ z̃² S,   J̃(ω_i)²' = (1 − z̃ω_i)² J̃(ω_i)²,   T = Σ J̃(ω_i)², S = Σ ω_i J̃(ω_i)²,
+       z̃' = z̃(1 − T) + ½ z̃² S,   J̃(ω_i)²' = (1 − z̃ω_i)² J̃(ω_i)²,
+       T = Σ J̃(ω_i)²,   S = Σ ω_i J̃(ω_i)²,
 
    is iterated in ``arb`` until a proved tail bound closes the enclosure. For P = 2 the
    default route iterates instead the generated 2-D map (``planar_zt_next``,
@@ -530,7 +531,8 @@ def _enclose_once(problem: Problem, prec: int, max_steps: int, max_width: Fracti
             if rad_T > max_width:
                 return Enclosure(CertStatus.NOT_CERTIFIED, None, None, problem.eta, n, prec, None,
                                  f"the ball of T grew to radius {float(rad_T):.3g} > max_width at step {n}; "
-                                 f"raise prec_bits (an orbit that never settles, e.g. period-2 or chaotic, always ends here)"), True
+                                 "raise prec_bits (an orbit that never settles, e.g. period-2 or chaotic, "
+                                 "always ends here)"), True
             # cheap trigger from the observed midpoints (a heuristic, not part of the proof):
             # estimated tail |T_n − T_{n−1}|·q/(1 − q) with q = |z̃_n|/|z̃_{n−1}|
             if prev_T is not None and n >= next_try and (absz == 0 or absz < prev_absz):
