@@ -37,7 +37,10 @@ class Problem:
 
     def __post_init__(self):
         if len(self.J2) != len(self.omegas):
-            raise InputError(f"J2 has {len(self.J2)} entries: expected {len(self.omegas)}; give one per omega")
+            raise InputError(
+                f"J2={[float(j) for j in self.J2]!r}: expected {len(self.omegas)} entries, one per omega; "
+                f"give one per omega"
+            )
         for i, (w, j) in enumerate(zip(self.omegas, self.J2)):
             if j < 0:
                 raise InputError(f"J2[{i}]={float(j)!r}: a squared Jacobian cannot be negative; pass values >= 0")
@@ -115,7 +118,10 @@ def reduced_2d(problem: Problem) -> tuple[Fraction, Fraction, Fraction]:
     ω₁ω₂ ≠ 0 and ω₁ ≠ ω₂.
     """
     if problem.P != 2:
-        raise InputError(f"omegas has {problem.P} entries: the 2-D reduction needs exactly 2; pass two omegas")
+        raise InputError(
+            f"omegas={','.join(str(float(w)) for w in problem.omegas)!r}: the 2-D reduction needs exactly "
+            f"2 eigenvalues, got {problem.P}; pass two omegas"
+        )
     w1, w2 = problem.omegas
     if w1 * w2 == 0:
         raise InputError(

@@ -43,6 +43,11 @@ def main(argv=None) -> int:
     except InputError as exc:
         print(f"sorm {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `sorm ... --json | head`: the reader left; not an error of ours
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print(f"sorm {args.command}: interrupted; no partial output was written", file=sys.stderr)
         return 130
