@@ -42,7 +42,7 @@ from . import _derived as d
 from .validate import InputError, positive_int
 
 __all__ = ["TrajectoryClass", "BatchResult", "run_batch", "run_planar", "trajectory_float64",
-           "classify_problem", "planar_step_program", "planar_jacobian_program"]
+           "classify_problem", "planar_step_program", "planar_jacobian_program", "modes_step_program"]
 
 
 class TrajectoryClass(enum.IntEnum):
@@ -258,6 +258,7 @@ def _is_num(v) -> bool:
 class _Builder:
     def __init__(self):
         self.lines: list[str] = []
+        self.ops: list[tuple[str, tuple]] = []
         self.memo: dict[tuple, "_Val"] = {}
 
     def emit(self, key: tuple, code: str) -> "_Val":
@@ -265,6 +266,7 @@ class _Builder:
         if hit is None:
             hit = _Val(self, f"v{len(self.lines)}")
             self.lines.append(f"{hit.name} = {code}")
+            self.ops.append((hit.name, key))
             self.memo[key] = hit
         return hit
 
@@ -337,24 +339,41 @@ class _Val:
         return out
 
 
-def _compile_traced(fn, names: tuple[str, ...]):
-    """Trace ``fn(*names) -> tuple`` into one numpy function with shared subexpressions."""
+def _trace(fn, names):
     b = _Builder()
-    ins = [_Val(b, n) for n in names]
-    outs = fn(*ins)
-    ret = []
-    for v in outs:
-        ret.append(v.name if isinstance(v, _Val) else f"_np.full({names[0]}.shape, {float(v)!r})")
-    need = {r for r in ret if r.startswith("v")}
-    lines = []
-    for ln in reversed(b.lines):  # drop lines no output depends on
-        name, code = ln.split(" = ", 1)
+    outs = fn(*[_Val(b, n) for n in names])
+    ret = [v.name if isinstance(v, _Val) else float(v) for v in outs]
+    need = {r for r in ret if isinstance(r, str) and r.startswith("v")}
+    ops = []
+    for name, key in reversed(b.ops):  # drop operations no output depends on
         if name in need:
-            lines.append(ln)
-            need.update(re.findall(r"\bv\d+\b", code))
-    lines.reverse()
+            ops.append((name, key))
+            need.update(x for x in key[1:] if isinstance(x, str))
+    ops.reverse()
+    return ops, ret
+
+
+#: numpy ufunc and operand order for each traced operation (x, y: value names; c: a constant).
+_UFUNC = {"+": ("add", "xy"), "+c": ("add", "xc"), "neg": ("negative", "x"), "-": ("subtract", "xy"),
+          "-c": ("subtract", "xc"), "c-": ("subtract", "cx"), "*": ("multiply", "xy"),
+          "*c": ("multiply", "xc"), "/c": ("true_divide", "xc")}
+
+
+def _operands(key) -> list[str]:
+    kind, rest = key[0], key[1:]
+    order = _UFUNC[kind][1]
+    if order == "cx":
+        return [repr(rest[0]), rest[1]]
+    return [repr(r) if not isinstance(r, str) else r for r in rest]
+
+
+def _compile_traced(fn, names: tuple[str, ...]):
+    """Trace ``fn(*names) -> tuple`` into one numpy function with shared subexpressions (allocating)."""
+    ops, ret = _trace(fn, names)
+    lines = [f"{name} = _np.{_UFUNC[key[0]][0]}({', '.join(_operands(key))})" for name, key in ops]
+    outs = [r if isinstance(r, str) else f"_np.full({names[0]}.shape, {r!r})" for r in ret]
     src = f"def _f({', '.join(names)}):\n" + "".join(f"    {ln}\n" for ln in lines) + \
-        f"    return ({', '.join(ret)},)\n"
+        f"    return ({', '.join(outs)},)\n"
     env = {"_np": np}
     exec(compile(src, "<float64 trace>", "exec"), env)
     f = env["_f"]
@@ -362,10 +381,88 @@ def _compile_traced(fn, names: tuple[str, ...]):
     return f
 
 
-def planar_step_program(a: float, b: float):
-    """(z̃, T, Ẽ) ↦ (z̃', T') compiled from ``planar_zt_next``/``planar_T_next`` for fixed a, b."""
-    return _compile_traced(lambda z, t, e: (d.planar_zt_next(z, t, a, b, e), d.planar_T_next(z, t, a, b, e)),
-                           ("zt", "T", "Et"))
+class _InplaceProgram:
+    """A traced map evaluated into preallocated buffers: no allocation per step.
+
+    Temporaries share a few buffer slots (a slot is reused once its value is dead);
+    two buffer sets alternate between calls, so the outputs of one call, which
+    are the inputs of the next, are never overwritten while being read. An
+    output therefore stays valid until the next-but-one call: copy it to keep it.
+    """
+
+    def __init__(self, fn, names: tuple[str, ...]):
+        ops, ret = _trace(fn, names)
+        last = {}
+        for i, (_, key) in enumerate(ops):
+            for x in key[1:]:
+                if isinstance(x, str):
+                    last[x] = i
+        outputs = {r for r in ret if isinstance(r, str)}
+        slot, free, nslots, lines = {}, [], 0, []
+        for i, (name, key) in enumerate(ops):
+            for x in set(k for k in key[1:] if isinstance(k, str)):
+                if x in slot and last.get(x) == i and x not in outputs:
+                    free.append(slot[x])
+            if free:
+                slot[name] = free.pop()
+            else:
+                slot[name], nslots = nslots, nslots + 1
+            args = [f"_B[{slot[a]}]" if a in slot else a for a in _operands(key)]
+            lines.append(f"_np.{_UFUNC[key[0]][0]}({', '.join(args)}, out=_B[{slot[name]}])")
+        outs = []
+        for r in ret:  # every output in its own slot, never an input array
+            if isinstance(r, str) and r in slot and r not in {o for o in outs}:
+                outs.append(f"_B[{slot[r]}]")
+            else:
+                k, nslots = nslots, nslots + 1
+                src = f"_B[{slot[r]}]" if isinstance(r, str) and r in slot else (r if isinstance(r, str) else repr(r))
+                lines.append(f"_B[{k}][...] = {src}")
+                outs.append(f"_B[{k}]")
+        src = f"def _f({', '.join(names)}, _B):\n" + "".join(f"    {ln}\n" for ln in lines) + \
+            f"    return ({', '.join(outs)},)\n"
+        env = {"_np": np}
+        exec(compile(src, "<float64 inplace trace>", "exec"), env)
+        self._f, self.source, self.nslots, self.n_ops = env["_f"], src, max(nslots, 1), len(ops)
+        self._sets, self._views, self._flip = None, {}, 0
+
+    def __call__(self, *inputs):
+        n = inputs[0].shape[0]
+        if self._sets is None or self._sets[0].shape[1] < n:
+            self._sets = (np.empty((self.nslots, n)), np.empty((self.nslots, n)))
+            self._views = {}
+        views = self._views.get(n)
+        if views is None:
+            views = self._views[n] = tuple([s[k, :n] for k in range(self.nslots)] for s in self._sets)
+        self._flip ^= 1
+        return self._f(*inputs, views[self._flip])
+
+
+def planar_step_program(a: float, b: float, *, inplace: bool = False):
+    """(z̃, T, Ẽ) ↦ (z̃', T') compiled from ``planar_zt_next``/``planar_T_next`` for fixed a, b.
+
+    ``inplace``: evaluate into preallocated buffers (:class:`_InplaceProgram`); the
+    returned arrays are then overwritten by the next-but-one call.
+    """
+    fn = lambda z, t, e: (d.planar_zt_next(z, t, a, b, e), d.planar_T_next(z, t, a, b, e))  # noqa: E731
+    return _InplaceProgram(fn, ("zt", "T", "Et")) if inplace else _compile_traced(fn, ("zt", "T", "Et"))
+
+
+def modes_step_program(omegas, *, inplace: bool = False):
+    """(z̃, J̃(ω_1)², …, J̃(ω_P)², T) ↦ the same after one step, from ``gd_zt_next``/``gd_J2t_next``.
+
+    T = Σ_i J̃(ω_i)² and S = Σ_i ω_i J̃(ω_i)² are the definitions (MODEL.md §3); the
+    new T is returned as the last output so the next step need not sum again.
+    """
+    w = [float(x) for x in omegas]
+    names = ("zt", *(f"J{i}" for i in range(len(w))), "T")
+
+    def fn(z, *rest):
+        J, T = rest[:-1], rest[-1]
+        S = sum((wi * Ji for wi, Ji in zip(w, J)), 0)
+        Jn = [d.gd_J2t_next(z, wi, Ji) for wi, Ji in zip(w, J)]
+        return (d.gd_zt_next(z, T, S), *Jn, sum(Jn, 0))
+
+    return _InplaceProgram(fn, names) if inplace else _compile_traced(fn, names)
 
 
 def planar_jacobian_program(a: float, b: float):
@@ -410,21 +507,20 @@ def run_batch(omegas, zt0, J2t0, *, steps: int, tol: float = 1e-13, blowup: floa
     if not np.all(np.isfinite(J2)) or np.any(J2 < 0):
         raise InputError("J2t0 contains negative or non-finite values: a squared Jacobian is finite and >= 0; "
                          "pass values >= 0")
-    wcol = w[:, None]
     loop = _Loop(n, steps, tol, blowup, check_every, settle, 0, 0.0, ptol, progress)
+    fstep = modes_step_program(w, inplace=True)
+    P = w.size
 
     def T_of(state):
-        return state[1].sum(axis=0)
+        return state[-1]
 
     def step(state, params, T):
-        z, J = state
-        S = w @ J
-        return [d.gd_zt_next(z, T, S), d.gd_J2t_next(z, wcol, J)]
+        return list(fstep(*state))
 
-    final, max_T = loop.run([zt, np.ascontiguousarray(J2.T)], [], T_of, step)
-    zf, Jf = final
-    return BatchResult(zt=zf, T=Jf.sum(axis=0), J2t=Jf.T, classes=loop.classes, steps=loop.steps_run,
-                       max_T=max_T, lyapunov=loop.lyap, step_budget=steps)
+    Jc = [np.ascontiguousarray(J2[:, i]) for i in range(P)]
+    final, max_T = loop.run([zt, *Jc, np.sum(J2, axis=1)], [], T_of, step)
+    return BatchResult(zt=final[0], T=final[-1], J2t=np.stack(final[1:-1], axis=1), classes=loop.classes,
+                       steps=loop.steps_run, max_T=max_T, lyapunov=loop.lyap, step_budget=steps)
 
 
 def run_planar(zt0, T0, a: float, b: float, Et, *, steps: int, tol: float = 1e-13, blowup: float = 1e8,
@@ -461,7 +557,7 @@ def run_planar(zt0, T0, a: float, b: float, Et, *, steps: int, tol: float = 1e-1
     def T_of(state):
         return state[1]
 
-    fstep = planar_step_program(a, b)
+    fstep = planar_step_program(a, b, inplace=True)
     fjac = planar_jacobian_program(a, b) if lyap_steps else None
 
     def step(state, params, T_):
