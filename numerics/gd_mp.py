@@ -13,9 +13,10 @@ the 2-D map of (z̃, T) (MODEL.md §4, derived here; generated as ``planar_*``).
 
 Three engines, one driver (:func:`run_gd`):
 
-- ``"fixed-point"``: the generated map traced into exact integer fixed-point code
-  (:mod:`numerics.fixedpoint`), on the 2-D (z̃, T) map when P = 2 allows it and
-  the ``planar_*`` formulas exist, else on the (z̃, J̃(ω_i)²) map for any P;
+- ``"fixed-point"``: the generated map compiled into exact integer fixed-point code
+  (:func:`numerics.fixedpoint.compile_horner`: exact polynomial with the model's
+  constants folded in, then Horner form), on the 2-D (z̃, T) map when P = 2 allows
+  it (``planar_*``), else on the (z̃, J̃(ω_i)²) map for any P;
 - ``"mpmath"``: the (z̃, J̃(ω_i)²) map in mpmath floating point, any P;
 - ``"theta"``: the θ-space update itself (paper §2.1), from ``problem.theta0``.
 
@@ -55,7 +56,7 @@ from fractions import Fraction
 import mpmath
 
 from . import _derived as D
-from .fixedpoint import from_fixed, to_fixed, trace
+from .fixedpoint import _inline, compile_horner, from_fixed, to_fixed
 from .problem import Problem
 from .validate import InputError, dps as _check_dps, positive, positive_int
 
@@ -162,11 +163,11 @@ class _FixedEngine:
                 return (D.gd_zt_next(zt, T, S),) + tuple(D.gd_J2t_next(zt, wi, j) for wi, j in zip(w, J))
             names = ("zt",) + tuple(f"J{k}" for k in range(len(w)))
             self.state0 = (to_fixed(problem.zt0, prec),) + tuple(to_fixed(j, prec) for j in problem.J2t)
-        self.program = trace(fn, len(names), prec, names)
+        self.program = compile_horner(fn, len(names), prec, names)
         self.state0 = tuple(_INT(v) for v in self.state0)
         env = {k: _INT(v) for k, v in self.program.consts.items()}
-        self._src = {r: _runner_source(names, "zt", self.program.lines, self.program.outputs, r)
-                     for r in (False, True)}
+        body, outs = _inline(self.program.lines, self.program.outputs)
+        self._src = {r: _runner_source(names, "zt", body, outs, r) for r in (False, True)}
         self._run = {r: _compile(s, env) for r, s in self._src.items()}
 
     def run(self, state, n, TOL, BIG, rec):

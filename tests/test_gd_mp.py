@@ -12,7 +12,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from numerics import InputError
-from numerics.fixedpoint import from_fixed, to_fixed, trace
+from numerics.fixedpoint import compile_horner, from_fixed, to_fixed, trace
 from numerics.gd_mp import GDStatus, agreed_digits, fixed_point_bits, run_gd
 from numerics.gf import gf_limit
 from numerics.problem import from_state, from_theta
@@ -39,6 +39,25 @@ def test_trace_matches_exact_rational_evaluation():
     for name, ref in zip(prog.outputs, exact):
         got = F(ns[name], 2**p) if not name.lstrip("-").isdigit() else F(int(name), 2**p)
         assert abs(got - ref) < F(64, 2**p)
+
+
+@pytest.mark.parametrize("w1,w2,Et", [(F(1), F(-1), F(1, 5)), (F(3, 2), F(-1, 2), F(-2, 7)), (F(5), F(1, 3), F(0))],
+                         ids=["paper(1,-1)", "generic", "E=0"])
+def test_horner_program_matches_exact_and_is_shorter(w1, w2, Et):
+    """compile_horner: same values as exact rational evaluation (to ~2^-p), fewer operations than trace."""
+    from numerics import _derived as D
+
+    a, b, p = w1 + w2, w1 * w2, 160
+    fn = lambda z, T: (D.planar_zt_next(z, T, a, b, Et), D.planar_T_next(z, T, a, b, Et))  # noqa: E731
+    hp, tp = compile_horner(fn, 2, p, ("z", "T")), trace(fn, 2, p, ("z", "T"))
+    assert hp.n_ops < tp.n_ops
+    for z0, T0 in [(F(3, 100), F(201, 100)), (F(-1, 3), F(1, 2)), (F(0), F(2))]:
+        ns = dict(hp.consts)
+        ns.update(z=to_fixed(z0, p), T=to_fixed(T0, p))
+        exec("\n".join(hp.lines), ns)
+        for name, ref in zip(hp.outputs, fn(z0, T0)):
+            got = F(ns[name] if name in ns else int(name.strip("()")), 2**p)
+            assert abs(got - ref) < F(256, 2**p)
 
 
 def test_trace_refuses_division_by_state():
