@@ -77,6 +77,19 @@ def test_predict_gf(capsys):
     assert rc == 0 and "lambda_GF     = 1.99639675415484484302" in out
 
 
+def test_predict_eos_dispatch(capsys):
+    """--method eos goes to numerics.eos.predict_eos; JSON carries its fields."""
+    pytest.importorskip("numerics.eos")
+    argv = ["predict", "--omegas", "1,-1", "--z0", "1/100", "--J2", "1.21,0.79", "--method", "eos"]
+    d = run_json(capsys, argv + ["--order", "3"])
+    assert set(d) == {"method", "eta_ntk", "ntk", "order", "epsilon", "dps"}
+    assert d["method"] == "eos" and d["order"] == 3
+    gd = run_json(capsys, ["simulate", "--omegas", "1,-1", "--z0", "1/100", "--J2", "1.21,0.79", "--dps", "30"])
+    # the normal form predicts GD's final eta*lambda to O(eps^2) relative error in 2 - T (eps = 1/100)
+    two = Decimal(2)
+    assert abs((two - Decimal(d["eta_ntk"])) / (two - Decimal(gd["final"]["eta_ntk"])) - 1) < Decimal("0.01")
+
+
 BAD = [
     ("dps-too-low", ["simulate", *MODEL, "--dps", "10"]),
     ("dps-absurd", ["simulate", *MODEL, "--dps", "1000000"]),
@@ -102,6 +115,8 @@ BAD = [
     ("predict-eta-zero", ["predict", *MODEL, "--eta", "0"]),
     ("predict-both-forms", ["predict", *MODEL, "--E", "1", "--theta0", "1,1"]),
     ("predict-integrate-eos", ["predict", *MODEL, "--method", "eos", "--integrate"]),
+    ("predict-order-not-int", ["predict", *MODEL, "--method", "eos", "--order", "two"]),
+    ("predict-order-zero", ["predict", *MODEL, "--method", "eos", "--order", "0"]),
 ]
 
 

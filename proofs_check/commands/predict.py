@@ -66,7 +66,7 @@ def _eos(problem, dps, order):
 def run(args) -> int:
     import json
 
-    from numerics.validate import InputError, dps as check_dps, positive_int
+    from numerics.validate import InputError, dps as check_dps
 
     from ._model import problem_from_args
 
@@ -77,7 +77,12 @@ def run(args) -> int:
     else:
         if args.integrate:
             raise InputError("--integrate goes with --method gf (it integrates the gradient flow); drop it")
-        out = _eos(problem, dps, positive_int("order", args.order, maximum=50))
+        try:
+            order = int(str(args.order).strip())
+        except ValueError:
+            raise InputError(f"order={args.order!r}: expected a whole number (the normal-form order, 2 is "
+                             "leading order); pass e.g. --order 3") from None
+        out = _eos(problem, dps, order)  # predict_eos checks the range of the order
     if args.json:
         print(json.dumps(out, indent=2))
         return 0
