@@ -180,7 +180,7 @@ class _Loop:
                                     last=done >= self.steps)
                 if not keep.all():
                     idx = idx[keep]
-                    state = [s[..., keep] for s in state]
+                    state = tuple(s[..., keep] for s in state)
                     params = [p[keep] for p in params]
                     T, maxT = T[keep], maxT[keep]
                     if v is not None:
@@ -475,7 +475,7 @@ def planar_jacobian_program(a: float, b: float):
 
 
 def run_batch(omegas, zt0, J2t0, *, steps: int, tol: float = 1e-13, blowup: float = 1e8,
-              check_every: int = 32, settle: bool = True, ptol: float = 1e-11,
+              check_every: int = 64, settle: bool = True, ptol: float = 1e-11,
               progress=None) -> BatchResult:
     """Run N rescaled GD trajectories of the P-mode model in float64.
 
@@ -515,7 +515,7 @@ def run_batch(omegas, zt0, J2t0, *, steps: int, tol: float = 1e-13, blowup: floa
         return state[-1]
 
     def step(state, params, T):
-        return list(fstep(*state))
+        return fstep(*state)
 
     Jc = [np.ascontiguousarray(J2[:, i]) for i in range(P)]
     final, max_T = loop.run([zt, *Jc, np.sum(J2, axis=1)], [], T_of, step)
@@ -524,7 +524,7 @@ def run_batch(omegas, zt0, J2t0, *, steps: int, tol: float = 1e-13, blowup: floa
 
 
 def run_planar(zt0, T0, a: float, b: float, Et, *, steps: int, tol: float = 1e-13, blowup: float = 1e8,
-               check_every: int = 32, settle: bool = True, ptol: float = 1e-11, lyap_steps: int = 0,
+               check_every: int = 64, settle: bool = True, ptol: float = 1e-11, lyap_steps: int = 0,
                lyap_min: float = 1e-2, progress=None) -> BatchResult:
     """Run N trajectories of the 2-D (z̃, T) map in float64 (MODEL.md §4, derived here).
 
@@ -561,7 +561,7 @@ def run_planar(zt0, T0, a: float, b: float, Et, *, steps: int, tol: float = 1e-1
     fjac = planar_jacobian_program(a, b) if lyap_steps else None
 
     def step(state, params, T_):
-        return list(fstep(state[0], state[1], params[0]))
+        return fstep(state[0], state[1], params[0])
 
     def tangent(state, params, v):
         j11, j12, j21, j22 = fjac(state[0], state[1], params[0])
