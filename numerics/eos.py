@@ -28,7 +28,7 @@ from .problem import Problem, reduced_2d
 from .validate import InputError, dps as _check_dps
 
 __all__ = ["N_MAX", "EPS_MAX", "EOSStatus", "EOSPrediction", "predict_eos", "edge_coefficients",
-           "invariant_value", "Period2Result", "single_mode_period2"]
+           "invariant_value", "solve_edge_root", "Period2Result", "single_mode_period2"]
 
 #: Highest order with generated coefficients (theory.normal_form.N_MAX).
 N_MAX = max(int(name[len("eos_H"):]) for name in d.__all__ if name.startswith("eos_H"))
@@ -59,7 +59,7 @@ class EOSPrediction:
     leading: the leading-order value 2 − sqrt(ỹ₀² + (k/2)z̃₀²). order: N. epsilon:
     max(|z̃₀|, |T₀ − 2|), the max-norm distance of the initial state from (0, 2).
     k: 2r − s² = 4Var_p(ω) (exact). dps: working precision (decimal digits) of the
-    mpf values. status: :class:`EOSStatus`.
+    mpf values. status: :class:`EOSStatus`. radius (property): 2 − leading.
     """
 
     eta_ntk: mpmath.mpf | None
@@ -75,6 +75,12 @@ class EOSPrediction:
     def message(self) -> str:
         return self.status.message
 
+    @property
+    def radius(self) -> mpmath.mpf:
+        """sqrt(ỹ₀² + (k/2)z̃₀²) = 2 − leading: the normal-form size of the state, the series' real
+        expansion parameter (it can exceed ε by the factor |s|, since ỹ = y − s z̃)."""
+        return 2 - self.leading
+
 
 def edge_coefficients(a, b, Et, order: int) -> dict[int, tuple]:
     """{n: (c_0, …, c_n)} of H_n = Σ_j c_j z̃^j y^{n−j} for n = 2..order (generated; exact on Fractions)."""
@@ -87,6 +93,27 @@ def invariant_value(coeffs: dict[int, tuple], zt, y):
     for n, cs in coeffs.items():
         total += sum(c * zt ** j * y ** (n - j) for j, c in enumerate(cs) if c != 0)
     return total
+
+
+def solve_edge_root(coeffs: dict[int, tuple], zt0: Fraction, y0: Fraction, *, y_lead):
+    """The root y_∞ ≤ 0 of H(0, y) = H(z̃₀, y₀) near y_lead, at the current mpmath precision.
+
+    coeffs: {n: (c_0, …, c_n)} exact (Fractions). Returns None if findroot fails or the
+    root is not within |y_lead|/2 of y_lead on the attracting side.
+    """
+    target = Fraction(invariant_value(coeffs, zt0, y0))
+    tgt = mpmath.mpf(target.numerator) / target.denominator
+    line = {n: (Fraction(cs[0]),) for n, cs in coeffs.items()}  # H(0, y): only the yⁿ terms survive
+    if y_lead == 0:
+        return mpmath.mpf(0)
+    try:
+        y_inf = mpmath.findroot(lambda yy: invariant_value(line, 0, yy) - tgt, y_lead,
+                                tol=mpmath.eps * 2 ** 10)
+    except (ValueError, ZeroDivisionError):
+        return None
+    if y_inf > 0 or abs(y_inf - y_lead) > abs(y_lead) / 2:
+        return None
+    return y_inf
 
 
 def _order(order) -> int:
@@ -129,22 +156,10 @@ def predict_eos(problem: Problem, *, order: int = 2, dps: int = 50) -> EOSPredic
             T = mpmath.mpf(T0.numerator) / T0.denominator
             return EOSPrediction(+T, T / eta, +leading, order, eps, k, dps, EOSStatus.ON_FIXED_LINE)
         coeffs = edge_coefficients(a, b, Et, order)
-        target = Fraction(invariant_value(coeffs, zt0, y0))
-        line = {n: (Fraction(cs[0]),) + (0,) * n for n, cs in coeffs.items()}  # H(0, y): only the yⁿ terms
-        tgt = mpmath.mpf(target.numerator) / target.denominator
-        y_lead = leading - 2
-        status = EOSStatus.OK if eps <= EPS_MAX else EOSStatus.FAR_FROM_EDGE
-        try:
-            if y_lead == 0:
-                y_inf = mpmath.mpf(0)
-            else:
-                y_inf = mpmath.findroot(lambda yy: invariant_value(line, 0, yy) - tgt, y_lead,
-                                        tol=mpmath.mpf(10) ** (-dps + 3))
-            ok = y_inf <= 0 and abs(y_inf - y_lead) <= abs(y_lead) / 2
-        except (ValueError, ZeroDivisionError):
-            ok = False
-        if not ok:
+        y_inf = solve_edge_root(coeffs, zt0, y0, y_lead=leading - 2)
+        if y_inf is None:
             return EOSPrediction(None, None, +leading, order, eps, k, dps, EOSStatus.NO_ROOT)
+        status = EOSStatus.OK if eps <= EPS_MAX else EOSStatus.FAR_FROM_EDGE
         T_inf = 2 + y_inf
         return EOSPrediction(T_inf, T_inf / eta, +leading, order, eps, k, dps, status)
 

@@ -1,0 +1,205 @@
+"""numerics.eos and numerics.convergence: the order-N prediction of the final NTK near the edge."""
+from __future__ import annotations
+
+from fractions import Fraction
+
+import mpmath
+import pytest
+import sympy as sp
+from hypothesis import assume, example, given
+from hypothesis import strategies as st
+
+from numerics.convergence import (PARAMETER_SETS, SLOPE_BAND, convergence_orders, edge_problem, loglog_slope,
+                                  mpf_fraction, state_problem)
+from numerics.eos import (EPS_MAX, N_MAX, EOSStatus, predict_eos, single_mode_period2, solve_edge_root)
+from numerics.gd_mp import GDStatus, run_gd
+from numerics.problem import from_state
+from numerics.validate import InputError
+
+F = Fraction
+# MODEL.md §5 table: ω = (1, −1), Ẽ = 0.2, z̃₀ = ε, T₀ = 2 + ε.
+TABLE = [("0.02", "1.96945657495453709", "1.96980066225891700"),
+         ("0.01", "1.98481482691426748", "1.98490033112945850"),
+         ("0.005", "1.99242885509698451", "1.99245016556472925")]
+
+
+@pytest.mark.parametrize("eps, gd, lead", TABLE, ids=[r[0] for r in TABLE])
+def test_model_table(eps, gd, lead):
+    prob = state_problem((1, -1), F(1, 5), F(eps), 2 + F(eps))
+    pred = predict_eos(prob, order=2, dps=40)
+    run = run_gd(prob, dps=40, tol=F(1, 10 ** 34))
+    with mpmath.workdps(40):
+        assert abs(pred.eta_ntk - mpmath.mpf(lead)) < mpmath.mpf("1e-17")
+        assert abs(run.eta_ntk - mpmath.mpf(gd)) < mpmath.mpf("1e-17")
+        # Higher orders are much closer to GD than the leading order.
+        p5 = predict_eos(prob, order=5, dps=40)
+        assert abs(p5.eta_ntk - run.eta_ntk) < abs(pred.eta_ntk - run.eta_ntk) * mpmath.mpf("1e-3")
+
+
+def test_doubled_precision_agrees():
+    prob = edge_problem(PARAMETER_SETS[1], F(1, 100))
+    for N in range(2, N_MAX + 1):
+        p1, p2 = predict_eos(prob, order=N, dps=50), predict_eos(prob, order=N, dps=100)
+        assert p1.dps == 50 and p2.dps == 100
+        with mpmath.workdps(100):
+            assert abs(p1.eta_ntk - p2.eta_ntk) < mpmath.mpf(10) ** -47
+
+
+def test_fields_and_eta_scaling():
+    prob = state_problem((1, -1), F(1, 5), F(1, 100), F(201, 100))
+    pr = predict_eos(prob, order=3, dps=30)
+    assert pr.epsilon == F(1, 100) and pr.order == 3 and pr.status is EOSStatus.OK
+    assert pr.k == F(96, 25)  # k = 4 − s² with s = 2/5
+    # Same rescaled state with η = 1/2: ηλ is unchanged, λ doubles.
+    p = from_state((1, -1), 2 * prob.z0, tuple(2 * j for j in prob.J2), F(1, 2))
+    pr2 = predict_eos(p, order=3, dps=30)
+    with mpmath.workdps(30):
+        assert abs(pr2.eta_ntk - pr.eta_ntk) < mpmath.mpf(10) ** -27
+        assert abs(pr2.ntk - 2 * pr.ntk) < mpmath.mpf(10) ** -27
+
+
+def test_statuses():
+    on_line = predict_eos(state_problem((1, -1), F(1, 5), 0, F(21, 10)), order=2)
+    assert on_line.status is EOSStatus.ON_FIXED_LINE
+    with mpmath.workdps(50):
+        assert abs(on_line.eta_ntk - mpmath.mpf(21) / 10) < mpmath.mpf(10) ** -48
+    far = predict_eos(state_problem((1, -1), F(1, 5), F(1, 10), F(27, 10)), order=2)
+    assert far.epsilon > EPS_MAX and far.status is EOSStatus.FAR_FROM_EDGE
+    assert "too far" in far.message
+
+
+_BAD = [
+    ("P=3", lambda: predict_eos(from_state((1, -1, 2), F(1, 10), (1, 1, 0))), "2-D reduction needs exactly 2"),
+    ("P=1", lambda: predict_eos(from_state((1,), F(1, 10), (1,))), "needs exactly 2"),
+    ("omega=0", lambda: predict_eos(from_state((1, 0), F(1, 10), (2, 0))), "nonzero omegas"),
+    ("order=1", lambda: predict_eos(state_problem((1, -1), F(1, 5), F(1, 100), 2), order=1), "order=1"),
+    ("order=6", lambda: predict_eos(state_problem((1, -1), F(1, 5), F(1, 100), 2), order=N_MAX + 1), "order="),
+    ("order=True", lambda: predict_eos(state_problem((1, -1), F(1, 5), F(1, 100), 2), order=True), "order=True"),
+    ("dps=5", lambda: predict_eos(state_problem((1, -1), F(1, 5), F(1, 100), 2), dps=5), "dps=5"),
+    ("k=0", lambda: predict_eos(state_problem((1, -1), 1, F(-1, 100), 2)), "no self-stabilization"),
+    ("k<0", lambda: predict_eos(state_problem((1, -1), 2, F(-1, 100), 4)), "no self-stabilization"),
+    ("not a Problem", lambda: predict_eos((1, -1)), "expected a numerics.Problem"),
+    ("p2 e<=1", lambda: single_mode_period2(1, F(1, 2)), "only for omega\\*Et > 1"),
+    ("p2 omega=0", lambda: single_mode_period2(0, 1), "omega=0"),
+    ("state inadmissible", lambda: state_problem((1, -1), F(1, 5), F(3, 2), F(1, 10)), "cannot be negative"),
+    ("omegas equal", lambda: state_problem((1, 1), F(1, 5), 0, 2), "distinct nonzero"),
+]
+
+
+@pytest.mark.parametrize("call, match", [(c, m) for _, c, m in _BAD], ids=[i for i, _, _ in _BAD])
+def test_bad_arguments(call, match):
+    with pytest.raises(InputError, match=match):
+        call()
+
+
+@given(st.fractions(F(-1, 20), F(1, 20), max_denominator=1000), st.fractions(F(-1, 20), F(1, 20), max_denominator=1000),
+       st.sampled_from(PARAMETER_SETS), st.integers(2, N_MAX))
+@example(F(0), F(0), PARAMETER_SETS[0], 2)          # exactly the edge point: T stays 2
+@example(F(1, 10 ** 9), F(0), PARAMETER_SETS[1], 5)  # T exactly 2, tiny z
+@example(F(-1, 100), F(1, 100), PARAMETER_SETS[3], 5)
+def test_prediction_is_below_the_edge_and_close_to_leading(zt0, y0, pset, N):
+    try:
+        prob = state_problem(pset.omegas, pset.Et, zt0, 2 + y0)
+    except InputError:
+        assume(False)
+    pr = predict_eos(prob, order=N, dps=30)
+    if zt0 == 0:
+        assert pr.status is EOSStatus.ON_FIXED_LINE
+        with mpmath.workdps(30):
+            T0 = 2 + y0
+            assert abs(pr.eta_ntk - mpmath.mpf(T0.numerator) / T0.denominator) < mpmath.mpf(10) ** -28
+        return
+    assume(pr.radius < mpmath.mpf("0.05"))  # the series' own size (|s| can make it >> eps)
+    assert pr.status is EOSStatus.OK
+    with mpmath.workdps(30):
+        gap, lead_gap = 2 - pr.eta_ntk, 2 - pr.leading
+        assert gap >= 0 and lead_gap >= 0
+        # Higher orders correct the leading value by a relative O(ε).
+        assert abs(gap - lead_gap) <= lead_gap * (10 * pr.radius) + mpmath.mpf(10) ** -25
+
+
+def test_normalisation_changes_prediction_only_at_the_truncation_order():
+    """pure_y and pure_z invariants (differing by c·H₂² at degree 4) predict the same T_∞ to O(ε^{N−1})."""
+    from theory import normal_form as nf
+    from theory.symbols import Et, a, b
+
+    pset = PARAMETER_SETS[0]
+    (w1, w2), E = pset.omegas, pset.Et
+    sub = {a: sp.Rational(w1 + w2), b: sp.Rational(w1 * w2), Et: sp.Rational(E)}
+
+    def coeffs(norm, N):
+        inv = nf.formal_invariant(nf.N_MAX, norm)
+        return {n: tuple(F(int(c.xreplace(sub).p), int(c.xreplace(sub).q)) for c in inv.coeffs[n])
+                for n in range(2, N + 1)}
+
+    epss = [F(1, 50) / 2 ** m for m in range(4)]
+    for N in (4, 5):
+        cy, cz = coeffs("pure_y", N), coeffs("pure_z", N)
+        diffs = []
+        with mpmath.workdps(50):
+            for eps in epss:
+                prob = edge_problem(pset, eps)
+                lead = predict_eos(prob, order=2, dps=50).eta_ntk - 2
+                yy = solve_edge_root(cy, prob.zt0, prob.T0 - 2, y_lead=lead)
+                yz = solve_edge_root(cz, prob.zt0, prob.T0 - 2, y_lead=lead)
+                assert abs(yy - (predict_eos(prob, order=N, dps=50).eta_ntk - 2)) < mpmath.mpf(10) ** -45
+                diffs.append(abs(yy - yz) / abs(yy))
+        assert all(x > 0 for x in diffs)  # the normalisations do differ ...
+        assert loglog_slope(epss, diffs) > N - 1 - SLOPE_BAND  # ... but only at the truncation order
+
+
+def test_mpf_fraction_keeps_sign_and_digits():
+    with mpmath.workdps(50):
+        x = -mpmath.mpf(1) / 3
+        f = mpf_fraction(x)
+        assert f < 0 and abs(mpmath.mpf(f.numerator) / f.denominator - x) == 0
+
+
+def test_convergence_quick_slopes():
+    res = convergence_orders(orders=(2, 3, 4, 5), epsilons=[F(1, 50) / 2 ** m for m in range(3)], dps=40,
+                             tol=F(1, 10 ** 24), sets=PARAMETER_SETS[:2])
+    for name in res.sets:
+        for N in res.orders:
+            assert abs(res.slopes[name][N] - (N - 1)) <= SLOPE_BAND, (name, N, res.slopes[name][N])
+    assert res.ok and res.sim_error < res.min_error / 1000
+
+
+@pytest.mark.slow
+def test_convergence_full_and_figure(tmp_path):
+    from numerics.convergence import plot_convergence
+
+    res = convergence_orders()
+    assert res.ok, res.slopes
+    path = plot_convergence(res, tmp_path / "conv.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_convergence_detects_a_wrong_order():
+    """The slope check can fail: errors of a deliberately mislabelled order miss the band."""
+    res = convergence_orders(orders=(3,), epsilons=[F(1, 50) / 2 ** m for m in range(3)], dps=30,
+                             tol=F(1, 10 ** 22), sets=PARAMETER_SETS[:1])
+    slope = res.slopes[res.sets[0]][3]
+    assert abs(slope - 2) <= SLOPE_BAND and abs(slope - 3) > SLOPE_BAND
+
+
+def test_single_mode_period2_three_ways():
+    r = single_mode_period2(2, F(11, 20), dps=40)
+    assert r.gd_status is GDStatus.PERIOD2 and r.e == F(11, 10)
+    with mpmath.workdps(40):
+        assert r.residual < mpmath.mpf(10) ** -35 and r.gd_residual < mpmath.mpf(10) ** -35
+        assert abs(r.multiplier - mpmath.mpf("0.18")) < mpmath.mpf(10) ** -35
+        # ηλ on the orbit is T = 2(u + e), not below the edge: no self-stabilization.
+        assert min(abs(r.gd_eta_ntk - 2 * (u + mpmath.mpf("1.1"))) for u in r.closed) < mpmath.mpf(10) ** -35
+    r2 = single_mode_period2(2, F(11, 20), dps=80)
+    with mpmath.workdps(80):
+        assert abs(r2.closed[0] - r.closed[0]) < mpmath.mpf(10) ** -38
+
+
+def test_single_mode_below_the_edge_keeps_its_eta_ntk():
+    """k = 0 with e < 1: GD converges but ηλ_∞ = 2ω(0 + Ẽ) = 2e is fixed by the invariant."""
+    w, e, u0 = F(1), F(9, 10), F(1, 20)
+    prob = from_state((w,), u0 / w, (2 * (u0 + e),), 1)
+    run = run_gd(prob, dps=30)
+    assert run.status is GDStatus.CONVERGED
+    with mpmath.workdps(30):
+        assert abs(run.eta_ntk - 2 * mpmath.mpf(e.numerator) / e.denominator) < mpmath.mpf(10) ** -20
