@@ -574,7 +574,6 @@ def run_planar(zt0, T0, a: float, b: float, Et, *, steps: int, tol: float = 1e-1
 
 def classify_problem(problem, *, steps: int, **kwargs) -> BatchResult:
     """One :class:`numerics.problem.Problem` through :func:`run_batch` (N = 1), in float64."""
-    eta = float(problem.eta)
     return run_batch([float(w) for w in problem.omegas], [float(problem.zt0)],
                      [[float(j) for j in problem.J2t]], steps=steps, **kwargs)
 

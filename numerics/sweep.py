@@ -87,6 +87,14 @@ class SweepResult:
     engine: str
     steps: int
 
+    def __post_init__(self):
+        for name in ("eta_grid", "vary_grid", "eta", "value", "z0", "J2", "E"):
+            a = getattr(self, name)
+            if a is not None:
+                a = np.array(a, copy=True)
+                a.setflags(write=False)
+                object.__setattr__(self, name, a)
+
     @property
     def shape(self) -> tuple[int, int]:
         return (1 if self.vary_grid is None else self.vary_grid.size, self.eta_grid.size)
