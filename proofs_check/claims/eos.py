@@ -63,6 +63,7 @@ def _final_ntk(ctx):
         ax.axhline(float(preds[0][5].eta_ntk), color="k", ls=":", lw=1.2,
                    label=f"theory, order 5: {float(preds[0][5].eta_ntk):.8f}")
         ax.set_xscale("symlog", linthresh=10)
+        ax.set_xlim(left=0)
         ax.set_xlabel("step t")
         ax.set_ylabel(r"$\eta\lambda_t$")
         ax.set_title(r"2-D model, $\omega = (2, 1/2)$, $\tilde E = 1$: GD ends slightly below $2/\eta$")
