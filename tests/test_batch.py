@@ -76,10 +76,11 @@ def test_model_example_self_stabilizes_to_the_40_digit_value():
 def test_trajectory_float64_matches_recorded_mp_trajectory():
     p = from_state(**EX)
     lam, zs = trajectory_float64(p, steps=60)
-    mp = run_gd(p, dps=30, steps=60, record=True, method="mpmath")
-    assert len(lam) == len(mp.trajectory[0]) == 61
-    assert np.allclose(lam, [float(x) for x in mp.trajectory[0]], rtol=0, atol=1e-12)
-    assert np.allclose(zs, [float(x) for x in mp.trajectory[1]], rtol=0, atol=1e-12)
+    for method in ("mpmath", "auto"):
+        mp = run_gd(p, dps=30, steps=60, record=True, method=method)
+        assert len(lam) == len(mp.trajectory[0]) == 61
+        assert np.allclose(lam, [float(x) for x in mp.trajectory[0]], rtol=0, atol=1e-12)
+        assert np.allclose(zs, [float(x) for x in mp.trajectory[1]], rtol=0, atol=1e-12)
 
 
 # ---------------------------------------------------------------------------------------------

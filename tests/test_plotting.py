@@ -55,8 +55,7 @@ def test_plot_phase(tmp_path):
 
 def test_plot_cli_high_precision_and_float64_agree(tmp_path, capsys):
     a, b = tmp_path / "mp.png", tmp_path / "f64.png"
-    assert main(["plot", *MODEL, "--steps", "300", "--dps", "30", "--method", "mpmath", "--out", str(a),
-                 "--json"]) == 0
+    assert main(["plot", *MODEL, "--steps", "300", "--dps", "30", "--out", str(a), "--json"]) == 0
     mp = json.loads(capsys.readouterr().out)
     assert main(["plot", *MODEL, "--steps", "300", "--float64", "--out", str(b), "--json"]) == 0
     f64 = json.loads(capsys.readouterr().out)
