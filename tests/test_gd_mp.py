@@ -149,6 +149,15 @@ def test_doubling_precision_leaves_agreed_digits_unchanged():
     assert r2.agreed_digits >= r.agreed_digits  # more precision never certifies fewer digits
 
 
+def test_doubling_precision_on_a_chaotic_orbit():
+    """A chaotic orbit (one mode, E = 3/2) loses digits; the doubled-precision check says how many."""
+    prob = _p1(F(3, 2), F(1, 2))
+    r = run_gd(prob, dps=30, steps=150, check_digits=True)
+    r4 = run_gd(prob, dps=120, steps=150)
+    assert 5 <= r.agreed_digits <= 25  # digits really are lost, and some survive
+    assert abs(digits(r.eta_ntk, r4.eta_ntk, 30) - r.agreed_digits) <= 1
+
+
 def test_check_digits_with_default_tolerance_reflects_truncation():
     r = run_gd(CASES["P2-eos-(1,-1)"], dps=40, check_digits=True)
     assert 25 <= r.agreed_digits <= 40
