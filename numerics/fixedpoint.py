@@ -30,7 +30,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-__all__ = ["Tracer", "FixedProgram", "Poly", "trace", "compile_horner", "to_fixed", "from_fixed"]
+__all__ = ["Tracer", "FixedProgram", "Poly", "trace", "compile_horner", "inline_single_use", "to_fixed",
+           "from_fixed"]
 
 
 def to_fixed(value: Fraction, prec: int) -> int:
@@ -178,7 +179,7 @@ class Tracer:
         return out
 
 
-def _inline(lines: list[str], outputs: tuple[str, ...]) -> tuple[list[str], tuple[str, ...]]:
+def inline_single_use(lines: list[str], outputs: tuple[str, ...]) -> tuple[list[str], tuple[str, ...]]:
     """Substitute temporaries used exactly once into their single use (fewer loads and stores)."""
     import re
 

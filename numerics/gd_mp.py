@@ -38,7 +38,8 @@ Hence
 with N the step budget and tol̃ the stopping tolerance on z̃. Chaotic or expanding
 orbits lose digits at their Lyapunov rate and no budget fixed in advance covers
 that: the rerun at doubled precision (``check_digits=True``) reports the digits
-that really agree, for every engine.
+that really agree, for every engine. The mpmath and θ engines work at
+⌈digits·log₂10⌉ + ⌈log₂(N + 1)⌉ + 16 bits (the same step allowance, fewer guard bits).
 
 Stopping: |z| < tol (default: |z̃| < 10^(5 − dps)·max(1, |z̃₀|)) → CONVERGED;
 |z̃| or T beyond 2^30·max(1, |z̃₀|, T₀, |Ẽ|), or a non-finite value → DIVERGED;
@@ -56,7 +57,7 @@ from fractions import Fraction
 import mpmath
 
 from . import _derived as D
-from .fixedpoint import _inline, compile_horner, from_fixed, to_fixed
+from .fixedpoint import compile_horner, from_fixed, inline_single_use, to_fixed
 from .problem import Problem
 from .validate import InputError, dps as _check_dps, positive, positive_int
 
@@ -166,7 +167,7 @@ class _FixedEngine:
         self.program = compile_horner(fn, len(names), prec, names)
         self.state0 = tuple(_INT(v) for v in self.state0)
         env = {k: _INT(v) for k, v in self.program.consts.items()}
-        body, outs = _inline(self.program.lines, self.program.outputs)
+        body, outs = inline_single_use(self.program.lines, self.program.outputs)
         self._src = {r: _runner_source(names, "zt", body, outs, r) for r in (False, True)}
         self._run = {r: _compile(s, env) for r, s in self._src.items()}
 
