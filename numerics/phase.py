@@ -31,7 +31,17 @@ from .problem import from_state, from_theta
 from .sweep import SweepResult, sweep
 from .validate import InputError
 
-__all__ = ["PhaseResult", "phase_diagram", "plot_phase", "plot_phase_grid", "PHASE_CLASSES"]
+__all__ = ["PhaseResult", "phase_diagram", "plot_phase", "plot_phase_grid", "PHASE_CLASSES", "LABELS"]
+
+#: Legend labels of the classes.
+LABELS = {
+    TrajectoryClass.CONVERGED_BELOW: "converged below the EOS",
+    TrajectoryClass.SELF_STABILIZED: "converged after the EOS (self-stabilized)",
+    TrajectoryClass.PERIOD2: "period 2",
+    TrajectoryClass.CHAOTIC: "chaotic (Lyapunov exponent > 0)",
+    TrajectoryClass.BOUNDED: "bounded, other (e.g. higher period)",
+    TrajectoryClass.DIVERGED: "diverged",
+}
 
 #: The five classes of the phase diagram, in legend order (BOUNDED is the undecided rest).
 PHASE_CLASSES = (TrajectoryClass.CONVERGED_BELOW, TrajectoryClass.SELF_STABILIZED, TrajectoryClass.PERIOD2,
@@ -120,7 +130,7 @@ def _draw(eta_grid, state_grid, classes, vary, path, title, log_eta):
     ax.set_xlabel(r"step size $\eta$")
     ax.set_ylabel(f"initial {vary}")
     counts = {c: int(np.count_nonzero(classes == c)) for c in order}
-    handles = [Patch(color=CLASS_COLOURS[c.name], label=f"{c.name.lower().replace('_', ' ')} ({counts[c]})")
+    handles = [Patch(color=CLASS_COLOURS[c.name], label=f"{LABELS[c]} ({counts[c]})")
                for c in order if counts[c] or c in PHASE_CLASSES]
     ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.set_title(title or "GD phase diagram of the 2-D model", fontsize=9)
@@ -129,8 +139,13 @@ def _draw(eta_grid, state_grid, classes, vary, path, title, log_eta):
 
 def plot_phase(result: PhaseResult, path, title: str = "") -> Path:
     """Draw a :class:`PhaseResult` as a PNG: η on the x axis, the state parameter on y, colour = class."""
-    t = title or (f"omegas = {', '.join(repr(w) for w in result.omegas)}; "
-                  f"{result.sweep.steps} steps per run")
+    s = result.sweep
+    held = "J(omega_i)^2" if result.vary == "z0" else ("z0" if result.vary.startswith("J2") else "E")
+    held_val = (", ".join(f"{x:g}" for x in s.J2[0]) if held.startswith("J") else
+                f"{s.z0[0]:g}" if held == "z0" else f"{s.E[0]:g}")
+    t = title or (f"GD phase diagram, omegas = ({', '.join(f'{w:g}' for w in result.omegas)}), "
+                  f"{held} = {held_val} held fixed\n"
+                  f"at most {s.steps} steps per run; EOS: eta*lambda = 2")
     log = bool(result.eta_grid.size > 2 and np.allclose(np.diff(np.log(result.eta_grid)),
                                                         np.log(result.eta_grid[1] / result.eta_grid[0])))
     return _draw(result.eta_grid, result.state_grid, result.classes, result.vary, path, t, log)

@@ -85,8 +85,8 @@ def _phase(ctx):
     from numerics.batch import TrajectoryClass, run_planar
     from numerics.phase import PHASE_CLASSES, phase_diagram, plot_phase
 
-    n_eta, n_state = (100, 60) if ctx.quick else (400, 300)
-    res = phase_diagram([1, -1], z0="0.01", J2="1.215,0.795", vary="z0", state_from=-1, state_to=1,
+    n_eta, n_state = (120, 80) if ctx.quick else (400, 300)
+    res = phase_diagram([1, -1], z0="0.01", J2="1.215,0.795", vary="z0", state_from=-2, state_to=1,
                         eta_min="0.1", eta_max="3", n_eta=n_eta, n_state=n_state, steps=10_000,
                         lyap_steps=2000)
     path = plot_phase(res, ctx.figure("phase_diagram.png"))
