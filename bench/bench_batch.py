@@ -104,17 +104,22 @@ def main() -> str:
                 z, TT = prog(z, TT, E0)
         return z
 
-    fns = {
-        "modes engine": lambda: run_batch(w, zt, J.T, steps=K, settle=False),
-        "modes bare generated": bare_modes_generated,
-        "modes bare traced": bare_modes_traced,
-        "planar engine": lambda: run_planar(zt, T, 0.0, -1.0, Et, steps=K, settle=False),
-        "planar bare generated": bare_planar_generated,
-        "planar bare traced": bare_planar_traced,
-        "planar engine, settle checks, chaotic": lambda: run_planar(czt, cT, 0.0, -1.0, cE, steps=K),
-        "planar bare traced, chaotic": lambda: bare_planar_traced(czt, cT, cE),
-    }
-    t = _best(fns)
+    groups = [  # each group is timed interleaved on its own, so the pairs compared share cache conditions
+        {"modes engine": lambda: run_batch(w, zt, J.T, steps=K, settle=False),
+         "modes bare generated": bare_modes_generated},
+        {"modes engine": lambda: run_batch(w, zt, J.T, steps=K, settle=False),
+         "modes bare traced": bare_modes_traced},
+        {"planar engine": lambda: run_planar(zt, T, 0.0, -1.0, Et, steps=K, settle=False),
+         "planar bare generated": bare_planar_generated},
+        {"planar engine": lambda: run_planar(zt, T, 0.0, -1.0, Et, steps=K, settle=False),
+         "planar bare traced": bare_planar_traced},
+        {"planar engine, settle checks, chaotic": lambda: run_planar(czt, cT, 0.0, -1.0, cE, steps=K),
+         "planar bare traced, chaotic": lambda: bare_planar_traced(czt, cT, cE)},
+    ]
+    t = {}
+    for g in groups:
+        for k, v in _best(g).items():
+            t[k] = min(v, t.get(k, float("inf")))
     ts = {k: N * K / v for k, v in t.items()}  # trajectory-steps per second
 
     # per-trajectory Python float loop: the same generated formulas on floats
@@ -171,7 +176,7 @@ def main() -> str:
         "## batch",
         "",
         f"float64 batch engine (numerics.batch): {N} trajectories x {K} steps of the omega = (1, -1) model near "
-        f"the edge of stability, fixed steps; best of {REPEATS} interleaved repeats. Load average during the "
+        f"the edge of stability, fixed steps; best of {REPEATS} repeats, each engine interleaved with its baseline. Load average during the "
         f"run: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on {os.cpu_count()} cores "
         f"({'shared and loaded: wall times are pessimistic' if load[0] > 1.5 else 'lightly loaded'}).",
         "",

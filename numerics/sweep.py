@@ -117,7 +117,7 @@ class SweepResult:
 
     def rows(self):
         """Table rows (header, list of rows), numbers as full-precision decimal strings (repr)."""
-        header = ["eta", self.vary or "vary", "z0", "eta_ntk0", "final_eta_ntk", "final_z", "max_eta_ntk",
+        header = ["eta", f"varied_{self.vary or 'none'}", "z0", "eta_ntk0", "final_eta_ntk", "final_z", "max_eta_ntk",
                   "class", "steps", "lyapunov"]
         b = self.batch
         T0 = self.eta * self.J2.sum(axis=1)
