@@ -138,7 +138,8 @@ def _near_2(ctx):
     means = [ph.mean for ph in phases]
     ok = (len(phases) >= max(1, len(runs) // 2) and abs(float(np.median(means)) - 2) <= 0.1
           and all(ph.loss_decreased for ph in phases) and np.mean([ph.loss_non_monotone for ph in phases]) >= 0.5)
-    return Verdict.check(ok, D=D, P=P, eps="0.08", eta_frac="0.9", runs=len(runs), runs_with_eos_phase=len(phases),
+    fig = _plot_selfstab(runs[:3], ctx.figure("highdim_selfstab.png"), f"D={D}, P={P}, eps=0.08, eta=0.9*2/lambda0")
+    return Verdict.check(ok, figures=[fig], D=D, P=P, eps="0.08", eta_frac="0.9", runs=len(runs), runs_with_eos_phase=len(phases),
                          time_average_eta_ntk=[_fmt(m) for m in means],
                          max_overshoot=[_fmt(ph.overshoot) for ph in phases],
                          phase_length=[ph.length for ph in phases],
@@ -146,6 +147,32 @@ def _near_2(ctx):
                          final_eta_ntk=[_fmt(tr.final) for tr, _, _, _ in runs],
                          threshold="|median time average - 2| <= 0.1; loss lower at phase end; rises in >= half",
                          precision=PREC)
+
+
+def _plot_selfstab(runs, path, title):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from numerics.io import save_figure
+    from numerics.selfstab import PhaseStatus
+
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    for k, (tr, ph, _, _) in enumerate(runs):
+        (line,) = ax1.plot(tr.eta_ntk, lw=1, label=f"run {k}")
+        ax2.semilogy(tr.loss, lw=1, color=line.get_color())
+        if ph.status is PhaseStatus.FOUND:
+            ax1.axvspan(ph.start, ph.end, color=line.get_color(), alpha=0.08)
+            ax1.axhline(ph.mean, color=line.get_color(), ls=":", lw=1)
+    ax1.axhline(2.0, color="k", ls="--", lw=1, label="2")
+    ax1.set_xlabel("step t (shaded: EOS phase; dotted: its time average)")
+    ax1.set_ylabel("eta * lambda_max(K)")
+    ax1.set_title(title)
+    ax1.legend(fontsize=8)
+    ax2.set_xlabel("step t")
+    ax2.set_ylabel("loss (falls, not monotonically)")
+    return save_figure(fig, path)
 
 
 @claim("highdim.selfstab.z2_term",
