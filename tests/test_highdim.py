@@ -256,3 +256,30 @@ def test_eos_phase_stats_on_a_hand_made_record():
     assert ph.loss_rises == 2 and ph.loss_decreased and ph.loss_non_monotone
     none = ss.eos_phase_stats(hd.Trajectory(0.1, eta_ntk * 0.5, loss, nan, nan, nan, hd.RunStatus.CONVERGED))
     assert none.status is ss.PhaseStatus.NO_EOS and none.length == 0
+
+
+@example(D=1, P=1, seed=0)
+@example(D=3, P=4, seed=11)
+@given(D=st.integers(1, 4), P=st.integers(1, 5), seed=st.integers(0, 10**6))
+def test_per_datapoint_invariant_along_gf(D, P, seed):
+    """GF in (z, J): ż_α = −η J_α g, J̇_α = −η gᵀQ_α (g = Jᵀz), integrated by solve_ivp, conserves
+    J_α Q_α⁻¹ J_αᵀ − 2z_α (MODEL.md §6) to the integrator's tolerance."""
+    from scipy.integrate import solve_ivp
+
+    inst = _instance(D, P, 1.0, seed)
+    if min(abs(np.linalg.eigvalsh(inst.Q[a])).min() for a in range(D)) < 1e-2:
+        return
+    eta = 0.5
+
+    def rhs(_, x):
+        z, J = x[:D], x[D:].reshape(D, P)
+        g = J.T @ z
+        return np.concatenate([-eta * (J @ g), (-eta * (inst.Q.reshape(-1, P) @ g)).ravel()])
+
+    z0, J0 = inst.initial_state()
+    sol = solve_ivp(rhs, (0, 2.0), np.concatenate([z0, J0.ravel()]), rtol=1e-11, atol=1e-12, method="DOP853")
+    z1, J1 = sol.y[:D, -1], sol.y[D:, -1].reshape(D, P)
+    inv0, inv1 = _invariant(inst, z0, J0), _invariant(inst, z1, J1)
+    cond = max(np.linalg.cond(inst.Q[a]) for a in range(D))
+    assert np.allclose(inv1, inv0, rtol=0, atol=1e-8 * cond * (1 + np.abs(inv0).max()))
+    assert 0.5 * z1 @ z1 <= 0.5 * z0 @ z0 + 1e-12  # GF never raises the loss
