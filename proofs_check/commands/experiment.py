@@ -21,8 +21,10 @@ def add_arguments(p):
     sub = p.add_subparsers(dest="experiment", metavar="EXPERIMENT", parser_class=type(p))
     sub.required = True
     h = sub.add_parser("highdim", help="progressive sharpening and EOS over seeds of random D x P models",
-                       description="GD on seeded random many-datapoint models: G, Q_a/eps ~ N(0, 1/P) "
-                                   "(Q symmetrized), y ~ N(0, 1), theta0 = 0, eta = eta_frac * 2/lambda_max(K0).")
+                       description="Exact GD on seeded random many-datapoint models z_a = theta^T Q_a theta/2 + "
+                                   "G_a^T theta - y_a: G entries ~ N(0, 1/P), Q_a = eps (A + A^T)/sqrt(2) with A "
+                                   "entries ~ N(0, 1/P), y ~ N(0, 1), theta0 = 0, "
+                                   "eta = eta_frac * 2/lambda_max(K0).")
     h.add_argument("--seeds", default="20", help="number of seeds per (eps, eta) pair (default 20)")
     h.add_argument("--D", dest="D", default="32", help="data points D (default 32)")
     h.add_argument("--P", dest="P", default="256", help="parameters P (default 256)")
