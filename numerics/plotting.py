@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .io import save_figure
 
-__all__ = ["plot_trajectory", "plot_loglog", "plot_sweep", "CLASS_COLOURS"]
+__all__ = ["plot_trajectory", "plot_loglog", "plot_sweep", "plot_sweep_panels", "CLASS_COLOURS"]
 
 #: Colour per batch class name (numerics.batch.TrajectoryClass member names).
 CLASS_COLOURS = {
@@ -114,19 +114,12 @@ def plot_loglog(xs, ys, path, *, labels=None, slopes=None, xlabel="epsilon", yla
     return save_figure(fig, path)
 
 
-def plot_sweep(eta, final_eta_ntk, classes, path, *, title: str = "", log_eta: bool = True) -> Path:
-    """Final ηλ against η for an η-sweep, coloured per class, with the line ηλ = 2.
-
-    ``classes``: one class name per point (keys of :data:`CLASS_COLOURS`).
-    Diverged points have no finite final value and are marked on the top edge.
-    """
+def _draw_sweep(ax, eta, final_eta_ntk, classes, *, title: str = "", log_eta: bool = True):
     import numpy as np
 
-    plt = _pyplot()
     eta = np.asarray(eta, dtype=float)
     lam = np.asarray(final_eta_ntk, dtype=float)
     classes = np.asarray(classes)
-    fig, ax = plt.subplots(figsize=(7, 4.5))
     finite = np.isfinite(lam)
     top = np.nanmax(lam[finite & (lam < 10)]) if np.any(finite & (lam < 10)) else 2.5
     top = max(top, 2.2) * 1.05
@@ -146,5 +139,27 @@ def plot_sweep(eta, final_eta_ntk, classes, path, *, title: str = "", log_eta: b
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="best")
     if title:
-        ax.set_title(title)
+        ax.set_title(title, fontsize=9)
+
+
+def plot_sweep(eta, final_eta_ntk, classes, path, *, title: str = "", log_eta: bool = True) -> Path:
+    """Final ηλ against η for an η-sweep, coloured per class, with the line ηλ = 2.
+
+    ``classes``: one class name per point (keys of :data:`CLASS_COLOURS`).
+    Diverged points have no finite final value and are marked on the top edge.
+    """
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    _draw_sweep(ax, eta, final_eta_ntk, classes, title=title, log_eta=log_eta)
+    return save_figure(fig, path)
+
+
+def plot_sweep_panels(panels, path, *, log_eta: bool = True) -> Path:
+    """Several η-sweeps stacked in one PNG; ``panels``: dicts with eta, final_eta_ntk, classes, title."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(len(panels), 1, figsize=(7, 3.6 * len(panels)), squeeze=False)
+    for ax, pnl in zip(axes[:, 0], panels):
+        _draw_sweep(ax, pnl["eta"], pnl["final_eta_ntk"], pnl["classes"], title=pnl.get("title", ""),
+                    log_eta=log_eta)
+    fig.tight_layout()
     return save_figure(fig, path)

@@ -38,12 +38,12 @@ def _converged_below(ctx):
 
     from numerics.batch import TrajectoryClass
     from numerics.io import num
-    from numerics.plotting import plot_sweep
+    from numerics.plotting import plot_sweep_panels
     from numerics.problem import from_state
     from numerics.sweep import sweep
 
     n_eta = 120 if ctx.quick else 600
-    rows, figures, ok = [], [], True
+    rows, panels, ok = [], [], True
     for k, (label, omegas, z0, J2) in enumerate(_MODELS):
         p = from_state(list(omegas), z0, J2)
         r = sweep(p, eta_min="0.05", eta_max="4", n_eta=n_eta, steps=20_000)
@@ -57,10 +57,9 @@ def _converged_below(ctx):
         row_ok = (bool(np.all(Tc < 2)) and ss > 0 and status == "CONVERGED" and T30 < 2
                   and d60 < mpmath.mpf(10) ** -20 and d64 < mpmath.mpf(10) ** -10)
         ok &= row_ok
-        path = plot_sweep(r.eta, r.final_eta_ntk, [TrajectoryClass(int(c)).name for c in r.batch.classes],
-                          ctx.figure(f"sweep_final_ntk_{k}.png"),
-                          title=f"{label}: omegas={omegas}, z0={z0}, J2=({J2}); {r.steps} steps max")
-        figures.append(path)
+        panels.append({"eta": r.eta, "final_eta_ntk": r.final_eta_ntk,
+                       "classes": [TrajectoryClass(int(c)).name for c in r.batch.classes],
+                       "title": f"{label}: omegas={omegas}, z0={z0}, J2=({J2}); {r.steps} steps max"})
         rows.append({"model": label, "omegas": [str(w) for w in omegas], "z0": z0, "J2": J2,
                      "runs": int(r.eta.size), "counts": r.counts(),
                      "max_converged_eta_ntk_float64": repr(float(Tc.max())),
@@ -68,6 +67,7 @@ def _converged_below(ctx):
                      "max_converged_eta_ntk_30_digits": num(T30, 30),
                      "rerun_60_digits_difference": mpmath.nstr(d60, 3),
                      "float64_vs_30_digits": mpmath.nstr(d64, 3), "ok": row_ok})
+    figures = [plot_sweep_panels(panels, ctx.figure("sweep_final_ntk.png"))]
     return Verdict.check(ok, figures=figures, sweeps=rows,
                          tolerance="float64 vs 30 digits < 1e-10; 30 vs 60 digits < 1e-20 (stop rule |z~| < 1e-25)",
                          dps=30, precision="float64 sweep; closest call rechecked at 30 and 60 digits")
