@@ -59,7 +59,8 @@ def _converged_below(ctx):
         ok &= row_ok
         panels.append({"eta": r.eta, "final_eta_ntk": r.final_eta_ntk,
                        "classes": [TrajectoryClass(int(c)).name for c in r.batch.classes],
-                       "title": f"{label}: omegas={omegas}, z0={z0}, J2=({J2}); {r.steps} steps max"})
+                       "title": f"{label}: omegas=({', '.join(str(x) for x in omegas)}), z0={z0}, "
+                                f"J2=({J2}); {r.steps} steps max"})
         rows.append({"model": label, "omegas": [str(w) for w in omegas], "z0": z0, "J2": J2,
                      "runs": int(r.eta.size), "counts": r.counts(),
                      "max_converged_eta_ntk_float64": repr(float(Tc.max())),
