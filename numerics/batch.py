@@ -23,7 +23,9 @@ nothing. Every trajectory is classified (:class:`TrajectoryClass`):
 - PERIOD2: the state repeats after two steps, z̃ ≠ 0;
 - CHAOTIC: bounded, and the largest Lyapunov exponent estimated from the
   tangent map over the last ``lyap_steps`` steps is > ``lyap_min`` (P = 2 only);
-- BOUNDED: anything else that neither converged nor diverged;
+- BOUNDED: anything else that neither converged nor diverged (this includes a
+  state exactly on the fixed line z̃ = 0 with T ≥ 2: a fixed point, but on its
+  repelling half, so it is not counted as converged);
 - DIVERGED: |z̃| or T exceeded ``blowup`` or became non-finite.
 
 The engines never print; pass ``progress`` (a callable taking a number of

@@ -160,6 +160,14 @@ def test_settling_drops_finished_runs_and_matches_fixed_steps():
     assert (a.steps[conv] < 3000).all() and (b.steps == 3000).all()
 
 
+def test_fixed_line_points_unstable_half_is_not_convergence():
+    """z = 0 exactly is a fixed point for every T; only 0 < T < 2 counts as converged (MODEL.md §4)."""
+    r = run_planar([0.0, 0.0, 0.0], [1.5, 2.0, 2.5], 0.0, -1.0, 0.2, steps=500)
+    assert [r.class_of(k) for k in range(3)] == [TrajectoryClass.CONVERGED_BELOW, TrajectoryClass.BOUNDED,
+                                                 TrajectoryClass.BOUNDED]
+    assert r.steps[0] < 500 and list(r.steps[1:]) == [500, 500]
+
+
 def test_result_is_immutable_and_classes_have_messages():
     r = run_batch([1, -1], [0.01], [[1.215, 0.795]], steps=100)
     assert isinstance(r, BatchResult)
