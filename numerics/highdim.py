@@ -290,13 +290,15 @@ class Trajectory:
 
 
 def run_gd(inst: Instance, eta, steps, *, tol: float = 1e-10, blowup: float = 1e6, eig: str = "auto",
-           normal_form: bool = False, state: tuple[np.ndarray, np.ndarray] | None = None,
-           callback=None) -> Trajectory:
+           normal_form: bool = False, nf_window: float = math.inf,
+           state: tuple[np.ndarray, np.ndarray] | None = None, callback=None) -> Trajectory:
     """Run exact GD from θ₀ = 0 (or from ``state`` = (z, J)) for at most ``steps`` steps.
 
     Stops as CONVERGED when ½‖z‖² ≤ tol·max(1, ½‖z₀‖²), as DIVERGED when the loss exceeds
     blowup·max(1, ½‖z₀‖²) or is not finite. eig: "auto" (eigh for D ≤ 512, else Lanczos
     warm-started from the previous eigenvector), or a method of :func:`top_eigenpair`.
+    normal_form: also record s, r of :func:`normal_form_coefficients` (one more GEMV per step),
+    only at steps with |ηλ_max − 2| ≤ nf_window (NaN elsewhere).
     callback(t, z, J, v), if given, sees every recorded state (for the self-stabilization
     measurements); it must not modify its arguments.
     """
@@ -318,7 +320,8 @@ def run_gd(inst: Instance, eta, steps, *, tol: float = 1e-10, blowup: float = 1e
         rec["eta_ntk"].append(eta * lam)
         rec["loss"].append(loss)
         rec["z_top"].append(float(v @ z))
-        s, r = normal_form_coefficients(inst, J, v, eta) if normal_form else (math.nan, math.nan)
+        want = normal_form and abs(eta * lam - 2.0) <= nf_window
+        s, r = normal_form_coefficients(inst, J, v, eta) if want else (math.nan, math.nan)
         rec["s"].append(s)
         rec["r"].append(r)
         if callback is not None:

@@ -184,20 +184,23 @@ def reduction_check(inst: Instance, tr: Trajectory, states, phase: EOSPhase, y_m
                      float(np.median(gaps)))
 
 
-def self_stabilization(inst: Instance, eta: float, steps: int, *, y_max: float = 0.1):
+def self_stabilization(inst: Instance, eta: float, steps: int, *, y_max: float = 0.1, tol: float = 1e-10,
+                       max_splits: int = 10**9):
     """Run GD once and return (trajectory, EOS phase, reduction check, two-step splits).
 
     The splits (a list of :class:`TwoStepSplit`) are taken at the EOS-phase steps with
-    |ηλ_max − 2| ≤ y_max.
+    |ηλ_max − 2| ≤ y_max (at most max_splits of them, evenly spaced). tol: the convergence
+    tolerance of :func:`numerics.highdim.run_gd`.
     """
     states: list[tuple[np.ndarray, np.ndarray]] = []
-    tr = run_gd(inst, eta, steps, normal_form=True,
+    tr = run_gd(inst, eta, steps, tol=tol, normal_form=True, nf_window=y_max,
                 callback=lambda t, z, J, v: states.append((z.copy(), J.copy())))
     phase = eos_phase_stats(tr)
     red = reduction_check(inst, tr, states, phase, y_max)
     splits = []
     if phase.status is PhaseStatus.FOUND:
-        for t in range(phase.start, phase.end + 1):
-            if abs(tr.eta_ntk[t] - 2.0) <= y_max:
-                splits.append(two_step_split(inst, *states[t], tr.eta))
+        ts = [t for t in range(phase.start, phase.end + 1) if abs(tr.eta_ntk[t] - 2.0) <= y_max]
+        if len(ts) > max_splits:
+            ts = [ts[i] for i in np.linspace(0, len(ts) - 1, max_splits).round().astype(int)]
+        splits = [two_step_split(inst, *states[t], tr.eta) for t in ts]
     return tr, phase, red, splits

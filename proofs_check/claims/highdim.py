@@ -30,11 +30,11 @@ def _sharpening_eos(ctx):
     from proofs_check.commands.experiment import _plot_eta_ntk
 
     D, P, eps, f = 32, 256, 0.15, 0.7
-    seeds = 4 if ctx.quick else 12
+    seeds = 3 if ctx.quick else 10
     trajs = []
     for k in range(seeds):
         inst = hd.random_instance(D, P, eps, ctx.seed + k)
-        trajs.append(hd.run_gd(inst, hd.eta_for(inst, f), 3000))
+        trajs.append(hd.run_gd(inst, hd.eta_for(inst, f), 3000, tol=1e-8))
     sharp = np.mean([t.sharpened for t in trajs])
     eos = np.mean([t.reached_eos for t in trajs])
     conv = [t for t in trajs if t.converged]
@@ -104,12 +104,12 @@ def _selfstab_runs(ctx):
     from numerics import highdim as hd
     from numerics.selfstab import self_stabilization
 
-    seeds = 3 if ctx.quick else 8
+    seeds = 3 if ctx.quick else 6
     D, P = 32, 256
     out = []
     for k in range(seeds):
         inst = hd.random_instance(D, P, 0.08, ctx.seed + k)
-        out.append(self_stabilization(inst, hd.eta_for(inst, 0.9), 3000))
+        out.append(self_stabilization(inst, hd.eta_for(inst, 0.9), 3000, tol=1e-8, max_splits=40))
     return (D, P), out
 
 
@@ -216,6 +216,8 @@ def _reduction(ctx):
     ok = rz <= 0.1 and ry <= 0.1 and not math.isnan(rz)
     return Verdict.check(ok, D=D, P=P, runs=len(reds), steps_used=[r.n for r in reds],
                          top_mode_rel_err_dz=_fmt(rz), top_mode_rel_err_dy=_fmt(ry),
+                         per_run_top_rel_err_dz=[_fmt(r.top_rel_z) for r in reds],
+                         per_run_top_rel_err_dy=[_fmt(r.top_rel_y) for r in reds],
                          full_state_rel_err_dz=_fmt(fz), full_state_rel_err_dy=_fmt(fy),
                          k_median=[_fmt(r.k) for r in reds], spectral_gap_median=[_fmt(r.gap) for r in reds],
                          tolerance="0.1",
