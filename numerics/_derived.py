@@ -6,7 +6,7 @@ dispatching on the argument's type) appear, so every function works unchanged on
 float, numpy arrays, mpmath mpf and python-flint arb.
 """
 
-__all__ = ['gd_z_next', 'gd_J2_next', 'gd_zt_next', 'gd_J2t_next', 'invariant_term', 'invariant_2E', 'gf_z_rate', 'gf_J2_rate', 'gf_ntk_rate', 'gf_x_rate', 'gf_J2_of_x', 'gf_z_of_x_term', 'gf_log_term', 'planar_S', 'planar_R', 'planar_zt_next', 'planar_T_next', 'planar_J2t', 'planar_jacobian', 'sharpening_ntk_rate', 'eos_s', 'eos_r', 'eos_k', 'eos_leading_radicand', 'eos_H2', 'eos_H3', 'eos_H4', 'eos_H5', 'p2_one_mode_map', 'p2_orbit', 'p2_multiplier']
+__all__ = ['gd_z_next', 'gd_J2_next', 'gd_zt_next', 'gd_J2t_next', 'invariant_term', 'invariant_2E', 'gf_z_rate', 'gf_J2_rate', 'gf_ntk_rate', 'gf_x_rate', 'gf_J2_of_x', 'gf_z_of_x_term', 'gf_log_term', 'planar_S', 'planar_R', 'planar_zt_next', 'planar_T_next', 'planar_J2t', 'planar_jacobian', 'sharpening_ntk_rate', 'eos_s', 'eos_r', 'eos_k', 'eos_leading_radicand', 'eos_H2', 'eos_H3', 'eos_H4', 'eos_H5', 'p2_one_mode_map', 'p2_orbit', 'p2_multiplier', 'hd_z_next', 'hd_invariant', 'hd_top_dzt', 'hd_top_dy']
 
 
 def _elementary(name):
@@ -252,3 +252,26 @@ def p2_orbit(e):
 def p2_multiplier(e):
     """Multiplier g'(u₊)g'(u₋) of the period-2 orbit. Source: derived here."""
     return 7 - 4*e - 2*e**2
+
+
+# --- Many data points: GD step, invariant, top-mode normal form (highdim) ---
+
+
+def hd_z_next(eta, z, Jg, gQg):
+    """Exact GD step of one residual z_α of the many-datapoint model, from J_α g and gᵀQ_α g. Source: derived here (MODEL.md §6 update)."""
+    return (2*z + gQg*eta**2 - 2*Jg*eta)/(2)
+
+
+def hd_invariant(JQinvJ, z):
+    """Per-datapoint invariant J_α Q_α⁻¹ J_αᵀ − 2z_α (= G_αᵀQ_α⁻¹G_α + 2y_α at every θ). Source: derived here (MODEL.md §6)."""
+    return JQinvJ - 2*z
+
+
+def hd_top_dzt(zt, y, s):
+    """Two-step change of z̃ = η vᵀz along the top NTK eigenvector at order 2, s = η j Q_v jᵀ. Source: derived here (MODEL.md §5 form, generic spectrum)."""
+    return 2*zt*(y - s*zt)
+
+
+def hd_top_dy(zt, y, s, r):
+    """Two-step change of y = ηλ_max − 2 at order 2, s = η j Q_v jᵀ, r = η‖Q_v jᵀ‖². Source: derived here (MODEL.md §5 form, generic spectrum)."""
+    return zt*(-zt*s**2 - 2*r*zt + 2*s*y)

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _derived
 from .validate import InputError, exact, positive_int
 
 __all__ = [
@@ -148,11 +149,12 @@ def gd_step(inst: Instance, z: np.ndarray, J: np.ndarray, eta: float) -> tuple[n
     """One exact GD step of (z, J) (MODEL.md §6).
 
     g = Jᵀz;  u_α = gᵀQ_α (one GEMV over the D·P×P array);
-    z_α' = z_α − η J_α g + ½ η² u_α g;  J_α' = J_α − η u_α.
+    z_α' = z_α − η J_α g + ½ η² u_α g;  J_α' = J_α − η u_α
+    (the z-update is the generated ``hd_z_next``, derived in theory/highdim.py).
     """
     g = J.T @ z
     u = (inst.Q.reshape(-1, inst.P) @ g).reshape(inst.D, inst.P)
-    z_new = z - eta * (J @ g) + 0.5 * eta * eta * (u @ g)
+    z_new = _derived.hd_z_next(eta, z, J @ g, u @ g)
     J_new = J - eta * u
     return z_new, J_new
 

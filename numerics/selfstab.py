@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _derived
 from .highdim import Instance, Trajectory, gd_step, normal_form_coefficients, run_gd, top_eigenpair
 
 __all__ = ["PhaseStatus", "EOSPhase", "eos_phase_stats", "TwoStepSplit", "two_step_split",
@@ -139,8 +140,8 @@ class Reduction:
 
 
 def _predicted(zt, y, s, r):
-    """Δz̃ = 2z̃(y − s z̃), Δy = −(s² + 2r)z̃² + 2s z̃ y (MODEL.md §5, derived there)."""
-    return 2 * zt * (y - s * zt), -(s * s + 2 * r) * zt * zt + 2 * s * zt * y
+    """Δz̃ = 2z̃(y − s z̃), Δy = −(s² + 2r)z̃² + 2s z̃ y (generated from theory/highdim.py)."""
+    return _derived.hd_top_dzt(zt, y, s), _derived.hd_top_dy(zt, y, s, r)
 
 
 def _rel(p, m) -> float:

@@ -283,3 +283,23 @@ def test_per_datapoint_invariant_along_gf(D, P, seed):
     cond = max(np.linalg.cond(inst.Q[a]) for a in range(D))
     assert np.allclose(inv1, inv0, rtol=0, atol=1e-8 * cond * (1 + np.abs(inv0).max()))
     assert 0.5 * z1 @ z1 <= 0.5 * z0 @ z0 + 1e-12  # GF never raises the loss
+
+
+def test_generated_invariant_matches_the_numpy_one():
+    """numerics._derived.hd_invariant (from theory/highdim.py) on the contractions equals _invariant."""
+    from numerics import _derived
+
+    inst = _instance(3, 4, 1.0, 9)
+    z, J = inst.initial_state()
+    for _ in range(3):
+        z, J = hd.gd_step(inst, z, J, 0.2)
+    jqj = np.array([J[a] @ np.linalg.solve(inst.Q[a], J[a]) for a in range(3)])
+    assert np.allclose(_derived.hd_invariant(jqj, z), _invariant(inst, z, J), rtol=1e-14, atol=1e-14)
+
+
+def test_theory_section_derives_the_normal_form():
+    """The generated top-mode normal form is MODEL.md §5's with generic s, r (checked in section())."""
+    from theory import highdim as th
+
+    dz, dy = th.top_mode_two_step()
+    assert str(dz) and dy.coeff(th.zt**2) == -th.s_top**2 - 2 * th.r_top

@@ -41,6 +41,7 @@ SECTIONS = (
     "theory.linear",
     "theory.normal_form",
     "theory.period2",
+    "theory.highdim",
 )
 
 ROOT = Path(__file__).resolve().parent.parent
