@@ -127,7 +127,7 @@ def _runs(ctx):
 @claim("highdim.selfstab.near_2",
        "Self-stabilization keeps the sharpness near 2/eta: during the EOS phase the time average of "
        "eta*lambda_max is within 0.1 of 2 and the loss falls over the phase, but not monotonically",
-       source="Damian-Nichani-Lee 2023; derived here (measurement)", method=Method.PROPERTY)
+       source="derived here (measurement; mechanism of Damian, Nichani, Lee, ICLR 2023)", method=Method.PROPERTY)
 def _near_2(ctx):
     import numpy as np
 
@@ -178,7 +178,7 @@ def _plot_selfstab(runs, path, title):
 @claim("highdim.selfstab.z2_term",
        "Near the edge of stability the z^2 (even) part of the two-step change of eta*lambda_max is negative "
        "and dominates the linear (odd) part: the z^2 term of the two-step map lowers the sharpness",
-       source="Damian-Nichani-Lee 2023; MODEL.md §5 normal form; derived here", method=Method.PROPERTY)
+       source="derived here (MODEL.md §5 normal form; Damian, Nichani, Lee, ICLR 2023)", method=Method.PROPERTY)
 def _z2(ctx):
     import numpy as np
 
@@ -199,7 +199,7 @@ def _z2(ctx):
        "Restricted to the top NTK eigenvector, the two-step map of (z~, eta*lambda_max - 2) in high D matches "
        "the 2-D normal form dz~ = 2z~(y - s z~), dy = -(s^2 + 2r) z~^2 + 2 s z~ y with s, r (k = 2r - s^2) "
        "from the instance, to within 10% (median over runs)",
-       source="MODEL.md §5 (derived); derived here (projection)", method=Method.PROPERTY)
+       source="derived here (MODEL.md §5 normal form projected on the top NTK eigenvector)", method=Method.PROPERTY)
 def _reduction(ctx):
     import math
 
