@@ -57,6 +57,9 @@ def sections() -> list[Section]:
 class _ExactPrinter(StrPrinter):
     """Python source with integer constants only: p/q never becomes a float literal."""
 
+    def _print_Float(self, expr):
+        raise ValueError(f"float constant {expr} in a derived formula; derive it exactly")
+
     def _print_Rational(self, expr):
         raise ValueError(f"bare rational constant {expr} would print as a float; bring it over a common denominator")
 

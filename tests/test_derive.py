@@ -1,0 +1,114 @@
+"""`sorm derive`: the committed files equal a fresh derivation, and a tampered copy is detected."""
+from __future__ import annotations
+
+import re
+import time
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+
+from numerics import _derived as d
+from proofs_check import cli
+from theory import codegen
+from theory.formula import Formula, Section
+
+
+@pytest.fixture(scope="module")
+def fresh():
+    """One full derivation (every section), reused by the tests below; also times it."""
+    t0 = time.perf_counter()
+    files = codegen._render()
+    return files, time.perf_counter() - t0
+
+
+def test_committed_files_equal_a_fresh_derivation(fresh):
+    files, seconds = fresh
+    for path, text in files.items():
+        assert path.read_text(encoding="utf-8") == text, f"{path} is stale: run `sorm derive`"
+    assert seconds < 60, f"deriving everything took {seconds:.1f} s (issue 2: under a minute)"
+
+
+def test_cli_check_passes(fresh, monkeypatch, capsys):
+    monkeypatch.setattr(codegen, "_render", lambda: fresh[0])
+    assert cli.main(["derive", "--check"]) == 0
+    assert "fresh" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("which", ["python", "markdown"])
+def test_tampered_copy_is_detected(fresh, tmp_path, monkeypatch, capsys, which):
+    files = fresh[0]
+    orig_py, orig_md = codegen.PY_PATH, codegen.MD_PATH
+    py, md = tmp_path / "_derived.py", tmp_path / "derived.md"
+    py.write_text(files[codegen.PY_PATH], encoding="utf-8")
+    md.write_text(files[codegen.MD_PATH], encoding="utf-8")
+    target = py if which == "python" else md
+    text = target.read_text(encoding="utf-8")
+    old = "(-1 + omega*z*eta)**2" if which == "python" else r"\left(\eta \omega_i z - 1\right)^{2}"
+    assert old in text
+    target.write_text(text.replace(old, old.replace("-", "+", 1)), encoding="utf-8")
+    monkeypatch.setattr(codegen, "PY_PATH", py)
+    monkeypatch.setattr(codegen, "MD_PATH", md)
+    monkeypatch.setattr(codegen, "_render", lambda: {py: files[orig_py], md: files[orig_md]})
+    assert codegen.check(), "a tampered file must produce a diff"
+    assert cli.main(["derive", "--check"]) == 1
+    assert "stale" in capsys.readouterr().out
+
+
+def test_generated_module_header_and_integer_constants():
+    text = codegen.PY_PATH.read_text(encoding="utf-8")
+    assert text.startswith('"""DO NOT EDIT: regenerate with `sorm derive`')
+    code = [ln for ln in text.splitlines() if ln.startswith("    return") or ln.startswith("        ")]
+    code = [ln for ln in code if '"""' not in ln]
+    assert len(code) > 50
+    for ln in code:
+        assert not re.search(r"\d\.\d|\de-?\d", ln), f"a float literal reached the generated module: {ln}"
+
+
+def test_every_issue_result_is_generated():
+    names = set(d.__all__)
+    for name in ["gd_z_next", "gd_J2_next", "gd_zt_next", "gd_J2t_next", "invariant_term", "invariant_2E",
+                 "gf_z_rate", "gf_J2_rate", "gf_ntk_rate", "gf_J2_of_x", "gf_z_of_x_term", "gf_log_term",
+                 "planar_S", "planar_R", "planar_zt_next", "planar_T_next", "planar_J2t", "planar_jacobian",
+                 "sharpening_ntk_rate"]:
+        assert name in names
+    doc = codegen.MD_PATH.read_text(encoding="utf-8")
+    for title in ["Gradient descent", "invariant", "Gradient flow", "Two dimensions", "sharpening", "linear model"]:
+        assert title in doc
+    assert r"J(\omega_i)^2" in doc and "J_{2}" not in doc, "flat symbols must print in the paper's notation"
+
+
+@pytest.mark.parametrize("kind", ["float", "numpy", "mpmath", "arb"])
+def test_elementary_helpers_dispatch_on_type(kind):
+    import flint
+
+    make = {"float": float, "numpy": lambda v: np.array([v, 2 * v]), "mpmath": mpmath.mpf,
+            "arb": lambda v: flint.arb(v)}[kind]
+    with mpmath.workdps(40):
+        x = make(0.5)
+        got = d.gf_J2_of_x(make(2.0), 1, x)
+        if kind == "mpmath":
+            assert isinstance(got, mpmath.mpf) and abs(got - 2 * mpmath.exp(-1)) < mpmath.mpf(10) ** -38
+        elif kind == "arb":
+            assert isinstance(got, flint.arb) and got.contains(flint.arb(2) * flint.arb(-1).exp())
+            assert got.rad() < 1e-14
+        elif kind == "numpy":
+            assert isinstance(got, np.ndarray) and np.allclose(got, 2 * np.exp(-np.array([1.0, 2.0])) * [1, 2])
+        else:
+            assert isinstance(got, float) and abs(got - 2 * np.exp(-1)) < 1e-15
+        assert abs(float(d.gf_log_term(2, make(3.0)) if kind != "numpy" else d.gf_log_term(2, 3.0))
+                   - np.log(3) / 2) < 1e-15
+
+
+def test_codegen_rejects_what_it_cannot_print_exactly():
+    x = sp.Symbol("x")
+    bad_fn = Section("t", "t", "", (Formula("f", (x,), sp.sin(x), "s", "derived here"),))
+    with pytest.raises(ValueError, match="sin"):
+        codegen.render_python([bad_fn])
+    with pytest.raises(ValueError, match="float"):
+        codegen._pycode(x + sp.Rational(1, 3) * x**2 + sp.Float(0.5))
+    with pytest.raises(ValueError, match="shadow"):
+        codegen.render_python([Section("t", "t", "", (Formula("exp", (x,), x, "s", "derived here"),))])
+    with pytest.raises(ValueError, match="not in args"):
+        Formula("g", (), x, "s", "derived here")
