@@ -41,8 +41,8 @@ class EOSStatus(enum.Enum):
 
     OK = "predicted: the state is near the edge of stability and the root was found"
     ON_FIXED_LINE = "z̃₀ = 0: the state is a fixed point of GD, so ηλ stays at its initial value exactly"
-    FAR_FROM_EDGE = ("epsilon > 0.5: the state is too far from the edge of stability (0, 2) for the "
-                     "series; the value is unreliable")
+    FAR_FROM_EDGE = ("epsilon or the normal-form radius sqrt(ỹ₀² + (k/2)z̃₀²) exceeds 0.5: the state is too "
+                     "far from the edge of stability (0, 2) for the series; the value is unreliable")
     NO_ROOT = ("no root y < 0 of H(0, y) = H(z̃₀, y₀) near the leading-order value: the truncated series "
                "is not usable at this distance from the edge")
 
@@ -159,7 +159,8 @@ def predict_eos(problem: Problem, *, order: int = 2, dps: int = 50) -> EOSPredic
         y_inf = solve_edge_root(coeffs, zt0, y0, y_lead=leading - 2)
         if y_inf is None:
             return EOSPrediction(None, None, +leading, order, eps, k, dps, EOSStatus.NO_ROOT)
-        status = EOSStatus.OK if eps <= EPS_MAX else EOSStatus.FAR_FROM_EDGE
+        near = eps <= EPS_MAX and 2 - leading <= mpmath.mpf(EPS_MAX.numerator) / EPS_MAX.denominator
+        status = EOSStatus.OK if near else EOSStatus.FAR_FROM_EDGE
         T_inf = 2 + y_inf
         return EOSPrediction(T_inf, T_inf / eta, +leading, order, eps, k, dps, status)
 

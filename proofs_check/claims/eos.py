@@ -32,7 +32,6 @@ def _final_ntk(ctx):
     from numerics.convergence import mpf_fraction, state_problem
     from numerics.eos import predict_eos
     from numerics.gd_mp import GDStatus, run_gd
-    from numerics.plotting import _pyplot
 
     omegas, Et, zt0, T0 = _HEADLINE
     dps = 40
@@ -56,7 +55,11 @@ def _final_ntk(ctx):
               and max(mpmath.mpf(t) for t in Ts) > 2 and worst5 < mpmath.mpf("1e-4") and worst2 < mpmath.mpf("0.2")
               and sim_err < mpmath.mpf(10) ** (-dps + 10))
         path = ctx.figure("eos_final_ntk.png")
-        plt = _pyplot()
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
         fig, ax = plt.subplots(figsize=(7, 4))
         ax.plot(range(len(Ts)), [float(t) for t in Ts], lw=0.6, label=r"GD $\eta\lambda_t$")
         ax.axhline(2, color="tab:red", ls="--", lw=1, label=r"edge of stability $2/\eta$")
