@@ -383,6 +383,8 @@ def section() -> Section:
         "∇H_n·G₂ = −[H_{<n}∘F² − H_{<n}]_{n+1} over Q(a, b, Ẽ):\n\n"
         "| degree n | unknowns | equations | rank | rank with rhs | solutions |\n|---|---|---|---|---|---|\n"
         f"{rows}\n\n"
+        "Of the n + 2 equations, the one for the y^{n+1} coefficient reads 0 = 0 (G₂ has the factor z̃ "
+        "because the line z̃ = 0 is fixed), so a unique H_n needs rank n + 1. "
         "Degree 2 fixes H₂ = 2ỹ² + k z̃² up to a factor; each even degree n ≥ 4 leaves a free multiple "
         "of H₂^{n/2}, fixed here by 'no pure yⁿ term in H_n'. Every order up to N is solvable. "
         "The prediction solves H(0, y_∞) = H(z̃₀, y₀) for the root y_∞ < 0 near −sqrt(ỹ₀² + (k/2)z̃₀²), "
