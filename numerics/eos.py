@@ -57,7 +57,8 @@ class EOSPrediction:
 
     eta_ntk: predicted ηλ_∞ = T_∞ (None if status is NO_ROOT). ntk: λ_∞ = T_∞/η.
     leading: the leading-order value 2 − sqrt(ỹ₀² + (k/2)z̃₀²). order: N. epsilon:
-    max(|z̃₀|, |T₀ − 2|), the max-norm distance of the initial state from (0, 2).
+    max(|z̃₀|, |T₀ − 2|), the max-norm distance of the initial state from (0, 2), as an mpf
+    at dps (epsilon_exact: the same as an exact Fraction).
     k: 2r − s² = 4Var_p(ω) (exact). dps: working precision (decimal digits) of the
     mpf values. status: :class:`EOSStatus`. radius (property): 2 − leading.
     """
@@ -66,10 +67,11 @@ class EOSPrediction:
     ntk: mpmath.mpf | None
     leading: mpmath.mpf
     order: int
-    epsilon: Fraction
+    epsilon: mpmath.mpf
     k: Fraction
     dps: int
     status: EOSStatus
+    epsilon_exact: Fraction
 
     @property
     def message(self) -> str:
@@ -116,6 +118,11 @@ def solve_edge_root(coeffs: dict[int, tuple], zt0: Fraction, y0: Fraction, *, y_
     return y_inf
 
 
+def _mpq(q: Fraction) -> mpmath.mpf:
+    """A Fraction as an mpf at the current precision."""
+    return mpmath.mpf(q.numerator) / q.denominator
+
+
 def _order(order) -> int:
     if isinstance(order, bool) or not isinstance(order, int) or not 2 <= order <= N_MAX:
         raise InputError(f"order={order!r}: expected a whole number from 2 to {N_MAX} (2 is leading order); "
@@ -154,15 +161,15 @@ def predict_eos(problem: Problem, *, order: int = 2, dps: int = 50) -> EOSPredic
         leading = 2 - mpmath.sqrt(mpmath.mpf(rad.numerator) / rad.denominator)
         if zt0 == 0:
             T = mpmath.mpf(T0.numerator) / T0.denominator
-            return EOSPrediction(+T, T / eta, +leading, order, eps, k, dps, EOSStatus.ON_FIXED_LINE)
+            return EOSPrediction(+T, T / eta, +leading, order, _mpq(eps), k, dps, EOSStatus.ON_FIXED_LINE, eps)
         coeffs = edge_coefficients(a, b, Et, order)
         y_inf = solve_edge_root(coeffs, zt0, y0, y_lead=leading - 2)
         if y_inf is None:
-            return EOSPrediction(None, None, +leading, order, eps, k, dps, EOSStatus.NO_ROOT)
+            return EOSPrediction(None, None, +leading, order, _mpq(eps), k, dps, EOSStatus.NO_ROOT, eps)
         near = eps <= EPS_MAX and 2 - leading <= mpmath.mpf(EPS_MAX.numerator) / EPS_MAX.denominator
         status = EOSStatus.OK if near else EOSStatus.FAR_FROM_EDGE
         T_inf = 2 + y_inf
-        return EOSPrediction(T_inf, T_inf / eta, +leading, order, eps, k, dps, status)
+        return EOSPrediction(T_inf, T_inf / eta, +leading, order, _mpq(eps), k, dps, status, eps)
 
 
 @dataclass(frozen=True)

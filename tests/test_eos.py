@@ -48,7 +48,9 @@ def test_doubled_precision_agrees():
 def test_fields_and_eta_scaling():
     prob = state_problem((1, -1), F(1, 5), F(1, 100), F(201, 100))
     pr = predict_eos(prob, order=3, dps=30)
-    assert pr.epsilon == F(1, 100) and pr.order == 3 and pr.status is EOSStatus.OK
+    assert pr.epsilon_exact == F(1, 100) and pr.order == 3 and pr.status is EOSStatus.OK
+    with mpmath.workdps(30):
+        assert abs(pr.epsilon - mpmath.mpf(1) / 100) < mpmath.mpf(10) ** -29
     assert pr.k == F(96, 25)  # k = 4 − s² with s = 2/5
     # Same rescaled state with η = 1/2: ηλ is unchanged, λ doubles.
     p = from_state((1, -1), 2 * prob.z0, tuple(2 * j for j in prob.J2), F(1, 2))
@@ -64,7 +66,7 @@ def test_statuses():
     with mpmath.workdps(50):
         assert abs(on_line.eta_ntk - mpmath.mpf(21) / 10) < mpmath.mpf(10) ** -48
     far = predict_eos(state_problem((1, -1), F(1, 5), F(1, 10), F(27, 10)), order=2)
-    assert far.epsilon > EPS_MAX and far.status is EOSStatus.FAR_FROM_EDGE
+    assert far.epsilon_exact > EPS_MAX and far.status is EOSStatus.FAR_FROM_EDGE
     assert "too far" in far.message
 
 
