@@ -127,6 +127,8 @@ class Reduction:
     full_corr_y: correlation of predicted and measured Δy along the trajectory.
     k: median of k = 2r − s² over the steps (MODEL.md §5).
     gap: median relative gap (λ₁ − λ₂)/λ₁ of the NTK spectrum over the steps.
+    top_measured, top_predicted: n×2 arrays of the top-mode (Δz̃, Δy), for pooling over runs;
+    top_state: the n×2 starting points (z̃, y).
     """
 
     n: int
@@ -137,6 +139,9 @@ class Reduction:
     full_corr_y: float
     k: float
     gap: float = float("nan")
+    top_measured: np.ndarray | None = None
+    top_predicted: np.ndarray | None = None
+    top_state: np.ndarray | None = None
 
 
 def _predicted(zt, y, s, r):
@@ -161,7 +166,7 @@ def reduction_check(inst: Instance, tr: Trajectory, states, phase: EOSPhase, y_m
     ts = [t for t in range(phase.start, min(phase.end + 1, len(y_rec) - 2)) if abs(y_rec[t]) <= y_max]
     if len(ts) < 3:
         return Reduction(len(ts), nan, nan, nan, nan, nan, nan)
-    top_meas, top_pred, full_meas, full_pred, ks, gaps = [], [], [], [], [], []
+    top_meas, top_pred, full_meas, full_pred, ks, gaps, starts = [], [], [], [], [], [], []
     for t in ts:
         z, J = states[t]
         lam, v = top_eigenpair(J, "eigh")
@@ -176,13 +181,14 @@ def reduction_check(inst: Instance, tr: Trajectory, states, phase: EOSPhase, y_m
         w = np.linalg.eigvalsh(J @ J.T)
         gaps.append((w[-1] - w[-2]) / w[-1])
         top_pred.append(_predicted(zt, y, s, r))
+        starts.append((zt, y))
         full_meas.append((zt_rec[t + 2] - zt_rec[t], y_rec[t + 2] - y_rec[t]))
         full_pred.append(_predicted(zt_rec[t], y_rec[t], tr.s[t], tr.r[t]))
         ks.append(2 * r - s * s)
     tm, tp, fm, fp = (np.asarray(a) for a in (top_meas, top_pred, full_meas, full_pred))
     return Reduction(len(ts), _rel(tp[:, 0], tm[:, 0]), _rel(tp[:, 1], tm[:, 1]), _rel(fp[:, 0], fm[:, 0]),
                      _rel(fp[:, 1], fm[:, 1]), float(np.corrcoef(fp[:, 1], fm[:, 1])[0, 1]), float(np.median(ks)),
-                     float(np.median(gaps)))
+                     float(np.median(gaps)), tm, tp, np.asarray(starts))
 
 
 def self_stabilization(inst: Instance, eta: float, steps: int, *, y_max: float = 0.1, tol: float = 1e-10,
