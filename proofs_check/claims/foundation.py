@@ -190,7 +190,7 @@ def _gf_sharpening(ctx):
     # Illustration (not part of the proof): λ(t) by integrating the GF rates at 30 digits.
     curves, monotone = {}, True
     with mpmath.workdps(30):
-        for label, z0 in (("z(0) = +1/2", mpmath.mpf(1) / 2), ("z(0) = -1/2", -mpmath.mpf(1) / 2)):
+        for label, z0 in (("z(0) = +1/2", mpmath.mpf(1) / 2), ("z(0) = −1/4", -mpmath.mpf(1) / 4)):
             w, J0, eta = [mpmath.mpf(-1), mpmath.mpf(1)], mpmath.mpf(1) / 2, mpmath.mpf(1)
 
             def rates(_t, y):
