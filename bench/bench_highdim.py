@@ -16,6 +16,7 @@ from pathlib import Path
 
 # One BLAS thread: on a shared 2-core machine a second spinning thread makes every timing
 # depend on the neighbours' load. Set before numpy loads OpenBLAS; override from the shell.
+_NUMPY_WAS_LOADED = "numpy" in sys.modules   # then the setting below cannot take effect
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
@@ -73,7 +74,8 @@ def main(D: int = 128, P: int = 1024, reps: int = 9) -> str:
         "",
         f"One exact GD step of the many-datapoint model (MODEL.md §6) at D = {D}, P = {P}, Q stored as one "
         f"C-contiguous D×P×P float64 array; medians of {reps} repetitions (each the best of 3 calls), all timed "
-        f"in the same run with OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}. "
+        f"in the same run with OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}"
+        f"{' (numpy was already loaded, so BLAS may use more threads)' if _NUMPY_WAS_LOADED else ''}. "
         f"Drawing the instance took {t_draw:.1f} s.",
         "",
         "| measurement | value | target | met? |",
