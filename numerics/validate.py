@@ -42,12 +42,14 @@ def exact(name: str, value) -> Fraction:
             v = Fraction(value.strip())
         elif isinstance(value, Fraction):
             v = value
+        elif _is_mpf(value):  # before Real: mpf registers as Real but Fraction() rejects it
+            v = _mpf_to_fraction(value)
         elif isinstance(value, Real):
             if not math.isfinite(float(value)):
                 raise ValueError
             v = Fraction(value)
-        else:  # mpmath.mpf: exact through its mantissa and exponent
-            v = _mpf_to_fraction(value)
+        else:
+            raise TypeError
     except (ValueError, TypeError, ZeroDivisionError, OverflowError):
         raise InputError(
             f"{name}={value!r}: expected a finite real number (like 0.5, -2 or 1e-3); pass a finite value"
@@ -55,13 +57,18 @@ def exact(name: str, value) -> Fraction:
     return v
 
 
+def _is_mpf(value) -> bool:
+    return type(value).__name__ == "mpf" and hasattr(value, "_mpf_")
+
+
 def _mpf_to_fraction(value) -> Fraction:
+    """Exact value of an mpmath mpf (sign included); ValueError for inf or nan."""
     import mpmath
 
-    if isinstance(value, mpmath.mpf) and mpmath.isfinite(value):
-        man, exp = value.man_exp
-        return Fraction(int(man)) * Fraction(2) ** int(exp)
-    raise ValueError
+    if not mpmath.isfinite(value):
+        raise ValueError
+    p, q = mpmath.libmp.to_rational(value._mpf_)
+    return Fraction(int(p), int(q))
 
 
 def exact_list(name: str, values, *, length: int | None = None, nonempty: bool = True) -> tuple[Fraction, ...]:

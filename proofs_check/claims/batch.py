@@ -31,7 +31,7 @@ def _mp_check(problem, T64: float):
 @claim("sweep.converged_below_eos",
        "Every converged GD trajectory of an eta-sweep ends with eta*lambda < 2 (NTK below 2/eta), "
        "including those that passed the edge of stability and self-stabilized",
-       source="paper §2.2 (stability threshold 2/eta); sweep check derived here", method=Method.PROPERTY)
+       source="paper §2 (stability threshold 2/eta); sweep check derived here", method=Method.PROPERTY)
 def _converged_below(ctx):
     import mpmath
     import numpy as np
@@ -78,7 +78,7 @@ def _converged_below(ctx):
        "The 2-D model's GD phase diagram (eta against initial z0) has five classes: converged below the edge "
        "of stability, converged after it (self-stabilized), period-2, chaotic (largest Lyapunov exponent > 0), "
        "diverged; and every converged point ends below 2/eta",
-       source="derived here (issue: degenerate and global behaviour; EOS threshold paper §2.2)",
+       source="derived here (issue: degenerate and global behaviour; EOS threshold paper §2)",
        method=Method.PROPERTY)
 def _phase(ctx):
     import numpy as np

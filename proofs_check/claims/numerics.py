@@ -82,7 +82,7 @@ def _gd_to_gf(ctx):
        "High-precision GD certifies its digits: the digits of eta*lambda that agree between dps and 2*dps "
        "are the digits that agree with 4*dps (within 1), on a smooth run and on a chaotic one that loses "
        "digits, and the fixed-point and mpmath engines agree to the digits both certify",
-       source="issue 3 points 1 and 5 (method check)", method=Method.NUMERIC)
+       source="derived here (method check: doubled precision)", method=Method.NUMERIC)
 def _precision(ctx):
     from numerics.gd_mp import agreed_digits, run_gd
     from numerics.problem import from_state

@@ -58,9 +58,13 @@ def _eos(problem, dps, order):
 
     res = predict_eos(problem, order=order, dps=dps)
     d = getattr(res, "dps", dps)
+    def value(x):
+        return None if x is None else num(x, d)
+
     with mpmath.workdps(d):
-        return {"method": "eos", "eta_ntk": num(res.eta_ntk, d), "ntk": num(res.ntk, d), "order": res.order,
-                "epsilon": num(res.epsilon, d), "dps": d}
+        return {"method": "eos", "eta_ntk": value(res.eta_ntk), "ntk": value(res.ntk), "order": res.order,
+                "epsilon": value(res.epsilon), "dps": d, "status": res.status.name.lower(),
+                "status_message": res.message}
 
 
 def run(args) -> int:
@@ -83,9 +87,11 @@ def run(args) -> int:
             raise InputError(f"order={args.order!r}: expected a whole number (the normal-form order, 2 is "
                              "leading order); pass e.g. --order 3") from None
         out = _eos(problem, dps, order)  # predict_eos checks the range of the order
+    # A prediction without a usable value (EOS series with no root) is a status, exit 1.
+    rc = 0 if out.get("eta_ntk") is not None else 1
     if args.json:
         print(json.dumps(out, indent=2))
-        return 0
+        return rc
     if out["method"] == "gf":
         print(f"gradient-flow limit ({out['status_message']})")
         print(f"lambda_GF     = {out['ntk']}")
@@ -98,7 +104,10 @@ def run(args) -> int:
                   f"order {i['order']}, error estimate {i['error_estimate']}); {i['agreed_digits']} digits agree")
     else:
         print(f"edge-of-stability normal form, order {out['order']} (epsilon = {out['epsilon']})")
+        print(f"status: {out['status']} ({out['status_message']})")
+        if rc:
+            return rc
         print(f"eta*lambda_inf = {out['eta_ntk']}")
         print(f"lambda_inf     = {out['ntk']}")
         print(f"digits: {out['dps']}")
-    return 0
+    return rc

@@ -1,0 +1,39 @@
+"""Exact parsing of user numbers: every accepted type, and one-line rejections."""
+from fractions import Fraction
+
+import mpmath
+import pytest
+
+from numerics.validate import InputError, dps, exact, exact_list, positive, positive_int
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("0.1", Fraction(1, 10)), ("-2", Fraction(-2)), ("1/3", Fraction(1, 3)), ("1e-3", Fraction(1, 1000)),
+    (3, Fraction(3)), (0.5, Fraction(1, 2)), (Fraction(2, 7), Fraction(2, 7)),
+    (mpmath.mpf("-0.5"), Fraction(-1, 2)), (mpmath.mpf(3), Fraction(3)),
+], ids=["decimal", "negative", "fraction-str", "exponent", "int", "float", "Fraction", "mpf-neg", "mpf-int"])
+def test_exact_parses_exactly(value, expected):
+    assert exact("x", value) == expected
+
+
+def test_mpf_keeps_sign_and_every_bit():
+    with mpmath.workdps(50):
+        x = -mpmath.mpf(1) / 3
+        f = exact("x", x)
+        assert mpmath.mpf(f.numerator) / f.denominator == x  # round trip at 50 digits
+        assert exact("x", x) < 0
+
+
+@pytest.mark.parametrize("call", [
+    lambda: exact("E", "nan"), lambda: exact("E", float("inf")), lambda: exact("E", mpmath.nan),
+    lambda: exact("E", "abc"), lambda: exact("E", True), lambda: exact("E", None),
+    lambda: positive("eta", 0), lambda: positive("eta", "-1"),
+    lambda: exact_list("omegas", ""), lambda: exact_list("theta0", "1,2", length=3),
+    lambda: positive_int("max_steps", 0), lambda: dps(5), lambda: dps(10**6),
+], ids=["nan-str", "inf", "mpf-nan", "word", "bool", "None", "eta-0", "eta-neg", "omegas-empty",
+        "theta-length", "max-steps-0", "dps-low", "dps-huge"])
+def test_bad_numbers_raise_one_line_input_errors(call):
+    with pytest.raises(InputError) as exc:
+        call()
+    msg = str(exc.value)
+    assert "\n" not in msg and "=" in msg and ";" in msg  # names the argument, then the fix
