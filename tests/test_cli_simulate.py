@@ -82,12 +82,22 @@ def test_predict_eos_dispatch(capsys):
     pytest.importorskip("numerics.eos")
     argv = ["predict", "--omegas", "1,-1", "--z0", "1/100", "--J2", "1.21,0.79", "--method", "eos"]
     d = run_json(capsys, argv + ["--order", "3"])
-    assert set(d) == {"method", "eta_ntk", "ntk", "order", "epsilon", "dps"}
-    assert d["method"] == "eos" and d["order"] == 3
+    assert set(d) == {"method", "eta_ntk", "ntk", "order", "epsilon", "dps", "status", "status_message"}
+    assert d["method"] == "eos" and d["order"] == 3 and d["status"] == "ok"
     gd = run_json(capsys, ["simulate", "--omegas", "1,-1", "--z0", "1/100", "--J2", "1.21,0.79", "--dps", "30"])
     # the normal form predicts GD's final eta*lambda to O(eps^2) relative error in 2 - T (eps = 1/100)
     two = Decimal(2)
     assert abs((two - Decimal(d["eta_ntk"])) / (two - Decimal(gd["final"]["eta_ntk"])) - 1) < Decimal("0.01")
+
+
+def test_predict_eos_without_a_root_is_a_status_not_a_number(capsys):
+    """Far from the edge the order-3 series has no root: status no_root, exit 1, no number."""
+    pytest.importorskip("numerics.eos")
+    argv = ["predict", "--method", "eos", "--order", "3", "--omegas", "1,-3", "--z0", "0.05",
+            "--J2", "17/40,63/40", "--json"]
+    assert main(argv) == 1
+    d = json.loads(capsys.readouterr().out)
+    assert d["status"] == "no_root" and d["eta_ntk"] is None
 
 
 BAD = [
