@@ -26,7 +26,7 @@ def test_a_wrong_z_solution_fails_the_ode_check():
 
 def test_integrable_form_matches_model():
     assert sp.simplify(flow.J2_of_x() - J20 * sp.exp(-2 * omega_i * x)) == 0
-    assert flow.J2_of_x_checks() and flow.z_of_x_check()
+    assert flow.J2_of_x_checks() and flow.z_of_x_check() and flow.J2_nonnegative()
     assert sp.simplify(flow.z_of_x_term() - J20 * sp.exp(-2 * omega_i * x) / (2 * omega_i)) == 0
 
 
@@ -35,3 +35,9 @@ def test_pairwise_log_invariant():
     # Not every combination is invariant: ln J_i² alone changes at rate −2ηzω_i.
     Ji = sp.Symbol("Ji", positive=True)
     assert sp.simplify(sp.diff(sp.log(Ji), Ji) * flow.J2_rate().subs(J2[i], Ji)) != 0
+
+
+def test_nonnegativity_is_not_vacuous():
+    """With a J(ω_i)²(0) of unknown sign, sympy cannot conclude nonnegativity."""
+    free = sp.Symbol("J0_any", real=True)
+    assert (flow.J2_of_x().subs(J20, free)).is_nonnegative is None

@@ -58,3 +58,13 @@ def test_generated_functions_equal_the_derivation_exactly():
     got = d.gd_z_next(vals[eta], vals[z], vals[M0], vals[M1])
     assert isinstance(got, Fraction) and got == Fraction(int(ref.p), int(ref.q))
     assert d.gd_zt_next(Fraction(1, 3), Fraction(2), Fraction(1, 2)) == Fraction(1, 3) * (1 - 2) + Fraction(1, 2) * Fraction(1, 9) * Fraction(1, 2)
+
+
+def test_eta_rescaling_is_exact_symbolically():
+    """η·z'(η, z, λ, M₁) = z'(1, ηz, ηλ, ηM₁) and η·J²'(η, z) = J²'(1, ηz) applied to ηJ²."""
+    lhs = eta * gd_map.z_next()
+    rhs = gd_map.z_next().subs({eta: 1, z: eta * z, M0: eta * M0, M1: eta * M1}, simultaneous=True)
+    assert sp.expand(lhs - rhs) == 0
+    lhsJ = eta * gd_map.J2_next()
+    rhsJ = gd_map.J2_next().subs({eta: 1, z: eta * z, J2[i]: eta * J2[i]}, simultaneous=True)
+    assert sp.expand(lhsJ - rhsJ) == 0

@@ -23,7 +23,7 @@ from .formula import Formula, Section
 from .symbols import E, J2, J20, J2_i, M0, M1, eta, i, j, omega, omega_i, t, theta, x, z
 
 __all__ = ["theta_rate", "z_rate", "J2_rate", "ntk_rate", "z_solution", "z_solution_checks",
-           "J2_of_x", "J2_of_x_checks", "z_of_x_term", "z_of_x_check", "log_invariant_rate", "section"]
+           "J2_of_x", "J2_of_x_checks", "J2_nonnegative", "z_of_x_term", "z_of_x_check", "log_invariant_rate", "section"]
 
 _s = sp.Symbol("s", nonnegative=True)
 #: λ(t) and x(t) as unknown real functions of time.
@@ -105,6 +105,11 @@ def J2_of_x_checks() -> bool:
     return sp.simplify(lhs - rhs) == 0 and sp.simplify(J2_of_x().subs(x, 0) - J20) == 0
 
 
+def J2_nonnegative() -> bool:
+    """J(ω_i)²(x) = J(ω_i)²(0)e^{−2ω_i x} ≥ 0 for real ω_i, x and J(ω_i)²(0) ≥ 0 (sympy assumptions)."""
+    return J2_of_x().is_nonnegative is True
+
+
 def z_of_x_term() -> sp.Expr:
     """One mode's term of z(x) = Σ_{ω_i≠0} J(ω_i)²(0)e^{−2ω_i x}/(2ω_i) − E (derived here).
 
@@ -137,6 +142,7 @@ def _checks() -> None:
     assert sp.expand(ntk_rate() + 2 * eta * z * M1) == 0, ntk_rate()
     assert all(z_solution_checks().values()), z_solution_checks()
     assert J2_of_x_checks()
+    assert J2_nonnegative()
     assert z_of_x_check()
     assert log_invariant_rate() == 0
 
@@ -173,6 +179,7 @@ def section() -> Section:
         "point.\n\n"
         "**Integrability** (derived here): with x(t) = η∫₀ᵗz, dJ(ω_i)²/dx = −2ω_iJ(ω_i)², which `dsolve` "
         "integrates to J(ω_i)²(0)e^{−2ω_ix}; differentiating back along ẋ = ηz reproduces the GF rate. "
+        "This form is ≥ 0 for real ω_i, x (sympy `is_nonnegative`), so no J(ω_i)² turns negative under GF. "
         "Through the invariant (section on invariants), z(x) = Σ_{ω_i≠0} J(ω_i)²(0)e^{−2ω_ix}/(2ω_i) − E; "
         "sympy checks that its t-derivative is −ηλz. For two modes with J, ω ≠ 0, "
         "d/dt[ln J(ω_i)²/ω_i − ln J(ω_j)²/ω_j] simplifies to 0: the pairwise logarithmic invariant. A mode "

@@ -151,11 +151,12 @@ def _invariant_numeric(ctx):
 
 
 @claim("gf.z_sign", "Under gradient flow z(t) = z(0) exp(-eta int_0^t lambda) solves dz/dt = -eta lambda z, "
-       "so z never changes sign", source="paper §2.2; derived here", method=Method.SYMBOLIC)
+       "so z never changes sign; every J(omega_i)^2 = J(omega_i)^2(0) e^{-2 omega_i x} stays >= 0",
+       source="paper §2.2; derived here", method=Method.SYMBOLIC)
 def _gf_z_sign(ctx):
     from theory import flow
 
-    checks = flow.z_solution_checks()
+    checks = dict(flow.z_solution_checks(), J2_nonnegative=flow.J2_nonnegative())
     rates = {"dz/dt": str(flow.z_rate()), "dJ2/dt": str(flow.J2_rate()), "dlambda/dt": str(flow.ntk_rate())}
     return Verdict.check(all(checks.values()), residual="0", checks=checks, rates=rates)
 
