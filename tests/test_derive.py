@@ -112,3 +112,16 @@ def test_codegen_rejects_what_it_cannot_print_exactly():
         codegen.render_python([Section("t", "t", "", (Formula("exp", (x,), x, "s", "derived here"),))])
     with pytest.raises(ValueError, match="not in args"):
         Formula("g", (), x, "s", "derived here")
+
+
+def test_cli_derive_writes_both_files(fresh, tmp_path, monkeypatch, capsys):
+    """`sorm derive` (no --check) writes exactly the fresh derivation, atomically, to the two paths."""
+    files = fresh[0]
+    orig_py, orig_md = codegen.PY_PATH, codegen.MD_PATH
+    py, md = tmp_path / "numerics" / "_derived.py", tmp_path / "docs" / "derived.md"
+    monkeypatch.setattr(codegen, "ROOT", tmp_path)
+    monkeypatch.setattr(codegen, "_render", lambda: {py: files[orig_py], md: files[orig_md]})
+    assert cli.main(["derive"]) == 0
+    assert py.read_text(encoding="utf-8") == files[orig_py] and md.read_text(encoding="utf-8") == files[orig_md]
+    out = capsys.readouterr().out
+    assert "wrote numerics/_derived.py" in out and "wrote docs/derived.md" in out
