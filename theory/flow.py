@@ -20,7 +20,7 @@ import sympy as sp
 
 from . import gd_map
 from .formula import Formula, Section
-from .symbols import E, J2, J20, J2_i, M0, M1, eta, i, j, omega, omega_i, t, theta, x, z
+from .symbols import J2, J20, J2_i, M0, M1, eta, i, j, omega, omega_i, t, theta, x, z
 
 __all__ = ["theta_rate", "z_rate", "J2_rate", "ntk_rate", "z_solution", "z_solution_checks",
            "J2_of_x", "J2_of_x_checks", "J2_nonnegative", "z_of_x_term", "z_of_x_check", "log_invariant_rate", "section"]

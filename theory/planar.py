@@ -26,7 +26,7 @@ from sympy.polys.polyfuncs import symmetrize
 
 from . import gd_map
 from .formula import Formula, Section
-from .symbols import J2_1, J2_2, R, S, T, Et, a, b, c, w1, w2, zt
+from .symbols import J2_1, J2_2, R, S, T, Et, a, b, w1, w2, zt
 
 __all__ = ["eliminate", "moments_ab", "S_expr", "R_expr", "zt_next", "T_next", "jacobian",
            "fixed_line_jacobian", "fixed_line_eigenvalues", "stable_T_interval", "admissible",

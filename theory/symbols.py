@@ -16,7 +16,7 @@ import sympy as sp
 __all__ = [
     "eta", "E", "z", "t", "x", "P", "i", "j", "omega", "theta", "J", "J2",
     "zt", "Et", "T", "S", "R", "a", "b", "M0", "M1", "M2", "w1", "w2", "J2_1", "J2_2",
-    "omega_i", "J2_i", "J20", "Minv", "c", "LATEX",
+    "omega_i", "J2_i", "J20", "Minv", "LATEX",
 ]
 
 eta = sp.Symbol("eta", positive=True)
@@ -55,8 +55,6 @@ J2_i = sp.Symbol("J2", nonnegative=True)
 J20 = sp.Symbol("J20", nonnegative=True)
 #: Σ_{ω_i≠0} J(ω_i)²/ω_i = J Q⁺ Jᵀ (the invariant's sum).
 Minv = sp.Symbol("Minv", real=True)
-#: z̃ + Ẽ (P = 2 elimination), as a shorthand inside theory/planar.py.
-c = sp.Symbol("c", real=True)
 
 #: LaTeX names for the generated document.
 LATEX = {
@@ -65,5 +63,5 @@ LATEX = {
     M2: r"\left(\textstyle\sum_i \omega_i^2 J(\omega_i)^2\right)", w1: r"\omega_1", w2: r"\omega_2",
     J2_1: r"J(\omega_1)^2", J2_2: r"J(\omega_2)^2", t: "t", x: "x",
     omega_i: r"\omega_i", J2_i: r"J(\omega_i)^2", J20: r"J(\omega_i)^2(0)",
-    Minv: r"\left(\textstyle\sum_{\omega_i\neq0} J(\omega_i)^2/\omega_i\right)", c: r"(\tilde z + \tilde E)",
+    Minv: r"\left(\textstyle\sum_{\omega_i\neq0} J(\omega_i)^2/\omega_i\right)",
 }
