@@ -188,21 +188,29 @@ def _gf_sharpening(ctx):
     cases = sharpening.sign_cases()
     proved = all(p is True for _, p in cases.values())
     degenerate = {k: str(v) for k, v in sharpening.degenerate_cases().items()}
-    # Illustration (not part of the proof): λ(t) by integrating the GF rates at 30 digits.
-    curves, monotone = {}, True
-    with mpmath.workdps(30):
-        for label, z0 in (("z(0) = +1/2", mpmath.mpf(1) / 2), ("z(0) = −1/4", -mpmath.mpf(1) / 4)):
-            w, J0, eta = [mpmath.mpf(-1), mpmath.mpf(1)], mpmath.mpf(1) / 2, mpmath.mpf(1)
+    # Illustration (not part of the proof): λ(t) by integrating the GF rates at 30 digits, with the
+    # final λ recomputed at 60 digits as the doubled-precision check.
+    curves, monotone, final = {}, True, {}
+    t_max = 15 if ctx.quick else 30
+    for dps in (30, 60):
+        with mpmath.workdps(dps):
+            for label, z0 in (("z(0) = +1/2", mpmath.mpf(1) / 2), ("z(0) = −1/4", -mpmath.mpf(1) / 4)):
+                w, J0, eta = [mpmath.mpf(-1), mpmath.mpf(1)], mpmath.mpf(1) / 2, mpmath.mpf(1)
 
-            def rates(_t, y):
-                z, J2 = y[0], y[1:]
-                return [d.gf_z_rate(eta, z, sum(J2))] + [d.gf_J2_rate(eta, z, wi, j) for wi, j in zip(w, J2)]
+                def rates(_t, y):
+                    z, J2 = y[0], y[1:]
+                    return [d.gf_z_rate(eta, z, sum(J2))] + [d.gf_J2_rate(eta, z, wi, j) for wi, j in zip(w, J2)]
 
-            sol = mpmath.odefun(rates, 0, [z0, J0, J0])
-            ts = [mpmath.mpf(k) / 10 for k in range(0, 31 if not ctx.quick else 16)]
-            lam = [sum(sol(t)[1:]) for t in ts]
-            monotone &= all(b > a for a, b in zip(lam, lam[1:]))
-            curves[label] = ([float(t) for t in ts], [float(v) for v in lam])
+                sol = mpmath.odefun(rates, 0, [z0, J0, J0])
+                if dps == 30:
+                    ts = [mpmath.mpf(k) / 10 for k in range(0, t_max + 1)]
+                    lam = [sum(sol(t)[1:]) for t in ts]
+                    monotone &= all(b > a for a, b in zip(lam, lam[1:]))
+                    curves[label] = ([float(t) for t in ts], [float(v) for v in lam])
+                final[(label, dps)] = sum(sol(mpmath.mpf(t_max) / 10)[1:])
+    with mpmath.workdps(60):
+        diff = max(abs(final[(lb, 30)] - final[(lb, 60)]) for lb in curves)
+    agree = diff < mpmath.mpf(10) ** -25
     figs = []
     import matplotlib
 
@@ -217,11 +225,15 @@ def _gf_sharpening(ctx):
     ax.set_title("GF, ω = (−1, 1), J(ω_i)²(0) = 1/2, η = 1")
     ax.legend()
     figs.append(save_figure(fig, ctx.figure("gf_sharpening.png")))
-    return Verdict.check(proved and monotone and all(v == "0" for v in degenerate.values()), figures=figs,
+    return Verdict.check(proved and monotone and agree and all(v == "0" for v in degenerate.values()),
+                         figures=figs,
                          residual="0", rate=str(sharpening.ntk_rate_sinh()),
                          sign_cases={f"sign z={s:+d}, sign w={t:+d}": f"{sp.sstr(e)} > 0: {p}"
                                      for (s, t), (e, p) in cases.items()},
-                         excluded_cases=degenerate, numeric_illustration_monotone=monotone, dps=30)
+                         excluded_cases=degenerate, numeric_illustration_monotone=monotone, dps=30,
+                         final_ntk={lb: mpmath.nstr(final[(lb, 30)], 25) for lb in curves},
+                         doubled_precision_difference=mpmath.nstr(diff, 5), tolerance_doubled="1e-25",
+                         dps_doubled=60)
 
 
 @claim("linear.constant_ntk", "The linear model z = G^T theta - y has a constant NTK under GF and GD: no "
