@@ -66,7 +66,7 @@ def _gd_map(ctx):
                          P=P, omegas=w_in)
 
 
-@claim("gd.map_symbolic", "The exact GD map for any P: z' = z - eta z lambda + eta^2 z^2 sum(omega_i J^2)/2, "
+@claim("gd.symbolic", "The exact GD map for any P: z' = z - eta z lambda + eta^2 z^2 sum(omega_i J^2)/2, "
        "J(omega_i)^2' = (1 - eta z omega_i)^2 J(omega_i)^2, and its eta-rescaled form",
        source="derived here (paper §2.1 update rule; MODEL.md §3)", method=Method.SYMBOLIC)
 def _gd_map_symbolic(ctx):
