@@ -57,7 +57,7 @@ class TrajectoryClass(enum.IntEnum):
         return obj
 
     CONVERGED_BELOW = 0, "converged (z -> 0) without reaching the edge of stability: max eta*lambda < 2"
-    SELF_STABILIZED = 1, "converged (z -> 0) after eta*lambda exceeded 2: self-stabilized below 2/eta"
+    SELF_STABILIZED = 1, "converged (z -> 0) after eta*lambda reached 2: self-stabilized below 2/eta"
     PERIOD2 = 2, "settled on a period-2 orbit (z alternates, does not converge)"
     CHAOTIC = 3, "bounded, not converged, largest Lyapunov exponent > 0 (chaotic)"
     BOUNDED = 4, "bounded but neither converged nor periodic within the step budget"
@@ -226,7 +226,7 @@ class _Loop:
             tail_ran = settled & ~diverged & ~converged & ~period2
             self.lyap[idx[tail_ran]] = lyap[tail_ran]
         cls[period2] = TrajectoryClass.PERIOD2
-        cls[converged] = np.where(maxT[converged] > 2.0, TrajectoryClass.SELF_STABILIZED,
+        cls[converged] = np.where(maxT[converged] >= 2.0, TrajectoryClass.SELF_STABILIZED,
                                   TrajectoryClass.CONVERGED_BELOW)
         cls[diverged] = TrajectoryClass.DIVERGED
         gone = idx[settled]
