@@ -82,17 +82,17 @@ def invariant_2E(z, Minv):
 
 
 def gf_z_rate(eta, z, M0):
-    """GF: ż = −ηλz, λ = Σ J(ω_i)². Source: derived here (paper §2.2)."""
+    """GF: ż = −ηλz, λ = Σ J(ω_i)². Source: derived here (paper §2)."""
     return -M0*z*eta
 
 
 def gf_J2_rate(eta, z, omega, J2):
-    """GF: dJ(ω_i)²/dt for one mode. Source: derived here (paper §2.2)."""
+    """GF: dJ(ω_i)²/dt for one mode. Source: derived here (paper §2)."""
     return -2*omega*z*J2*eta
 
 
 def gf_ntk_rate(eta, z, M1):
-    """GF: dλ/dt = −2ηz Σ ω_i J(ω_i)². Source: derived here (paper §2.2)."""
+    """GF: dλ/dt = −2ηz Σ ω_i J(ω_i)². Source: derived here (paper §2)."""
     return -2*M1*z*eta
 
 
@@ -161,7 +161,7 @@ def planar_jacobian(zt, T, a, b, Et):
 
 
 def sharpening_ntk_rate(eta, z, omega, J20, x):
-    """dλ/dt under GF in the paper's example ω = (−ω, ω), J(ω₁)² = J(ω₂)² = J₀² at t = 0. Source: derived here (paper §2.2 example)."""
+    """dλ/dt under GF in the paper's example ω = (−ω, ω), J(ω₁)² = J(ω₂)² = J₀² at t = 0. Source: derived here (paper §2 example)."""
     return (2*omega*z*J20*eta*(-1 + exp(4*omega*x)))/(exp(2*omega*x))
 
 

@@ -6,7 +6,7 @@ PNG through :func:`numerics.io.save_figure`, i.e. atomically.
 
 Notation (paper §2, MODEL.md §3): η the step size, λ the NTK, ηλ = T its
 rescaled value, z̃ = ηz the rescaled residual. The edge of stability is
-λ = 2/η, i.e. ηλ = 2 (paper §2.2).
+λ = 2/η, i.e. ηλ = 2 (paper §2).
 """
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def _floats(values):
 def plot_trajectory(eta_ntk_t, z_t, eta, path, title: str = "") -> Path:
     """Plot ηλ_t and z_t against the step t, with the edge of stability, as a PNG.
 
-    Top panel: ηλ_t = η Σ_i J(ω_i)²_t with the line ηλ = 2 (λ = 2/η, paper §2.2).
+    Top panel: ηλ_t = η Σ_i J(ω_i)²_t with the line ηλ = 2 (λ = 2/η, paper §2).
     Bottom panel: |z_t| on a log scale, points coloured by the sign of z_t
     (z alternates sign when GD oscillates across the valley at the edge of
     stability). ``eta`` is shown in the title; values may be float, mpf, arb

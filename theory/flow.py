@@ -1,6 +1,6 @@
 """Gradient flow (GF) of the second-order regression model, derived with sympy.
 
-Paper §2.1/§2.2 (MODEL.md §2): θ̇ = −η z Q θ with z(θ) = ½ θᵀQθ − E. In the
+Paper §2.1/§2 (MODEL.md §2): θ̇ = −η z Q θ with z(θ) = ½ θᵀQθ − E. In the
 eigenbasis of Q (eigenvalues ω_i) θ̇_i = −η z ω_i θ_i, and with J(ω_i) = ω_i θ_i and
 the NTK λ = Σ_i J(ω_i)², the chain rule gives (derived here, for symbolic P)
 
@@ -58,7 +58,7 @@ def ntk_rate() -> sp.Expr:
 
 
 def z_solution() -> sp.Expr:
-    """z(t) = z(0) exp(−η ∫₀ᵗ λ(s) ds), as a function of t (paper §2.2, derived here)."""
+    """z(t) = z(0) exp(−η ∫₀ᵗ λ(s) ds), as a function of t (paper §2, derived here)."""
     z0 = sp.Symbol("z0", real=True)
     return z0 * sp.exp(-eta * sp.Integral(lam(_s), (_s, 0, t)))
 
@@ -152,11 +152,11 @@ def section() -> Section:
     flat = {omega[i]: omega_i, J2[i]: J2_i}
     formulas = (
         Formula("gf_z_rate", (eta, z, M0), z_rate(), "GF: ż = −ηλz, λ = Σ J(ω_i)².",
-                "derived here (paper §2.2)", r"\dot z"),
+                "derived here (paper §2)", r"\dot z"),
         Formula("gf_J2_rate", (eta, z, omega_i, J2_i), J2_rate().subs(flat),
-                "GF: dJ(ω_i)²/dt for one mode.", "derived here (paper §2.2)", r"\frac{dJ(\omega_i)^2}{dt}"),
+                "GF: dJ(ω_i)²/dt for one mode.", "derived here (paper §2)", r"\frac{dJ(\omega_i)^2}{dt}"),
         Formula("gf_ntk_rate", (eta, z, M1), ntk_rate(), "GF: dλ/dt = −2ηz Σ ω_i J(ω_i)².",
-                "derived here (paper §2.2)", r"\frac{d\lambda}{dt}"),
+                "derived here (paper §2)", r"\frac{d\lambda}{dt}"),
         Formula("gf_x_rate", (eta, z), eta * z, "GF: the integrating variable x = η∫z has ẋ = ηz.",
                 "derived here", r"\dot x"),
         Formula("gf_J2_of_x", (J20, omega_i, x), J2_of_x(), "GF solution of one mode in terms of x = η∫z.",
@@ -172,7 +172,7 @@ def section() -> Section:
         "GF is θ̇ = −ηzQθ (paper §2.1), i.e. θ̇_i = −ηzω_iθ_i in the eigenbasis. The chain rule "
         "d/dt f(θ_i) = f'(θ_i)θ̇_i applied to ½ω_iθ_i² and (ω_iθ_i)², with θ_i² = J(ω_i)²/ω_i² and the sum over "
         "modes split into moments, gives the rates below.\n\n"
-        "**z keeps its sign** (paper §2.2; proved here): z(t) = z(0)·exp(−η∫₀ᵗλ(s)ds) satisfies ż + ηλz = 0 "
+        "**z keeps its sign** (paper §2; proved here): z(t) = z(0)·exp(−η∫₀ᵗλ(s)ds) satisfies ż + ηλz = 0 "
         "(sympy differentiates the integral with its variable limit and simplifies the sum to 0), equals z(0) "
         "at t = 0, and is the general solution returned by `dsolve`. Its factor exp(−η∫λ) is positive "
         "for real λ (sympy `is_positive`), so z(t) has the sign of z(0) for all t, and z(0) = 0 is a fixed "

@@ -1,6 +1,6 @@
 """Progressive sharpening in the paper's example, proved symbolically for every sign case.
 
-Paper §2.2 (MODEL.md §2): with ω₁ = −ω, ω₂ = ω and J(ω₁) = J(ω₂) at t = 0, gradient
+Paper §2 (MODEL.md §2): with ω₁ = −ω, ω₂ = ω and J(ω₁) = J(ω₂) at t = 0, gradient
 flow sharpens, dλ/dt > 0, at every t > 0. Proof (derived here), with J₀² the common
 initial J(ω_i)² and x(t) = η∫₀ᵗ z:
 
@@ -94,7 +94,7 @@ def section() -> Section:
         for (s, t), (e, p) in sign_cases().items()
     )
     text = (
-        "Paper §2.2 claims the example ω₁ = −ω, ω₂ = ω with J(ω₁) = J(ω₂) sharpens at every t > 0 under GF. "
+        "Paper §2 claims the example ω₁ = −ω, ω₂ = ω with J(ω₁) = J(ω₂) sharpens at every t > 0 under GF. "
         "Proved here for every sign of z and ω. With J(±ω)²(x) = J₀²e^{∓2ωx} and dλ/dt = −2ηzΣω_iJ(ω_i)² "
         f"(section on gradient flow), sympy's `exptrigsimp` gives $$\\frac{{d\\lambda}}{{dt}} = {rate_tex}.$$ "
         "z keeps the sign σ of z(0) and never vanishes (z(0) ≠ 0), so x = η∫₀ᵗz has sign σ and x ≠ 0 for "
@@ -106,7 +106,7 @@ def section() -> Section:
     formulas = (
         Formula("sharpening_ntk_rate", (eta, z, omega_i, J20, x), ntk_rate_example().subs(J0sq, J20),
                 "dλ/dt under GF in the paper's example ω = (−ω, ω), J(ω₁)² = J(ω₂)² = J₀² at t = 0.",
-                "derived here (paper §2.2 example)", r"\frac{d\lambda}{dt}",
+                "derived here (paper §2 example)", r"\frac{d\lambda}{dt}",
                 latex=((J20, "J_0^2"), (omega_i, r"\omega"))),
     )
     return Section("sharpening", "Progressive sharpening in the paper's example", text, formulas)

@@ -152,7 +152,7 @@ def _invariant_numeric(ctx):
 
 @claim("gf.z_sign", "Under gradient flow z(t) = z(0) exp(-eta int_0^t lambda) solves dz/dt = -eta lambda z, "
        "so z never changes sign; every J(omega_i)^2 = J(omega_i)^2(0) e^{-2 omega_i x} stays >= 0",
-       source="paper §2.2; derived here", method=Method.SYMBOLIC)
+       source="paper §2; derived here", method=Method.SYMBOLIC)
 def _gf_z_sign(ctx):
     from theory import flow
 
@@ -176,7 +176,7 @@ def _gf_integrable(ctx):
 
 @claim("gf.sharpening", "In the paper's example omega = (-w, w), J(omega_1) = J(omega_2), gradient flow "
        "sharpens (d lambda/dt > 0) at every t > 0, for every sign of z and w",
-       source="paper §2.2 (claim); proved here", method=Method.SYMBOLIC)
+       source="paper §2 (claim); proved here", method=Method.SYMBOLIC)
 def _gf_sharpening(ctx):
     import mpmath
     import sympy as sp
@@ -271,7 +271,7 @@ def _planar(ctx):
 
 @claim("planar.eos_threshold", "The fixed line z~ = 0 of the 2-D map has Jacobian eigenvalues 1 - T and 1, so "
        "it attracts iff 0 < T < 2: the edge of stability is eta*lambda = 2, lambda = 2/eta",
-       source="derived here (MODEL.md §4; paper §2.2 threshold)", method=Method.SYMBOLIC)
+       source="derived here (MODEL.md §4; paper §2 threshold)", method=Method.SYMBOLIC)
 def _threshold(ctx):
     import sympy as sp
 
