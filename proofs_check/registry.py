@@ -25,12 +25,12 @@ __all__ = ["Method", "Status", "Verdict", "Context", "Claim", "claim", "all_clai
 
 #: Modules whose import registers claims, in report order.
 CLAIM_MODULES = (
-    "proofs_check.claims.foundation",
-    "proofs_check.claims.highdim",
-    "proofs_check.claims.certify",
-    "proofs_check.claims.eos",
-    "proofs_check.claims.batch",
-    "proofs_check.claims.numerics",
+    "proofs_check.claims.foundation",  # paper §2 and MODEL.md §2-4: symbolic
+    "proofs_check.claims.numerics",    # high-precision GD and GF engines
+    "proofs_check.claims.batch",       # float64 sweeps and the phase diagram
+    "proofs_check.claims.eos",         # MODEL.md §5: the edge-of-stability prediction
+    "proofs_check.claims.certify",     # interval enclosures
+    "proofs_check.claims.highdim",     # MODEL.md §6: beyond two dimensions
 )
 
 
