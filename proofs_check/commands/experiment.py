@@ -323,7 +323,12 @@ def _run_network(args) -> int:
 
 
 def run(args) -> int:
-    return _run_highdim(args) if args.experiment == "highdim" else _run_network(args)
+    from threadpoolctl import threadpool_limits
+
+    # The matrices are small (D x P), where one BLAS thread is several times faster than two
+    # competing for the same cores; the results do not depend on the thread count.
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _run_highdim(args) if args.experiment == "highdim" else _run_network(args)
 
 
 from numerics.validate import InputError  # noqa: E402  (light import, used in messages)
