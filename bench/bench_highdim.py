@@ -8,7 +8,6 @@ Run: python bench/bench_highdim.py
 from __future__ import annotations
 
 import math
-import os
 import resource
 import sys
 import time
