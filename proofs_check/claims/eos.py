@@ -212,58 +212,211 @@ def _k0(ctx):
     return Verdict.check(ok, k_single_mode=str(p2.k_single_mode()), orbits=checks, tolerance="1e-35", dps=40)
 
 
-#: Progressive sharpening in the 2-D model: ω = (1, −1), z₀ = 2, J(ω_i)² = (1/2, 1/2), η = 1/2.
-#: ηλ starts at 1/2; the exact gradient-flow limit is ηλ_GF = √17/2 ≈ 2.06, just past the edge.
-_SHARPEN = ((1, -1), Fraction(2), (Fraction(1, 2), Fraction(1, 2)), Fraction(1, 2))
+#: Progressive sharpening, non-degenerate route (found by the search described in the claim's evidence):
+#: ω = (1, 1/4), η = 1, J(ω_i)² = (1/400, 19/400) (ηλ₀ = 1/20), z₀ = −153/100. Then Ẽ = 1301/800 and both
+#: modes carry weight at the edge point, so k = 4 Var_p(ω) > 0 and the normal-form prediction applies.
+_SHARPEN = ((Fraction(1), Fraction(1, 4)), Fraction(-153, 100), (Fraction(1, 400), Fraction(19, 400)), Fraction(1))
+
+#: The degenerate route (the first draft of this claim): ω = (1, −1), z₀ = 2, J² = (1/2, 1/2), η = 1/2, so
+#: z̃₀ = 1 and Ẽ = −1. The first step multiplies J(ω₁)² by (1 − z̃₀ω₁)² = 0: one mode is left, e = ω₂Ẽ = 1.
+_DEGENERATE = ((Fraction(1), Fraction(-1)), Fraction(2), (Fraction(1, 2), Fraction(1, 2)), Fraction(1, 2))
 
 
-@claim("eos.progressive_sharpening",
-       "In the 2-D model GD started far below the edge (eta*lambda_0 = 0.5) sharpens progressively past "
-       "2/eta, self-stabilizes, and ends slightly below 2/eta at the value the normal form predicts from the "
-       "first near-edge state, more accurately at each higher order",
-       source="paper abstract (claim); prediction derived here (MODEL.md §5)", method=Method.NUMERIC)
-def _progressive(ctx):
+def _sharpening_facts(dps: int = 40, orders=(2, 3, 4, 5)) -> dict:
+    """GD from ``_SHARPEN`` at ``dps`` digits (and at 2·dps): the rising phase, the end and the prediction.
+
+    Returns a dict of mpf/int/Fraction facts (the claim and tests/test_progressive.py read them):
+    ``Ts``/``zts`` the trajectory of (T = ηλ, z̃ = ηz); ``rise_end`` c, the last step with sign z̃_t = sign z̃₀
+    (every earlier step is a same-sign step, where T_{t+1} = Σ(1 − ω_i z̃_t)² J̃(ω_i)²_t > T_t since here
+    ω_i z̃_t < 0); ``cross`` the first t with T_t ≥ 2; ``ratios`` T_{t+1}/T_t for t < c; ``bound_slack``
+    min over s ≤ c of max|ω|·|z̃_s| − (T_c − T_s)/2 (≥ 0 by the invariant, see the claim); the final T_∞ and its
+    rerun at 2·dps; the first state after the crossing within 1/50 of (0, 2) (max-norm) and the order-N
+    predictions from it with their relative errors in 2 − T_∞. Source: derived here (MODEL.md §3–§5).
+    """
     import mpmath
 
     from numerics.convergence import mpf_fraction
-    from numerics.eos import EOSStatus, predict_eos
-    from numerics.gd_mp import GDStatus, run_gd
-    from numerics.gf import gf_limit
-    from numerics.plotting import plot_trajectory
-    from numerics.problem import from_state
-    from numerics._derived import planar_J2t
+    from numerics.eos import predict_eos
+    from numerics.gd_mp import run_gd
+    from numerics.problem import from_state, reduced_2d
+    from numerics._derived import eos_k, planar_J2t
 
     omegas, z0, J2, eta = _SHARPEN
-    dps = 40
     prob = from_state(omegas, z0, J2, eta)
-    run = run_gd(prob, dps=dps, tol=Fraction(1, 10 ** 36), record=True, max_steps=50_000)
-    ref = run_gd(prob, dps=2 * dps, tol=Fraction(1, 10 ** 72), max_steps=50_000)
-    gf = gf_limit(prob, dps=dps)
+    a, b, Et = reduced_2d(prob)
+    run = run_gd(prob, dps=dps, tol=Fraction(1, 10 ** (dps - 4)), record=True, max_steps=60_000)
+    ref = run_gd(prob, dps=2 * dps, tol=Fraction(1, 10 ** (2 * dps - 8)), max_steps=60_000)
     Ts, zs = run.trajectory
     with mpmath.workdps(dps):
         etam = mpmath.mpf(eta.numerator) / eta.denominator
-        near = mpmath.mpf(1) / 50
-        T_gd = +run.eta_ntk
+        zts = [etam * z for z in zs]
+        sign0 = mpmath.sign(zts[0])
+        c = next(t for t in range(len(zts)) if mpmath.sign(zts[t + 1]) != sign0)
         cross = next(t for t, T in enumerate(Ts) if T >= 2)
-        rising = all(Ts[t + 1] > Ts[t] for t in range(cross - 1))  # monotone sharpening up to the edge
-        # The first state after the crossing within `near` of (z~, T) = (0, 2), in the max-norm.
-        t0 = next(t for t in range(cross, len(Ts)) if max(abs(etam * zs[t]), abs(Ts[t] - 2)) < near)
-        zt0, T0 = mpf_fraction(etam * zs[t0]), mpf_fraction(Ts[t0])
-        J2t = planar_J2t(zt0, T0, Fraction(omegas[0]), Fraction(omegas[1]), prob.Et)
-        state = from_state(omegas, zt0 / eta, [j / eta for j in J2t], eta)
-        preds = {N: predict_eos(state, order=N, dps=dps) for N in (2, 3, 4, 5)}
-        errs = {N: abs(p.eta_ntk - T_gd) / (2 - T_gd) for N, p in preds.items()}
-        decreasing = all(errs[N + 1] < errs[N] for N in (2, 3, 4))
-        ok = (run.status is GDStatus.CONVERGED and rising and Ts[0] < 1 and 0 < 2 - T_gd < mpmath.mpf("0.05")
-              and all(p.status is EOSStatus.OK for p in preds.values()) and decreasing
-              and errs[5] < mpmath.mpf("1e-3") and abs(ref.eta_ntk - T_gd) < mpmath.mpf(10) ** (-dps + 10))
-        fig = plot_trajectory(Ts, zs, etam, ctx.figure("eos_progressive_sharpening.png"),
-                              title="2-D GD: omega=(1,-1), z0=2, J2=(1/2,1/2), eta=1/2")
-        return Verdict.check(
-            ok, figures=[fig], dps=dps, eta_ntk_0=_s(Ts[0], 10), eta_ntk_gf_limit=_s(gf.eta_ntk, dps),
-            steps_to_edge=cross, max_eta_ntk=_s(max(Ts), 12), final_eta_ntk=_s(T_gd, dps),
-            final_agrees_at_doubled_precision=_s(abs(ref.eta_ntk - T_gd), 3), status=run.status.name.lower(),
-            near_edge_state={"step": t0, "zt": _s(etam * zs[t0], 12), "eta_ntk": _s(Ts[t0], 12)},
-            predicted={str(N): _s(p.eta_ntk, dps) for N, p in preds.items()},
-            relative_error_in_2_minus_T={str(N): _s(e, 3) for N, e in errs.items()},
-            tolerance="order-5 relative error < 1e-3, errors decreasing with the order")
+        wmax = max(abs(w) for w in omegas)
+        slack = min(wmax * abs(zts[s]) - (Ts[c] - Ts[s]) / 2 for s in range(c + 1))
+        near = mpmath.mpf(1) / 50
+        t0 = next(t for t in range(cross, len(Ts)) if max(abs(zts[t]), abs(Ts[t] - 2)) < near)
+        zt0, T0 = mpf_fraction(zts[t0]), mpf_fraction(Ts[t0])
+        state = from_state(omegas, zt0 / eta, [j / eta for j in planar_J2t(zt0, T0, omegas[0], omegas[1], Et)], eta)
+        preds = {N: predict_eos(state, order=N, dps=dps) for N in orders}
+        T_inf = +run.eta_ntk
+        return {
+            "run": run, "Ts": Ts, "zts": zts, "Et": Et, "k": Fraction(eos_k(a, b, Et)),
+            "edge_weights": planar_J2t(Fraction(0), Fraction(2), omegas[0], omegas[1], Et),
+            "rise_end": c, "cross": cross, "ratios": [Ts[t + 1] / Ts[t] for t in range(c)],
+            "rising_to_cross": all(Ts[t + 1] > Ts[t] for t in range(cross)),
+            "bound_slack": slack, "T_inf": T_inf, "T_inf_doubled": ref.eta_ntk,
+            "doubled_diff": abs(ref.eta_ntk - T_inf), "near_step": t0, "near_state": (zts[t0], Ts[t0]),
+            "predictions": preds, "errors": {N: abs(p.eta_ntk - T_inf) / (2 - T_inf) for N, p in preds.items()},
+            "dps": dps,
+        }
+
+
+def _degenerate_facts(steps: int = 40_000, dps: int = 30) -> dict:
+    """The degenerate k = 0 route of ``_DEGENERATE``: one mode dies in one step, then ηλ_t → 2 like t^(−1/2).
+
+    Derived here: with one mode ω left, u = ωz̃ and T = 2(u + e), e = ωẼ (the invariant), the map is
+    u' = u(1 − 2(u + e) + u(u + e)); its fixed line u = 0 sits at T = 2e = 2ωẼ. For e = 1 the two-step map is
+    u'' = u − 4u³ + O(u⁴) (sympy, below), so |u_t| ≈ (4t)^(−1/2) and |T_t − 2| = 2|u_t| ≈ t^(−1/2): ηλ
+    oscillates around 2 and tends to 2 = 2|Ẽ| itself, never to a value below 2. Returns the exact facts and
+    √t·|T_t − 2| at t = steps/4 and t = steps (both → 1).
+    """
+    import mpmath
+    import sympy as sp
+
+    from numerics.gd_mp import run_gd
+    from numerics.problem import from_state
+
+    omegas, z0, J2, eta = _DEGENERATE
+    prob = from_state(omegas, z0, J2, eta)
+    killed = [1 - eta * z0 * w for w in omegas]                      # exact first-step mode factors (squared below)
+    dead = next(i for i, f in enumerate(killed) if f == 0)
+    alive = 1 - dead
+    e = omegas[alive] * prob.Et
+    u, ee = sp.symbols("u e")
+
+    def f(v):
+        return v * (1 - 2 * (v + ee) + v * (v + ee))
+
+    two = sp.expand(sp.series(f(f(u)).subs(ee, sp.Rational(e.numerator, e.denominator)), u, 0, 4).removeO())
+    run = run_gd(prob, dps=dps, steps=steps, record=True)
+    Ts, _ = run.trajectory
+    with mpmath.workdps(dps):
+        scaled = {t: mpmath.sqrt(t) * abs(Ts[t] - 2) for t in (steps // 4, steps)}
+        tail = Ts[steps - 2:steps + 1]
+    return {"mode_factors": [f_ ** 2 for f_ in killed], "dead_mode": dead, "e": e, "Et": prob.Et,
+            "two_step": two, "u": u, "scaled": scaled, "tail": tail, "dps": dps, "steps": steps}
+
+
+def _sharpening_search(seed: int, n: int = 20_000, steps: int = 1500, t0_min: float = 0.01) -> dict:
+    """Float64 random search (a scan, not a proof) for gradual progressive sharpening in 2-D GD.
+
+    ω = (1, w), w ~ U(−1, 1) (|w| ≥ 0.05; ω → −ω with z̃ → −z̃ is a symmetry and the map is scale-free, so
+    this covers every P = 2 model), T₀ = ηλ₀ log-uniform in [t0_min, 1.5], weight p = J̃(ω₁)²/T₀ ~ U(0.02, 0.98),
+    z̃₀ = ±10^U(−3, 0.5). A run is a hit if it converges (|z̃| < 1e−6) to T_∞ in (1.95, 2) with both edge
+    weights J̃(ω_i)² ≥ 0.02 at (0, 2) (so k > 0). For each hit: the steps until T first reaches 1.9, the number
+    of steps of the initial monotone rise, and the largest single-step increase of T before reaching 1.9.
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    w = rng.uniform(-1, 1, n)
+    w[np.abs(w) < 0.05] = 0.5
+    T0 = 10 ** rng.uniform(np.log10(t0_min), np.log10(1.5), n)
+    p = rng.uniform(0.02, 0.98, n)
+    zt = rng.choice([-1.0, 1.0], n) * 10 ** rng.uniform(-3, 0.5, n)
+    a1, a2, z = T0 * p, T0 * (1 - p), zt.copy()
+    Et = (a1 + a2 / w - 2 * zt) / 2
+    e1, e2 = (2 - 2 * Et * w) / (1 - w), w * (2 * Et - 2) / (1 - w)
+    reach = np.full(n, -1)
+    mono = np.ones(n, bool)
+    n_mono = np.zeros(n, int)
+    jump = np.zeros(n)
+    with np.errstate(all="ignore"):
+        for t in range(steps):
+            T = a1 + a2
+            zn = z * (1 - T) + 0.5 * z * z * (a1 + w * a2)
+            a1, a2, z = (1 - z) ** 2 * a1, (1 - w * z) ** 2 * a2, zn
+            Tn = a1 + a2
+            before = reach < 0
+            jump = np.where(before, np.maximum(jump, Tn - T), jump)
+            mono &= ~(before & (Tn < T))
+            n_mono += mono & before
+            reach = np.where(before & (Tn >= 1.9), t + 1, reach)
+            bad = ~np.isfinite(z) | (np.abs(z) > 1e6)
+            z[bad], a1[bad] = 0.0, np.nan
+    Tf = a1 + a2
+    hit = (np.minimum(e1, e2) >= 0.02) & (Tf > 1.95) & (Tf < 2) & (np.abs(z) < 1e-6) & (reach > 0)
+    return {"runs": n, "steps": steps, "hits": int(hit.sum()),
+            "max_steps_to_1_9": int(reach[hit].max()) if hit.any() else None,
+            "max_monotone_steps": int(n_mono[hit].max()) if hit.any() else None,
+            "min_largest_jump": float(jump[hit].min()) if hit.any() else None}
+
+
+@claim("eos.progressive_sharpening",
+       "In the 2-D model GD from far below the edge (eta*lambda_0 = 1/20, omega = (1, 1/4), k > 0) sharpens at "
+       "every step up to 2/eta, but geometrically (eta*lambda at least doubles per step, the last step is an O(1) "
+       "jump), then self-stabilizes and ends slightly below 2/eta at the value the normal form predicts from the "
+       "first near-edge state, more accurately at each higher order; same-sign sharpening from T_s to T_c needs "
+       "max|omega| |z~_s| >= (T_c - T_s)/2; the k = 0 route (one mode killed) tends to 2 itself like t^(-1/2)",
+       source="paper abstract (claim); prediction, bound and k = 0 rate derived here (MODEL.md §3-§5)",
+       method=Method.NUMERIC)
+def _progressive(ctx):
+    import mpmath
+
+    from numerics.eos import EOSStatus
+    from numerics.gd_mp import GDStatus
+    from numerics.plotting import plot_trajectory
+
+    dps = 30 if ctx.quick else 40
+    f = _sharpening_facts(dps=dps, orders=(2, 3, 5) if ctx.quick else (2, 3, 4, 5))
+    g = _degenerate_facts(steps=10_000 if ctx.quick else 40_000)
+    srch = None if ctx.quick else _sharpening_search(ctx.seed)
+    Ts, zts, errs = f["Ts"], f["zts"], f["errors"]
+    Ns = sorted(errs)
+    with mpmath.workdps(dps):
+        main_ok = (f["run"].status is GDStatus.CONVERGED and f["Ts"][0] <= mpmath.mpf("0.05")
+                   and f["rising_to_cross"] and f["cross"] >= 5 and min(f["ratios"]) >= 2
+                   and f["bound_slack"] >= 0 and 0 < 2 - f["T_inf"] < mpmath.mpf("0.05")
+                   and f["k"] > 0 and min(f["edge_weights"]) > 0
+                   and f["doubled_diff"] < mpmath.mpf(10) ** (-dps + 8)
+                   and all(p.status is EOSStatus.OK for p in f["predictions"].values())
+                   and all(errs[m] < errs[n] for n, m in zip(Ns, Ns[1:])) and errs[5] < mpmath.mpf("1e-5"))
+    sp_u = g["u"]
+    deg_ok = (g["mode_factors"][g["dead_mode"]] == 0 and g["e"] == 1
+              and g["two_step"] == sp_u - 4 * sp_u ** 3
+              and all(abs(v - 1) < mpmath.mpf("0.02") for v in g["scaled"].values())
+              and (g["tail"][0] - 2) * (g["tail"][1] - 2) < 0)
+    search_ok = srch is None or (srch["hits"] > 0 and srch["max_steps_to_1_9"] < 10)
+    fig = plot_trajectory(Ts[:61], zts[:61], 1, ctx.figure("eos_progressive_sharpening.png"),
+                          title="2-D GD: omega=(1,1/4), eta*lambda0=1/20, z0=-1.53, eta=1 (first 60 steps)")
+    return Verdict.check(
+        main_ok and deg_ok and search_ok, figures=[fig], dps=dps,
+        example={"omegas": ["1", "1/4"], "eta": "1", "z0": "-153/100", "J2": ["1/400", "19/400"],
+                 "Et": str(f["Et"]), "k": _s(mpmath.mpf(f["k"].numerator) / f["k"].denominator, 12),
+                 "edge_weights": [str(x) for x in f["edge_weights"]]},
+        eta_ntk_rising_phase=[_s(T, 6) for T in Ts[:f["cross"] + 1]],
+        steps_to_edge=f["cross"], growth_ratios=[_s(r, 4) for r in f["ratios"]],
+        last_jump_before_edge=_s(Ts[f["rise_end"]] - Ts[f["rise_end"] - 1], 6),
+        bound="max|omega|*|z~_s| >= (T_c - T_s)/2 for s <= c (same-sign steps; exact, from the invariant "
+              "sum J~(omega_i)^2/omega_i - 2 z~ = 2E~)", bound_min_slack=_s(f["bound_slack"], 6),
+        final_eta_ntk=_s(f["T_inf"], dps), final_agrees_at_doubled_precision=_s(f["doubled_diff"], 3),
+        gd_steps=f["run"].steps, status=f["run"].status.name.lower(),
+        near_edge_state={"step": f["near_step"], "zt": _s(f["near_state"][0], 12),
+                         "eta_ntk": _s(f["near_state"][1], 12)},
+        predicted={str(N): _s(p.eta_ntk, dps) for N, p in f["predictions"].items()},
+        relative_error_in_2_minus_T={str(N): _s(e, 3) for N, e in errs.items()},
+        degenerate_route={"omegas": ["1", "-1"], "z0": "2", "J2": ["1/2", "1/2"], "eta": "1/2",
+                          "Et": str(g["Et"]), "first_step_mode_factors": [str(x) for x in g["mode_factors"]],
+                          "e": str(g["e"]), "two_step_map": str(g["two_step"]),
+                          "sqrt_t_times_abs_T_minus_2": {str(t): _s(v, 6) for t, v in g["scaled"].items()},
+                          "last_eta_ntk": [_s(T, 10) for T in g["tail"]], "dps": g["dps"],
+                          "reading": "one mode is killed in step 1 (k = 0); the one-mode fixed line is T = 2e = 2; "
+                                     "with e = 1 it is marginal, so eta*lambda tends to 2 itself like t^(-1/2)"},
+        search=(srch if srch is None else {**{k_: str(v) for k_, v in srch.items()},
+                                           "space": "omega = (1, w), w in (-1, 1); T0 in [0.01, 1.5] log-uniform; "
+                                                    "z~0 = +/-10^U(-3, 0.5); hit: T_inf in (1.95, 2), edge weights "
+                                                    ">= 0.02, converged", "seed": str(ctx.seed)}),
+        tolerance=f"order-{Ns[-1]} relative error < 1e-5, errors decreasing with the order; doubled precision "
+                  f"< 1e-{dps - 8}; degenerate sqrt(t)|T_t - 2| within 2% of 1")
