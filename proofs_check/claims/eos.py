@@ -367,19 +367,22 @@ def _progressive(ctx):
 
     from numerics.eos import EOSStatus
     from numerics.gd_mp import GDStatus
+    from numerics.gf import gf_limit
     from numerics.plotting import plot_trajectory
+    from numerics.problem import from_state
 
     dps = 30 if ctx.quick else 40
     f = _sharpening_facts(dps=dps, orders=(2, 3, 5) if ctx.quick else (2, 3, 4, 5))
     g = _degenerate_facts(steps=10_000 if ctx.quick else 40_000)
     srch = None if ctx.quick else _sharpening_search(ctx.seed)
+    gf = gf_limit(from_state(*_SHARPEN), dps=dps)       # the gradient-flow value GD does NOT reach
     Ts, zts, errs = f["Ts"], f["zts"], f["errors"]
     Ns = sorted(errs)
     with mpmath.workdps(dps):
         main_ok = (f["run"].status is GDStatus.CONVERGED and f["Ts"][0] <= mpmath.mpf("0.05")
                    and f["rising_to_cross"] and f["cross"] >= 5 and min(f["ratios"]) >= 2
                    and f["bound_slack"] >= 0 and 0 < 2 - f["T_inf"] < mpmath.mpf("0.05")
-                   and f["k"] > 0 and min(f["edge_weights"]) > 0
+                   and f["k"] > 0 and min(f["edge_weights"]) > 0 and gf.eta_ntk > 2
                    and f["doubled_diff"] < mpmath.mpf(10) ** (-dps + 8)
                    and all(p.status is EOSStatus.OK for p in f["predictions"].values())
                    and all(errs[m] < errs[n] for n, m in zip(Ns, Ns[1:])) and errs[5] < mpmath.mpf("1e-5"))
@@ -401,7 +404,8 @@ def _progressive(ctx):
         last_jump_before_edge=_s(Ts[f["rise_end"]] - Ts[f["rise_end"] - 1], 6),
         bound="max|omega|*|z~_s| >= (T_c - T_s)/2 for s <= c (same-sign steps; exact, from the invariant "
               "sum J~(omega_i)^2/omega_i - 2 z~ = 2E~)", bound_min_slack=_s(f["bound_slack"], 6),
-        final_eta_ntk=_s(f["T_inf"], dps), final_agrees_at_doubled_precision=_s(f["doubled_diff"], 3),
+        final_eta_ntk=_s(f["T_inf"], dps), eta_ntk_gf_limit=_s(gf.eta_ntk, dps),
+        final_agrees_at_doubled_precision=_s(f["doubled_diff"], 3),
         gd_steps=f["run"].steps, status=f["run"].status.name.lower(),
         near_edge_state={"step": f["near_step"], "zt": _s(f["near_state"][0], 12),
                          "eta_ntk": _s(f["near_state"][1], 12)},
