@@ -98,6 +98,7 @@ def test_degenerate_route_tends_to_two_like_inverse_sqrt():
         assert abs(v - 1) < mpmath.mpf("0.01")
     a, b, c = (T - 2 for T in g["tail"])
     assert a * b < 0 and b * c < 0                                    # still oscillating around 2, not below
+    assert g["doubled_diff"] < mpmath.mpf("1e-20")
 
 
 def test_degenerate_constants_are_the_draft_example():
