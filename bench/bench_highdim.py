@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import numpy as np  # noqa: E402
+import scipy.linalg  # noqa: E402,F401  (load its BLAS now, so the thread limit below covers it too)
 from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))

@@ -22,6 +22,7 @@ from numerics.io import atomic_write  # noqa: E402
 def _load(path: Path):
     spec = importlib.util.spec_from_file_location(path.stem, path)
     mod = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = mod  # so that worker processes can pickle its functions
     spec.loader.exec_module(mod)
     return mod
 
