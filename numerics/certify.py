@@ -75,7 +75,6 @@ flint's global precision is never changed: everything runs under ``ctx.workprec`
 """
 from __future__ import annotations
 
-import enum
 import math
 from dataclasses import dataclass
 from decimal import Decimal
@@ -84,6 +83,7 @@ from fractions import Fraction
 from . import _derived as D
 from .problem import Problem, reduced_2d
 from .validate import InputError, exact, positive_int
+from .status import Status
 
 __all__ = [
     "PREC_MIN", "PREC_MAX", "ROUTES", "CertStatus", "Stability", "Enclosure", "TailCertificate",
@@ -107,7 +107,7 @@ def _flint():
     return flint
 
 
-class CertStatus(enum.Enum):
+class CertStatus(Status):
     """How a certification ended; ``.value`` is a readable message."""
 
     CERTIFIED = "certified: ball arithmetic plus a proved tail bound enclose the exact limit"
@@ -115,22 +115,14 @@ class CertStatus(enum.Enum):
                      "(within max_steps), or the balls became too wide")
     DIVERGED = "diverged: |z| grew past the blow-up bound (2^40 times the initial scale); no finite limit"
 
-    @property
-    def message(self) -> str:
-        return self.value
 
-
-class Stability(enum.Enum):
+class Stability(Status):
     """Certified stability of the points (0, T), T in a ball, of the fixed line z̃ = 0."""
 
     ATTRACTING = "attracting: |1 - T| < 1 for every T in the ball (normally hyperbolic, attracting)"
     REPELLING = "repelling: |1 - T| > 1 for every T in the ball"
     MARGINAL = "marginal: 1 - T = -1 or +1 exactly (T = 2, the edge of stability, or T = 0)"
     UNDECIDED = "undecided: the ball of T values straddles |1 - T| = 1; shrink the ball or raise the precision"
-
-    @property
-    def message(self) -> str:
-        return self.value
 
 
 # ------------------------------------------------------------------------------------------

@@ -17,7 +17,6 @@ Symbols: z̃ = ηz, T = ηλ, J̃(ω_i)² = ηJ(ω_i)², Ẽ = ηE; η the step,
 """
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -26,6 +25,7 @@ import mpmath
 from . import _derived as d
 from .problem import Problem, reduced_2d
 from .validate import InputError, dps as _check_dps
+from .status import Status
 
 __all__ = ["N_MAX", "EPS_MAX", "EOSStatus", "EOSPrediction", "predict_eos", "edge_coefficients",
            "invariant_value", "solve_edge_root", "Period2Result", "single_mode_period2"]
@@ -36,7 +36,7 @@ N_MAX = max(int(name[len("eos_H"):]) for name in d.__all__ if name.startswith("e
 EPS_MAX = Fraction(1, 2)
 
 
-class EOSStatus(enum.Enum):
+class EOSStatus(Status):
     """How the prediction ended; each value is a readable message."""
 
     OK = "predicted: the state is near the edge of stability and the root was found"
@@ -45,10 +45,6 @@ class EOSStatus(enum.Enum):
                      "far from the edge of stability (0, 2) for the series; the value is unreliable")
     NO_ROOT = ("no root y < 0 of H(0, y) = H(z̃₀, y₀) near the leading-order value: the truncated series "
                "is not usable at this distance from the edge")
-
-    @property
-    def message(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,6 @@ in a row → PERIOD2; the step budget → MAX_STEPS; ``steps=K`` → exactly K s
 """
 from __future__ import annotations
 
-import enum
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -60,6 +59,7 @@ from . import _derived as D
 from .fixedpoint import compile_horner, from_fixed, inline_single_use, to_fixed
 from .problem import Problem
 from .validate import InputError, dps as _check_dps, positive, positive_int
+from .status import Status
 
 try:  # gmpy2's mpz multiplies and shifts ~20 % faster than int at a few hundred bits
     from gmpy2 import mpz as _INT
@@ -74,7 +74,7 @@ _P2_HITS = 3
 _MAX_STEPS_LIMIT = 10**9
 
 
-class GDStatus(enum.Enum):
+class GDStatus(Status):
     """How a GD run ended; each value is a readable message."""
 
     CONVERGED = "converged: |z| fell below the tolerance"
@@ -82,10 +82,6 @@ class GDStatus(enum.Enum):
     PERIOD2 = "period-2 orbit: z and eta*lambda repeat every two steps while z stays away from 0"
     MAX_STEPS = "stopped at max_steps without converging"
     STEPS_DONE = "ran exactly the requested number of steps"
-
-    @property
-    def message(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,6 @@ the agreement with route 1 is what the tests and claims check.
 """
 from __future__ import annotations
 
-import enum
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -41,11 +40,12 @@ import mpmath
 from . import _derived as D
 from .problem import Problem
 from .validate import InputError, dps as _check_dps, positive
+from .status import Status
 
 __all__ = ["GFStatus", "GFLimit", "GFResult", "gf_limit", "integrate_gf"]
 
 
-class GFStatus(enum.Enum):
+class GFStatus(Status):
     """How the gradient flow ends; each value is a readable message."""
 
     CONVERGED = "converged: z reaches 0 at a finite x_inf; lambda_GF is the NTK there"
@@ -54,10 +54,6 @@ class GFStatus(enum.Enum):
     RUNS_AWAY = "z never reaches 0: the flow runs to x -> infinity and lambda -> 0"
     T_MAX = "stopped at t_max before z reached the tolerance"
     STEP_LIMIT = "stopped at the integrator's step limit before z reached the tolerance"
-
-    @property
-    def message(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)

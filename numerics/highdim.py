@@ -27,7 +27,6 @@ contraction gᵀQ_α for all α is a single (D·P × P)·(P) matrix-vector produ
 """
 from __future__ import annotations
 
-import enum
 import math
 from dataclasses import dataclass
 
@@ -35,6 +34,7 @@ import numpy as np
 
 from . import _derived
 from .validate import InputError, exact, positive_int
+from .status import Status
 
 __all__ = [
     "MEMORY_LIMIT", "Instance", "RunStatus", "Trajectory", "memory_bytes", "check_size",
@@ -227,16 +227,12 @@ def normal_form_coefficients(inst: Instance, J: np.ndarray, v: np.ndarray, eta: 
     return float(eta * (j @ Qv_j)), float(eta * (Qv_j @ Qv_j))
 
 
-class RunStatus(enum.Enum):
+class RunStatus(Status):
     """How a GD run ended; ``.value`` is a readable message."""
 
     CONVERGED = "converged: the loss fell below the tolerance"
     DIVERGED = "diverged: the loss grew past the blow-up bound or stopped being finite"
     MAX_STEPS = "unfinished: the step budget ran out before convergence"
-
-    @property
-    def message(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True, eq=False)

@@ -20,19 +20,19 @@ measurements:
 """
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import _derived
 from .highdim import Instance, Trajectory, gd_step, normal_form_coefficients, run_gd, top_eigenpair
+from .status import Status
 
 __all__ = ["PhaseStatus", "EOSPhase", "eos_phase_stats", "TwoStepSplit", "two_step_split",
            "Reduction", "reduction_check", "self_stabilization"]
 
 
-class PhaseStatus(enum.Enum):
+class PhaseStatus(Status):
     """Whether a trajectory has an edge-of-stability phase; ``.value`` is a readable message."""
 
     FOUND = "found: eta*lambda_max reached 2 and the phase was measured"
