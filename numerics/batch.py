@@ -42,6 +42,7 @@ import numpy as np
 
 from . import _derived as d
 from .validate import InputError, positive_int
+from .fixedpoint import power_by_squaring
 
 __all__ = ["TrajectoryClass", "BatchResult", "run_batch", "run_planar", "trajectory_float64",
            "classify_problem", "planar_step_program", "planar_jacobian_program", "modes_step_program"]
@@ -329,16 +330,7 @@ class _Val:
     def __pow__(self, n):
         if not isinstance(n, int) or n < 0:
             raise TypeError(f"float64 trace: power {n!r}; only whole powers >= 0")
-        if n == 0:
-            return 1
-        out, base = None, self
-        while n:
-            if n & 1:
-                out = base if out is None else out * base
-            n >>= 1
-            if n:
-                base = base * base
-        return out
+        return power_by_squaring(self, n)
 
 
 def _trace(fn, names):

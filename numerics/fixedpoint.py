@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-__all__ = ["Tracer", "FixedProgram", "Poly", "trace", "compile_horner", "inline_single_use", "to_fixed",
+__all__ = ["Tracer", "FixedProgram", "Poly", "trace", "compile_horner", "inline_single_use", "power_by_squaring", "to_fixed",
            "from_fixed"]
 
 
@@ -167,16 +167,24 @@ class Tracer:
     def __pow__(self, n):
         if not isinstance(n, int) or n < 0:
             raise TypeError(f"fixed-point trace: power {n!r}; only whole powers >= 0 are polynomial")
-        if n == 0:
-            return 1
-        out, base = None, self
-        while n:
-            if n & 1:
-                out = base if out is None else out * base
-            n >>= 1
-            if n:
-                base = base * base
-        return out
+        return power_by_squaring(self, n)
+
+
+def power_by_squaring(x, n: int):
+    """x**n for a whole n >= 0 with about 2·log2(n) products (1 for n = 0).
+
+    Used by the tracers here and in ``numerics.batch``, which record each product.
+    """
+    if n == 0:
+        return 1
+    out, base = None, x
+    while n:
+        if n & 1:
+            out = base if out is None else out * base
+        n >>= 1
+        if n:
+            base = base * base
+    return out
 
 
 def inline_single_use(lines: list[str], outputs: tuple[str, ...]) -> tuple[list[str], tuple[str, ...]]:
