@@ -303,7 +303,7 @@ def fixed_point_bits(problem: Problem, digits: int, n_steps: int, tolt: Fraction
     p = math.ceil(max(digits * math.log2(10), -_log2(tolt) if tolt > 0 else 0))
     p += math.ceil(math.log2(n_steps + 1))
     consts = [abs(w) for w in problem.omegas] + [abs(problem.Et), Fraction(1)]
-    p += math.ceil(math.log2(n_ops * max(consts) ** 2 + 1))
+    p += math.ceil(math.log2(n_ops) + 2 * _log2(max(consts))) + 1  # exact log2: constants may exceed float
     T0 = problem.T0
     if 0 < T0 < 1:  # absolute precision: keep `digits` relative digits of a small initial NTK
         p += math.ceil(-_log2(T0))

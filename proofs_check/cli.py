@@ -43,6 +43,10 @@ def main(argv=None) -> int:
     except InputError as exc:
         print(f"sorm {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except OverflowError as exc:  # a value beyond what some stage can represent; say so in one line
+        print(f"sorm {args.command}: error: a number is out of range ({exc}); use values of moderate size "
+              f"(rescale the model, e.g. with --eta)", file=sys.stderr)
+        return 2
     except BrokenPipeError:  # e.g. `sorm ... --json | head`: the reader left; not an error of ours
         import os
 

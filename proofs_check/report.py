@@ -31,6 +31,11 @@ def run_report(outdir: Path, *, quick: bool = False, seed: int = 0, only: str | 
     outdir = Path(outdir)
     ctx = Context(outdir=outdir, quick=quick, seed=seed)
     claims = [c for c in all_claims() if only is None or c.id.startswith(only)]
+    if not claims:
+        from numerics.validate import InputError
+
+        raise InputError(f"only={only!r}: no claim id starts with it; pass a prefix such as eos or gd.map "
+                         f"(sorm verify --json lists the ids)")
     t0 = time.perf_counter()
     outcomes: list[Outcome] = []
     bar = _progress(claims, quiet)

@@ -31,3 +31,22 @@ def test_python_dash_m_runs_verify_subset(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "1 verified" in r.stdout
     assert (tmp_path / "report.json").exists()
+
+
+def test_verify_only_matching_nothing_is_an_input_error(tmp_path, capsys):
+    assert cli.main(["verify", "--only", "no.such.claim", "--out", str(tmp_path), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "only='no.such.claim'" in err
+    assert not (tmp_path / "report.json").exists()
+
+
+def test_huge_number_is_a_status_not_a_traceback(capsys):
+    # 1e400 overflows a float; the engine must still answer (it diverges) without a traceback
+    rc = cli.main(["simulate", "--omegas", "1,-1", "--z0", "1e400", "--J2", "1,1", "--dps", "20", "--json"])
+    assert rc in (0, 2)
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err
+    if rc == 0:
+        import json
+
+        assert json.loads(out.out)["status"] == "diverged"
