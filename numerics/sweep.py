@@ -131,7 +131,21 @@ class SweepResult:
         return header, out
 
 
+def _short(v) -> str:
+    """A Fraction of any size as a 6-digit decimal string (for messages)."""
+    from decimal import Decimal, localcontext
+
+    with localcontext() as ctx:
+        ctx.prec = 6
+        return str(Decimal(v.numerator) / Decimal(v.denominator))
+
+
 def _grid(name_lo, lo, name_hi, hi, n, log):
+    for name, v in ((name_lo, lo), (name_hi, hi)):
+        f = float(v) if abs(v) < 1e308 else math.inf
+        if not math.isfinite(f) or (v != 0 and f == 0.0) or (log and f <= 0.0):
+            raise InputError(f"{name}={_short(v)!r}: not representable as a float64 grid point (the sweep is "
+                             f"float64); pass a value between 1e-300 and 1e300 in magnitude")
     if hi < lo:
         raise InputError(f"{name_hi}={float(hi)!r} is below {name_lo}={float(lo)!r}: expected "
                          f"{name_lo} <= {name_hi}; swap them")
