@@ -50,3 +50,25 @@ def test_huge_number_is_a_status_not_a_traceback(capsys):
         import json
 
         assert json.loads(out.out)["status"] == "diverged"
+
+
+EXTREME = [
+    ("simulate-float64-huge-z0", ["simulate", "--omegas", "1,-1", "--z0", "1e400", "--J2", "1,1", "--float64"]),
+    ("certify-huge-z0", ["certify", "--omegas", "1,-1", "--z0", "1e400", "--J2", "1,1"]),
+    ("predict-eos-huge-z0", ["predict", "--method", "eos", "--omegas", "1,-1", "--z0", "1e400", "--J2", "1,1"]),
+    ("sweep-tiny-eta", ["sweep", "--omegas", "1,-1", "--z0", "0.1", "--J2", "1,1", "--eta-min", "1e-400",
+                        "--eta-max", "1", "--eta-n", "3", "--quiet"]),
+    ("sweep-huge-eta", ["sweep", "--omegas", "1,-1", "--z0", "0.1", "--J2", "1,1", "--eta-min", "0.1",
+                        "--eta-max", "1e400", "--eta-n", "3", "--quiet"]),
+]
+
+
+@pytest.mark.parametrize("argv", [a for _, a in EXTREME], ids=[i for i, _ in EXTREME])
+def test_extreme_magnitudes_get_one_line_errors(argv, tmp_path, capsys):
+    """Values beyond float64 either work (high precision) or get one line and exit 2, never a traceback."""
+    if argv[0] == "sweep":
+        argv = argv + ["--out", str(tmp_path / "sw")]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "error" in err
+    assert not (tmp_path / "sw").exists()
