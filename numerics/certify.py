@@ -82,7 +82,7 @@ from fractions import Fraction
 
 from . import _derived as D
 from .problem import Problem, reduced_2d
-from .validate import InputError, exact, positive_int
+from .validate import InputError, exact, positive_int, whole_in_range
 from .status import Status
 
 __all__ = [
@@ -131,16 +131,7 @@ class Stability(Status):
 
 def check_prec_bits(value, name: str = "prec_bits") -> int:
     """A working precision in bits, between PREC_MIN and PREC_MAX."""
-    try:
-        v = int(str(value).strip()) if not isinstance(value, int) else value
-    except ValueError:
-        v = None
-    if v is None or isinstance(value, bool) or not PREC_MIN <= v <= PREC_MAX:
-        raise InputError(
-            f"{name}={value!r}: expected a whole number of bits from {PREC_MIN} to {PREC_MAX}; "
-            f"pass e.g. {name}=256"
-        )
-    return v
+    return whole_in_range(name, value, PREC_MIN, PREC_MAX, "bits", 256)
 
 
 def dps_to_bits(dps: int) -> int:

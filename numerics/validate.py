@@ -23,6 +23,7 @@ __all__ = [
     "nonnegative_list",
     "positive_int",
     "dps",
+    "whole_in_range",
 ]
 
 #: Working precision accepted by the high-precision engines, in decimal digits.
@@ -123,15 +124,19 @@ def positive_int(name: str, value, *, maximum: int | None = None) -> int:
     return v
 
 
-def dps(value, name: str = "dps") -> int:
-    """A working precision in decimal digits, between DPS_MIN and DPS_MAX."""
+def whole_in_range(name: str, value, lo: int, hi: int, what: str, example: int, hint: str = "") -> int:
+    """A whole number of `what` (e.g. "decimal digits") between lo and hi inclusive."""
     try:
         v = int(str(value).strip()) if not isinstance(value, int) else value
     except ValueError:
         v = None
-    if v is None or isinstance(value, bool) or not DPS_MIN <= v <= DPS_MAX:
-        raise InputError(
-            f"{name}={value!r}: expected a whole number of decimal digits from {DPS_MIN} to {DPS_MAX}; "
-            f"pass e.g. {name}=50 (use float64 for less than {DPS_MIN})"
-        )
+    if v is None or isinstance(value, bool) or not lo <= v <= hi:
+        raise InputError(f"{name}={value!r}: expected a whole number of {what} from {lo} to {hi}; "
+                         f"pass e.g. {name}={example}{hint}")
     return v
+
+
+def dps(value, name: str = "dps") -> int:
+    """A working precision in decimal digits, between DPS_MIN and DPS_MAX."""
+    return whole_in_range(name, value, DPS_MIN, DPS_MAX, "decimal digits", 50,
+                          f" (use float64 for less than {DPS_MIN})")
