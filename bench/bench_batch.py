@@ -25,10 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from numerics import _derived as d  # noqa: E402
-from numerics.batch import modes_step_program, planar_step_program, run_batch, run_planar  # noqa: E402
-from numerics.problem import from_state  # noqa: E402
-from numerics.sweep import sweep  # noqa: E402
+from sorm.numerics import _derived as d  # noqa: E402
+from sorm.numerics.engines.batch import modes_step_program, planar_step_program, run_batch, run_planar  # noqa: E402
+from sorm.numerics.problem import from_state  # noqa: E402
+from sorm.numerics.engines.sweep import sweep  # noqa: E402
 
 REPEATS = 5
 

@@ -19,7 +19,7 @@ from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from numerics import highdim as hd  # noqa: E402
+from sorm.numerics.highdim import model as hd  # noqa: E402
 
 
 def _median_time(fn, reps: int) -> float:

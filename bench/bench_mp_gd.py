@@ -25,9 +25,9 @@ sys.path.insert(0, str(HERE.parent))
 
 import mpmath  # noqa: E402
 
-from numerics import _derived as D  # noqa: E402
-from numerics.gd_mp import agreed_digits, run_gd  # noqa: E402
-from numerics.problem import from_state  # noqa: E402
+from sorm.numerics import _derived as D  # noqa: E402
+from sorm.numerics.engines.gd_mp import agreed_digits, run_gd  # noqa: E402
+from sorm.numerics.problem import from_state  # noqa: E402
 
 DPS = 50
 STEPS = 100_000

@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from theory import normal_form as nf  # noqa: E402
+from sorm.theory import normal_form as nf  # noqa: E402
 
 
 def _ring_time(N: int) -> float:

@@ -1,4 +1,4 @@
-"""`python -m proofs_check`: run the verification report (same as `sorm verify`)."""
+"""`python -m sorm.proofs_check`: run the verification report (same as `sorm verify`)."""
 import sys
 
 from .cli import main

@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-from numerics.validate import InputError
+from ..numerics.validate import InputError
 
 __all__ = ["main", "COMMANDS"]
 
@@ -23,13 +23,23 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("sorm")
+    except PackageNotFoundError:  # pragma: no cover - a bare source tree
+        return "0+unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="sorm", description="Verify the edge-of-stability theory of second-order "
                                               "regression models (Agarwala, Pedregosa, Pennington 2023).")
+    parser.add_argument("--version", action="version", version=f"sorm {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name in COMMANDS:
-        mod = importlib.import_module(f"proofs_check.commands.{name}")
+        mod = importlib.import_module(f".commands.{name}", __package__)
         p = sub.add_parser(name, help=mod.HELP, description=mod.HELP)
         mod.add_arguments(p)
         p.set_defaults(_run=mod.run)

@@ -25,12 +25,12 @@ __all__ = ["Method", "Status", "Verdict", "Context", "Claim", "claim", "all_clai
 
 #: Modules whose import registers claims, in report order.
 CLAIM_MODULES = (
-    "proofs_check.claims.foundation",  # paper §2 and MODEL.md §2-4: symbolic
-    "proofs_check.claims.numerics",    # high-precision GD and GF engines
-    "proofs_check.claims.batch",       # float64 sweeps and the phase diagram
-    "proofs_check.claims.eos",         # MODEL.md §5: the edge-of-stability prediction
-    "proofs_check.claims.certify",     # interval enclosures
-    "proofs_check.claims.highdim",     # MODEL.md §6: beyond two dimensions
+    ".claims.foundation",  # paper §2 and MODEL.md §2-4: symbolic
+    ".claims.numerics",    # high-precision GD and GF engines
+    ".claims.batch",       # float64 sweeps and the phase diagram
+    ".claims.eos",         # MODEL.md §5: the edge-of-stability prediction
+    ".claims.certify",     # interval enclosures
+    ".claims.highdim",     # MODEL.md §6: beyond two dimensions
 )
 
 
@@ -99,7 +99,7 @@ def claim(id: str, statement: str, *, source: str, method: Method):
 
 def all_claims() -> list[Claim]:
     for name in CLAIM_MODULES:
-        importlib.import_module(name)
+        importlib.import_module(name, __package__)
     return list(_REGISTRY.values())
 
 

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from numerics.io import atomic_write, write_json
+from ..numerics.io import atomic_write, write_json
 
 from .registry import Context, Outcome, Status, all_claims, run_claim
 
@@ -32,7 +32,7 @@ def run_report(outdir: Path, *, quick: bool = False, seed: int = 0, only: str | 
     ctx = Context(outdir=outdir, quick=quick, seed=seed)
     claims = [c for c in all_claims() if only is None or c.id.startswith(only)]
     if not claims:
-        from numerics.validate import InputError
+        from ..numerics.validate import InputError
 
         raise InputError(f"only={only!r}: no claim id starts with it; pass a prefix such as eos or gd.map "
                          f"(sorm verify --json lists the ids)")

@@ -9,9 +9,9 @@ from fractions import Fraction
 
 import pytest
 
-from numerics.problem import from_state, from_theta, reduced_2d
-from numerics.validate import InputError
-from proofs_check import cli
+from sorm.numerics.problem import from_state, from_theta, reduced_2d
+from sorm.numerics.validate import InputError
+from sorm.proofs_check import cli
 
 M = ["--E", "0.1", "--theta0"]
 

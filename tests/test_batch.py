@@ -9,12 +9,12 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from numerics import _derived as d
-from numerics.batch import (BatchResult, TrajectoryClass, classify_problem, planar_jacobian_program,
+from sorm.numerics import _derived as d
+from sorm.numerics.engines.batch import (BatchResult, TrajectoryClass, classify_problem, planar_jacobian_program,
                             planar_step_program, run_batch, run_planar, trajectory_float64)
-from numerics.gd_mp import GDStatus, run_gd
-from numerics.problem import from_state
-from numerics.validate import InputError
+from sorm.numerics.engines.gd_mp import GDStatus, run_gd
+from sorm.numerics.problem import from_state
+from sorm.numerics.validate import InputError
 
 # MODEL.md §5 example: omega = (1, -1), Et = 0.2, zt0 = 0.01, T0 = 2.01 (eta = 1, so unscaled = rescaled):
 # the invariant J1 - J2 = 2(Et + zt0) = 0.42 and J1 + J2 = 2.01 give J2 = (1.215, 0.795).

@@ -13,15 +13,15 @@ import mpmath
 import pytest
 from hypothesis import event, example, given, strategies as st
 
-from numerics import _derived as D
-from numerics.certify import (
+from sorm.numerics import _derived as D
+from sorm.numerics.certify.enclosure import (
     CertStatus, Stability, certify_stability, certify_tail, certify_threshold, decimal_bound,
     enclose_final_ntk, sci_up,
 )
-from numerics.gd_mp import run_gd
-from numerics.problem import from_state
-from numerics.validate import InputError
-from proofs_check.cli import main
+from sorm.numerics.engines.gd_mp import run_gd
+from sorm.numerics.problem import from_state
+from sorm.numerics.validate import InputError
+from sorm.proofs_check.cli import main
 
 
 def eos_problem(eps, Et=F(1, 5), w=(1, -1), sign=1, eta=1):
@@ -177,7 +177,7 @@ def test_planar_tail_identities():
 def test_planar_tail_bound_holds_along_the_orbit(z, T):
     import flint
 
-    from numerics.certify import certify_tail_planar
+    from sorm.numerics.certify.enclosure import certify_tail_planar
 
     a, b, E = F(1, 2), F(-2), F(1, 10)
     with flint.ctx.workprec(200):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from proofs_check import cli
+from sorm.proofs_check import cli
 
 
 def test_every_command_has_help(capsys):
@@ -26,7 +26,7 @@ def test_python_dash_m_runs_verify_subset(tmp_path):
     import subprocess
     import sys
 
-    r = subprocess.run([sys.executable, "-m", "proofs_check", "--only", "gd.map", "--out", str(tmp_path), "--quiet"],
+    r = subprocess.run([sys.executable, "-m", "sorm", "--only", "gd.map", "--out", str(tmp_path), "--quiet"],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     assert "1 verified" in r.stdout

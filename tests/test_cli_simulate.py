@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from proofs_check.cli import main
+from sorm.proofs_check.cli import main
 
 MODEL = ["--omegas", "1,-1", "--z0", "0.02", "--J2", "1.1,0.9"]
 
@@ -79,7 +79,7 @@ def test_predict_gf(capsys):
 
 def test_predict_eos_dispatch(capsys):
     """--method eos goes to numerics.eos.predict_eos; JSON carries its fields."""
-    pytest.importorskip("numerics.eos")
+    pytest.importorskip("sorm.numerics.eos")
     argv = ["predict", "--omegas", "1,-1", "--z0", "1/100", "--J2", "1.21,0.79", "--method", "eos"]
     d = run_json(capsys, argv + ["--order", "3"])
     assert set(d) == {"method", "eta_ntk", "ntk", "order", "epsilon", "dps", "status", "status_message"}
@@ -92,7 +92,7 @@ def test_predict_eos_dispatch(capsys):
 
 def test_predict_eos_without_a_root_is_a_status_not_a_number(capsys):
     """Far from the edge the order-3 series has no root: status no_root, exit 1, no number."""
-    pytest.importorskip("numerics.eos")
+    pytest.importorskip("sorm.numerics.eos")
     argv = ["predict", "--method", "eos", "--order", "3", "--omegas", "1,-3", "--z0", "0.05",
             "--J2", "17/40,63/40", "--json"]
     assert main(argv) == 1

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from numerics import _derived as d
-from proofs_check import cli
-from theory import codegen
-from theory.formula import Formula, Section
+from sorm.numerics import _derived as d
+from sorm.proofs_check import cli
+from sorm.theory import codegen
+from sorm.theory.formula import Formula, Section
 
 
 @pytest.fixture(scope="module")

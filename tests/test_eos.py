@@ -9,12 +9,12 @@ import sympy as sp
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from numerics.convergence import (PARAMETER_SETS, SLOPE_BAND, convergence_orders, edge_problem, loglog_slope,
+from sorm.numerics.eos.convergence import (PARAMETER_SETS, SLOPE_BAND, convergence_orders, edge_problem, loglog_slope,
                                   mpf_fraction, state_problem)
-from numerics.eos import (EPS_MAX, N_MAX, EOSStatus, predict_eos, single_mode_period2, solve_edge_root)
-from numerics.gd_mp import GDStatus, run_gd
-from numerics.problem import from_state
-from numerics.validate import InputError
+from sorm.numerics.eos.predict import (EPS_MAX, N_MAX, EOSStatus, predict_eos, single_mode_period2, solve_edge_root)
+from sorm.numerics.engines.gd_mp import GDStatus, run_gd
+from sorm.numerics.problem import from_state
+from sorm.numerics.validate import InputError
 
 F = Fraction
 # MODEL.md §5 table: ω = (1, −1), Ẽ = 0.2, z̃₀ = ε, T₀ = 2 + ε.
@@ -106,7 +106,7 @@ def test_prediction_is_below_the_edge_and_close_to_leading(u, v, pset, N):
     The box shrinks with |s| because the series' size is the normal-form radius
     sqrt(ỹ² + (k/2)z̃²) with ỹ = y − s z̃, not ε.
     """
-    from numerics import _derived as dd
+    from sorm.numerics import _derived as dd
 
     w1, w2 = pset.omegas
     s_edge = abs(F(dd.eos_s(w1 + w2, w1 * w2, pset.Et)))
@@ -133,8 +133,8 @@ def test_prediction_is_below_the_edge_and_close_to_leading(u, v, pset, N):
 
 def test_normalisation_changes_prediction_only_at_the_truncation_order():
     """pure_y and pure_z invariants (differing by c·H₂² at degree 4) predict the same T_∞ to O(ε^{N−1})."""
-    from theory import normal_form as nf
-    from theory.symbols import Et, a, b
+    from sorm.theory import normal_form as nf
+    from sorm.theory.symbols import Et, a, b
 
     pset = PARAMETER_SETS[0]
     (w1, w2), E = pset.omegas, pset.Et
@@ -179,7 +179,7 @@ def test_convergence_quick_slopes():
 
 @pytest.mark.slow
 def test_convergence_full_and_figure(tmp_path):
-    from numerics.convergence import plot_convergence
+    from sorm.numerics.eos.convergence import plot_convergence
 
     res = convergence_orders()
     assert res.ok, res.slopes

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from numerics import InputError
-from numerics.fixedpoint import compile_horner, from_fixed, to_fixed, trace
-from numerics.gd_mp import GDStatus, agreed_digits, fixed_point_bits, run_gd
-from numerics.gf import gf_limit
-from numerics.problem import from_state, from_theta
+from sorm.numerics import InputError
+from sorm.numerics.compile.fixedpoint import compile_horner, from_fixed, to_fixed, trace
+from sorm.numerics.engines.gd_mp import GDStatus, agreed_digits, fixed_point_bits, run_gd
+from sorm.numerics.engines.gf import gf_limit
+from sorm.numerics.problem import from_state, from_theta
 
 
 def digits(x, y, dps):
@@ -27,7 +27,7 @@ def digits(x, y, dps):
 
 def test_trace_matches_exact_rational_evaluation():
     """The traced fixed-point code of a generated map equals exact rational evaluation to ~2^-p."""
-    from numerics import _derived as D
+    from sorm.numerics import _derived as D
 
     a, b, Et, p = F(1, 2), F(-3, 4), F(1, 5), 200
     prog = trace(lambda z, T: (D.planar_zt_next(z, T, a, b, Et), D.planar_T_next(z, T, a, b, Et)), 2, p, ("z", "T"))
@@ -45,7 +45,7 @@ def test_trace_matches_exact_rational_evaluation():
                          ids=["paper(1,-1)", "generic", "E=0"])
 def test_horner_program_matches_exact_and_is_shorter(w1, w2, Et):
     """compile_horner: same values as exact rational evaluation (to ~2^-p), fewer operations than trace."""
-    from numerics import _derived as D
+    from sorm.numerics import _derived as D
 
     a, b, p = w1 + w2, w1 * w2, 160
     fn = lambda z, T: (D.planar_zt_next(z, T, a, b, Et), D.planar_T_next(z, T, a, b, Et))  # noqa: E731

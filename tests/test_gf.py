@@ -9,10 +9,10 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from numerics import InputError
-from numerics.gd_mp import agreed_digits
-from numerics.gf import GFStatus, gf_limit, integrate_gf
-from numerics.problem import from_state, from_theta
+from sorm.numerics import InputError
+from sorm.numerics.engines.gd_mp import agreed_digits
+from sorm.numerics.engines.gf import GFStatus, gf_limit, integrate_gf
+from sorm.numerics.problem import from_state, from_theta
 
 CASES = {
     "paper-example(-1,1)": from_theta("-1,1", "1/10", "1/2,1/2"),  # J(ω1) = J(ω2): sharpens

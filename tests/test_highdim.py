@@ -9,10 +9,10 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from numerics import highdim as hd
-from numerics import selfstab as ss
-from numerics.validate import InputError
-from proofs_check import cli
+from sorm.numerics.highdim import model as hd
+from sorm.numerics.highdim import selfstab as ss
+from sorm.numerics.validate import InputError
+from sorm.proofs_check import cli
 
 
 def _instance(D, P, eps, seed):
@@ -287,7 +287,7 @@ def test_per_datapoint_invariant_along_gf(D, P, seed):
 
 def test_generated_invariant_matches_the_numpy_one():
     """numerics._derived.hd_invariant (from theory/highdim.py) on the contractions equals _invariant."""
-    from numerics import _derived
+    from sorm.numerics import _derived
 
     inst = _instance(3, 4, 1.0, 9)
     z, J = inst.initial_state()
@@ -299,7 +299,7 @@ def test_generated_invariant_matches_the_numpy_one():
 
 def test_theory_section_derives_the_normal_form():
     """The generated top-mode normal form is MODEL.md §5's with generic s, r (checked in section())."""
-    from theory import highdim as th
+    from sorm.theory import highdim as th
 
     dz, dy = th.top_mode_two_step()
     assert str(dz) and dy.coeff(th.zt**2) == -th.s_top**2 - 2 * th.r_top

@@ -6,9 +6,9 @@ import json
 import numpy as np
 import pytest
 
-from numerics import highdim as hd
-from numerics.network import make_data, quadratic_model, run_network_gd
-from proofs_check import cli
+from sorm.numerics.highdim import model as hd
+from sorm.numerics.highdim.network import make_data, quadratic_model, run_network_gd
+from sorm.proofs_check import cli
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,11 @@ import sympy as sp
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from numerics import _derived as d
-from numerics.convergence import loglog_slope
-from theory import normal_form as nf
-from theory import period2 as p2
-from theory.symbols import Et, T, a, b, w1, w2, zt
+from sorm.numerics import _derived as d
+from sorm.numerics.eos.convergence import loglog_slope
+from sorm.theory import normal_form as nf
+from sorm.theory import period2 as p2
+from sorm.theory.symbols import Et, T, a, b, w1, w2, zt
 
 # Parameters with both edge weights positive (k > 0): ω = (2, 1/2), Ẽ = 1 and ω = (1, -1), Ẽ = 1/5.
 GOOD = [(Fraction(5, 2), Fraction(1), Fraction(1)), (Fraction(0), Fraction(-1), Fraction(1, 5))]

@@ -8,10 +8,10 @@ import mpmath
 import numpy as np
 import pytest
 
-from numerics.phase import phase_diagram, plot_phase
-from numerics.plotting import plot_loglog, plot_sweep, plot_trajectory
-from numerics.validate import InputError
-from proofs_check.cli import main
+from sorm.numerics.eos.phase import phase_diagram, plot_phase
+from sorm.numerics.plotting import plot_loglog, plot_sweep, plot_trajectory
+from sorm.numerics.validate import InputError
+from sorm.proofs_check.cli import main
 
 PNG = b"\x89PNG\r\n\x1a\n"
 MODEL = ["--omegas", "1,-1", "--z0", "0.01", "--J2", "1.215,0.795"]

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from proofs_check.claims.eos import (
+from sorm.proofs_check.claims.eos import (
     _DEGENERATE, _SHARPEN, _degenerate_facts, _sharpening_facts, _sharpening_search,
 )
-from proofs_check.registry import Context, Status, all_claims, run_claim
+from sorm.proofs_check.registry import Context, Status, all_claims, run_claim
 
 #: T_∞ of the example (40-digit GD, agreeing with the 80-digit rerun to 1e-36).
 T_INF = "1.996263977433684051366352971018180282542"

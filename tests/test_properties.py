@@ -20,7 +20,7 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from numerics import _derived as d
+from sorm.numerics import _derived as d
 
 EPS = np.finfo(float).eps
 

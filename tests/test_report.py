@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from proofs_check import registry
-from proofs_check.registry import Context, Method, Status, Verdict, run_claim
+from sorm.proofs_check import registry
+from sorm.proofs_check.registry import Context, Method, Status, Verdict, run_claim
 
 
 def _claim(fn, id="t.x"):
@@ -46,7 +46,7 @@ def test_claim_ids_are_unique_and_sourced():
 
 
 def test_report_files_and_schema(tmp_path, monkeypatch):
-    from proofs_check import report
+    from sorm.proofs_check import report
 
     fake = [_claim(lambda ctx: Verdict.check(True, x="1"), "a.ok"),
             _claim(lambda ctx: Verdict.check(False, x="2"), "a.bad"),
@@ -62,7 +62,7 @@ def test_report_files_and_schema(tmp_path, monkeypatch):
 
 
 def test_verify_exit_code_is_1_when_a_claim_fails(tmp_path, monkeypatch, capsys):
-    from proofs_check import cli, report
+    from sorm.proofs_check import cli, report
 
     monkeypatch.setattr(report, "all_claims", lambda: [_claim(lambda ctx: Verdict.check(False), "a.bad")])
     assert cli.main(["verify", "--out", str(tmp_path / "r"), "--quiet"]) == 1

@@ -9,12 +9,12 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from numerics.batch import TrajectoryClass
-from numerics.phase import PHASE_CLASSES, phase_diagram
-from numerics.problem import from_state, from_theta
-from numerics.sweep import sweep
-from numerics.validate import InputError
-from proofs_check.cli import main
+from sorm.numerics.engines.batch import TrajectoryClass
+from sorm.numerics.eos.phase import PHASE_CLASSES, phase_diagram
+from sorm.numerics.problem import from_state, from_theta
+from sorm.numerics.engines.sweep import sweep
+from sorm.numerics.validate import InputError
+from sorm.proofs_check.cli import main
 
 EX = dict(omegas=[1, -1], z0="0.01", J2="1.215,0.795")
 

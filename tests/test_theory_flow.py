@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from theory import flow
-from theory.symbols import J2, J20, M0, M1, eta, i, omega, omega_i, x, z
+from sorm.theory import flow
+from sorm.theory.symbols import J2, J20, M0, M1, eta, i, omega, omega_i, x, z
 
 
 def test_rates_match_model():

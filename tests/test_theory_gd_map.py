@@ -6,9 +6,9 @@ from fractions import Fraction
 import pytest
 import sympy as sp
 
-from numerics import _derived as d
-from theory import gd_map
-from theory.symbols import J2, M0, M1, S, T, eta, i, omega, z, zt
+from sorm.numerics import _derived as d
+from sorm.theory import gd_map
+from sorm.theory.symbols import J2, M0, M1, S, T, eta, i, omega, z, zt
 
 
 def test_z_next_matches_model_closed_form():

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from theory import gd_map, invariants
-from theory.symbols import J2, M0, M1, eta, i, omega, z
+from sorm.theory import gd_map, invariants
+from sorm.theory.symbols import J2, M0, M1, eta, i, omega, z
 
 
 def test_gd_conserves_invariant_for_symbolic_P():

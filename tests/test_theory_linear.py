@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from theory import linear
+from sorm.theory import linear
 
 
 @pytest.mark.parametrize("P", [1, 2, 3])

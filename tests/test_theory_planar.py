@@ -7,9 +7,9 @@ import mpmath
 import pytest
 import sympy as sp
 
-from numerics import _derived as d
-from theory import planar
-from theory.symbols import J2_1, J2_2, Et, T, a, b, w1, w2, zt
+from sorm.numerics import _derived as d
+from sorm.theory import planar
+from sorm.theory.symbols import J2_1, J2_2, Et, T, a, b, w1, w2, zt
 
 # MODEL.md §4, typed as the independent reference.
 S_REF = a * T - 2 * b * (zt + Et)

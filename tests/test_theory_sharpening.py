@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from theory import sharpening
-from theory.symbols import E, eta, omega_i, x, z
+from sorm.theory import sharpening
+from sorm.theory.symbols import E, eta, omega_i, x, z
 
 
 def test_rate_in_sinh_form():

@@ -4,7 +4,7 @@ from fractions import Fraction
 import mpmath
 import pytest
 
-from numerics.validate import InputError, dps, exact, exact_list, positive, positive_int
+from sorm.numerics.validate import InputError, dps, exact, exact_list, positive, positive_int
 
 
 @pytest.mark.parametrize("value,expected", [

@@ -23,7 +23,7 @@ from pathlib import Path
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
-from numerics.io import atomic_write
+from ..numerics.io import atomic_write
 
 from .formula import Formula, Section
 from .symbols import LATEX
@@ -33,15 +33,15 @@ __all__ = ["SECTIONS", "ROOT", "PY_PATH", "MD_PATH", "sections", "render_python"
 
 #: Theory modules whose ``section()`` goes into the generated files, in order.
 SECTIONS = (
-    "theory.gd_map",
-    "theory.invariants",
-    "theory.flow",
-    "theory.planar",
-    "theory.sharpening",
-    "theory.linear",
-    "theory.normal_form",
-    "theory.period2",
-    "theory.highdim",
+    ".gd_map",
+    ".invariants",
+    ".flow",
+    ".planar",
+    ".sharpening",
+    ".linear",
+    ".normal_form",
+    ".period2",
+    ".highdim",
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +51,7 @@ HEADER = "DO NOT EDIT: regenerate with `sorm derive`"
 
 
 def sections() -> list[Section]:
-    return [importlib.import_module(name).section() for name in SECTIONS]
+    return [importlib.import_module(name, __package__).section() for name in SECTIONS]
 
 
 class _ExactPrinter(StrPrinter):

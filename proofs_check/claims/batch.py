@@ -20,7 +20,7 @@ def _mp_check(problem, T64: float):
     """run_gd at 30 digits, checked at 60: (eta_ntk_30, |30 - 60|, |float64 - 30|, status name)."""
     import mpmath
 
-    from numerics.gd_mp import run_gd
+    from ...numerics.engines.gd_mp import run_gd
 
     a = run_gd(problem, dps=30, max_steps=200_000)
     b = run_gd(problem, dps=60, max_steps=200_000)
@@ -36,11 +36,11 @@ def _converged_below(ctx):
     import mpmath
     import numpy as np
 
-    from numerics.batch import TrajectoryClass
-    from numerics.io import num
-    from numerics.plotting import plot_sweep_panels
-    from numerics.problem import from_state
-    from numerics.sweep import sweep
+    from ...numerics.engines.batch import TrajectoryClass
+    from ...numerics.io import num
+    from ...numerics.plotting import plot_sweep_panels
+    from ...numerics.problem import from_state
+    from ...numerics.engines.sweep import sweep
 
     n_eta = 120 if ctx.quick else 600
     rows, panels, ok = [], [], True
@@ -83,8 +83,8 @@ def _converged_below(ctx):
 def _phase(ctx):
     import numpy as np
 
-    from numerics.batch import TrajectoryClass, run_planar
-    from numerics.phase import PHASE_CLASSES, phase_diagram, plot_phase
+    from ...numerics.engines.batch import TrajectoryClass, run_planar
+    from ...numerics.eos.phase import PHASE_CLASSES, phase_diagram, plot_phase
 
     n_eta, n_state = (120, 80) if ctx.quick else (400, 300)
     res = phase_diagram([1, -1], z0="0.01", J2="1.215,0.795", vary="z0", state_from=-2, state_to=1,
@@ -121,9 +121,9 @@ def _phase(ctx):
 def _agreement(ctx):
     import mpmath
 
-    from numerics.batch import classify_problem, run_planar
-    from numerics.gd_mp import run_gd
-    from numerics.problem import from_state
+    from ...numerics.engines.batch import classify_problem, run_planar
+    from ...numerics.engines.gd_mp import run_gd
+    from ...numerics.problem import from_state
 
     cases = [((1, -1), "0.01", "1.215,0.795", 400), ((2, "-0.5"), "-0.02", "0.9,0.5", 400),
              ((3, 1), "0.03", "0.5,0.2", 400), ((1, 2, -1), "0.05", "0.6,0.8,0.5", 300)]

@@ -20,7 +20,7 @@ _THRESHOLD_CASES = (
 
 def _eos_problem(eps, Et=Fraction(1, 5), w=(1, -1), sign=1, eta=1):
     """ω = w, Ẽ, z̃₀ = sign·ε, T₀ = 2 + ε (MODEL.md §5 family), with J̃(ω_i)² from the invariant."""
-    from numerics.problem import from_state
+    from ...numerics.problem import from_state
 
     w1, w2 = Fraction(w[0]), Fraction(w[1])
     z, T = sign * Fraction(eps), 2 + Fraction(eps)
@@ -37,7 +37,7 @@ def _eos_problem(eps, Et=Fraction(1, 5), w=(1, -1), sign=1, eta=1):
        source="paper abstract, §2 (threshold 2/eta); MODEL.md §4 (derived here); certified here",
        method=Method.INTERVAL)
 def _threshold(ctx):
-    from numerics.certify import Stability, certify_stability, certify_threshold, decimal_bound, sci_up
+    from ...numerics.certify.enclosure import Stability, certify_stability, certify_threshold, decimal_bound, sci_up
 
     prec = 128
     cases = _THRESHOLD_CASES[:1] if ctx.quick else _THRESHOLD_CASES
@@ -67,7 +67,7 @@ def _threshold(ctx):
 
 #: (label, builder) for the final-ηλ claim; the first is MODEL.md §5's example.
 def _final_cases(quick):
-    from numerics.problem import from_state
+    from ...numerics.problem import from_state
 
     cases = [("MODEL.md §5: omega=(1,-1), Et=0.2, zt0=0.01, T0=2.01", lambda: _eos_problem("0.01"))]
     if not quick:
@@ -90,7 +90,7 @@ def _plot(enc, ref, path, title):
 
     import matplotlib.pyplot as plt
 
-    from numerics.io import save_figure
+    from ...numerics.io import save_figure
 
     n = [r[0] for r in enc.trace]
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(7, 6), sharex=True)
@@ -119,9 +119,9 @@ def _plot(enc, ref, path, title):
 def _final(ctx):
     import mpmath
 
-    from numerics.certify import Stability, certify_stability, enclose_final_ntk, planar_parameters, sci_up
-    from numerics.gd_mp import run_gd
-    from numerics.io import num
+    from ...numerics.certify.enclosure import Stability, certify_stability, enclose_final_ntk, planar_parameters, sci_up
+    from ...numerics.engines.gd_mp import run_gd
+    from ...numerics.io import num
 
     figures = []
     prec, dps = 160, 60  # 160 bits ≈ 48 digits: the enclosure is much wider than the 60-digit value's error

@@ -17,7 +17,7 @@ _TABLE = (
 
 
 def _s(x, dps):
-    from numerics.io import num
+    from ...numerics.io import num
 
     return num(x, dps)
 
@@ -29,9 +29,9 @@ def _s(x, dps):
 def _final_ntk(ctx):
     import mpmath
 
-    from numerics.convergence import mpf_fraction, state_problem
-    from numerics.eos import predict_eos
-    from numerics.gd_mp import GDStatus, run_gd
+    from ...numerics.eos.convergence import mpf_fraction, state_problem
+    from ...numerics.eos.predict import predict_eos
+    from ...numerics.engines.gd_mp import GDStatus, run_gd
 
     omegas, Et, zt0, T0 = _HEADLINE
     dps = 40
@@ -71,7 +71,7 @@ def _final_ntk(ctx):
         ax.set_ylabel(r"$\eta\lambda_t$")
         ax.set_title(r"2-D model, $\omega = (2, 1/2)$, $\tilde E = 1$: GD ends slightly below $2/\eta$")
         ax.legend(fontsize=8)
-        from numerics.io import save_figure
+        from ...numerics.io import save_figure
 
         save_figure(fig, path)
         return Verdict.check(
@@ -94,8 +94,8 @@ def _final_ntk(ctx):
 def _normal_form(ctx):
     import sympy as sp
 
-    from theory import normal_form as nf
-    from theory.symbols import Et, a, b, zt
+    from ...theory import normal_form as nf
+    from ...theory.symbols import Et, a, b, zt
 
     s, r = nf.s_expr(), nf.r_expr()
     dz, dy = nf.leading_normal_form()
@@ -116,7 +116,7 @@ def _normal_form(ctx):
        "and no order up to N has no solution",
        source="derived here (MODEL.md §5)", method=Method.SYMBOLIC)
 def _invariant_orders(ctx):
-    from theory import normal_form as nf
+    from ...theory import normal_form as nf
 
     N = 4 if ctx.quick else nf.N_MAX
     inv = nf.formal_invariant(N)
@@ -134,7 +134,7 @@ def _invariant_orders(ctx):
        "fitted log-log slopes N - 1 +/- 0.3 for N = 2..5 on every parameter set",
        source="derived here (MODEL.md §5)", method=Method.NUMERIC)
 def _convergence(ctx):
-    from numerics.convergence import SLOPE_BAND, convergence_orders, plot_convergence
+    from ...numerics.eos.convergence import SLOPE_BAND, convergence_orders, plot_convergence
 
     if ctx.quick:
         res = convergence_orders(orders=(2, 3, 5), epsilons=[Fraction(1, 50) / 2 ** m for m in range(3)],
@@ -156,9 +156,9 @@ def _convergence(ctx):
 def _model_table(ctx):
     import mpmath
 
-    from numerics.convergence import state_problem
-    from numerics.eos import predict_eos
-    from numerics.gd_mp import run_gd
+    from ...numerics.eos.convergence import state_problem
+    from ...numerics.eos.predict import predict_eos
+    from ...numerics.engines.gd_mp import run_gd
 
     rows, ok = [], True
     for eps_s, gd_s, lead_s, rel_s in _TABLE:
@@ -190,8 +190,8 @@ def _model_table(ctx):
 def _k0(ctx):
     import mpmath
 
-    from numerics.eos import single_mode_period2
-    from theory import period2 as p2
+    from ...numerics.eos.predict import single_mode_period2
+    from ...theory import period2 as p2
 
     sym_ok = p2.k_single_mode() == 0
     checks, ok = [], sym_ok
@@ -235,11 +235,11 @@ def _sharpening_facts(dps: int = 40, orders=(2, 3, 4, 5)) -> dict:
     """
     import mpmath
 
-    from numerics.convergence import mpf_fraction
-    from numerics.eos import predict_eos
-    from numerics.gd_mp import run_gd
-    from numerics.problem import from_state, reduced_2d
-    from numerics._derived import eos_k, planar_J2t
+    from ...numerics.eos.convergence import mpf_fraction
+    from ...numerics.eos.predict import predict_eos
+    from ...numerics.engines.gd_mp import run_gd
+    from ...numerics.problem import from_state, reduced_2d
+    from ...numerics._derived import eos_k, planar_J2t
 
     omegas, z0, J2, eta = _SHARPEN
     prob = from_state(omegas, z0, J2, eta)
@@ -285,8 +285,8 @@ def _degenerate_facts(steps: int = 40_000, dps: int = 30) -> dict:
     import mpmath
     import sympy as sp
 
-    from numerics.gd_mp import run_gd
-    from numerics.problem import from_state
+    from ...numerics.engines.gd_mp import run_gd
+    from ...numerics.problem import from_state
 
     omegas, z0, J2, eta = _DEGENERATE
     prob = from_state(omegas, z0, J2, eta)
@@ -369,11 +369,11 @@ def _sharpening_search(seed: int, n: int = 20_000, steps: int = 1500, t0_min: fl
 def _progressive(ctx):
     import mpmath
 
-    from numerics.eos import EOSStatus
-    from numerics.gd_mp import GDStatus
-    from numerics.gf import gf_limit
-    from numerics.plotting import plot_trajectory
-    from numerics.problem import from_state
+    from ...numerics.eos.predict import EOSStatus
+    from ...numerics.engines.gd_mp import GDStatus
+    from ...numerics.engines.gf import gf_limit
+    from ...numerics.plotting import plot_trajectory
+    from ...numerics.problem import from_state
 
     dps = 30 if ctx.quick else 40
     f = _sharpening_facts(dps=dps, orders=(2, 3, 5) if ctx.quick else (2, 3, 4, 5))

@@ -30,7 +30,7 @@ def _gd_map(ctx):
     import mpmath
     import numpy as np
 
-    from numerics import _derived as d
+    from ...numerics import _derived as d
 
     P = 4
     A = np.random.RandomState(ctx.seed).standard_normal((P, P))
@@ -72,8 +72,8 @@ def _gd_map(ctx):
 def _gd_map_symbolic(ctx):
     import sympy as sp
 
-    from theory import gd_map
-    from theory.symbols import J2, M0, M1, S, T, eta, i, omega, z, zt
+    from ...theory import gd_map
+    from ...theory.symbols import J2, M0, M1, S, T, eta, i, omega, z, zt
 
     half = sp.Rational(1, 2)
     diffs = {
@@ -93,7 +93,7 @@ def _gd_map_symbolic(ctx):
 def _invariant_gd(ctx):
     import sympy as sp
 
-    from theory import invariants
+    from ...theory import invariants
 
     moments = invariants.gd_change_moments()
     concrete = invariants.CONCRETE[:2] + invariants.CONCRETE[-1:] if ctx.quick else invariants.CONCRETE
@@ -108,7 +108,7 @@ def _invariant_gd(ctx):
 @claim("invariant.gf", "sum_{omega_i != 0} J(omega_i)^2/omega_i - 2z = 2E is conserved by gradient flow "
        "(its time derivative simplifies to 0)", source="derived here (MODEL.md §2-3)", method=Method.SYMBOLIC)
 def _invariant_gf(ctx):
-    from theory import invariants
+    from ...theory import invariants
 
     r = invariants.gf_rate()
     return Verdict.check(r == 0, residual=str(r))
@@ -120,8 +120,8 @@ def _invariant_gf(ctx):
 def _invariant_numeric(ctx):
     import mpmath
 
-    from numerics import _derived as d
-    from numerics.problem import from_theta
+    from ...numerics import _derived as d
+    from ...numerics.problem import from_theta
 
     steps = 300 if ctx.quick else 2000
     prob = from_theta(["3/2", "-1", "1/2", "0", "-1/4"], "1/5", ["1/2", "1/4", "-1", "2", "3/4"], "1")
@@ -154,7 +154,7 @@ def _invariant_numeric(ctx):
        "so z never changes sign; every J(omega_i)^2 = J(omega_i)^2(0) e^{-2 omega_i x} stays >= 0",
        source="paper §2; derived here", method=Method.SYMBOLIC)
 def _gf_z_sign(ctx):
-    from theory import flow
+    from ...theory import flow
 
     checks = dict(flow.z_solution_checks(), J2_nonnegative=flow.J2_nonnegative())
     rates = {"dz/dt": str(flow.z_rate()), "dJ2/dt": str(flow.J2_rate()), "dlambda/dt": str(flow.ntk_rate())}
@@ -165,7 +165,7 @@ def _gf_z_sign(ctx):
        "e^{-2 omega_i x}, z(x) = sum J(omega_i)^2(0) e^{-2 omega_i x}/(2 omega_i) - E, and ln J_i^2/omega_i - "
        "ln J_j^2/omega_j is constant", source="derived here (MODEL.md §2)", method=Method.SYMBOLIC)
 def _gf_integrable(ctx):
-    from theory import flow
+    from ...theory import flow
 
     ok_j = flow.J2_of_x_checks()
     ok_z = flow.z_of_x_check()
@@ -181,9 +181,9 @@ def _gf_sharpening(ctx):
     import mpmath
     import sympy as sp
 
-    from numerics import _derived as d
-    from numerics.io import save_figure
-    from theory import sharpening
+    from ...numerics import _derived as d
+    from ...numerics.io import save_figure
+    from ...theory import sharpening
 
     cases = sharpening.sign_cases()
     proved = all(p is True for _, p in cases.values())
@@ -239,7 +239,7 @@ def _gf_sharpening(ctx):
 @claim("linear.constant_ntk", "The linear model z = G^T theta - y has a constant NTK under GF and GD: no "
        "progressive sharpening", source="paper §1-2 (contrast); derived here", method=Method.SYMBOLIC)
 def _linear(ctx):
-    from theory import linear
+    from ...theory import linear
 
     Ps = (1, 2) if ctx.quick else (1, 2, 3, 4)
     gf = {P: str(linear.gf_ntk_rate(P)) for P in Ps}
@@ -255,8 +255,8 @@ def _linear(ctx):
 def _planar(ctx):
     import sympy as sp
 
-    from theory import planar
-    from theory.symbols import Et, T, a, b, zt
+    from ...theory import planar
+    from ...theory.symbols import Et, T, a, b, zt
 
     S_ref = a * T - 2 * b * (zt + Et)
     R_ref = (a**2 - b) * T - 2 * a * b * (zt + Et)
@@ -275,8 +275,8 @@ def _planar(ctx):
 def _threshold(ctx):
     import sympy as sp
 
-    from theory import planar
-    from theory.symbols import T
+    from ...theory import planar
+    from ...theory.symbols import T
 
     ev = planar.fixed_line_eigenvalues()
     interval = planar.stable_T_interval()

@@ -13,7 +13,7 @@ PREC = "float64"
 
 
 def _fmt(x) -> str:
-    from numerics.io import num
+    from ...numerics.io import num
 
     return num(float(x))
 
@@ -26,8 +26,8 @@ def _fmt(x) -> str:
 def _sharpening_eos(ctx):
     import numpy as np
 
-    from numerics import highdim as hd
-    from proofs_check.commands.experiment import _plot_eta_ntk
+    from ...numerics.highdim import model as hd
+    from ..commands.experiment import _plot_eta_ntk
 
     D, P, eps, f = 32, 256, 0.15, 0.7
     seeds = 3 if ctx.quick else 10
@@ -57,7 +57,7 @@ def _sharpening_eos(ctx):
 def _linear(ctx):
     import numpy as np
 
-    from numerics import highdim as hd
+    from ...numerics.highdim import model as hd
 
     seeds = 3 if ctx.quick else 10
     worst, flags = 0.0, []
@@ -79,8 +79,8 @@ def _linear(ctx):
 def _network(ctx):
     import numpy as np
 
-    from numerics.network import make_data
-    from proofs_check.commands.experiment import network_summary
+    from ...numerics.highdim.network import make_data
+    from ..commands.experiment import network_summary
 
     seeds = 3 if ctx.quick else 8
     rows, agree, diffs = [], [], []
@@ -101,8 +101,8 @@ def _network(ctx):
 
 
 def _selfstab_runs(ctx):
-    from numerics import highdim as hd
-    from numerics.selfstab import self_stabilization
+    from ...numerics.highdim import model as hd
+    from ...numerics.highdim.selfstab import self_stabilization
 
     seeds = 3 if ctx.quick else 6
     D, P = 32, 256
@@ -131,7 +131,7 @@ def _runs(ctx):
 def _near_2(ctx):
     import numpy as np
 
-    from numerics.selfstab import PhaseStatus
+    from ...numerics.highdim.selfstab import PhaseStatus
 
     (D, P), runs = _runs(ctx)
     phases = [ph for _, ph, _, _ in runs if ph.status is PhaseStatus.FOUND]
@@ -155,8 +155,8 @@ def _plot_selfstab(runs, path, title):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from numerics.io import save_figure
-    from numerics.selfstab import PhaseStatus
+    from ...numerics.io import save_figure
+    from ...numerics.highdim.selfstab import PhaseStatus
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
     for k, (tr, ph, _, _) in enumerate(runs):

@@ -20,10 +20,10 @@ _GF_MODELS = (
 def _gf_routes(ctx):
     import mpmath
 
-    from numerics.gd_mp import agreed_digits
-    from numerics.gf import GFStatus, gf_limit, integrate_gf
-    from numerics.io import num
-    from numerics.problem import from_state
+    from ...numerics.engines.gd_mp import agreed_digits
+    from ...numerics.engines.gf import GFStatus, gf_limit, integrate_gf
+    from ...numerics.io import num
+    from ...numerics.problem import from_state
 
     dps = 40
     models = _GF_MODELS[:2] if ctx.quick else _GF_MODELS
@@ -49,9 +49,9 @@ def _gd_to_gf(ctx):
     import mpmath
     import numpy as np
 
-    from numerics.gd_mp import GDStatus, run_gd
-    from numerics.gf import gf_limit
-    from numerics.problem import from_theta
+    from ...numerics.engines.gd_mp import GDStatus, run_gd
+    from ...numerics.engines.gf import gf_limit
+    from ...numerics.problem import from_theta
 
     dps = 30
     etas = [Fraction(1, 40 * 2**k) for k in range(3 if ctx.quick else 5)]
@@ -67,7 +67,7 @@ def _gd_to_gf(ctx):
     ok &= 0.85 <= slope <= 1.15
     figures = []
     try:
-        from numerics.plotting import plot_loglog
+        from ...numerics.plotting import plot_loglog
 
         figures.append(plot_loglog([float(e) for e in etas], errs, ctx.figure("gd_to_gf.png"),
                                    labels=["|lambda_GD - lambda_GF|"], slopes=[slope], xlabel="eta",
@@ -84,8 +84,8 @@ def _gd_to_gf(ctx):
        "digits, and the fixed-point and mpmath engines agree to the digits both certify",
        source="derived here (method check: doubled precision)", method=Method.NUMERIC)
 def _precision(ctx):
-    from numerics.gd_mp import agreed_digits, run_gd
-    from numerics.problem import from_state
+    from ...numerics.engines.gd_mp import agreed_digits, run_gd
+    from ...numerics.problem import from_state
 
     dps = 30
     runs = {  # name: (problem, run options)

@@ -6,8 +6,8 @@ the η-rescaled one.
 """
 from __future__ import annotations
 
-from numerics.problem import Problem, from_state, from_theta
-from numerics.validate import InputError
+from ...numerics.problem import Problem, from_state, from_theta
+from ...numerics.validate import InputError
 
 __all__ = ["add_model_arguments", "problem_from_args"]
 

@@ -37,8 +37,8 @@ def add_arguments(p):
 
 
 def _precision(args) -> int:
-    from numerics.certify import check_prec_bits, dps_to_bits
-    from numerics.validate import dps as check_dps
+    from ...numerics.certify.enclosure import check_prec_bits, dps_to_bits
+    from ...numerics.validate import dps as check_dps
 
     if args.dps is not None:
         return check_prec_bits(dps_to_bits(check_dps(args.dps)), name="prec-bits (from --dps)")
@@ -48,9 +48,9 @@ def _precision(args) -> int:
 def run(args) -> int:
     import json
 
-    from numerics.certify import certify_stability, certify_threshold, enclose_final_ntk
-    from numerics.problem import reduced_2d
-    from numerics.validate import InputError, positive_int
+    from ...numerics.certify.enclosure import certify_stability, certify_threshold, enclose_final_ntk
+    from ...numerics.problem import reduced_2d
+    from ...numerics.validate import InputError, positive_int
 
     from ._model import problem_from_args
 
@@ -63,7 +63,7 @@ def run(args) -> int:
         planar = reduced_2d(problem)
     except InputError as exc:
         planar_note = f"threshold certificate skipped: {exc}"
-    from numerics.certify import check_prec_bits
+    from ...numerics.certify.enclosure import check_prec_bits
 
     top = max(prec, check_prec_bits(args.max_prec_bits, name="max-prec-bits"))
     enc = enclose_final_ntk(problem, prec_bits=prec, max_steps=max_steps, max_prec_bits=top, route=args.route)
@@ -79,8 +79,8 @@ def run(args) -> int:
         out["final_stability"] = None
         out["note"] = planar_note
     if args.check:
-        from numerics.gd_mp import run_gd
-        from numerics.io import num
+        from ...numerics.engines.gd_mp import run_gd
+        from ...numerics.io import num
 
         dps = max(30, min(enc.digits + 20, 10_000))
         ref = run_gd(problem, dps=dps, max_steps=max(max_steps, 100_000), method="mpmath")

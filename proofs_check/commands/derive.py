@@ -12,7 +12,7 @@ def add_arguments(p):
 
 
 def run(args) -> int:
-    from theory import codegen
+    from ...theory import codegen
 
     t0 = time.perf_counter()
     if args.check:

@@ -55,7 +55,7 @@ def _common(p, out):
 
 
 def _seed(value) -> int:
-    from numerics.validate import InputError
+    from ...numerics.validate import InputError
 
     try:
         v = int(str(value).strip())
@@ -67,7 +67,7 @@ def _seed(value) -> int:
 
 
 def _limit(value) -> int:
-    from numerics.validate import positive
+    from ...numerics.validate import positive
 
     return int(positive("max_memory", value) * 2**30)
 
@@ -80,8 +80,8 @@ def _progress(total, quiet, desc):
 
 def highdim_summary(trajs) -> dict:
     """The JSON summary of a list of trajectories (numbers as decimal strings)."""
-    from numerics.io import num
-    from numerics.selfstab import PhaseStatus, eos_phase_stats
+    from ...numerics.io import num
+    from ...numerics.highdim.selfstab import PhaseStatus, eos_phase_stats
 
     n = len(trajs)
     phases = [eos_phase_stats(t) for t in trajs if t.converged]
@@ -111,9 +111,9 @@ def highdim_summary(trajs) -> dict:
 def _run_highdim(args) -> int:
     import numpy as np
 
-    from numerics import highdim as hd
-    from numerics.io import num, write_json
-    from numerics.validate import exact_list, positive_int
+    from ...numerics.highdim import model as hd
+    from ...numerics.io import num, write_json
+    from ...numerics.validate import exact_list, positive_int
 
     seeds = positive_int("seeds", args.seeds)
     steps = positive_int("steps", args.steps)
@@ -185,7 +185,7 @@ def _plot_eta_ntk(curves, path, title):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from numerics.io import save_figure
+    from ...numerics.io import save_figure
 
     fig, ax = plt.subplots(figsize=(7, 4))
     for f, tr in curves:
@@ -208,7 +208,7 @@ def _plot_hist(all_trajs, path, title):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from numerics.io import save_figure
+    from ...numerics.io import save_figure
 
     import numpy as np
 
@@ -232,9 +232,9 @@ def network_summary(net, theta0, eta_frac, steps, quiet=True) -> tuple[dict, tup
     """Run the network and its quadratic model at the same η; return (summary, (net_traj, quad_traj))."""
     import numpy as np
 
-    from numerics import highdim as hd
-    from numerics.io import num
-    from numerics.network import quadratic_model, run_network_gd
+    from ...numerics.highdim import model as hd
+    from ...numerics.io import num
+    from ...numerics.highdim.network import quadratic_model, run_network_gd
 
     inst = quadratic_model(net, theta0)
     lam0, _ = hd.top_eigenpair(net.jacobian(theta0))
@@ -260,15 +260,15 @@ def network_summary(net, theta0, eta_frac, steps, quiet=True) -> tuple[dict, tup
 def _run_network(args) -> int:
     import numpy as np
 
-    from numerics.io import save_figure, write_json
-    from numerics.network import make_data
-    from numerics.validate import positive, positive_int
+    from ...numerics.io import save_figure, write_json
+    from ...numerics.highdim.network import make_data
+    from ...numerics.validate import positive, positive_int
 
     n, d, m = positive_int("n", args.n), positive_int("d", args.d), positive_int("m", args.m)
     steps = positive_int("steps", args.steps)
     f = float(positive("eta_frac", args.eta_frac))
     seed = _seed(args.seed)
-    from numerics.highdim import check_size
+    from ...numerics.highdim.model import check_size
 
     check_size(n, m * (d + 1), limit=_limit(args.max_memory))
     out = Path(args.out)
@@ -331,4 +331,4 @@ def run(args) -> int:
         return _run_highdim(args) if args.experiment == "highdim" else _run_network(args)
 
 
-from numerics.validate import InputError  # noqa: E402  (light import, used in messages)
+from ...numerics.validate import InputError  # noqa: E402  (light import, used in messages)

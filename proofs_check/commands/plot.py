@@ -28,9 +28,9 @@ def run(args) -> int:
     import json
     import math
 
-    from numerics.io import num
-    from numerics.plotting import plot_trajectory
-    from numerics.validate import InputError, dps as check_dps, positive, positive_int
+    from ...numerics.io import num
+    from ...numerics.plotting import plot_trajectory
+    from ...numerics.validate import InputError, dps as check_dps, positive, positive_int
 
     from ._model import problem_from_args
 
@@ -43,7 +43,7 @@ def run(args) -> int:
     title = args.title or (f"omegas={','.join(f'{float(w):g}' for w in problem.omegas)}, "
                            f"z0={float(problem.z0):g}, eta*lambda0={float(problem.T0):g}")
     if args.float64:
-        from numerics.batch import trajectory_float64
+        from ...numerics.engines.batch import trajectory_float64
 
         ftol = 0.0 if tol is None else float(tol) * float(problem.eta)
         if tol is None and steps is None:
@@ -61,7 +61,7 @@ def run(args) -> int:
         info = {"engine": "float64", "dps": None, "steps": len(lam) - 1, "status": status,
                 "final": {"eta_ntk": repr(final_lam), "z": repr(final_z)}}
     else:
-        from numerics.gd_mp import run_gd
+        from ...numerics.engines.gd_mp import run_gd
 
         d = check_dps(args.dps)
         res = run_gd(problem, dps=d, tol=tol, max_steps=max_steps, steps=steps, record=True, method=args.method)

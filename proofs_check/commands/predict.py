@@ -26,8 +26,8 @@ def add_arguments(p):
 def _gf(problem, dps, integrate):
     import mpmath
 
-    from numerics.gf import gf_limit, integrate_gf
-    from numerics.io import num
+    from ...numerics.engines.gf import gf_limit, integrate_gf
+    from ...numerics.io import num
 
     lim = gf_limit(problem, dps=dps)
     with mpmath.workdps(dps):
@@ -35,7 +35,7 @@ def _gf(problem, dps, integrate):
                "status": lim.status.name.lower(), "status_message": lim.status.message,
                "x_inf": num(lim.x_inf, dps), "agreed_digits": lim.agreed_digits}
         if integrate:
-            from numerics.gd_mp import agreed_digits
+            from ...numerics.engines.gd_mp import agreed_digits
 
             ode = integrate_gf(problem, dps=dps)
             out["integrated"] = {"ntk": num(ode.ntk, dps), "t": num(ode.t, 10), "status": ode.status.name.lower(),
@@ -47,11 +47,11 @@ def _gf(problem, dps, integrate):
 def _eos(problem, dps, order):
     import mpmath
 
-    from numerics.io import num
-    from numerics.validate import InputError
+    from ...numerics.io import num
+    from ...numerics.validate import InputError
 
     try:
-        from numerics.eos import predict_eos  # built by the EOS normal-form owner
+        from ...numerics.eos.predict import predict_eos  # built by the EOS normal-form owner
     except ImportError:
         raise InputError("method='eos': the EOS normal form (numerics.eos) is not available in this build; "
                          "use --method gf") from None
@@ -70,7 +70,7 @@ def _eos(problem, dps, order):
 def run(args) -> int:
     import json
 
-    from numerics.validate import InputError, dps as check_dps
+    from ...numerics.validate import InputError, dps as check_dps
 
     from ._model import problem_from_args
 

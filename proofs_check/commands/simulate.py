@@ -34,7 +34,7 @@ def add_arguments(p):
 
 def _float64(problem, steps, max_steps, tol):
     """The float64 path: numerics.batch (one trajectory), same JSON shape as the mp path."""
-    from numerics import batch
+    from ...numerics.engines import batch
 
     budget = steps if steps is not None else max_steps
     kw = {} if tol is None else {"tol": float(tol * problem.eta)}
@@ -64,7 +64,7 @@ def _float64(problem, steps, max_steps, tol):
 def run(args) -> int:
     import json
 
-    from numerics.validate import InputError, dps as check_dps, positive, positive_int
+    from ...numerics.validate import InputError, dps as check_dps, positive, positive_int
 
     from ._model import problem_from_args
 
@@ -84,15 +84,15 @@ def run(args) -> int:
                              "--float64")
         out = _float64(problem, steps, max_steps, tol)
         if args.plot:
-            from numerics import batch
+            from ...numerics.engines import batch
 
             budget = steps if steps is not None else out["steps"]
             traj = batch.trajectory_float64(problem, steps=max(1, budget))
     else:
         import mpmath
 
-        from numerics.gd_mp import run_gd
-        from numerics.io import num
+        from ...numerics.engines.gd_mp import run_gd
+        from ...numerics.io import num
 
         dps = check_dps(args.dps if args.dps is not None else 50)
         res = run_gd(problem, dps=dps, tol=tol, max_steps=max_steps, steps=steps, record=bool(args.plot),
@@ -106,7 +106,7 @@ def run(args) -> int:
                    "agreed_digits": res.agreed_digits}
         traj = res.trajectory
     if args.plot and traj is not None:
-        from numerics.plotting import plot_trajectory
+        from ...numerics.plotting import plot_trajectory
 
         out["plot"] = str(plot_trajectory(traj[0], traj[1], problem.eta, args.plot,
                                           title=f"sorm simulate, omegas={','.join(str(w) for w in problem.omegas)}"))

@@ -41,12 +41,12 @@ def run(args) -> int:
 
     import numpy as np
 
-    from numerics.batch import TrajectoryClass
-    from numerics.io import write_csv, write_json
-    from numerics.plotting import plot_sweep
-    from numerics.phase import plot_phase_grid
-    from numerics.sweep import sweep
-    from numerics.validate import InputError, exact, positive_int
+    from ...numerics.engines.batch import TrajectoryClass
+    from ...numerics.io import write_csv, write_json
+    from ...numerics.plotting import plot_sweep
+    from ...numerics.eos.phase import plot_phase_grid
+    from ...numerics.engines.sweep import sweep
+    from ...numerics.validate import InputError, exact, positive_int
 
     from ._model import problem_from_args
 
@@ -134,7 +134,7 @@ def run(args) -> int:
 
 
 def _planar_ok(problem) -> bool:
-    from numerics.sweep import planar_available
+    from ...numerics.engines.sweep import planar_available
 
     w1, w2 = problem.omegas
     return w1 * w2 != 0 and w1 != w2 and planar_available()

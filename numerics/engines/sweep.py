@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _derived as d
+from .. import _derived as d
 from .batch import BatchResult, TrajectoryClass, run_batch, run_planar
-from .problem import Problem
-from .validate import InputError, exact, positive, positive_int
+from ..problem import Problem
+from ..validate import InputError, exact, positive, positive_int
 
 __all__ = ["SweepResult", "sweep", "parse_vary", "planar_available", "MAX_POINTS"]
 

@@ -80,10 +80,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from . import _derived as D
-from .problem import Problem, reduced_2d
-from .validate import InputError, exact, positive_int, whole_in_range
-from .status import Status
+from .. import _derived as D
+from ..problem import Problem, reduced_2d
+from ..validate import InputError, exact, positive_int, whole_in_range
+from ..status import Status
 
 __all__ = [
     "PREC_MIN", "PREC_MAX", "ROUTES", "CertStatus", "Stability", "Enclosure", "TailCertificate",

@@ -24,10 +24,10 @@ from fractions import Fraction
 
 import mpmath
 
-from .eos import EOSStatus, predict_eos
-from .gd_mp import GDStatus, run_gd
-from .problem import Problem, from_state
-from .validate import InputError
+from .predict import EOSStatus, predict_eos
+from ..engines.gd_mp import GDStatus, run_gd
+from ..problem import Problem, from_state
+from ..validate import InputError
 
 __all__ = ["ParameterSet", "PARAMETER_SETS", "state_problem", "edge_problem", "mpf_fraction", "ConvergenceResult", "convergence_orders",
            "loglog_slope", "plot_convergence", "SLOPE_BAND"]
@@ -172,7 +172,7 @@ def plot_convergence(result: ConvergenceResult, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .io import save_figure
+    from ..io import save_figure
 
     n = len(result.sets)
     cols = 2 if n > 1 else 1

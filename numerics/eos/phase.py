@@ -24,12 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .batch import TrajectoryClass
-from .io import save_figure
-from .plotting import CLASS_COLOURS
-from .problem import from_state, from_theta
-from .sweep import SweepResult, sweep
-from .validate import InputError
+from ..engines.batch import TrajectoryClass
+from ..io import save_figure
+from ..plotting import CLASS_COLOURS
+from ..problem import from_state, from_theta
+from ..engines.sweep import SweepResult, sweep
+from ..validate import InputError
 
 __all__ = ["PhaseResult", "phase_diagram", "plot_phase", "plot_phase_grid", "PHASE_CLASSES", "LABELS"]
 

@@ -55,11 +55,11 @@ from fractions import Fraction
 
 import mpmath
 
-from . import _derived as D
-from .fixedpoint import compile_horner, from_fixed, inline_single_use, to_fixed
-from .problem import Problem
-from .validate import InputError, dps as _check_dps, positive, positive_int
-from .status import Status
+from .. import _derived as D
+from ..compile.fixedpoint import compile_horner, from_fixed, inline_single_use, to_fixed
+from ..problem import Problem
+from ..validate import InputError, dps as _check_dps, positive, positive_int
+from ..status import Status
 
 try:  # gmpy2's mpz multiplies and shifts ~20 % faster than int at a few hundred bits
     from gmpy2 import mpz as _INT

@@ -29,8 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .highdim import Instance, RunStatus, Trajectory, check_size, top_eigenpair
-from .validate import InputError, positive_int
+from .model import Instance, RunStatus, Trajectory, check_size, top_eigenpair
+from ..validate import InputError, positive_int
 
 __all__ = ["Network", "make_data", "init_params", "quadratic_model", "run_network_gd"]
 

@@ -32,9 +32,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _derived
-from .validate import InputError, exact, positive_int
-from .status import Status
+from .. import _derived
+from ..validate import InputError, exact, positive_int
+from ..status import Status
 
 __all__ = [
     "MEMORY_LIMIT", "Instance", "RunStatus", "Trajectory", "memory_bytes", "check_size",

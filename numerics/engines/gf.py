@@ -37,10 +37,10 @@ from fractions import Fraction
 
 import mpmath
 
-from . import _derived as D
-from .problem import Problem
-from .validate import InputError, dps as _check_dps, positive
-from .status import Status
+from .. import _derived as D
+from ..problem import Problem
+from ..validate import InputError, dps as _check_dps, positive
+from ..status import Status
 
 __all__ = ["GFStatus", "GFLimit", "GFResult", "gf_limit", "integrate_gf"]
 

@@ -22,10 +22,10 @@ from fractions import Fraction
 
 import mpmath
 
-from . import _derived as d
-from .problem import Problem, reduced_2d
-from .validate import InputError, dps as _check_dps
-from .status import Status
+from .. import _derived as d
+from ..problem import Problem, reduced_2d
+from ..validate import InputError, dps as _check_dps
+from ..status import Status
 
 __all__ = ["N_MAX", "EPS_MAX", "EOSStatus", "EOSPrediction", "predict_eos", "edge_coefficients",
            "invariant_value", "solve_edge_root", "Period2Result", "single_mode_period2"]
@@ -201,10 +201,10 @@ def single_mode_period2(omega, Et, *, u0=Fraction(1, 10), dps: int = 50) -> Peri
     at u = u0 and run until it reports a period-2 orbit; findroot then polishes g(g(u)) = u
     from its end point, and both are compared with the closed form.
     """
-    from . import _derived as dd
-    from .gd_mp import run_gd
-    from .problem import from_state
-    from .validate import exact
+    from .. import _derived as dd
+    from ..engines.gd_mp import run_gd
+    from ..problem import from_state
+    from ..validate import exact
 
     omega, Et, u0 = exact("omega", omega), exact("Et", Et), exact("u0", u0)
     dps = _check_dps(dps)

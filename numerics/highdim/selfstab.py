@@ -24,9 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _derived
-from .highdim import Instance, Trajectory, gd_step, normal_form_coefficients, run_gd, top_eigenpair
-from .status import Status
+from .. import _derived
+from .model import Instance, Trajectory, gd_step, normal_form_coefficients, run_gd, top_eigenpair
+from ..status import Status
 
 __all__ = ["PhaseStatus", "EOSPhase", "eos_phase_stats", "TwoStepSplit", "two_step_split",
            "Reduction", "reduction_check", "self_stabilization"]

@@ -40,9 +40,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _derived as d
-from .validate import InputError, positive_int
-from .fixedpoint import power_by_squaring
+from .. import _derived as d
+from ..validate import InputError, positive_int
+from ..compile.fixedpoint import power_by_squaring
 
 __all__ = ["TrajectoryClass", "BatchResult", "run_batch", "run_planar", "trajectory_float64",
            "classify_problem", "planar_step_program", "planar_jacobian_program", "modes_step_program"]
