@@ -79,7 +79,7 @@ def _measure(D: int, P: int, reps: int) -> str:
     lines = [
         "## highdim",
         "",
-        f"One exact GD step of the many-datapoint model (MODEL.md §6) at D = {D}, P = {P}, Q stored as one "
+        f"One exact GD step of the many-datapoint model (docs/theory.md §6) at D = {D}, P = {P}, Q stored as one "
         f"C-contiguous D×P×P float64 array; medians of {reps} repetitions (each the best of 3 calls), all timed "
         f"in the same run with {_blas_threads()} BLAS thread(s) (threadpoolctl). "
         f"Drawing the instance took {t_draw:.1f} s.",

@@ -1,6 +1,6 @@
 """Benchmark: high-precision GD on the 2-D map (issue 3 point 6, first bullet).
 
-50 digits, 10⁵ steps of the 2-D map (z̃, T) of MODEL.md §4, near the edge of
+50 digits, 10⁵ steps of the 2-D map (z̃, T) of docs/theory.md §4, near the edge of
 stability (the state stays O(1) and z̃ stays far from 0 for all 10⁵ steps):
 
 - the engine (``numerics.gd_mp.run_gd``, fixed-point path) against
@@ -36,7 +36,7 @@ CLI_STEPS = 200_000
 
 
 def _problem(w1: Fraction, w2: Fraction, eps: Fraction, Et=Fraction(1, 5)):
-    """z̃0 = eps, T0 = 2 + eps at η = 1 (MODEL.md §5 setting); J̃² from the generated planar_J2t."""
+    """z̃0 = eps, T0 = 2 + eps at η = 1 (docs/theory.md §5 setting); J̃² from the generated planar_J2t."""
     zt, T = eps, 2 + eps
     J = D.planar_J2t(zt, T, w1, w2, Et)
     return from_state([w1, w2], zt, list(J))

@@ -258,20 +258,20 @@ def p2_multiplier(e):
 
 
 def hd_z_next(eta, z, Jg, gQg):
-    """Exact GD step of one residual z_α of the many-datapoint model, from J_α g and gᵀQ_α g. Source: derived here (MODEL.md §6 update)."""
+    """Exact GD step of one residual z_α of the many-datapoint model, from J_α g and gᵀQ_α g. Source: derived here (docs/theory.md §6 update)."""
     return (2*z + gQg*eta**2 - 2*Jg*eta)/(2)
 
 
 def hd_invariant(JQinvJ, z):
-    """Per-datapoint invariant J_α Q_α⁻¹ J_αᵀ − 2z_α (= G_αᵀQ_α⁻¹G_α + 2y_α at every θ). Source: derived here (MODEL.md §6)."""
+    """Per-datapoint invariant J_α Q_α⁻¹ J_αᵀ − 2z_α (= G_αᵀQ_α⁻¹G_α + 2y_α at every θ). Source: derived here (docs/theory.md §6)."""
     return JQinvJ - 2*z
 
 
 def hd_top_dzt(zt, y, s):
-    """Two-step change of z̃ = η vᵀz along the top NTK eigenvector at order 2, s = η j Q_v jᵀ. Source: derived here (MODEL.md §5 form, generic spectrum)."""
+    """Two-step change of z̃ = η vᵀz along the top NTK eigenvector at order 2, s = η j Q_v jᵀ. Source: derived here (docs/theory.md §5 form, generic spectrum)."""
     return 2*zt*(y - s*zt)
 
 
 def hd_top_dy(zt, y, s, r):
-    """Two-step change of y = ηλ_max − 2 at order 2, s = η j Q_v jᵀ, r = η‖Q_v jᵀ‖². Source: derived here (MODEL.md §5 form, generic spectrum)."""
+    """Two-step change of y = ηλ_max − 2 at order 2, s = η j Q_v jᵀ, r = η‖Q_v jᵀ‖². Source: derived here (docs/theory.md §5 form, generic spectrum)."""
     return zt*(-zt*s**2 - 2*r*zt + 2*s*y)

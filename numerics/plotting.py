@@ -4,7 +4,7 @@ Every figure is drawn with matplotlib's Agg backend (selected inside each
 function, so importing this module never touches a display) and written as a
 PNG through :func:`numerics.io.save_figure`, i.e. atomically.
 
-Notation (paper §2, MODEL.md §3): η the step size, λ the NTK, ηλ = T its
+Notation (paper §2, docs/theory.md §3): η the step size, λ the NTK, ηλ = T its
 rescaled value, z̃ = ηz the rescaled residual. The edge of stability is
 λ = 2/η, i.e. ηλ = 2 (paper §2).
 """

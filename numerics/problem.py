@@ -59,7 +59,7 @@ class Problem:
     def P(self) -> int:
         return len(self.omegas)
 
-    # η-rescaled quantities (MODEL.md §3): z̃ = ηz, J̃² = ηJ², T = ηλ, Ẽ = ηE.
+    # η-rescaled quantities (docs/theory.md §3): z̃ = ηz, J̃² = ηJ², T = ηλ, Ẽ = ηE.
     @property
     def zt0(self) -> Fraction:
         return self.eta * self.z0
@@ -112,7 +112,7 @@ def from_state(omegas, z0, J2, eta=1) -> Problem:
 
 
 def reduced_2d(problem: Problem) -> tuple[Fraction, Fraction, Fraction]:
-    """(a, b, Ẽ) = (ω₁+ω₂, ω₁ω₂, ηE) for the 2-D reduction (MODEL.md §4, derived here).
+    """(a, b, Ẽ) = (ω₁+ω₂, ω₁ω₂, ηE) for the 2-D reduction (docs/theory.md §4, derived here).
 
     The reduction eliminates one mode with the invariant, so it needs P = 2,
     ω₁ω₂ ≠ 0 and ω₁ ≠ ω₂.

@@ -1,7 +1,7 @@
 """The base of every engine's status enum: each member's value is its readable message.
 
-Engines return a status in their immutable result instead of raising (STYLE.md,
-after diffrax's RESULTS): ``result.status.message`` says what happened in words.
+Engines return a status in their immutable result instead of raising (as in diffrax's
+RESULTS): ``result.status.message`` says what happened in words.
 """
 from __future__ import annotations
 

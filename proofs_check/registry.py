@@ -25,12 +25,12 @@ __all__ = ["Method", "Status", "Verdict", "Context", "Claim", "claim", "all_clai
 
 #: Modules whose import registers claims, in report order.
 CLAIM_MODULES = (
-    ".claims.foundation",  # paper §2 and MODEL.md §2-4: symbolic
+    ".claims.foundation",  # paper §2 and docs/theory.md §2-4: symbolic
     ".claims.numerics",    # high-precision GD and GF engines
     ".claims.batch",       # float64 sweeps and the phase diagram
-    ".claims.eos",         # MODEL.md §5: the edge-of-stability prediction
+    ".claims.eos",         # docs/theory.md §5: the edge-of-stability prediction
     ".claims.certify",     # interval enclosures
-    ".claims.highdim",     # MODEL.md §6: beyond two dimensions
+    ".claims.highdim",     # docs/theory.md §6: beyond two dimensions
 )
 
 

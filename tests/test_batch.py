@@ -16,10 +16,10 @@ from sorm.numerics.engines.gd_mp import GDStatus, run_gd
 from sorm.numerics.problem import from_state
 from sorm.numerics.validate import InputError
 
-# MODEL.md §5 example: omega = (1, -1), Et = 0.2, zt0 = 0.01, T0 = 2.01 (eta = 1, so unscaled = rescaled):
+# docs/theory.md §5.3 example: omega = (1, -1), Et = 0.2, zt0 = 0.01, T0 = 2.01 (eta = 1, so unscaled = rescaled):
 # the invariant J1 - J2 = 2(Et + zt0) = 0.42 and J1 + J2 = 2.01 give J2 = (1.215, 0.795).
 EX = dict(omegas=[1, -1], z0="0.01", J2="1.215,0.795")
-EX_T_INF = "1.98481482691426748"  # MODEL.md §5 table (40-digit GD, eps = 0.01)
+EX_T_INF = "1.98481482691426748"  # docs/theory.md §5.3 table (40-digit GD, eps = 0.01)
 
 
 def _mp_final(problem, *, steps=None, dps=30):
@@ -161,7 +161,7 @@ def test_settling_drops_finished_runs_and_matches_fixed_steps():
 
 
 def test_fixed_line_points_unstable_half_is_not_convergence():
-    """z = 0 exactly is a fixed point for every T; only 0 < T < 2 counts as converged (MODEL.md §4)."""
+    """z = 0 exactly is a fixed point for every T; only 0 < T < 2 counts as converged (docs/theory.md §4)."""
     r = run_planar([0.0, 0.0, 0.0], [1.5, 2.0, 2.5], 0.0, -1.0, 0.2, steps=500)
     assert [r.class_of(k) for k in range(3)] == [TrajectoryClass.CONVERGED_BELOW, TrajectoryClass.BOUNDED,
                                                  TrajectoryClass.BOUNDED]

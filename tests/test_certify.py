@@ -25,7 +25,7 @@ from sorm.proofs_check.cli import main
 
 
 def eos_problem(eps, Et=F(1, 5), w=(1, -1), sign=1, eta=1):
-    """ω = w, Ẽ, z̃₀ = sign·ε, T₀ = 2 + ε: the MODEL.md §5 family (J̃² recovered exactly)."""
+    """ω = w, Ẽ, z̃₀ = sign·ε, T₀ = 2 + ε: the docs/theory.md §5.3 family (J̃² recovered exactly)."""
     w1, w2 = F(w[0]), F(w[1])
     z, T = sign * F(eps), 2 + F(eps)
     # J1 + J2 = T and J1/w1 + J2/w2 = 2Ẽ + 2z̃ (the invariant), in rescaled variables
@@ -72,7 +72,7 @@ def test_enclosure_contains_high_precision_value(name, route):
 
 
 def test_model_example_value_and_doubled_precision():
-    """MODEL.md §5: ω = (1, −1), Ẽ = 0.2, z̃₀ = 0.01, T₀ = 2.01 → T_∞ ≈ 1.98481482691426748."""
+    """docs/theory.md §5.3: ω = (1, −1), Ẽ = 0.2, z̃₀ = 0.01, T₀ = 2.01 → T_∞ ≈ 1.98481482691426748."""
     p = eos_problem("0.01")
     e1 = enclose_final_ntk(p, prec_bits=128)
     e2 = enclose_final_ntk(p, prec_bits=256)
@@ -365,7 +365,7 @@ def test_precision_escalation_and_trace():
 
 
 def test_planar_map_in_balls_agrees_with_mode_route():
-    """Cross-check of the reduction (MODEL.md §4): the generated 2-D map of (z̃, T), iterated in
+    """Cross-check of the reduction (docs/theory.md §4): the generated 2-D map of (z̃, T), iterated in
     arb, gives balls overlapping those of the mode map, step by step, for the §5 example."""
     import flint
 

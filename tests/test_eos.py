@@ -17,7 +17,7 @@ from sorm.numerics.problem import from_state
 from sorm.numerics.validate import InputError
 
 F = Fraction
-# MODEL.md §5 table: ω = (1, −1), Ẽ = 0.2, z̃₀ = ε, T₀ = 2 + ε.
+# docs/theory.md §5.3 table: ω = (1, −1), Ẽ = 0.2, z̃₀ = ε, T₀ = 2 + ε.
 TABLE = [("0.02", "1.96945657495453709", "1.96980066225891700"),
          ("0.01", "1.98481482691426748", "1.98490033112945850"),
          ("0.005", "1.99242885509698451", "1.99245016556472925")]

@@ -25,7 +25,7 @@ def _instance(D, P, eps, seed):
 @given(D=st.integers(1, 6), P=st.integers(1, 8), eps=st.floats(0, 2), seed=st.integers(0, 10**6),
        eta=st.floats(1e-6, 2.0))
 def test_zJ_step_equals_theta_space_step(D, P, eps, seed, eta):
-    """(z, J) update of MODEL.md §6 vs z(θ − ηJᵀz), J(θ − ηJᵀz) evaluated from the definition."""
+    """(z, J) update of docs/theory.md §6 vs z(θ − ηJᵀz), J(θ − ηJᵀz) evaluated from the definition."""
     inst = _instance(D, P, eps, seed)
     theta = np.random.default_rng(seed + 1).standard_normal(P)
     z, J = inst.residual(theta), inst.jacobian(theta)
@@ -45,7 +45,7 @@ def _invariant(inst, z, J):
 @given(D=st.integers(1, 5), P=st.integers(1, 6), seed=st.integers(0, 10**6), eta=st.floats(1e-8, 0.5),
        steps=st.integers(1, 6))
 def test_per_datapoint_invariant_along_gd(D, P, seed, eta, steps):
-    """J_α Q_α⁻¹ J_αᵀ − 2z_α is constant along the exact (z, J) GD map (MODEL.md §6)."""
+    """J_α Q_α⁻¹ J_αᵀ − 2z_α is constant along the exact (z, J) GD map (docs/theory.md §6)."""
     inst = _instance(D, P, 1.0, seed)
     if min(abs(np.linalg.eigvalsh(inst.Q[a])).min() for a in range(D)) < 1e-2:
         return  # Q_α nearly singular: the invariant is ill-conditioned, not wrong
@@ -263,7 +263,7 @@ def test_eos_phase_stats_on_a_hand_made_record():
 @given(D=st.integers(1, 4), P=st.integers(1, 5), seed=st.integers(0, 10**6))
 def test_per_datapoint_invariant_along_gf(D, P, seed):
     """GF in (z, J): ż_α = −η J_α g, J̇_α = −η gᵀQ_α (g = Jᵀz), integrated by solve_ivp, conserves
-    J_α Q_α⁻¹ J_αᵀ − 2z_α (MODEL.md §6) to the integrator's tolerance."""
+    J_α Q_α⁻¹ J_αᵀ − 2z_α (docs/theory.md §6) to the integrator's tolerance."""
     from scipy.integrate import solve_ivp
 
     inst = _instance(D, P, 1.0, seed)
@@ -298,7 +298,7 @@ def test_generated_invariant_matches_the_numpy_one():
 
 
 def test_theory_section_derives_the_normal_form():
-    """The generated top-mode normal form is MODEL.md §5's with generic s, r (checked in section())."""
+    """The generated top-mode normal form is docs/theory.md §5's with generic s, r (checked in section())."""
     from sorm.theory import highdim as th
 
     dz, dy = th.top_mode_two_step()

@@ -53,7 +53,7 @@ def test_example_ends_slightly_below_two_at_the_predicted_value(facts):
 
 
 def _exact_steps(omegas, J2, zt, n):
-    """n exact GD steps in rescaled variables (MODEL.md §3), Fractions throughout."""
+    """n exact GD steps in rescaled variables (docs/theory.md §3), Fractions throughout."""
     out = [(zt, tuple(J2))]
     for _ in range(n):
         T = sum(J2)

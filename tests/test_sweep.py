@@ -19,7 +19,7 @@ from sorm.proofs_check.cli import main
 EX = dict(omegas=[1, -1], z0="0.01", J2="1.215,0.795")
 
 
-@example(((1, -1), 0.01, (1.215, 0.795), 0.1, 3.0))  # MODEL.md §5 example
+@example(((1, -1), 0.01, (1.215, 0.795), 0.1, 3.0))  # docs/theory.md §5.3 example
 @example(((2, 0), 0.0, (1.0, 0.0), 0.5, 2.5))  # a zero eigenvalue, z = 0
 @example(((1,), 0.01, (1.0,), 1.9, 2.2))  # a single mode (k = 0)
 @given(st.tuples(

@@ -1,4 +1,4 @@
-"""Symbolic tests of theory.flow against MODEL.md §2 (closed forms typed here as the reference)."""
+"""Symbolic tests of theory.flow against docs/theory.md §2 (closed forms typed here as the reference)."""
 from __future__ import annotations
 
 import sympy as sp

@@ -1,4 +1,4 @@
-"""Symbolic tests of theory.gd_map against MODEL.md §3 closed forms (typed here as the reference)."""
+"""Symbolic tests of theory.gd_map against docs/theory.md §3 closed forms (typed here as the reference)."""
 from __future__ import annotations
 
 from fractions import Fraction
@@ -12,7 +12,7 @@ from sorm.theory.symbols import J2, M0, M1, S, T, eta, i, omega, z, zt
 
 
 def test_z_next_matches_model_closed_form():
-    ref = z - eta * z * M0 + sp.Rational(1, 2) * eta**2 * z**2 * M1  # MODEL.md §3
+    ref = z - eta * z * M0 + sp.Rational(1, 2) * eta**2 * z**2 * M1  # docs/theory.md §3
     assert sp.expand(gd_map.z_next() - ref) == 0
 
 

@@ -1,4 +1,4 @@
-"""Symbolic tests of theory.planar against MODEL.md §4 (closed forms typed here as the reference)."""
+"""Symbolic tests of theory.planar against docs/theory.md §4 (closed forms typed here as the reference)."""
 from __future__ import annotations
 
 from fractions import Fraction
@@ -11,7 +11,7 @@ from sorm.numerics import _derived as d
 from sorm.theory import planar
 from sorm.theory.symbols import J2_1, J2_2, Et, T, a, b, w1, w2, zt
 
-# MODEL.md §4, typed as the independent reference.
+# docs/theory.md §4, typed as the independent reference.
 S_REF = a * T - 2 * b * (zt + Et)
 R_REF = (a**2 - b) * T - 2 * a * b * (zt + Et)
 ZT_NEXT_REF = zt * (1 - T) + sp.Rational(1, 2) * zt**2 * S_REF

@@ -3,14 +3,14 @@
 One module per mathematical object, each with a ``section()`` for ``sorm derive``:
 
 - ``gd_map``: the exact GD map of (z, J(ω_i)²) for any P (paper §2.1 update);
-- ``flow``: gradient flow, z(t) = z(0) exp(−η∫λ), integrability (MODEL.md §2);
-- ``invariants``: Σ J(ω_i)²/ω_i − 2z = 2E under GD and GF (MODEL.md §3);
-- ``planar``: the P = 2 reduction, admissible region, fixed line and 2/η (MODEL.md §4);
+- ``flow``: gradient flow, z(t) = z(0) exp(−η∫λ), integrability (docs/theory.md §2);
+- ``invariants``: Σ J(ω_i)²/ω_i − 2z = 2E under GD and GF (docs/theory.md §3);
+- ``planar``: the P = 2 reduction, admissible region, fixed line and 2/η (docs/theory.md §4);
 - ``sharpening``: the paper's example sharpens at every t > 0 (paper §2);
 - ``linear``: the linear model has a constant NTK;
-- ``normal_form``: the two-step EOS normal form and the formal invariant H (MODEL.md §5);
+- ``normal_form``: the two-step EOS normal form and the formal invariant H (docs/theory.md §5);
 - ``period2``: k = 0, the period-2 orbit of a single active mode;
-- ``highdim``: the many-datapoint GD step and its per-datapoint invariant (MODEL.md §6).
+- ``highdim``: the many-datapoint GD step and its per-datapoint invariant (docs/theory.md §6).
 
 ``theory.codegen`` writes the results to ``numerics/_derived.py`` and
 ``docs/derived.md``. This package derives and never iterates.

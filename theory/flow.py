@@ -1,6 +1,6 @@
 """Gradient flow (GF) of the second-order regression model, derived with sympy.
 
-Paper §2.1/§2 (MODEL.md §2): θ̇ = −η z Q θ with z(θ) = ½ θᵀQθ − E. In the
+Paper §2.1/§2 (docs/theory.md §2): θ̇ = −η z Q θ with z(θ) = ½ θᵀQθ − E. In the
 eigenbasis of Q (eigenvalues ω_i) θ̇_i = −η z ω_i θ_i, and with J(ω_i) = ω_i θ_i and
 the NTK λ = Σ_i J(ω_i)², the chain rule gives (derived here, for symbolic P)
 

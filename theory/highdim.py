@@ -1,6 +1,6 @@
 """The many-datapoint model: exact GD step, per-datapoint invariant, top-mode normal form.
 
-MODEL.md §6 (the paper's Section 3 setting), derived here. Residuals
+docs/theory.md §6, derived here. Residuals
 z_α(θ) = ½θᵀQ_αθ + G_αᵀθ − y_α (α = 1..D, θ ∈ R^P), J_α = θᵀQ_α + G_αᵀ, g = Jᵀz.
 
 1. GD θ' = θ − ηg. sympy expands z_α(θ − ηg) for symbolic θ, g, G_α, y_α and a
@@ -12,9 +12,9 @@ z_α(θ) = ½θᵀQ_αθ + G_αᵀθ − y_α (α = 1..D, θ ∈ R^P), J_α = θ
 3. Top-mode normal form. Projecting on the top NTK eigenvector v gives a one-output model
    with z̃ = η vᵀz, T = ηλ_max, and moments M_k = η j Q_vᵏ jᵀ (j = vᵀJ, Q_v = Σ v_α Q_α;
    s = M₁, r = M₂). Its GD map is z̃' = z̃(1 − T) + ½z̃²M₁, M_k' = M_k − 2z̃M_{k+1} + z̃²M_{k+2}
-   (MODEL.md §3, any spectrum). sympy composes it twice with T = 2 + y, scales
+   (docs/theory.md §3, any spectrum). sympy composes it twice with T = 2 + y, scales
    (z̃, y) → (εz̃, εy) and keeps order ε²: Δz̃ = 2z̃(y − s z̃), Δy = −(s² + 2r)z̃² + 2s z̃ y.
-   The moments M₃, M₄ drop out at this order (asserted). This is MODEL.md §5 with s, r
+   The moments M₃, M₄ drop out at this order (asserted). This is docs/theory.md §5 with s, r
    taken at the current point rather than at (0, 2), which changes only higher orders.
 """
 from __future__ import annotations
@@ -119,32 +119,32 @@ def section() -> Section:
         if invariant_residual(P) != 0:
             raise AssertionError(f"invariant depends on θ at P={P}")
     dz, dy = top_mode_two_step()
-    # MODEL.md §5 states the 2-D version; check that the generic one has the same form.
+    # docs/theory.md §5 states the 2-D version; check that the generic one has the same form.
     if sp.expand(dz - 2 * zt * (y_top - s_top * zt)) != 0 or \
             sp.expand(dy - (-(s_top**2 + 2 * r_top) * zt**2 + 2 * s_top * zt * y_top)) != 0:
-        raise AssertionError(f"top-mode normal form differs from MODEL.md §5: {dz}, {dy}")
+        raise AssertionError(f"top-mode normal form differs from docs/theory.md §5.1: {dz}, {dy}")
     formulas = (
         Formula("hd_z_next", (eta, z, Jg, gQg), znext,
                 "Exact GD step of one residual z_α of the many-datapoint model, from J_α g and gᵀQ_α g.",
-                "derived here (MODEL.md §6 update)", r"z_\alpha'"),
+                "derived here (docs/theory.md §6 update)", r"z_\alpha'"),
         Formula("hd_invariant", (JQinvJ, z), JQinvJ - 2 * z,
                 "Per-datapoint invariant J_α Q_α⁻¹ J_αᵀ − 2z_α (= G_αᵀQ_α⁻¹G_α + 2y_α at every θ).",
-                "derived here (MODEL.md §6)", r"I_\alpha"),
+                "derived here (docs/theory.md §6)", r"I_\alpha"),
         Formula("hd_top_dzt", (zt, y_top, s_top), dz,
                 "Two-step change of z̃ = η vᵀz along the top NTK eigenvector at order 2, s = η j Q_v jᵀ.",
-                "derived here (MODEL.md §5 form, generic spectrum)", r"\Delta\tilde z"),
+                "derived here (docs/theory.md §5 form, generic spectrum)", r"\Delta\tilde z"),
         Formula("hd_top_dy", (zt, y_top, s_top, r_top), dy,
                 "Two-step change of y = ηλ_max − 2 at order 2, s = η j Q_v jᵀ, r = η‖Q_v jᵀ‖².",
-                "derived here (MODEL.md §5 form, generic spectrum)", r"\Delta y"),
+                "derived here (docs/theory.md §5 form, generic spectrum)", r"\Delta y"),
     )
     text = (
-        "For z_α(θ) = ½θᵀQ_αθ + G_αᵀθ − y_α (MODEL.md §6), sympy expands z_α(θ − ηg) with g = Jᵀz for "
+        "For z_α(θ) = ½θᵀQ_αθ + G_αᵀθ − y_α (docs/theory.md §6), sympy expands z_α(θ − ηg) with g = Jᵀz for "
         "symbolic θ, g, G_α, y_α and symmetric Q_α (P = 1, 2, 3), and identifies the coefficients of η⁰, "
         "η¹, η² with z_α, −J_α g and ½gᵀQ_α g; J_α(θ − ηg) = J_α − η gᵀQ_α. It also reduces "
         "J_α Q_α⁻¹ J_αᵀ − 2z_α − G_αᵀQ_α⁻¹G_α − 2y_α to 0, so the invariant does not depend on θ. "
         "Projected on the top NTK eigenvector v, the model is a one-output model with moments "
         "M_k = η j Q_vᵏ jᵀ (j = vᵀJ, Q_v = Σ_α v_α Q_α); composing its GD map twice at T = 2 + y and "
-        "keeping order 2 in (z̃, y) gives the normal form of MODEL.md §5 with s = M₁, r = M₂ "
+        "keeping order 2 in (z̃, y) gives the normal form of docs/theory.md §5 with s = M₁, r = M₂ "
         "(M₃, M₄ drop out).\n"
     )
     return Section("highdim", "Many data points: GD step, invariant, top-mode normal form", text, formulas)

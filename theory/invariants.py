@@ -1,6 +1,6 @@
 """The invariant Σ_{ω_i≠0} J(ω_i)²/ω_i − 2z = 2E, and its conservation by GD and GF.
 
-Derived here (MODEL.md §3). At every θ, with Q⁺ the pseudo-inverse of Q,
+Derived here (docs/theory.md §3). At every θ, with Q⁺ the pseudo-inverse of Q,
 
     J Q⁺ Jᵀ − 2z(θ) = θᵀQQ⁺Qθ − θᵀQθ + 2E = 2E,
 

@@ -1,7 +1,7 @@
 """The edge-of-stability normal form of the 2-D model and its formal invariant (derived here).
 
-MODEL.md §5, derived here. Near the edge of stability (z̃, T) = (0, 2) of the
-P = 2 map (MODEL.md §4; theory.planar)
+docs/theory.md §5, derived here. Near the edge of stability (z̃, T) = (0, 2) of the
+P = 2 map (docs/theory.md §4; theory.planar)
 
     z̃' = z̃(1 − T) + ½ z̃² S,    T' = T − 2z̃S + z̃²R,
     S = aT − 2b(z̃ + Ẽ),        R = (a² − b)T − 2ab(z̃ + Ẽ),
@@ -34,7 +34,7 @@ of the truncation error (tested in tests/test_normal_form.py).
 
 All expansions use sympy's sparse polynomial rings (``sympy.polys.rings``), with
 every product truncated at total degree N + 1 in (z̃, y) — no ``series()``.
-Symbols: z̃ = ηz, T = ηλ, Ẽ = ηE, a = ω₁ + ω₂, b = ω₁ω₂ (MODEL.md §3–4).
+Symbols: z̃ = ηz, T = ηλ, Ẽ = ηE, a = ω₁ + ω₂, b = ω₁ω₂ (docs/theory.md §3–4).
 """
 from __future__ import annotations
 
@@ -84,7 +84,7 @@ def _S() -> sp.Expr:
     try:
         from .planar import S_expr
         return S_expr()
-    except ImportError:  # pragma: no cover - theory.planar is the source; this mirrors MODEL.md §4
+    except ImportError:  # pragma: no cover - theory.planar is the source; this mirrors docs/theory.md §4
         return a * T - 2 * b * (zt + Et)
 
 
@@ -373,7 +373,7 @@ def section() -> Section:
         f"| {n} | {r.unknowns} | {r.equations} | {r.rank} | {r.augmented_rank} | {r.verdict} |"
         for n, r in inv.reports.items())
     text = (
-        "Derived here (MODEL.md §5). sympy expands two steps of the 2-D map around the edge point "
+        "Derived here (docs/theory.md §5). sympy expands two steps of the 2-D map around the edge point "
         "(z̃, T) = (0, 2) with y = T − 2, in the polynomial ring Q(a, b, Ẽ)[z̃, y] with every product "
         f"truncated at total degree N + 1 (N = {N_MAX}). The quadratic part of F² − id is the normal form "
         "Δz̃ = 2z̃(y − s z̃), Δy = −(s² + 2r)z̃² + 2s z̃ y (asserted). With ỹ = y − s z̃ it is Δz̃ = 2z̃ỹ, "

@@ -1,6 +1,6 @@
 """k = 0: a single active mode has no self-stabilization; its period-2 orbit (derived here).
 
-MODEL.md §5, derived here. The normal-form coefficient k = 2r − s² = 4 Var_p(ω)
+docs/theory.md §5.4, derived here. The normal-form coefficient k = 2r − s² = 4 Var_p(ω)
 (theory.normal_form) vanishes exactly when the weights p_i = J̃(ω_i)²/2 at the
 edge point put all mass on one mode: for P = 2 at Ẽ = 1/ω₂ (then p₁ = 0). The
 leading-order two-step map in ỹ = y − s z̃ is then Δz̃ = 2z̃ỹ, Δỹ = −k z̃² = 0:

@@ -1,6 +1,6 @@
 """The P = 2 model as a map of the plane (z̃, T), derived with sympy.
 
-MODEL.md §4, derived here. For P = 2 with ω₁ω₂ ≠ 0 and ω₁ ≠ ω₂, the invariant
+docs/theory.md §4, derived here. For P = 2 with ω₁ω₂ ≠ 0 and ω₁ ≠ ω₂, the invariant
 Σ_i J(ω_i)²/ω_i − 2z = 2E (theory.invariants), multiplied by η, reads
 
     J̃(ω₁)²/ω₁ + J̃(ω₂)²/ω₂ = 2(z̃ + Ẽ),      J̃(ω₁)² + J̃(ω₂)² = T,

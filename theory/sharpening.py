@@ -1,6 +1,6 @@
 """Progressive sharpening in the paper's example, proved symbolically for every sign case.
 
-Paper §2 (MODEL.md §2): with ω₁ = −ω, ω₂ = ω and J(ω₁) = J(ω₂) at t = 0, gradient
+Paper §2 (docs/theory.md §2): with ω₁ = −ω, ω₂ = ω and J(ω₁) = J(ω₂) at t = 0, gradient
 flow sharpens, dλ/dt > 0, at every t > 0. Proof (derived here), with J₀² the common
 initial J(ω_i)² and x(t) = η∫₀ᵗ z:
 

@@ -1,4 +1,4 @@
-"""Shared sympy symbols, in the paper's notation (Section 2.1 and MODEL.md).
+"""Shared sympy symbols, in the paper's notation (Section 2.1; docs/theory.md §1).
 
 θ_i: eigenbasis coordinates of the parameters; ω_i: eigenvalues of Q; E: target;
 z = ½ θᵀQθ − E: residual; J(ω_i) = ω_i θ_i: mode Jacobians; λ = Σ J(ω_i)²: NTK;

@@ -1,11 +1,11 @@
 """Certified enclosures in ball arithmetic: the EOS threshold and the final ηλ.
 
-Two rigorous results for the second-order regression model (paper §2.1, MODEL.md §3–§5),
+Two rigorous results for the second-order regression model (paper §2.1, docs/theory.md §3–§5),
 computed with python-flint's ``arb`` balls (a midpoint and a radius; every operation
 returns a ball that contains every exact result for every input in the input balls):
 
 1. **Threshold of the fixed line** (:func:`certify_stability`, :func:`certify_threshold`).
-   In the η-rescaled 2-D map of (z̃, T) (MODEL.md §4, derived here; z̃ = ηz, T = ηλ, with
+   In the η-rescaled 2-D map of (z̃, T) (docs/theory.md §4, derived here; z̃ = ηz, T = ηλ, with
    a = ω₁ + ω₂, b = ω₁ω₂, Ẽ = ηE), every point (0, T) is fixed. The generated Jacobian
    ``planar_jacobian`` evaluated in ``arb`` at z̃ = 0 is lower triangular,
 
@@ -25,7 +25,7 @@ returns a ball that contains every exact result for every input in the input bal
    stability λ* = T₋/η ∋ 2/η (the paper's threshold 2/η, abstract and §2; certified here).
 
 2. **Enclosure of the final ηλ** (:func:`enclose_final_ntk`). From the exact initial
-   state, the exact GD map in mode variables (MODEL.md §3, generated ``gd_zt_next``,
+   state, the exact GD map in mode variables (docs/theory.md §3, generated ``gd_zt_next``,
    ``gd_J2t_next``; any P, identical to the 2-D map for P = 2)
 
        z̃' = z̃(1 − T) + ½ z̃² S,   J̃(ω_i)²' = (1 − z̃ω_i)² J̃(ω_i)²,
@@ -33,12 +33,12 @@ returns a ball that contains every exact result for every input in the input bal
 
    is iterated in ``arb`` until a proved tail bound closes the enclosure. For P = 2 the
    default route iterates instead the generated 2-D map (``planar_zt_next``,
-   ``planar_T_next``) of the two balls (z̃, T): the same orbit (MODEL.md §4), but with
+   ``planar_T_next``) of the two balls (z̃, T): the same orbit (docs/theory.md §4), but with
    fewer coordinates the balls lose about half as many digits. Ball arithmetic cannot
    follow the rotation of the two-step map near (0, 2) (the wrapping effect), so the
    digits lost grow as the start approaches the edge of stability (measured, planar
    route at 256 bits: about 7, 9, 13, 24 and 34 digits for ε = 0.02, 0.01, 0.005,
-   0.00125, 0.000625 in MODEL.md §5's family); ``max_prec_bits`` doubles the precision
+   0.00125, 0.000625 in docs/theory.md §5.3's family); ``max_prec_bits`` doubles the precision
    when a ball grows too wide. The lemma below, with the single coordinate T, also proves
    the normal hyperbolicity used in 1.: orbits starting near an attracting segment of the
    line converge to a point of it.
@@ -257,7 +257,7 @@ class _Route:
 
     ``modes``: X = (J̃(ω_i)²), any P, generated ``gd_zt_next`` / ``gd_J2t_next``.
     ``planar``: X = (T,), P = 2 only, generated ``planar_zt_next`` / ``planar_T_next``
-    (MODEL.md §4, derived here); two coordinates instead of P + 1, so the balls lose
+    (docs/theory.md §4, derived here); two coordinates instead of P + 1, so the balls lose
     fewer digits to the dependency (wrapping) effect.
     """
 
@@ -552,7 +552,7 @@ def fixed_line_jacobian(T, a, b, Et):
 
 @dataclass(frozen=True)
 class StabilityCertificate:
-    """Certified stability of the fixed points (0, T) for every T in a ball (MODEL.md §4).
+    """Certified stability of the fixed points (0, T) for every T in a ball (docs/theory.md §4).
 
     T: the ball of T values. jacobian: (J11, J12, J21, J22) of DF(0, T) as balls.
     transverse: the eigenvalue 1 − T (= J11, since J12 = 0 exactly). neutral: the eigenvalue

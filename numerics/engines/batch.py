@@ -1,13 +1,13 @@
 """float64 batch engine: many GD trajectories at once, vectorized with numpy.
 
-Paper §2.1 and MODEL.md §3: with the η-rescaled variables z̃ = ηz,
+Paper §2.1 and docs/theory.md §3: with the η-rescaled variables z̃ = ηz,
 J̃(ω_i)² = ηJ(ω_i)², T = Σ_i J̃(ω_i)² = ηλ and S = Σ_i ω_i J̃(ω_i)², one GD step is
 
     z̃' = z̃(1 − T) + ½ z̃² S,        J̃(ω_i)²' = (1 − z̃ ω_i)² J̃(ω_i)²      (derived here)
 
 and the edge of stability is T = 2 (λ = 2/η). For P = 2 (ω₁ω₂ ≠ 0, ω₁ ≠ ω₂) the
 invariant Σ J(ω_i)²/ω_i − 2z = 2E removes one variable and the map acts on
-(z̃, T) alone with parameters a = ω₁ + ω₂, b = ω₁ω₂, Ẽ = ηE (MODEL.md §4,
+(z̃, T) alone with parameters a = ω₁ + ω₂, b = ω₁ω₂, Ẽ = ηE (docs/theory.md §4,
 derived here): :func:`run_planar` is that fast path.
 
 Both engines evaluate only the generated formulas of ``numerics._derived``
@@ -19,7 +19,7 @@ nothing. Every trajectory is classified (:class:`TrajectoryClass`):
 
 - CONVERGED_BELOW: z̃ → 0 and T stayed below 2 all along;
 - SELF_STABILIZED: z̃ → 0 after T exceeded 2 (it ends below 2: the fixed line
-  z̃ = 0 attracts only for 0 < T < 2, MODEL.md §4);
+  z̃ = 0 attracts only for 0 < T < 2, docs/theory.md §4);
 - PERIOD2: the state repeats after two steps, z̃ ≠ 0;
 - CHAOTIC: bounded, and the largest Lyapunov exponent estimated from the
   tangent map over the last ``lyap_steps`` steps is > ``lyap_min`` (P = 2 only);
@@ -444,7 +444,7 @@ def planar_step_program(a: float, b: float, *, inplace: bool = False):
 def modes_step_program(omegas, *, inplace: bool = False):
     """(z̃, J̃(ω_1)², …, J̃(ω_P)², T) ↦ the same after one step, from ``gd_zt_next``/``gd_J2t_next``.
 
-    T = Σ_i J̃(ω_i)² and S = Σ_i ω_i J̃(ω_i)² are the definitions (MODEL.md §3); the
+    T = Σ_i J̃(ω_i)² and S = Σ_i ω_i J̃(ω_i)² are the definitions (docs/theory.md §3); the
     new T is returned as the last output so the next step need not sum again.
     """
     w = [float(x) for x in omegas]
@@ -520,7 +520,7 @@ def run_batch(omegas, zt0, J2t0, *, steps: int, tol: float = 1e-13, blowup: floa
 def run_planar(zt0, T0, a: float, b: float, Et, *, steps: int, tol: float = 1e-13, blowup: float = 1e8,
                check_every: int = 64, settle: bool = True, ptol: float = 1e-11, lyap_steps: int = 0,
                lyap_min: float = 1e-2, progress=None) -> BatchResult:
-    """Run N trajectories of the 2-D (z̃, T) map in float64 (MODEL.md §4, derived here).
+    """Run N trajectories of the 2-D (z̃, T) map in float64 (docs/theory.md §4, derived here).
 
     zt0, T0: initial z̃ = ηz and T = ηλ (arrays of length N, or scalars). a = ω₁ + ω₂,
     b = ω₁ω₂ (shared); Et: Ẽ = ηE (scalar or one per trajectory). The step is

@@ -9,7 +9,7 @@ T = Σ J̃(ω_i)² = ηλ, S = Σ ω_i J̃(ω_i)²:
     z̃' = z̃(1 − T) + ½ z̃² S,      J̃(ω_i)²' = (1 − z̃ ω_i)² J̃(ω_i)².
 
 For P = 2 (ω₁ω₂ ≠ 0, ω₁ ≠ ω₂) the invariant Σ J(ω_i)²/ω_i − 2z = 2E reduces it to
-the 2-D map of (z̃, T) (MODEL.md §4, derived here; generated as ``planar_*``).
+the 2-D map of (z̃, T) (docs/theory.md §4, derived here; generated as ``planar_*``).
 
 Three engines, one driver (:func:`run_gd`):
 
@@ -28,7 +28,7 @@ K operations adds an absolute error δ ≤ K·M·2^−p (this part is proved: it
 integer arithmetic with floors). The error after N steps is Σ_t ‖DF^{N−t}‖·δ.
 On the attracting half of the fixed line z̃ = 0 (0 < T < 2) the map contracts z̃
 by |1 − T| and is neutral in T, so the errors add: ≤ N·δ. Near the edge of
-stability the two-step map is close to a neutral centre (MODEL.md §5), where the
+stability the two-step map is close to a neutral centre (docs/theory.md §5), where the
 same linear growth holds over the oscillation; this is a heuristic, not a proof.
 Hence
 

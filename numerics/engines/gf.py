@@ -4,7 +4,7 @@ Paper §2: θ̇ = −η z Q θ, so (with λ = Σ_i J(ω_i)² the NTK)
 
     ż = −η λ z,        d J(ω_i)²/dt = −2 η z ω_i J(ω_i)².
 
-Route 1, :func:`gf_limit` (MODEL.md §2, derived there and re-checked here): with
+Route 1, :func:`gf_limit` (docs/theory.md §2, derived here): with
 x(t) = η ∫₀ᵗ z, each mode solves dJ(ω_i)²/dx = −2 ω_i J(ω_i)², so
 J(ω_i)²(x) = J(ω_i)²(0) e^{−2 ω_i x}, and the invariant Σ_{ω_i≠0} J(ω_i)²/ω_i − 2z = 2E
 gives z(x) = ½ Σ_{ω_i≠0} J(ω_i)²(0) e^{−2 ω_i x}/ω_i − E. Since dz/dx = −λ(x) < 0,

@@ -2,9 +2,9 @@
 
 For each η of the grid the model of a :class:`numerics.problem.Problem` (ω_i, and
 an initial state in unscaled variables) is run in the η-rescaled variables
-z̃ = ηz, J̃(ω_i)² = ηJ(ω_i)², T = ηλ, Ẽ = ηE (paper §2.1, MODEL.md §3) on the
+z̃ = ηz, J̃(ω_i)² = ηJ(ω_i)², T = ηλ, Ẽ = ηE (paper §2.1, docs/theory.md §3) on the
 batch engine (:mod:`numerics.batch`): the 2-D (z̃, T) map when P = 2 with
-ω₁ω₂ ≠ 0 and ω₁ ≠ ω₂ (MODEL.md §4, derived here), the P-mode map otherwise.
+ω₁ω₂ ≠ 0 and ω₁ ≠ ω₂ (docs/theory.md §4, derived here), the P-mode map otherwise.
 
 The optional second axis varies one initial-state parameter:
 

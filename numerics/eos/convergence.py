@@ -1,6 +1,6 @@
 """Convergence orders of the edge-of-stability prediction against high-precision GD.
 
-Derived here (MODEL.md §5; numerics.eos). For a P = 2 model (a = ω₁ + ω₂,
+Derived here (docs/theory.md §5; numerics.eos). For a P = 2 model (a = ω₁ + ω₂,
 b = ω₁ω₂, Ẽ = ηE; η = 1 here, so z̃ = z and T = λ) put the initial state at
 (z̃₀, T₀) = (0, 2) + ε·(d_z, d_y) for ε on a geometric sequence. GD is run with
 numerics.gd_mp.run_gd at ``dps`` digits until |z̃| < tol, giving T_∞^GD; the
@@ -59,7 +59,7 @@ PARAMETER_SETS = (
 def state_problem(omegas, Et, zt0, T0) -> Problem:
     """The η = 1 P = 2 problem with state (z̃₀, T₀) and Ẽ (exact Fractions).
 
-    The modes follow from J̃₁² + J̃₂² = T₀ and J̃₁²/ω₁ + J̃₂²/ω₂ = 2(z̃₀ + Ẽ) (MODEL.md §4);
+    The modes follow from J̃₁² + J̃₂² = T₀ and J̃₁²/ω₁ + J̃₂²/ω₂ = 2(z̃₀ + Ẽ) (docs/theory.md §4);
     from_state raises InputError if one comes out negative (state not admissible).
     """
     w1, w2 = (Fraction(w) for w in omegas)

@@ -1,6 +1,6 @@
 """Phase diagram of the 2-D model: step size η against one initial-state parameter.
 
-MODEL.md §4 (derived here): for P = 2 with ω₁ω₂ ≠ 0, ω₁ ≠ ω₂, GD acts on the plane
+docs/theory.md §4 (derived here): for P = 2 with ω₁ω₂ ≠ 0, ω₁ ≠ ω₂, GD acts on the plane
 (z̃, T) = (ηz, ηλ) with parameters a = ω₁ + ω₂, b = ω₁ω₂, Ẽ = ηE. Every grid point
 (η, initial-state value) is run in float64 on :func:`numerics.batch.run_planar`
 and falls into one of five classes (paper abstract and §2 for the edge of

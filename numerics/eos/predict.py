@@ -1,6 +1,6 @@
 """Predict the final NTK of GD from a state near the edge of stability, to order N.
 
-Derived here (MODEL.md §5; theory.normal_form). For P = 2 with a = ω₁ + ω₂,
+Derived here (docs/theory.md §5; theory.normal_form). For P = 2 with a = ω₁ + ω₂,
 b = ω₁ω₂ and Ẽ = ηE, the two-step GD map near (z̃, T) = (0, 2), y = T − 2, has
 the formal invariant H = H₂ + H₃ + … with H₂ = 2ỹ² + k z̃², ỹ = y − s z̃. A
 trajectory from (z̃₀, T₀) near (0, 2) ends on the attracting half (y < 0) of the

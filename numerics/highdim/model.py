@@ -1,6 +1,6 @@
 """The many-datapoint second-order regression model and its exact gradient descent.
 
-Model (MODEL.md §6, the paper's Section 3 setting): residuals
+Model (docs/theory.md §6; derived here): residuals
 
     z_α(θ) = ½ θᵀQ_αθ + G_αᵀθ − y_α,   α = 1..D,   θ ∈ R^P,
 
@@ -12,7 +12,7 @@ quadratic, so the Taylor series stops), with g = Jᵀz:
 
 No θ is needed. The edge of stability (EOS) is ηλ_max(K) = 2. For invertible Q_α the
 per-datapoint quantity J_α Q_α⁻¹ J_αᵀ − 2z_α equals G_αᵀQ_α⁻¹G_α + 2y_α at every θ,
-so GD and GF conserve it (MODEL.md §6; checked in tests/test_highdim.py).
+so GD and GF conserve it (docs/theory.md §6; checked in tests/test_highdim.py).
 
 Random instances (:func:`random_instance`), seeded, with the scalings
 
@@ -81,7 +81,7 @@ def _positive_float(name: str, value) -> float:
 
 @dataclass(frozen=True, eq=False)
 class Instance:
-    """One model z_α(θ) = ½θᵀQ_αθ + G_αᵀθ − y_α (MODEL.md §6).
+    """One model z_α(θ) = ½θᵀQ_αθ + G_αᵀθ − y_α (docs/theory.md §6).
 
     G: D×P array (rows G_α). Q: C-contiguous D×P×P float64 array, symmetric in its last two
     axes, already multiplied by ε. y: targets, length D. eps: the nonlinearity scale ε.
@@ -146,7 +146,7 @@ def random_instance(D, P, eps, seed: int = 0, *, limit: int = MEMORY_LIMIT) -> I
 
 
 def gd_step(inst: Instance, z: np.ndarray, J: np.ndarray, eta: float) -> tuple[np.ndarray, np.ndarray]:
-    """One exact GD step of (z, J) (MODEL.md §6).
+    """One exact GD step of (z, J) (docs/theory.md §6).
 
     g = Jᵀz;  u_α = gᵀQ_α (one GEMV over the D·P×P array);
     z_α' = z_α − η J_α g + ½ η² u_α g;  J_α' = J_α − η u_α
@@ -215,10 +215,10 @@ def eta_for(inst: Instance, eta_frac) -> float:
 
 
 def normal_form_coefficients(inst: Instance, J: np.ndarray, v: np.ndarray, eta: float) -> tuple[float, float]:
-    """s and r of the 2-D normal form (MODEL.md §5) for the top NTK direction v (derived here).
+    """s and r of the 2-D normal form (docs/theory.md §5) for the top NTK direction v (derived here).
 
     Projecting on v gives a one-output model with Jacobian j = vᵀJ (so η jjᵀ = ηλ_max = T)
-    and Hessian Q_v = Σ_α v_α Q_α; its S and R (MODEL.md §3) are
+    and Hessian Q_v = Σ_α v_α Q_α; its S and R (docs/theory.md §3) are
     s = η j Q_v jᵀ and r = η ‖Q_v jᵀ‖². Both come from one GEMV over Q.
     """
     j = v @ J

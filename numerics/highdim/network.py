@@ -19,7 +19,7 @@ all other second derivatives zero. The second-order Taylor model at θ₀ in φ 
 
     z_α(φ) ≈ ½ φᵀH_αφ + J_α(θ₀)φ − (y_α − f(x_α; θ₀)),
 
-is the model of MODEL.md §6 with Q_α = H_α, G_α = J_α(θ₀)ᵀ and target y_α − f(x_α; θ₀)
+is the model of docs/theory.md §6 with Q_α = H_α, G_α = J_α(θ₀)ᵀ and target y_α − f(x_α; θ₀)
 (paper: this is how the model relates to networks).
 """
 from __future__ import annotations
@@ -116,7 +116,7 @@ def init_params(m: int, d: int, rng) -> np.ndarray:
 
 
 def quadratic_model(net: Network, theta0: np.ndarray) -> Instance:
-    """The second-order Taylor model at θ₀ as a MODEL.md §6 instance (in φ = θ − θ₀)."""
+    """The second-order Taylor model at θ₀ as a docs/theory.md §6 instance (in φ = θ − θ₀)."""
     G = net.jacobian(theta0)
     Q = net.hessians(theta0)
     y = net.y - net.outputs(theta0)

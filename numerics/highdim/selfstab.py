@@ -2,7 +2,7 @@
 
 Damian, Nichani and Lee (ICLR 2023) explain the edge of stability by the cubic term of
 the loss: once the iterates oscillate along the top eigenvector, that term lowers the
-sharpness. In the model of MODEL.md §6 this is the z² term of the two-step map. Three
+sharpness. In the model of docs/theory.md §6 this is the z² term of the two-step map. Three
 measurements:
 
 1. :func:`eos_phase_stats`: in the phase where ηλ_max(K) first reaches 2 until it last
@@ -11,10 +11,10 @@ measurements:
 2. :func:`two_step_split`: Δ(ηλ_max) over two GD steps from (z, J), split exactly into its
    even part in z, [f(z) + f(−z)]/2 − f(0), which holds the z² term, and its odd part
    [f(z) − f(−z)]/2, which holds the linear term (f(z) = ηλ_max after two steps from (z, J);
-   J is held fixed). Near EOS the normal form of MODEL.md §5 predicts even ≈ −(s² + 2r)z̃² < 0
+   J is held fixed). Near EOS the normal form of docs/theory.md §5 predicts even ≈ −(s² + 2r)z̃² < 0
    and odd ≈ 2s z̃ y, small because y = ηλ_max − 2 is small (derived here).
 3. :func:`reduction_check`: the measured two-step changes of z̃ = η vᵀz and y = ηλ_max − 2
-   (v the top NTK eigenvector) against the 2-D normal form (MODEL.md §5)
+   (v the top NTK eigenvector) against the 2-D normal form (docs/theory.md §5)
    Δz̃ ≈ 2z̃(y − s z̃), Δy ≈ −(s² + 2r)z̃² + 2s z̃ y, with s, r taken from the instance by
    :func:`numerics.highdim.normal_form_coefficients` (k = 2r − s²).
 """
@@ -125,7 +125,7 @@ class Reduction:
     full_rel_z, full_rel_y: the same for the recorded trajectory itself, whose z also has
     components off the top eigenvector (the normal form ignores them).
     full_corr_y: correlation of predicted and measured Δy along the trajectory.
-    k: median of k = 2r − s² over the steps (MODEL.md §5).
+    k: median of k = 2r − s² over the steps (docs/theory.md §5).
     gap: median relative gap (λ₁ − λ₂)/λ₁ of the NTK spectrum over the steps.
     top_measured, top_predicted: n×2 arrays of the top-mode (Δz̃, Δy), for pooling over runs;
     top_state: the n×2 starting points (z̃, y).
@@ -155,7 +155,7 @@ def _rel(p, m) -> float:
 
 
 def reduction_check(inst: Instance, tr: Trajectory, states, phase: EOSPhase, y_max: float = 0.1) -> Reduction:
-    """Compare measured two-step changes with the 2-D normal form (MODEL.md §5, s and r from the instance).
+    """Compare measured two-step changes with the 2-D normal form (docs/theory.md §5, s and r from the instance).
 
     tr must come from ``run_gd(..., normal_form=True)`` and states[t] = (z_t, J_t) from its callback.
     """

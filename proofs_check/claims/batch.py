@@ -10,7 +10,7 @@ from ..registry import Method, Verdict, claim
 
 #: Sweep models: (label, omegas, z0, J2), unscaled; E follows from the invariant.
 _MODELS = (
-    ("MODEL.md §5 example", (1, -1), "0.01", "1.215,0.795"),
+    ("docs/theory.md §5.3 example", (1, -1), "0.01", "1.215,0.795"),
     ("asymmetric omegas", (2, "-0.5"), "-0.02", "0.6,0.5"),
     ("three modes", (1, 2, -1), "0.05", "0.3,0.4,0.2"),
 )

@@ -19,7 +19,7 @@ _THRESHOLD_CASES = (
 
 
 def _eos_problem(eps, Et=Fraction(1, 5), w=(1, -1), sign=1, eta=1):
-    """ω = w, Ẽ, z̃₀ = sign·ε, T₀ = 2 + ε (MODEL.md §5 family), with J̃(ω_i)² from the invariant."""
+    """ω = w, Ẽ, z̃₀ = sign·ε, T₀ = 2 + ε (docs/theory.md §5.3 family), with J̃(ω_i)² from the invariant."""
     from ...numerics.problem import from_state
 
     w1, w2 = Fraction(w[0]), Fraction(w[1])
@@ -34,7 +34,7 @@ def _eos_problem(eps, Et=Fraction(1, 5), w=(1, -1), sign=1, eta=1):
        "Each point (0, T) of the fixed line z~ = 0 of the 2-D map has Jacobian eigenvalues 1 - T (transverse) "
        "and exactly 1 (along the line); it attracts iff |1 - T| < 1, i.e. 0 < T < 2: the certified "
        "threshold is lambda* = 2/eta, with T = 2 - 1e-20 attracting and T = 2 + 1e-20 repelling",
-       source="paper abstract, §2 (threshold 2/eta); MODEL.md §4 (derived here); certified here",
+       source="paper abstract, §2 (threshold 2/eta); docs/theory.md §4 (derived here); certified here",
        method=Method.INTERVAL)
 def _threshold(ctx):
     from ...numerics.certify.enclosure import Stability, certify_stability, certify_threshold, decimal_bound, sci_up
@@ -65,11 +65,11 @@ def _threshold(ctx):
     return Verdict.check(ok, instances=rows, tolerance="rigorous (ball arithmetic)", precision_bits=prec)
 
 
-#: (label, builder) for the final-ηλ claim; the first is MODEL.md §5's example.
+#: (label, builder) for the final-ηλ claim; the first is the example of docs/theory.md §5.3.
 def _final_cases(quick):
     from ...numerics.problem import from_state
 
-    cases = [("MODEL.md §5: omega=(1,-1), Et=0.2, zt0=0.01, T0=2.01", lambda: _eos_problem("0.01"))]
+    cases = [("docs/theory.md §5.3: omega=(1,-1), Et=0.2, zt0=0.01, T0=2.01", lambda: _eos_problem("0.01"))]
     if not quick:
         cases += [
             ("omega=(2,-1/2), Et=-0.1, zt0=-0.01, T0=2.01", lambda: _eos_problem("0.01", Et=Fraction(-1, 10),

@@ -1,4 +1,4 @@
-"""Claims of the edge-of-stability theory: normal form, prediction to order N, k = 0 (MODEL.md §5)."""
+"""Claims of the edge-of-stability theory: normal form, prediction to order N, k = 0 (docs/theory.md §5)."""
 from __future__ import annotations
 
 from fractions import Fraction
@@ -8,7 +8,7 @@ from ..registry import Method, Verdict, claim
 #: The 2-D example of the headline claim: ω = (2, 1/2), Ẽ = 1, η = 1, (z̃₀, T₀) = (−1/50, 39/20).
 _HEADLINE = ((Fraction(2), Fraction(1, 2)), Fraction(1), Fraction(-1, 50), Fraction(39, 20))
 
-#: MODEL.md §5 table: ω = (1, −1), Ẽ = 0.2, z̃₀ = ε, T₀ = 2 + ε → (40-digit GD T_∞, leading-order T_∞).
+#: docs/theory.md §5.3 table: ω = (1, −1), Ẽ = 0.2, z̃₀ = ε, T₀ = 2 + ε → (40-digit GD T_∞, leading-order T_∞).
 _TABLE = (
     ("0.02", "1.96945657495453709", "1.96980066225891700", "1.13e-2"),
     ("0.01", "1.98481482691426748", "1.98490033112945850", "5.6e-3"),
@@ -25,7 +25,7 @@ def _s(x, dps):
 @claim("eos.final_ntk",
        "In the 2-D model, GD near the edge of stability ends at an NTK slightly below 2/eta, at the value "
        "the theory computes (order-N formal invariant; the value itself is derived here)",
-       source="paper abstract (claim); theory value derived here (MODEL.md §5)", method=Method.NUMERIC)
+       source="paper abstract (claim); theory value derived here (docs/theory.md §5)", method=Method.NUMERIC)
 def _final_ntk(ctx):
     import mpmath
 
@@ -90,7 +90,7 @@ def _final_ntk(ctx):
 @claim("eos.normal_form_k", "Two GD steps near (z~, eta*lambda) = (0, 2) have the normal form "
        "dz = 2z(y - s z), dy = -(s^2 + 2r) z^2 + 2 s z y with s = 2(a - b E~), r = 2(a^2 - b) - 2abE~, "
        "and k = 2r - s^2 = 4 Var_p(omega), p_i = J~(omega_i)^2/2 at the edge point",
-       source="derived here (MODEL.md §5)", method=Method.SYMBOLIC)
+       source="derived here (docs/theory.md §5.1)", method=Method.SYMBOLIC)
 def _normal_form(ctx):
     import sympy as sp
 
@@ -114,7 +114,7 @@ def _normal_form(ctx):
 @claim("eos.invariant_orders", "The formal invariant H = H2 + ... + HN of the two-step map solves order by "
        "order: H3 and H5 are unique, H2 and each even Hn (n >= 4) are unique up to a multiple of H2^(n/2), "
        "and no order up to N has no solution",
-       source="derived here (MODEL.md §5)", method=Method.SYMBOLIC)
+       source="derived here (docs/theory.md §5.3)", method=Method.SYMBOLIC)
 def _invariant_orders(ctx):
     from ...theory import normal_form as nf
 
@@ -132,7 +132,7 @@ def _invariant_orders(ctx):
 
 @claim("eos.convergence_orders", "The order-N prediction of 2 - T_inf has relative error O(eps^(N-1)): "
        "fitted log-log slopes N - 1 +/- 0.3 for N = 2..5 on every parameter set",
-       source="derived here (MODEL.md §5)", method=Method.NUMERIC)
+       source="derived here (docs/theory.md §5.3)", method=Method.NUMERIC)
 def _convergence(ctx):
     from ...numerics.eos.convergence import SLOPE_BAND, convergence_orders, plot_convergence
 
@@ -150,9 +150,9 @@ def _convergence(ctx):
         dps=res.dps, tol=str(res.tol), epsilon_norm="max(|z~0|, |T0 - 2|)")
 
 
-@claim("eos.model_table", "MODEL.md §5 table (omega = (1, -1), E~ = 0.2, z~0 = eps, T0 = 2 + eps): GD's T_inf, "
+@claim("eos.model_table", "docs/theory.md §5.3 table (omega = (1, -1), E~ = 0.2, z~0 = eps, T0 = 2 + eps): GD's T_inf, "
        "the leading-order T_inf = 2 - sqrt(y~0^2 + (k/2) z~0^2) and their relative error are reproduced",
-       source="derived here (MODEL.md §5)", method=Method.NUMERIC)
+       source="derived here (docs/theory.md §5.3)", method=Method.NUMERIC)
 def _model_table(ctx):
     import mpmath
 
@@ -172,7 +172,7 @@ def _model_table(ctx):
             d_lead = abs(pred.eta_ntk - mpmath.mpf(lead_s))
             d_prec = abs(run.eta_ntk - run2.eta_ntk)
             rel = abs(pred.eta_ntk - run.eta_ntk) / (2 - run.eta_ntk)
-            # the relative error is printed to 2-3 significant digits in MODEL.md: compare at that precision
+            # the relative error is printed to 2-3 significant digits in docs/theory.md §5.3: compare at that precision
             row_ok = (d_gd < mpmath.mpf("1e-17") and d_lead < mpmath.mpf("1e-17") and d_prec < mpmath.mpf("1e-30")
                       and abs(rel / mpmath.mpf(rel_s) - 1) < mpmath.mpf("0.01"))
             ok = ok and row_ok
@@ -186,7 +186,7 @@ def _model_table(ctx):
 @claim("eos.k0_period2", "k = 0 (one active mode): no self-stabilization (dy~ = -k z~^2 = 0); the one-mode map "
        "has the period-2 orbit u = ((1 - e) +/- sqrt((e - 1)(e + 3)))/2 (u = omega z~, e = omega E~), "
        "attracting for 1 < e < sqrt(5) - 1, which GD reaches",
-       source="derived here (MODEL.md §5)", method=Method.NUMERIC)
+       source="derived here (docs/theory.md §5.4)", method=Method.NUMERIC)
 def _k0(ctx):
     import mpmath
 
@@ -231,7 +231,7 @@ def _sharpening_facts(dps: int = 40, orders=(2, 3, 4, 5)) -> dict:
     ω_i z̃_t < 0); ``cross`` the first t with T_t ≥ 2; ``ratios`` T_{t+1}/T_t for t < c; ``bound_slack``
     min over s ≤ c of max|ω|·|z̃_s| − (T_c − T_s)/2 (≥ 0 by the invariant, see the claim); the final T_∞ and its
     rerun at 2·dps; the first state after the crossing within 1/50 of (0, 2) (max-norm) and the order-N
-    predictions from it with their relative errors in 2 − T_∞. Source: derived here (MODEL.md §3–§5).
+    predictions from it with their relative errors in 2 − T_∞. Source: derived here (docs/theory.md §3–§5).
     """
     import mpmath
 
@@ -364,7 +364,7 @@ def _sharpening_search(seed: int, n: int = 20_000, steps: int = 1500, t0_min: fl
        "jump), then self-stabilizes and ends slightly below 2/eta at the value the normal form predicts from the "
        "first near-edge state, more accurately at each higher order; same-sign sharpening from T_s to T_c needs "
        "max|omega| |z~_s| >= (T_c - T_s)/2; the k = 0 route (one mode killed) tends to 2 itself like t^(-1/2)",
-       source="paper abstract (claim); prediction, bound and k = 0 rate derived here (MODEL.md §3-§5)",
+       source="paper abstract (claim); prediction, bound and k = 0 rate derived here (docs/theory.md §3-§5)",
        method=Method.NUMERIC)
 def _progressive(ctx):
     import mpmath

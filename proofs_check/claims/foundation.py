@@ -1,4 +1,4 @@
-"""Claims of the foundation (MODEL.md §2–§4): the GD map, the invariant, gradient flow, P = 2.
+"""Claims of the foundation (docs/theory.md §2–§4): the GD map, the invariant, gradient flow, P = 2.
 
 Symbolic claims re-run the sympy derivations of ``theory/`` and report the difference
 that must simplify to 0 (``residual="0"``). Numeric claims run the generated module
@@ -68,7 +68,7 @@ def _gd_map(ctx):
 
 @claim("gd.symbolic", "The exact GD map for any P: z' = z - eta z lambda + eta^2 z^2 sum(omega_i J^2)/2, "
        "J(omega_i)^2' = (1 - eta z omega_i)^2 J(omega_i)^2, and its eta-rescaled form",
-       source="derived here (paper §2.1 update rule; MODEL.md §3)", method=Method.SYMBOLIC)
+       source="derived here (paper §2.1 update rule; docs/theory.md §3)", method=Method.SYMBOLIC)
 def _gd_map_symbolic(ctx):
     import sympy as sp
 
@@ -84,12 +84,12 @@ def _gd_map_symbolic(ctx):
     }
     ok = all(_zero(v) for v in diffs.values())
     return Verdict.check(ok, residual="0" if ok else str({k: str(v) for k, v in diffs.items()}),
-                         compared_with="MODEL.md §3 closed forms", P="symbolic")
+                         compared_with="docs/theory.md §3 closed forms", P="symbolic")
 
 
 @claim("invariant.gd", "sum_{omega_i != 0} J(omega_i)^2/omega_i - 2z = 2E is conserved exactly by the GD map "
        "(symbolic P via moments; direct substitution for P = 1..4 and a zero eigenvalue; at every theta via Q^+)",
-       source="derived here (MODEL.md §3)", method=Method.SYMBOLIC)
+       source="derived here (docs/theory.md §3)", method=Method.SYMBOLIC)
 def _invariant_gd(ctx):
     import sympy as sp
 
@@ -106,7 +106,7 @@ def _invariant_gd(ctx):
 
 
 @claim("invariant.gf", "sum_{omega_i != 0} J(omega_i)^2/omega_i - 2z = 2E is conserved by gradient flow "
-       "(its time derivative simplifies to 0)", source="derived here (MODEL.md §2-3)", method=Method.SYMBOLIC)
+       "(its time derivative simplifies to 0)", source="derived here (docs/theory.md §2-3)", method=Method.SYMBOLIC)
 def _invariant_gf(ctx):
     from ...theory import invariants
 
@@ -116,7 +116,7 @@ def _invariant_gf(ctx):
 
 @claim("invariant.gd_numeric", "Along 2000 GD steps (P = 5, one zero eigenvalue, eta*lambda near 2) the "
        "invariant drifts by less than steps*10^-dps times its scale, at 40 and at 80 digits",
-       source="derived here (MODEL.md §3)", method=Method.NUMERIC)
+       source="derived here (docs/theory.md §3)", method=Method.NUMERIC)
 def _invariant_numeric(ctx):
     import mpmath
 
@@ -163,7 +163,7 @@ def _gf_z_sign(ctx):
 
 @claim("gf.integrable", "Gradient flow is integrable: with x = eta int z, J(omega_i)^2 = J(omega_i)^2(0) "
        "e^{-2 omega_i x}, z(x) = sum J(omega_i)^2(0) e^{-2 omega_i x}/(2 omega_i) - E, and ln J_i^2/omega_i - "
-       "ln J_j^2/omega_j is constant", source="derived here (MODEL.md §2)", method=Method.SYMBOLIC)
+       "ln J_j^2/omega_j is constant", source="derived here (docs/theory.md §2)", method=Method.SYMBOLIC)
 def _gf_integrable(ctx):
     from ...theory import flow
 
@@ -251,7 +251,7 @@ def _linear(ctx):
 
 @claim("planar.reduction", "For P = 2 (omega_1 omega_2 != 0, omega_1 != omega_2) the invariant reduces GD to "
        "a map of (z~, T): S = aT - 2b(z~ + E~), R = (a^2 - b)T - 2ab(z~ + E~), z~' = z~(1 - T) + z~^2 S/2, "
-       "T' = T - 2 z~ S + z~^2 R", source="derived here (MODEL.md §4)", method=Method.SYMBOLIC)
+       "T' = T - 2 z~ S + z~^2 R", source="derived here (docs/theory.md §4)", method=Method.SYMBOLIC)
 def _planar(ctx):
     import sympy as sp
 
@@ -266,12 +266,12 @@ def _planar(ctx):
     ok = all(_zero(v) for v in diffs.values())
     adm = [str(e) for e in planar.admissible()]
     return Verdict.check(ok, residual="0" if ok else str({k: str(v) for k, v in diffs.items()}),
-                         compared_with="MODEL.md §4 closed forms", admissible_region=[f"{e} >= 0" for e in adm])
+                         compared_with="docs/theory.md §4 closed forms", admissible_region=[f"{e} >= 0" for e in adm])
 
 
 @claim("planar.eos_threshold", "The fixed line z~ = 0 of the 2-D map has Jacobian eigenvalues 1 - T and 1, so "
        "it attracts iff 0 < T < 2: the edge of stability is eta*lambda = 2, lambda = 2/eta",
-       source="derived here (MODEL.md §4; paper §2 threshold)", method=Method.SYMBOLIC)
+       source="derived here (docs/theory.md §4; paper §2 threshold)", method=Method.SYMBOLIC)
 def _threshold(ctx):
     import sympy as sp
 

@@ -178,7 +178,7 @@ def _plot_selfstab(runs, path, title):
 @claim("highdim.selfstab.z2_term",
        "Near the edge of stability the z^2 (even) part of the two-step change of eta*lambda_max is negative "
        "and dominates the linear (odd) part: the z^2 term of the two-step map lowers the sharpness",
-       source="derived here (MODEL.md §5 normal form; Damian, Nichani, Lee, ICLR 2023)", method=Method.PROPERTY)
+       source="derived here (docs/theory.md §5 normal form; Damian, Nichani, Lee, ICLR 2023)", method=Method.PROPERTY)
 def _z2(ctx):
     import numpy as np
 
@@ -203,7 +203,7 @@ RHO_MAX = 0.4
        "Restricted to the top NTK eigenvector, the two-step map of (z~, eta*lambda_max - 2) in high D matches "
        "the 2-D normal form dz~ = 2z~(y - s z~), dy = -(s^2 + 2r) z~^2 + 2 s z~ y with s, r (k = 2r - s^2) "
        "from the instance, to within 10% (relative error pooled over all steps of all runs with |(z~, y)| <= 0.4)",
-       source="derived here (MODEL.md §5 normal form projected on the top NTK eigenvector)", method=Method.PROPERTY)
+       source="derived here (docs/theory.md §5 normal form projected on the top NTK eigenvector)", method=Method.PROPERTY)
 def _reduction(ctx):
     import math
 

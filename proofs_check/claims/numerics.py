@@ -14,9 +14,9 @@ _GF_MODELS = (
 
 
 @claim("gf.routes_agree",
-       "The gradient-flow final NTK from the invariants (a 1-D root problem, MODEL.md §2) equals the "
+       "The gradient-flow final NTK from the invariants (a 1-D root problem, docs/theory.md §2) equals the "
        "Taylor-integrated flow to >= 25 digits at 40 working digits",
-       source="derived here (MODEL.md §2; issue 3 point 2)", method=Method.NUMERIC)
+       source="derived here (docs/theory.md §2; issue 3 point 2)", method=Method.NUMERIC)
 def _gf_routes(ctx):
     import mpmath
 

@@ -1,7 +1,7 @@
 """`sorm experiment`: random high-dimensional models (`highdim`) and a small network (`network`).
 
 ``sorm experiment highdim`` runs exact GD on seeded random instances of the many-datapoint
-model (MODEL.md §6; scalings in numerics/highdim.py) for every (ε, η) pair and seed, and
+model (docs/theory.md §6; scalings in numerics/highdim.py) for every (ε, η) pair and seed, and
 reports how many runs sharpen progressively, reach the edge of stability and converge.
 ``sorm experiment network`` runs GD on a 2-layer tanh network and on its second-order
 Taylor model at the same η and compares their ηλ_max trajectories.

@@ -1,9 +1,9 @@
 """`sorm predict`: the final NTK predicted by theory for one model.
 
 ``--method gf`` (default): the exact gradient-flow limit λ_GF from the invariants
-(MODEL.md §2, :func:`numerics.gf.gf_limit`), optionally cross-checked by integrating
+(docs/theory.md §2, :func:`numerics.gf.gf_limit`), optionally cross-checked by integrating
 the flow (``--integrate``). ``--method eos``: the edge-of-stability normal form
-(MODEL.md §5, :func:`numerics.eos.predict_eos`) at ``--order N``.
+(docs/theory.md §5, :func:`numerics.eos.predict_eos`) at ``--order N``.
 """
 from __future__ import annotations
 
