@@ -16,7 +16,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from sorm.numerics.io import atomic_write  # noqa: E402
+from sorm.proofs_check.output import atomic_write  # noqa: E402
 
 
 def _load(path: Path):

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..numerics.io import atomic_write, write_json
+from .output import atomic_write, write_json
 
 from .registry import Context, Outcome, Status, all_claims, run_claim
 
@@ -52,8 +52,8 @@ def run_report(outdir: Path, *, quick: bool = False, seed: int = 0, only: str | 
         "claims": [o.to_json() for o in outcomes],
         "summary": {**counts, "seconds": f"{time.perf_counter() - t0:.1f}", "quick": quick, "seed": seed},
     }
-    write_json(outdir / "report.json", report)
-    atomic_write(outdir / "report.md", _markdown(report, outdir))
+    write_json(outdir / "report.json", report, "--out")
+    atomic_write(outdir / "report.md", _markdown(report, outdir), "--out")
     return report
 
 

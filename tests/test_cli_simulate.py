@@ -30,13 +30,13 @@ def test_simulate_json_fields_full_precision(capsys):
     with decimal.localcontext() as ctx:
         ctx.prec = 80
         assert abs(Decimal(f["J2"][0]) + Decimal(f["J2"][1]) - Decimal(f["ntk"])) < Decimal("1e-38")
-    assert d["agreed_digits"] >= 30 and d["method"] == "fixed-point"
+    assert d["agreed_digits"] >= 30 and d["engine"] == "fixed-point"
 
 
 def test_simulate_steps_and_theta_form(capsys):
     d = run_json(capsys, ["simulate", "--omegas", "1,-1", "--E", "0.2", "--theta0", "0.9,0.8", "--eta", "0.5",
                           "--steps", "5", "--method", "theta"])
-    assert d["status"] == "steps_done" and d["steps"] == 5 and d["method"] == "theta"
+    assert d["status"] == "steps_done" and d["steps"] == 5 and d["engine"] == "theta"
     e = run_json(capsys, ["simulate", "--omegas", "1,-1", "--E", "0.2", "--theta0", "0.9,0.8", "--eta", "0.5",
                           "--steps", "5"])
     with decimal.localcontext() as ctx:
@@ -47,7 +47,7 @@ def test_simulate_steps_and_theta_form(capsys):
 def test_simulate_float64_is_labelled(capsys):
     d = run_json(capsys, ["simulate", *MODEL, "--float64"])
     hp = run_json(capsys, ["simulate", *MODEL])
-    assert d["method"] == "float64" and d["dps"] is None and d["status"] == "converged"
+    assert d["engine"] == "float64" and d["dps"] is None and d["status"] == "converged"
     assert abs(float(d["final"]["eta_ntk"]) - float(hp["final"]["eta_ntk"])) < 1e-10
 
 

@@ -179,12 +179,12 @@ def test_convergence_quick_slopes():
 
 @pytest.mark.slow
 def test_convergence_full_and_figure(tmp_path):
-    from sorm.numerics.eos.convergence import plot_convergence
+    from sorm.proofs_check.figures import plot_convergence
 
     res = convergence_orders()
     assert res.ok, res.slopes
-    path = plot_convergence(res, tmp_path / "conv.png")
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    plot_convergence(res, tmp_path / "conv.png")
+    assert (tmp_path / "conv.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_convergence_detects_a_wrong_order():

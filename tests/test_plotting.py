@@ -1,4 +1,4 @@
-"""Figures: PNGs written atomically, from float, mpf and Fraction data; `sorm plot` CLI."""
+"""Figures: Figure objects, PNGs written atomically only when asked, from float, mpf and Fraction data; `sorm plot`."""
 from __future__ import annotations
 
 import json
@@ -8,8 +8,10 @@ import mpmath
 import numpy as np
 import pytest
 
-from sorm.numerics.eos.phase import phase_diagram, plot_phase
-from sorm.numerics.plotting import plot_loglog, plot_sweep, plot_trajectory
+from matplotlib.figure import Figure
+
+from sorm.numerics.eos.phase import phase_diagram
+from sorm.proofs_check.figures import plot_loglog, plot_phase, plot_sweep, plot_trajectory
 from sorm.numerics.validate import InputError
 from sorm.proofs_check.cli import main
 
@@ -24,13 +26,24 @@ def _png(path):
     return data
 
 
+def _saved(fig, path):
+    assert isinstance(fig, Figure)
+    return _png(path)
+
+
 def test_plot_trajectory_accepts_mpf_fraction_and_float(tmp_path):
     with mpmath.workdps(40):
         lam = [mpmath.mpf("2.01"), mpmath.mpf(2), mpmath.mpf("1.99")]
-    out = plot_trajectory(lam, [Fraction(1, 100), -0.005, 0.0], Fraction(1, 2), tmp_path / "a" / "t.png",
+    fig = plot_trajectory(lam, [Fraction(1, 100), -0.005, 0.0], Fraction(1, 2), tmp_path / "a" / "t.png",
                           title="three points")
-    assert out == tmp_path / "a" / "t.png"
-    _png(out)
+    _saved(fig, tmp_path / "a" / "t.png")
+    assert "three points" in fig._suptitle.get_text() and r"\eta = 1/2" in fig._suptitle.get_text()
+
+
+def test_figures_save_only_when_given_a_path(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    fig = plot_trajectory([1.0, 1.5, 2.1], [0.1, -0.05, 0.01], 1.0)
+    assert isinstance(fig, Figure) and not list(tmp_path.iterdir())
 
 
 def test_plot_trajectory_rejects_mismatched_lengths(tmp_path):
@@ -41,16 +54,17 @@ def test_plot_trajectory_rejects_mismatched_lengths(tmp_path):
 
 def test_loglog_and_sweep_plots(tmp_path):
     eps = np.geomspace(1e-3, 1e-1, 5)
-    _png(plot_loglog([eps, eps], [eps**2, eps**3], tmp_path / "ll.png", labels=["N=2", "N=3"], slopes=[2, 3]))
-    _png(plot_loglog(list(eps), list(eps**2), tmp_path / "ll1.png"))
+    _saved(plot_loglog([eps, eps], [eps**2, eps**3], tmp_path / "ll.png", labels=["N=2", "N=3"], slopes=[2, 3]),
+           tmp_path / "ll.png")
+    _saved(plot_loglog(list(eps), list(eps**2), tmp_path / "ll1.png"), tmp_path / "ll1.png")
     cls = ["CONVERGED_BELOW", "SELF_STABILIZED", "DIVERGED", "PERIOD2"]
-    _png(plot_sweep([0.1, 1, 2, 3], [0.2, 1.98, np.nan, 2.3], cls, tmp_path / "sw.png"))
+    _saved(plot_sweep([0.1, 1, 2, 3], [0.2, 1.98, np.nan, 2.3], cls, tmp_path / "sw.png"), tmp_path / "sw.png")
 
 
 def test_plot_phase(tmp_path):
     res = phase_diagram([1, -1], z0="0.01", J2="1.215,0.795", state_from=-1, state_to=1, eta_min=0.5,
                         eta_max=2, n_eta=12, n_state=8, steps=500, lyap_steps=200)
-    _png(plot_phase(res, tmp_path / "phase.png"))
+    _saved(plot_phase(res, tmp_path / "phase.png"), tmp_path / "phase.png")
 
 
 def test_plot_cli_high_precision_and_float64_agree(tmp_path, capsys):

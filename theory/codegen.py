@@ -23,7 +23,7 @@ from pathlib import Path
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
-from ..numerics.io import atomic_write
+from ..proofs_check.output import atomic_write
 
 from .formula import Formula, Section
 from .symbols import LATEX

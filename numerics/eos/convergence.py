@@ -30,7 +30,7 @@ from ..problem import Problem, from_state
 from ..validate import InputError
 
 __all__ = ["ParameterSet", "PARAMETER_SETS", "state_problem", "edge_problem", "mpf_fraction", "ConvergenceResult", "convergence_orders",
-           "loglog_slope", "plot_convergence", "SLOPE_BAND"]
+           "loglog_slope", "SLOPE_BAND"]
 
 #: Allowed deviation of the fitted slope from N − 1.
 SLOPE_BAND = 0.3
@@ -163,36 +163,3 @@ def convergence_orders(*, orders=(2, 3, 4, 5), epsilons=None, sets=PARAMETER_SET
         slopes[pset.name] = {N: loglog_slope(epsilons, errors[pset.name][N]) for N in orders}
     return ConvergenceResult(tuple(p.name for p in sets), epsilons, tuple(orders), errors, simulated, slopes,
                              sim_error, min_error, dps, tol)
-
-
-def plot_convergence(result: ConvergenceResult, path):
-    """Log-log PNG of e_N(ε), one panel per parameter set, with the ε^{N−1} reference slopes."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from ..io import save_figure
-
-    n = len(result.sets)
-    cols = 2 if n > 1 else 1
-    rows = (n + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 4.0 * rows), squeeze=False)
-    xs = [float(e) for e in result.epsilons]
-    for ax, name in zip(axes.flat, result.sets):
-        for N in result.orders:
-            ys = [float(e) for e in result.errors[name][N]]
-            line, = ax.loglog(xs, ys, "o-", ms=4, label=f"N = {N}: slope {result.slopes[name][N]:.2f} "
-                                                             f"(expected {N - 1})")
-            ref = [ys[0] * (x / xs[0]) ** (N - 1) for x in xs]
-            ax.loglog(xs, ref, ":", color=line.get_color(), lw=1)
-        ax.set_title(name, fontsize=9)
-        ax.set_xlabel(r"distance $\varepsilon$ of $(\tilde z_0, T_0)$ from $(0, 2)$")
-        ax.set_ylabel(r"relative error in $2 - T_\infty$")
-        ax.grid(alpha=0.3, which="both")
-        ax.legend(fontsize=7)
-    for ax in list(axes.flat)[n:]:
-        ax.axis("off")
-    fig.suptitle("Order-N edge-of-stability prediction vs high-precision GD (dotted: slope N - 1)")
-    fig.tight_layout()
-    return save_figure(fig, path)

@@ -15,23 +15,20 @@ stability ηλ = 2; the classes themselves are defined here):
 - diverged.
 
 Runs that are bounded but none of these within the step budget are reported as
-BOUNDED (a sixth, "undecided" colour).
+BOUNDED (a sixth, "undecided" class). The figures are in proofs_check.figures.phase.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from ..engines.batch import TrajectoryClass
-from ..io import save_figure
-from ..plotting import CLASS_COLOURS
 from ..problem import from_state, from_theta
 from ..engines.sweep import SweepResult, sweep
 from ..validate import InputError
 
-__all__ = ["PhaseResult", "phase_diagram", "plot_phase", "plot_phase_grid", "PHASE_CLASSES", "LABELS"]
+__all__ = ["PhaseResult", "phase_diagram", "PHASE_CLASSES", "LABELS"]
 
 #: Legend labels of the classes.
 LABELS = {
@@ -97,64 +94,3 @@ def phase_diagram(omegas, *, z0=None, J2=None, E=None, theta0=None, vary: str = 
     return PhaseResult(eta_grid=res.eta_grid, state_grid=res.vary_grid, vary=res.vary,
                        classes=res.batch.classes.reshape(shape), final_eta_ntk=res.batch.T.reshape(shape),
                        lyapunov=res.batch.lyapunov.reshape(shape), counts=res.counts(), sweep=res)
-
-
-def _draw(eta_grid, state_grid, classes, vary, path, title, log_eta):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.colors import BoundaryNorm, ListedColormap
-    from matplotlib.patches import Patch
-
-    order = list(TrajectoryClass)
-    cmap = ListedColormap([CLASS_COLOURS[c.name] for c in order])
-    norm = BoundaryNorm(np.arange(len(order) + 1) - 0.5, len(order))
-    fig, ax = plt.subplots(figsize=(7.5, 5.5))
-
-    def edges(g, log):
-        g = np.asarray(g, dtype=float)
-        if g.size == 1:
-            return np.array([g[0] * 0.9, g[0] * 1.1]) if log else np.array([g[0] - 0.5, g[0] + 0.5])
-        if log:
-            lg = np.log(g)
-            mid = (lg[1:] + lg[:-1]) / 2
-            return np.exp(np.concatenate([[2 * lg[0] - mid[0]], mid, [2 * lg[-1] - mid[-1]]]))
-        mid = (g[1:] + g[:-1]) / 2
-        return np.concatenate([[2 * g[0] - mid[0]], mid, [2 * g[-1] - mid[-1]]])
-
-    ax.pcolormesh(edges(eta_grid, log_eta), edges(state_grid, False), classes, cmap=cmap, norm=norm,
-                  shading="flat", rasterized=True)
-    if log_eta:
-        ax.set_xscale("log")
-    ax.set_xlabel(r"step size $\eta$")
-    ax.set_ylabel(f"initial {vary}")
-    counts = {c: int(np.count_nonzero(classes == c)) for c in order}
-    handles = [Patch(color=CLASS_COLOURS[c.name], label=f"{LABELS[c]} ({counts[c]})")
-               for c in order if counts[c] or c in PHASE_CLASSES]
-    ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    ax.set_title(title or "GD phase diagram of the 2-D model", fontsize=9)
-    return save_figure(fig, path)
-
-
-def plot_phase(result: PhaseResult, path, title: str = "") -> Path:
-    """Draw a :class:`PhaseResult` as a PNG: η on the x axis, the state parameter on y, colour = class."""
-    s = result.sweep
-    held = "J(omega_i)^2" if result.vary == "z0" else ("z0" if result.vary.startswith("J2") else "E")
-    held_val = (", ".join(f"{x:g}" for x in s.J2[0]) if held.startswith("J") else
-                f"{s.z0[0]:g}" if held == "z0" else f"{s.E[0]:g}")
-    t = title or (f"GD phase diagram, omegas = ({', '.join(f'{w:g}' for w in result.omegas)}), "
-                  f"{held} = {held_val} held fixed\n"
-                  f"at most {s.steps} steps per run; EOS: eta*lambda = 2")
-    log = bool(result.eta_grid.size > 2 and np.allclose(np.diff(np.log(result.eta_grid)),
-                                                        np.log(result.eta_grid[1] / result.eta_grid[0])))
-    return _draw(result.eta_grid, result.state_grid, result.classes, result.vary, path, t, log)
-
-
-def plot_phase_grid(res: SweepResult, path, title: str = "") -> Path:
-    """Phase-diagram PNG straight from a 2-D :class:`SweepResult` (any P; CHAOTIC only if estimated)."""
-    if res.vary_grid is None:
-        raise InputError("plot_phase_grid needs a sweep with a varied parameter; pass vary=...")
-    eta = res.eta_grid
-    log = bool(eta.size > 2 and np.allclose(np.diff(np.log(eta)), np.log(eta[1] / eta[0])))
-    return _draw(eta, res.vary_grid, res.batch.classes.reshape(res.shape), res.vary, path, title, log)

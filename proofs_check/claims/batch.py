@@ -37,8 +37,8 @@ def _converged_below(ctx):
     import numpy as np
 
     from ...numerics.engines.batch import TrajectoryClass
-    from ...numerics.io import num
-    from ...numerics.plotting import plot_sweep_panels
+    from ..output import num
+    from ..figures import plot_sweep_panels
     from ...numerics.problem import from_state
     from ...numerics.engines.sweep import sweep
 
@@ -68,7 +68,8 @@ def _converged_below(ctx):
                      "max_converged_eta_ntk_30_digits": num(T30, 30),
                      "rerun_60_digits_difference": mpmath.nstr(d60, 3),
                      "float64_vs_30_digits": mpmath.nstr(d64, 3), "ok": row_ok})
-    figures = [plot_sweep_panels(panels, ctx.figure("sweep_final_ntk.png"))]
+    figures = [ctx.figure("sweep_final_ntk.png")]
+    plot_sweep_panels(panels, figures[0])
     return Verdict.check(ok, figures=figures, sweeps=rows,
                          tolerance="float64 vs 30 digits < 1e-10; 30 vs 60 digits < 1e-20 (stop rule |z~| < 1e-25)",
                          dps=30, precision="float64 sweep; closest call rechecked at 30 and 60 digits")
@@ -84,13 +85,15 @@ def _phase(ctx):
     import numpy as np
 
     from ...numerics.engines.batch import TrajectoryClass, run_planar
-    from ...numerics.eos.phase import PHASE_CLASSES, phase_diagram, plot_phase
+    from ...numerics.eos.phase import PHASE_CLASSES, phase_diagram
+    from ..figures import plot_phase
 
     n_eta, n_state = (120, 80) if ctx.quick else (400, 300)
     res = phase_diagram([1, -1], z0="0.01", J2="1.215,0.795", vary="z0", state_from=-2, state_to=1,
                         eta_min="0.1", eta_max="3", n_eta=n_eta, n_state=n_state, steps=10_000,
                         lyap_steps=2000)
-    path = plot_phase(res, ctx.figure("phase_diagram.png"))
+    path = ctx.figure("phase_diagram.png")
+    plot_phase(res, path)
     cls = res.classes
     conv = (cls == TrajectoryClass.CONVERGED_BELOW) | (cls == TrajectoryClass.SELF_STABILIZED)
     chaotic = np.argwhere(cls == TrajectoryClass.CHAOTIC)

@@ -81,35 +81,6 @@ def _final_cases(quick):
     return cases
 
 
-def _plot(enc, ref, path, title):
-    """ηλ_t with the certified enclosure, and log10 of |z̃_t| and of the ball radius of T_t."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import math
-
-    import matplotlib.pyplot as plt
-
-    from ...numerics.io import save_figure
-
-    n = [r[0] for r in enc.trace]
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(7, 6), sharex=True)
-    ax1.plot(n, [r[1] for r in enc.trace], lw=0.6, color="C0", label=r"$\eta\lambda_t$ (ball midpoints)")
-    ax1.axhline(2, color="k", ls="--", lw=0.8, label=r"$2$ (threshold $2/\eta$)")
-    ax1.axhline(float(enc.lo), color="C3", lw=0.8, label=f"certified $T_\\infty$ (width {float(enc.width):.1e})")
-    ax1.set_ylabel(r"$\eta\lambda_t$")
-    ax1.legend(fontsize=8)
-    ax2.plot(n, [math.log10(r[3]) if r[3] > 0 else float("nan") for r in enc.trace], lw=0.8, label=r"$|\tilde z_t|$")
-    ax2.plot(n, [math.log10(r[2]) if r[2] > 0 else float("nan") for r in enc.trace], lw=0.8,
-             label="radius of the ball of $T_t$")
-    ax2.axvline(enc.steps, color="C3", ls=":", lw=0.8, label=f"tail bound closes (step {enc.steps})")
-    ax2.set_xlabel("GD step t")
-    ax2.set_ylabel(r"$\log_{10}$")
-    ax2.legend(fontsize=8)
-    ax1.set_title(title, fontsize=9)
-    return save_figure(fig, path)
-
-
 @claim("certify.final_ntk",
        "In the 2-D model, ball arithmetic from the exact initial state plus a proved geometric tail bound "
        "encloses the final eta*lambda in [lo, hi] with hi < 2 (slightly below 2/eta, the final point certified "
@@ -121,7 +92,7 @@ def _final(ctx):
 
     from ...numerics.certify.enclosure import Stability, certify_stability, enclose_final_ntk, planar_parameters, sci_up
     from ...numerics.engines.gd_mp import run_gd
-    from ...numerics.io import num
+    from ..output import num
 
     figures = []
     prec, dps = 160, 60  # 160 bits ≈ 48 digits: the enclosure is much wider than the 60-digit value's error
@@ -139,8 +110,10 @@ def _final(ctx):
                 and max(enc.lo, enc2.lo) <= min(enc.hi, enc2.hi) and enc2.width < enc.width)
         ok = ok and good
         if first and enc.certified:
-            figures.append(_plot(enc, ref, ctx.figure("certify_final_ntk.png"),
-                                 f"{label}: {enc.prec_bits}-bit balls + tail bound"))
+            from ..figures import plot_enclosure
+
+            figures.append(ctx.figure("certify_final_ntk.png"))
+            plot_enclosure(enc, figures[-1], title=f"{label}: {enc.prec_bits}-bit balls + tail bound")
         lo, hi = enc.bounds(50)
         with mpmath.workdps(dps):
             rows.append({

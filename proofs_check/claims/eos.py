@@ -17,7 +17,7 @@ _TABLE = (
 
 
 def _s(x, dps):
-    from ...numerics.io import num
+    from ..output import num
 
     return num(x, dps)
 
@@ -32,6 +32,7 @@ def _final_ntk(ctx):
     from ...numerics.eos.convergence import mpf_fraction, state_problem
     from ...numerics.eos.predict import predict_eos
     from ...numerics.engines.gd_mp import GDStatus, run_gd
+    from ..figures import plot_final_ntk
 
     omegas, Et, zt0, T0 = _HEADLINE
     dps = 40
@@ -55,25 +56,9 @@ def _final_ntk(ctx):
               and max(mpmath.mpf(t) for t in Ts) > 2 and worst5 < mpmath.mpf("1e-4") and worst2 < mpmath.mpf("0.2")
               and sim_err < mpmath.mpf(10) ** (-dps + 10))
         path = ctx.figure("eos_final_ntk.png")
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(7, 4))
-        ax.plot(range(len(Ts)), [float(t) for t in Ts], lw=0.6, label=r"GD $\eta\lambda_t$")
-        ax.axhline(2, color="tab:red", ls="--", lw=1, label=r"edge of stability $2/\eta$")
-        ax.axhline(float(preds[0][5].eta_ntk), color="k", ls=":", lw=1.2,
-                   label=f"theory, order 5: {float(preds[0][5].eta_ntk):.8f}")
-        ax.set_xscale("symlog", linthresh=10)
-        ax.set_xlim(left=0)
-        ax.set_xlabel("step t")
-        ax.set_ylabel(r"$\eta\lambda_t$")
-        ax.set_title(r"2-D model, $\omega = (2, 1/2)$, $\tilde E = 1$: GD ends slightly below $2/\eta$")
-        ax.legend(fontsize=8)
-        from ...numerics.io import save_figure
-
-        save_figure(fig, path)
+        plot_final_ntk(Ts, preds[0][5].eta_ntk, path,
+                       predicted_label=f"theory, order 5: {float(preds[0][5].eta_ntk):.8f}",
+                       title=r"2-D model, $\omega = (2, 1/2)$, $\tilde E = 1$: GD ends slightly below $2/\eta$")
         return Verdict.check(
             ok, figures=[path], eta_ntk_gd=_s(T_gd, dps), eta_ntk_theory_order5=_s(preds[0][5].eta_ntk, dps),
             eta_ntk_theory_order2=_s(preds[0][2].eta_ntk, dps), max_eta_ntk_gd=_s(max(mpmath.mpf(t) for t in Ts), dps),
@@ -134,14 +119,16 @@ def _invariant_orders(ctx):
        "fitted log-log slopes N - 1 +/- 0.3 for N = 2..5 on every parameter set",
        source="derived here (docs/theory.md §5.3)", method=Method.NUMERIC)
 def _convergence(ctx):
-    from ...numerics.eos.convergence import SLOPE_BAND, convergence_orders, plot_convergence
+    from ...numerics.eos.convergence import SLOPE_BAND, convergence_orders
+    from ..figures import plot_convergence
 
     if ctx.quick:
         res = convergence_orders(orders=(2, 3, 5), epsilons=[Fraction(1, 50) / 2 ** m for m in range(3)],
                                  dps=30, tol=Fraction(1, 10 ** 22))
     else:
         res = convergence_orders()
-    path = plot_convergence(res, ctx.figure("eos_convergence.png"))
+    path = ctx.figure("eos_convergence.png")
+    plot_convergence(res, path)
     return Verdict.check(
         res.ok, figures=[path],
         slopes={name: {str(N): f"{v:.3f}" for N, v in sl.items()} for name, sl in res.slopes.items()},
@@ -372,7 +359,7 @@ def _progressive(ctx):
     from ...numerics.eos.predict import EOSStatus
     from ...numerics.engines.gd_mp import GDStatus
     from ...numerics.engines.gf import gf_limit
-    from ...numerics.plotting import plot_trajectory
+    from ..figures import plot_trajectory
     from ...numerics.problem import from_state
 
     dps = 30 if ctx.quick else 40
@@ -396,8 +383,9 @@ def _progressive(ctx):
               and all(abs(v - 1) < mpmath.mpf("0.02") for v in g["scaled"].values())
               and (g["tail"][0] - 2) * (g["tail"][1] - 2) < 0 and g["doubled_diff"] < mpmath.mpf(10) ** -20)
     search_ok = srch is None or (srch["hits"] > 0 and srch["max_steps_to_1_9"] < 10)
-    fig = plot_trajectory(Ts[:61], zts[:61], 1, ctx.figure("eos_progressive_sharpening.png"),
-                          title="2-D GD: omega=(1,1/4), eta*lambda0=1/20, z0=-1.53, eta=1 (first 60 steps)")
+    fig = ctx.figure("eos_progressive_sharpening.png")
+    plot_trajectory(Ts[:61], zts[:61], 1, fig, title=r"2-D model, $\omega = (1, 1/4)$, $\eta\lambda_0 = 1/20$, "
+                                                   r"$z_0 = -1.53$ (first 60 steps)")
     return Verdict.check(
         main_ok and deg_ok and search_ok, figures=[fig], dps=dps,
         example={"omegas": ["1", "1/4"], "eta": "1", "z0": "-153/100", "J2": ["1/400", "19/400"],

@@ -182,7 +182,7 @@ def _gf_sharpening(ctx):
     import sympy as sp
 
     from ...numerics import _derived as d
-    from ...numerics.io import save_figure
+    from ..figures import plot_curves
     from ...theory import sharpening
 
     cases = sharpening.sign_cases()
@@ -194,7 +194,7 @@ def _gf_sharpening(ctx):
     t_max = 15 if ctx.quick else 30
     for dps in (30, 60):
         with mpmath.workdps(dps):
-            for label, z0 in (("z(0) = +1/2", mpmath.mpf(1) / 2), ("z(0) = −1/4", -mpmath.mpf(1) / 4)):
+            for label, z0 in (("z(0) = +1/2", mpmath.mpf(1) / 2), ("z(0) = -1/4", -mpmath.mpf(1) / 4)):
                 w, J0, eta = [mpmath.mpf(-1), mpmath.mpf(1)], mpmath.mpf(1) / 2, mpmath.mpf(1)
 
                 def rates(_t, y):
@@ -211,20 +211,9 @@ def _gf_sharpening(ctx):
     with mpmath.workdps(60):
         diff = max(abs(final[(lb, 30)] - final[(lb, 60)]) for lb in curves)
     agree = diff < mpmath.mpf(10) ** -25
-    figs = []
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(5, 3.2))
-    for label, (ts, lam) in curves.items():
-        ax.plot(ts, lam, label=label)
-    ax.set_xlabel("t")
-    ax.set_ylabel("NTK λ(t)")
-    ax.set_title("GF, ω = (−1, 1), J(ω_i)²(0) = 1/2, η = 1")
-    ax.legend()
-    figs.append(save_figure(fig, ctx.figure("gf_sharpening.png")))
+    figs = [ctx.figure("gf_sharpening.png")]
+    plot_curves({f"${lb}$": c for lb, c in curves.items()}, figs[0], xlabel="time $t$", ylabel=r"NTK $\lambda(t)$",
+                title=r"gradient flow, $\omega = (-1, 1)$, $J(\omega_i)^2(0) = 1/2$, $\eta = 1$")
     return Verdict.check(proved and monotone and agree and all(v == "0" for v in degenerate.values()),
                          figures=figs,
                          residual="0", rate=str(sharpening.ntk_rate_sinh()),

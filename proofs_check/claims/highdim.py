@@ -13,7 +13,7 @@ PREC = "float64"
 
 
 def _fmt(x) -> str:
-    from ...numerics.io import num
+    from ..output import num
 
     return num(float(x))
 
@@ -155,7 +155,7 @@ def _plot_selfstab(runs, path, title):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ...numerics.io import save_figure
+    from ..output import save_figure
     from ...numerics.highdim.selfstab import PhaseStatus
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))

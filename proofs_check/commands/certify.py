@@ -80,7 +80,7 @@ def run(args) -> int:
         out["note"] = planar_note
     if args.check:
         from ...numerics.engines.gd_mp import run_gd
-        from ...numerics.io import num
+        from ..output import num
 
         dps = max(30, min(enc.digits + 20, 10_000))
         ref = run_gd(problem, dps=dps, max_steps=max(max_steps, 100_000), method="mpmath")

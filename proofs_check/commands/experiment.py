@@ -80,7 +80,7 @@ def _progress(total, quiet, desc):
 
 def highdim_summary(trajs) -> dict:
     """The JSON summary of a list of trajectories (numbers as decimal strings)."""
-    from ...numerics.io import num
+    from ..output import num
     from ...numerics.highdim.selfstab import PhaseStatus, eos_phase_stats
 
     n = len(trajs)
@@ -112,7 +112,7 @@ def _run_highdim(args) -> int:
     import numpy as np
 
     from ...numerics.highdim import model as hd
-    from ...numerics.io import num, write_json
+    from ..output import num, write_json
     from ...numerics.validate import exact_list, positive_int
 
     seeds = positive_int("seeds", args.seeds)
@@ -185,7 +185,7 @@ def _plot_eta_ntk(curves, path, title):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ...numerics.io import save_figure
+    from ..output import save_figure
 
     fig, ax = plt.subplots(figsize=(7, 4))
     for f, tr in curves:
@@ -208,7 +208,7 @@ def _plot_hist(all_trajs, path, title):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ...numerics.io import save_figure
+    from ..output import save_figure
 
     import numpy as np
 
@@ -233,7 +233,7 @@ def network_summary(net, theta0, eta_frac, steps, quiet=True) -> tuple[dict, tup
     import numpy as np
 
     from ...numerics.highdim import model as hd
-    from ...numerics.io import num
+    from ..output import num
     from ...numerics.highdim.network import quadratic_model, run_network_gd
 
     inst = quadratic_model(net, theta0)
@@ -260,7 +260,7 @@ def network_summary(net, theta0, eta_frac, steps, quiet=True) -> tuple[dict, tup
 def _run_network(args) -> int:
     import numpy as np
 
-    from ...numerics.io import save_figure, write_json
+    from ..output import save_figure, write_json
     from ...numerics.highdim.network import make_data
     from ...numerics.validate import positive, positive_int
 

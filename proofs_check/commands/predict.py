@@ -27,7 +27,7 @@ def _gf(problem, dps, integrate):
     import mpmath
 
     from ...numerics.engines.gf import gf_limit, integrate_gf
-    from ...numerics.io import num
+    from ..output import num
 
     lim = gf_limit(problem, dps=dps)
     with mpmath.workdps(dps):
@@ -47,7 +47,7 @@ def _gf(problem, dps, integrate):
 def _eos(problem, dps, order):
     import mpmath
 
-    from ...numerics.io import num
+    from ..output import num
     from ...numerics.validate import InputError
 
     try:

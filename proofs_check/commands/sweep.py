@@ -37,14 +37,12 @@ def run(args) -> int:
     import sys
     import time
     from fractions import Fraction
-    from pathlib import Path
 
     import numpy as np
 
     from ...numerics.engines.batch import TrajectoryClass
-    from ...numerics.io import write_csv, write_json
-    from ...numerics.plotting import plot_sweep
-    from ...numerics.eos.phase import plot_phase_grid
+    from ..figures import plot_phase_grid, plot_sweep_result
+    from ..output import check_folder, write_csv, write_json
     from ...numerics.engines.sweep import sweep
     from ...numerics.validate import InputError, exact, positive_int
 
@@ -59,6 +57,7 @@ def run(args) -> int:
     n_eta = positive_int("eta-n", args.eta_n)
     n_vary = None if args.vary_n is None else positive_int("n", args.vary_n)
     total = n_eta * (n_vary or 1)
+    out = check_folder(args.out, "--out", create=False)  # before the runs: a bad folder costs nothing
 
     bar = None
     if not args.quiet and sys.stderr.isatty():
@@ -78,27 +77,16 @@ def run(args) -> int:
             bar.close()
     seconds = time.perf_counter() - t0
 
-    out = Path(args.out)
     header, rows = res.rows()
     if args.format == "csv":
-        table = write_csv(out / "sweep.csv", header, rows)
+        table = write_csv(out / "sweep.csv", header, rows, "--out")
     else:
-        table = write_json(out / "sweep.json", {"columns": header, "rows": rows})
-    files = [str(table)]
-    title = f"omegas={','.join(repr(w) for w in res.omegas)}, {res.steps} steps, {res.engine} engine"
-    if res.vary is None:
-        files.append(str(plot_sweep(res.eta, res.final_eta_ntk, [TrajectoryClass(int(c)).name
-                                                                  for c in res.batch.classes],
-                                    out / "sweep.png", title=title, log_eta=args.eta_scale == "log")))
-    else:
-        mid = res.shape[0] // 2
-        sl = slice(mid * res.shape[1], (mid + 1) * res.shape[1])
-        files.append(str(plot_sweep(res.eta[sl], res.final_eta_ntk[sl],
-                                    [TrajectoryClass(int(c)).name for c in res.batch.classes[sl]],
-                                    out / "sweep.png",
-                                    title=f"{title}\n{res.vary} = {res.vary_grid[mid]!r}",
-                                    log_eta=args.eta_scale == "log")))
-        files.append(str(plot_phase_grid(res, out / "phase.png", title=title)))
+        table = write_json(out / "sweep.json", {"columns": header, "rows": rows}, "--out")
+    files = [str(table), str(out / "sweep.png")]
+    plot_sweep_result(res, files[-1], log_eta=args.eta_scale == "log", option="--out")
+    if res.vary is not None:
+        files.append(str(out / "phase.png"))
+        plot_phase_grid(res, files[-1], option="--out")
 
     conv = res.converged_mask()
     conv_max = float(np.max(res.final_eta_ntk[conv])) if conv.any() else None

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 HELP = "run the whole claims registry and write the verification report (exit 1 if a claim fails)"
 
@@ -17,9 +16,10 @@ def add_arguments(p):
 
 
 def run(args) -> int:
+    from ..output import check_folder
     from ..report import run_report, summary_table
 
-    out = Path(args.out)
+    out = check_folder(args.out, "--out", create=False)  # before any claim runs
     report = run_report(out, quick=args.quick, seed=args.seed, only=args.only, quiet=args.quiet)
     if args.json:
         print(json.dumps(report, indent=2, default=str))

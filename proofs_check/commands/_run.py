@@ -1,0 +1,90 @@
+"""One GD run for `sorm simulate` and `sorm plot`: the same options, the same engines, the same record.
+
+``--dps N`` (default 50) runs :func:`numerics.engines.gd_mp.run_gd`; ``--float64`` runs the
+float64 engine :mod:`numerics.engines.batch` (labelled float64 in the output).
+"""
+from __future__ import annotations
+
+__all__ = ["add_run_arguments", "run_one", "ENGINES"]
+
+ENGINES = ("auto", "fixed-point", "mpmath", "theta")
+
+
+def add_run_arguments(p) -> None:
+    g = p.add_argument_group("precision")
+    x = g.add_mutually_exclusive_group()
+    x.add_argument("--dps", default=None, help="working precision in decimal digits, 15..10000 (default 50)")
+    x.add_argument("--float64", action="store_true", help="use the float64 engine instead of high precision")
+    g.add_argument("--method", default="auto", choices=ENGINES,
+                   help="high-precision engine: auto (fixed-point), fixed-point, mpmath, theta (needs --theta0)")
+    s = p.add_argument_group("stopping")
+    s.add_argument("--max-steps", dest="max_steps", default="100000", help="step budget (default 100000)")
+    s.add_argument("--tol", default=None, help="stop when |z| < tol (default tied to the precision)")
+    s.add_argument("--steps", default=None, help="run exactly K steps (no tolerance stop)")
+
+
+def _float64(problem, steps, max_steps, tol, record):
+    """The float64 path: numerics.engines.batch (one trajectory), the same record as the mp path."""
+    from ...numerics.engines import batch
+
+    budget = steps if steps is not None else max_steps
+    kw = {} if tol is None else {"tol": float(tol * problem.eta)}
+    res = batch.run_batch([float(w) for w in problem.omegas], [float(problem.zt0)],
+                          [[float(j) for j in problem.J2t]], steps=budget, settle=steps is None, **kw)
+    cls = res.class_of(0)
+    names = batch.TrajectoryClass
+    if cls == names.DIVERGED:
+        status, msg = "diverged", cls.message
+    elif cls in (names.CONVERGED_BELOW, names.SELF_STABILIZED) and steps is None:
+        status, msg = "converged", cls.message
+    elif cls == names.PERIOD2 and steps is None:
+        status, msg = "period2", cls.message
+    elif steps is not None:
+        status, msg = "steps_done", "ran exactly the requested number of steps"
+    else:
+        status, msg = "max_steps", "stopped at max_steps without converging"
+    eta = float(problem.eta)
+    zt, T = float(res.zt[0]), float(res.T[0])
+    J2 = [float(j) / eta for j in res.J2t[0]]
+    out = {"status": status, "status_message": msg, "class": cls.name, "steps": int(res.steps[0]),
+           "dps": None, "engine": "float64",
+           "final": {"z": repr(zt / eta), "J2": [repr(j) for j in J2], "ntk": repr(T / eta), "eta_ntk": repr(T)},
+           "agreed_digits": None}
+    traj = batch.trajectory_float64(problem, steps=max(1, out["steps"])) if record else None
+    return out, traj
+
+
+def run_one(problem, args, *, record: bool):
+    """Run GD on ``problem`` as the options in ``args`` say; return (JSON record, (ηλ_t, z_t) or None)."""
+    from ...numerics.validate import InputError, dps as check_dps, positive, positive_int
+
+    max_steps = positive_int("max-steps", args.max_steps, maximum=10**9)
+    steps = None if args.steps is None else positive_int("steps", args.steps, maximum=10**9)
+    tol = None if args.tol is None else positive("tol", args.tol)
+    if steps is not None and tol is not None:
+        raise InputError(f"tol={args.tol!r} with steps={args.steps!r}: --steps runs exactly K steps and ignores "
+                         "the tolerance; give one of them")
+    check = getattr(args, "check_digits", False)
+    if args.float64:
+        if check:
+            raise InputError("--check-digits needs a high-precision run: drop --float64 and give --dps")
+        if args.method != "auto":
+            raise InputError(f"method={args.method!r}: --method chooses a high-precision engine; drop it with "
+                             "--float64")
+        return _float64(problem, steps, max_steps, tol, record)
+    import mpmath
+
+    from ...numerics.engines.gd_mp import run_gd
+    from ..output import num
+
+    dps = check_dps(args.dps if args.dps is not None else 50)
+    res = run_gd(problem, dps=dps, tol=tol, max_steps=max_steps, steps=steps, record=record,
+                 check_digits=check, method=args.method)
+    with mpmath.workdps(dps):
+        out = {"status": res.status.name.lower(), "status_message": res.status.message, "steps": res.steps,
+               "dps": res.dps, "engine": res.method, "work_bits": res.work_bits,
+               "tol": num(res.tol, 6) if steps is None else None,
+               "final": {"z": num(res.z, dps), "J2": [num(j, dps) for j in res.J2],
+                         "ntk": num(res.ntk, dps), "eta_ntk": num(res.eta_ntk, dps)},
+               "agreed_digits": res.agreed_digits}
+    return out, res.trajectory
