@@ -2,7 +2,8 @@
 
 Each ``bench/bench_<topic>.py`` has ``main() -> str`` returning a Markdown
 section with its measurements as ratios against a baseline timed in the same
-run. Usage: ``python bench/run_all.py [topic ...]``.
+run. Usage: ``python bench/run_all.py [topic ...]``; with topics, only their
+sections of BENCHMARKS.md are replaced and the others are kept.
 """
 from __future__ import annotations
 
@@ -27,15 +28,25 @@ def _load(path: Path):
     return mod
 
 
+def _kept_sections() -> dict[str, str]:
+    """The sections of the current BENCHMARKS.md, in order, keyed by their "## ..." heading line."""
+    path = HERE.parent / "BENCHMARKS.md"
+    if not path.exists():
+        return {}
+    parts = path.read_text(encoding="utf-8").split("\n## ")[1:]
+    return {("## " + p).split("\n", 1)[0]: ("## " + p).strip() for p in parts}
+
+
 def main(topics: list[str]) -> None:
     files = sorted(HERE.glob("bench_*.py"))
     if topics:
         files = [f for f in files if f.stem.removeprefix("bench_") in topics]
-    sections = []
+    sections = _kept_sections() if topics else {}
     for f in files:
         t0 = time.perf_counter()
         print(f"running {f.name} ...", file=sys.stderr, flush=True)
-        sections.append(_load(f).main().strip())
+        section = _load(f).main().strip()
+        sections[section.split("\n", 1)[0]] = section  # keyed by its "## ..." heading
         print(f"  {f.name}: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     head = [
         "# Benchmarks",
@@ -47,7 +58,11 @@ def main(topics: list[str]) -> None:
         f"Python {platform.python_version()}.",
         "",
     ]
-    atomic_write(HERE.parent / "BENCHMARKS.md", "\n".join(head) + "\n" + "\n\n".join(sections) + "\n")
+    head = "\n".join(head) + "\n"
+    path = HERE.parent / "BENCHMARKS.md"
+    if topics and path.exists():  # the other sections keep the date they were measured on
+        head = path.read_text(encoding="utf-8").split("\n## ")[0] + "\n"
+    atomic_write(path, head + "\n\n".join(sections.values()) + "\n")
     print("wrote BENCHMARKS.md", file=sys.stderr)
 
 

@@ -6,13 +6,17 @@ and exits with code 2; the API lets it propagate.
 
 Numbers are parsed exactly: decimal strings, ints, floats and Fractions all
 become :class:`fractions.Fraction`, so no precision is lost before an engine
-converts them at its own working precision.
+converts them at its own working precision. A Python (or numpy) float means the
+decimal it prints as, its shortest repr: ``0.01`` is 1/100, the same number as
+the string ``"0.01"`` on the command line, not the binary double
+0.01000000000000000020816681711721685… An mpmath ``mpf`` is taken at its exact
+binary value, since it carries precision the caller chose.
 """
 from __future__ import annotations
 
 import math
 from fractions import Fraction
-from numbers import Real
+from numbers import Rational, Real
 from typing import Iterable
 
 __all__ = [
@@ -35,7 +39,12 @@ class InputError(ValueError):
 
 
 def exact(name: str, value) -> Fraction:
-    """Parse one finite real number exactly (str, int, float, Fraction, mpf)."""
+    """Parse one finite real number exactly (str, int, float, Fraction, mpf).
+
+    Strings, ints and Fractions are exact. A float is read as its shortest decimal repr
+    (``exact("eta", 0.01) == Fraction(1, 100)``), as the CLI reads ``0.01``; pass
+    ``Fraction(0.01)`` to mean the binary double itself. An mpf is taken at its exact value.
+    """
     if isinstance(value, bool):
         raise InputError(f"{name}={value!r}: expected a number, got a bool; pass a finite real number")
     try:
@@ -45,10 +54,12 @@ def exact(name: str, value) -> Fraction:
             v = value
         elif _is_mpf(value):  # before Real: mpf registers as Real but Fraction() rejects it
             v = _mpf_to_fraction(value)
-        elif isinstance(value, Real):
+        elif isinstance(value, Rational):  # int, numpy integers: exact
+            v = Fraction(int(value.numerator), int(value.denominator))
+        elif isinstance(value, Real):  # float, numpy floats: the decimal they print as
             if not math.isfinite(float(value)):
                 raise ValueError
-            v = Fraction(value)
+            v = Fraction(str(value))
         else:
             raise TypeError
     except (ValueError, TypeError, ZeroDivisionError, OverflowError):

@@ -23,19 +23,22 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+class _Version(argparse.Action):
+    """``--version``: reads the package metadata only when asked (it is slow to import)."""
 
-    try:
-        return version("sorm")
-    except PackageNotFoundError:  # pragma: no cover - a bare source tree
-        return "0+unknown"
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from .. import __version__
+
+        parser.exit(0, f"sorm {__version__}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="sorm", description="Verify the edge-of-stability theory of second-order "
                                               "regression models (Agarwala, Pedregosa, Pennington 2023).")
-    parser.add_argument("--version", action="version", version=f"sorm {_version()}")
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name in COMMANDS:

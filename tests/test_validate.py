@@ -2,6 +2,7 @@
 from fractions import Fraction
 
 import mpmath
+import numpy as np
 import pytest
 
 from sorm.numerics.validate import InputError, dps, exact, exact_list, positive, positive_int
@@ -14,6 +15,32 @@ from sorm.numerics.validate import InputError, dps, exact, exact_list, positive,
 ], ids=["decimal", "negative", "fraction-str", "exponent", "int", "float", "Fraction", "mpf-neg", "mpf-int"])
 def test_exact_parses_exactly(value, expected):
     assert exact("x", value) == expected
+
+
+@pytest.mark.parametrize("value,expected", [
+    (0.01, Fraction(1, 100)), (1.215, Fraction(243, 200)), (-0.047, Fraction(-47, 1000)),
+    (0.1 + 0.2, Fraction("0.30000000000000004")), (1e-300, Fraction(1, 10 ** 300)), (5e-324, Fraction("5e-324")),
+    (np.float64(0.795), Fraction(159, 200)), (np.float32(0.1), Fraction(1, 10)), (np.int64(-3), Fraction(-3)),
+], ids=["0.01", "1.215", "negative", "sum-keeps-its-digits", "tiny", "subnormal", "np.float64", "np.float32",
+        "np.int64"])
+def test_float_means_its_shortest_decimal(value, expected):
+    """A float is the decimal it prints as (its repr), not its binary value: 0.01 is 1/100."""
+    got = exact("x", value)
+    assert got == expected
+    assert type(value)(float(got)) == value  # still the same number of its own type
+
+
+def test_float_api_matches_the_cli():
+    """from_state with Python floats builds the very problem the CLI builds from the same text."""
+    from argparse import Namespace
+
+    from sorm.numerics import from_state
+    from sorm.proofs_check.commands._model import problem_from_args
+
+    api = from_state([1, -1], 0.01, [1.215, 0.795])
+    cli = problem_from_args(Namespace(omegas="1,-1", E=None, theta0=None, z0="0.01", J2="1.215,0.795", eta="1"))
+    assert api == cli and api.z0 == Fraction(1, 100)
+    assert from_state([1, -1], 0.01, [1.215, 0.795], eta=0.5) == from_state("1,-1", "1/100", "1.215,0.795", "1/2")
 
 
 def test_mpf_keeps_sign_and_every_bit():

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from ..registry import Method, Verdict, claim
 
+__all__: list[str] = []  # importing the module registers its claims (proofs_check.registry)
+
 #: Sweep models: (label, omegas, z0, J2), unscaled; E follows from the invariant.
 _MODELS = (
     ("docs/theory.md §5.3 example", (1, -1), "0.01", "1.215,0.795"),

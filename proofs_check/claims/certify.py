@@ -10,6 +10,8 @@ from fractions import Fraction
 
 from ..registry import Method, Verdict, claim
 
+__all__: list[str] = []  # importing the module registers its claims (proofs_check.registry)
+
 #: (label, a = ω₁+ω₂, b = ω₁ω₂, Ẽ, η) for the threshold claim.
 _THRESHOLD_CASES = (
     ("omega=(1,-1), Et=0.2, eta=1", 0, -1, Fraction(1, 5), 1),

@@ -5,6 +5,8 @@ from fractions import Fraction
 
 from ..registry import Method, Verdict, claim
 
+__all__: list[str] = []  # importing the module registers its claims (proofs_check.registry)
+
 #: The 2-D example of the headline claim: ω = (2, 1/2), Ẽ = 1, η = 1, (z̃₀, T₀) = (−1/50, 39/20).
 _HEADLINE = ((Fraction(2), Fraction(1, 2)), Fraction(1), Fraction(-1, 50), Fraction(39, 20))
 

@@ -5,6 +5,8 @@ from fractions import Fraction
 
 from ..registry import Method, Verdict, claim
 
+__all__: list[str] = []  # importing the module registers its claims (proofs_check.registry)
+
 #: Models for the GF checks (ω_i, z0, J(ω_i)², η): the paper's example, P = 2 with z < 0, P = 3.
 _GF_MODELS = (
     ("-1,1", "-1/10", "1/4,1/4", "1"),

@@ -9,6 +9,8 @@ enclosure is certified, 1 when it is not (diverged, or did not settle), 2 on bad
 """
 from __future__ import annotations
 
+__all__ = ["HELP", "add_arguments", "run"]
+
 HELP = "certified ball-arithmetic enclosure of the final eta*lambda, and the certified threshold 2/eta"
 
 

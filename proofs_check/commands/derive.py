@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import time
 
+__all__ = ["HELP", "add_arguments", "run"]
+
 HELP = "derive every formula with sympy and write numerics/_derived.py and docs/derived.md"
 
 

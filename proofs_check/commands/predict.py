@@ -7,6 +7,8 @@ the flow (``--integrate``). ``--method eos``: the edge-of-stability normal form
 """
 from __future__ import annotations
 
+__all__ = ["HELP", "add_arguments", "run"]
+
 HELP = "predict the final NTK: exact gradient-flow limit (--method gf) or EOS normal form (--method eos)"
 
 

@@ -6,6 +6,8 @@ diagram (η against the varied parameter). ``--json`` prints a summary.
 """
 from __future__ import annotations
 
+__all__ = ["HELP", "add_arguments", "run"]
+
 HELP = "float64 sweep over eta (and one initial-state parameter): table + PNG of final eta*lambda"
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+__all__ = ["HELP", "add_arguments", "run"]
+
 HELP = "run the whole claims registry and write the verification report (exit 1 if a claim fails)"
 
 

@@ -10,18 +10,20 @@ Subpackages are imported on first use, so ``import sorm`` is cheap.
 """
 from __future__ import annotations
 
-import importlib
-from importlib.metadata import PackageNotFoundError, version
+from . import _lazy
 
-try:
-    __version__ = version("sorm")
-except PackageNotFoundError:  # pragma: no cover - running from a bare source tree
-    __version__ = "0+unknown"
-
-__all__ = ["__version__", "theory", "numerics", "proofs_check"]
+_names, _submodule, __dir__ = _lazy.lazy_exports(__name__, {}, ("theory", "numerics", "proofs_check"))
+__all__ = ["__version__", *_names]
 
 
-def __getattr__(name):
-    if name in ("theory", "numerics", "proofs_check"):
-        return importlib.import_module(f".{name}", __name__)
-    raise AttributeError(f"module 'sorm' has no attribute {name!r}")
+def __getattr__(name: str):
+    if name == "__version__":  # from the package metadata, read on first use (importlib.metadata is slow)
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            value = version("sorm")
+        except PackageNotFoundError:  # pragma: no cover - running from a bare source tree
+            value = "0+unknown"
+        globals()["__version__"] = value
+        return value
+    return _submodule(name)
