@@ -31,6 +31,7 @@ CLAIM_MODULES = (
     ".claims.eos",         # docs/theory.md §5: the edge-of-stability prediction
     ".claims.certify",     # interval enclosures
     ".claims.highdim",     # docs/theory.md §6: beyond two dimensions
+    ".claims.network",     # networks and their second-order models
 )
 
 

@@ -1,52 +1,40 @@
-"""`sorm experiment`: random high-dimensional models (`highdim`) and a small network (`network`).
+"""`sorm experiment`: one subcommand per experiment, each in its own module.
 
-``sorm experiment highdim`` runs exact GD on seeded random instances of the many-datapoint
-model (docs/theory.md §6; scalings in numerics/highdim.py) for every (ε, η) pair and seed, and
-reports how many runs sharpen progressively, reach the edge of stability and converge.
-``sorm experiment network`` runs GD on a 2-layer tanh network and on its second-order
-Taylor model at the same η and compares their ηλ_max trajectories.
+``sorm experiment highdim`` (commands/experiment_highdim.py): random high-dimensional
+second-order models. ``sorm experiment network`` (commands/experiment_network.py): a network
+and its second-order model. Each experiment module has ``HELP``, ``add_arguments(parser)`` and
+``run(args) -> int``; this module holds the options and helpers they share.
 """
 from __future__ import annotations
 
-import json
+import importlib
 import sys
-from pathlib import Path
 
-HELP = "high-dimensional experiments: random second-order models (highdim) and a tanh network (network)"
+HELP = "high-dimensional experiments: random second-order models (highdim) and networks (network)"
 
-__all__ = ["HELP", "add_arguments", "run", "highdim_summary", "network_summary"]
+__all__ = ["HELP", "EXPERIMENTS", "add_arguments", "run", "common_arguments", "parse_seed", "memory_limit",
+           "progress"]
+
+#: Experiment name -> module (relative to this package) with HELP, add_arguments and run.
+EXPERIMENTS = {"highdim": ".experiment_highdim", "network": ".experiment_network"}
 
 
 def add_arguments(p):
     sub = p.add_subparsers(dest="experiment", metavar="EXPERIMENT", parser_class=type(p))
     sub.required = True
-    h = sub.add_parser("highdim", help="progressive sharpening and EOS over seeds of random D x P models",
-                       description="Exact GD on seeded random many-datapoint models z_a = theta^T Q_a theta/2 + "
-                                   "G_a^T theta - y_a: G entries ~ N(0, 1/P), Q_a = eps (A + A^T)/sqrt(2) with A "
-                                   "entries ~ N(0, 1/P), y ~ N(0, 1), theta0 = 0, "
-                                   "eta = eta_frac * 2/lambda_max(K0).")
-    h.add_argument("--seeds", default="20", help="number of seeds per (eps, eta) pair (default 20)")
-    h.add_argument("--D", dest="D", default="32", help="data points D (default 32)")
-    h.add_argument("--P", dest="P", default="256", help="parameters P (default 256)")
-    h.add_argument("--eps", default="0,0.05,0.1,0.15,0.2,0.3",
-                   help="nonlinearity scales eps >= 0, comma-separated (default 0,0.05,0.1,0.15,0.2,0.3)")
-    h.add_argument("--eta-frac", default="0.7",
-                   help="eta as a fraction of 2/lambda_max(K0), comma-separated (default 0.7)")
-    h.add_argument("--steps", default="3000", help="GD step budget per run (default 3000)")
-    h.add_argument("--plot-eps", default="0.15", help="eps of the eta_lambda(t) figure (default 0.15)")
-    _common(h, "out/highdim")
-    n = sub.add_parser("network", help="a 2-layer tanh network vs its second-order Taylor model",
-                       description="GD at the same eta on f(x) = a^T tanh(W x/sqrt(d))/sqrt(m) and on its "
-                                   "quadratic model at initialization.")
-    n.add_argument("--n", default="16", help="data points (default 16)")
-    n.add_argument("--d", default="4", help="input dimension (default 4)")
-    n.add_argument("--m", default="32", help="hidden width (default 32)")
-    n.add_argument("--eta-frac", default="0.9", help="eta as a fraction of 2/lambda_max(K0) (default 0.9)")
-    n.add_argument("--steps", default="1000", help="GD steps (default 1000)")
-    _common(n, "out/network")
+    for name, module in EXPERIMENTS.items():
+        mod = importlib.import_module(module, __package__)
+        e = sub.add_parser(name, help=mod.HELP, description=getattr(mod, "DESCRIPTION", mod.HELP))
+        mod.add_arguments(e)
+        e.set_defaults(_experiment_run=mod.run)
 
 
-def _common(p, out):
+def run(args) -> int:
+    return args._experiment_run(args)
+
+
+def common_arguments(p, out):
+    """--seed, --out, --max-memory, --json and --quiet, shared by the experiments."""
     p.add_argument("--seed", default="0", help="first seed (default 0)")
     p.add_argument("--out", default=out, help=f"output folder (default ./{out})")
     p.add_argument("--max-memory", default="8", help="memory limit in GiB for one instance (default 8)")
@@ -54,7 +42,7 @@ def _common(p, out):
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
-def _seed(value) -> int:
+def parse_seed(value) -> int:
     from ...numerics.validate import InputError
 
     try:
@@ -66,269 +54,15 @@ def _seed(value) -> int:
     return v
 
 
-def _limit(value) -> int:
+def memory_limit(value) -> int:
+    """--max-memory in GiB as bytes."""
     from ...numerics.validate import positive
 
     return int(positive("max_memory", value) * 2**30)
 
 
-def _progress(total, quiet, desc):
+def progress(total, quiet, desc):
+    """A tqdm bar on stderr (off with --quiet or when stderr is not a terminal)."""
     from tqdm import tqdm
 
     return tqdm(total=total, desc=desc, file=sys.stderr, disable=quiet or not sys.stderr.isatty(), leave=False)
-
-
-def highdim_summary(trajs) -> dict:
-    """The JSON summary of a list of trajectories (numbers as decimal strings)."""
-    from ..output import num
-    from ...numerics.highdim.selfstab import PhaseStatus, eos_phase_stats
-
-    n = len(trajs)
-    phases = [eos_phase_stats(t) for t in trajs if t.converged]
-    found = [p for p in phases if p.status is PhaseStatus.FOUND]
-    frac = lambda k: num(k / n) if n else "nan"  # noqa: E731
-    return {
-        "runs": n,
-        "sharpened_fraction": frac(sum(t.sharpened for t in trajs)),
-        "eos_fraction": frac(sum(t.reached_eos for t in trajs)),
-        "converged_fraction": frac(sum(t.converged for t in trajs)),
-        "diverged_fraction": frac(sum(t.diverged for t in trajs)),
-        "unfinished_fraction": frac(sum(not (t.converged or t.diverged) for t in trajs)),
-        "final_eta_ntk": [num(t.final) for t in trajs if t.converged],
-        "peak_eta_ntk": [num(t.peak) for t in trajs],
-        "converged_final_below_2": all(t.final < 2 for t in trajs if t.converged),
-        "eos_phase": {
-            "runs_with_phase": len(found),
-            "max_overshoot": num(max(p.overshoot for p in found)) if found else "nan",
-            "mean_time_average_eta_ntk": num(sum(p.mean for p in found) / len(found)) if found else "nan",
-            "loss_decreased_fraction": num(sum(p.loss_decreased for p in found) / len(found)) if found else "nan",
-            "loss_non_monotone_fraction": num(sum(p.loss_non_monotone for p in found) / len(found))
-            if found else "nan",
-        },
-    }
-
-
-def _run_highdim(args) -> int:
-    import numpy as np
-
-    from ...numerics.highdim import model as hd
-    from ..output import num, write_json
-    from ...numerics.validate import exact_list, positive_int
-
-    seeds = positive_int("seeds", args.seeds)
-    steps = positive_int("steps", args.steps)
-    seed0 = _seed(args.seed)
-    limit = _limit(args.max_memory)
-    D, P = hd.check_size(args.D, args.P, limit=limit)
-    eps_list = [float(e) for e in exact_list("eps", args.eps)]
-    for i, e in enumerate(eps_list):
-        if e < 0:
-            raise InputError(f"eps[{i}]={e!r}: expected a value >= 0 (0 is the linear model); pass e.g. --eps 0.1")
-    fracs = [float(f) for f in exact_list("eta_frac", args.eta_frac)]
-    for i, f in enumerate(fracs):
-        if f <= 0:
-            raise InputError(f"eta_frac[{i}]={f!r}: expected a value > 0; pass e.g. --eta-frac 0.7")
-    plot_eps = float(hd._nonneg_float("plot_eps", args.plot_eps))
-    out = Path(args.out)
-
-    configs, all_trajs = [], []
-    bar = _progress(len(eps_list) * len(fracs) * seeds, args.quiet, "highdim runs")
-    for eps in eps_list:
-        for f in fracs:
-            trajs = []
-            for k in range(seeds):
-                inst = hd.random_instance(D, P, eps, seed0 + k, limit=limit)
-                trajs.append(hd.run_gd(inst, hd.eta_for(inst, f), steps))
-                bar.update()
-            s = highdim_summary(trajs)
-            s = {"eps": num(eps), "eta_frac": num(f), **s}
-            if eps == 0:
-                s["linear_max_relative_change"] = num(max(
-                    float(np.max(np.abs(t.eta_ntk - t.eta_ntk[0])) / t.eta_ntk[0]) for t in trajs))
-            configs.append(s)
-            all_trajs.append((eps, f, trajs))
-    bar.close()
-
-    # Figure 1: eta*lambda_max(t) for several eta on one instance; figure 2: histograms of the final value.
-    inst = hd.random_instance(D, P, plot_eps, seed0, limit=limit)
-    curves = [(f, hd.run_gd(inst, hd.eta_for(inst, f), steps)) for f in sorted(set(fracs) | {0.3, 0.5, 0.7, 0.9})]
-    figs = [_plot_eta_ntk(curves, out / "eta_ntk_vs_t.png", f"D={D}, P={P}, eps={plot_eps:g}, seed {seed0}"),
-            _plot_hist(all_trajs, out / "final_eta_ntk_hist.png", f"D={D}, P={P}, {seeds} seeds")]
-    summary = {"D": D, "P": P, "seeds": seeds, "first_seed": seed0, "steps": steps,
-               "memory_bytes_per_instance": hd.memory_bytes(D, P),
-               **highdim_summary([t for _, _, ts in all_trajs for t in ts]),
-               "configs": configs, "figures": [str(p) for p in figs]}
-    write_json(out / "summary.json", summary)
-    if args.json:
-        print(json.dumps(summary, indent=2))
-    else:
-        print(f"highdim: D={D} P={P}, {seeds} seeds per (eps, eta_frac), {steps} steps")
-        print("| eps | eta_frac | runs | sharpened | EOS+converged | converged | diverged | unfinished | "
-              "max overshoot | final eta*lambda (median) |")
-        print("|---|---|---|---|---|---|---|---|---|---|")
-        for c in configs:
-            fin = [float(x) for x in c["final_eta_ntk"]]
-            med = f"{np.median(fin):.4f}" if fin else "-"
-            ov = c["eos_phase"]["max_overshoot"]
-            ov = f"{float(ov):.3f}" if ov != "nan" else "-"
-            print(f"| {float(c['eps']):g} | {float(c['eta_frac']):g} | {c['runs']} | "
-                  f"{float(c['sharpened_fraction']):.2f} | {float(c['eos_fraction']):.2f} | "
-                  f"{float(c['converged_fraction']):.2f} | {float(c['diverged_fraction']):.2f} | "
-                  f"{float(c['unfinished_fraction']):.2f} | {ov} | {med} |")
-        print(f"summary: {out / 'summary.json'}; figures: {', '.join(str(p) for p in figs)}")
-    return 0
-
-
-def _plot_eta_ntk(curves, path, title):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from ..output import save_figure
-
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for f, tr in curves:
-        lab = f"eta = {f:g}*2/lambda0" if isinstance(f, float) else str(f)
-        ax.plot(tr.eta_ntk, lw=1, label=f"{lab} ({tr.status.name.lower()})")
-    ax.axhline(2.0, color="k", ls="--", lw=1, label="2 (edge of stability)")
-    ax.set_xscale("symlog", linthresh=10)
-    ax.set_xlim(left=0)
-    ax.set_xlabel("step t")
-    ax.set_ylabel("eta * lambda_max(K)")
-    ax.set_ylim(0, 3.5)
-    ax.set_title(title)
-    ax.legend(fontsize=7)
-    return save_figure(fig, path)
-
-
-def _plot_hist(all_trajs, path, title):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from ..output import save_figure
-
-    import numpy as np
-
-    fig, ax = plt.subplots(figsize=(7, 4))
-    finals = [t.final for _, _, trajs in all_trajs for t in trajs if t.converged]
-    lo = np.floor(min(finals, default=1.0) * 50) / 50
-    bins = np.arange(lo, 2.1 + 1e-9, 0.02)  # width 0.02 with an edge exactly at 2
-    for eps, f, trajs in all_trajs:
-        fin = [t.final for t in trajs if t.converged]
-        if fin:
-            ax.hist(fin, bins=bins, alpha=0.5, label=f"eps={eps:g}, eta_frac={f:g} ({len(fin)} conv.)")
-    ax.axvline(2.0, color="k", ls="--", lw=1)
-    ax.set_xlabel("final eta * lambda_max(K) of converged runs")
-    ax.set_ylabel("runs")
-    ax.set_title(title)
-    ax.legend(fontsize=7)
-    return save_figure(fig, path)
-
-
-def network_summary(net, theta0, eta_frac, steps, quiet=True) -> tuple[dict, tuple]:
-    """Run the network and its quadratic model at the same η; return (summary, (net_traj, quad_traj))."""
-    import numpy as np
-
-    from ...numerics.highdim import model as hd
-    from ..output import num
-    from ...numerics.highdim.network import quadratic_model, run_network_gd
-
-    inst = quadratic_model(net, theta0)
-    lam0, _ = hd.top_eigenpair(net.jacobian(theta0))
-    eta = eta_frac * 2.0 / lam0
-    a = run_network_gd(net, theta0, eta, steps)
-    b = hd.run_gd(inst, eta, steps)
-    n = min(len(a.eta_ntk), len(b.eta_ntk))
-    diff = np.abs(a.eta_ntk[:n] - b.eta_ntk[:n])
-
-    def one(t):
-        return {"status": t.status.name.lower(), "initial_eta_ntk": num(t.initial), "peak_eta_ntk": num(t.peak),
-                "final_eta_ntk": num(t.final), "loss_ratio": num(float(t.loss[-1] / t.loss[0])),
-                "reached_eos": bool(t.peak >= 1.9), "sharpened": bool(t.peak > 1.1 * t.initial)}
-
-    summary = {"n": net.n, "d": net.d, "m": net.m, "P": net.P, "eta": num(eta), "eta_frac": num(eta_frac),
-               "steps": steps, "network": one(a), "quadratic_model": one(b),
-               "mean_abs_difference_eta_ntk": num(float(diff.mean())),
-               "max_abs_difference_eta_ntk": num(float(diff.max())),
-               "agree_qualitatively": bool(a.peak >= 1.9 and b.peak >= 1.9 and not a.diverged and not b.diverged)}
-    return summary, (a, b)
-
-
-def _run_network(args) -> int:
-    import numpy as np
-
-    from ..output import save_figure, write_json
-    from ...numerics.highdim.network import make_data
-    from ...numerics.validate import positive, positive_int
-
-    n, d, m = positive_int("n", args.n), positive_int("d", args.d), positive_int("m", args.m)
-    steps = positive_int("steps", args.steps)
-    f = float(positive("eta_frac", args.eta_frac))
-    seed = _seed(args.seed)
-    from ...numerics.highdim.model import check_size
-
-    check_size(n, m * (d + 1), limit=_limit(args.max_memory))
-    out = Path(args.out)
-    bar = _progress(2, args.quiet, "network runs")
-    net, th0 = make_data(n, d, m, seed)
-    # Complex-step check of the hand-derived Jacobian (exact to rounding: no subtraction).
-    h = 1e-30
-    J = net.jacobian(th0)
-    cs = np.stack([net.outputs(th0 + 1j * h * np.eye(net.P)[i]).imag / h for i in range(net.P)], axis=1)
-    jac_err = float(np.max(np.abs(cs - J)) / np.max(np.abs(J)))
-    summary, (a, b) = network_summary(net, th0, f, steps)
-    bar.update(2)
-    bar.close()
-    summary["seed"] = seed
-    summary["jacobian_complex_step_relative_error"] = repr(jac_err)
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
-    for tr, lab in ((a, "network"), (b, "quadratic model")):
-        ax1.plot(tr.eta_ntk, lw=1, label=lab)
-        ax2.semilogy(tr.loss, lw=1, label=lab)
-    ax1.axhline(2.0, color="k", ls="--", lw=1, label="2")
-    ax1.set_xlabel("step t")
-    ax1.set_ylabel("eta * lambda_max(K)")
-    ax1.set_title(f"2-layer tanh, n={n} d={d} m={m}, eta={f:g}*2/lambda0")
-    ax1.legend(fontsize=8)
-    ax2.set_xlabel("step t")
-    ax2.set_ylabel("loss")
-    ax2.legend(fontsize=8)
-    fig_path = save_figure(fig, out / "network_vs_quadratic.png")
-    summary["figures"] = [str(fig_path)]
-    write_json(out / "summary.json", summary)
-    if args.json:
-        print(json.dumps(summary, indent=2))
-    else:
-        print(f"network: n={n} d={d} m={m} (P={net.P}), eta = {f:g}*2/lambda0 = {float(summary['eta']):.6g}, "
-              f"{steps} steps; Jacobian vs complex step: rel. err {jac_err:.1e}")
-        print("| model | status | initial eta*lambda | peak | final | loss_T/loss_0 |")
-        print("|---|---|---|---|---|---|")
-        for key in ("network", "quadratic_model"):
-            s = summary[key]
-            print(f"| {key} | {s['status']} | {float(s['initial_eta_ntk']):.4f} | {float(s['peak_eta_ntk']):.4f} | "
-                  f"{float(s['final_eta_ntk']):.4f} | {float(s['loss_ratio']):.2e} |")
-        print(f"mean |difference| of eta*lambda_max(t): {float(summary['mean_abs_difference_eta_ntk']):.4f}; "
-              f"agree qualitatively: {summary['agree_qualitatively']}")
-        print(f"summary: {out / 'summary.json'}; figure: {fig_path}")
-    return 0
-
-
-def run(args) -> int:
-    from threadpoolctl import threadpool_limits
-
-    # The matrices are small (D x P), where one BLAS thread is several times faster than two
-    # competing for the same cores; the results do not depend on the thread count.
-    with threadpool_limits(limits=1, user_api="blas"):
-        return _run_highdim(args) if args.experiment == "highdim" else _run_network(args)
-
-
-from ...numerics.validate import InputError  # noqa: E402  (light import, used in messages)
