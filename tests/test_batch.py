@@ -161,11 +161,48 @@ def test_settling_drops_finished_runs_and_matches_fixed_steps():
 
 
 def test_fixed_line_points_unstable_half_is_not_convergence():
-    """z = 0 exactly is a fixed point for every T; only 0 < T < 2 counts as converged (docs/theory.md §4)."""
+    """z = 0 exactly is a fixed point for every T; only 0 < T < 2 attracts (docs/theory.md §4)."""
     r = run_planar([0.0, 0.0, 0.0], [1.5, 2.0, 2.5], 0.0, -1.0, 0.2, steps=500)
-    assert [r.class_of(k) for k in range(3)] == [TrajectoryClass.CONVERGED_BELOW, TrajectoryClass.BOUNDED,
-                                                 TrajectoryClass.BOUNDED]
-    assert r.steps[0] < 500 and list(r.steps[1:]) == [500, 500]
+    U = TrajectoryClass.UNSTABLE_FIXED_POINT
+    assert [r.class_of(k) for k in range(3)] == [TrajectoryClass.CONVERGED_BELOW, U, U]
+    assert (r.steps < 500).all()
+    # a fixed point is never CHAOTIC, although its tangent map expands by |1 - T| > 1
+    q = run_planar([0.0, 0.0], [2.5, 3.5], 0.0, -1.0, 0.2, steps=600, settle=False, lyap_steps=200)
+    assert [q.class_of(k) for k in range(2)] == [U, U]
+    b = run_batch([1, -1], [0.0], [[1.215, 0.795]], steps=600, settle=False)
+    assert b.class_of(0) is U
+
+
+def test_start_just_off_the_unstable_line_is_run_out():
+    """z0 = 1e-60 at eta*lambda = 2.01: not converged while near the line; run long enough, it self-stabilizes."""
+    short = run_batch([1, -1], [1e-60], [[1.215, 0.795]], steps=500)
+    assert short.class_of(0) is TrajectoryClass.UNSTABLE_FIXED_POINT and short.T[0] == pytest.approx(2.01)
+    long = run_batch([1, -1], [1e-60], [[1.215, 0.795]], steps=20_000)
+    assert long.class_of(0) is TrajectoryClass.SELF_STABILIZED and long.T[0] < 2 and long.steps[0] > 10_000
+    p = run_planar([1e-60], [2.01], 0.0, -1.0, 0.2, steps=500, lyap_steps=200)
+    assert p.class_of(0) is TrajectoryClass.UNSTABLE_FIXED_POINT
+
+
+def test_a_run_starting_exactly_at_the_edge_reached_it():
+    """max eta*lambda >= 2, not > 2: a run starting at exactly 2 (1.25 + 0.75) that converges self-stabilized."""
+    r = run_batch([1, -1], [0.01], [[1.25, 0.75]], steps=20_000)
+    assert r.max_T[0] == 2.0 and r.T[0] < 2
+    assert r.class_of(0) is TrajectoryClass.SELF_STABILIZED
+    q = run_planar([0.01], [2.0], 0.0, -1.0, 0.5 * (1.25 - 0.75) - 0.01, steps=20_000)
+    assert q.max_T[0] == 2.0 and q.class_of(0) is TrajectoryClass.SELF_STABILIZED
+
+
+def test_convergence_is_read_from_the_residual_and_ends_below_the_edge():
+    """Random states: converged means |z~| -> 0; the final T < 2 is then a consequence, checked here."""
+    rng = np.random.default_rng(7)
+    n = 4000
+    zt = rng.uniform(-0.5, 0.5, n)
+    J = rng.uniform(0, 1.6, (n, 2))
+    r = run_batch([1, -1], zt, J, steps=5000)
+    conv = (r.classes == TrajectoryClass.CONVERGED_BELOW) | (r.classes == TrajectoryClass.SELF_STABILIZED)
+    assert conv.sum() > n // 4 and (r.classes == TrajectoryClass.SELF_STABILIZED).sum() > 50
+    assert np.all(np.abs(r.zt[conv]) <= 1e-13) and np.all(r.T[conv] < 2) and np.all(r.T[conv] > 0)
+    assert np.all((r.max_T[conv] >= 2) == (r.classes[conv] == TrajectoryClass.SELF_STABILIZED))
 
 
 def test_result_is_immutable_and_classes_have_messages():

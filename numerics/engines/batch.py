@@ -18,15 +18,23 @@ period-2 orbit) and drop it from the arrays, so a settled trajectory costs
 nothing. Every trajectory is classified (:class:`TrajectoryClass`):
 
 - CONVERGED_BELOW: z̃ → 0 and T stayed below 2 all along;
-- SELF_STABILIZED: z̃ → 0 after T exceeded 2 (it ends below 2: the fixed line
-  z̃ = 0 attracts only for 0 < T < 2, docs/theory.md §4);
+- SELF_STABILIZED: z̃ → 0 after T reached 2;
+- UNSTABLE_FIXED_POINT: on the fixed line z̃ = 0 (exactly, or within ``tol`` and
+  not shrinking at the end of the run) where it does not attract: T ≥ 2 or T = 0;
 - PERIOD2: the state repeats after two steps, z̃ ≠ 0;
 - CHAOTIC: bounded, and the largest Lyapunov exponent estimated from the
   tangent map over the last ``lyap_steps`` steps is > ``lyap_min`` (P = 2 only);
-- BOUNDED: anything else that neither converged nor diverged (this includes a
-  state exactly on the fixed line z̃ = 0 with T ≥ 2: a fixed point, but on its
-  repelling half, so it is not counted as converged);
+- BOUNDED: anything else that neither converged nor diverged;
 - DIVERGED: |z̃| or T exceeded ``blowup`` or became non-finite.
+
+Convergence is read from the residual alone, never from T: the run converged
+when |z̃| shrinks over the last step, with one-step ratio ρ < 1, and
+|z̃| ≤ tol·(1 − ρ) (the geometric tail Σ|z̃|ρⁿ is then below tol). That the
+final T is below 2 (the fixed line attracts only for 0 < T < 2, docs/theory.md §4) is
+therefore a checkable consequence, not part of the definition. Only a state
+exactly on the line (z̃ = 0, which the map keeps fixed) is classed by T, through
+its transverse multiplier 1 − T: converged if |1 − T| < 1, else an unstable fixed
+point.
 
 The engines never print; pass ``progress`` (a callable taking a number of
 trajectory-steps done) to drive a progress bar.
@@ -58,11 +66,13 @@ class TrajectoryClass(enum.IntEnum):
         return obj
 
     CONVERGED_BELOW = 0, "converged (z -> 0) without reaching the edge of stability: max eta*lambda < 2"
-    SELF_STABILIZED = 1, "converged (z -> 0) after eta*lambda reached 2: self-stabilized below 2/eta"
+    SELF_STABILIZED = 1, "converged (z -> 0) after eta*lambda reached 2"
     PERIOD2 = 2, "settled on a period-2 orbit (z alternates, does not converge)"
     CHAOTIC = 3, "bounded, not converged, largest Lyapunov exponent > 0 (chaotic)"
     BOUNDED = 4, "bounded but neither converged nor periodic within the step budget"
     DIVERGED = 5, "diverged (|z| or eta*lambda blew up)"
+    UNSTABLE_FIXED_POINT = 6, ("unstable fixed point: on the fixed line z = 0 (or within tol of it, not shrinking) "
+                               "with eta*lambda >= 2 or = 0, where the line does not attract; not converged")
 
 
 def _frozen(a) -> np.ndarray:
@@ -164,10 +174,12 @@ class _Loop:
         with np.errstate(all="ignore"):
             while done < self.steps and idx.size:
                 k = min(self.check_every, self.steps - done)
-                prev2 = None
+                prev2 = prev1 = None
                 for i in range(k):
                     if i == k - 2:
                         prev2 = [s.copy() for s in state]
+                    if i == k - 1:
+                        prev1 = state[0].copy()
                     if done + i >= tail_from:
                         if v is None:
                             v = [np.full(idx.size, math.sqrt(0.5)), np.full(idx.size, math.sqrt(0.5))]
@@ -179,7 +191,7 @@ class _Loop:
                 done += k
                 if self.progress is not None:
                     self.progress(k * idx.size)
-                keep = self._settle(idx, state, T, maxT, prev2, done, final, max_all, logsum,
+                keep = self._settle(idx, state, T, maxT, prev1, prev2, done, final, max_all, logsum,
                                     last=done >= self.steps)
                 if not keep.all():
                     idx = idx[keep]
@@ -199,13 +211,17 @@ class _Loop:
         logsum = logsum + np.where(ok, np.log(safe), np.nan)
         return [v[0] / safe, v[1] / safe], logsum
 
-    def _settle(self, idx, state, T, maxT, prev2, done, final, max_all, logsum, last):
+    def _settle(self, idx, state, T, maxT, prev1, prev2, done, final, max_all, logsum, last):
         """Classify the active trajectories that have settled; return the mask of those still running."""
         zt = state[0]
         absz = np.abs(zt)
         diverged = ~np.isfinite(zt) | ~np.isfinite(T) | (absz > self.blowup) | (T > self.blowup)
-        contraction = 1.0 - np.abs(1.0 - T)  # > 0 iff 0 < T < 2
-        converged = ~diverged & (contraction > 0) & (absz <= self.tol * contraction)
+        # convergence from the residual alone (module docstring): T is not consulted
+        rho = absz / np.abs(prev1)  # nan on the line (0/0), inf leaving it
+        converged = ~diverged & (rho < 1) & (absz <= self.tol * (1.0 - rho))
+        on_line = ~diverged & (zt == 0) & (np.abs(1.0 - T) < 1)  # exactly fixed and attracting
+        converged |= on_line
+        unstable = ~diverged & ~converged & ((zt == 0) | (last & (absz <= self.tol) & ~(rho < 1)))
         period2 = np.zeros_like(converged)
         if prev2 is not None:
             scale_z = np.maximum(absz, self.tol)
@@ -214,7 +230,7 @@ class _Loop:
                 same &= np.all(np.abs(s - p) <= self.ptol * np.maximum(np.abs(s), 1e-300), axis=0) \
                     if s.ndim == 2 else np.abs(s - p) <= self.ptol * np.maximum(np.abs(s), 1e-300)
             period2 = ~diverged & ~converged & same & (absz > self.tol)
-        settled = diverged | converged | period2
+        settled = diverged | converged | unstable | period2
         if last:
             settled = np.ones_like(settled)
         if not settled.any():
@@ -222,11 +238,12 @@ class _Loop:
         cls = np.full(idx.size, TrajectoryClass.BOUNDED, dtype=np.int8)
         if logsum is not None and self.lyap_steps:
             lyap = logsum / self.lyap_steps
-            chaotic = settled & ~diverged & ~converged & ~period2 & np.isfinite(lyap) & (lyap > self.lyap_min)
+            tail_ran = settled & ~diverged & ~converged & ~unstable & ~period2
+            chaotic = tail_ran & np.isfinite(lyap) & (lyap > self.lyap_min)
             cls[chaotic] = TrajectoryClass.CHAOTIC
-            tail_ran = settled & ~diverged & ~converged & ~period2
             self.lyap[idx[tail_ran]] = lyap[tail_ran]
         cls[period2] = TrajectoryClass.PERIOD2
+        cls[unstable] = TrajectoryClass.UNSTABLE_FIXED_POINT
         cls[converged] = np.where(maxT[converged] >= 2.0, TrajectoryClass.SELF_STABILIZED,
                                   TrajectoryClass.CONVERGED_BELOW)
         cls[diverged] = TrajectoryClass.DIVERGED
@@ -476,9 +493,10 @@ def run_batch(omegas, zt0, J2t0, *, steps: int, tol: float = 1e-13, blowup: floa
     omegas: the P eigenvalues ω_i (shared). zt0: N initial z̃ = ηz. J2t0: initial
     J̃(ω_i)² = ηJ(ω_i)², shape (N, P), all ≥ 0. steps: step budget. With
     ``settle`` a trajectory stops (to within ``check_every`` steps) once
-    |z̃| ≤ tol·(1 − |1 − T|) with 0 < T < 2 (converged), once it blows up past
-    ``blowup``, or once its state repeats after two steps to relative ``ptol``
-    (period 2); without it every trajectory runs exactly ``steps`` steps and is
+    |z̃| shrinks by a ratio ρ < 1 per step and |z̃| ≤ tol·(1 − ρ) (converged), once
+    it sits on the non-attracting part of the fixed line z̃ = 0 (unstable fixed
+    point), once it blows up past ``blowup``, or once its state repeats after two
+    steps to relative ``ptol`` (period 2); without it every trajectory runs exactly ``steps`` steps and is
     classified at the end. No Lyapunov estimate here (see :func:`run_planar`).
     """
     steps, check_every, _ = _check_opts(steps, check_every, 0)

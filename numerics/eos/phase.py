@@ -15,7 +15,8 @@ stability ηλ = 2; the classes themselves are defined here):
 - diverged.
 
 Runs that are bounded but none of these within the step budget are reported as
-BOUNDED (a sixth, "undecided" class). The figures are in proofs_check.figures.phase.
+BOUNDED (a sixth, "undecided" class); a start on the non-attracting part of the
+fixed line z = 0 is an UNSTABLE_FIXED_POINT. The figures are in proofs_check.figures.phase.
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ LABELS = {
     TrajectoryClass.CHAOTIC: "chaotic (Lyapunov exponent > 0)",
     TrajectoryClass.BOUNDED: "bounded, other (e.g. higher period)",
     TrajectoryClass.DIVERGED: "diverged",
+    TrajectoryClass.UNSTABLE_FIXED_POINT: "unstable fixed point (z = 0, eta*lambda >= 2)",
 }
 
 #: The five classes of the phase diagram, in legend order (BOUNDED is the undecided rest).

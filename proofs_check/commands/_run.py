@@ -37,6 +37,8 @@ def _float64(problem, steps, max_steps, tol, record):
         status, msg = "diverged", cls.message
     elif cls in (names.CONVERGED_BELOW, names.SELF_STABILIZED) and steps is None:
         status, msg = "converged", cls.message
+    elif cls == names.UNSTABLE_FIXED_POINT:
+        status, msg = "unstable_fixed_point", cls.message
     elif cls == names.PERIOD2 and steps is None:
         status, msg = "period2", cls.message
     elif steps is not None:

@@ -20,6 +20,7 @@ CLASS_COLOURS = {
     "CHAOTIC": "tab:purple",
     "BOUNDED": "tab:gray",
     "DIVERGED": "tab:red",
+    "UNSTABLE_FIXED_POINT": "black",
 }
 
 #: Colour of the edge-of-stability line ηλ = 2.
