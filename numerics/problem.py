@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from .display import compact_repr
 from .validate import InputError, exact, exact_list, nonnegative_list, positive
 
 __all__ = ["Problem", "from_theta", "from_state", "reduced_2d"]
@@ -34,6 +35,8 @@ class Problem:
     z0: Fraction
     J2: tuple[Fraction, ...]
     theta0: tuple[Fraction, ...] | None = None
+
+    __repr__ = compact_repr
 
     def __post_init__(self):
         if len(self.J2) != len(self.omegas):

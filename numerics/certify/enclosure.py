@@ -76,11 +76,12 @@ flint's global precision is never changed: everything runs under ``ctx.workprec`
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from fractions import Fraction
 
 from .. import _derived as D
+from ..display import compact_repr, format_value
 from ..problem import Problem, reduced_2d
 from ..validate import InputError, exact, positive_int, whole_in_range
 from ..status import Status
@@ -200,6 +201,15 @@ def sci_up(value: Fraction, digits: int = 3) -> str:
     return format(d, f".{digits - 1}e")
 
 
+def _interval_text(lo: Fraction, hi: Fraction, max_digits: int) -> str:
+    """``[lo, hi]`` rounded outward, to as many digits as the width resolves (at most max_digits)."""
+    top = max(abs(lo), abs(hi))
+    digits = max_digits
+    if hi > lo and top > 0:
+        digits = min(max_digits, max(2, math.ceil(math.log10(top / (hi - lo))) + 1))
+    return f"[{decimal_bound(lo, digits, 'down')}, {decimal_bound(hi, digits, 'up')}]"
+
+
 def _exact_number(name: str, value) -> Fraction:
     """Like :func:`numerics.validate.exact`, but also exact for mpmath mpf."""
     import mpmath
@@ -250,6 +260,12 @@ class TailCertificate:
     C: Fraction
     tail: Fraction
     margins: tuple[Fraction, ...]
+
+    __repr__ = compact_repr
+
+    def _repr_items(self):
+        return [("r", sci_up(self.r)), ("q", decimal_bound(self.q, 10, "up")), ("C", sci_up(self.C, 6)),
+                ("tail", sci_up(self.tail)), ("margins", format_value(self.margins))]
 
 
 class _Route:
@@ -368,6 +384,16 @@ class Enclosure:
     detail: str
     trace: tuple | None = None
     route: str = "modes"
+
+    __repr__ = compact_repr
+
+    def _repr_items(self):
+        bounds = "None" if self.lo is None else _interval_text(self.lo, self.hi, self.digits)
+        return [("status", format_value(self.status)), ("eta_ntk", bounds),
+                ("width", "None" if self.lo is None else sci_up(self.width)), ("eta", format_value(self.eta)),
+                ("steps", str(self.steps)), ("prec_bits", str(self.prec_bits)), ("route", repr(self.route)),
+                ("tail", repr(self.tail)), ("detail", repr(self.detail)),
+                ("trace", format_value(self.trace))]
 
     @property
     def certified(self) -> bool:
@@ -571,6 +597,13 @@ class StabilityCertificate:
     stability: Stability
     prec_bits: int
 
+    __repr__ = compact_repr
+
+    def _repr_items(self):
+        items = [(f.name, format_value(getattr(self, f.name))) for f in fields(self)]
+        bounds = {"sup_abs": decimal_bound(self.sup_abs, 10, "up"), "inf_abs": decimal_bound(self.inf_abs, 10, "down")}
+        return [(name, bounds.get(name, text)) for name, text in items]
+
     def to_json(self) -> dict:
         return {"T": self.T, "jacobian": list(self.jacobian), "transverse_eigenvalue": self.transverse,
                 "neutral_eigenvalue": self.neutral, "J12_exactly_zero": self.triangular,
@@ -647,6 +680,19 @@ class ThresholdCertificate:
     newton_steps: int
     prec_bits: int
     certified: bool
+
+    __repr__ = compact_repr
+
+    def _repr_items(self):
+        digits = int(self.prec_bits * math.log10(2))
+
+        def pair(p):
+            return "None" if p is None else _interval_text(p[0], p[1], digits)
+
+        return [("T_minus", pair(self.T_minus)), ("T_plus", pair(self.T_plus)), ("slope", repr(self.slope)),
+                ("search", format_value(self.search)), ("eta", format_value(self.eta)),
+                ("newton_steps", str(self.newton_steps)), ("prec_bits", str(self.prec_bits)),
+                ("certified", str(self.certified))]
 
     @property
     def ntk_threshold(self) -> tuple[Fraction, Fraction] | None:

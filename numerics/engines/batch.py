@@ -51,6 +51,7 @@ import numpy as np
 from .. import _derived as d
 from ..validate import InputError, positive_int
 from ..compile.fixedpoint import power_by_squaring
+from ..display import compact_repr
 
 __all__ = ["TrajectoryClass", "BatchResult", "run_batch", "run_planar", "trajectory_float64",
            "classify_problem", "planar_step_program", "planar_jacobian_program", "modes_step_program"]
@@ -101,6 +102,8 @@ class BatchResult:
     max_T: np.ndarray
     lyapunov: np.ndarray
     step_budget: int
+
+    __repr__ = compact_repr
 
     def __post_init__(self):
         for name in ("zt", "T", "classes", "steps", "max_T", "lyapunov"):

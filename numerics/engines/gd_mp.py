@@ -57,6 +57,7 @@ import mpmath
 
 from .. import _derived as D
 from ..compile.fixedpoint import compile_horner, from_fixed, inline_single_use, to_fixed
+from ..display import compact_repr
 from ..problem import Problem
 from ..validate import InputError, dps as _check_dps, positive, positive_int
 from ..status import Status
@@ -109,6 +110,8 @@ class GDResult:
     method: str
     work_bits: int = 0
     tol: mpmath.mpf | None = None
+
+    __repr__ = compact_repr
 
 
 # ---------------------------------------------------------------------------------------------

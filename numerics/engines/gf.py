@@ -41,6 +41,7 @@ from .. import _derived as D
 from ..problem import Problem
 from ..validate import InputError, dps as _check_dps, positive
 from ..status import Status
+from ..display import compact_repr
 
 __all__ = ["GFStatus", "GFLimit", "GFResult", "gf_limit", "integrate_gf"]
 
@@ -70,6 +71,8 @@ class GFLimit:
     status: GFStatus
     agreed_digits: int | None
 
+    __repr__ = compact_repr
+
 
 @dataclass(frozen=True)
 class GFResult:
@@ -91,6 +94,8 @@ class GFResult:
     steps: int
     order: int
     trajectory: tuple | None = None
+
+    __repr__ = compact_repr
 
 
 def _mpf(x: Fraction):

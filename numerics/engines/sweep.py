@@ -26,6 +26,7 @@ from .. import _derived as d
 from .batch import BatchResult, TrajectoryClass, run_batch, run_planar
 from ..problem import Problem
 from ..validate import InputError, exact, positive, positive_int
+from ..display import compact_repr
 
 __all__ = ["SweepResult", "sweep", "parse_vary", "planar_available", "MAX_POINTS"]
 
@@ -86,6 +87,8 @@ class SweepResult:
     batch: BatchResult
     engine: str
     steps: int
+
+    __repr__ = compact_repr
 
     def __post_init__(self):
         for name in ("eta_grid", "vary_grid", "eta", "value", "z0", "J2", "E"):

@@ -28,6 +28,7 @@ from .predict import EOSStatus, predict_eos
 from ..engines.gd_mp import GDStatus, run_gd
 from ..problem import Problem, from_state
 from ..validate import InputError
+from ..display import compact_repr
 
 __all__ = ["ParameterSet", "PARAMETER_SETS", "state_problem", "edge_problem", "mpf_fraction", "ConvergenceResult", "convergence_orders",
            "loglog_slope", "SLOPE_BAND"]
@@ -44,6 +45,8 @@ class ParameterSet:
     omegas: tuple[Fraction, Fraction]
     Et: Fraction
     direction: tuple[Fraction, Fraction]
+
+    __repr__ = compact_repr
 
 
 _F = Fraction
@@ -115,6 +118,8 @@ class ConvergenceResult:
     min_error: mpmath.mpf
     dps: int
     tol: Fraction
+
+    __repr__ = compact_repr
 
     @property
     def ok(self) -> bool:

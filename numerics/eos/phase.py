@@ -28,6 +28,7 @@ from ..engines.batch import TrajectoryClass
 from ..problem import from_state, from_theta
 from ..engines.sweep import SweepResult, sweep
 from ..validate import InputError
+from ..display import compact_repr
 
 __all__ = ["PhaseResult", "phase_diagram", "PHASE_CLASSES", "LABELS"]
 
@@ -64,6 +65,8 @@ class PhaseResult:
     lyapunov: np.ndarray
     counts: dict
     sweep: SweepResult
+
+    __repr__ = compact_repr
 
     @property
     def omegas(self):

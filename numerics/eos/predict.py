@@ -26,6 +26,7 @@ from .. import _derived as d
 from ..problem import Problem, reduced_2d
 from ..validate import InputError, dps as _check_dps
 from ..status import Status
+from ..display import compact_repr
 
 __all__ = ["N_MAX", "EPS_MAX", "EOSStatus", "EOSPrediction", "predict_eos", "edge_coefficients",
            "invariant_value", "solve_edge_root", "Period2Result", "single_mode_period2"]
@@ -68,6 +69,8 @@ class EOSPrediction:
     dps: int
     status: EOSStatus
     epsilon_exact: Fraction
+
+    __repr__ = compact_repr
 
     @property
     def message(self) -> str:
@@ -190,6 +193,8 @@ class Period2Result:
     gd_residual: mpmath.mpf
     multiplier: mpmath.mpf
     dps: int
+
+    __repr__ = compact_repr
 
 
 def single_mode_period2(omega, Et, *, u0=Fraction(1, 10), dps: int = 50) -> Period2Result:

@@ -35,6 +35,7 @@ import numpy as np
 from .. import _derived
 from ..validate import InputError, exact, positive_int
 from ..status import Status
+from ..display import compact_repr
 
 __all__ = [
     "MEMORY_LIMIT", "Instance", "RunStatus", "Trajectory", "memory_bytes", "check_size",
@@ -93,6 +94,8 @@ class Instance:
     y: np.ndarray
     eps: float = 1.0
     seed: int | None = None
+
+    __repr__ = compact_repr
 
     def __post_init__(self):
         D, P = self.G.shape
@@ -251,6 +254,8 @@ class Trajectory:
     s: np.ndarray
     r: np.ndarray
     status: RunStatus
+
+    __repr__ = compact_repr
 
     @property
     def steps(self) -> int:

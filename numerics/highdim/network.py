@@ -31,6 +31,7 @@ import numpy as np
 
 from .model import Instance, RunStatus, Trajectory, check_size, top_eigenpair
 from ..validate import InputError, positive_int
+from ..display import compact_repr
 
 __all__ = ["Network", "make_data", "init_params", "quadratic_model", "run_network_gd"]
 
@@ -42,6 +43,8 @@ class Network:
     X: np.ndarray
     y: np.ndarray
     m: int
+
+    __repr__ = compact_repr
 
     @property
     def n(self) -> int:

@@ -27,6 +27,7 @@ import numpy as np
 from .. import _derived
 from .model import Instance, Trajectory, gd_step, normal_form_coefficients, run_gd, top_eigenpair
 from ..status import Status
+from ..display import compact_repr
 
 __all__ = ["PhaseStatus", "EOSPhase", "eos_phase_stats", "TwoStepSplit", "two_step_split",
            "Reduction", "reduction_check", "self_stabilization"]
@@ -57,6 +58,8 @@ class EOSPhase:
     loss_end: float = float("nan")
     loss_rises: int = 0
     after: float = float("nan")
+
+    __repr__ = compact_repr
 
     @property
     def length(self) -> int:
@@ -92,6 +95,8 @@ class TwoStepSplit:
     delta: float
     even: float
     odd: float
+
+    __repr__ = compact_repr
 
 
 def _two_step_eta_ntk(inst: Instance, z, J, eta, v0):
@@ -142,6 +147,8 @@ class Reduction:
     top_measured: np.ndarray | None = None
     top_predicted: np.ndarray | None = None
     top_state: np.ndarray | None = None
+
+    __repr__ = compact_repr
 
 
 def _predicted(zt, y, s, r):
