@@ -10,4 +10,4 @@ __all__, __getattr__, __dir__ = _lazy.lazy_exports(__name__, {
     ".registry": ("claim", "all_claims", "run_claim", "Claim", "Verdict", "Context", "Method", "Status"),
     ".report": ("run_report", "summary_table"),
     ".cli": ("main",),
-})
+}, ("figures",))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,21 @@ def test_claim_sources_name_their_document():
     bad = [(c.id, part) for c in all_claims() for part in re.split(r"[;(]", c.source)
            if "§" in part and "paper" not in part and "docs/theory.md" not in part]
     assert not bad, bad
+
+
+def test_readme_python_example_runs():
+    """The README's notebook example runs as printed and its comments hold."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split("## From Python (notebooks)", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    scope: dict = {}
+    exec(compile(block, "README.md", "exec"), scope)
+    run, prob = scope["run"], scope["prob"]
+    assert prob.z0 == Fraction(1, 100) and run.agreed_digits == 35
+    assert type(scope["plot_run"](prob, run.trajectory)).__name__ == "Figure"
+    shown = repr(scope["predict_eos"](prob, order=5))
+    assert "eta_ntk=1.98481482703758296" in shown and "EOSPrediction(" in block.split("predict_eos(prob")[1]
+    printed = "GDResult(" + text.split("```text\nGDResult(", 1)[1].split("```", 1)[0]
+    assert printed.strip() == repr(run), "the README shows the repr of this very run"
