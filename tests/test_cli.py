@@ -72,3 +72,18 @@ def test_extreme_magnitudes_get_one_line_errors(argv, tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "error" in err
     assert not (tmp_path / "sw").exists()
+
+
+def test_predict_integrate_shows_a_step_limit_and_exits_1(monkeypatch, capsys):
+    """The integrator's status is printed; a step limit is no result (exit 1)."""
+    from sorm.numerics.engines import gf
+
+    real = gf.integrate_gf
+    monkeypatch.setattr(gf, "integrate_gf", lambda problem, **kw: real(problem, max_steps=2, **kw))
+    args = ["predict", "--omegas", "1", "--z0", "5/34", "--J2", "20/57", "--integrate", "--dps", "20"]
+    assert cli.main(args) == 1
+    out = capsys.readouterr().out
+    assert "integrated flow: stopped at the integrator's step limit" in out
+    monkeypatch.setattr(gf, "integrate_gf", real)
+    assert cli.main(args) == 0
+    assert "integrated flow: converged" in capsys.readouterr().out

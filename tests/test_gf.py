@@ -46,6 +46,7 @@ def test_integrator_agrees_with_exact_root_to_25_digits(name):
 @example(w=[F(1), F(-1)], js=[F(1), F(1), F(1)], z0=F(0))  # z = 0: already at a minimum
 @example(w=[F(1), F(2)], js=[F(1, 10), F(1, 10), F(1)], z0=F(3, 10))  # no root: runs away
 @example(w=[F(-1), F(1)], js=[F(1), F(1), F(1)], z0=F(1, 2))  # the paper's example
+@example(w=[F(1)], js=[F(20, 57), F(1), F(1)], z0=F(5, 34))  # λ_GF < 1: hit the old 5000-step limit
 @settings(max_examples=8, deadline=None)
 def test_routes_agree_property(w, js, z0):
     prob = from_state(w, z0, js[: len(w)])
@@ -58,6 +59,27 @@ def test_routes_agree_property(w, js, z0):
     elif lim.status is GFStatus.RUNS_AWAY:
         with mpmath.workdps(30):
             assert lim.ntk == 0 and ode.ntk < mpmath.mpf(10) ** -30 * float(prob.ntk0)
+
+
+STIFF = {
+    "fast-mode-decays": from_state([10**6, F(-1, 10**6)], "1/2", [1, 1]),  # ω spread 1e12
+    "small-lambda-GF": from_state([1], F(5, 34), [F(20, 57)]),  # λ_GF ≈ 0.057 < 1
+}
+
+
+@pytest.mark.parametrize("name", list(STIFF))
+def test_integrator_converges_within_a_small_budget(name):
+    """A decayed fast mode or a final λ below 1 converges in well under 100 steps, to every digit."""
+    prob = STIFF[name]
+    lim, ode = gf_limit(prob, dps=30), integrate_gf(prob, dps=30, max_steps=100)
+    assert ode.status is lim.status is GFStatus.CONVERGED
+    assert agreed_digits(ode.ntk, lim.ntk, 30) >= 28
+
+
+def test_step_limit_is_a_status():
+    prob = STIFF["small-lambda-GF"]
+    r = integrate_gf(prob, dps=30, max_steps=3)
+    assert r.status is GFStatus.STEP_LIMIT and r.steps == 3
 
 
 def test_limit_satisfies_the_invariants():
@@ -119,6 +141,7 @@ BAD = [
     ("integrate-dps-low", integrate_gf, dict(dps=14)),
     ("integrate-tmax-zero", integrate_gf, dict(t_max=0)),
     ("integrate-tmax-inf", integrate_gf, dict(t_max=float("inf"))),
+    ("integrate-max-steps-zero", integrate_gf, dict(max_steps=0)),
 ]
 
 

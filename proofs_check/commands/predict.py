@@ -41,7 +41,7 @@ def _gf(problem, dps, integrate):
 
             ode = integrate_gf(problem, dps=dps)
             out["integrated"] = {"ntk": num(ode.ntk, dps), "t": num(ode.t, 10), "status": ode.status.name.lower(),
-                                 "error_estimate": num(ode.error_estimate, 3), "steps": ode.steps,
+                                 "status_message": ode.status.message, "error_estimate": num(ode.error_estimate, 3), "steps": ode.steps,
                                  "order": ode.order, "agreed_digits": agreed_digits(ode.ntk, lim.ntk, dps)}
     return out
 
@@ -90,7 +90,10 @@ def run(args) -> int:
                              "leading order); pass e.g. --order 3") from None
         out = _eos(problem, dps, order)  # predict_eos checks the range of the order
     # A prediction without a usable value (EOS series with no root) is a status, exit 1.
+    # So is an integration that stopped at its step limit or t_max: the cross-check has no value.
     rc = 0 if out.get("eta_ntk") is not None else 1
+    if out.get("integrated", {}).get("status") in ("step_limit", "t_max"):
+        rc = 1
     if args.json:
         print(json.dumps(out, indent=2))
         return rc
@@ -102,7 +105,8 @@ def run(args) -> int:
         print(f"digits: {out['dps']} working, {out['agreed_digits']} agreeing at doubled precision")
         if "integrated" in out:
             i = out["integrated"]
-            print(f"integrated flow: lambda = {i['ntk']} at t = {i['t']} ({i['steps']} Taylor steps of "
+            print(f"integrated flow: {i['status_message']}")
+            print(f"  lambda = {i['ntk']} at t = {i['t']} ({i['steps']} Taylor steps of "
                   f"order {i['order']}, error estimate {i['error_estimate']}); {i['agreed_digits']} digits agree")
     else:
         print(f"edge-of-stability normal form, order {out['order']} (epsilon = {out['epsilon']})")
