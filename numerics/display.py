@@ -67,10 +67,10 @@ def _is_mp(value) -> bool:
 
 def format_value(value, digits: int | None = None) -> str:
     """One field's value, compactly (see the module docstring); `digits` applies to mpmath numbers."""
+    if isinstance(value, enum.Enum):  # before str: some status enums are str enums
+        return f"{type(value).__name__}.{value.name}"
     if value is None or isinstance(value, (bool, str)):
         return repr(value)
-    if isinstance(value, enum.Enum):
-        return f"{type(value).__name__}.{value.name}"
     if isinstance(value, int):
         return str(value) if abs(value) < 10 ** 20 else f"≈{_decimal(Fraction(value), SHORT_DIGITS)}"
     if isinstance(value, Fraction):

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from ..numerics.display import compact_repr, format_value
+
 __all__ = ["Method", "Status", "Verdict", "Context", "Claim", "claim", "all_claims", "run_claim", "CLAIM_MODULES"]
 
 #: Modules whose import registers claims, in report order.
@@ -48,11 +50,21 @@ class Status(str, enum.Enum):
     ERROR = "error"
 
 
+def _keys(evidence: dict) -> str:
+    return "{" + ", ".join(map(str, evidence)) + "}"
+
+
 @dataclass(frozen=True)
 class Verdict:
     status: Status
     evidence: dict = field(default_factory=dict)
     figures: tuple[str, ...] = ()
+
+    __repr__ = compact_repr
+
+    def _repr_items(self):  # the evidence in full is in to_json and the report
+        return [("status", format_value(self.status)), ("evidence", _keys(self.evidence)),
+                ("figures", format_value(self.figures))]
 
     @classmethod
     def check(cls, ok: bool, figures=(), **evidence) -> "Verdict":
@@ -82,6 +94,11 @@ class Claim:
     method: Method
     check: Callable[[Context], Verdict]
 
+    __repr__ = compact_repr
+
+    def _repr_items(self):
+        return [("id", repr(self.id)), ("method", format_value(self.method)), ("source", repr(self.source))]
+
 
 _REGISTRY: dict[str, Claim] = {}
 
@@ -109,6 +126,12 @@ class Outcome:
     claim: Claim
     verdict: Verdict
     seconds: float
+
+    __repr__ = compact_repr
+
+    def _repr_items(self):
+        return [("claim", repr(self.claim.id)), ("status", format_value(self.verdict.status)),
+                ("evidence", _keys(self.verdict.evidence)), ("seconds", f"{self.seconds:.3g}")]
 
     def to_json(self) -> dict:
         c, v = self.claim, self.verdict

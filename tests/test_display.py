@@ -88,3 +88,16 @@ def test_every_numerics_result_uses_the_compact_repr():
                     and obj.__repr__ is not compact_repr):
                 missing.append(f"{m.name}.{obj.__name__}")
     assert not missing, missing
+
+
+def test_claim_outcomes_are_short():
+    """A claim's outcome names the claim, its status and the evidence keys; the evidence itself is in the report."""
+    from pathlib import Path
+
+    from sorm.proofs_check import Context, all_claims, run_claim
+
+    c = next(c for c in all_claims() if c.id == "gd.map")
+    out = run_claim(c, Context(Path("unused"), quick=True))
+    text = " ".join(repr(out).split()).replace("( ", "(")
+    assert text.startswith("Outcome(claim='gd.map', status=Status.VERIFIED, evidence={residual,") and len(text) < 250
+    assert repr(c) == f"Claim(id='gd.map', method=Method.{c.method.name}, source={c.source!r})"
