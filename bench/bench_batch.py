@@ -26,7 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from sorm.numerics import _derived as d  # noqa: E402
-from sorm.numerics.engines.batch import modes_step_program, planar_step_program, run_batch, run_planar  # noqa: E402
+from sorm.numerics.compile.float64 import modes_step_program, planar_step_program  # noqa: E402
+from sorm.numerics.engines.batch import run_batch, run_planar  # noqa: E402
 from sorm.numerics.problem import from_state  # noqa: E402
 from sorm.numerics.engines.sweep import sweep  # noqa: E402
 

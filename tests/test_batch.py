@@ -10,8 +10,9 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from sorm.numerics import _derived as d
-from sorm.numerics.engines.batch import (BatchResult, TrajectoryClass, classify_problem, planar_jacobian_program,
-                            planar_step_program, run_batch, run_planar, trajectory_float64)
+from sorm.numerics.compile.float64 import planar_jacobian_program, planar_step_program
+from sorm.numerics.engines.batch import (BatchResult, TrajectoryClass, classify_problem, run_batch, run_planar,
+                                         trajectory_float64)
 from sorm.numerics.engines.gd_mp import GDStatus, run_gd
 from sorm.numerics.problem import from_state
 from sorm.numerics.validate import InputError

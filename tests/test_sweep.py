@@ -46,8 +46,8 @@ def test_every_converged_run_of_a_sweep_ends_below_2(case):
 def test_planar_and_mode_engines_agree_on_a_grid():
     p = from_state(**EX)
     kw = dict(eta_min=0.1, eta_max=3, n_eta=40, vary="z0", vary_from=-0.5, vary_to=0.5, n_vary=30, steps=5000)
-    a, b = sweep(p, engine="planar", **kw), sweep(p, engine="modes", **kw)
-    assert a.engine == "planar" and b.engine == "modes"
+    a, b = sweep(p, step_map="planar", **kw), sweep(p, step_map="modes", **kw)
+    assert a.step_map == "planar" and b.step_map == "modes"
     both = a.converged_mask() & b.converged_mask()
     assert both.sum() > 0.5 * a.eta.size
     assert np.allclose(a.final_eta_ntk[both], b.final_eta_ntk[both], rtol=0, atol=1e-10)
@@ -102,12 +102,13 @@ def test_phase_diagram_has_the_five_classes():
         (dict(eta_min=0.1, eta_max=1, n_eta=5, vary="z0"), "--from"),
         (dict(eta_min=0.1, eta_max=1, n_eta=5, vary_from=0), "without vary"),
         (dict(eta_min=0.1, eta_max=1, n_eta=5, vary="J2:0", vary_from=-1, vary_to=1, n_vary=3), ">= 0"),
-        (dict(eta_min=0.1, eta_max=1, n_eta=5, engine="gpu"), "engine"),
+        (dict(eta_min=0.1, eta_max=1, n_eta=5, step_map="gpu"), "step_map"),
+    (dict(eta_min=0.1, eta_max=1, n_eta=5, engine="gpu"), "engine"),
         (dict(eta_min=0.1, eta_max=1, n_eta=5, steps=0), "steps"),
     ],
     ids=["eta-zero", "eta-negative", "eta-max-below-min", "n-eta-zero", "one-point-unequal", "vary-unknown",
          "vary-index-range", "vary-theta-needs-theta", "vary-without-range", "range-without-vary",
-         "vary-J2-negative", "engine-unknown", "steps-zero"],
+         "vary-J2-negative", "map-unknown", "engine-unknown", "steps-zero"],
 )
 def test_sweep_bad_input(kwargs, match):
     with pytest.raises(InputError, match=match):
@@ -126,7 +127,7 @@ def test_sweep_cli_writes_table_and_figures(tmp_path, capsys):
                "--from", "-1", "--to", "1", "--n", "20", "--steps", "3000", "--out", str(out), "--json"])
     assert rc == 0
     summary = json.loads(capsys.readouterr().out)
-    assert summary["runs"] == 600 and summary["engine"] == "planar"
+    assert summary["runs"] == 600 and summary["map"] == "planar" and summary["engine"] in ("numba", "numpy")
     assert sum(summary["counts"].values()) == 600 and summary["converged_all_below_2"] is True
     rows = list(csv.DictReader((out / "sweep.csv").open()))
     assert len(rows) == 600

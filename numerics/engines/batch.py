@@ -12,10 +12,22 @@ derived here): :func:`run_planar` is that fast path.
 
 Both engines evaluate only the generated formulas of ``numerics._derived``
 (``gd_zt_next``, ``gd_J2t_next``; ``planar_zt_next``, ``planar_T_next``,
-``planar_jacobian``), never hand-typed maps. They run a fixed number of steps,
-or stop each trajectory as soon as it has settled (converged, diverged or on a
-period-2 orbit) and drop it from the arrays, so a settled trajectory costs
-nothing. Every trajectory is classified (:class:`TrajectoryClass`):
+``planar_jacobian``), never hand-typed maps, traced into straight-line code
+(:mod:`numerics.compile.float64`). Each runs on one of two back ends, which
+give the same numbers (``engine``; the result's ``engine`` says which ran):
+
+- "numba": a compiled kernel generated from the traced formulas
+  (:mod:`numerics.engines.kernel`), the default when numba is installed;
+- "numpy": a loop of numpy ufuncs over the arrays (the fallback).
+
+They run a fixed number of steps, or stop each trajectory as soon as it has
+settled (converged, diverged or on a period-2 orbit) and drop it, so a settled
+trajectory costs nothing. The checks run every ``check_every`` steps (the last
+chunk of a run is never a single step, so the period-2 test always sees two
+steps), and there any state value below the smallest normal float64 in
+magnitude is flushed to 0 (subnormal arithmetic is many times slower, and a
+state that small has converged). Every trajectory is classified
+(:class:`TrajectoryClass`):
 
 - CONVERGED_BELOW: z̃ → 0 and T stayed below 2 all along;
 - SELF_STABILIZED: z̃ → 0 after T reached 2;
@@ -41,7 +53,6 @@ trajectory-steps done) to drive a progress bar.
 """
 from __future__ import annotations
 
-import enum
 import math
 import re
 from dataclasses import dataclass
@@ -49,31 +60,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _derived as d
-from ..validate import InputError, positive_int
-from ..compile.fixedpoint import power_by_squaring
+from ..compile.float64 import modes_step_program, planar_jacobian_program, planar_step_program
 from ..display import compact_repr
+from ..validate import InputError, positive_int
+from .classes import TrajectoryClass
+from .loop import Loop
 
 __all__ = ["TrajectoryClass", "BatchResult", "run_batch", "run_planar", "trajectory_float64",
-           "classify_problem", "planar_step_program", "planar_jacobian_program", "modes_step_program"]
+           "classify_problem", "resolve_engine", "ENGINES"]
 
+#: The back ends of the batch engine ("auto" picks numba when it is available).
+ENGINES = ("auto", "numba", "numpy")
 
-class TrajectoryClass(enum.IntEnum):
-    """What a GD trajectory did; ``.message`` says it in words."""
-
-    def __new__(cls, value: int, message: str):
-        obj = int.__new__(cls, value)
-        obj._value_ = value
-        obj.message = message
-        return obj
-
-    CONVERGED_BELOW = 0, "converged (z -> 0) without reaching the edge of stability: max eta*lambda < 2"
-    SELF_STABILIZED = 1, "converged (z -> 0) after eta*lambda reached 2"
-    PERIOD2 = 2, "settled on a period-2 orbit (z alternates, does not converge)"
-    CHAOTIC = 3, "bounded, not converged, largest Lyapunov exponent > 0 (chaotic)"
-    BOUNDED = 4, "bounded but neither converged nor periodic within the step budget"
-    DIVERGED = 5, "diverged (|z| or eta*lambda blew up)"
-    UNSTABLE_FIXED_POINT = 6, ("unstable fixed point: on the fixed line z = 0 (or within tol of it, not shrinking) "
-                               "with eta*lambda >= 2 or = 0, where the line does not attract; not converged")
 
 
 def _frozen(a) -> np.ndarray:
@@ -92,6 +90,7 @@ class BatchResult:
     max_T: largest ηλ seen, initial state included. lyapunov: estimated largest
     Lyapunov exponent per step for trajectories still running over the last
     ``lyap_steps`` steps (NaN elsewhere). step_budget: the ``steps`` asked for.
+    engine: the back end that ran, "numba" or "numpy".
     """
 
     zt: np.ndarray
@@ -102,14 +101,15 @@ class BatchResult:
     max_T: np.ndarray
     lyapunov: np.ndarray
     step_budget: int
-
-    __repr__ = compact_repr
+    engine: str = "numpy"
 
     def __post_init__(self):
         for name in ("zt", "T", "classes", "steps", "max_T", "lyapunov"):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
         if self.J2t is not None:
             object.__setattr__(self, "J2t", _frozen(self.J2t))
+
+    __repr__ = compact_repr
 
     @property
     def eta_ntk(self) -> np.ndarray:
@@ -126,6 +126,20 @@ class BatchResult:
 
 # ---------------------------------------------------------------------------
 # shared machinery
+
+
+def resolve_engine(engine: str) -> str:
+    """"numba" or "numpy" for ``engine`` in :data:`ENGINES` ("auto": numba when available)."""
+    from .kernel import numba_available
+
+    if engine not in ENGINES:
+        raise InputError(f"engine={engine!r}: expected one of {', '.join(ENGINES)}; pass engine='auto'")
+    if engine == "auto":
+        return "numba" if numba_available() else "numpy"
+    if engine == "numba" and not numba_available():
+        raise InputError("engine='numba': numba is not installed (or SORM_ENGINE=numpy is set); "
+                         "pip install numba, or pass engine='numpy'")
+    return engine
 
 
 def _check_opts(steps, check_every, lyap_steps):
@@ -146,120 +160,34 @@ def _as_vector(name, value, n=None) -> np.ndarray:
     return a if n is None or a.size == n else np.full(n, a[0])
 
 
-class _Loop:
-    """The settle-and-compact loop shared by both engines.
+def _c(a) -> np.ndarray:
+    """A C-contiguous, writeable float64 array (what the kernels' signatures take)."""
+    return np.require(a, np.float64, ("C", "W"))
 
-    A concrete engine supplies ``state`` (a list of arrays over the active
-    trajectories; index 0 is z̃), ``T_of(state)``, ``step(state, T)`` returning the
-    new state, and optionally ``tangent(state, v)`` for the Lyapunov tail.
-    """
 
-    def __init__(self, n, steps, tol, blowup, check_every, settle, lyap_steps, lyap_min, ptol, progress):
-        self.n, self.steps, self.tol, self.blowup = n, steps, tol, blowup
-        self.check_every = check_every if settle else steps
-        self.lyap_steps, self.lyap_min, self.ptol, self.progress = lyap_steps, lyap_min, ptol, progress
+class _Outputs:
+    """The result arrays a kernel fills, and the calls that fill them (in slices, to report progress)."""
+
+    #: Trajectories per kernel call when a progress callable is given.
+    SLICE = 16384
+
+    def __init__(self, n: int, P: int = 0):
+        self.zt, self.T, self.max_T = np.empty(n), np.empty(n), np.empty(n)
+        self.lyapunov = np.full(n, np.nan)
         self.classes = np.full(n, -1, dtype=np.int8)
-        self.steps_run = np.zeros(n, dtype=np.int64)
-        self.lyap = np.full(n, np.nan)
+        self.steps = np.zeros(n, dtype=np.int64)
+        self.J2t = np.empty((n, P)) if P else None
 
-    def run(self, state, params, T_of, step, tangent=None):
-        """Iterate; returns (final state arrays over all n trajectories, max_T)."""
-        n = self.n
-        idx = np.arange(n)
-        final = [np.array(s, dtype=float, copy=True) for s in state]
-        state = [np.array(s, dtype=float, copy=True) for s in state]
-        T = T_of(state)
-        maxT = T.copy()
-        max_all = np.empty(n)
-        tail_from = self.steps - self.lyap_steps if tangent is not None else self.steps + 1
-        v = logsum = None
-        done = 0
-        with np.errstate(all="ignore"):
-            while done < self.steps and idx.size:
-                k = min(self.check_every, self.steps - done)
-                prev2 = prev1 = None
-                for i in range(k):
-                    if i == k - 2:
-                        prev2 = [s.copy() for s in state]
-                    if i == k - 1:
-                        prev1 = state[0].copy()
-                    if done + i >= tail_from:
-                        if v is None:
-                            v = [np.full(idx.size, math.sqrt(0.5)), np.full(idx.size, math.sqrt(0.5))]
-                            logsum = np.zeros(idx.size)
-                        v, logsum = self._tangent_step(tangent, state, params, v, logsum)
-                    state = step(state, params, T)
-                    T = T_of(state)
-                    np.fmax(maxT, T, out=maxT)
-                done += k
-                if self.progress is not None:
-                    self.progress(k * idx.size)
-                keep = self._settle(idx, state, T, maxT, prev1, prev2, done, final, max_all, logsum,
-                                    last=done >= self.steps)
-                if not keep.all():
-                    idx = idx[keep]
-                    state = tuple(s[..., keep] for s in state)
-                    params = [p[keep] for p in params]
-                    T, maxT = T[keep], maxT[keep]
-                    if v is not None:
-                        v = [x[keep] for x in v]
-                        logsum = logsum[keep]
-        return final, max_all
-
-    def _tangent_step(self, tangent, state, params, v, logsum):
-        v = tangent(state, params, v)
-        norm = np.hypot(v[0], v[1])
-        ok = np.isfinite(norm) & (norm > 0)
-        safe = np.where(ok, norm, 1.0)
-        logsum = logsum + np.where(ok, np.log(safe), np.nan)
-        return [v[0] / safe, v[1] / safe], logsum
-
-    def _settle(self, idx, state, T, maxT, prev1, prev2, done, final, max_all, logsum, last):
-        """Classify the active trajectories that have settled; return the mask of those still running."""
-        zt = state[0]
-        absz = np.abs(zt)
-        diverged = ~np.isfinite(zt) | ~np.isfinite(T) | (absz > self.blowup) | (T > self.blowup)
-        # convergence from the residual alone (module docstring): T is not consulted
-        rho = absz / np.abs(prev1)  # nan on the line (0/0), inf leaving it
-        converged = ~diverged & (rho < 1) & (absz <= self.tol * (1.0 - rho))
-        on_line = ~diverged & (zt == 0) & (np.abs(1.0 - T) < 1)  # exactly fixed and attracting
-        converged |= on_line
-        unstable = ~diverged & ~converged & ((zt == 0) | (last & (absz <= self.tol) & ~(rho < 1)))
-        period2 = np.zeros_like(converged)
-        if prev2 is not None:
-            scale_z = np.maximum(absz, self.tol)
-            same = np.abs(zt - prev2[0]) <= self.ptol * scale_z
-            for s, p in zip(state[1:], prev2[1:]):
-                same &= np.all(np.abs(s - p) <= self.ptol * np.maximum(np.abs(s), 1e-300), axis=0) \
-                    if s.ndim == 2 else np.abs(s - p) <= self.ptol * np.maximum(np.abs(s), 1e-300)
-            period2 = ~diverged & ~converged & same & (absz > self.tol)
-        settled = diverged | converged | unstable | period2
-        if last:
-            settled = np.ones_like(settled)
-        if not settled.any():
-            return np.ones(idx.size, dtype=bool)
-        cls = np.full(idx.size, TrajectoryClass.BOUNDED, dtype=np.int8)
-        if logsum is not None and self.lyap_steps:
-            lyap = logsum / self.lyap_steps
-            tail_ran = settled & ~diverged & ~converged & ~unstable & ~period2
-            chaotic = tail_ran & np.isfinite(lyap) & (lyap > self.lyap_min)
-            cls[chaotic] = TrajectoryClass.CHAOTIC
-            self.lyap[idx[tail_ran]] = lyap[tail_ran]
-        cls[period2] = TrajectoryClass.PERIOD2
-        cls[unstable] = TrajectoryClass.UNSTABLE_FIXED_POINT
-        cls[converged] = np.where(maxT[converged] >= 2.0, TrajectoryClass.SELF_STABILIZED,
-                                  TrajectoryClass.CONVERGED_BELOW)
-        cls[diverged] = TrajectoryClass.DIVERGED
-        gone = idx[settled]
-        self.classes[gone] = cls[settled]
-        self.steps_run[gone] = done
-        max_all[gone] = maxT[settled]
-        for f, s in zip(final, state):
-            if s.ndim == 2:
-                f[:, gone] = s[:, settled]
-            else:
-                f[gone] = s[settled]
-        return ~settled
+    def run(self, call, steps: int, progress) -> BatchResult:
+        n = self.zt.size
+        size = n if progress is None else self.SLICE
+        for s0 in range(0, n, size):
+            sl = slice(s0, s0 + size)
+            call(sl)
+            if progress is not None:
+                progress(int(self.steps[sl].sum()))
+        return BatchResult(zt=self.zt, T=self.T, J2t=self.J2t, classes=self.classes, steps=self.steps,
+                           max_T=self.max_T, lyapunov=self.lyapunov, step_budget=steps, engine="numba")
 
 
 def _validate_tols(tol, blowup, ptol, lyap_min):
@@ -271,226 +199,12 @@ def _validate_tols(tol, blowup, ptol, lyap_min):
 
 
 # ---------------------------------------------------------------------------
-# straight-line numpy code from a generated formula (constant folding + CSE)
-
-
-def _is_num(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
-class _Builder:
-    def __init__(self):
-        self.lines: list[str] = []
-        self.ops: list[tuple[str, tuple]] = []
-        self.memo: dict[tuple, "_Val"] = {}
-
-    def emit(self, key: tuple, code: str) -> "_Val":
-        hit = self.memo.get(key)
-        if hit is None:
-            hit = _Val(self, f"v{len(self.lines)}")
-            self.lines.append(f"{hit.name} = {code}")
-            self.ops.append((hit.name, key))
-            self.memo[key] = hit
-        return hit
-
-
-class _Val:
-    """An array value in a traced float64 program: each operation on it emits one numpy line.
-
-    The operations are those the generated formula performs, in its order, so the
-    program computes the same IEEE results, except that x·0 → 0, x·1 → x, x ± 0 → x
-    are folded (exact for finite x) and xⁿ becomes repeated multiplication
-    (within one ulp of ``x**n``, and much cheaper in numpy for n ≥ 3).
-    """
-
-    __slots__ = ("b", "name")
-
-    def __init__(self, b, name):
-        self.b, self.name = b, name
-
-    def __add__(self, o):
-        if _is_num(o):
-            return self if o == 0 else self.b.emit(("+c", self.name, o), f"{self.name} + {o!r}")
-        x, y = sorted((self.name, o.name))
-        return self.b.emit(("+", x, y), f"{x} + {y}")
-
-    __radd__ = __add__
-
-    def __neg__(self):
-        return self.b.emit(("neg", self.name), f"-{self.name}")
-
-    def __sub__(self, o):
-        if _is_num(o):
-            return self if o == 0 else self.b.emit(("-c", self.name, o), f"{self.name} - {o!r}")
-        return self.b.emit(("-", self.name, o.name), f"{self.name} - {o.name}")
-
-    def __rsub__(self, o):
-        return -self if o == 0 else self.b.emit(("c-", o, self.name), f"{o!r} - {self.name}")
-
-    def __mul__(self, o):
-        if _is_num(o):
-            if o == 0:
-                return 0
-            if o == 1:
-                return self
-            return self.b.emit(("*c", self.name, o), f"{self.name} * {o!r}")
-        x, y = sorted((self.name, o.name))
-        return self.b.emit(("*", x, y), f"{x} * {y}")
-
-    __rmul__ = __mul__
-
-    def __truediv__(self, o):
-        if not _is_num(o):
-            raise TypeError("float64 trace: division by a state value is not supported")
-        m, e = math.frexp(float(o))
-        if abs(m) == 0.5:  # a power of two: multiplying by its inverse is exact
-            return self * (1.0 / o)
-        return self.b.emit(("/c", self.name, o), f"{self.name} / {o!r}")
-
-    def __pow__(self, n):
-        if not isinstance(n, int) or n < 0:
-            raise TypeError(f"float64 trace: power {n!r}; only whole powers >= 0")
-        return power_by_squaring(self, n)
-
-
-def _trace(fn, names):
-    b = _Builder()
-    outs = fn(*[_Val(b, n) for n in names])
-    ret = [v.name if isinstance(v, _Val) else float(v) for v in outs]
-    need = {r for r in ret if isinstance(r, str) and r.startswith("v")}
-    ops = []
-    for name, key in reversed(b.ops):  # drop operations no output depends on
-        if name in need:
-            ops.append((name, key))
-            need.update(x for x in key[1:] if isinstance(x, str))
-    ops.reverse()
-    return ops, ret
-
-
-#: numpy ufunc and operand order for each traced operation (x, y: value names; c: a constant).
-_UFUNC = {"+": ("add", "xy"), "+c": ("add", "xc"), "neg": ("negative", "x"), "-": ("subtract", "xy"),
-          "-c": ("subtract", "xc"), "c-": ("subtract", "cx"), "*": ("multiply", "xy"),
-          "*c": ("multiply", "xc"), "/c": ("true_divide", "xc")}
-
-
-def _operands(key) -> list[str]:
-    kind, rest = key[0], key[1:]
-    order = _UFUNC[kind][1]
-    if order == "cx":
-        return [repr(rest[0]), rest[1]]
-    return [repr(r) if not isinstance(r, str) else r for r in rest]
-
-
-def _compile_traced(fn, names: tuple[str, ...]):
-    """Trace ``fn(*names) -> tuple`` into one numpy function with shared subexpressions (allocating)."""
-    ops, ret = _trace(fn, names)
-    lines = [f"{name} = _np.{_UFUNC[key[0]][0]}({', '.join(_operands(key))})" for name, key in ops]
-    outs = [r if isinstance(r, str) else f"_np.full({names[0]}.shape, {r!r})" for r in ret]
-    src = f"def _f({', '.join(names)}):\n" + "".join(f"    {ln}\n" for ln in lines) + \
-        f"    return ({', '.join(outs)},)\n"
-    env = {"_np": np}
-    exec(compile(src, "<float64 trace>", "exec"), env)
-    f = env["_f"]
-    f.source, f.n_ops = src, len(lines)
-    return f
-
-
-class _InplaceProgram:
-    """A traced map evaluated into preallocated buffers: no allocation per step.
-
-    Temporaries share a few buffer slots (a slot is reused once its value is dead);
-    two buffer sets alternate between calls, so the outputs of one call, which
-    are the inputs of the next, are never overwritten while being read. An
-    output therefore stays valid until the next-but-one call: copy it to keep it.
-    """
-
-    def __init__(self, fn, names: tuple[str, ...]):
-        ops, ret = _trace(fn, names)
-        last = {}
-        for i, (_, key) in enumerate(ops):
-            for x in key[1:]:
-                if isinstance(x, str):
-                    last[x] = i
-        outputs = {r for r in ret if isinstance(r, str)}
-        slot, free, nslots, lines = {}, [], 0, []
-        for i, (name, key) in enumerate(ops):
-            for x in set(k for k in key[1:] if isinstance(k, str)):
-                if x in slot and last.get(x) == i and x not in outputs:
-                    free.append(slot[x])
-            if free:
-                slot[name] = free.pop()
-            else:
-                slot[name], nslots = nslots, nslots + 1
-            args = [f"_B[{slot[a]}]" if a in slot else a for a in _operands(key)]
-            lines.append(f"_np.{_UFUNC[key[0]][0]}({', '.join(args)}, out=_B[{slot[name]}])")
-        outs = []
-        for r in ret:  # every output in its own slot, never an input array
-            if isinstance(r, str) and r in slot and r not in {o for o in outs}:
-                outs.append(f"_B[{slot[r]}]")
-            else:
-                k, nslots = nslots, nslots + 1
-                src = f"_B[{slot[r]}]" if isinstance(r, str) and r in slot else (r if isinstance(r, str) else repr(r))
-                lines.append(f"_B[{k}][...] = {src}")
-                outs.append(f"_B[{k}]")
-        src = f"def _f({', '.join(names)}, _B):\n" + "".join(f"    {ln}\n" for ln in lines) + \
-            f"    return ({', '.join(outs)},)\n"
-        env = {"_np": np}
-        exec(compile(src, "<float64 inplace trace>", "exec"), env)
-        self._f, self.source, self.nslots, self.n_ops = env["_f"], src, max(nslots, 1), len(ops)
-        self._sets, self._views, self._flip = None, {}, 0
-
-    def __call__(self, *inputs):
-        n = inputs[0].shape[0]
-        if self._sets is None or self._sets[0].shape[1] < n:
-            self._sets = (np.empty((self.nslots, n)), np.empty((self.nslots, n)))
-            self._views = {}
-        views = self._views.get(n)
-        if views is None:
-            views = self._views[n] = tuple([s[k, :n] for k in range(self.nslots)] for s in self._sets)
-        self._flip ^= 1
-        return self._f(*inputs, views[self._flip])
-
-
-def planar_step_program(a: float, b: float, *, inplace: bool = False):
-    """(z̃, T, Ẽ) ↦ (z̃', T') compiled from ``planar_zt_next``/``planar_T_next`` for fixed a, b.
-
-    ``inplace``: evaluate into preallocated buffers (:class:`_InplaceProgram`); the
-    returned arrays are then overwritten by the next-but-one call.
-    """
-    fn = lambda z, t, e: (d.planar_zt_next(z, t, a, b, e), d.planar_T_next(z, t, a, b, e))  # noqa: E731
-    return _InplaceProgram(fn, ("zt", "T", "Et")) if inplace else _compile_traced(fn, ("zt", "T", "Et"))
-
-
-def modes_step_program(omegas, *, inplace: bool = False):
-    """(z̃, J̃(ω_1)², …, J̃(ω_P)², T) ↦ the same after one step, from ``gd_zt_next``/``gd_J2t_next``.
-
-    T = Σ_i J̃(ω_i)² and S = Σ_i ω_i J̃(ω_i)² are the definitions (docs/theory.md §3); the
-    new T is returned as the last output so the next step need not sum again.
-    """
-    w = [float(x) for x in omegas]
-    names = ("zt", *(f"J{i}" for i in range(len(w))), "T")
-
-    def fn(z, *rest):
-        J, T = rest[:-1], rest[-1]
-        S = sum((wi * Ji for wi, Ji in zip(w, J)), 0)
-        Jn = [d.gd_J2t_next(z, wi, Ji) for wi, Ji in zip(w, J)]
-        return (d.gd_zt_next(z, T, S), *Jn, sum(Jn, 0))
-
-    return _InplaceProgram(fn, names) if inplace else _compile_traced(fn, names)
-
-
-def planar_jacobian_program(a: float, b: float):
-    """(z̃, T, Ẽ) ↦ the four entries of ``planar_jacobian``, compiled for fixed a, b."""
-    return _compile_traced(lambda z, t, e: d.planar_jacobian(z, t, a, b, e), ("zt", "T", "Et"))
-
-
-# ---------------------------------------------------------------------------
 # engines
 
 
 def run_batch(omegas, zt0, J2t0, *, steps: int, tol: float = 1e-13, blowup: float = 1e8,
               check_every: int = 64, settle: bool = True, ptol: float = 1e-11,
-              progress=None) -> BatchResult:
+              engine: str = "auto", progress=None) -> BatchResult:
     """Run N rescaled GD trajectories of the P-mode model in float64.
 
     omegas: the P eigenvalues ω_i (shared). zt0: N initial z̃ = ηz. J2t0: initial
@@ -522,7 +236,20 @@ def run_batch(omegas, zt0, J2t0, *, steps: int, tol: float = 1e-13, blowup: floa
     if not np.all(np.isfinite(J2)) or np.any(J2 < 0):
         raise InputError("J2t0 contains negative or non-finite values: a squared Jacobian is finite and >= 0; "
                          "pass values >= 0")
-    loop = _Loop(n, steps, tol, blowup, check_every, settle, 0, 0.0, ptol, progress)
+    T0 = np.sum(J2, axis=1)
+    if resolve_engine(engine) == "numba":
+        from .kernel import modes_kernel
+
+        kern = modes_kernel()
+        zt, J2, T0, w = (_c(x) for x in (zt, J2, T0, w))
+        out = _Outputs(n, P=w.size)
+
+        def call(sl):
+            kern(zt[sl], J2[sl], T0[sl], w, steps, check_every, settle, tol, blowup, ptol, out.zt[sl], out.J2t[sl],
+                 out.T[sl], out.classes[sl], out.steps[sl], out.max_T[sl], out.lyapunov[sl])
+
+        return out.run(call, steps, progress)
+    loop = Loop(n, steps, tol, blowup, check_every, settle, 0, 0.0, ptol, progress)
     fstep = modes_step_program(w, inplace=True)
     P = w.size
 
@@ -533,14 +260,14 @@ def run_batch(omegas, zt0, J2t0, *, steps: int, tol: float = 1e-13, blowup: floa
         return fstep(*state)
 
     Jc = [np.ascontiguousarray(J2[:, i]) for i in range(P)]
-    final, max_T = loop.run([zt, *Jc, np.sum(J2, axis=1)], [], T_of, step)
+    final, max_T = loop.run([zt, *Jc, T0], [], T_of, step)
     return BatchResult(zt=final[0], T=final[-1], J2t=np.stack(final[1:-1], axis=1), classes=loop.classes,
-                       steps=loop.steps_run, max_T=max_T, lyapunov=loop.lyap, step_budget=steps)
+                       steps=loop.steps_run, max_T=max_T, lyapunov=loop.lyap, step_budget=steps, engine="numpy")
 
 
 def run_planar(zt0, T0, a: float, b: float, Et, *, steps: int, tol: float = 1e-13, blowup: float = 1e8,
                check_every: int = 64, settle: bool = True, ptol: float = 1e-11, lyap_steps: int = 0,
-               lyap_min: float = 1e-2, progress=None) -> BatchResult:
+               lyap_min: float = 1e-2, engine: str = "auto", progress=None) -> BatchResult:
     """Run N trajectories of the 2-D (z̃, T) map in float64 (docs/theory.md §4, derived here).
 
     zt0, T0: initial z̃ = ηz and T = ηλ (arrays of length N, or scalars). a = ω₁ + ω₂,
@@ -567,7 +294,19 @@ def run_planar(zt0, T0, a: float, b: float, Et, *, steps: int, tol: float = 1e-1
         if not math.isfinite(float(v)):
             raise InputError(f"{name}={v!r}: expected a finite number; pass the finite {name}")
     a, b = float(a), float(b)
-    loop = _Loop(n, steps, tol, blowup, check_every, settle, lyap_steps, lyap_min, ptol, progress)
+    if resolve_engine(engine) == "numba":
+        from .kernel import planar_kernel
+
+        kern = planar_kernel()
+        zt, T, Etv = _c(zt), _c(T), _c(Etv)
+        out = _Outputs(n)
+
+        def call(sl):
+            kern(zt[sl], T[sl], Etv[sl], a, b, steps, check_every, settle, tol, blowup, ptol, lyap_steps, lyap_min,
+                 out.zt[sl], out.T[sl], out.classes[sl], out.steps[sl], out.max_T[sl], out.lyapunov[sl])
+
+        return out.run(call, steps, progress)
+    loop = Loop(n, steps, tol, blowup, check_every, settle, lyap_steps, lyap_min, ptol, progress)
 
     def T_of(state):
         return state[1]
@@ -584,7 +323,7 @@ def run_planar(zt0, T0, a: float, b: float, Et, *, steps: int, tol: float = 1e-1
 
     final, max_T = loop.run([zt, T], [Etv], T_of, step, tangent if lyap_steps else None)
     return BatchResult(zt=final[0], T=final[1], J2t=None, classes=loop.classes, steps=loop.steps_run,
-                       max_T=max_T, lyapunov=loop.lyap, step_budget=steps)
+                       max_T=max_T, lyapunov=loop.lyap, step_budget=steps, engine="numpy")
 
 
 def classify_problem(problem, *, steps: int, **kwargs) -> BatchResult:

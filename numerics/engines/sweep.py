@@ -3,8 +3,14 @@
 For each η of the grid the model of a :class:`numerics.problem.Problem` (ω_i, and
 an initial state in unscaled variables) is run in the η-rescaled variables
 z̃ = ηz, J̃(ω_i)² = ηJ(ω_i)², T = ηλ, Ẽ = ηE (paper §2.1, docs/theory.md §3) on the
-batch engine (:mod:`numerics.batch`): the 2-D (z̃, T) map when P = 2 with
+batch engine (:mod:`numerics.engines.batch`): the 2-D (z̃, T) map when P = 2 with
 ω₁ω₂ ≠ 0 and ω₁ ≠ ω₂ (docs/theory.md §4, derived here), the P-mode map otherwise.
+
+The grid runs in blocks of about N/workers runs (at most ``MAX_BLOCK``), so
+every worker has work at any grid size; each run is independent of the others,
+so the result does not depend on the blocks or the number of workers. With the
+numba back end the workers are threads (the kernel releases the GIL), with the
+numpy back end processes.
 
 The optional second axis varies one initial-state parameter:
 
@@ -23,15 +29,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _derived as d
-from .batch import BatchResult, TrajectoryClass, run_batch, run_planar
+from .batch import BatchResult, TrajectoryClass, resolve_engine, run_batch, run_planar
 from ..problem import Problem
-from ..validate import InputError, exact, positive, positive_int
 from ..display import compact_repr
+from ..validate import InputError, exact, positive, positive_int
 
-__all__ = ["SweepResult", "sweep", "parse_vary", "planar_available", "MAX_POINTS"]
+__all__ = ["SweepResult", "sweep", "parse_vary", "planar_available", "blocks", "MAX_POINTS", "MAX_BLOCK"]
 
 #: Largest grid a sweep accepts (n_eta × n_vary).
 MAX_POINTS = 4_000_000
+#: Largest block of runs handed to one worker at a time.
+MAX_BLOCK = 131_072
 
 
 def planar_available() -> bool:
@@ -72,7 +80,8 @@ class SweepResult:
     value: per run, its η and varied value (value NaN without vary). z0, J2:
     per run, the unscaled initial residual and J(ω_i)² (J2 shape (N, P)); E: per
     run the target. batch: the engine's result (final z̃, T = ηλ, classes, ...).
-    engine: "planar" or "modes". shape: (n_vary, n_eta).
+    step_map: "planar" (the 2-D map) or "modes" (the P-mode map). engine: the back
+    end that ran, "numba" or "numpy". shape: (n_vary, n_eta).
     """
 
     omegas: tuple[float, ...]
@@ -85,8 +94,18 @@ class SweepResult:
     J2: np.ndarray
     E: np.ndarray
     batch: BatchResult
-    engine: str
+    step_map: str
     steps: int
+
+    @property
+    def engine(self) -> str:
+        """The back end that ran: "numba" or "numpy"."""
+        return self.batch.engine
+
+    @property
+    def trajectory_steps(self) -> int:
+        """Steps run, summed over every run of the grid."""
+        return int(self.batch.steps.sum())
 
     __repr__ = compact_repr
 
@@ -195,18 +214,20 @@ def _initial_states(problem: Problem, vary, values):
 
 def sweep(problem: Problem, *, eta_min, eta_max, n_eta: int, log_eta: bool = True, vary=None,
           vary_from=None, vary_to=None, n_vary: int | None = None, steps: int = 10_000,
-          lyapunov: bool = False, lyap_steps: int = 2000, lyap_min: float = 1e-2, block: int = 32768,
-          engine: str = "auto", workers: int = 1, progress=None) -> SweepResult:
+          lyapunov: bool = False, lyap_steps: int = 2000, lyap_min: float = 1e-2, settle: bool = True,
+          step_map: str = "auto", engine: str = "auto", workers: int = 1, progress=None) -> SweepResult:
     """Run the model of ``problem`` over a grid of η (and of one varied initial-state parameter).
 
     η runs over ``n_eta`` points from ``eta_min`` to ``eta_max`` (geometric if
     ``log_eta``, else linear); ``problem.eta`` is ignored. With ``vary`` the
     parameter runs linearly over ``n_vary`` points from ``vary_from`` to
-    ``vary_to``. Each run takes at most ``steps`` steps (settled runs stop early).
+    ``vary_to``. Each run takes at most ``steps`` steps (settled runs stop early;
+    with ``settle=False`` every run goes through all ``steps``).
     ``lyapunov`` (planar engine only) estimates the largest Lyapunov exponent
     over the last ``lyap_steps`` steps of runs still going, to tell CHAOTIC from
-    BOUNDED. ``engine``: "auto" (planar when possible), "planar" or "modes".
-    ``workers`` > 1 runs blocks of ``block`` runs in that many processes.
+    BOUNDED. ``step_map``: "auto" (planar when possible), "planar" or "modes".
+    ``engine``: the batch engine's back end, "auto" (numba when installed),
+    "numba" or "numpy". ``workers``: how many blocks run at once.
     ``progress(k)`` is called with the number of runs finished, block by block.
     """
     if not isinstance(problem, Problem):
@@ -214,7 +235,6 @@ def sweep(problem: Problem, *, eta_min, eta_max, n_eta: int, log_eta: bool = Tru
     eta_lo, eta_hi = positive("eta_min", eta_min), positive("eta_max", eta_max)
     n_eta = positive_int("n_eta", n_eta)
     steps = positive_int("steps", steps, maximum=10**9)
-    block = positive_int("block", block)
     workers = positive_int("workers", workers, maximum=64)
     eta_grid = _grid("eta_min", eta_lo, "eta_max", eta_hi, n_eta, log_eta)
     v = parse_vary(vary, problem.P, problem.theta0 is not None)
@@ -241,58 +261,77 @@ def sweep(problem: Problem, *, eta_min, eta_max, n_eta: int, log_eta: bool = Tru
     value = np.full(eta.size, np.nan) if values is None else values[rep]
     w = np.array([float(x) for x in problem.omegas])
     can_planar = problem.P == 2 and w[0] * w[1] != 0 and w[0] != w[1] and planar_available()
-    if engine not in ("auto", "planar", "modes"):
-        raise InputError(f"engine={engine!r}: expected auto, planar or modes; pass engine='auto'")
-    if engine == "planar" and not can_planar:
-        raise InputError("engine='planar' needs P=2 with omega1*omega2 != 0 and omega1 != omega2 "
-                         "(and the generated planar map); use engine='modes'")
-    use_planar = can_planar and engine != "modes"
+    if step_map not in ("auto", "planar", "modes"):
+        raise InputError(f"step_map={step_map!r}: expected auto, planar or modes; pass step_map='auto'")
+    if step_map == "planar" and not can_planar:
+        raise InputError("step_map='planar' needs P=2 with omega1*omega2 != 0 and omega1 != omega2 "
+                         "(and the generated planar map); use step_map='modes'")
+    use_planar = can_planar and step_map != "modes"
+    engine = resolve_engine(engine)
     if lyapunov and not use_planar:
         raise InputError("lyapunov=True needs the planar engine (P=2, omega1*omega2 != 0, omega1 != omega2); "
                          "drop it or change omegas")
-    zt0, J2t0, Et = eta * z0, eta[:, None] * J2, eta * E
+    opts = dict(steps=steps, settle=settle, engine=engine)
+    if use_planar:
+        opts.update(lyap_steps=lyap_steps if lyapunov else 0, lyap_min=lyap_min)
     jobs = []
-    for s0 in range(0, eta.size, block):
-        sl = slice(s0, s0 + block)
+    for sl in blocks(eta.size, workers):
+        e = eta[sl]
         if use_planar:
-            jobs.append(("planar", zt0[sl], J2t0[sl].sum(axis=1), w[0] + w[1], w[0] * w[1], Et[sl], steps,
-                         lyap_steps if lyapunov else 0, lyap_min))
+            jobs.append(("planar", e * z0[sl], e * J2[sl].sum(axis=1), w[0] + w[1], w[0] * w[1], e * E[sl], opts))
         else:
-            jobs.append(("modes", w, zt0[sl], J2t0[sl], steps))
+            jobs.append(("modes", w, e * z0[sl], e[:, None] * J2[sl], opts))
     parts = []
-    if workers > 1 and len(jobs) > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx) as pool:
-            for part in pool.map(_run_block, jobs):
-                parts.append(part)
-                if progress is not None:
-                    progress(part.T.size)
-    else:
-        for job in jobs:
-            parts.append(_run_block(job))
-            if progress is not None:
-                progress(parts[-1].T.size)
+    for part in _map(_run_block, jobs, workers, threads=engine == "numba"):
+        parts.append(part)
+        if progress is not None:
+            progress(part.T.size)
     batch = _concat(parts, with_J2=not use_planar, steps=steps)
     return SweepResult(omegas=tuple(float(x) for x in w), eta_grid=eta_grid,
                        vary=None if v is None else (v[0] if v[1] is None else f"{v[0]}:{v[1]}"),
                        vary_grid=values, eta=eta, value=value, z0=z0, J2=J2, E=E, batch=batch,
-                       engine="planar" if use_planar else "modes", steps=steps)
+                       step_map="planar" if use_planar else "modes", steps=steps)
+
+
+def blocks(n: int, workers: int) -> list[slice]:
+    """Slices of about n/workers runs (a multiple of ``workers`` blocks of at most MAX_BLOCK runs)."""
+    count = workers * -(-n // (workers * MAX_BLOCK))
+    size = -(-n // count)
+    return [slice(s, min(s + size, n)) for s in range(0, n, size)]
+
+
+def _map(fn, jobs, workers: int, *, threads: bool):
+    """fn over jobs in order, ``workers`` at a time: threads (for a kernel that releases the GIL) or processes."""
+    if workers == 1 or len(jobs) == 1:
+        yield from map(fn, jobs)
+        return
+    import concurrent.futures as cf
+
+    if threads:
+        pool = cf.ThreadPoolExecutor(max_workers=min(workers, len(jobs)))
+    else:
+        import multiprocessing
+
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        pool = cf.ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx)
+    with pool:
+        yield from pool.map(fn, jobs)
 
 
 def _run_block(job) -> BatchResult:
     """One block of runs (module level, so a worker process can run it)."""
     if job[0] == "planar":
-        _, zt0, T0, a, b, Et, steps, lyap_steps, lyap_min = job
-        return run_planar(zt0, T0, a, b, Et, steps=steps, lyap_steps=lyap_steps, lyap_min=lyap_min)
-    _, w, zt0, J2t0, steps = job
-    return run_batch(w, zt0, J2t0, steps=steps)
+        _, zt0, T0, a, b, Et, opts = job
+        return run_planar(zt0, T0, a, b, Et, **opts)
+    _, w, zt0, J2t0, opts = job
+    return run_batch(w, zt0, J2t0, **opts)
 
 
 def _concat(parts, *, with_J2: bool, steps: int) -> BatchResult:
+    if len(parts) == 1:
+        return parts[0]
     cat = lambda name: np.concatenate([getattr(p, name) for p in parts])  # noqa: E731
     return BatchResult(zt=cat("zt"), T=cat("T"), J2t=cat("J2t") if with_J2 else None, classes=cat("classes"),
-                       steps=cat("steps"), max_T=cat("max_T"), lyapunov=cat("lyapunov"), step_budget=steps)
+                       steps=cat("steps"), max_T=cat("max_T"), lyapunov=cat("lyapunov"), step_budget=steps,
+                       engine=parts[0].engine)

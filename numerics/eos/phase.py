@@ -94,7 +94,7 @@ def phase_diagram(omegas, *, z0=None, J2=None, E=None, theta0=None, vary: str = 
                          "nonzero omegas")
     res = sweep(problem, eta_min=eta_min, eta_max=eta_max, n_eta=n_eta, log_eta=log_eta, vary=vary,
                 vary_from=state_from, vary_to=state_to, n_vary=n_state, steps=steps, lyapunov=True,
-                lyap_steps=lyap_steps, lyap_min=lyap_min, engine="planar", progress=progress)
+                lyap_steps=lyap_steps, lyap_min=lyap_min, step_map="planar", progress=progress)
     shape = res.shape
     return PhaseResult(eta_grid=res.eta_grid, state_grid=res.vary_grid, vary=res.vary,
                        classes=res.batch.classes.reshape(shape), final_eta_ntk=res.batch.T.reshape(shape),

@@ -94,6 +94,7 @@ def run(args) -> int:
     conv_max = float(np.max(res.final_eta_ntk[conv])) if conv.any() else None
     summary = {
         "engine": res.engine,
+        "map": res.step_map,
         "runs": int(res.eta.size),
         "steps": res.steps,
         "grid": {"eta_min": repr(float(res.eta_grid[0])), "eta_max": repr(float(res.eta_grid[-1])),
@@ -111,7 +112,7 @@ def run(args) -> int:
         print(json.dumps(summary, indent=2))
         return 0
     print(f"sweep: {summary['runs']} runs ({res.shape[0]} x {res.shape[1]}), <= {res.steps} steps each, "
-          f"{res.engine} engine, {seconds:.2f} s")
+          f"{res.step_map} map, {res.engine} engine, {seconds:.2f} s")
     for name, k in summary["counts"].items():
         if k:
             print(f"  {name:<16} {k:>8}  {TrajectoryClass[name].message}")

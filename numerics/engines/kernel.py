@@ -1,0 +1,298 @@
+"""numba kernels of the float64 batch engine, generated from the traced formulas.
+
+The kernel source is assembled here: a fixed loop structure (blocks of
+trajectories, chunks of ``check_every`` steps, the settle checks, the max ηλ and
+Lyapunov bookkeeping) around the step, whose statements are the generated
+formulas of ``numerics._derived`` traced into scalar code
+(:func:`numerics.compile.float64.scalar_lines`). No map is typed here. The model's
+parameters (a, b for the 2-D map, ω_i for the P-mode map) are kernel arguments,
+so one compiled kernel serves every problem.
+
+Inside a block of ``BLOCK`` trajectories the step loop runs over the block's
+active trajectories with no branch, which the compiler vectorises; a trajectory
+that has settled is swapped out of the block at the next check.
+
+The kernel is compiled with ``cache=True``: numba keeps the machine code in the
+``__pycache__`` next to this file or, where that cannot be written, in its user
+cache (``NUMBA_CACHE_DIR``). The function's name carries a hash of its source, so
+regenerated formulas never meet a stale cache entry. Where no cache folder can
+be written, the kernel is compiled without a cache. :func:`numba_available` is
+False when numba is missing, or when ``SORM_ENGINE=numpy`` is set in the
+environment; the batch engine then uses its numpy loop.
+"""
+from __future__ import annotations
+
+import hashlib
+import math  # noqa: F401  (used by the generated kernels)
+import os
+
+import numpy as np  # noqa: F401  (used by the generated kernels)
+
+from .. import _derived as d
+from ..compile.float64 import scalar_lines
+from .classes import TrajectoryClass
+from .loop import TINY
+
+__all__ = ["numba_available", "planar_kernel", "modes_kernel", "BLOCK"]
+
+#: Trajectories per block inside a kernel (their state stays in the L1 cache).
+BLOCK = 256
+
+
+def numba_available() -> bool:
+    """True when numba can be imported and ``SORM_ENGINE`` does not ask for the numpy loop."""
+    if os.environ.get("SORM_ENGINE", "").strip().lower() == "numpy":
+        return False
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _ind(lines, n):
+    return [" " * n + ln for ln in lines]
+
+
+def _classify(has_lyap: bool, same_modes: str = "") -> list[str]:
+    """Settle check and classification of slot j (mirrors ``batch.Loop._settle``).
+
+    The period-2 test compares z̃ and T (and ``same_modes``, the test of the
+    J̃ modes) with their values two steps before, to relative ``ptol``.
+    """
+    C = TrajectoryClass
+    same = same_modes + "abs(Tj - pT[j]) <= ptol * max(abs(Tj), 1e-300)"
+    out = [
+        "zj = z[j]",
+        "Tj = T[j]",
+        "az = abs(zj)",
+        "div = not (math.isfinite(zj) and math.isfinite(Tj)) or az > blowup or Tj > blowup",
+        "contraction = 1.0 - abs(1.0 - Tj)",
+        "conv = (not div) and contraction > 0.0 and az <= tol * contraction",
+        "p2 = False",
+        "if k >= 2 and not div and not conv and az > tol:",
+        f"    p2 = abs(zj - pz[j]) <= ptol * max(az, tol) and {same}",
+        "if div or conv or p2 or last:",
+        f"    c = {int(C.BOUNDED)}",
+    ]
+    if has_lyap:
+        out += [
+            "    if lyap_steps > 0 and done > tail_from and not (div or conv or p2):",
+            "        lam = ls[j] / lyap_steps",
+            "        lyap_out[idx[j]] = lam",
+            "        if math.isfinite(lam) and lam > lyap_min:",
+            f"            c = {int(C.CHAOTIC)}",
+        ]
+    out += [
+        "    if p2:",
+        f"        c = {int(C.PERIOD2)}",
+        "    if conv:",
+        f"        c = {int(C.SELF_STABILIZED)} if m[j] >= 2.0 else {int(C.CONVERGED_BELOW)}",
+        "    if div:",
+        f"        c = {int(C.DIVERGED)}",
+        "    q = idx[j]",
+        "    cls_out[q] = c",
+        "    steps_out[q] = done",
+        "    maxT_out[q] = m[j]",
+    ]
+    return out
+
+
+def _planar_source(bookkeeping: bool) -> str:
+    step, (zn, Tn) = scalar_lines(lambda z, t, a, b, e: (d.planar_zt_next(z, t, a, b, e),
+                                                          d.planar_T_next(z, t, a, b, e)),
+                                  dict(zt="zj", T="Tj", a="a", b="b", Et="Ej"), "_s")
+    jac, (j11, j12, j21, j22) = scalar_lines(lambda z, t, a, b, e: d.planar_jacobian(z, t, a, b, e),
+                                             dict(zt="zj", T="Tj", a="a", b="b", Et="Ej"), "_g")
+    args = "zt0, T0, Et0, a, b, steps, check_every, settle, tol, blowup, ptol, lyap_steps, lyap_min, " \
+           "zt_out, T_out, cls_out, steps_out, maxT_out, lyap_out"
+    body = [
+        "N = zt0.shape[0]",
+        f"z = np.empty({BLOCK}); T = np.empty({BLOCK}); E = np.empty({BLOCK}); m = np.empty({BLOCK})",
+        f"pz = np.empty({BLOCK}); pT = np.empty({BLOCK}); idx = np.empty({BLOCK}, np.int64)",
+        f"v0 = np.empty({BLOCK}); v1 = np.empty({BLOCK}); ls = np.empty({BLOCK})",
+        "tail_from = steps - lyap_steps",
+        "r = math.sqrt(0.5)",
+        f"for s0 in range(0, N, {BLOCK}):",
+        f"    n = min({BLOCK}, N - s0)",
+        "    for j in range(n):",
+        "        idx[j] = s0 + j; z[j] = zt0[s0 + j]; T[j] = T0[s0 + j]; E[j] = Et0[s0 + j]; m[j] = T[j]",
+        "        v0[j] = r; v1[j] = r; ls[j] = 0.0",
+        "    done = 0",
+        "    while done < steps and n > 0:",
+        "        k = min(check_every, steps - done)",
+        "        if steps - done - k == 1:",
+        "            k += 1",
+        "        for i in range(k):",
+        "            if i == k - 2:",
+        "                for j in range(n):",
+        "                    pz[j] = z[j]; pT[j] = T[j]",
+        "            if lyap_steps > 0 and done + i >= tail_from:",
+        "                for j in range(n):",
+        "                    zj = z[j]; Tj = T[j]; Ej = E[j]",
+        *_ind(jac, 20),
+        f"                    w0 = {j11} * v0[j] + {j12} * v1[j]",
+        f"                    w1 = {j21} * v0[j] + {j22} * v1[j]",
+        "                    h = math.hypot(w0, w1)",
+        "                    if math.isfinite(h) and h > 0.0:",
+        "                        ls[j] += math.log(h); v0[j] = w0 / h; v1[j] = w1 / h",
+        "                    else:",
+        "                        ls[j] = math.nan; v0[j] = w0; v1[j] = w1",
+        "            for j in range(n):",
+        "                zj = z[j]; Tj = T[j]; Ej = E[j]",
+        *_ind(step, 16),
+        f"                z[j] = {zn}; T[j] = {Tn}",
+        f"                m[j] = max(m[j], {Tn})",  # max(m, nan) is m
+        "        done += k",
+        "        last = done >= steps",
+        "        for j in range(n):",
+        f"            if abs(z[j]) < {TINY!r}: z[j] = 0.0",
+        f"            if abs(T[j]) < {TINY!r}: T[j] = 0.0",
+        "        if not (settle or last):",
+        "            continue",
+        "        j = 0",
+        "        while j < n:",
+        *_ind(_classify(True), 12),
+        "                zt_out[q] = zj; T_out[q] = Tj",
+        "                n -= 1",
+        "                idx[j] = idx[n]; z[j] = z[n]; T[j] = T[n]; E[j] = E[n]; m[j] = m[n]",
+        "                pz[j] = pz[n]; pT[j] = pT[n]; v0[j] = v0[n]; v1[j] = v1[n]; ls[j] = ls[n]",
+        "            else:",
+        "                j += 1",
+    ]
+    if not bookkeeping:  # the bare step loop, for the benchmark of the bookkeeping's cost
+        body = [
+            "N = zt0.shape[0]",
+            f"z = np.empty({BLOCK}); T = np.empty({BLOCK}); E = np.empty({BLOCK})",
+            f"for s0 in range(0, N, {BLOCK}):",
+            f"    n = min({BLOCK}, N - s0)",
+            "    for j in range(n):",
+            "        z[j] = zt0[s0 + j]; T[j] = T0[s0 + j]; E[j] = Et0[s0 + j]",
+            "    for i in range(steps):",
+            "        for j in range(n):",
+            "            zj = z[j]; Tj = T[j]; Ej = E[j]",
+            *_ind(step, 12),
+            f"            z[j] = {zn}; T[j] = {Tn}",
+            "    for j in range(n):",
+            "        zt_out[s0 + j] = z[j]; T_out[s0 + j] = T[j]",
+        ]
+    return _named("planar" if bookkeeping else "planar_bare", args, body)
+
+
+def _modes_source() -> str:
+    zstep, (zn,) = scalar_lines(lambda z, t, s: (d.gd_zt_next(z, t, s),), dict(zt="zj", T="Tj", S="S"), "_s")
+    jstep, (jn,) = scalar_lines(lambda z, w, J: (d.gd_J2t_next(z, w, J),), dict(zt="zj", omega="w[p]", J2="Jp"),
+                                "_g")
+    args = "zt0, J0, T0, w, steps, check_every, settle, tol, blowup, ptol, zt_out, J_out, T_out, cls_out, " \
+           "steps_out, maxT_out, lyap_out"
+    P = "P"
+    body = [
+        "N = zt0.shape[0]",
+        "P = w.shape[0]",
+        f"z = np.empty({BLOCK}); T = np.empty({BLOCK}); m = np.empty({BLOCK}); J = np.empty((P, {BLOCK}))",
+        f"pz = np.empty({BLOCK}); pT = np.empty({BLOCK}); pJ = np.empty((P, {BLOCK})); "
+        f"idx = np.empty({BLOCK}, np.int64)",
+        f"for s0 in range(0, N, {BLOCK}):",
+        f"    n = min({BLOCK}, N - s0)",
+        "    for j in range(n):",
+        "        idx[j] = s0 + j; z[j] = zt0[s0 + j]; T[j] = T0[s0 + j]; m[j] = T[j]",
+        f"        for p in range({P}):",
+        "            J[p, j] = J0[s0 + j, p]",
+        "    done = 0",
+        "    while done < steps and n > 0:",
+        "        k = min(check_every, steps - done)",
+        "        if steps - done - k == 1:",
+        "            k += 1",
+        "        for i in range(k):",
+        "            if i == k - 2:",
+        "                for j in range(n):",
+        "                    pz[j] = z[j]; pT[j] = T[j]",
+        f"                    for p in range({P}):",
+        "                        pJ[p, j] = J[p, j]",
+        "            for j in range(n):",
+        "                zj = z[j]; Tj = T[j]",
+        "                S = w[0] * J[0, j]",
+        f"                for p in range(1, {P}):",
+        "                    S = S + w[p] * J[p, j]",
+        *_ind(zstep, 16),
+        "                t = 0.0",
+        f"                for p in range({P}):",
+        "                    Jp = J[p, j]",
+        *_ind(jstep, 20),
+        f"                    J[p, j] = {jn}",
+        f"                    t = {jn} if p == 0 else t + {jn}",
+        f"                z[j] = {zn}; T[j] = t",
+        "                m[j] = max(m[j], t)",
+        "        done += k",
+        "        last = done >= steps",
+        "        for j in range(n):",
+        f"            if abs(z[j]) < {TINY!r}: z[j] = 0.0",
+        f"            if abs(T[j]) < {TINY!r}: T[j] = 0.0",
+        f"            for p in range({P}):",
+        f"                if abs(J[p, j]) < {TINY!r}: J[p, j] = 0.0",
+        "        if not (settle or last):",
+        "            continue",
+        "        j = 0",
+        "        while j < n:",
+        "            sameJ = True",
+        f"            for p in range({P}):",
+        "                sameJ = sameJ and abs(J[p, j] - pJ[p, j]) <= ptol * max(abs(J[p, j]), 1e-300)",
+        *_ind(_classify(False, "sameJ and "), 12),
+        "                zt_out[q] = zj; T_out[q] = Tj",
+        f"                for p in range({P}):",
+        "                    J_out[q, p] = J[p, j]",
+        "                n -= 1",
+        "                idx[j] = idx[n]; z[j] = z[n]; T[j] = T[n]; m[j] = m[n]; pz[j] = pz[n]; pT[j] = pT[n]",
+        f"                for p in range({P}):",
+        "                    J[p, j] = J[p, n]; pJ[p, j] = pJ[p, n]",
+        "            else:",
+        "                j += 1",
+    ]
+    return _named("modes", args, body)
+
+
+def _named(kind: str, args: str, body: list[str]) -> str:
+    text = "\n".join(f"    {ln}" for ln in body) + "\n"
+    h = hashlib.sha256((kind + args + text).encode()).hexdigest()[:16]
+    return f"def _{kind}_kernel_{h}({args}):\n{text}"
+
+
+_F, _I, _B = "float64", "int64", "boolean"
+_SIGS = {
+    "planar": f"void({_F}[::1], {_F}[::1], {_F}[::1], {_F}, {_F}, {_I}, {_I}, {_B}, {_F}, {_F}, {_F}, {_I}, {_F}, "
+              f"{_F}[::1], {_F}[::1], int8[::1], {_I}[::1], {_F}[::1], {_F}[::1])",
+    "modes": f"void({_F}[::1], {_F}[:, ::1], {_F}[::1], {_F}[::1], {_I}, {_I}, {_B}, {_F}, {_F}, {_F}, {_F}[::1], "
+             f"{_F}[:, ::1], {_F}[::1], int8[::1], {_I}[::1], {_F}[::1], {_F}[::1])",
+}
+_SIGS["planar_bare"] = _SIGS["planar"]
+_CACHE: dict[str, object] = {}
+
+
+def _compiled(kind: str):
+    """The kernel ``kind``, compiled once per process (numba's cache keeps it across processes)."""
+    k = _CACHE.get(kind)
+    if k is None:
+        import numba
+
+        src = _modes_source() if kind == "modes" else _planar_source(kind == "planar")
+        env = dict(globals())  # __name__ is this module's: numba's cache rebuilds the globals from it
+        # this module's file name lets numba locate a cache folder; the function's name carries the source's hash
+        exec(compile(src, __file__, "exec"), env)
+        fn = env[src[4:src.index("(")]]
+        try:
+            k = numba.njit(_SIGS[kind], cache=True, nogil=True)(fn)
+        except RuntimeError:  # no writable cache folder anywhere: compile for this process only
+            k = numba.njit(_SIGS[kind], nogil=True)(fn)
+        k.source = src
+        _CACHE[kind] = k
+    return k
+
+
+def planar_kernel(*, bookkeeping: bool = True):
+    """The compiled 2-D (z̃, T) kernel (see ``_planar_source`` for its arguments)."""
+    return _compiled("planar" if bookkeeping else "planar_bare")
+
+
+def modes_kernel():
+    """The compiled P-mode kernel."""
+    return _compiled("modes")

@@ -1,0 +1,146 @@
+"""The numpy back end of the float64 batch engine: a settle-and-compact loop of numpy ufuncs.
+
+It runs a traced step (:mod:`numerics.compile.float64`) over arrays of
+trajectories; every ``check_every`` steps it flushes subnormal state values to 0
+and, with ``settle``, classifies and drops the trajectories that have settled.
+The numba kernels of :mod:`numerics.engines.kernel` follow the same rules, so the
+two back ends give the same numbers.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .classes import TrajectoryClass
+
+__all__ = ["Loop", "chunk", "TINY"]
+
+#: Smallest normal float64: state values below it in magnitude are flushed to 0 at the checks.
+TINY = 2.2250738585072014e-308
+
+
+def chunk(done: int, steps: int, check_every: int) -> int:
+    """Steps until the next check: ``check_every``, but never leaving a last chunk of one step."""
+    k = min(check_every, steps - done)
+    return k + 1 if steps - done - k == 1 else k
+
+
+class Loop:
+    """The settle-and-compact loop shared by both engines.
+
+    A concrete engine supplies ``state`` (a list of arrays over the active
+    trajectories; index 0 is z̃), ``T_of(state)``, ``step(state, T)`` returning the
+    new state, and optionally ``tangent(state, v)`` for the Lyapunov tail.
+    """
+
+    def __init__(self, n, steps, tol, blowup, check_every, settle, lyap_steps, lyap_min, ptol, progress):
+        self.n, self.steps, self.tol, self.blowup = n, steps, tol, blowup
+        self.check_every, self.settle = check_every, settle
+        self.lyap_steps, self.lyap_min, self.ptol, self.progress = lyap_steps, lyap_min, ptol, progress
+        self.classes = np.full(n, -1, dtype=np.int8)
+        self.steps_run = np.zeros(n, dtype=np.int64)
+        self.lyap = np.full(n, np.nan)
+
+    def run(self, state, params, T_of, step, tangent=None):
+        """Iterate; returns (final state arrays over all n trajectories, max_T)."""
+        n = self.n
+        idx = np.arange(n)
+        final = [np.array(s, dtype=float, copy=True) for s in state]
+        state = [np.array(s, dtype=float, copy=True) for s in state]
+        T = T_of(state)
+        maxT = T.copy()
+        max_all = np.empty(n)
+        tail_from = self.steps - self.lyap_steps if tangent is not None else self.steps + 1
+        v = logsum = None
+        done = 0
+        with np.errstate(all="ignore"):
+            while done < self.steps and idx.size:
+                k = chunk(done, self.steps, self.check_every)
+                prev2 = prev1 = None
+                for i in range(k):
+                    if i == k - 2:
+                        prev2 = [s.copy() for s in state]
+                    if i == k - 1:
+                        prev1 = state[0].copy()
+                    if done + i >= tail_from:
+                        if v is None:
+                            v = [np.full(idx.size, math.sqrt(0.5)), np.full(idx.size, math.sqrt(0.5))]
+                            logsum = np.zeros(idx.size)
+                        v, logsum = self._tangent_step(tangent, state, params, v, logsum)
+                    state = step(state, params, T)
+                    T = T_of(state)
+                    np.fmax(maxT, T, out=maxT)
+                done += k
+                if self.progress is not None:
+                    self.progress(k * idx.size)
+                for s in state:
+                    s[np.abs(s) < TINY] = 0.0
+                if not (self.settle or done >= self.steps):
+                    continue
+                keep = self._settle(idx, state, T, maxT, prev1, prev2, done, final, max_all, logsum,
+                                    last=done >= self.steps)
+                if not keep.all():
+                    idx = idx[keep]
+                    state = tuple(s[..., keep] for s in state)
+                    params = [p[keep] for p in params]
+                    T, maxT = T[keep], maxT[keep]
+                    if v is not None:
+                        v = [x[keep] for x in v]
+                        logsum = logsum[keep]
+        return final, max_all
+
+    def _tangent_step(self, tangent, state, params, v, logsum):
+        v = tangent(state, params, v)
+        norm = np.hypot(v[0], v[1])
+        ok = np.isfinite(norm) & (norm > 0)
+        safe = np.where(ok, norm, 1.0)
+        logsum = logsum + np.where(ok, np.log(safe), np.nan)
+        return [v[0] / safe, v[1] / safe], logsum
+
+    def _settle(self, idx, state, T, maxT, prev1, prev2, done, final, max_all, logsum, last):
+        """Classify the active trajectories that have settled; return the mask of those still running."""
+        zt = state[0]
+        absz = np.abs(zt)
+        diverged = ~np.isfinite(zt) | ~np.isfinite(T) | (absz > self.blowup) | (T > self.blowup)
+        # convergence from the residual alone (see numerics.engines.batch): T is not consulted
+        rho = absz / np.abs(prev1)  # nan on the line (0/0), inf leaving it
+        converged = ~diverged & (rho < 1) & (absz <= self.tol * (1.0 - rho))
+        on_line = ~diverged & (zt == 0) & (np.abs(1.0 - T) < 1)  # exactly fixed and attracting
+        converged |= on_line
+        unstable = ~diverged & ~converged & ((zt == 0) | (last & (absz <= self.tol) & ~(rho < 1)))
+        period2 = np.zeros_like(converged)
+        if prev2 is not None:
+            scale_z = np.maximum(absz, self.tol)
+            same = np.abs(zt - prev2[0]) <= self.ptol * scale_z
+            for s, p in zip(state[1:], prev2[1:]):
+                same &= np.all(np.abs(s - p) <= self.ptol * np.maximum(np.abs(s), 1e-300), axis=0) \
+                    if s.ndim == 2 else np.abs(s - p) <= self.ptol * np.maximum(np.abs(s), 1e-300)
+            period2 = ~diverged & ~converged & same & (absz > self.tol)
+        settled = diverged | converged | unstable | period2
+        if last:
+            settled = np.ones_like(settled)
+        if not settled.any():
+            return np.ones(idx.size, dtype=bool)
+        cls = np.full(idx.size, TrajectoryClass.BOUNDED, dtype=np.int8)
+        if logsum is not None and self.lyap_steps:
+            lyap = logsum / self.lyap_steps
+            tail_ran = settled & ~diverged & ~converged & ~unstable & ~period2
+            chaotic = tail_ran & np.isfinite(lyap) & (lyap > self.lyap_min)
+            cls[chaotic] = TrajectoryClass.CHAOTIC
+            self.lyap[idx[tail_ran]] = lyap[tail_ran]
+        cls[period2] = TrajectoryClass.PERIOD2
+        cls[unstable] = TrajectoryClass.UNSTABLE_FIXED_POINT
+        cls[converged] = np.where(maxT[converged] >= 2.0, TrajectoryClass.SELF_STABILIZED,
+                                  TrajectoryClass.CONVERGED_BELOW)
+        cls[diverged] = TrajectoryClass.DIVERGED
+        gone = idx[settled]
+        self.classes[gone] = cls[settled]
+        self.steps_run[gone] = done
+        max_all[gone] = maxT[settled]
+        for f, s in zip(final, state):
+            if s.ndim == 2:
+                f[:, gone] = s[:, settled]
+            else:
+                f[gone] = s[settled]
+        return ~settled
