@@ -38,7 +38,9 @@ def test_sweep_is_the_same_with_numba_and_the_numpy_fallback():
               lyapunov=True, lyap_steps=500)
     a, b = sweep(p, engine="numba", **kw), sweep(p, engine="numpy", **kw)
     assert a.engine == "numba" and b.engine == "numpy"
-    assert set(np.unique(b.batch.classes)) >= {c.value for c in TrajectoryClass} - {TrajectoryClass.BOUNDED}
+    five = {TrajectoryClass.CONVERGED_BELOW, TrajectoryClass.SELF_STABILIZED, TrajectoryClass.PERIOD2,
+            TrajectoryClass.CHAOTIC, TrajectoryClass.DIVERGED}
+    assert set(np.unique(b.batch.classes)) >= five
     _same(a.batch, b.batch)
     conv = b.converged_mask()
     assert np.array_equal(a.batch.T[conv], b.batch.T[conv])  # bitwise, in fact: the same operations
@@ -66,6 +68,17 @@ def test_modes_kernel_matches_numpy_loop(omegas):
     keep = b.classes != TrajectoryClass.DIVERGED
     assert keep.sum() > n // 3
     assert np.array_equal(a.J2t[keep], b.J2t[keep])
+
+
+def test_fixed_line_points_are_classified_alike():
+    # on the line z~ = 0: attracting for 0 < T < 2 (converged), else an unstable fixed point
+    zt = np.array([0.0, 0.0, 0.0, 0.0, 1e-14, -1e-14])
+    T = np.array([1.0, 2.0, 2.5, 0.0, 2.5, 1.0])
+    for steps, settle in ((200, True), (200, False), (3, True)):
+        a = run_planar(zt, T, 1.5, -1.0, 0.2, steps=steps, settle=settle, engine="numba")
+        b = run_planar(zt, T, 1.5, -1.0, 0.2, steps=steps, settle=settle, engine="numpy")
+        _same(a, b, rel=0)
+        assert TrajectoryClass.UNSTABLE_FIXED_POINT in set(a.classes[:4])
 
 
 def test_subnormal_states_are_flushed_to_zero_at_the_checks():

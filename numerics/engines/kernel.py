@@ -67,17 +67,19 @@ def _classify(has_lyap: bool, same_modes: str = "") -> list[str]:
         "Tj = T[j]",
         "az = abs(zj)",
         "div = not (math.isfinite(zj) and math.isfinite(Tj)) or az > blowup or Tj > blowup",
-        "contraction = 1.0 - abs(1.0 - Tj)",
-        "conv = (not div) and contraction > 0.0 and az <= tol * contraction",
+        "rho = az / abs(pz1[j])",  # nan on the line (0/0), inf leaving it: convergence from z~ alone
+        "conv = (not div) and rho < 1.0 and az <= tol * (1.0 - rho)",
+        "conv = conv or ((not div) and zj == 0.0 and abs(1.0 - Tj) < 1.0)",
+        "unst = (not div) and (not conv) and (zj == 0.0 or (last and az <= tol and not rho < 1.0))",
         "p2 = False",
         "if k >= 2 and not div and not conv and az > tol:",
         f"    p2 = abs(zj - pz[j]) <= ptol * max(az, tol) and {same}",
-        "if div or conv or p2 or last:",
+        "if div or conv or unst or p2 or last:",
         f"    c = {int(C.BOUNDED)}",
     ]
     if has_lyap:
         out += [
-            "    if lyap_steps > 0 and done > tail_from and not (div or conv or p2):",
+            "    if lyap_steps > 0 and done > tail_from and not (div or conv or unst or p2):",
             "        lam = ls[j] / lyap_steps",
             "        lyap_out[idx[j]] = lam",
             "        if math.isfinite(lam) and lam > lyap_min:",
@@ -86,6 +88,8 @@ def _classify(has_lyap: bool, same_modes: str = "") -> list[str]:
     out += [
         "    if p2:",
         f"        c = {int(C.PERIOD2)}",
+        "    if unst:",
+        f"        c = {int(C.UNSTABLE_FIXED_POINT)}",
         "    if conv:",
         f"        c = {int(C.SELF_STABILIZED)} if m[j] >= 2.0 else {int(C.CONVERGED_BELOW)}",
         "    if div:",
@@ -109,7 +113,7 @@ def _planar_source(bookkeeping: bool) -> str:
     body = [
         "N = zt0.shape[0]",
         f"z = np.empty({BLOCK}); T = np.empty({BLOCK}); E = np.empty({BLOCK}); m = np.empty({BLOCK})",
-        f"pz = np.empty({BLOCK}); pT = np.empty({BLOCK}); idx = np.empty({BLOCK}, np.int64)",
+        f"pz = np.empty({BLOCK}); pz1 = np.empty({BLOCK}); pT = np.empty({BLOCK}); idx = np.empty({BLOCK}, np.int64)",
         f"v0 = np.empty({BLOCK}); v1 = np.empty({BLOCK}); ls = np.empty({BLOCK})",
         "tail_from = steps - lyap_steps",
         "r = math.sqrt(0.5)",
@@ -127,6 +131,9 @@ def _planar_source(bookkeeping: bool) -> str:
         "            if i == k - 2:",
         "                for j in range(n):",
         "                    pz[j] = z[j]; pT[j] = T[j]",
+        "            if i == k - 1:",
+        "                for j in range(n):",
+        "                    pz1[j] = z[j]",
         "            if lyap_steps > 0 and done + i >= tail_from:",
         "                for j in range(n):",
         "                    zj = z[j]; Tj = T[j]; Ej = E[j]",
@@ -147,6 +154,7 @@ def _planar_source(bookkeeping: bool) -> str:
         "        last = done >= steps",
         "        for j in range(n):",
         f"            if abs(z[j]) < {TINY!r}: z[j] = 0.0",
+        f"            if abs(pz1[j]) < {TINY!r}: pz1[j] = 0.0",
         f"            if abs(T[j]) < {TINY!r}: T[j] = 0.0",
         "        if not (settle or last):",
         "            continue",
@@ -156,7 +164,7 @@ def _planar_source(bookkeeping: bool) -> str:
         "                zt_out[q] = zj; T_out[q] = Tj",
         "                n -= 1",
         "                idx[j] = idx[n]; z[j] = z[n]; T[j] = T[n]; E[j] = E[n]; m[j] = m[n]",
-        "                pz[j] = pz[n]; pT[j] = pT[n]; v0[j] = v0[n]; v1[j] = v1[n]; ls[j] = ls[n]",
+        "                pz[j] = pz[n]; pz1[j] = pz1[n]; pT[j] = pT[n]; v0[j] = v0[n]; v1[j] = v1[n]; ls[j] = ls[n]",
         "            else:",
         "                j += 1",
     ]
@@ -190,7 +198,7 @@ def _modes_source() -> str:
         "N = zt0.shape[0]",
         "P = w.shape[0]",
         f"z = np.empty({BLOCK}); T = np.empty({BLOCK}); m = np.empty({BLOCK}); J = np.empty((P, {BLOCK}))",
-        f"pz = np.empty({BLOCK}); pT = np.empty({BLOCK}); pJ = np.empty((P, {BLOCK})); "
+        f"pz = np.empty({BLOCK}); pz1 = np.empty({BLOCK}); pT = np.empty({BLOCK}); pJ = np.empty((P, {BLOCK})); "
         f"idx = np.empty({BLOCK}, np.int64)",
         f"for s0 in range(0, N, {BLOCK}):",
         f"    n = min({BLOCK}, N - s0)",
@@ -209,6 +217,9 @@ def _modes_source() -> str:
         "                    pz[j] = z[j]; pT[j] = T[j]",
         f"                    for p in range({P}):",
         "                        pJ[p, j] = J[p, j]",
+        "            if i == k - 1:",
+        "                for j in range(n):",
+        "                    pz1[j] = z[j]",
         "            for j in range(n):",
         "                zj = z[j]; Tj = T[j]",
         "                S = w[0] * J[0, j]",
@@ -227,6 +238,7 @@ def _modes_source() -> str:
         "        last = done >= steps",
         "        for j in range(n):",
         f"            if abs(z[j]) < {TINY!r}: z[j] = 0.0",
+        f"            if abs(pz1[j]) < {TINY!r}: pz1[j] = 0.0",
         f"            if abs(T[j]) < {TINY!r}: T[j] = 0.0",
         f"            for p in range({P}):",
         f"                if abs(J[p, j]) < {TINY!r}: J[p, j] = 0.0",
@@ -242,7 +254,8 @@ def _modes_source() -> str:
         f"                for p in range({P}):",
         "                    J_out[q, p] = J[p, j]",
         "                n -= 1",
-        "                idx[j] = idx[n]; z[j] = z[n]; T[j] = T[n]; m[j] = m[n]; pz[j] = pz[n]; pT[j] = pT[n]",
+        "                idx[j] = idx[n]; z[j] = z[n]; T[j] = T[n]; m[j] = m[n]; pz[j] = pz[n]; pz1[j] = pz1[n]",
+        "                pT[j] = pT[n]",
         f"                for p in range({P}):",
         "                    J[p, j] = J[p, n]; pJ[p, j] = pJ[p, n]",
         "            else:",
@@ -280,9 +293,9 @@ def _compiled(kind: str):
         exec(compile(src, __file__, "exec"), env)
         fn = env[src[4:src.index("(")]]
         try:
-            k = numba.njit(_SIGS[kind], cache=True, nogil=True)(fn)
+            k = numba.njit(_SIGS[kind], cache=True, nogil=True, error_model="numpy")(fn)
         except RuntimeError:  # no writable cache folder anywhere: compile for this process only
-            k = numba.njit(_SIGS[kind], nogil=True)(fn)
+            k = numba.njit(_SIGS[kind], nogil=True, error_model="numpy")(fn)
         k.source = src
         _CACHE[kind] = k
     return k

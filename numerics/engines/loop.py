@@ -74,7 +74,7 @@ class Loop:
                 done += k
                 if self.progress is not None:
                     self.progress(k * idx.size)
-                for s in state:
+                for s in (*state, prev1):  # prev1 too: a residual flushed on both steps has no ratio
                     s[np.abs(s) < TINY] = 0.0
                 if not (self.settle or done >= self.steps):
                     continue
