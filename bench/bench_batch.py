@@ -176,7 +176,7 @@ def main() -> str:
     lines = [
         "## batch",
         "",
-        f"float64 batch engine (numerics.batch): {N} trajectories x {K} steps of the omega = (1, -1) model near "
+        f"float64 batch engine (sorm.numerics.engines.batch): {N} trajectories x {K} steps of the omega = (1, -1) model near "
         f"the edge of stability, fixed steps; best of {REPEATS} repeats, each engine interleaved with its baseline. Load average during the "
         f"run: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on {os.cpu_count()} cores "
         f"({'shared and loaded: wall times are pessimistic' if load[0] > 1.5 else 'lightly loaded'}).",

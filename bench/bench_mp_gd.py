@@ -3,7 +3,7 @@
 50 digits, 10⁵ steps of the 2-D map (z̃, T) of docs/theory.md §4, near the edge of
 stability (the state stays O(1) and z̃ stays far from 0 for all 10⁵ steps):
 
-- the engine (``numerics.gd_mp.run_gd``, fixed-point path) against
+- the engine (``sorm.numerics.engines.gd_mp.run_gd``, fixed-point path) against
   (a) a plain mpmath loop of the same generated map (``planar_zt_next``, ``planar_T_next``)
   and (b) the same loop in python-flint ``arb``; both baselines run at the engine's
   working precision, and every final ηλ is compared with a rerun at doubled precision;
@@ -119,7 +119,7 @@ def _cli(prob, steps):
     j = ",".join(str(x) for x in prob.J2)
     sorm = Path(sys.executable).with_name("sorm")  # the installed console script, as a user runs it
     head = [str(sorm)] if sorm.exists() else [sys.executable, "-c",
-                                              "import sys; from proofs_check.cli import main; sys.exit(main())"]
+                                              "import sys; from sorm.proofs_check.cli import main; sys.exit(main())"]
     cmd = head + ["simulate", "--omegas", w, "--z0", str(prob.z0), "--J2", j, "--dps", str(DPS),
                   "--steps", str(steps), "--json"]
     t0 = time.perf_counter()

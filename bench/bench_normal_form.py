@@ -1,4 +1,4 @@
-"""Benchmark: deriving the formal invariant of the two-step EOS map (theory.normal_form).
+"""Benchmark: deriving the formal invariant of the two-step EOS map (sorm.theory.normal_form).
 
 Target: H₂..H₅ (N = 5) in under 2 minutes with truncated polynomial-ring arithmetic.
 Baseline, in the same run: the same ring derivation with the degree truncation switched
@@ -52,7 +52,7 @@ def main() -> str:
         ("speed-up baseline/truncated, N = 4", f"{base[4] / ring[4]:.1f}x", "> 1", base[4] > ring[4]),
     ]
     lines = ["## normal_form", "",
-             "Formal invariant H₂..H_N of the two-step EOS map (theory.normal_form): sparse polynomial "
+             "Formal invariant H₂..H_N of the two-step EOS map (sorm.theory.normal_form): sparse polynomial "
              "rings over Q(a, b, Ẽ) with products truncated at degree N + 1, vs the same without truncation.",
              "",
              "| measurement | value | target | met? |", "|---|---|---|---|"]

@@ -1,6 +1,6 @@
 """Certified enclosures (numerics.certify) and `sorm certify`.
 
-The enclosure of T_∞ = ηλ_∞ must contain the high-precision GD value (numerics.gd_mp at
+The enclosure of T_∞ = ηλ_∞ must contain the high-precision GD value (numerics.engines.gd_mp at
 more digits than the enclosure carries), shrink and stay consistent at doubled precision,
 and the tail lemma's bound must hold along the actual continuation of the orbit.
 """

@@ -1,4 +1,4 @@
-"""numerics.eos and numerics.convergence: the order-N prediction of the final NTK near the edge."""
+"""numerics.eos and numerics.eos.convergence: the order-N prediction of the final NTK near the edge."""
 from __future__ import annotations
 
 from fractions import Fraction

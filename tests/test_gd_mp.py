@@ -1,4 +1,4 @@
-"""High-precision GD engines (numerics.gd_mp): agreement between engines, precision, statuses."""
+"""High-precision GD engines (numerics.engines.gd_mp): agreement between engines, precision, statuses."""
 from __future__ import annotations
 
 import dataclasses

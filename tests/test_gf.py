@@ -1,4 +1,4 @@
-"""Gradient flow (numerics.gf): the exact limit from the invariants vs the Taylor integrator."""
+"""Gradient flow (numerics.engines.gf): the exact limit from the invariants vs the Taylor integrator."""
 from __future__ import annotations
 
 import dataclasses

@@ -24,7 +24,7 @@ most terms taken first. For the 2-D map this needs about a third fewer integer
 operations than the expression as sympy printed it; the rounding analysis is the same
 (each emitted multiplication rounds once, by at most 2^−p times the constant's size).
 This is the route of issue 3 point 6 for the high-precision GD fast path; see
-:mod:`numerics.gd_mp` for the bit budget and its error analysis.
+:mod:`numerics.engines.gd_mp` for the bit budget and its error analysis.
 """
 from __future__ import annotations
 
@@ -173,7 +173,7 @@ class Tracer:
 def power_by_squaring(x, n: int):
     """x**n for a whole n >= 0 with about 2·log2(n) products (1 for n = 0).
 
-    Used by the tracers here and in ``numerics.batch``, which record each product.
+    Used by the tracers here and in ``numerics.engines.batch``, which record each product.
     """
     if n == 0:
         return 1

@@ -14,7 +14,7 @@ the 2-D map of (z̃, T) (docs/theory.md §4, derived here; generated as ``planar
 Three engines, one driver (:func:`run_gd`):
 
 - ``"fixed-point"``: the generated map compiled into exact integer fixed-point code
-  (:func:`numerics.fixedpoint.compile_horner`: exact polynomial with the model's
+  (:func:`numerics.compile.fixedpoint.compile_horner`: exact polynomial with the model's
   constants folded in, then Horner form), on the 2-D (z̃, T) map when P = 2 allows
   it (``planar_*``), else on the (z̃, J̃(ω_i)²) map for any P;
 - ``"mpmath"``: the (z̃, J̃(ω_i)²) map in mpmath floating point, any P;

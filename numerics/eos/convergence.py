@@ -3,7 +3,7 @@
 Derived here (docs/theory.md §5; numerics.eos). For a P = 2 model (a = ω₁ + ω₂,
 b = ω₁ω₂, Ẽ = ηE; η = 1 here, so z̃ = z and T = λ) put the initial state at
 (z̃₀, T₀) = (0, 2) + ε·(d_z, d_y) for ε on a geometric sequence. GD is run with
-numerics.gd_mp.run_gd at ``dps`` digits until |z̃| < tol, giving T_∞^GD; the
+numerics.engines.gd_mp.run_gd at ``dps`` digits until |z̃| < tol, giving T_∞^GD; the
 order-N prediction T_∞^(N) of numerics.eos then has the relative error
 
     e_N(ε) = |T_∞^(N) − T_∞^GD| / (2 − T_∞^GD) = O(ε^{N−1}),

@@ -2,7 +2,7 @@
 
 docs/theory.md §4 (derived here): for P = 2 with ω₁ω₂ ≠ 0, ω₁ ≠ ω₂, GD acts on the plane
 (z̃, T) = (ηz, ηλ) with parameters a = ω₁ + ω₂, b = ω₁ω₂, Ẽ = ηE. Every grid point
-(η, initial-state value) is run in float64 on :func:`numerics.batch.run_planar`
+(η, initial-state value) is run in float64 on :func:`numerics.engines.batch.run_planar`
 and falls into one of five classes (paper abstract and §2 for the edge of
 stability ηλ = 2; the classes themselves are defined here):
 
@@ -54,7 +54,7 @@ class PhaseResult:
 
     final_eta_ntk, lyapunov: same shape (final ηλ; Lyapunov exponent per step, NaN
     where not estimated). counts: runs per class name. sweep: the underlying
-    :class:`numerics.sweep.SweepResult`.
+    :class:`numerics.engines.sweep.SweepResult`.
     """
 
     eta_grid: np.ndarray

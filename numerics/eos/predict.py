@@ -10,7 +10,7 @@ fixed line z̃ = 0, so the order-N prediction T_∞ = 2 + y_∞ solves
 
 for the root near the leading-order value y_∞ = −sqrt(ỹ₀² + (k/2) z̃₀²). Then
 ηλ_∞ = T_∞ and λ_∞ = T_∞/η. The relative error in 2 − T_∞ is O(ε^{N−1}) with
-ε = max(|z̃₀|, |T₀ − 2|) (numerics.convergence measures it).
+ε = max(|z̃₀|, |T₀ − 2|) (numerics.eos.convergence measures it).
 
 Only the generated coefficients of ``numerics._derived`` are used (no sympy).
 Symbols: z̃ = ηz, T = ηλ, J̃(ω_i)² = ηJ(ω_i)², Ẽ = ηE; η the step, λ the NTK.
@@ -202,7 +202,7 @@ def single_mode_period2(omega, Et, *, u0=Fraction(1, 10), dps: int = 50) -> Peri
 
     With u = ωz̃ and e = ωẼ the one-mode map is g(u) = u(1 − 2(u + e)) + u²(u + e)
     (theory.period2); its period-2 orbit u_± = ((1 − e) ± sqrt((e − 1)(e + 3)))/2 exists for
-    e > 1 and attracts for 1 < e < √5 − 1. GD (numerics.gd_mp.run_gd, η = 1, P = 1) is started
+    e > 1 and attracts for 1 < e < √5 − 1. GD (numerics.engines.gd_mp.run_gd, η = 1, P = 1) is started
     at u = u0 and run until it reports a period-2 orbit; findroot then polishes g(g(u)) = u
     from its end point, and both are compared with the closed form.
     """

@@ -1,7 +1,7 @@
 """Claims proved by interval (ball) arithmetic: the threshold 2/η and the final ηλ.
 
 Both checks use :mod:`numerics.certify` (python-flint ``arb``): the results are rigorous
-enclosures, not estimates; the high-precision GD value (:func:`numerics.gd_mp.run_gd`) is
+enclosures, not estimates; the high-precision GD value (:func:`numerics.engines.gd_mp.run_gd`) is
 then checked to lie inside, and the enclosure is recomputed at doubled precision.
 """
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 All runs here are float64 experiments over seeded random instances (precision is
 stated in each verdict as ``precision="float64"``); they are statistical evidence,
-not high-precision checks. Instances: numerics/highdim.py (G, Q_α/ε ~ N(0, 1/P)
+not high-precision checks. Instances: numerics/highdim/model.py (G, Q_α/ε ~ N(0, 1/P)
 entrywise with Q_α symmetrized, y ~ N(0, 1), θ₀ = 0, η = f·2/λ_max(K₀)).
 """
 from __future__ import annotations

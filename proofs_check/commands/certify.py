@@ -34,7 +34,7 @@ def add_arguments(p):
     o.add_argument("--digits", default="30", help="significant digits printed for the bounds (default 30; "
                                                   "rounded outward; --json prints the full precision)")
     o.add_argument("--check", action="store_true",
-                   help="also run high-precision GD (numerics.gd_mp) and report whether its value lies inside")
+                   help="also run high-precision GD (numerics.engines.gd_mp) and report whether its value lies inside")
     o.add_argument("--json", action="store_true", help="machine-readable output (numbers as decimal strings)")
 
 

@@ -1,7 +1,7 @@
 """`sorm predict`: the final NTK predicted by theory for one model.
 
 ``--method gf`` (default): the exact gradient-flow limit λ_GF from the invariants
-(docs/theory.md §2, :func:`numerics.gf.gf_limit`), optionally cross-checked by integrating
+(docs/theory.md §2, :func:`numerics.engines.gf.gf_limit`), optionally cross-checked by integrating
 the flow (``--integrate``). ``--method eos``: the edge-of-stability normal form
 (docs/theory.md §5, :func:`numerics.eos.predict_eos`) at ``--order N``.
 """
