@@ -1,18 +1,63 @@
-"""The base of every engine's status enum: each member's value is its readable message.
+"""One status vocabulary: the base of every engine's status enum, and one table to exit codes.
 
-Engines return a status in their immutable result instead of raising (as in diffrax's
-RESULTS): ``result.status.message`` says what happened in words.
+Engines return a status in their immutable result instead of raising (after diffrax's
+RESULTS): ``result.status.message`` says what happened in words. Every engine's enum
+extends :class:`Status`; a member is ``NAME = "message"``, or ``NAME = code, "message"``
+in an enum whose members are stored as integer codes in arrays (the float64 batch engine).
+
+The same name means the same thing in every engine (CONVERGED, DIVERGED, STEP_LIMIT, ...),
+and :data:`EXIT_CODES` gives each name its command-line exit code: 0 when the run has a
+result to report, 1 when it has none (it diverged, ran out of steps, found no root, was not
+certified, ...). Every command returns :func:`exit_code` of its statuses; exit 2 is bad
+input, never a status. A new status name must be added to the table (a test checks that
+every member of every engine's enum is in it).
 """
 from __future__ import annotations
 
 import enum
 
-__all__ = ["Status"]
+__all__ = ["Status", "EXIT_RESULT", "EXIT_NO_RESULT", "EXIT_CODES", "exit_code"]
+
+EXIT_RESULT, EXIT_NO_RESULT = 0, 1
 
 
 class Status(enum.Enum):
-    """Subclass with members whose values are one-line messages."""
+    """Subclass with members whose values are one-line messages (or ``code, message`` pairs)."""
 
     @property
     def message(self) -> str:
-        return self.value
+        return self.__dict__.get("_message_", self.value)
+
+    @property
+    def has_result(self) -> bool:
+        """True when the run ended with a value to report (exit code 0)."""
+        return EXIT_CODES[self.name] == EXIT_RESULT
+
+
+_RESULT = (
+    "CONVERGED",  # every engine: the stop rule on the residual fired
+    "STEPS_DONE",  # GD ran exactly the requested steps: the state there is the result
+    "AT_MINIMUM", "NO_GRADIENT",  # GF: nothing moves, the limit is the initial state
+    "OK", "ON_FIXED_LINE",  # EOS prediction: a value, or the exact one on z = 0
+    "CERTIFIED",
+    "ATTRACTING", "REPELLING", "MARGINAL",  # a threshold certificate decided
+    "FOUND",  # a high-D EOS phase was measured
+    "CONVERGED_BELOW", "SELF_STABILIZED", "PERIOD2", "CHAOTIC",  # float64 classes: what the run did
+)
+_NO_RESULT = (
+    "DIVERGED",  # |z| or ηλ past the divergence bound, or not finite
+    "MAX_STEPS", "STEP_LIMIT", "T_MAX", "BOUNDED",  # the budget ran out first
+    "RUNS_AWAY",  # GF: z never reaches 0, λ → 0 and x → ±∞: no finite limit
+    "NO_ROOT", "FAR_FROM_EDGE",  # EOS prediction: no value
+    "NOT_CERTIFIED", "UNDECIDED",
+    "NO_EOS",  # high D: ηλ never reached 2
+    "UNSTABLE_FIXED_POINT",  # on z = 0 where the fixed line does not attract
+)
+
+#: Status name → command-line exit code, one table for every engine and command.
+EXIT_CODES = {**{n: EXIT_RESULT for n in _RESULT}, **{n: EXIT_NO_RESULT for n in _NO_RESULT}}
+
+
+def exit_code(*statuses: Status) -> int:
+    """The command's exit code for the statuses it reports: 1 if any has no result, else 0."""
+    return max((EXIT_CODES[s.name] for s in statuses), default=EXIT_RESULT)

@@ -12,11 +12,9 @@ from sorm.proofs_check.cli import main
 MODEL = ["--omegas", "1,-1", "--z0", "0.02", "--J2", "1.1,0.9"]
 
 
-def run_json(capsys, argv):
-    rc = main(argv + ["--json"])
-    out = capsys.readouterr().out
-    assert rc == 0
-    return json.loads(out)
+def run_json(capsys, argv, rc=0):
+    assert main(argv + ["--json"]) == rc
+    return json.loads(capsys.readouterr().out)
 
 
 def test_simulate_json_fields_full_precision(capsys):
@@ -47,14 +45,17 @@ def test_simulate_steps_and_theta_form(capsys):
 def test_simulate_float64_is_labelled(capsys):
     d = run_json(capsys, ["simulate", *MODEL, "--float64"])
     hp = run_json(capsys, ["simulate", *MODEL])
-    assert d["engine"] == "float64" and d["dps"] is None and d["status"] == "converged"
+    assert d["engine"] == "float64" and d["dps"] is None and d["status"] == "self_stabilized"
     assert abs(float(d["final"]["eta_ntk"]) - float(hp["final"]["eta_ntk"])) < 1e-10
 
 
 def test_simulate_statuses_from_cli(capsys):
-    div = run_json(capsys, ["simulate", "--omegas", "1,-1", "--E", "0", "--theta0", "3,2", "--dps", "20"])
+    """Statuses without a result exit 1 (numerics.status.EXIT_CODES), in both engines."""
+    div = run_json(capsys, ["simulate", "--omegas", "1,-1", "--E", "0", "--theta0", "3,2", "--dps", "20"], rc=1)
     assert div["status"] == "diverged"
-    mx = run_json(capsys, ["simulate", *MODEL, "--max-steps", "10", "--dps", "20"])
+    div = run_json(capsys, ["simulate", "--omegas", "1,-1", "--E", "0", "--theta0", "3,2", "--float64"], rc=1)
+    assert div["status"] == "diverged"
+    mx = run_json(capsys, ["simulate", *MODEL, "--max-steps", "10", "--dps", "20"], rc=1)
     assert mx["status"] == "max_steps" and mx["steps"] == 10
 
 

@@ -1,19 +1,21 @@
 """The classes of a float64 GD trajectory (batch engine, both back ends)."""
 from __future__ import annotations
 
-import enum
+from ..status import Status
 
 __all__ = ["TrajectoryClass"]
 
 
-class TrajectoryClass(enum.IntEnum):
-    """What a GD trajectory did; ``.message`` says it in words."""
+class TrajectoryClass(int, Status):
+    """What a GD trajectory did, stored as an int8 code in arrays; ``.message`` says it in words."""
 
     def __new__(cls, value: int, message: str):
         obj = int.__new__(cls, value)
         obj._value_ = value
-        obj.message = message
+        obj._message_ = message
         return obj
+
+    __str__, __format__ = int.__repr__, int.__format__  # print as the int code, as an IntEnum does
 
     CONVERGED_BELOW = 0, "converged (z -> 0) without reaching the edge of stability: max eta*lambda < 2"
     SELF_STABILIZED = 1, "converged (z -> 0) after eta*lambda reached 2"

@@ -31,33 +31,24 @@ def _float64(problem, steps, max_steps, tol, record):
     kw = {} if tol is None else {"tol": float(tol * problem.eta)}
     res = batch.run_batch([float(w) for w in problem.omegas], [float(problem.zt0)],
                           [[float(j) for j in problem.J2t]], steps=budget, settle=steps is None, **kw)
-    cls = res.class_of(0)
-    names = batch.TrajectoryClass
-    if cls == names.DIVERGED:
-        status, msg = "diverged", cls.message
-    elif cls in (names.CONVERGED_BELOW, names.SELF_STABILIZED) and steps is None:
-        status, msg = "converged", cls.message
-    elif cls == names.UNSTABLE_FIXED_POINT:
-        status, msg = "unstable_fixed_point", cls.message
-    elif cls == names.PERIOD2 and steps is None:
-        status, msg = "period2", cls.message
-    elif steps is not None:
-        status, msg = "steps_done", "ran exactly the requested number of steps"
-    else:
-        status, msg = "max_steps", "stopped at max_steps without converging"
+    cls = res.class_of(0)  # the float64 engine's own status (numerics.status vocabulary)
     eta = float(problem.eta)
     zt, T = float(res.zt[0]), float(res.T[0])
     J2 = [float(j) / eta for j in res.J2t[0]]
-    out = {"status": status, "status_message": msg, "class": cls.name, "steps": int(res.steps[0]),
+    out = {"status": cls.name.lower(), "status_message": cls.message, "steps": int(res.steps[0]),
            "dps": None, "engine": "float64",
            "final": {"z": repr(zt / eta), "J2": [repr(j) for j in J2], "ntk": repr(T / eta), "eta_ntk": repr(T)},
            "agreed_digits": None}
     traj = batch.trajectory_float64(problem, steps=max(1, out["steps"])) if record else None
-    return out, traj
+    return out, traj, cls
 
 
 def run_one(problem, args, *, record: bool):
-    """Run GD on ``problem`` as the options in ``args`` say; return (JSON record, (ηλ_t, z_t) or None)."""
+    """Run GD on ``problem`` as the options in ``args`` say.
+
+    Returns (JSON record, (ηλ_t, z_t) or None, status); the command's exit code is
+    ``numerics.status.exit_code(status)``.
+    """
     from ...numerics.validate import InputError, dps as check_dps, positive, positive_int
 
     max_steps = positive_int("max-steps", args.max_steps, maximum=10**9)
@@ -89,4 +80,4 @@ def run_one(problem, args, *, record: bool):
                "final": {"z": num(res.z, dps), "J2": [num(j, dps) for j in res.J2],
                          "ntk": num(res.ntk, dps), "eta_ntk": num(res.eta_ntk, dps)},
                "agreed_digits": res.agreed_digits}
-    return out, res.trajectory
+    return out, res.trajectory, res.status

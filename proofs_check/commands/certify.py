@@ -52,6 +52,7 @@ def run(args) -> int:
 
     from ...numerics.certify.enclosure import certify_stability, certify_threshold, enclose_final_ntk
     from ...numerics.problem import reduced_2d
+    from ...numerics.status import exit_code
     from ...numerics.validate import InputError, positive_int
 
     from ._model import problem_from_args
@@ -90,7 +91,7 @@ def run(args) -> int:
                         "inside": enc.contains(ref.eta_ntk)}
     if args.json:
         print(json.dumps(out, indent=2))
-        return 0 if enc.certified else 1
+        return exit_code(enc.status)
 
     e = out["enclosure"]
     print(f"status: {e['status']} ({e['message']})")
@@ -124,4 +125,4 @@ def run(args) -> int:
         c = out["check"]
         print(f"high-precision GD ({c['dps']} digits, {c['status']}): eta*lambda = {c['eta_ntk']}  "
               f"{'inside' if c['inside'] else 'OUTSIDE'} the enclosure")
-    return 0 if enc.certified else 1
+    return exit_code(enc.status)

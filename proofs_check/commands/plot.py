@@ -30,20 +30,22 @@ def run(args) -> int:
     from ..output import check_file
 
     from ._model import problem_from_args
+    from ...numerics.status import exit_code
     from ._run import run_one
 
     problem = problem_from_args(args)
     if not str(args.out).lower().endswith(".png"):
         raise InputError(f"out={args.out!r}: expected a .png path; pass e.g. --out trajectory.png")
     check_file(args.out, "--out", create=False)
-    out, traj = run_one(problem, args, record=True)
+    out, traj, status = run_one(problem, args, record=True)
     plot_run(problem, traj, args.out, title=args.title, option="--out")
     out["files"] = [str(args.out)]
+    rc = exit_code(status)  # 1 when the run has no result (diverged, step budget out, ...)
     if args.json:
         print(json.dumps(out, indent=2))
-        return 0
+        return rc
     prec = "float64" if out["dps"] is None else f"{out['dps']} digits"
     print(f"plot: {out['steps']} steps ({prec}, {out['engine']}), status {out['status']}; "
           f"final eta*lambda = {out['final']['eta_ntk']}")
     print(f"wrote {out['files'][0]}")
-    return 0
+    return rc

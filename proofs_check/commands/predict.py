@@ -43,35 +43,31 @@ def _gf(problem, dps, integrate):
             out["integrated"] = {"ntk": num(ode.ntk, dps), "t": num(ode.t, 10), "status": ode.status.name.lower(),
                                  "status_message": ode.status.message, "error_estimate": num(ode.error_estimate, 3), "steps": ode.steps,
                                  "order": ode.order, "agreed_digits": agreed_digits(ode.ntk, lim.ntk, dps)}
-    return out
+            return out, (lim.status, ode.status)
+    return out, (lim.status,)
 
 
 def _eos(problem, dps, order):
     import mpmath
 
+    from ...numerics.eos.predict import predict_eos
     from ..output import num
-    from ...numerics.validate import InputError
-
-    try:
-        from ...numerics.eos.predict import predict_eos  # built by the EOS normal-form owner
-    except ImportError:
-        raise InputError("method='eos': the EOS normal form (numerics.eos) is not available in this build; "
-                         "use --method gf") from None
 
     res = predict_eos(problem, order=order, dps=dps)
-    d = getattr(res, "dps", dps)
-    def value(x):
-        return None if x is None else num(x, d)
 
-    with mpmath.workdps(d):
+    def value(x):
+        return None if x is None else num(x, dps)
+
+    with mpmath.workdps(dps):
         return {"method": "eos", "eta_ntk": value(res.eta_ntk), "ntk": value(res.ntk), "order": res.order,
-                "epsilon": value(res.epsilon), "dps": d, "status": res.status.name.lower(),
-                "status_message": res.message}
+                "epsilon": value(res.epsilon), "dps": dps, "status": res.status.name.lower(),
+                "status_message": res.message}, (res.status,)
 
 
 def run(args) -> int:
     import json
 
+    from ...numerics.status import exit_code
     from ...numerics.validate import InputError, dps as check_dps
 
     from ._model import problem_from_args
@@ -79,7 +75,7 @@ def run(args) -> int:
     problem = problem_from_args(args)
     dps = check_dps(args.dps)
     if args.method == "gf":
-        out = _gf(problem, dps, args.integrate)
+        out, statuses = _gf(problem, dps, args.integrate)
     else:
         if args.integrate:
             raise InputError("--integrate goes with --method gf (it integrates the gradient flow); drop it")
@@ -88,12 +84,9 @@ def run(args) -> int:
         except ValueError:
             raise InputError(f"order={args.order!r}: expected a whole number (the normal-form order, 2 is "
                              "leading order); pass e.g. --order 3") from None
-        out = _eos(problem, dps, order)  # predict_eos checks the range of the order
-    # A prediction without a usable value (EOS series with no root) is a status, exit 1.
-    # So is an integration that stopped at its step limit or t_max: the cross-check has no value.
-    rc = 0 if out.get("eta_ntk") is not None else 1
-    if out.get("integrated", {}).get("status") in ("step_limit", "t_max"):
-        rc = 1
+        out, statuses = _eos(problem, dps, order)  # predict_eos checks the range of the order
+    # A status without a result (no root, runs away, an integration at its step limit) exits 1.
+    rc = exit_code(*statuses)
     if args.json:
         print(json.dumps(out, indent=2))
         return rc
@@ -111,7 +104,7 @@ def run(args) -> int:
     else:
         print(f"edge-of-stability normal form, order {out['order']} (epsilon = {out['epsilon']})")
         print(f"status: {out['status']} ({out['status_message']})")
-        if rc:
+        if out["eta_ntk"] is None:
             return rc
         print(f"eta*lambda_inf = {out['eta_ntk']}")
         print(f"lambda_inf     = {out['ntk']}")

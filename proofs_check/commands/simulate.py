@@ -29,6 +29,7 @@ def run(args) -> int:
     import json
 
     from ._model import problem_from_args
+    from ...numerics.status import exit_code
     from ._run import run_one
 
     problem = problem_from_args(args)
@@ -36,15 +37,16 @@ def run(args) -> int:
         from ..output import check_file
 
         check_file(args.plot, "--plot", create=False)  # before the run: a bad path costs nothing
-    out, traj = run_one(problem, args, record=bool(args.plot))
+    out, traj, status = run_one(problem, args, record=bool(args.plot))
     if args.plot:
         from ..figures import plot_run
 
         plot_run(problem, traj, args.plot, option="--plot")
         out["files"] = [str(args.plot)]
+    rc = exit_code(status)  # 1 when the run has no result (diverged, step budget out, ...)
     if args.json:
         print(json.dumps(out, indent=2))
-        return 0
+        return rc
     f = out["final"]
     prec = "float64" if out["dps"] is None else f"{out['dps']} digits ({out['engine']}, {out['work_bits']} bits)"
     print(f"status: {out['status']} ({out['status_message']})")
@@ -57,4 +59,4 @@ def run(args) -> int:
         print(f"agreed digits at doubled precision: {out['agreed_digits']}")
     for path in out.get("files", ()):
         print(f"wrote {path}")
-    return 0
+    return rc

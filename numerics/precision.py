@@ -1,0 +1,110 @@
+"""Working precision and decimal output: one rule for each conversion.
+
+- digits ↔ bits: d decimal digits need ⌈d·log₂10⌉ bits; every engine adds the same
+  :data:`GUARD_BITS` on top, plus, where it says so, an allowance of its own for the
+  rounding that grows with its step count (``extra``).
+- Fraction ↔ mpf: :func:`to_mpf` rounds an exact rational once, at the current mpmath
+  precision; :func:`to_fraction` is the exact value of an mpf.
+- decimal output: :func:`format_digits` prints a value to the digits an error bound
+  guarantees, and says how many there are.
+
+Nothing here changes mpmath's global precision.
+"""
+from __future__ import annotations
+
+import decimal
+import math
+from fractions import Fraction
+
+import mpmath
+
+__all__ = ["GUARD_BITS", "bits_for_digits", "digits_of_bits", "to_mpf", "to_fraction", "format_digits"]
+
+#: Guard bits every engine adds to the bits its decimal digits need.
+GUARD_BITS = 16
+
+
+def bits_for_digits(dps: int, *, extra: int = 0) -> int:
+    """Working bits for ``dps`` decimal digits: ⌈dps·log₂10⌉ + GUARD_BITS + extra.
+
+    ``extra``: the engine's own allowance for rounding that accumulates (e.g. log₂ of its
+    step count); 0 for a single evaluation.
+    """
+    return math.ceil(dps * math.log2(10)) + GUARD_BITS + extra
+
+
+def digits_of_bits(bits: int) -> int:
+    """Decimal digits that ``bits`` of working precision carry after the guard bits.
+
+    The inverse of :func:`bits_for_digits` (with ``extra=0``): ⌊(bits − GUARD_BITS)·log₁₀2⌋, at least 0.
+    """
+    return max(0, math.floor((bits - GUARD_BITS) * math.log10(2)))
+
+
+def to_mpf(value) -> mpmath.mpf:
+    """An exact number (Fraction, int) as an mpf, rounded once to nearest at the current precision."""
+    q = Fraction(value)
+    return mpmath.mpf(mpmath.libmp.from_rational(q.numerator, q.denominator, mpmath.mp.prec, "n"))
+
+
+def to_fraction(value) -> Fraction:
+    """The exact value of an mpf (or int, Fraction, float) as a Fraction; ValueError for inf or nan."""
+    if isinstance(value, mpmath.mpf):
+        if not mpmath.isfinite(value):
+            raise ValueError(f"{value!r} is not finite")
+        p, q = mpmath.libmp.to_rational(value._mpf_)
+        return Fraction(int(p), int(q))
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{value!r} is not finite")
+    return Fraction(value)
+
+
+def _floor_log10(x: Fraction) -> int:
+    """⌊log₁₀ x⌋ for an exact x > 0."""
+    e = len(str(x.numerator)) - len(str(x.denominator))
+    while Fraction(10) ** e > x:
+        e -= 1
+    while Fraction(10) ** (e + 1) <= x:
+        e += 1
+    return e
+
+
+def format_digits(value, *, abs_err=None, rel_err=None, max_digits: int | None = None) -> tuple[str | None, int]:
+    """``value`` printed to the significant digits an error bound guarantees: ``(text, ndigits)``.
+
+    Give exactly one bound on |value − true value|: ``abs_err``, or ``rel_err`` (relative to
+    |value|). The text has the largest number n of significant digits for which the bound is
+    at most half a unit of the last digit, so the true value lies within one unit of the last
+    printed digit (rounding to n digits costs the other half). ``max_digits`` caps n (e.g. at
+    the working precision); it is required when the bound is 0. When not even the first digit
+    is guaranteed, the result is ``(None, 0)``. Trailing zeros that are correct are kept
+    ("0.2500" has 4 digits).
+    """
+    if (abs_err is None) == (rel_err is None):
+        raise TypeError("format_digits: give exactly one of abs_err and rel_err")
+    x = to_fraction(value)
+    err = to_fraction(abs_err if abs_err is not None else rel_err)
+    if err < 0:
+        raise ValueError(f"error bound {err} is negative")
+    if rel_err is not None:
+        err *= abs(x)
+    if err == 0:
+        if max_digits is None:
+            raise ValueError("format_digits: an exact value (error bound 0) needs max_digits")
+        n = max_digits
+    elif x == 0:
+        return None, 0
+    else:  # the largest n with 2·err ≤ 10^(e − n + 1), e = ⌊log₁₀|x|⌋
+        n = _floor_log10(abs(x)) + 1 + _floor_log10(1 / (2 * err))
+        if max_digits is not None:
+            n = min(n, max_digits)
+    if n < 1:
+        return None, 0
+    if x == 0:
+        return "0", n
+    with decimal.localcontext() as ctx:
+        ctx.prec, ctx.rounding = n, decimal.ROUND_HALF_EVEN
+        ctx.Emax, ctx.Emin = decimal.MAX_EMAX, decimal.MIN_EMIN
+        d = decimal.Decimal(x.numerator) / decimal.Decimal(x.denominator)
+        d = d.quantize(decimal.Decimal(1).scaleb(d.adjusted() - n + 1))
+    return format(d, "g"), n

@@ -1,0 +1,71 @@
+"""One status vocabulary: every engine's enum extends Status, and one table maps it to an exit code."""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import pytest
+
+import sorm.numerics
+from sorm.numerics.status import EXIT_CODES, EXIT_NO_RESULT, EXIT_RESULT, Status, exit_code
+
+
+def _all_status_enums():
+    for mod in pkgutil.walk_packages(sorm.numerics.__path__, "sorm.numerics."):
+        importlib.import_module(mod.name)
+    todo, seen = [Status], []
+    while todo:
+        cls = todo.pop()
+        for sub in cls.__subclasses__():
+            seen.append(sub)
+            todo.append(sub)
+    return seen
+
+
+ENUMS = _all_status_enums()
+
+
+def test_every_engine_status_extends_the_base():
+    names = {c.__name__ for c in ENUMS}
+    # high-precision GD, GF, EOS prediction, certificates, high-D runs and phases, float64 classes
+    assert {"GDStatus", "GFStatus", "EOSStatus", "CertStatus", "Stability", "RunStatus", "PhaseStatus",
+            "TrajectoryClass"} <= names
+
+
+@pytest.mark.parametrize("cls", ENUMS, ids=[c.__name__ for c in ENUMS])
+def test_every_member_has_a_message_and_an_exit_code(cls):
+    for member in cls:
+        assert isinstance(member.message, str) and member.message and "\n" not in member.message
+        assert member.name in EXIT_CODES, f"{cls.__name__}.{member.name}: add it to status.EXIT_CODES"
+        assert member.has_result is (EXIT_CODES[member.name] == EXIT_RESULT)
+
+
+NO_RESULT = ["DIVERGED", "MAX_STEPS", "STEP_LIMIT", "T_MAX", "RUNS_AWAY", "NO_ROOT", "NOT_CERTIFIED",
+             "UNSTABLE_FIXED_POINT"]
+RESULT = ["CONVERGED", "STEPS_DONE", "CERTIFIED", "OK", "AT_MINIMUM"]
+
+
+@pytest.mark.parametrize("name", NO_RESULT + RESULT)
+def test_exit_code_table(name):
+    assert EXIT_CODES[name] == (EXIT_NO_RESULT if name in NO_RESULT else EXIT_RESULT)
+    assert (EXIT_RESULT, EXIT_NO_RESULT) == (0, 1)
+
+
+def test_exit_code_of_several_statuses():
+    from sorm.numerics.engines.gf import GFStatus
+
+    assert exit_code() == 0
+    assert exit_code(GFStatus.CONVERGED) == 0
+    assert exit_code(GFStatus.CONVERGED, GFStatus.STEP_LIMIT) == 1
+    assert exit_code(GFStatus.RUNS_AWAY) == 1
+
+
+def test_float64_classes_stay_int_codes():
+    import numpy as np
+
+    from sorm.numerics.engines.batch import TrajectoryClass
+
+    codes = np.array([c for c in TrajectoryClass], dtype=np.int8)
+    assert [TrajectoryClass(int(c)) for c in codes] == list(TrajectoryClass)
+    assert str(TrajectoryClass.DIVERGED) == str(int(TrajectoryClass.DIVERGED))
+    assert TrajectoryClass.DIVERGED.has_result is False and TrajectoryClass.SELF_STABILIZED.has_result
