@@ -22,8 +22,6 @@ PENDING = {
                          "(codegen returns texts)",
     "proofs_check/claims/highdim.py": "imports the run summaries from commands/experiment.py until the high-D "
                                       "rewrite moves them where claims and commands can both call them",
-    "proofs_check/claims/network.py": "imports the network summary from commands/experiment_network.py until "
-                                      "the JAX networks package replaces it",
 }
 
 

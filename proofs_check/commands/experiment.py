@@ -33,11 +33,12 @@ def run(args) -> int:
     return args._experiment_run(args)
 
 
-def common_arguments(p, out):
-    """--seed, --out, --max-memory, --json and --quiet, shared by the experiments."""
+def common_arguments(p, out, memory: bool = True):
+    """--seed, --out, --max-memory (if ``memory``), --json and --quiet, shared by the experiments."""
     p.add_argument("--seed", default="0", help="first seed (default 0)")
     p.add_argument("--out", default=out, help=f"output folder (default ./{out})")
-    p.add_argument("--max-memory", default="8", help="memory limit in GiB for one instance (default 8)")
+    if memory:
+        p.add_argument("--max-memory", default="8", help="memory limit in GiB for one instance (default 8)")
     p.add_argument("--json", action="store_true", help="print the JSON summary instead of the table")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 

@@ -1,127 +1,127 @@
-"""`sorm experiment network`: a 2-layer tanh network vs its second-order Taylor model.
+"""`sorm experiment network`: a network and its second-order model at the edge of stability.
 
-Runs GD on f(x) = aᵀtanh(Wx/√d)/√m and on its quadratic model at initialization at the same η
-and compares their ηλ_max trajectories.
+Parses the options, calls :mod:`sorm.numerics.networks` (GD on the network, on its second-order
+model around θ₀, and on the model re-expanded at the edge, over seeds), writes summary.json and
+three figures, and prints a table or the JSON.
 """
 from __future__ import annotations
 
 import json
+import os
+import sys
+import time
 from pathlib import Path
 
-from .experiment import common_arguments, memory_limit, parse_seed, progress
+from .experiment import common_arguments, parse_seed, progress
 
-HELP = "a 2-layer tanh network vs its second-order Taylor model"
-DESCRIPTION = ("GD at the same eta on f(x) = a^T tanh(W x/sqrt(d))/sqrt(m) and on its quadratic model at "
-               "initialization.")
+HELP = "a JAX network (MLP, CNN or your own) vs its second-order model along GD"
+DESCRIPTION = ("Full-batch GD on a network (built-in MLP or CNN on scikit-learn's digits or a teacher task, or "
+               "--model package.module:factory with factory(seed) -> (apply, params, X, Y)) and on its "
+               "second-order Taylor model, at eta = eta_frac * 2/lambda0 or a fixed --eta; measures the top NTK "
+               "and loss-Hessian eigenvalues by Lanczos, the residual along the top NTK direction, the normal "
+               "form's two-step change and the central flow's predicted loss.")
 
-__all__ = ["HELP", "DESCRIPTION", "add_arguments", "run", "network_summary"]
+__all__ = ["HELP", "DESCRIPTION", "add_arguments", "run"]
 
 
-def add_arguments(n):
-    n.add_argument("--n", default="16", help="data points (default 16)")
-    n.add_argument("--d", default="4", help="input dimension (default 4)")
-    n.add_argument("--m", default="32", help="hidden width (default 32)")
-    n.add_argument("--eta-frac", default="0.9", help="eta as a fraction of 2/lambda_max(K0) (default 0.9)")
-    n.add_argument("--steps", default="1000", help="GD steps (default 1000)")
-    common_arguments(n, "out/network")
+def add_arguments(p):
+    p.add_argument("--data", default="digits", help="digits (scikit-learn, offline) or teacher (default digits)")
+    p.add_argument("--model", default="mlp", help="mlp, cnn or package.module:factory (default mlp)")
+    p.add_argument("--n", default="500", help="examples (default 500)")
+    p.add_argument("--widths", default="128", help="MLP hidden widths, comma-separated (default 128)")
+    p.add_argument("--activation", default="tanh", help="tanh, relu or gelu (default tanh)")
+    p.add_argument("--channels", default="8", help="CNN channels (default 8)")
+    p.add_argument("--targets", default="onehot", help="digits targets: onehot or pm1 (default onehot)")
+    p.add_argument("--loss", default="sum", help="sum: L = |z|^2/2 (default); mean: L = |z|^2/(2n)")
+    p.add_argument("--eta-frac", default="0.9", help="eta as a fraction of 2/lambda0 (default 0.9)")
+    p.add_argument("--eta", default=None, help="a fixed step eta instead of --eta-frac")
+    p.add_argument("--steps", default="3000", help="GD steps (default 3000)")
+    p.add_argument("--every", default="10", help="measure eta*lambda_max every this many steps (default 10)")
+    p.add_argument("--hessian-every", default=None,
+                   help="measure the loss Hessian and the central flow every this many steps (default 10*every)")
+    p.add_argument("--seeds", default="5", help="number of seeds (default 5)")
+    common_arguments(p, "out/network", memory=False)
+
+
+def _build(args, seed):
+    from ...numerics.networks import builtin, from_factory
+    from ...numerics.validate import InputError, positive_int
+
+    if ":" in args.model or args.model not in ("mlp", "cnn"):
+        return from_factory(args.model, seed, args.loss)
+    try:
+        widths = tuple(positive_int("widths", w) for w in str(args.widths).split(","))
+    except InputError:
+        raise InputError(f"widths={args.widths!r}: expected whole numbers >= 1, comma-separated; "
+                         "pass e.g. --widths 128") from None
+    return builtin(args.model, args.data, args.n, seed, widths=widths, activation=args.activation,
+                   channels=args.channels, targets=args.targets, loss=args.loss)
 
 
 def run(args) -> int:
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"):
-        return _run_network(args)
-
-
-def network_summary(net, theta0, eta_frac, steps, quiet=True) -> tuple[dict, tuple]:
-    """Run the network and its quadratic model at the same η; return (summary, (net_traj, quad_traj))."""
-    import numpy as np
-
-    from ...numerics.highdim import model as hd
-    from ..output import num
-    from ...numerics.highdim.network import quadratic_model, run_network_gd
-
-    inst = quadratic_model(net, theta0)
-    lam0, _ = hd.top_eigenpair(net.jacobian(theta0))
-    eta = eta_frac * 2.0 / lam0
-    a = run_network_gd(net, theta0, eta, steps)
-    b = hd.run_gd(inst, eta, steps)
-    n = min(len(a.eta_ntk), len(b.eta_ntk))
-    diff = np.abs(a.eta_ntk[:n] - b.eta_ntk[:n])
-
-    def one(t):
-        return {"status": t.status.name.lower(), "initial_eta_ntk": num(t.initial), "peak_eta_ntk": num(t.peak),
-                "final_eta_ntk": num(t.final), "loss_ratio": num(float(t.loss[-1] / t.loss[0])),
-                "reached_eos": bool(t.peak >= 1.9), "sharpened": bool(t.peak > 1.1 * t.initial)}
-
-    summary = {"n": net.n, "d": net.d, "m": net.m, "P": net.P, "eta": num(eta), "eta_frac": num(eta_frac),
-               "steps": steps, "network": one(a), "quadratic_model": one(b),
-               "mean_abs_difference_eta_ntk": num(float(diff.mean())),
-               "max_abs_difference_eta_ntk": num(float(diff.max())),
-               "agree_qualitatively": bool(a.peak >= 1.9 and b.peak >= 1.9 and not a.diverged and not b.diverged)}
-    return summary, (a, b)
-
-
-def _run_network(args) -> int:
-    import numpy as np
-
-    from ..output import save_figure, write_json
-    from ...numerics.highdim.network import make_data
+    from ...numerics.networks import run_seed, summarize
     from ...numerics.validate import positive, positive_int
+    from ..figures import plot_network_central_flow, plot_network_eta, plot_network_z_tilde
+    from ..output import check_folder, write_json
 
-    n, d, m = positive_int("n", args.n), positive_int("d", args.d), positive_int("m", args.m)
-    steps = positive_int("steps", args.steps)
-    f = float(positive("eta_frac", args.eta_frac))
-    seed = parse_seed(args.seed)
-    from ...numerics.highdim.model import check_size
-
-    check_size(n, m * (d + 1), limit=memory_limit(args.max_memory))
-    out = Path(args.out)
-    bar = progress(2, args.quiet, "network runs")
-    net, th0 = make_data(n, d, m, seed)
-    # Complex-step check of the hand-derived Jacobian (exact to rounding: no subtraction).
-    h = 1e-30
-    J = net.jacobian(th0)
-    cs = np.stack([net.outputs(th0 + 1j * h * np.eye(net.P)[i]).imag / h for i in range(net.P)], axis=1)
-    jac_err = float(np.max(np.abs(cs - J)) / np.max(np.abs(J)))
-    summary, (a, b) = network_summary(net, th0, f, steps)
-    bar.update(2)
+    steps, every = positive_int("steps", args.steps), positive_int("every", args.every)
+    hess = None if args.hessian_every is None else positive_int("hessian_every", args.hessian_every)
+    seeds, seed0 = positive_int("seeds", args.seeds), parse_seed(args.seed)
+    eta = None if args.eta is None else float(positive("eta", args.eta))
+    frac = None if eta is not None else float(positive("eta_frac", args.eta_frac))
+    out = check_folder(Path(args.out), "--out", create=False)
+    if ":" in args.model and os.getcwd() not in sys.path:
+        sys.path.append(os.getcwd())  # a user's module in the current folder, as `python -m` would find it
+    nets = [_build(args, seed0 + k) for k in range(seeds)]
+    t0 = time.perf_counter()
+    bar = progress(seeds * steps * 3, args.quiet, "network runs")
+    results = [run_seed(net, eta_frac=frac, eta=eta, steps=steps, every=every, hessian_every=hess, bar=bar)
+               for net in nets]
     bar.close()
-    summary["seed"] = seed
-    summary["jacobian_complex_step_relative_error"] = repr(jac_err)
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
-    for tr, lab in ((a, "network"), (b, "quadratic model")):
-        ax1.plot(tr.eta_ntk, lw=1, label=lab)
-        ax2.semilogy(tr.loss, lw=1, label=lab)
-    ax1.axhline(2.0, color="k", ls="--", lw=1, label="2")
-    ax1.set_xlabel("step t")
-    ax1.set_ylabel("eta * lambda_max(K)")
-    ax1.set_title(f"2-layer tanh, n={n} d={d} m={m}, eta={f:g}*2/lambda0")
-    ax1.legend(fontsize=8)
-    ax2.set_xlabel("step t")
-    ax2.set_ylabel("loss")
-    ax2.legend(fontsize=8)
-    fig_path = save_figure(fig, out / "network_vs_quadratic.png")
-    summary["figures"] = [str(fig_path)]
-    write_json(out / "summary.json", summary)
+    seconds = time.perf_counter() - t0
+    net = nets[0]
+    summary = {"model": args.model if ":" in args.model else net.name, "n": net.n, "D": net.D, "P": net.P,
+               "loss": net.loss, "eta_frac": frac, "steps": steps, "every": every,
+               "hessian_every": hess if hess is not None else 10 * every, "first_seed": seed0,
+               **summarize(results), "seconds": seconds}
+    title = f"{summary['model']}, P={net.P}, " + (f"eta = {frac:g}*2/lambda0" if frac else f"eta = {eta:g}")
+    plot_network_eta(results, out / "eta_ntk.png", title)
+    plot_network_z_tilde(results[0], out / "z_tilde.png", title)
+    plot_network_central_flow(results[0], out / "central_flow.png", title)
+    summary["figures"] = [str(out / f) for f in ("eta_ntk.png", "z_tilde.png", "central_flow.png")]
+    write_json(out / "summary.json", summary, "--out")
     if args.json:
         print(json.dumps(summary, indent=2))
-    else:
-        print(f"network: n={n} d={d} m={m} (P={net.P}), eta = {f:g}*2/lambda0 = {float(summary['eta']):.6g}, "
-              f"{steps} steps; Jacobian vs complex step: rel. err {jac_err:.1e}")
-        print("| model | status | initial eta*lambda | peak | final | loss_T/loss_0 |")
-        print("|---|---|---|---|---|---|")
-        for key in ("network", "quadratic_model"):
-            s = summary[key]
-            print(f"| {key} | {s['status']} | {float(s['initial_eta_ntk']):.4f} | {float(s['peak_eta_ntk']):.4f} | "
-                  f"{float(s['final_eta_ntk']):.4f} | {float(s['loss_ratio']):.2e} |")
-        print(f"mean |difference| of eta*lambda_max(t): {float(summary['mean_abs_difference_eta_ntk']):.4f}; "
-              f"agree qualitatively: {summary['agree_qualitatively']}")
-        print(f"summary: {out / 'summary.json'}; figure: {fig_path}")
+        return 0
+    _table(summary, out)
     return 0
+
+
+def _f(x, spec=".4f"):
+    return "-" if x is None else format(x, spec)
+
+
+def _table(s, out):
+    print(f"network: {s['model']}, n={s['n']}, P={s['P']}, loss={s['loss']}, "
+          + (f"eta = {s['eta_frac']:g}*2/lambda0" if s["eta_frac"] else f"eta = {s['eta'][0]:g}")
+          + f", {s['steps']} steps, {len(s['seeds'])} seeds, {s['seconds']:.0f} s")
+    print("| model | status | initial eta*lambda | peak | final | EOS mean | EOS std | reached EOS | sharpened |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for key in ("network", "quadratic", "reexpanded"):
+        m = s[key]
+        if m is None:
+            continue
+        print(f"| {key} | {m['status']} | {_f(m['initial_eta_ntk'])} | {_f(m['peak_eta_ntk'])} | "
+              f"{_f(m['final_eta_ntk'])} | {_f(m['eos_mean_eta_ntk'])} | {_f(m['eos_std_eta_ntk'])} | "
+              f"{m['reached_eos_count']}/{len(m['runs'])} | {m['sharpened_count']}/{len(m['runs'])} |")
+    for name, key in (("second-order model at theta0", "agreement"), ("re-expanded at the edge", "reexpanded_agreement")):
+        a = s[key]
+        if a is None:
+            continue
+        print(f"{name} vs network (mean [95% interval] over seeds):")
+        for k in ("first_eos_step_difference", "eos_mean_difference", "correlation", "max_abs_difference",
+                  "faithful_until"):
+            iv = a[k]
+            print(f"  {k}: {_f(iv['mean'], '.4g')} [{_f(iv['lo'], '.4g')}, {_f(iv['hi'], '.4g')}] (n={iv['n']})")
+        print(f"  faithful over the whole run: {a['faithful_whole_run']} of {len(a['per_seed'])} seeds")
+    print(f"summary: {out / 'summary.json'}; figures: {', '.join(s['figures'])}")

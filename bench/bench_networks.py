@@ -1,0 +1,123 @@
+"""Benchmark: GD on a JAX network (digits MLP 64-128-10, n = 500, P = 9610) and its second-order model.
+
+Rows (issue 11): sorm's jitted GD step ÷ a bare ``jax.jit`` GD step of the same network (≤ 1.2);
+the second-order model's step ÷ the network's (≤ 4); one Lanczos estimate (NTK and loss Hessian,
+warm-started) ÷ one GD step (reported); a whole run of 3000 steps with ηλ_max every 10 steps
+(≤ 60 s). The machine is shared: the pairs are timed interleaved (A, B, A, B, ...) and the ratio
+is the median of the per-pair ratios; the load average is reported with the results.
+Run: python bench/bench_networks.py
+"""
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sorm.numerics.networks import builtin, operators, run_gd  # noqa: E402
+
+
+def _t(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def _interleaved(a, b, reps: int) -> tuple[float, float, float]:
+    """(median time of a, median time of b, median of the per-pair ratios b/a)."""
+    a(), b()
+    ta, tb = [], []
+    for _ in range(reps):
+        ta.append(_t(a))
+        tb.append(_t(b))
+    ta, tb = np.array(ta), np.array(tb)
+    return float(np.median(ta)), float(np.median(tb)), float(np.median(tb / ta))
+
+
+def main(reps: int = 15, k: int = 10, whole: bool = True) -> str:
+    import jax
+    import jax.numpy as jnp
+
+    load0 = os.getloadavg()
+    with jax.enable_x64(True):
+        net = builtin("mlp", "digits", 500, 0, widths=(128,))
+        ops, qops = operators(net)
+        data = (net.X, net.Y)
+        lam0, v = ops.top_ntk(net.theta0, data)
+        eta = 0.9 * 2 / lam0
+        th, _ = ops.advance(net.theta0, data, eta, 50)   # a generic point
+
+        params = net.unravel(th)
+        X, Y = net.X, net.Y
+
+        @jax.jit
+        def bare_step(p):
+            g = jax.grad(lambda q: 0.5 * jnp.sum((net.apply(q, X) - Y) ** 2))(p)
+            return jax.tree_util.tree_map(lambda a, b: a - eta * b, p, g)
+
+        def bare():
+            p = params
+            for _ in range(k):
+                p = bare_step(p)
+            jax.block_until_ready(p)
+
+        def sorm_step():
+            ops.advance(th, data, eta, k)[0].block_until_ready()
+
+        def sorm_single():
+            t = th
+            for _ in range(k):
+                t = ops.step(t, data, eta)
+            t.block_until_ready()
+
+        zero = jnp.zeros_like(th)
+        center = (th, X, Y)
+
+        def quad_step():
+            qops.advance(zero, center, eta, k)[0].block_until_ready()
+
+        t_bare, t_sorm, r_sorm = _interleaved(bare, sorm_step, reps)
+        _, t_single, r_single = _interleaved(bare, sorm_single, reps)
+        _, t_quad, r_quad = _interleaved(sorm_step, quad_step, reps)
+        step = t_sorm / k
+        th2, _ = ops.advance(th, data, eta, 10)
+        _, v1 = ops.top_ntk(th, data, v)
+        _, u1 = ops.top_hessian(th, data)
+        t_ntk = float(np.median([_t(lambda: ops.top_ntk(th2, data, v1, 1e-9)) for _ in range(5)]))
+        t_hes = float(np.median([_t(lambda: ops.top_hessian(th2, data, u1, 1e-9)) for _ in range(5)]))
+        t_run = math.nan
+        if whole:
+            t_run = _t(lambda: run_gd(ops, net.theta0, data, eta, 3000, every=10))
+    load1 = os.getloadavg()
+    rows = [
+        ("sorm's GD step (jitted `lax.scan` of 10 steps) / bare `jax.jit` GD step on the params pytree",
+         f"{r_sorm:.2f}x ({step * 1e3:.2f} ms vs {t_bare / k * 1e3:.2f} ms per step)", "<= 1.2", r_sorm <= 1.2),
+        ("sorm's single jitted step (`Operators.step`, flat params) / bare `jax.jit` step",
+         f"{r_single:.2f}x ({t_single / k * 1e3:.2f} ms)", "-", None),
+        ("second-order model's step (nested `jax.jvp`) / network's step", f"{r_quad:.2f}x ({t_quad / k * 1e3:.2f} ms)",
+         "<= 4", r_quad <= 4),
+        ("one Lanczos estimate of lambda_max(JJ^T), warm-started / one GD step", f"{t_ntk / step:.0f} steps "
+         f"({t_ntk * 1e3:.0f} ms)", "reported", None),
+        ("one Lanczos estimate of lambda_max(loss Hessian), warm-started / one GD step", f"{t_hes / step:.0f} steps "
+         f"({t_hes * 1e3:.0f} ms)", "reported", None),
+        ("whole network run: 3000 steps, eta*lambda_max every 10 steps (+ two-step pair), Hessian and central "
+         "flow every 100", f"{t_run:.1f} s", "<= 60 s", t_run <= 60),
+    ]
+    lines = ["## networks", "",
+             f"Digits MLP 64-128-10 tanh, n = 500, P = {net.P}, D = {net.D}, float64, CPU; medians of {reps} "
+             f"interleaved pairs. Load average (1 min) {load0[0]:.1f} before, {load1[0]:.1f} after, on "
+             f"{os.cpu_count()} cores: the machine was shared, so absolute times are inflated and the ratios "
+             "are the numbers to read.", "",
+             "| measurement | value | target | met? |", "|---|---|---|---|"]
+    for name, val, target, met in rows:
+        lines.append(f"| {name} | {val} | {target} | {'-' if met is None else ('yes' if met else 'no')} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(main())

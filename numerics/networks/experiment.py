@@ -1,0 +1,242 @@
+"""A network and its second-order model side by side, over seeds, with agreement numbers.
+
+For each seed: GD on the network from θ₀, GD on its second-order model around θ₀ (same η), and
+GD on the second-order model re-expanded around the network's first checkpoint at the edge
+(ηλ ≥ 1.9), each with the measurements of :mod:`.run`. η is either ``eta_frac`` · 2/λ₀ (λ₀ the
+top NTK eigenvalue at θ₀) or a fixed ``eta``.
+
+Agreement per seed (network a, quadratic model b, on their common checkpoints):
+
+- first_eos_step: the first checkpoint with ηλ ≥ 1.9, for each model;
+- eos_mean: the mean of ηλ over each model's EOS phase (its first such checkpoint to the end);
+- correlation: Pearson's correlation of the two ηλ curves;
+- max_abs_difference: max_t |ηλ_a − ηλ_b|;
+- faithful_until: the first step at which the losses differ by more than 10% of the network's
+  (at any step) or the ηλ do (at a checkpoint); null if they never do within the run.
+
+Over seeds each number comes with its mean and a 95% Student-t interval (null for one seed).
+The re-expanded model is compared with the network over the steps after the edge checkpoint.
+"""
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .models import Network
+from .ops import Operators, quadratic_residual
+from .precision import float64
+from .run import EOS_THRESHOLD, Run, run_gd
+
+__all__ = ["SeedResult", "operators", "initial_lambda", "run_seed", "agreement", "interval", "summarize", "FAITHFUL_TOL"]
+
+#: Relative difference of losses or ηλ beyond which the quadratic model is no longer faithful.
+FAITHFUL_TOL = 0.1
+
+_OPS: dict = {}
+
+
+def _key(net: Network):
+    import jax
+
+    a = net.apply
+    ak = (a.func, tuple(sorted(a.keywords.items()))) if isinstance(a, functools.partial) else a
+    leaves = jax.tree_util.tree_leaves(net.unravel(net.theta0))
+    return (ak, jax.tree_util.tree_structure(net.unravel(net.theta0)), tuple(x.shape for x in leaves),
+            net.X.shape, net.Y.shape, net.scale)
+
+
+def operators(net: Network) -> tuple[Operators, Operators]:
+    """(network, second-order model) operators, shared by networks of the same architecture and
+    data shapes, so each compiles once. Their fixed argument is (X, Y), resp. (θ_c, X, Y)."""
+    key = _key(net)
+    if key not in _OPS:
+        apply, unravel, scale = net.apply, net.unravel, net.scale
+
+        def res(th, c):
+            return scale * (apply(unravel(th), c[0]) - c[1]).reshape(-1)
+
+        def res_q(delta, c):
+            return quadratic_residual(lambda th: res(th, (c[1], c[2])))(delta, c[0])
+
+        _OPS.clear()  # keep one architecture's compiled code at a time
+        _OPS[key] = (Operators(res), Operators(res_q))
+    return _OPS[key]
+
+
+@float64
+def initial_lambda(net: Network) -> float:
+    """λ₀: the top eigenvalue of the NTK JJᵀ at θ₀, for the loss in use."""
+    ops, _ = operators(net)
+    return ops.top_ntk(net.theta0, (net.X, net.Y))[0]
+
+
+@dataclass(frozen=True, eq=False)
+class SeedResult:
+    """One seed: the network's run, its second-order model's, and the re-expanded model's (None
+    if the network never reached the edge); lam0 = λ₀, eta = η."""
+
+    seed: int
+    eta: float
+    lam0: float
+    network: Run
+    quadratic: Run
+    reexpanded: Run | None
+
+    def __repr__(self) -> str:
+        return f"SeedResult(seed={self.seed}, eta={self.eta:.6g}, network={self.network!r}, quadratic={self.quadratic!r})"
+
+
+@float64
+def run_seed(net: Network, *, eta_frac: float | None = 0.9, eta: float | None = None, steps: int = 3000,
+             every: int = 10, hessian_every: int | None = None, reexpand: bool = True, bar=None) -> SeedResult:
+    """Run the network, its second-order model at θ₀ and (``reexpand``) at the edge, same η."""
+    import jax.numpy as jnp
+
+    ops, qops = operators(net)
+    data = (net.X, net.Y)
+    lam0 = ops.top_ntk(net.theta0, data)[0]
+    eta = float(eta) if eta is not None else float(eta_frac) * 2.0 / lam0
+    kw = dict(every=every, hessian_every=hessian_every, bar=bar)
+    a = run_gd(ops, net.theta0, data, eta, steps, model="network", **kw)
+    zero = jnp.zeros_like(net.theta0)
+    b = run_gd(qops, zero, (net.theta0, *data), eta, steps, model="quadratic", **kw)
+    c = None
+    if reexpand and a.t_edge is not None and a.t_edge < steps:
+        c = run_gd(qops, zero, (jnp.asarray(a.theta_edge), *data), eta, steps - a.t_edge, model="reexpanded", **kw)
+        c = _shift(c, a.t_edge)
+    return SeedResult(net.seed, eta, lam0, a, b, c)
+
+
+def _shift(r: Run, dt: int) -> Run:
+    import dataclasses
+
+    return dataclasses.replace(r, t=r.t + dt, t_edge=None if r.t_edge is None else r.t_edge + dt)
+
+
+def agreement(a: Run, b: Run) -> dict:
+    """The per-seed agreement numbers of the module docstring (b compared with a)."""
+    common, ia, ib = np.intersect1d(a.t, b.t, return_indices=True)
+    x, y = a.eta_ntk[ia], b.eta_ntk[ib]
+    corr = float(np.corrcoef(x, y)[0, 1]) if x.size > 2 and np.std(x) > 0 and np.std(y) > 0 else math.nan
+    start = int(max(a.t[0], b.t[0]))
+    la, lb = a.loss[start - int(a.t[0]):], b.loss[start - int(b.t[0]):]
+    n = min(la.size, lb.size)
+    la, lb = la[:n], lb[:n]
+    bad_loss = np.flatnonzero(~(np.abs(lb - la) <= FAITHFUL_TOL * np.abs(la)))
+    bad_eta = np.flatnonzero(~(np.abs(y - x) <= FAITHFUL_TOL * np.abs(x)))
+    cands = ([start + int(bad_loss[0])] if bad_loss.size else []) + ([int(common[bad_eta[0]])] if bad_eta.size else [])
+    edge = lambda r, lo: next((int(t) for t, e in zip(r.t, r.eta_ntk) if t >= lo and e >= EOS_THRESHOLD), None)  # noqa: E731
+    return {
+        "first_eos_step": [edge(a, start), edge(b, start)],
+        "eos_mean": [_eos_mean(a, start), _eos_mean(b, start)],
+        "correlation": corr,
+        "max_abs_difference": float(np.max(np.abs(x - y))) if x.size else math.nan,
+        "faithful_until": min(cands) if cands else None,
+        "checkpoints": int(common.size),
+    }
+
+
+def _eos_mean(r: Run, lo: int) -> float:
+    t0 = next((t for t, e in zip(r.t, r.eta_ntk) if t >= lo and e >= EOS_THRESHOLD), None)
+    return float(np.mean(r.eta_ntk[r.t >= t0])) if t0 is not None else math.nan
+
+
+def interval(values) -> dict:
+    """Mean and 95% Student-t interval of the finite values; null where undefined."""
+    from scipy import stats
+
+    v = np.asarray([x for x in values if x is not None and math.isfinite(x)], dtype=float)
+    out = {"n": int(v.size), "mean": float(v.mean()) if v.size else None, "lo": None, "hi": None}
+    if v.size >= 2:
+        half = float(stats.t.ppf(0.975, v.size - 1) * v.std(ddof=1) / math.sqrt(v.size))
+        out.update(lo=out["mean"] - half, hi=out["mean"] + half)
+    return out
+
+
+def _num(x):
+    """A float64 as a JSON number; NaN/None as None."""
+    return None if x is None or not math.isfinite(float(x)) else float(x)
+
+
+def _model_summary(runs: list[Run]) -> dict:
+    def mean(vals):
+        v = [x for x in vals if math.isfinite(x)]
+        return float(np.mean(v)) if v else None
+
+    statuses = sorted({r.status.name.lower() for r in runs})
+    pooled = lambda f: np.concatenate([f(r) for r in runs]) if runs else np.zeros(0)  # noqa: E731
+    eos = lambda r: (r.eta_ntk >= EOS_THRESHOLD) & np.isfinite(r.dz)  # noqa: E731
+    dz = pooled(lambda r: r.dz[eos(r)])
+    pred = pooled(lambda r: 2 * r.z_tilde[eos(r)] * r.y_tilde[eos(r)])
+    cf = lambda r: np.isfinite(r.predicted_loss)  # noqa: E731
+    lp, lg = pooled(lambda r: r.predicted_loss[cf(r)]), pooled(lambda r: r.gd_avg_loss[cf(r)])
+    s2, s2m = pooled(lambda r: r.sigma2[cf(r)]), pooled(lambda r: r.sigma2_measured[cf(r)])
+    return {
+        "status": statuses[0] if len(statuses) == 1 else "mixed",
+        "initial_eta_ntk": mean([r.initial for r in runs]),
+        "peak_eta_ntk": mean([r.peak for r in runs]),
+        "final_eta_ntk": mean([r.final for r in runs]),
+        "eos_mean_eta_ntk": mean([r.eos_mean for r in runs]),
+        "eos_std_eta_ntk": mean([r.eos_std for r in runs]),
+        "reached_eos": all(r.reached_eos for r in runs),
+        "reached_eos_count": sum(r.reached_eos for r in runs),
+        "sharpened": all(r.sharpened for r in runs),
+        "sharpened_count": sum(r.sharpened for r in runs),
+        "two_step_pairs": int(dz.size),
+        "two_step_rel_error": _num(np.linalg.norm(dz - pred) / np.linalg.norm(dz)) if dz.size else None,
+        "central_flow_points": int(lp.size),
+        "central_flow_loss_rel_error_median": _num(np.median(np.abs(lp - lg) / lg)) if lp.size else None,
+        "sigma2_median": _num(np.median(s2)) if s2.size else None,
+        "sigma2_measured_median": _num(np.median(s2m)) if s2m.size else None,
+        "runs": [{"seed": None, "status": r.status.name.lower(), "initial_eta_ntk": _num(r.initial),
+                  "peak_eta_ntk": _num(r.peak), "final_eta_ntk": _num(r.final), "eos_mean_eta_ntk": _num(r.eos_mean),
+                  "eos_std_eta_ntk": _num(r.eos_std), "reached_eos": r.reached_eos, "sharpened": r.sharpened,
+                  "first_eos_step": r.t_edge, "steps": int(r.t[-1]), "initial_loss": _num(r.loss[0]),
+                  "final_loss": _num(r.loss[-1])} for r in runs],
+    }
+
+
+def _agreement_summary(pairs: list[tuple[int, Run, Run]]) -> dict:
+    rows = []
+    for seed, a, b in pairs:
+        g = agreement(a, b)
+        (ea, eb), (ma, mb) = g["first_eos_step"], g["eos_mean"]
+        rows.append({"seed": seed, "first_eos_step": [ea, eb],
+                     "first_eos_step_difference": None if ea is None or eb is None else eb - ea,
+                     "eos_mean_eta_ntk": [_num(ma), _num(mb)], "eos_mean_difference": _num(mb - ma),
+                     "correlation": _num(g["correlation"]), "max_abs_difference": _num(g["max_abs_difference"]),
+                     "faithful_until": g["faithful_until"], "checkpoints": g["checkpoints"]})
+    col = lambda k, i=None: [r[k] if i is None else r[k][i] for r in rows]  # noqa: E731
+    return {
+        "first_eos_step_network": interval(col("first_eos_step", 0)),
+        "first_eos_step_quadratic": interval(col("first_eos_step", 1)),
+        "first_eos_step_difference": interval(col("first_eos_step_difference")),
+        "eos_mean_difference": interval(col("eos_mean_difference")),
+        "correlation": interval(col("correlation")),
+        "max_abs_difference": interval(col("max_abs_difference")),
+        "faithful_until": interval(col("faithful_until")),
+        "faithful_whole_run": sum(r["faithful_until"] is None for r in rows),
+        "per_seed": rows,
+    }
+
+
+def summarize(results: list[SeedResult]) -> dict:
+    """The JSON summary of several seeds: per model, the agreement of the second-order model at θ₀
+    with the network, and of the one re-expanded at the edge (floats as JSON numbers, missing = null)."""
+    out = {"seeds": [r.seed for r in results], "eta": [r.eta for r in results],
+           "lambda0": [r.lam0 for r in results]}
+    for key in ("network", "quadratic", "reexpanded"):
+        runs = [getattr(r, key) for r in results if getattr(r, key) is not None]
+        s = _model_summary(runs) if runs else None
+        if s is not None:
+            seeds = [r.seed for r in results if getattr(r, key) is not None]
+            for rec, seed in zip(s["runs"], seeds):
+                rec["seed"] = seed
+        out[key] = s
+    out["agreement"] = _agreement_summary([(r.seed, r.network, r.quadratic) for r in results])
+    re = [(r.seed, r.network, r.reexpanded) for r in results if r.reexpanded is not None]
+    out["reexpanded_agreement"] = _agreement_summary(re) if re else None
+    return out

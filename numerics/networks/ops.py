@@ -1,0 +1,134 @@
+"""Matrix-free products of a residual function, jitted, and Lanczos on them.
+
+For residuals z(θ) (length D, parameters θ ∈ R^P) and the loss L = ½‖z‖², with
+J = ∂z/∂θ (D×P) and the loss Hessian H = JᵀJ + Σ_α z_α ∇²z_α (docs/theory.md §6):
+
+- NTK products K v = J(Jᵀv): one ``jax.vjp`` then one ``jax.jvp``;
+- Hessian products H u: ``jax.jvp`` of ``jax.grad(L)`` (forward over reverse);
+- no D×P, P×P or D×P×P array is ever formed.
+
+The second-order model of a network around θ_c, in δ = θ − θ_c (docs/theory.md §6: a network's
+second-order Taylor expansion is a model of that form, with Q_α = ∇²z_α(θ_c), G_α = ∇z_α(θ_c)
+and y_α = −z_α(θ_c)), is
+
+    z_quad(δ) = z(θ_c) + J(θ_c) δ + ½ D²z(θ_c)[δ, δ],
+
+computed by one nested ``jax.jvp`` (forward over forward along δ): the inner jvp gives
+(z(θ), J(θ)δ), and the outer jvp at θ_c along δ gives (z(θ_c), J(θ_c)δ) and (J(θ_c)δ, D²z[δ, δ]).
+
+Top eigenpairs come from scipy's ``eigsh`` (ARPACK Lanczos) on a ``LinearOperator`` over these
+products, warm-started from the previous eigenvector.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .precision import float64
+
+__all__ = ["Operators", "quadratic_residual", "top_eigenpair"]
+
+
+def quadratic_residual(residual):
+    """z_quad(δ, θ_c) = z(θ_c) + J(θ_c)δ + ½D²z(θ_c)[δ, δ] for a residual z(θ) (module docstring)."""
+    import jax
+
+    def zq(delta, center):
+        inner = lambda th: jax.jvp(residual, (th,), (delta,))  # noqa: E731  (z(θ), J(θ)δ)
+        (z0, jd), (_, d2) = jax.jvp(inner, (center,), (delta,))
+        return z0 + jd + 0.5 * d2
+
+    return zq
+
+
+class Operators:
+    """Jitted GD steps and products for residuals ``res(θ, c)`` (c: a fixed second argument,
+    the expansion centre of a quadratic model; ignored by a network).
+
+    Build once per residual function; every method takes plain arrays, so the compiled code is
+    reused across η, centres and checkpoints. Call inside ``jax.enable_x64(True)``.
+    """
+
+    def __init__(self, res):
+        import jax
+        import jax.numpy as jnp
+
+        def loss(th, c):
+            z = res(th, c)
+            return 0.5 * (z @ z)
+
+        vg = jax.value_and_grad(loss)
+
+        def advance(th, c, eta, k):
+            def body(t, _):
+                v, g = vg(t, c)
+                return t - eta * g, v
+            return jax.lax.scan(body, th, None, length=k)
+
+        def step(th, c, eta):
+            return th - eta * jax.grad(loss)(th, c)
+
+        def ntk_mv(th, c, v):
+            _, pull = jax.vjp(lambda t: res(t, c), th)
+            return jax.jvp(lambda t: res(t, c), (th,), pull(v))[1]
+
+        def hvp(th, c, u):
+            return jax.jvp(lambda t: jax.grad(loss)(t, c), (th,), (u,))[1]
+
+        def s_raw(th, c, v):
+            """vᵀ D²z[j, j] with j = Jᵀv (η times this is the normal form's s)."""
+            _, pull = jax.vjp(lambda t: res(t, c), th)
+            (j,) = pull(v)
+            d2 = jax.jvp(lambda t: jax.jvp(lambda q: res(q, c), (t,), (j,))[1], (th,), (j,))[1]
+            return v @ d2, j @ j
+
+        def flow(th, c, u):
+            """∇L, ∇S for S(θ) = uᵀH(θ)u with u held fixed, and S itself."""
+            S = lambda t: u @ hvp(t, c, u)  # noqa: E731
+            s, gS = jax.value_and_grad(S)(th)
+            return jax.grad(loss)(th, c), gS, s
+
+        self.residual = jax.jit(res)
+        self.loss = jax.jit(loss)
+        self.advance = jax.jit(advance, static_argnums=3)
+        self.step = jax.jit(step)
+        self.ntk_mv = jax.jit(ntk_mv)
+        self.hvp = jax.jit(hvp)
+        self.s_raw = jax.jit(s_raw)
+        self.flow = jax.jit(flow)
+        self._jnp = jnp
+
+    def top_ntk(self, th, c, v0=None, tol: float = 1e-10):
+        """(λ_max(JJᵀ), unit eigenvector in R^D) by Lanczos."""
+        D = int(self.residual(th, c).shape[0])
+        return top_eigenpair(lambda v: self.ntk_mv(th, c, v), D, v0, tol)
+
+    def top_hessian(self, th, c, u0=None, tol: float = 1e-10):
+        """(λ_max(H), unit eigenvector in R^P) by Lanczos (the largest algebraic eigenvalue)."""
+        return top_eigenpair(lambda u: self.hvp(th, c, u), int(th.shape[0]), u0, tol)
+
+
+@float64
+def top_eigenpair(matvec, dim: int, v0=None, tol: float = 1e-10) -> tuple[float, np.ndarray]:
+    """Largest (algebraic) eigenvalue and unit eigenvector of a symmetric operator given by
+    ``matvec`` on R^dim: ARPACK Lanczos (``eigsh``), warm-started from v0; dense for dim ≤ 3.
+
+    The eigenvector's sign is chosen so that vᵀv0 ≥ 0 (or its largest entry is positive), so a
+    tracked eigenvector does not flip between checkpoints.
+    """
+    import jax.numpy as jnp
+    from scipy.sparse.linalg import LinearOperator, eigsh
+
+    mv = lambda x: np.asarray(matvec(jnp.asarray(np.ravel(x), dtype=jnp.float64)))  # noqa: E731
+    if dim <= 3:
+        M = np.stack([mv(e) for e in np.eye(dim)], axis=1)
+        w, V = np.linalg.eigh(0.5 * (M + M.T))
+        lam, v = float(w[-1]), V[:, -1]
+    else:
+        op = LinearOperator((dim, dim), matvec=mv, dtype=np.float64)
+        w, V = eigsh(op, k=1, which="LA", v0=None if v0 is None else np.asarray(v0), tol=tol,
+                     ncv=min(dim, 12))
+        lam, v = float(w[0]), V[:, 0]
+    ref = np.asarray(v0) if v0 is not None else np.sign(v[np.argmax(np.abs(v))]) * np.abs(v)
+    if float(v @ ref) < 0:
+        v = -v
+    return lam, v

@@ -1,0 +1,203 @@
+"""Full-batch GD on a network or its second-order model, with the theory's measurements.
+
+GD is θ' = θ − η∇L(θ) with L = ½‖z‖² (a network: z = z(θ); its second-order model around θ_c:
+z = z_quad(δ), see :mod:`.ops`). The steps between checkpoints run as one jitted ``lax.scan``;
+every ``every`` steps (checkpoint t) sorm measures, all by autodiff products:
+
+- ηλ_t: η times the top eigenvalue of the NTK JJᵀ (Lanczos), with unit eigenvector v_t;
+- ηλ^H_t: η times the top eigenvalue of the loss Hessian (Lanczos; every ``hessian_every`` steps);
+- z̃_t = η v_tᵀz_t, the rescaled residual along the top NTK direction (docs/theory.md §3, §5);
+- s_t = η v_tᵀD²z[j, j] with j = Jᵀv_t, the normal form's s for the one-output model along v_t
+  (docs/theory.md §5; j Q_v jᵀ with Q_v = Σ_α v_α ∇²z_α), and ỹ_t = ηλ_t − 2 − s_t z̃_t;
+- two-step changes (``pairs``): Δz̃ and Δy (y = ηλ − 2) from t to t + 2, both along v_t (at
+  t + 2, ηλ is the Rayleigh quotient η v_tᵀK v_t, which differs from the top eigenvalue at second
+  order in the eigenvector's turn over two steps), to hold against the normal form's leading
+  order Δz̃ = 2 z̃ ỹ;
+- the central flow (one unstable direction, Cohen, Damian et al., ICLR 2025) at the two-step
+  average w̄ = (θ_t + θ_{t+1})/2, at checkpoints with ηλ_t ≥ 1.9 where the Hessian is measured:
+  σ² = 2⟨−∇L(w̄), ∇S(w̄)⟩/‖∇S(w̄)‖² with S(w) = uᵀH(w)u (u: top Hessian eigenvector at w̄,
+  held fixed), the predicted time-averaged loss L(w̄) + max(σ², 0)/η against GD's
+  (L_t + L_{t+1})/2, and the measured oscillation ⟨(θ_t − θ_{t+1})/2, u⟩² against σ².
+
+These central-flow numbers evaluate the flow's formulas at GD's own two-step average; they do
+not integrate the flow.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..status import Status
+from ..validate import InputError, positive_int
+
+__all__ = ["RunStatus", "Run", "EOS_THRESHOLD", "run_gd"]
+
+#: ηλ at or above which a checkpoint counts as at the edge of stability.
+EOS_THRESHOLD = 1.9
+
+
+class RunStatus(Status):
+    CONVERGED = "converged: the loss fell below the tolerance"
+    DIVERGED = "diverged: the loss grew past the blow-up bound or stopped being finite"
+    STEP_LIMIT = "step limit: the step budget ran out before convergence"
+
+
+@dataclass(frozen=True, eq=False)
+class Run:
+    """One GD run: per-step losses and per-checkpoint measurements (module docstring).
+
+    t: checkpoint steps. loss: L at every step 0..last. Arrays at checkpoints: eta_ntk,
+    eta_hess (NaN where not measured), z_tilde, s, y_tilde; at checkpoints with a pair:
+    dz, dy (two-step changes; NaN otherwise); central flow: sigma2, sigma2_measured,
+    predicted_loss, gd_avg_loss (NaN outside the EOS phase). t_edge, theta_edge: the first
+    checkpoint with ηλ ≥ 1.9 and the parameters there (None if never).
+    """
+
+    model: str
+    eta: float
+    t: np.ndarray
+    loss: np.ndarray
+    eta_ntk: np.ndarray
+    eta_hess: np.ndarray
+    z_tilde: np.ndarray
+    s: np.ndarray
+    y_tilde: np.ndarray
+    dz: np.ndarray
+    dy: np.ndarray
+    sigma2: np.ndarray
+    sigma2_measured: np.ndarray
+    predicted_loss: np.ndarray
+    gd_avg_loss: np.ndarray
+    status: RunStatus
+    t_edge: int | None
+    theta_edge: np.ndarray | None
+
+    @property
+    def initial(self) -> float:
+        return float(self.eta_ntk[0])
+
+    @property
+    def peak(self) -> float:
+        return float(np.nanmax(self.eta_ntk))
+
+    @property
+    def final(self) -> float:
+        return float(self.eta_ntk[-1])
+
+    @property
+    def sharpened(self) -> bool:
+        """ηλ rose above 1.1 × its initial value at some checkpoint."""
+        return self.peak > 1.1 * self.initial
+
+    @property
+    def reached_eos(self) -> bool:
+        """ηλ reached 1.9 at some checkpoint (whether or not the run then converged)."""
+        return self.t_edge is not None
+
+    @property
+    def eos_phase(self) -> np.ndarray:
+        """ηλ at the checkpoints from the first one with ηλ ≥ 1.9 to the end (empty if none)."""
+        return self.eta_ntk[self.t >= self.t_edge] if self.t_edge is not None else self.eta_ntk[:0]
+
+    @property
+    def eos_mean(self) -> float:
+        return float(np.mean(self.eos_phase)) if self.eos_phase.size else math.nan
+
+    @property
+    def eos_std(self) -> float:
+        return float(np.std(self.eos_phase)) if self.eos_phase.size else math.nan
+
+    def __repr__(self) -> str:
+        return (f"Run({self.model}, eta={self.eta:.6g}, {self.status.name.lower()} at t={int(self.t[-1])}, "
+                f"eta*lambda {self.initial:.4f} -> peak {self.peak:.4f} -> final {self.final:.4f})")
+
+
+def run_gd(ops, start, center, eta, steps, *, every: int = 10, hessian_every: int | None = None,
+           pairs: bool = True, central_flow: bool = True, tol: float = 1e-10, blowup: float = 1e6,
+           model: str = "network", bar=None, tol_eig: float = 1e-9) -> Run:
+    """GD from ``start`` for at most ``steps`` steps with the measurements of the module docstring.
+
+    ops: :class:`.ops.Operators` of the residual; center: its fixed second argument. Stops as
+    CONVERGED when L ≤ tol·max(1, L₀) at a checkpoint, as DIVERGED when L is not finite or
+    exceeds blowup·max(1, L₀), else STEP_LIMIT. hessian_every (a multiple of every; default
+    10·every): how often the Hessian and the central flow are measured. ``bar``: a progress bar
+    advanced by the steps taken. Call inside ``jax.enable_x64(True)``.
+    """
+    import jax.numpy as jnp
+
+    if not (isinstance(eta, (int, float)) and math.isfinite(eta) and eta > 0):
+        raise InputError(f"eta={eta!r}: expected a finite value > 0; pass a positive eta")
+    steps, every = positive_int("steps", steps), positive_int("every", every)
+    hessian_every = 10 * every if hessian_every is None else positive_int("hessian_every", hessian_every)
+    th = jnp.asarray(start)
+    L0 = float(ops.loss(th, center))
+    conv, big = tol * max(1.0, L0), blowup * max(1.0, L0)
+    keys = ("t", "eta_ntk", "eta_hess", "z_tilde", "s", "y_tilde", "dz", "dy", "sigma2", "sigma2_measured",
+            "predicted_loss", "gd_avg_loss")
+    rec = {k: [] for k in keys}
+    losses: list[float] = []
+    v = u = None
+    t_edge = theta_edge = None
+    status = RunStatus.STEP_LIMIT
+    t = 0
+    nan = math.nan
+
+    def ntk_point(theta, v0):
+        lam, vec = ops.top_ntk(theta, center, v0, tol_eig)
+        z = np.asarray(ops.residual(theta, center))
+        s_r, _ = ops.s_raw(theta, center, jnp.asarray(vec))
+        zt, s = eta * float(vec @ z), eta * float(s_r)
+        return eta * lam, vec, zt, s, eta * lam - 2.0 - s * zt
+
+    while True:
+        L = float(ops.loss(th, center))
+        if not math.isfinite(L) or L > big:
+            status = RunStatus.DIVERGED
+            break
+        T, v, zt, s, yt = ntk_point(th, v)
+        row = dict(t=t, eta_ntk=T, eta_hess=nan, z_tilde=zt, s=s, y_tilde=yt, dz=nan, dy=nan, sigma2=nan,
+                   sigma2_measured=nan, predicted_loss=nan, gd_avg_loss=nan)
+        if T >= EOS_THRESHOLD and t_edge is None:
+            t_edge, theta_edge = t, np.asarray(th)
+        if t % hessian_every == 0:
+            lam_h, u = ops.top_hessian(th, center, u, tol_eig)
+            row["eta_hess"] = eta * lam_h
+            if central_flow and T >= EOS_THRESHOLD:
+                th1 = ops.step(th, center, eta)
+                w = 0.5 * (th + th1)
+                _, ub = ops.top_hessian(w, center, u, tol_eig)
+                ubj = jnp.asarray(ub)
+                gL, gS, _ = ops.flow(w, center, ubj)
+                sig2 = float(2.0 * (-gL @ gS) / (gS @ gS))
+                row.update(sigma2=sig2, sigma2_measured=float((0.5 * (th - th1)) @ ubj) ** 2,
+                           predicted_loss=float(ops.loss(w, center)) + max(sig2, 0.0) / eta,
+                           gd_avg_loss=0.5 * (L + float(ops.loss(th1, center))))
+        if L <= conv:
+            status = RunStatus.CONVERGED
+        k = min(every, steps - t)
+        if status is RunStatus.CONVERGED or k == 0:
+            losses.append(L)
+            for key in keys:
+                rec[key].append(row[key])
+            break
+        if pairs and k >= 3:
+            th2, ls = ops.advance(th, center, eta, 2)
+            vj = jnp.asarray(v)
+            T2 = eta * float(vj @ ops.ntk_mv(th2, center, vj))      # Rayleigh quotient along v_t
+            row.update(dz=eta * float(vj @ ops.residual(th2, center)) - zt, dy=T2 - T)
+            th, ls2 = ops.advance(th2, center, eta, k - 2)
+            ls = np.concatenate([np.asarray(ls), np.asarray(ls2)])
+        else:
+            th, ls = ops.advance(th, center, eta, k)
+        for key in keys:
+            rec[key].append(row[key])
+        losses.extend(np.asarray(ls).tolist())
+        t += k
+        if bar is not None:
+            bar.update(k)
+    arr = {k: np.asarray(x, dtype=float) for k, x in rec.items()}
+    arr["t"] = arr["t"].astype(int)
+    return Run(model, float(eta), loss=np.asarray(losses, dtype=float), status=status, t_edge=t_edge,
+               theta_edge=theta_edge, **arr)

@@ -1,0 +1,248 @@
+"""Networks in JAX: autodiff against complex steps, the matrix-free second-order model against the
+exact high-D engine, Lanczos against dense eigendecompositions, models from a user's factory."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+jax = pytest.importorskip("jax")
+
+from sorm.numerics.highdim import model as hd  # noqa: E402
+from sorm.numerics.networks import (builtin, from_factory, initial_lambda, make_network, mlp_apply,  # noqa: E402
+                                    operators, run_gd, top_eigenpair)
+from sorm.numerics.validate import InputError  # noqa: E402
+from sorm.proofs_check import cli  # noqa: E402
+
+
+def tiny(seed=0, n=6, loss="sum", activation="tanh"):
+    """A 4-5-2 MLP on n teacher-like points: P = 37, D = 2n."""
+    rng = np.random.default_rng(seed)
+    X, Y = rng.standard_normal((n, 4)), rng.standard_normal((n, 2))
+    params = [(rng.standard_normal((4, 5)) / 2, 0.1 * rng.standard_normal(5)),
+              (rng.standard_normal((5, 2)) / np.sqrt(5), 0.1 * rng.standard_normal(2))]
+    return make_network(lambda p, x: mlp_apply(p, x, activation), params, X, Y, name="tiny", seed=seed, loss=loss)
+
+
+def dense(net):
+    """J (D×P), the Hessians ∇²z_α (D×P×P) and z at θ₀, by jax.jacfwd/jax.hessian."""
+    with jax.enable_x64(True):
+        th = net.theta0
+        return (np.asarray(jax.jacfwd(net.residual)(th)), np.asarray(jax.hessian(net.residual)(th)),
+                np.asarray(net.residual(th)))
+
+
+def test_jacobian_matches_complex_step():
+    """JAX's Jacobian of the residual against complex-step differences (no subtraction: exact to rounding)."""
+    net = tiny(1)
+    J, _, _ = dense(net)
+    params = net.unravel(net.theta0)
+    h = 1e-30
+    cols = []
+    flat = [np.asarray(a) for W, b in params for a in (W, b)]
+    for i in range(net.P):
+        pert, k = [], i
+        for a in flat:
+            e = np.zeros(a.size, dtype=complex)
+            if 0 <= k < a.size:
+                e[k] = 1j * h
+            k -= a.size
+            pert.append(a + e.reshape(a.shape))
+        p = [(pert[0], pert[1]), (pert[2], pert[3])]
+        out = np.tanh(np.asarray(net.X) @ p[0][0] + p[0][1]) @ p[1][0] + p[1][1]
+        cols.append(out.reshape(-1).imag / h)
+    cs = np.stack(cols, axis=1)
+    assert np.max(np.abs(cs - J)) <= 1e-14 * np.max(np.abs(J))
+
+
+@pytest.mark.parametrize("loss", ["sum", "mean"])
+def test_quadratic_model_matches_exact_high_d_engine(loss):
+    """Q_α = ∇²z_α(θ₀), G_α = ∇z_α(θ₀), y = −z(θ₀) in the exact (z, J) engine vs the nested-jvp model,
+    same η, same start: losses and ηλ_max agree to 1e-10 over every step."""
+    net = tiny(2, loss=loss)
+    assert net.P <= 200
+    J, Q, z0 = dense(net)
+    inst = hd.Instance(J.copy(), np.ascontiguousarray(Q), -z0)
+    eta = 0.95 * 2.0 / np.linalg.eigvalsh(J @ J.T)[-1]
+    ref = hd.run_gd(inst, eta, 150, eig="eigh")
+    _, qops = operators(net)
+    with jax.enable_x64(True):
+        got = run_gd(qops, jax.numpy.zeros(net.P), (net.theta0, net.X, net.Y), eta, 150, every=1,
+                     hessian_every=1000, pairs=False, model="quadratic", tol_eig=1e-13)
+    assert ref.status is hd.RunStatus.MAX_STEPS and got.status.name == "STEP_LIMIT"
+    assert np.max(np.abs(got.loss - ref.loss)) <= 1e-10 * ref.loss[0]
+    assert np.max(np.abs(got.eta_ntk - ref.eta_ntk)) <= 1e-10
+    assert ref.peak > 1.05 * ref.initial  # the run is nonlinear: the NTK moves
+
+
+def test_lanczos_matches_dense():
+    """Top eigenvalues of JJᵀ and of the loss Hessian by Lanczos vs numpy's eigh on dense matrices."""
+    net = tiny(3, n=8)
+    J, Q, z0 = dense(net)
+    ops, _ = operators(net)
+    data = (net.X, net.Y)
+    with jax.enable_x64(True):
+        lam, v = ops.top_ntk(net.theta0, data, tol=1e-12)
+        lam_h, u = ops.top_hessian(net.theta0, data, tol=1e-12)
+    K = J @ J.T
+    H = J.T @ J + np.einsum("a,aij->ij", z0, Q)
+    assert abs(lam - np.linalg.eigvalsh(K)[-1]) <= 1e-11 * lam
+    assert abs(lam_h - np.linalg.eigvalsh(H)[-1]) <= 1e-11 * abs(lam_h)
+    assert np.linalg.norm(K @ v - lam * v) <= 1e-8 * lam
+    assert lam_h < lam or abs(lam_h - lam) > 1e-6  # H ≠ JᵀJ away from a minimum: a different number
+
+
+def test_top_eigenpair_small_dimensions_and_sign():
+    M = np.diag([1.0, 3.0, 2.0])
+    lam, v = top_eigenpair(lambda x: jax.numpy.asarray(M) @ x, 3, v0=-np.eye(3)[1])
+    assert lam == pytest.approx(3.0, abs=1e-14) and v[1] == pytest.approx(-1.0)
+
+
+def test_fixed_eta_initial_eta_ntk_is_eta_times_lambda0():
+    """--eta E: the run starts at ηλ = E·λ_max(JJᵀ) for the loss in use (dense λ from jax.jacfwd)."""
+    for loss in ("sum", "mean"):
+        net = tiny(4, loss=loss)
+        J, _, _ = dense(net)
+        lam = np.linalg.eigvalsh(J @ J.T)[-1]
+        assert initial_lambda(net) == pytest.approx(lam, rel=1e-12)
+    assert tiny(4, loss="mean").scale == pytest.approx(1 / np.sqrt(6))
+
+
+def test_digits_subset_is_class_balanced_and_seeded():
+    from sorm.numerics.networks import digits
+
+    X, Y = digits(53, seed=3)
+    counts = Y.sum(axis=0)
+    assert X.shape == (53, 64) and set(counts) == {5, 6} and counts.sum() == 53
+    assert np.array_equal(digits(53, seed=3)[0], X) and not np.array_equal(digits(53, seed=4)[0], X)
+    assert set(np.unique(digits(20, 0, "pm1")[1])) == {-1.0, 1.0}
+
+
+USER_MODEL = '''
+import jax.numpy as jnp
+import numpy as np
+
+def apply(params, x):
+    return jnp.tanh(x @ params["W"]) @ params["v"]
+
+def make(seed):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((12, 3))
+    params = {"W": rng.standard_normal((3, 8)) / np.sqrt(3), "v": rng.standard_normal((8, 1)) / np.sqrt(8)}
+    return apply, params, X, np.sin(X[:, :1])
+
+def wrong_shape(seed):
+    apply, params, X, Y = make(seed)
+    return apply, params, X, Y[:, 0]
+
+def not_finite(seed):
+    apply, params, X, Y = make(seed)
+    return (lambda p, x: apply(p, x) / 0.0), params, X, Y
+
+def raises(seed):
+    raise RuntimeError("no data here")
+
+def three(seed):
+    return 1, 2, 3
+
+NOT_CALLABLE = 3
+'''
+
+
+@pytest.fixture()
+def user_module(tmp_path, monkeypatch):
+    (tmp_path / "my_sorm_models.py").write_text(textwrap.dedent(USER_MODEL))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return "my_sorm_models"
+
+
+def test_user_model_runs_through_the_cli(user_module, capsys, tmp_path):
+    rc = cli.main(["experiment", "network", "--model", f"{user_module}:make", "--steps", "40", "--every", "5",
+                   "--seeds", "2", "--out", str(tmp_path / "out"), "--json", "--quiet"])
+    assert rc == 0
+    s = json.loads(capsys.readouterr().out)
+    assert s["model"] == f"{user_module}:make" and s["P"] == 32 and s["D"] == 12
+    for key in ("network", "quadratic"):
+        m = s[key]
+        assert m["status"] in ("step_limit", "converged", "diverged")
+        assert all(isinstance(r["initial_eta_ntk"], float) for r in m["runs"])
+        assert m["runs"][0]["initial_eta_ntk"] == pytest.approx(1.8, abs=1e-8)
+
+
+@pytest.mark.parametrize("factory,needle", [
+    ("no_such_module_xyz:make", "cannot import"),
+    ("{m}:missing", "no callable 'missing'"),
+    ("{m}:NOT_CALLABLE", "no callable"),
+    ("{m}:wrong_shape", "has shape (12, 1) but Y has shape (12,)"),
+    ("{m}:not_finite", "non-finite outputs"),
+    ("{m}:raises", "raised RuntimeError: no data here"),
+    ("{m}:three", "not a 4-tuple"),
+    ("not a spec", "package.module:factory"),
+], ids=["no-module", "no-attribute", "not-callable", "wrong-shape", "not-finite", "raises", "three-tuple", "bad-spec"])
+def test_bad_factory_is_a_one_line_error(factory, needle, user_module, capsys, tmp_path):
+    rc = cli.main(["experiment", "network", "--model", factory.format(m=user_module), "--steps", "10",
+                   "--out", str(tmp_path), "--quiet"])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and len(err.splitlines()) == 1 and needle in err, err
+    with pytest.raises(InputError):
+        from_factory(factory.format(m=user_module))
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["--n", "0"], "n="), (["--n", "5000"], "n="), (["--eta-frac", "0"], "eta_frac="), (["--eta", "-1"], "eta="),
+    (["--model", "cnn", "--data", "teacher"], "CNN"), (["--activation", "sigmoid"], "activation="),
+    (["--loss", "max"], "loss="), (["--every", "0"], "every="), (["--widths", "8,x"], "widths="),
+], ids=["n-zero", "n-too-big", "eta-frac-zero", "eta-negative", "cnn-teacher", "activation", "loss", "every",
+        "widths"])
+def test_cli_bad_input(argv, needle, capsys, tmp_path):
+    rc = cli.main(["experiment", "network", "--out", str(tmp_path), "--quiet", "--steps", "10", *argv])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and len(err.splitlines()) == 1 and needle in err, err
+
+
+def test_cli_digits_json_numbers(capsys, tmp_path):
+    """The digits run's JSON: per model the status and ηλ numbers as JSON numbers, agreement with intervals."""
+    rc = cli.main(["experiment", "network", "--data", "digits", "--model", "mlp", "--widths", "16", "--n", "40",
+                   "--steps", "60", "--every", "5", "--seeds", "2", "--eta-frac", "1.6", "--out", str(tmp_path),
+                   "--json", "--quiet"])
+    assert rc == 0
+    s = json.loads(capsys.readouterr().out)
+    for key in ("network", "quadratic"):
+        m = s[key]
+        for k in ("initial_eta_ntk", "peak_eta_ntk", "final_eta_ntk"):
+            assert isinstance(m[k], float), (key, k, m[k])
+        assert m["initial_eta_ntk"] == pytest.approx(3.2, abs=1e-8)
+        assert isinstance(m["reached_eos"], bool) and m["status"] in ("step_limit", "converged", "diverged")
+        assert m["eos_mean_eta_ntk"] is None or isinstance(m["eos_mean_eta_ntk"], float)
+    ag = s["agreement"]
+    assert ag["correlation"]["n"] <= 2 and set(ag["max_abs_difference"]) == {"n", "mean", "lo", "hi"}
+    assert all((tmp_path / f).exists() for f in ("summary.json", "eta_ntk.png", "z_tilde.png", "central_flow.png"))
+
+
+def test_cli_fixed_eta(capsys, tmp_path):
+    net = builtin("mlp", "digits", 30, 0, widths=(8,))
+    lam = initial_lambda(net)
+    rc = cli.main(["experiment", "network", "--widths", "8", "--n", "30", "--steps", "10", "--every", "5",
+                   "--seeds", "1", "--eta", "0.001", "--out", str(tmp_path), "--json", "--quiet"])
+    assert rc == 0
+    s = json.loads(capsys.readouterr().out)
+    assert s["network"]["initial_eta_ntk"] == pytest.approx(0.001 * lam, rel=1e-9)
+    assert s["eta"] == [0.001]
+
+
+def test_importing_sorm_does_not_import_jax():
+    code = ("import sys, sorm, sorm.numerics; from sorm.proofs_check import cli; cli.build_parser(); "
+            "assert 'jax' not in sys.modules, 'jax imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_user_jax_config_is_left_alone():
+    """sorm computes in float64 inside its entry points; outside, the global x64 flag is unchanged."""
+    before = jax.config.jax_enable_x64
+    net = tiny(5)
+    assert net.theta0.dtype == np.float64
+    assert jax.config.jax_enable_x64 == before
