@@ -13,7 +13,7 @@ __all__: list[str] = []  # importing the module registers its claims (proofs_che
 
 PREC = "float64"
 #: The digits setting of the claims: examples, hidden width, η as a fraction of 2/λ₀, steps, checkpoint spacing.
-N, WIDTH, ETA_FRAC, STEPS, EVERY = 100, 32, 0.9, 1500, 10
+N, WIDTH, ETA_FRAC, STEPS, EVERY = 200, 64, 0.9, 1200, 20
 
 _CACHE: dict = {}
 
@@ -27,7 +27,7 @@ def _digits_runs(ctx):
         _CACHE.clear()
         seeds = 2 if ctx.quick else 3
         _CACHE[key] = [run_seed(builtin("mlp", "digits", N, ctx.seed + k, widths=(WIDTH,)), eta_frac=ETA_FRAC,
-                                steps=STEPS, every=EVERY) for k in range(seeds)]
+                                steps=STEPS, every=EVERY, reexpand=False) for k in range(seeds)]
     return _CACHE[key]
 
 
@@ -87,10 +87,11 @@ def _digits_eos(ctx):
 
 
 @claim("network.second_order_model",
-       f"On the same digits MLP, the second-order model at initialization, run by GD at the same eta, also sharpens "
-       "to the edge of stability in every seed; it stays faithful to the network (losses and eta*lambda_max within "
-       "10%) at least until the network first reaches eta*lambda_max >= 1.9, and the two eta*lambda_max curves "
-       "correlate (Pearson r >= 0.5) in every seed",
+       "On the same digits MLP, the second-order model at initialization, run by GD at the same eta, also sharpens "
+       "to the edge of stability (eta*lambda_max >= 1.9, no divergence) and its EOS-phase mean of eta*lambda_max is "
+       "within 0.1 of the network's, in every seed; but it is faithful only early: it reaches the edge before the "
+       "network does, and its loss or eta*lambda_max departs from the network's by more than 10% before the network "
+       "reaches the edge",
        source="paper abstract (EOS in networks correlates with quadratic models); derived here (measurement)",
        method=Method.PROPERTY)
 def _second_order(ctx):
@@ -99,12 +100,12 @@ def _second_order(ctx):
     res = _digits_runs(ctx)
     s = summarize(res)
     ag = s["agreement"]["per_seed"]
-    quad_ok = all(r.quadratic.reached_eos and r.quadratic.status.name != "DIVERGED" for r in res)
-    faithful = all(a["faithful_until"] is None or (r.network.t_edge is not None and a["faithful_until"] >= r.network.t_edge)
-                   for a, r in zip(ag, res))
-    corr = all(a["correlation"] is not None and a["correlation"] >= 0.5 for a in ag)
-    return Verdict.check(quad_ok and faithful and corr, **_setting(), seeds=len(res),
-                         quadratic=s["quadratic"]["runs"], agreement=s["agreement"],
-                         reexpanded_agreement=s["reexpanded_agreement"],
-                         threshold="quadratic reaches EOS, faithful until the network's first eta*lambda >= 1.9, "
-                                   "r >= 0.5, in every seed", precision=PREC)
+    both = all(r.quadratic.reached_eos and r.quadratic.status.name != "DIVERGED" and r.network.reached_eos
+               for r in res)
+    close = both and all(abs(r.quadratic.eos_mean - r.network.eos_mean) <= 0.1 for r in res)
+    early = both and all(r.quadratic.t_edge < r.network.t_edge and a["faithful_until"] is not None
+                         and a["faithful_until"] < r.network.t_edge for a, r in zip(ag, res))
+    return Verdict.check(close and early, **_setting(), seeds=len(res), quadratic=s["quadratic"]["runs"],
+                         agreement={k: v for k, v in s["agreement"].items()},
+                         threshold="both reach EOS; |EOS-mean difference| <= 0.1; quadratic first at the edge and "
+                                   "unfaithful (10%) before the network's edge, in every seed", precision=PREC)
