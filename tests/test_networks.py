@@ -2,6 +2,7 @@
 exact high-D engine, Lanczos against dense eigendecompositions, models from a user's factory."""
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
@@ -25,7 +26,8 @@ def tiny(seed=0, n=6, loss="sum", activation="tanh"):
     X, Y = rng.standard_normal((n, 4)), rng.standard_normal((n, 2))
     params = [(rng.standard_normal((4, 5)) / 2, 0.1 * rng.standard_normal(5)),
               (rng.standard_normal((5, 2)) / np.sqrt(5), 0.1 * rng.standard_normal(2))]
-    return make_network(lambda p, x: mlp_apply(p, x, activation), params, X, Y, name="tiny", seed=seed, loss=loss)
+    return make_network(functools.partial(mlp_apply, activation=activation), params, X, Y, name="tiny", seed=seed,
+                        loss=loss)
 
 
 def dense(net):
@@ -204,6 +206,7 @@ def test_cli_bad_input(argv, needle, capsys, tmp_path):
     assert rc == 2 and len(err.splitlines()) == 1 and needle in err, err
 
 
+@pytest.mark.slow
 def test_cli_digits_json_numbers(capsys, tmp_path):
     """The digits run's JSON: per model the status and ηλ numbers as JSON numbers, agreement with intervals."""
     rc = cli.main(["experiment", "network", "--data", "digits", "--model", "mlp", "--widths", "16", "--n", "40",
@@ -223,6 +226,7 @@ def test_cli_digits_json_numbers(capsys, tmp_path):
     assert all((tmp_path / f).exists() for f in ("summary.json", "eta_ntk.png", "z_tilde.png", "central_flow.png"))
 
 
+@pytest.mark.slow
 def test_cli_fixed_eta(capsys, tmp_path):
     net = builtin("mlp", "digits", 30, 0, widths=(8,))
     lam = initial_lambda(net)

@@ -61,7 +61,8 @@ def operators(net: Network) -> tuple[Operators, Operators]:
         def res_q(delta, c):
             return quadratic_residual(lambda th: res(th, (c[1], c[2])))(delta, c[0])
 
-        _OPS.clear()  # keep one architecture's compiled code at a time
+        while len(_OPS) >= 4:  # keep the compiled code of the last few architectures
+            _OPS.pop(next(iter(_OPS)))
         _OPS[key] = (Operators(res), Operators(res_q))
     return _OPS[key]
 
