@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..display import compact_repr
 from .models import Network
 from .ops import Operators, quadratic_residual
 from .precision import float64
@@ -86,8 +87,11 @@ class SeedResult:
     quadratic: Run
     reexpanded: Run | None
 
-    def __repr__(self) -> str:
-        return f"SeedResult(seed={self.seed}, eta={self.eta:.6g}, network={self.network!r}, quadratic={self.quadratic!r})"
+    __repr__ = compact_repr
+
+    def _repr_items(self):
+        return [("seed", str(self.seed)), ("eta", f"{self.eta:.6g}"), ("network", repr(self.network)),
+                ("quadratic", repr(self.quadratic))]
 
 
 @float64

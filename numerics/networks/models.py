@@ -30,6 +30,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..display import compact_repr
 from ..validate import InputError, positive_int
 from .precision import as_float64, float64
 
@@ -80,8 +81,11 @@ class Network:
         """z(θ) = c·(apply(θ, X) − Y), flattened (a pure JAX function of θ)."""
         return self.scale * (self.apply(self.unravel(theta), self.X) - self.Y).reshape(-1)
 
-    def __repr__(self) -> str:
-        return f"Network({self.name}, seed={self.seed}, n={self.n}, D={self.D}, P={self.P}, loss={self.loss!r})"
+    __repr__ = compact_repr
+
+    def _repr_items(self):
+        return [("name", repr(self.name)), ("seed", str(self.seed)), ("n", str(self.n)), ("D", str(self.D)),
+                ("P", str(self.P)), ("loss", repr(self.loss))]
 
 
 @float64

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..display import compact_repr
 from ..status import Status
 from ..validate import InputError, positive_int
 
@@ -109,9 +110,12 @@ class Run:
     def eos_std(self) -> float:
         return float(np.std(self.eos_phase)) if self.eos_phase.size else math.nan
 
-    def __repr__(self) -> str:
-        return (f"Run({self.model}, eta={self.eta:.6g}, {self.status.name.lower()} at t={int(self.t[-1])}, "
-                f"eta*lambda {self.initial:.4f} -> peak {self.peak:.4f} -> final {self.final:.4f})")
+    __repr__ = compact_repr
+
+    def _repr_items(self):
+        return [("model", repr(self.model)), ("eta", f"{self.eta:.6g}"), ("status", self.status.name.lower()),
+                ("steps", str(int(self.t[-1]))), ("initial", f"{self.initial:.4f}"), ("peak", f"{self.peak:.4f}"),
+                ("final", f"{self.final:.4f}"), ("eos_mean", f"{self.eos_mean:.4f}")]
 
 
 def run_gd(ops, start, center, eta, steps, *, every: int = 10, hessian_every: int | None = None,
