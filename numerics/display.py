@@ -42,23 +42,14 @@ def _digits_of(obj) -> int | None:
 
 
 def _decimal(x: Fraction, digits: int) -> str:
-    """x correctly rounded to `digits` significant digits, in scientific form when far from 1."""
-    if x == 0:
-        return "0"
-    sign, x = ("-" if x < 0 else ""), abs(x)
-    e = math.floor(math.log10(x.numerator) - math.log10(x.denominator))
-    e += x >= Fraction(10) ** (e + 1)
-    e -= x < Fraction(10) ** e
-    m = round(x / Fraction(10) ** (e - digits + 1))  # an int of `digits` digits (ties to even)
-    if m >= 10 ** digits:
-        m, e = m // 10, e + 1
-    s = str(m).rstrip("0") or "0"
-    if -5 <= e < digits:
-        if e >= 0:
-            s = s.ljust(e + 1, "0")
-            return sign + (s[: e + 1] + ("." + s[e + 1:] if len(s) > e + 1 else ""))
-        return sign + "0." + "0" * (-e - 1) + s
-    return sign + s[0] + ("." + s[1:] if len(s) > 1 else "") + f"e{e:+d}"
+    """x correctly rounded to `digits` significant digits (precision.format_digits), trailing zeros dropped."""
+    from .precision import format_digits  # imports mpmath: only when a number is shown
+
+    text, _ = format_digits(x, abs_err=0, max_digits=digits)
+    mantissa, e, exponent = text.partition("e")
+    if "." in mantissa:
+        mantissa = mantissa.rstrip("0").rstrip(".")
+    return mantissa + e + exponent
 
 
 def _is_mp(value) -> bool:
