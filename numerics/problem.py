@@ -62,6 +62,32 @@ class Problem:
     def P(self) -> int:
         return len(self.omegas)
 
+    @property
+    def planar_why_not(self) -> str | None:
+        """None when the planar (2-D) reduction applies; else why not, as a one-line input error."""
+        w = ",".join(str(float(x)) for x in self.omegas)
+        if self.P != 2:
+            return (f"omegas={w!r}: the 2-D reduction needs exactly 2 eigenvalues, got {self.P}; "
+                    f"pass two omegas")
+        w1, w2 = self.omegas
+        if w1 * w2 == 0:
+            return f"omegas={w!r}: the 2-D reduction divides by omega1*omega2; pass nonzero omegas"
+        if w1 == w2:
+            return f"omegas={w!r}: the 2-D reduction needs omega1 != omega2; pass distinct omegas"
+        return None
+
+    @property
+    def planar(self) -> tuple[Fraction, Fraction, Fraction] | None:
+        """(a, b, Ẽ) = (ω₁+ω₂, ω₁ω₂, ηE) of the planar reduction, or None where it does not apply.
+
+        The reduction (docs/theory.md, derived here) eliminates one mode with the invariant, so it
+        needs P = 2, ω₁ω₂ ≠ 0 and ω₁ ≠ ω₂ (:attr:`planar_why_not` says which fails).
+        """
+        if self.planar_why_not is not None:
+            return None
+        w1, w2 = self.omegas
+        return w1 + w2, w1 * w2, self.Et
+
     # η-rescaled quantities (docs/theory.md §3): z̃ = ηz, J̃² = ηJ², T = ηλ, Ẽ = ηE.
     @property
     def zt0(self) -> Fraction:
@@ -115,23 +141,7 @@ def from_state(omegas, z0, J2, eta=1) -> Problem:
 
 
 def reduced_2d(problem: Problem) -> tuple[Fraction, Fraction, Fraction]:
-    """(a, b, Ẽ) = (ω₁+ω₂, ω₁ω₂, ηE) for the 2-D reduction (docs/theory.md §4, derived here).
-
-    The reduction eliminates one mode with the invariant, so it needs P = 2,
-    ω₁ω₂ ≠ 0 and ω₁ ≠ ω₂.
-    """
-    if problem.P != 2:
-        raise InputError(
-            f"omegas={','.join(str(float(w)) for w in problem.omegas)!r}: the 2-D reduction needs exactly "
-            f"2 eigenvalues, got {problem.P}; pass two omegas"
-        )
-    w1, w2 = problem.omegas
-    if w1 * w2 == 0:
-        raise InputError(
-            f"omegas={float(w1)!r},{float(w2)!r}: the 2-D reduction divides by omega1*omega2; pass nonzero omegas"
-        )
-    if w1 == w2:
-        raise InputError(
-            f"omegas={float(w1)!r},{float(w2)!r}: the 2-D reduction needs omega1 != omega2; pass distinct omegas"
-        )
-    return w1 + w2, w1 * w2, problem.Et
+    """(a, b, Ẽ) of :attr:`Problem.planar`; InputError (saying why) where the reduction does not apply."""
+    if problem.planar is None:
+        raise InputError(problem.planar_why_not)
+    return problem.planar

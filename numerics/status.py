@@ -16,9 +16,20 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["Status", "EXIT_RESULT", "EXIT_NO_RESULT", "EXIT_CODES", "exit_code"]
+__all__ = ["Status", "EXIT_RESULT", "EXIT_NO_RESULT", "EXIT_CODES", "exit_code", "DIVERGENCE_FACTOR",
+           "divergence_bound"]
 
 EXIT_RESULT, EXIT_NO_RESULT = 0, 1
+
+#: The divergence rule of every engine: a run is DIVERGED once |z̃| or ηλ exceeds this factor
+#: times its initial scale max(1, |z̃₀|, ηλ₀, |Ẽ|) (or a value stops being finite). GD that
+#: gets this far never comes back: T grows with |z̃| and the step overshoots further.
+DIVERGENCE_FACTOR = 2**30
+
+
+def divergence_bound(*initial):
+    """DIVERGENCE_FACTOR · max(1, |x| for x in initial): the bound on |z̃| and ηλ (exact if the inputs are)."""
+    return DIVERGENCE_FACTOR * max([1, *(abs(x) for x in initial)])
 
 
 class Status(enum.Enum):

@@ -28,10 +28,14 @@ __all__ = [
     "positive_int",
     "dps",
     "whole_in_range",
+    "DEFAULT_DPS",
 ]
 
 #: Working precision accepted by the high-precision engines, in decimal digits.
 DPS_MIN, DPS_MAX = 15, 10_000
+#: The default working precision of every engine and command: one value everywhere, so the same
+#: model gives the same digits from `simulate`, `plot` and `predict` and from the Python API.
+DEFAULT_DPS = 50
 
 
 class InputError(ValueError):
@@ -75,12 +79,9 @@ def _is_mpf(value) -> bool:
 
 def _mpf_to_fraction(value) -> Fraction:
     """Exact value of an mpmath mpf (sign included); ValueError for inf or nan."""
-    import mpmath
+    from .precision import to_fraction  # mpmath is imported only when an mpf comes in
 
-    if not mpmath.isfinite(value):
-        raise ValueError
-    p, q = mpmath.libmp.to_rational(value._mpf_)
-    return Fraction(int(p), int(q))
+    return to_fraction(value)
 
 
 def exact_list(name: str, values, *, length: int | None = None, nonempty: bool = True) -> tuple[Fraction, ...]:

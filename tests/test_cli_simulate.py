@@ -70,9 +70,9 @@ def test_simulate_plot_and_text(tmp_path, capsys):
 
 def test_predict_gf(capsys):
     d = run_json(capsys, ["predict", *MODEL, "--method", "gf", "--integrate"])
-    assert d["method"] == "gf" and d["dps"] == 40 and d["status"] == "converged"
+    assert d["method"] == "gf" and d["dps"] == 50 and d["status"] == "converged"
     assert Decimal(d["ntk"]) == Decimal(d["eta_ntk"])  # eta = 1
-    assert d["integrated"]["agreed_digits"] >= 25 and d["agreed_digits"] == 40
+    assert d["integrated"]["agreed_digits"] >= 25 and d["agreed_digits"] == 50
     rc = main(["predict", *MODEL])
     out = capsys.readouterr().out
     assert rc == 0 and "lambda_GF     = 1.99639675415484484302" in out

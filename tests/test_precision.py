@@ -105,3 +105,24 @@ def test_format_digits_takes_mpf():
     with mpmath.workdps(50):
         x = mpmath.mpf(1) / 3
         assert format_digits(x, rel_err=mpmath.mpf(10) ** -40) == ("0." + "3" * 40, 40)
+
+
+PLANAR = [
+    ("1,-1", (0, -1)), ("2,1/2", (F(5, 2), 1)),
+    ("1", None), ("1,2,3", None), ("1,0", None), ("1,1", None),
+]
+
+
+@pytest.mark.parametrize("omegas,ab", PLANAR, ids=[o for o, _ in PLANAR])
+def test_problem_knows_its_planar_reduction(omegas, ab):
+    from sorm.numerics import InputError
+    from sorm.numerics.problem import from_state, reduced_2d
+
+    w = omegas.split(",")
+    p = from_state(omegas, "1/10", ",".join("0" if x == "0" else "1" for x in w), eta="1/2")
+    if ab is None:
+        assert p.planar is None and p.planar_why_not.startswith("omegas=")
+        with pytest.raises(InputError, match="2-D reduction"):
+            reduced_2d(p)
+    else:
+        assert p.planar_why_not is None and p.planar == (*ab, p.eta * p.E) == reduced_2d(p)

@@ -69,3 +69,26 @@ def test_float64_classes_stay_int_codes():
     assert [TrajectoryClass(int(c)) for c in codes] == list(TrajectoryClass)
     assert str(TrajectoryClass.DIVERGED) == str(int(TrajectoryClass.DIVERGED))
     assert TrajectoryClass.DIVERGED.has_result is False and TrajectoryClass.SELF_STABILIZED.has_result
+
+
+def test_one_divergence_rule():
+    """Every engine diverges at the same named bound: DIVERGENCE_FACTOR times the initial scale."""
+    import inspect
+    from fractions import Fraction
+
+    from sorm.numerics.engines import batch, gd_mp
+    from sorm.numerics.problem import from_state
+    from sorm.numerics.status import DIVERGENCE_FACTOR, divergence_bound
+
+    assert divergence_bound() == DIVERGENCE_FACTOR == 2**30
+    assert divergence_bound(Fraction(-3), 2) == 3 * DIVERGENCE_FACTOR
+    for fn in (batch.run_batch, batch.run_planar):
+        assert inspect.signature(fn).parameters["blowup"].default == float(DIVERGENCE_FACTOR)
+    # the high-precision engine stops as DIVERGED once |z~| or eta*lambda passes the bound, not before
+    p = from_state("1,-1", "1/100", "3,3")  # eta*lambda = 6: diverges
+    r = gd_mp.run_gd(p, dps=20, max_steps=10_000)
+    assert r.status is gd_mp.GDStatus.DIVERGED
+    bound = float(divergence_bound(p.zt0, p.T0, p.Et))
+    assert max(abs(r.z), r.eta_ntk) > bound
+    prev = gd_mp.run_gd(p, dps=20, steps=r.steps - 1)
+    assert max(abs(prev.z), prev.eta_ntk) <= bound

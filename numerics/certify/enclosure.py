@@ -84,11 +84,11 @@ from .. import _derived as D
 from ..display import compact_repr, format_value
 from ..problem import Problem, reduced_2d
 from ..validate import InputError, exact, positive_int, whole_in_range
-from ..status import Status
+from ..status import Status, divergence_bound
 
 __all__ = [
     "PREC_MIN", "PREC_MAX", "ROUTES", "CertStatus", "Stability", "Enclosure", "TailCertificate",
-    "StabilityCertificate", "ThresholdCertificate", "check_prec_bits", "dps_to_bits",
+    "StabilityCertificate", "ThresholdCertificate", "check_prec_bits",
     "enclose_final_ntk", "certify_tail", "certify_tail_planar", "fixed_line_jacobian", "certify_stability",
     "certify_threshold", "decimal_bound", "sci_up", "planar_parameters",
 ]
@@ -99,7 +99,6 @@ _MAX_STEPS_LIMIT = 10**8
 #: Ways to iterate the map in balls (see :func:`enclose_final_ntk`).
 ROUTES = ("auto", "planar", "modes")
 #: |z̃| above this times the initial scale counts as divergence.
-_BLOWUP = Fraction(2) ** 40
 
 
 def _flint():
@@ -114,7 +113,7 @@ class CertStatus(Status):
     CERTIFIED = "certified: ball arithmetic plus a proved tail bound enclose the exact limit"
     NOT_CERTIFIED = ("not certified: the orbit did not enter a region where the tail bound closes "
                      "(within max_steps), or the balls became too wide")
-    DIVERGED = "diverged: |z| grew past the blow-up bound (2^40 times the initial scale); no finite limit"
+    DIVERGED = "diverged: |z| grew past the blow-up bound (numerics.status.divergence_bound of the initial state); no finite limit"
 
 
 class Stability(Status):
@@ -133,11 +132,6 @@ class Stability(Status):
 def check_prec_bits(value, name: str = "prec_bits") -> int:
     """A working precision in bits, between PREC_MIN and PREC_MAX."""
     return whole_in_range(name, value, PREC_MIN, PREC_MAX, "bits", 256)
-
-
-def dps_to_bits(dps: int) -> int:
-    """Bits holding ``dps`` decimal digits, plus 16 guard bits."""
-    return int(math.ceil(dps * math.log2(10))) + 16
 
 
 def _frac(x) -> Fraction:
@@ -509,7 +503,7 @@ def _enclose_once(problem: Problem, prec: int, max_steps: int, max_width: Fracti
                   route: str = "modes"):
     """One run of :func:`enclose_final_ntk` at ``prec`` bits: (enclosure, whether the ball grew too wide)."""
     fl = _flint()
-    blowup = _BLOWUP * max(Fraction(1), abs(problem.zt0), problem.T0)
+    blowup = Fraction(divergence_bound(problem.zt0, problem.T0, problem.Et))
     with fl.ctx.workprec(prec):
         if route == "planar":
             rt = _planar_route(*(_arb(v) for v in reduced_2d(problem)))

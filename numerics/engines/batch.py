@@ -54,7 +54,6 @@ trajectory-steps done) to drive a progress bar.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,6 +61,7 @@ import numpy as np
 from .. import _derived as d
 from ..compile.float64 import modes_step_program, planar_jacobian_program, planar_step_program
 from ..display import compact_repr
+from ..status import DIVERGENCE_FACTOR
 from ..validate import InputError, positive_int
 from .classes import TrajectoryClass
 from .loop import Loop
@@ -202,7 +202,7 @@ def _validate_tols(tol, blowup, ptol, lyap_min):
 # engines
 
 
-def run_batch(omegas, zt0, J2t0, *, steps: int, tol: float = 1e-13, blowup: float = 1e8,
+def run_batch(omegas, zt0, J2t0, *, steps: int, tol: float = 1e-13, blowup: float = float(DIVERGENCE_FACTOR),
               check_every: int = 64, settle: bool = True, ptol: float = 1e-11,
               engine: str = "auto", progress=None) -> BatchResult:
     """Run N rescaled GD trajectories of the P-mode model in float64.
@@ -265,7 +265,7 @@ def run_batch(omegas, zt0, J2t0, *, steps: int, tol: float = 1e-13, blowup: floa
                        steps=loop.steps_run, max_T=max_T, lyapunov=loop.lyap, step_budget=steps, engine="numpy")
 
 
-def run_planar(zt0, T0, a: float, b: float, Et, *, steps: int, tol: float = 1e-13, blowup: float = 1e8,
+def run_planar(zt0, T0, a: float, b: float, Et, *, steps: int, tol: float = 1e-13, blowup: float = float(DIVERGENCE_FACTOR),
                check_every: int = 64, settle: bool = True, ptol: float = 1e-11, lyap_steps: int = 0,
                lyap_min: float = 1e-2, engine: str = "auto", progress=None) -> BatchResult:
     """Run N trajectories of the 2-D (z̃, T) map in float64 (docs/theory.md §4, derived here).

@@ -42,7 +42,7 @@ that really agree, for every engine. The mpmath and θ engines work at
 ⌈digits·log₂10⌉ + ⌈log₂(N + 1)⌉ + 16 bits (the same step allowance, fewer guard bits).
 
 Stopping: |z| < tol (default: |z̃| < 10^(5 − dps)·max(1, |z̃₀|)) → CONVERGED;
-|z̃| or T beyond 2^30·max(1, |z̃₀|, T₀, |Ẽ|), or a non-finite value → DIVERGED;
+|z̃| or T beyond numerics.status.divergence_bound (2^30·max(1, |z̃₀|, T₀, |Ẽ|)), or non-finite → DIVERGED;
 z̃_{t+2} ≈ z̃_t and T_{t+2} ≈ T_t to 10^(−dps/2) with |z̃| not small, three checks
 in a row → PERIOD2; the step budget → MAX_STEPS; ``steps=K`` → exactly K steps
 (STEPS_DONE) unless the orbit diverges first. These are statuses, never exceptions.
@@ -58,9 +58,10 @@ import mpmath
 from .. import _derived as D
 from ..compile.fixedpoint import compile_horner, from_fixed, inline_single_use, to_fixed
 from ..display import compact_repr
+from ..precision import bits_for_digits, digits_of_bits, to_mpf
 from ..problem import Problem
-from ..validate import InputError, dps as _check_dps, positive, positive_int
-from ..status import Status
+from ..validate import DEFAULT_DPS, InputError, dps as _check_dps, positive, positive_int
+from ..status import Status, divergence_bound
 
 try:  # gmpy2's mpz multiplies and shifts ~20 % faster than int at a few hundred bits
     from gmpy2 import mpz as _INT
@@ -184,17 +185,13 @@ class _FixedEngine:
         zt = from_fixed(state[0], self.prec)
         if self.planar:
             T = from_fixed(state[1], self.prec)
-            w1, w2 = (_mpf(w) for w in self.problem.omegas)
-            Et = _mpf(self.problem.Et)
+            w1, w2 = (to_mpf(w) for w in self.problem.omegas)
+            Et = to_mpf(self.problem.Et)
             J2 = tuple(D.planar_J2t(zt, T, w1, w2, Et))
         else:
             J2 = tuple(from_fixed(j, self.prec) for j in state[1:])
             T = mpmath.fsum(J2)
         return zt, J2, T
-
-
-def _mpf(x: Fraction):
-    return mpmath.mpf(x.numerator) / x.denominator
 
 
 class _MpEngine:
@@ -205,8 +202,8 @@ class _MpEngine:
     def __init__(self, problem: Problem, prec: int):
         self.prec, self.problem = prec, problem
         with mpmath.workprec(prec):
-            self.w = tuple(_mpf(w) for w in problem.omegas)
-            self.state0 = (_mpf(problem.zt0),) + tuple(_mpf(j) for j in problem.J2t)
+            self.w = tuple(to_mpf(w) for w in problem.omegas)
+            self.state0 = (to_mpf(problem.zt0),) + tuple(to_mpf(j) for j in problem.J2t)
 
     def run(self, state, n, TOL, BIG, rec):
         w, zt_next, J_next = self.w, D.gd_zt_next, D.gd_J2t_next
@@ -226,7 +223,7 @@ class _MpEngine:
 
     def units(self, x: Fraction):
         with mpmath.workprec(self.prec):
-            return _mpf(x)
+            return to_mpf(x)
 
     def zT(self, state):
         with mpmath.workprec(self.prec):
@@ -247,9 +244,9 @@ class _ThetaEngine:
                              "or use method='auto'")
         self.prec, self.problem = prec, problem
         with mpmath.workprec(prec):
-            self.w = tuple(_mpf(w) for w in problem.omegas)
-            self.E, self.eta = _mpf(problem.E), _mpf(problem.eta)
-            self.state0 = tuple(_mpf(t) for t in problem.theta0)
+            self.w = tuple(to_mpf(w) for w in problem.omegas)
+            self.E, self.eta = to_mpf(problem.E), to_mpf(problem.eta)
+            self.state0 = tuple(to_mpf(t) for t in problem.theta0)
 
     def _z(self, th):
         return mpmath.fsum(wi * t * t for wi, t in zip(self.w, th)) / 2 - self.E
@@ -270,7 +267,7 @@ class _ThetaEngine:
 
     def units(self, x: Fraction):
         with mpmath.workprec(self.prec):
-            return _mpf(x)
+            return to_mpf(x)
 
     def zT(self, th):
         with mpmath.workprec(self.prec):
@@ -285,15 +282,6 @@ class _ThetaEngine:
 # ---------------------------------------------------------------------------------------------
 
 
-def _planar_available() -> bool:
-    return all(hasattr(D, n) for n in ("planar_zt_next", "planar_T_next", "planar_J2t"))
-
-
-def _planar_ok(problem: Problem) -> bool:
-    if problem.P != 2 or not _planar_available():
-        return False
-    w1, w2 = problem.omegas
-    return w1 * w2 != 0 and w1 != w2
 
 
 def _log2(x: Fraction) -> float:
@@ -319,7 +307,7 @@ def _scale(problem: Problem) -> Fraction:
 
 def _drive(engine, problem: Problem, tolt: Fraction, max_steps: int, steps: int | None, record: bool):
     """Common loop: chunks of steps with the stop rules; returns (state, steps, status, records)."""
-    big = engine.units(_scale(problem) * 2**30)
+    big = engine.units(divergence_bound(problem.zt0, problem.T0, problem.Et))
     TOL = engine.units(tolt) if steps is None else -1
     p2tol = engine.units(_scale(problem) * Fraction(1, 10 ** max(8, engine_digits(engine) // 2)))
     p2min = engine.units(max(tolt, Fraction(1, 10**8)) * 1000)
@@ -351,16 +339,16 @@ def _drive(engine, problem: Problem, tolt: Fraction, max_steps: int, steps: int 
 
 
 def engine_digits(engine) -> int:
-    return int(engine.prec / math.log2(10))
+    return digits_of_bits(engine.prec)
 
 
 def _make_engine(problem: Problem, method: str, digits: int, budget: int, tolt: Fraction):
     if method in ("auto", "fixed-point"):
-        planar = _planar_ok(problem)
+        planar = problem.planar is not None
         prec = fixed_point_bits(problem, digits, budget, tolt)
         return _FixedEngine(problem, prec, planar)
-    guard = math.ceil(math.log2(budget + 1)) + 16  # same rounding-growth allowance as the fixed path
-    prec = math.ceil(digits * math.log2(10)) + guard
+    # the same rounding-growth allowance as the fixed path: log₂ of the step budget
+    prec = bits_for_digits(digits, extra=math.ceil(math.log2(budget + 1)))
     if method == "mpmath":
         return _MpEngine(problem, prec)
     return _ThetaEngine(problem, prec)
@@ -371,7 +359,7 @@ def _run_once(problem, dps, tolt, max_steps, steps, record, method) -> GDResult:
     engine = _make_engine(problem, method, dps, budget, tolt)
     state, done, status, recs = _drive(engine, problem, tolt, max_steps, steps, record)
     with mpmath.workdps(dps):
-        eta = _mpf(problem.eta)
+        eta = to_mpf(problem.eta)
         with mpmath.workprec(max(engine.prec, mpmath.mp.prec)):
             zt, J2t, T = engine.final(state)
         zt, T = +zt, +T
@@ -390,7 +378,7 @@ def _run_once(problem, dps, tolt, max_steps, steps, record, method) -> GDResult:
             traj = (tuple(+t for t in ets), tuple(z / eta for z in zs))
         return GDResult(z=zt / eta, J2=J2, ntk=T / eta, eta_ntk=T, steps=done, status=status, dps=dps,
                         agreed_digits=None, trajectory=traj, method=engine.name, work_bits=engine.prec,
-                        tol=_mpf(tolt) / eta)
+                        tol=to_mpf(tolt) / eta)
 
 
 def agreed_digits(x, y, dps: int) -> int:
@@ -403,7 +391,7 @@ def agreed_digits(x, y, dps: int) -> int:
         return int(max(0, min(dps, math.floor(-mpmath.log10(d / scale)))))
 
 
-def run_gd(problem: Problem, *, dps=50, tol=None, max_steps=100_000, steps=None, record=False,
+def run_gd(problem: Problem, *, dps=DEFAULT_DPS, tol=None, max_steps=100_000, steps=None, record=False,
            check_digits=False, method="auto") -> GDResult:
     """Run GD on ``problem`` at ``dps`` decimal digits until a stop rule fires (module docstring).
 

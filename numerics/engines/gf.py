@@ -36,13 +36,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from fractions import Fraction
 
 import mpmath
 
 from .. import _derived as D
+from ..precision import bits_for_digits, to_mpf
 from ..problem import Problem
-from ..validate import InputError, dps as _check_dps, positive, positive_int
+from ..validate import DEFAULT_DPS, InputError, dps as _check_dps, positive, positive_int
 from ..status import Status
 from ..display import compact_repr
 
@@ -101,10 +101,6 @@ class GFResult:
     __repr__ = compact_repr
 
 
-def _mpf(x: Fraction):
-    return mpmath.mpf(x.numerator) / x.denominator
-
-
 def _check_problem(problem):
     if not isinstance(problem, Problem):
         raise InputError(f"problem={problem!r}: expected a numerics.Problem; build one with from_theta or from_state")
@@ -120,17 +116,17 @@ def _solve_root(problem: Problem, dps: int):
     z0 = problem.z0
     with mpmath.workdps(dps):
         if z0 == 0:
-            return GFStatus.AT_MINIMUM, mpmath.mpf(0), _mpf(problem.ntk0)
+            return GFStatus.AT_MINIMUM, mpmath.mpf(0), to_mpf(problem.ntk0)
         if not active:
             return GFStatus.NO_GRADIENT, mpmath.mpf(0), mpmath.mpf(0)
         s = 1 if z0 > 0 else -1
         grows = any(w * s < 0 for w, _ in active)
         if not grows and s * problem.E <= 0:
             return GFStatus.RUNS_AWAY, s * mpmath.inf, mpmath.mpf(0)
-    with mpmath.workprec(int(dps * math.log2(10)) + 30):
-        ws = [_mpf(w) for w, _ in active]
-        js = [_mpf(j) for _, j in active]
-        E = _mpf(problem.E)
+    with mpmath.workprec(bits_for_digits(dps, extra=16)):  # extra: the Newton iteration's rounding
+        ws = [to_mpf(w) for w, _ in active]
+        js = [to_mpf(j) for _, j in active]
+        E = to_mpf(problem.E)
 
         def g_and_slope(u):  # g(u) = s·z(s·u) decreases from |z(0)|; g'(u) = −λ(s·u)
             x = s * u
@@ -172,14 +168,14 @@ def _digits(x, y, dps: int) -> int:
         return int(max(0, min(dps, math.floor(-mpmath.log10(d / scale)))))
 
 
-def gf_limit(problem: Problem, *, dps=40) -> GFLimit:
+def gf_limit(problem: Problem, *, dps=DEFAULT_DPS) -> GFLimit:
     """The exact GF final NTK λ_GF from the invariants (route 1, module docstring), checked at 2·dps."""
     _check_problem(problem)
     dps = _check_dps(dps)
     status, x, lam = _solve_root(problem, dps)
     _, _, lam2 = _solve_root(problem, 2 * dps)
     with mpmath.workdps(dps):
-        eta = _mpf(problem.eta)
+        eta = to_mpf(problem.eta)
         agreed = _digits(lam, lam2, dps) if mpmath.isfinite(lam2) else None
         return GFLimit(ntk=+lam, eta_ntk=eta * lam, x_inf=x, dps=dps, status=status, agreed_digits=agreed)
 
@@ -280,7 +276,7 @@ def _taylor_coeffs(z, J, ws, eta, N):
     return zs.c[:N + 1], [js.c[:N + 1] for js in Js]
 
 
-def integrate_gf(problem: Problem, *, dps=40, t_max=None, record=False, max_steps=None) -> GFResult:
+def integrate_gf(problem: Problem, *, dps=DEFAULT_DPS, t_max=None, record=False, max_steps=None) -> GFResult:
     """Integrate the GF ODE (route 2, module docstring) until z is negligible for λ, or t_max.
 
     Stops when the remaining change of λ, at most about 2|z|·Σ|ω_i|J(ω_i)²/λ, falls below ε·λ with
@@ -295,17 +291,17 @@ def integrate_gf(problem: Problem, *, dps=40, t_max=None, record=False, max_step
     dps = _check_dps(dps)
     s_max = None if t_max is None else positive("t_max", t_max)
     max_steps = 50 * (dps + 5) * (problem.P + 1) if max_steps is None else positive_int("max_steps", max_steps)
-    prec = int(dps * math.log2(10)) + 40
+    prec = bits_for_digits(dps, extra=24)  # extra: rounding accumulated over the Taylor steps
     out_traj = [] if record else None
     with mpmath.workprec(prec):
-        ws = [_mpf(w) for w in problem.omegas]
-        eta = _mpf(problem.eta)
-        z = _mpf(problem.z0)
-        J = [_mpf(j) for j in problem.J2]
+        ws = [to_mpf(w) for w in problem.omegas]
+        eta = to_mpf(problem.eta)
+        z = to_mpf(problem.z0)
+        J = [to_mpf(j) for j in problem.J2]
         eps = mpmath.mpf(10) ** (-dps - 5)
         N = max(8, math.ceil(-mpmath.log(eps) / 2))
         s = mpmath.mpf(0)
-        s_cap = None if s_max is None else _mpf(s_max)
+        s_cap = None if s_max is None else to_mpf(s_max)
         err = mpmath.mpf(0)
         steps, status = 0, None
         unit = mpmath.mpf(2) ** (-prec)

@@ -28,23 +28,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import _derived as d
 from .batch import BatchResult, TrajectoryClass, resolve_engine, run_batch, run_planar
 from ..problem import Problem
 from ..display import compact_repr
 from ..validate import InputError, exact, positive, positive_int
 
-__all__ = ["SweepResult", "sweep", "parse_vary", "planar_available", "blocks", "MAX_POINTS", "MAX_BLOCK"]
+__all__ = ["SweepResult", "sweep", "parse_vary", "blocks", "MAX_POINTS", "MAX_BLOCK"]
 
 #: Largest grid a sweep accepts (n_eta × n_vary).
 MAX_POINTS = 4_000_000
 #: Largest block of runs handed to one worker at a time.
 MAX_BLOCK = 131_072
-
-
-def planar_available() -> bool:
-    """True when the generated 2-D map (planar_zt_next, planar_T_next, planar_jacobian) exists."""
-    return all(hasattr(d, f) for f in ("planar_zt_next", "planar_T_next", "planar_jacobian"))
 
 
 def parse_vary(vary, P: int, has_theta: bool):
@@ -260,7 +254,7 @@ def sweep(problem: Problem, *, eta_min, eta_max, n_eta: int, log_eta: bool = Tru
     z0, J2, E = z0r[rep], J2r[rep], Er[rep]
     value = np.full(eta.size, np.nan) if values is None else values[rep]
     w = np.array([float(x) for x in problem.omegas])
-    can_planar = problem.P == 2 and w[0] * w[1] != 0 and w[0] != w[1] and planar_available()
+    can_planar = problem.planar is not None
     if step_map not in ("auto", "planar", "modes"):
         raise InputError(f"step_map={step_map!r}: expected auto, planar or modes; pass step_map='auto'")
     if step_map == "planar" and not can_planar:

@@ -26,6 +26,7 @@ import mpmath
 
 from .predict import EOSStatus, predict_eos
 from ..engines.gd_mp import GDStatus, run_gd
+from ..precision import to_fraction
 from ..problem import Problem, from_state
 from ..validate import InputError
 from ..display import compact_repr
@@ -75,13 +76,10 @@ def state_problem(omegas, Et, zt0, T0) -> Problem:
 
 def mpf_fraction(x) -> Fraction:
     """An mpf (or a float) as the exact Fraction it represents (no rounding, sign kept)."""
-    if not isinstance(x, mpmath.mpf):
-        return Fraction(float(x))
-    if not mpmath.isfinite(x):
-        raise InputError(f"x={x!r}: expected a finite number")
-    sign, man, exp, _ = x._mpf_
-    v = Fraction(int(man)) * Fraction(2) ** int(exp)
-    return -v if sign else v
+    try:
+        return to_fraction(x if isinstance(x, mpmath.mpf) else float(x))
+    except ValueError:
+        raise InputError(f"x={x!r}: expected a finite number") from None
 
 
 def edge_problem(pset: ParameterSet, eps: Fraction) -> Problem:

@@ -89,7 +89,7 @@ def phase_diagram(omegas, *, z0=None, J2=None, E=None, theta0=None, vary: str = 
     if (z0 is None) == (E is None) or (z0 is None) != (J2 is None) or (E is None) != (theta0 is None):
         raise InputError("phase_diagram: give either z0 with J2, or E with theta0 (not both, not neither)")
     problem = from_state(omegas, z0, J2) if z0 is not None else from_theta(omegas, E, theta0)
-    if problem.P != 2 or problem.omegas[0] * problem.omegas[1] == 0 or problem.omegas[0] == problem.omegas[1]:
+    if problem.planar is None:
         raise InputError(f"omegas={omegas!r}: the phase diagram is for the 2-D model; pass two distinct "
                          "nonzero omegas")
     res = sweep(problem, eta_min=eta_min, eta_max=eta_max, n_eta=n_eta, log_eta=log_eta, vary=vary,

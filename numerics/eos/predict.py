@@ -23,8 +23,9 @@ from fractions import Fraction
 import mpmath
 
 from .. import _derived as d
+from ..precision import to_mpf
 from ..problem import Problem, reduced_2d
-from ..validate import InputError, dps as _check_dps
+from ..validate import DEFAULT_DPS, InputError, dps as _check_dps
 from ..status import Status
 from ..display import compact_repr
 
@@ -103,7 +104,7 @@ def solve_edge_root(coeffs: dict[int, tuple], zt0: Fraction, y0: Fraction, *, y_
     root is not within |y_lead|/2 of y_lead on the attracting side.
     """
     target = Fraction(invariant_value(coeffs, zt0, y0))
-    tgt = mpmath.mpf(target.numerator) / target.denominator
+    tgt = to_mpf(target)
     line = {n: (Fraction(cs[0]),) for n, cs in coeffs.items()}  # H(0, y): only the yⁿ terms survive
     if y_lead == 0:
         return mpmath.mpf(0)
@@ -117,11 +118,6 @@ def solve_edge_root(coeffs: dict[int, tuple], zt0: Fraction, y0: Fraction, *, y_
     return y_inf
 
 
-def _mpq(q: Fraction) -> mpmath.mpf:
-    """A Fraction as an mpf at the current precision."""
-    return mpmath.mpf(q.numerator) / q.denominator
-
-
 def _order(order) -> int:
     if isinstance(order, bool) or not isinstance(order, int) or not 2 <= order <= N_MAX:
         raise InputError(f"order={order!r}: expected a whole number from 2 to {N_MAX} (2 is leading order); "
@@ -129,7 +125,7 @@ def _order(order) -> int:
     return order
 
 
-def predict_eos(problem: Problem, *, order: int = 2, dps: int = 50) -> EOSPrediction:
+def predict_eos(problem: Problem, *, order: int = 2, dps: int = DEFAULT_DPS) -> EOSPrediction:
     """Predict ηλ_∞ (and λ_∞) of GD from ``problem``'s initial state at order N (derived here).
 
     problem: a P = 2 model (ω₁ω₂ ≠ 0, ω₁ ≠ ω₂) whose state (z̃₀, T₀) lies near (0, 2).
@@ -156,19 +152,19 @@ def predict_eos(problem: Problem, *, order: int = 2, dps: int = 50) -> EOSPredic
     eps = max(abs(zt0), abs(y0))
     rad = Fraction(d.eos_leading_radicand(zt0, T0, a, b, Et))
     with mpmath.workdps(dps):
-        eta = mpmath.mpf(problem.eta.numerator) / problem.eta.denominator
-        leading = 2 - mpmath.sqrt(mpmath.mpf(rad.numerator) / rad.denominator)
+        eta = to_mpf(problem.eta)
+        leading = 2 - mpmath.sqrt(to_mpf(rad))
         if zt0 == 0:
-            T = mpmath.mpf(T0.numerator) / T0.denominator
-            return EOSPrediction(+T, T / eta, +leading, order, _mpq(eps), k, dps, EOSStatus.ON_FIXED_LINE, eps)
+            T = to_mpf(T0)
+            return EOSPrediction(+T, T / eta, +leading, order, to_mpf(eps), k, dps, EOSStatus.ON_FIXED_LINE, eps)
         coeffs = edge_coefficients(a, b, Et, order)
         y_inf = solve_edge_root(coeffs, zt0, y0, y_lead=leading - 2)
         if y_inf is None:
-            return EOSPrediction(None, None, +leading, order, _mpq(eps), k, dps, EOSStatus.NO_ROOT, eps)
-        near = eps <= EPS_MAX and 2 - leading <= mpmath.mpf(EPS_MAX.numerator) / EPS_MAX.denominator
+            return EOSPrediction(None, None, +leading, order, to_mpf(eps), k, dps, EOSStatus.NO_ROOT, eps)
+        near = eps <= EPS_MAX and 2 - leading <= to_mpf(EPS_MAX)
         status = EOSStatus.OK if near else EOSStatus.FAR_FROM_EDGE
         T_inf = 2 + y_inf
-        return EOSPrediction(T_inf, T_inf / eta, +leading, order, _mpq(eps), k, dps, status, eps)
+        return EOSPrediction(T_inf, T_inf / eta, +leading, order, to_mpf(eps), k, dps, status, eps)
 
 
 @dataclass(frozen=True)
@@ -197,7 +193,7 @@ class Period2Result:
     __repr__ = compact_repr
 
 
-def single_mode_period2(omega, Et, *, u0=Fraction(1, 10), dps: int = 50) -> Period2Result:
+def single_mode_period2(omega, Et, *, u0=Fraction(1, 10), dps: int = DEFAULT_DPS) -> Period2Result:
     """Find the period-2 orbit of GD with one active mode ω at Ẽ = ηE (k = 0; derived here).
 
     With u = ωz̃ and e = ωẼ the one-mode map is g(u) = u(1 − 2(u + e)) + u²(u + e)
@@ -225,9 +221,9 @@ def single_mode_period2(omega, Et, *, u0=Fraction(1, 10), dps: int = 50) -> Peri
     problem = from_state((omega,), u0 / omega, (2 * (u0 + e),), 1)
     run = run_gd(problem, dps=dps, method="mpmath")
     with mpmath.workdps(dps):
-        em = mpmath.mpf(e.numerator) / e.denominator
+        em = to_mpf(e)
         closed = tuple(dd.p2_orbit(em))
-        om = mpmath.mpf(omega.numerator) / omega.denominator
+        om = to_mpf(omega)
         gd_u = om * run.z
         g = lambda x: dd.p2_one_mode_map(x, em)  # noqa: E731
         r1 = mpmath.findroot(lambda x: g(g(x)) - x, gd_u, tol=mpmath.mpf(10) ** (-dps + 3))

@@ -34,7 +34,7 @@ import numpy as np
 
 from .. import _derived
 from ..validate import InputError, exact, positive_int
-from ..status import Status
+from ..status import DIVERGENCE_FACTOR, Status
 from ..display import compact_repr
 
 __all__ = [
@@ -292,13 +292,15 @@ class Trajectory:
         return self.converged and self.peak >= 1.9
 
 
-def run_gd(inst: Instance, eta, steps, *, tol: float = 1e-10, blowup: float = 1e6, eig: str = "auto",
+def run_gd(inst: Instance, eta, steps, *, tol: float = 1e-10, blowup: float = float(DIVERGENCE_FACTOR) ** 2,
+           eig: str = "auto",
            normal_form: bool = False, nf_window: float = math.inf,
            state: tuple[np.ndarray, np.ndarray] | None = None, callback=None) -> Trajectory:
     """Run exact GD from θ₀ = 0 (or from ``state`` = (z, J)) for at most ``steps`` steps.
 
     Stops as CONVERGED when ½‖z‖² ≤ tol·max(1, ½‖z₀‖²), as DIVERGED when the loss exceeds
-    blowup·max(1, ½‖z₀‖²) or is not finite. eig: "auto" (eigh for D ≤ 512, else Lanczos
+    blowup·max(1, ½‖z₀‖²) or is not finite (default: the divergence rule of numerics.status,
+    squared because the loss is quadratic in z). eig: "auto" (eigh for D ≤ 512, else Lanczos
     warm-started from the previous eigenvector), or a method of :func:`top_eigenpair`.
     normal_form: also record s, r of :func:`normal_form_coefficients` (one more GEMV per step),
     only at steps with |ηλ_max − 2| ≤ nf_window (NaN elsewhere).

@@ -199,9 +199,9 @@ def _agreement(ctx):
         b = run_gd(p, dps=60, steps=K, method="mpmath")
         f = classify_problem(p, steps=K, settle=False)
         errs = [abs(a.eta_ntk - mpmath.mpf(f.T[0])), abs(a.z - mpmath.mpf(f.zt[0]))]
-        if p.P == 2:
-            w1, w2 = (float(w) for w in p.omegas)
-            q = run_planar(float(p.zt0), float(p.T0), w1 + w2, w1 * w2, float(p.Et), steps=K, settle=False)
+        if p.planar is not None:
+            a2, b2, Et2 = (float(v) for v in p.planar)
+            q = run_planar(float(p.zt0), float(p.T0), a2, b2, Et2, steps=K, settle=False)
             errs += [abs(a.eta_ntk - mpmath.mpf(q.T[0])), abs(a.z - mpmath.mpf(q.zt[0]))]
         with mpmath.workdps(60):
             d60 = abs(a.eta_ntk - b.eta_ntk)

@@ -226,6 +226,7 @@ def _sharpening_facts(dps: int = 40, orders=(2, 3, 4, 5)) -> dict:
 
     from ...numerics.eos.convergence import mpf_fraction
     from ...numerics.eos.predict import predict_eos
+    from ...numerics.precision import to_mpf
     from ...numerics.engines.gd_mp import run_gd
     from ...numerics.problem import from_state, reduced_2d
     from ...numerics._derived import eos_k, planar_J2t
@@ -237,7 +238,7 @@ def _sharpening_facts(dps: int = 40, orders=(2, 3, 4, 5)) -> dict:
     ref = run_gd(prob, dps=2 * dps, tol=Fraction(1, 10 ** (2 * dps - 8)), max_steps=60_000)
     Ts, zs = run.trajectory
     with mpmath.workdps(dps):
-        etam = mpmath.mpf(eta.numerator) / eta.denominator
+        etam = to_mpf(eta)
         zts = [etam * z for z in zs]
         sign0 = mpmath.sign(zts[0])
         c = next(t for t in range(len(zts)) if mpmath.sign(zts[t + 1]) != sign0)
@@ -360,6 +361,7 @@ def _progressive(ctx):
 
     from ...numerics.eos.predict import EOSStatus
     from ...numerics.engines.gd_mp import GDStatus
+    from ...numerics.precision import to_mpf
     from ...numerics.engines.gf import gf_limit
     from ..figures import plot_trajectory
     from ...numerics.problem import from_state
@@ -391,7 +393,7 @@ def _progressive(ctx):
     return Verdict.check(
         main_ok and deg_ok and search_ok, figures=[fig], dps=dps,
         example={"omegas": ["1", "1/4"], "eta": "1", "z0": "-153/100", "J2": ["1/400", "19/400"],
-                 "Et": str(f["Et"]), "k": _s(mpmath.mpf(f["k"].numerator) / f["k"].denominator, 12),
+                 "Et": str(f["Et"]), "k": _s(to_mpf(f["k"]), 12),
                  "edge_weights": [str(x) for x in f["edge_weights"]]},
         eta_ntk_rising_phase=[_s(T, 6) for T in Ts[:f["cross"] + 1]],
         steps_to_edge=f["cross"], growth_ratios=[_s(r, 4) for r in f["ratios"]],

@@ -11,12 +11,6 @@ from ..registry import Method, Verdict, claim
 __all__: list[str] = []  # importing the module registers its claims (proofs_check.registry)
 
 
-def _mpq(v):
-    import mpmath
-
-    return mpmath.mpf(v.numerator) / v.denominator
-
-
 def _zero(expr) -> bool:
     import sympy as sp
 
@@ -121,6 +115,7 @@ def _invariant_numeric(ctx):
     import mpmath
 
     from ...numerics import _derived as d
+    from ...numerics.precision import to_mpf
     from ...numerics.problem import from_theta
 
     steps = 300 if ctx.quick else 2000
@@ -129,8 +124,8 @@ def _invariant_numeric(ctx):
     out = {}
     for dps in (40, 80):
         with mpmath.workdps(dps):
-            w = [_mpq(x) for x in prob.omegas]
-            z, J2, eta = _mpq(prob.z0), [_mpq(x) for x in prob.J2], _mpq(prob.eta)
+            w = [to_mpf(x) for x in prob.omegas]
+            z, J2, eta = to_mpf(prob.z0), [to_mpf(x) for x in prob.J2], to_mpf(prob.eta)
 
             def inv(z, J2):
                 return d.invariant_2E(z, sum(d.invariant_term(wi, j) for wi, j in zip(w, J2) if wi != 0))
@@ -142,7 +137,7 @@ def _invariant_numeric(ctx):
                          [d.gd_J2_next(eta, z, wi, j) for wi, j in zip(w, J2)])
                 worst = max(worst, abs(inv(z, J2) - I0))
                 scale = max(scale, abs(z) + sum(j / abs(wi) for wi, j in zip(w, J2) if wi != 0))
-            out[dps] = (worst, scale, eta * sum(J2), abs(I0 - 2 * _mpq(prob.E)))
+            out[dps] = (worst, scale, eta * sum(J2), abs(I0 - 2 * to_mpf(prob.E)))
     tol = {k: steps * mpmath.mpf(10) ** -k * 10 * out[k][1] for k in out}
     ok = all(out[k][0] <= tol[k] and out[k][3] <= tol[k] for k in out)
     return Verdict.check(ok, residual=mpmath.nstr(out[40][0], 5), tolerance=mpmath.nstr(tol[40], 5), dps=40,

@@ -13,7 +13,8 @@ ENGINES = ("auto", "fixed-point", "mpmath", "theta")
 def add_run_arguments(p) -> None:
     g = p.add_argument_group("precision")
     x = g.add_mutually_exclusive_group()
-    x.add_argument("--dps", default=None, help="working precision in decimal digits, 15..10000 (default 50)")
+    x.add_argument("--dps", default=None, help="working precision in decimal digits, 15..10000 (default 50, "
+                   "as in every command)")
     x.add_argument("--float64", action="store_true", help="use the float64 engine instead of high precision")
     g.add_argument("--method", default="auto", choices=ENGINES,
                    help="high-precision engine: auto (fixed-point), fixed-point, mpmath, theta (needs --theta0)")
@@ -49,7 +50,7 @@ def run_one(problem, args, *, record: bool):
     Returns (JSON record, (ηλ_t, z_t) or None, status); the command's exit code is
     ``numerics.status.exit_code(status)``.
     """
-    from ...numerics.validate import InputError, dps as check_dps, positive, positive_int
+    from ...numerics.validate import DEFAULT_DPS, InputError, dps as check_dps, positive, positive_int
 
     max_steps = positive_int("max-steps", args.max_steps, maximum=10**9)
     steps = None if args.steps is None else positive_int("steps", args.steps, maximum=10**9)
@@ -70,7 +71,7 @@ def run_one(problem, args, *, record: bool):
     from ...numerics.engines.gd_mp import run_gd
     from ..output import num
 
-    dps = check_dps(args.dps if args.dps is not None else 50)
+    dps = check_dps(args.dps if args.dps is not None else DEFAULT_DPS)
     res = run_gd(problem, dps=dps, tol=tol, max_steps=max_steps, steps=steps, record=record,
                  check_digits=check, method=args.method)
     with mpmath.workdps(dps):

@@ -39,11 +39,12 @@ def add_arguments(p):
 
 
 def _precision(args) -> int:
-    from ...numerics.certify.enclosure import check_prec_bits, dps_to_bits
+    from ...numerics.certify.enclosure import check_prec_bits
+    from ...numerics.precision import bits_for_digits
     from ...numerics.validate import dps as check_dps
 
     if args.dps is not None:
-        return check_prec_bits(dps_to_bits(check_dps(args.dps)), name="prec-bits (from --dps)")
+        return check_prec_bits(bits_for_digits(check_dps(args.dps)), name="prec-bits (from --dps)")
     return check_prec_bits(args.prec_bits if args.prec_bits is not None else 256, name="prec-bits")
 
 
@@ -51,9 +52,8 @@ def run(args) -> int:
     import json
 
     from ...numerics.certify.enclosure import certify_stability, certify_threshold, enclose_final_ntk
-    from ...numerics.problem import reduced_2d
     from ...numerics.status import exit_code
-    from ...numerics.validate import InputError, positive_int
+    from ...numerics.validate import positive_int
 
     from ._model import problem_from_args
 
@@ -61,11 +61,8 @@ def run(args) -> int:
     prec = _precision(args)
     max_steps = positive_int("max-steps", args.max_steps, maximum=10**8)
     digits = positive_int("digits", args.digits, maximum=10_000)
-    planar = None
-    try:
-        planar = reduced_2d(problem)
-    except InputError as exc:
-        planar_note = f"threshold certificate skipped: {exc}"
+    planar = problem.planar
+    planar_note = None if planar is not None else f"threshold certificate skipped: {problem.planar_why_not}"
     from ...numerics.certify.enclosure import check_prec_bits
 
     top = max(prec, check_prec_bits(args.max_prec_bits, name="max-prec-bits"))

@@ -18,7 +18,8 @@ def add_arguments(p):
     add_model_arguments(p)
     p.add_argument("--method", default="gf", choices=("gf", "eos"),
                    help="gf: exact gradient-flow limit (default); eos: edge-of-stability normal form")
-    p.add_argument("--dps", default="40", help="working precision in decimal digits, 15..10000 (default 40)")
+    p.add_argument("--dps", default=None, help="working precision in decimal digits, 15..10000 (default 50, "
+                   "as in every command)")
     p.add_argument("--order", default="2", help="order of the EOS normal form (--method eos; default 2)")
     p.add_argument("--integrate", action="store_true",
                    help="with --method gf: also integrate the flow and report the agreeing digits")
@@ -68,12 +69,12 @@ def run(args) -> int:
     import json
 
     from ...numerics.status import exit_code
-    from ...numerics.validate import InputError, dps as check_dps
+    from ...numerics.validate import DEFAULT_DPS, InputError, dps as check_dps
 
     from ._model import problem_from_args
 
     problem = problem_from_args(args)
-    dps = check_dps(args.dps)
+    dps = check_dps(DEFAULT_DPS if args.dps is None else args.dps)
     if args.method == "gf":
         out, statuses = _gf(problem, dps, args.integrate)
     else:

@@ -38,7 +38,6 @@ def run(args) -> int:
     import json
     import sys
     import time
-    from fractions import Fraction
 
     import numpy as np
 
@@ -70,8 +69,7 @@ def run(args) -> int:
     try:
         res = sweep(problem, eta_min=args.eta_min, eta_max=args.eta_max, n_eta=n_eta,
                     log_eta=args.eta_scale == "log", vary=args.vary, vary_from=args.vary_from,
-                    vary_to=args.vary_to, n_vary=n_vary, steps=steps, lyapunov=lyap > 0 and problem.P == 2
-                    and _planar_ok(problem), lyap_steps=max(lyap, 1),
+                    vary_to=args.vary_to, n_vary=n_vary, steps=steps, lyapunov=lyap > 0 and problem.planar is not None, lyap_steps=max(lyap, 1),
                     workers=positive_int("workers", args.workers, maximum=64),
                     progress=None if bar is None else bar.update)
     finally:
@@ -123,9 +121,3 @@ def run(args) -> int:
         print(f"wrote {f}")
     return 0
 
-
-def _planar_ok(problem) -> bool:
-    from ...numerics.engines.sweep import planar_available
-
-    w1, w2 = problem.omegas
-    return w1 * w2 != 0 and w1 != w2 and planar_available()
