@@ -149,15 +149,20 @@ def _eos_mean(r: Run, lo: int) -> float:
     return float(np.mean(r.eta_ntk[r.t >= t0])) if t0 is not None else math.nan
 
 
-def interval(values) -> dict:
-    """Mean and 95% Student-t interval of the finite values; null where undefined."""
+def interval(values, correlation: bool = False) -> dict:
+    """Mean and 95% Student-t interval of the finite values; null where undefined.
+
+    ``correlation``: the interval is taken on Fisher's atanh(r) and mapped back, so it stays in [−1, 1].
+    """
     from scipy import stats
 
     v = np.asarray([x for x in values if x is not None and math.isfinite(x)], dtype=float)
     out = {"n": int(v.size), "mean": float(v.mean()) if v.size else None, "lo": None, "hi": None}
     if v.size >= 2:
-        half = float(stats.t.ppf(0.975, v.size - 1) * v.std(ddof=1) / math.sqrt(v.size))
-        out.update(lo=out["mean"] - half, hi=out["mean"] + half)
+        w = np.arctanh(np.clip(v, -1 + 1e-15, 1 - 1e-15)) if correlation else v
+        half = float(stats.t.ppf(0.975, v.size - 1) * w.std(ddof=1) / math.sqrt(v.size))
+        lo, hi = float(w.mean()) - half, float(w.mean()) + half
+        out.update(lo=math.tanh(lo) if correlation else lo, hi=math.tanh(hi) if correlation else hi)
     return out
 
 
@@ -220,7 +225,7 @@ def _agreement_summary(pairs: list[tuple[int, Run, Run]]) -> dict:
         "first_eos_step_quadratic": interval(col("first_eos_step", 1)),
         "first_eos_step_difference": interval(col("first_eos_step_difference")),
         "eos_mean_difference": interval(col("eos_mean_difference")),
-        "correlation": interval(col("correlation")),
+        "correlation": interval(col("correlation"), correlation=True),
         "max_abs_difference": interval(col("max_abs_difference")),
         "faithful_until": interval(col("faithful_until")),
         "faithful_whole_run": sum(r["faithful_until"] is None for r in rows),
