@@ -47,6 +47,7 @@ from sympy.polys.matrices import DomainMatrix
 from sympy.polys.rings import ring
 
 from .formula import Formula, Section
+from .planar import R_expr, S_expr, T_next, zt_next
 from .symbols import Et, T, a, b, zt
 
 __all__ = [
@@ -81,30 +82,17 @@ def k_expr() -> sp.Expr:
 
 
 def _S() -> sp.Expr:
-    try:
-        from .planar import S_expr
-        return S_expr()
-    except ImportError:  # pragma: no cover - theory.planar is the source; this mirrors docs/theory.md §4
-        return a * T - 2 * b * (zt + Et)
+    return S_expr()
 
 
 def _R() -> sp.Expr:
-    try:
-        from .planar import R_expr
-        return R_expr()
-    except ImportError:  # pragma: no cover
-        return (a ** 2 - b) * T - 2 * a * b * (zt + Et)
+    return R_expr()
 
 
 @functools.lru_cache(maxsize=None)
 def planar_map() -> tuple[sp.Expr, sp.Expr]:
     """(z̃', T') of the 2-D map as polynomials in z̃, T, a, b, Ẽ (from theory.planar)."""
-    try:
-        from .planar import T_next, zt_next
-        return sp.expand(zt_next()), sp.expand(T_next())
-    except ImportError:  # pragma: no cover
-        S, R = _S(), _R()
-        return sp.expand(zt * (1 - T) + zt ** 2 * S / 2), sp.expand(T - 2 * zt * S + zt ** 2 * R)
+    return sp.expand(zt_next()), sp.expand(T_next())
 
 
 @functools.lru_cache(maxsize=None)
