@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 
 from ..numerics.validate import InputError
@@ -19,6 +20,14 @@ COMMANDS = ("verify", "derive", "simulate", "predict", "sweep", "plot", "certify
 
 
 class _Parser(argparse.ArgumentParser):
+    #: A value that starts like a negative number is a value, not an option: -2, -.5, -1e-3, -47/1000,
+    #: -1,2 (argparse's own rule knows only -2 and -.5).
+    _NEGATIVE = re.compile(r"^-\.?\d[\d.,/eE+\-_]*$")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = self._NEGATIVE
+
     def error(self, message):  # one line, exit 2, no usage dump
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
@@ -45,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         mod = importlib.import_module(f".commands.{name}", __package__)
         p = sub.add_parser(name, help=mod.HELP, description=mod.HELP)
         mod.add_arguments(p)
-        p.set_defaults(_run=mod.run)
+        p.set_defaults(_run=mod.run, _memory=getattr(mod, "memory_hint", None))
     return parser
 
 
@@ -59,6 +68,10 @@ def main(argv=None) -> int:
     except OverflowError as exc:  # a value beyond what some stage can represent; say so in one line
         print(f"sorm {args.command}: error: a number is out of range ({exc}); use values of moderate size "
               f"(rescale the model, e.g. with --eta)", file=sys.stderr)
+        return 2
+    except MemoryError:
+        hint = args._memory(args) if args._memory is not None else "use a smaller run"
+        print(f"sorm {args.command}: error: out of memory: {hint}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. `sorm ... --json | head`: the reader left; not an error of ours
         import os

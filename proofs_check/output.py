@@ -44,7 +44,8 @@ def _why(exc: OSError) -> str:
     reasons = {errno.EACCES: "permission denied", errno.EPERM: "permission denied",
                errno.ENAMETOOLONG: "name too long", errno.ENOTDIR: "a file is in the way",
                errno.EEXIST: "a file is in the way", errno.EISDIR: "it is a folder",
-               errno.EROFS: "read-only file system", errno.ENOSPC: "no space left on the device"}
+               errno.EROFS: "read-only file system", errno.ENOSPC: "no space left on the device",
+               errno.ENOENT: "its folder cannot be created"}
     return reasons.get(exc.errno, exc.strerror or type(exc).__name__)
 
 
@@ -53,7 +54,7 @@ def _refuse(path, exc: OSError, option: str | None) -> OutputError:
     return OutputError(f"cannot write {str(path)!r}: {_why(exc)}; {fix}")
 
 
-def check_folder(folder, option: str | None = None, *, create: bool = True) -> Path:
+def check_folder(folder, option: str | None = None, *, create: bool = True, _for=None) -> Path:
     """Make sure a file can be created in ``folder`` (creating missing folders); else OutputError.
 
     ``option`` names the CLI option that chose the folder (e.g. ``"--out"``) for the message.
@@ -63,7 +64,7 @@ def check_folder(folder, option: str | None = None, *, create: bool = True) -> P
     folder = Path(folder)
     made = []
     p = folder
-    while not p.exists() and not p.is_symlink() and p != p.parent:
+    while not os.path.lexists(p) and p != p.parent:
         made.append(p)
         p = p.parent
     try:
@@ -75,7 +76,7 @@ def check_folder(folder, option: str | None = None, *, create: bool = True) -> P
         os.unlink(probe)
     except OSError as exc:
         _remove(made)
-        raise _refuse(folder, exc, option) from None
+        raise _refuse(folder if _for is None else _for, exc, option) from None
     if not create:
         _remove(made)
     return folder
@@ -92,14 +93,14 @@ def _remove(folders) -> None:
 def check_file(path, option: str | None = None, *, create: bool = True) -> Path:
     """Make sure the file ``path`` can be written (its folder checked, see :func:`check_folder`)."""
     path = Path(path)
-    check_folder(path.parent, option, create=create)
+    check_folder(path.parent, option, create=create, _for=path)
     try:
         limit = os.pathconf(path.parent if path.parent.exists() else "/", "PC_NAME_MAX")
     except (OSError, ValueError):
         limit = 255
     if len(os.fsencode(path.name)) > limit:
         raise _refuse(path, OSError(errno.ENAMETOOLONG, "name too long"), option)
-    if path.is_dir():
+    if os.path.isdir(path):
         raise _refuse(path, OSError(errno.EISDIR, "is a directory"), option)
     return path
 

@@ -87,3 +87,27 @@ def test_predict_integrate_shows_a_step_limit_and_exits_1(monkeypatch, capsys):
     monkeypatch.setattr(gf, "integrate_gf", real)
     assert cli.main(args) == 0
     assert "integrated flow: converged" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--omegas", "3/2,-2", "--z0", "-47/1000", "--J2", "1,1"],
+        ["--omegas", "-1,2", "--z0", "-1e-2", "--J2", "0.5,0.5"],
+        ["--omegas", "-1.5,-2", "--z0", "-.01", "--J2", "1,1"],
+        ["--omegas", "1,-1", "--E", "-1/5", "--theta0", "-1,-1/2"],
+    ],
+    ids=["fraction", "list-and-scientific", "negative-list-and-leading-dot", "theta-form"],
+)
+def test_negative_values_without_equals(argv, capsys):
+    """Every number option takes a negative value in every accepted form, with or without '='."""
+    spaced = cli.build_parser().parse_args(["simulate", *argv])
+    joined = cli.build_parser().parse_args(["simulate", *(f"{a}={b}" for a, b in zip(argv[::2], argv[1::2]))])
+    assert vars(spaced) == vars(joined)
+    assert cli.main(["simulate", *argv, "--float64", "--steps", "3"]) == 0
+
+
+def test_an_unknown_option_is_still_an_option(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.build_parser().parse_args(["simulate", "--omegas", "1,-1", "-x"])
+    assert exc.value.code == 2 and "unrecognized arguments: -x" in capsys.readouterr().err

@@ -5,7 +5,7 @@ float64 engine :mod:`numerics.engines.batch` (labelled float64 in the output).
 """
 from __future__ import annotations
 
-__all__ = ["add_run_arguments", "run_one", "ENGINES"]
+__all__ = ["add_run_arguments", "run_one", "memory_hint", "ENGINES"]
 
 ENGINES = ("auto", "fixed-point", "mpmath", "theta")
 
@@ -82,3 +82,11 @@ def run_one(problem, args, *, record: bool):
                          "ntk": num(res.ntk, dps), "eta_ntk": num(res.eta_ntk, dps)},
                "agreed_digits": res.agreed_digits}
     return out, res.trajectory, res.status
+
+
+def memory_hint(args) -> str:
+    """What an out-of-memory run asked for, and the options that control it."""
+    steps = args.steps if args.steps is not None else args.max_steps
+    prec = "float64" if args.float64 else f"{args.dps or 50} digits"
+    return (f"up to {steps} recorded steps at {prec} did not fit; lower --steps/--max-steps"
+            + ("" if args.float64 else " or --dps"))

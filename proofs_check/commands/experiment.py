@@ -13,7 +13,7 @@ import sys
 HELP = "high-dimensional experiments: random second-order models (highdim) and networks (network)"
 
 __all__ = ["HELP", "EXPERIMENTS", "add_arguments", "run", "common_arguments", "parse_seed", "memory_limit",
-           "progress"]
+           "progress", "memory_hint"]
 
 #: Experiment name -> module (relative to this package) with HELP, add_arguments and run.
 EXPERIMENTS = {"highdim": ".experiment_highdim", "network": ".experiment_network"}
@@ -31,6 +31,14 @@ def add_arguments(p):
 
 def run(args) -> int:
     return args._experiment_run(args)
+
+
+def memory_hint(args) -> str:
+    """The instance size of an out-of-memory experiment, and the options that control it."""
+    sizes = {k: getattr(args, k) for k in ("D", "P", "n", "d", "m") if getattr(args, k, None) is not None}
+    shown = ", ".join(f"{k}={v}" for k, v in sizes.items())
+    options = "/".join(f"--{k}" for k in sizes)
+    return f"the {args.experiment} experiment with {shown} did not fit; lower {options}"
 
 
 def common_arguments(p, out, memory: bool = True):

@@ -5,6 +5,8 @@ default, ``--float64`` for the float64 engine); `sorm simulate --plot PATH` draw
 """
 from __future__ import annotations
 
+from ._run import memory_hint  # noqa: F401  (the CLI names the size in an out-of-memory error)
+
 __all__ = ["HELP", "add_arguments", "run"]
 
 HELP = "plot eta*lambda_t and z_t of one GD run against t, with the 2/eta line (PNG)"

@@ -7,6 +7,8 @@ float64 engine :mod:`numerics.engines.batch` (clearly labelled float64 in the ou
 """
 from __future__ import annotations
 
+from ._run import memory_hint  # noqa: F401  (the CLI names the size in an out-of-memory error)
+
 __all__ = ["HELP", "add_arguments", "run"]
 
 HELP = "run gradient descent on one model (high precision, or --float64) and report the final NTK"

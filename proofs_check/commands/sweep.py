@@ -121,3 +121,9 @@ def run(args) -> int:
         print(f"wrote {f}")
     return 0
 
+
+def memory_hint(args) -> str:
+    """The grid size of an out-of-memory sweep, and the options that control it."""
+    n = f"{args.eta_n} x {args.vary_n}" if args.vary_n else f"{args.eta_n}"
+    return f"a grid of {n} runs did not fit; lower --eta-n (and --n), or split the grid"
+

@@ -1,0 +1,156 @@
+"""Output files: atomic, with the user's umask; a path that cannot be written is one line and exit 2.
+
+The table runs every command that writes against every kind of unwritable path: one line on stderr,
+exit 2, no traceback, and nothing (not even a temporary file) left behind.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from sorm.proofs_check import cli, output
+from sorm.proofs_check.output import OutputError, atomic_write, check_folder
+
+MODEL = ["--omegas", "1,-1", "--z0", "0.01", "--J2", "1.215,0.795"]
+
+#: Every command that writes, with its output option. ``{out}`` is the path under test.
+WRITERS = {
+    "verify": (["verify", "--quick", "--only", "gd.", "--quiet", "--out", "{out}"], "folder"),
+    "sweep": (["sweep", *MODEL, "--eta-min", "0.5", "--eta-max", "2", "--eta-n", "4", "--steps", "50",
+               "--quiet", "--out", "{out}"], "folder"),
+    "plot": (["plot", *MODEL, "--float64", "--steps", "20", "--out", "{out}.png"], "file"),
+    "simulate": (["simulate", *MODEL, "--float64", "--steps", "20", "--plot", "{out}.png"], "file"),
+    "experiment-highdim": (["experiment", "highdim", "--seeds", "1", "--D", "4", "--P", "8", "--eps", "0.1",
+                            "--steps", "20", "--quiet", "--out", "{out}"], "folder"),
+}
+
+
+def _file_in_the_way(tmp):
+    (tmp / "afile").write_text("x")
+    return str(tmp / "afile" / "out")
+
+
+def _name_too_long(tmp):
+    return str(tmp / ("x" * 300))
+
+
+def _no_parent(tmp):  # /proc refuses new folders even for root
+    return "/proc/sorm-missing-folder/out"
+
+
+def _no_permission(tmp):  # /sys refuses new files even for root
+    return "/sys/sorm-out"
+
+
+def _a_folder_in_the_way(tmp):
+    (tmp / "taken.png").mkdir()
+    (tmp / "taken").mkdir()
+    (tmp / "taken" / "report.json").mkdir()
+    (tmp / "taken" / "sweep.csv").mkdir()
+    (tmp / "taken" / "summary.json").mkdir()
+    return str(tmp / "taken")
+
+
+CASES = {
+    "file-in-the-way": _file_in_the_way,
+    "name-too-long": _name_too_long,
+    "parent-cannot-be-created": _no_parent,
+    "no-permission": _no_permission,
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("command", sorted(WRITERS))
+def test_unwritable_output_is_one_line_exit_2(command, case, tmp_path, capsys, monkeypatch):
+    if case in ("parent-cannot-be-created", "no-permission") and not Path("/proc/self").exists():
+        pytest.skip("needs Linux /proc and /sys")
+    monkeypatch.chdir(tmp_path)
+    out = CASES[case](tmp_path)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    argv = [a.replace("{out}", out) for a in WRITERS[command][0]]
+    rc = cli.main(argv)
+    cap = capsys.readouterr()
+    assert rc == 2, cap
+    assert len(cap.err.strip().splitlines()) == 1 and "cannot write" in cap.err and "Traceback" not in cap.err
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before, "something was written"
+
+
+def test_a_folder_where_the_file_goes(tmp_path, capsys, monkeypatch):
+    """An existing folder at the output file's path: one line, exit 2, the folder untouched."""
+    monkeypatch.chdir(tmp_path)
+    out = _a_folder_in_the_way(tmp_path)
+    for name in ("plot", "simulate"):
+        argv = [a.replace("{out}", out) for a in WRITERS[name][0]]
+        assert cli.main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "it is a folder" in err
+    assert (tmp_path / "taken.png").is_dir()
+
+
+def test_verify_checks_its_folder_before_any_claim(tmp_path, capsys, monkeypatch):
+    from sorm.proofs_check import report
+
+    ran = []
+    monkeypatch.setattr(report, "run_claim", lambda *a: ran.append(a))
+    rc = cli.main(["verify", "--out", _file_in_the_way(tmp_path)])
+    assert rc == 2 and ran == [] and "--out" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("mask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_files_get_the_users_umask(mask, mode, tmp_path):
+    old = os.umask(mask)
+    try:
+        path = atomic_write(tmp_path / "a" / "x.txt", "hello\n")
+    finally:
+        os.umask(old)
+    assert path.read_text() == "hello\n" and (path.stat().st_mode & 0o777) == mode
+
+
+def test_atomic_write_replaces_and_leaves_no_temporary(tmp_path):
+    p = tmp_path / "x.txt"
+    atomic_write(p, "old")
+    atomic_write(p, b"new")
+    assert p.read_text() == "new" and sorted(x.name for x in tmp_path.iterdir()) == ["x.txt"]
+
+
+def test_a_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
+    p = tmp_path / "x.txt"
+    atomic_write(p, "old")
+
+    def broken(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", broken)
+    with pytest.raises(OutputError, match="no space left"):
+        atomic_write(p, "new")
+    assert p.read_text() == "old" and sorted(x.name for x in tmp_path.iterdir()) == ["x.txt"]
+
+
+def test_check_folder_without_create_leaves_nothing(tmp_path):
+    assert check_folder(tmp_path / "a" / "b", create=False) == tmp_path / "a" / "b"
+    assert not (tmp_path / "a").exists()
+    check_folder(tmp_path / "a" / "b")
+    assert (tmp_path / "a" / "b").is_dir()
+
+
+def test_title_with_dollars_is_shown_literally(tmp_path, capsys):
+    out = tmp_path / "t.png"
+    assert cli.main(["plot", *MODEL, "--float64", "--steps", "20", "--out", str(out),
+                     "--title", r"$\foo$ costs $5"]) == 0
+    assert out.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_memory_error_names_the_size_and_the_option(tmp_path, capsys, monkeypatch):
+    from sorm.numerics.engines import sweep
+
+    def too_big(*a, **k):
+        raise MemoryError
+
+    monkeypatch.setattr(sweep, "sweep", too_big)
+    rc = cli.main(["sweep", *MODEL, "--eta-min", "0.5", "--eta-max", "2", "--eta-n", "4000", "--vary", "z0",
+                   "--from", "-1", "--to", "1", "--n", "3000", "--quiet", "--out", str(tmp_path / "s")])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1 and "4000 x 3000" in err and "--eta-n" in err
+    assert not (tmp_path / "s").exists()
