@@ -54,6 +54,11 @@ def _keys(evidence: dict) -> str:
     return "{" + ", ".join(map(str, evidence)) + "}"
 
 
+_STATUS_MESSAGES = {Status.VERIFIED: "verified: the evidence supports the claim",
+                    Status.FAILED: "failed: the evidence contradicts the claim",
+                    Status.ERROR: "error: the check raised an exception (see evidence.message)"}
+
+
 @dataclass(frozen=True)
 class Verdict:
     status: Status
@@ -140,7 +145,7 @@ class Outcome:
             evidence["figures"] = list(v.figures)
         evidence["seconds"] = f"{self.seconds:.2f}"
         return {"id": c.id, "statement": c.statement, "source": c.source, "method": c.method.value,
-                "status": v.status.value, "evidence": evidence}
+                "status": v.status.value, "status_message": _STATUS_MESSAGES[v.status], "evidence": evidence}
 
 
 def run_claim(c: Claim, ctx: Context) -> Outcome:

@@ -50,8 +50,9 @@ def run_report(outdir: Path, *, quick: bool = False, seed: int = 0, only: str | 
     counts = {s.value: sum(o.verdict.status is s for o in outcomes) for s in Status}
     report = {
         "claims": [o.to_json() for o in outcomes],
-        "summary": {**counts, "seconds": f"{time.perf_counter() - t0:.1f}", "quick": quick, "seed": seed},
+        "summary": {**counts, "seconds": round(time.perf_counter() - t0, 1), "quick": quick, "seed": seed},
     }
+    report["files"] = [str(outdir / "report.json"), str(outdir / "report.md")]
     write_json(outdir / "report.json", report, "--out")
     atomic_write(outdir / "report.md", _markdown(report, outdir), "--out")
     return report

@@ -230,7 +230,7 @@ def test_stability_on_either_side_of_two(T, radius, expected):
     assert c.stability is expected
     assert c.triangular and c.neutral_is_one  # J12 = 0 and the neutral eigenvalue is exactly 1
     j = c.to_json()
-    assert j["J12_exactly_zero"] and j["stability"] == expected.name.lower()
+    assert j["J12_exactly_zero"] and j["status"] == expected.name.lower()
 
 
 def test_jacobian_entries_match_the_map():
@@ -314,7 +314,7 @@ def test_cli_json(capsys):
     assert F(e["eta_ntk_lo"]) <= F("1.98481482691426748466168544406") <= F(e["eta_ntk_hi"])
     assert float(e["width"]) < 1e-19
     assert out["threshold"]["certified"] and out["threshold"]["T_minus"] == ["2", "2"]
-    assert out["final_stability"]["stability"] == "attracting"
+    assert out["final_stability"]["status"] == "attracting"
     assert out["check"]["inside"] is True
 
 

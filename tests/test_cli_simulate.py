@@ -70,7 +70,7 @@ def test_simulate_plot_and_text(tmp_path, capsys):
 
 def test_predict_gf(capsys):
     d = run_json(capsys, ["predict", *MODEL, "--method", "gf", "--integrate"])
-    assert d["method"] == "gf" and d["dps"] == 50 and d["status"] == "converged"
+    assert d["engine"] == "gf" and d["dps"] == 50 and d["status"] == "converged"
     assert Decimal(d["ntk"]) == Decimal(d["eta_ntk"])  # eta = 1
     assert d["integrated"]["agreed_digits"] >= 25 and d["agreed_digits"] == 50
     rc = main(["predict", *MODEL])
@@ -83,8 +83,8 @@ def test_predict_eos_dispatch(capsys):
     pytest.importorskip("sorm.numerics.eos")
     argv = ["predict", "--omegas", "1,-1", "--z0", "1/100", "--J2", "1.21,0.79", "--method", "eos"]
     d = run_json(capsys, argv + ["--order", "3"])
-    assert set(d) == {"method", "eta_ntk", "ntk", "order", "epsilon", "dps", "status", "status_message"}
-    assert d["method"] == "eos" and d["order"] == 3 and d["status"] == "ok"
+    assert set(d) == {"engine", "eta_ntk", "ntk", "order", "epsilon", "dps", "status", "status_message", "model"}
+    assert d["engine"] == "eos" and d["order"] == 3 and d["status"] == "ok"
     gd = run_json(capsys, ["simulate", "--omegas", "1,-1", "--z0", "1/100", "--J2", "1.21,0.79", "--dps", "30"])
     # the normal form predicts GD's final eta*lambda to O(eps^2) relative error in 2 - T (eps = 1/100)
     two = Decimal(2)

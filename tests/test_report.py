@@ -32,7 +32,7 @@ def test_verdict_check(ok, status, tmp_path):
     out = run_claim(_claim(lambda ctx: Verdict.check(ok, residual="1e-30")), Context(tmp_path))
     assert out.verdict.status is status
     js = out.to_json()
-    assert set(js) == {"id", "statement", "source", "method", "status", "evidence"}
+    assert set(js) == {"id", "statement", "source", "method", "status", "status_message", "evidence"}
     assert js["evidence"]["residual"] == "1e-30"
 
 

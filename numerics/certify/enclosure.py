@@ -423,9 +423,9 @@ class Enclosure:
         nlo, nhi = self.bounds(digits, ntk=True)
         t = self.tail
         return {
-            "status": self.status.name.lower(), "message": self.status.message, "detail": self.detail,
+            "status": self.status.name.lower(), "status_message": self.status.message, "detail": self.detail,
             "eta_ntk_lo": lo, "eta_ntk_hi": hi,
-            "width": "nan" if self.width is None else sci_up(self.width),
+            "width": None if self.width is None else sci_up(self.width),
             "ntk_lo": nlo, "ntk_hi": nhi,
             "steps": self.steps, "prec_bits": self.prec_bits, "route": self.route,
             "tail": None if t is None else {
@@ -604,7 +604,7 @@ class StabilityCertificate:
                 "neutral_exactly_one": self.neutral_is_one,
                 "sup_abs_transverse": decimal_bound(self.sup_abs, 30, "up"),
                 "inf_abs_transverse": decimal_bound(self.inf_abs, 30, "down"),
-                "stability": self.stability.name.lower(), "message": self.stability.message,
+                "status": self.stability.name.lower(), "status_message": self.stability.message,
                 "prec_bits": self.prec_bits}
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ...numerics.problem import Problem, from_state, from_theta
 from ...numerics.validate import InputError
 
-__all__ = ["add_model_arguments", "problem_from_args"]
+__all__ = ["add_model_arguments", "problem_from_args", "model_json"]
 
 
 def add_model_arguments(p) -> None:
@@ -35,3 +35,10 @@ def problem_from_args(args) -> Problem:
     if args.z0 is None or args.J2 is None:
         raise InputError("no initial state: give --z0 with --J2, or --E with --theta0")
     return from_state(args.omegas, args.z0, args.J2, args.eta)
+
+
+def model_json(problem) -> dict:
+    """The exact parameters of ``problem`` for a JSON record (exact rationals as strings)."""
+    return {"omegas": [str(w) for w in problem.omegas], "z0": str(problem.z0), "J2": [str(j) for j in problem.J2],
+            "E": str(problem.E), "eta": str(problem.eta),
+            "theta0": None if problem.theta0 is None else [str(t) for t in problem.theta0]}

@@ -5,7 +5,7 @@ float64 engine :mod:`numerics.engines.batch` (labelled float64 in the output).
 """
 from __future__ import annotations
 
-__all__ = ["add_run_arguments", "run_one", "memory_hint", "ENGINES"]
+__all__ = ["add_run_arguments", "run_one", "run_record", "memory_hint", "ENGINES"]
 
 ENGINES = ("auto", "fixed-point", "mpmath", "theta")
 
@@ -36,12 +36,21 @@ def _float64(problem, steps, max_steps, tol, record):
     eta = float(problem.eta)
     zt, T = float(res.zt[0]), float(res.T[0])
     J2 = [float(j) / eta for j in res.J2t[0]]
-    out = {"status": cls.name.lower(), "status_message": cls.message, "steps": int(res.steps[0]),
-           "dps": None, "engine": "float64",
-           "final": {"z": repr(zt / eta), "J2": [repr(j) for j in J2], "ntk": repr(T / eta), "eta_ntk": repr(T)},
+    out = {"status": cls.name.lower(), "status_message": cls.message, "engine": "float64",
+           "steps": int(res.steps[0]), "dps": None, "work_bits": None,
+           "tol": None if tol is None else float(tol),
+           "final": {"z": _number(zt / eta), "J2": [_number(j) for j in J2], "ntk": _number(T / eta),
+                     "eta_ntk": _number(T)},
            "agreed_digits": None}
     traj = batch.trajectory_float64(problem, steps=max(1, out["steps"])) if record else None
     return out, traj, cls
+
+
+def _number(x: float):
+    """A float64 for JSON: the number, or None when it is not finite (a diverged run)."""
+    import math
+
+    return x if math.isfinite(x) else None
 
 
 def run_one(problem, args, *, record: bool):
@@ -75,13 +84,21 @@ def run_one(problem, args, *, record: bool):
     res = run_gd(problem, dps=dps, tol=tol, max_steps=max_steps, steps=steps, record=record,
                  check_digits=check, method=args.method)
     with mpmath.workdps(dps):
-        out = {"status": res.status.name.lower(), "status_message": res.status.message, "steps": res.steps,
-               "dps": res.dps, "engine": res.method, "work_bits": res.work_bits,
+        out = {"status": res.status.name.lower(), "status_message": res.status.message, "engine": res.method,
+               "steps": res.steps, "dps": res.dps, "work_bits": res.work_bits,
                "tol": num(res.tol, 6) if steps is None else None,
                "final": {"z": num(res.z, dps), "J2": [num(j, dps) for j in res.J2],
                          "ntk": num(res.ntk, dps), "eta_ntk": num(res.eta_ntk, dps)},
                "agreed_digits": res.agreed_digits}
     return out, res.trajectory, res.status
+
+
+def run_record(problem, args, *, record: bool):
+    """:func:`run_one` with the exact model in the record (the JSON of `sorm simulate` and `sorm plot`)."""
+    from ._model import model_json
+
+    out, traj, status = run_one(problem, args, record=record)
+    return {**out, "model": model_json(problem)}, traj, status
 
 
 def memory_hint(args) -> str:

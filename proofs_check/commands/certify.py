@@ -55,7 +55,7 @@ def run(args) -> int:
     from ...numerics.status import exit_code
     from ...numerics.validate import positive_int
 
-    from ._model import problem_from_args
+    from ._model import model_json, problem_from_args
 
     problem = problem_from_args(args)
     prec = _precision(args)
@@ -67,7 +67,7 @@ def run(args) -> int:
 
     top = max(prec, check_prec_bits(args.max_prec_bits, name="max-prec-bits"))
     enc = enclose_final_ntk(problem, prec_bits=prec, max_steps=max_steps, max_prec_bits=top, route=args.route)
-    out = {"enclosure": enc.to_json()}
+    out = {"enclosure": enc.to_json(), "model": model_json(problem)}
     if planar is not None:
         a, b, Et = planar
         thr = certify_threshold(a, b, Et, eta=problem.eta, prec_bits=prec)
@@ -84,14 +84,14 @@ def run(args) -> int:
 
         dps = max(30, min(enc.digits + 20, 10_000))
         ref = run_gd(problem, dps=dps, max_steps=max(max_steps, 100_000), method="mpmath")
-        out["check"] = {"dps": dps, "status": ref.status.name.lower(), "eta_ntk": num(ref.eta_ntk, dps),
+        out["check"] = {"dps": dps, "status": ref.status.name.lower(), "status_message": ref.status.message, "eta_ntk": num(ref.eta_ntk, dps),
                         "inside": enc.contains(ref.eta_ntk)}
     if args.json:
         print(json.dumps(out, indent=2))
         return exit_code(enc.status)
 
     e = out["enclosure"]
-    print(f"status: {e['status']} ({e['message']})")
+    print(f"status: {e['status']} ({e['status_message']})")
     print(f"detail: {e['detail']}")
     print(f"precision: {enc.prec_bits} bits (about {enc.digits} digits)    steps: {enc.steps}    "
           f"route: {enc.route}")
@@ -116,7 +116,7 @@ def run(args) -> int:
         print(out["note"])
     s = out["final_stability"]
     if s is not None:
-        print(f"final point (0, T_inf): {s['message']}; transverse eigenvalue 1 - T = {s['transverse_eigenvalue']}, "
+        print(f"final point (0, T_inf): {s['status_message']}; transverse eigenvalue 1 - T = {s['transverse_eigenvalue']}, "
               f"neutral eigenvalue {s['neutral_eigenvalue']} (along the fixed line)")
     if "check" in out:
         c = out["check"]

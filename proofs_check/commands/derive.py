@@ -11,20 +11,34 @@ HELP = "derive every formula with sympy and write numerics/_derived.py and docs/
 def add_arguments(p):
     p.add_argument("--check", action="store_true",
                    help="do not write; exit 1 if the committed files differ from a fresh derivation")
+    p.add_argument("--json", action="store_true", help="print a JSON summary (see the README's JSON section)")
 
 
 def run(args) -> int:
     from ...theory import codegen
 
+    import json
+
     t0 = time.perf_counter()
     if args.check:
         diffs = codegen.check()
-        for d in diffs:
+        out = {"status": "stale" if diffs else "fresh",
+               "status_message": "stale: run `sorm derive`" if diffs else "fresh: the committed files equal a "
+                                                                         "fresh derivation",
+               "files": [], "differences": list(diffs), "seconds": round(time.perf_counter() - t0, 1)}
+    else:
+        files = [str(path.relative_to(codegen.ROOT)) for path in codegen.write()]
+        out = {"status": "written", "status_message": "written: the derived files were regenerated",
+               "files": files, "differences": [], "seconds": round(time.perf_counter() - t0, 1)}
+    if args.json:
+        print(json.dumps(out, indent=2))
+    elif args.check:
+        for d in out["differences"]:
             print(d)
-        status = "stale: run `sorm derive`" if diffs else "fresh"
-        print(f"derived files {status} ({time.perf_counter() - t0:.1f} s)")
-        return 1 if diffs else 0
-    for path in codegen.write():
-        print(f"wrote {path.relative_to(codegen.ROOT)}")
-    print(f"derived in {time.perf_counter() - t0:.1f} s")
-    return 0
+        verdict = "stale: run `sorm derive`" if out["status"] == "stale" else "fresh"
+        print(f"derived files {verdict} ({out['seconds']:.1f} s)")
+    else:
+        for f in out["files"]:
+            print(f"wrote {f}")
+        print(f"derived in {out['seconds']:.1f} s")
+    return 1 if out["status"] == "stale" else 0

@@ -33,13 +33,13 @@ def run(args) -> int:
 
     from ._model import problem_from_args
     from ...numerics.status import exit_code
-    from ._run import run_one
+    from ._run import run_record
 
     problem = problem_from_args(args)
     if not str(args.out).lower().endswith(".png"):
         raise InputError(f"out={args.out!r}: expected a .png path; pass e.g. --out trajectory.png")
     check_file(args.out, "--out", create=False)
-    out, traj, status = run_one(problem, args, record=True)
+    out, traj, status = run_record(problem, args, record=True)
     plot_run(problem, traj, args.out, title=args.title, option="--out")
     out["files"] = [str(args.out)]
     rc = exit_code(status)  # 1 when the run has no result (diverged, step budget out, ...)

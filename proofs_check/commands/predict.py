@@ -34,7 +34,7 @@ def _gf(problem, dps, integrate):
 
     lim = gf_limit(problem, dps=dps)
     with mpmath.workdps(dps):
-        out = {"method": "gf", "ntk": num(lim.ntk, dps), "eta_ntk": num(lim.eta_ntk, dps), "dps": dps,
+        out = {"engine": "gf", "ntk": num(lim.ntk, dps), "eta_ntk": num(lim.eta_ntk, dps), "dps": dps,
                "status": lim.status.name.lower(), "status_message": lim.status.message,
                "x_inf": num(lim.x_inf, dps), "agreed_digits": lim.agreed_digits}
         if integrate:
@@ -60,7 +60,7 @@ def _eos(problem, dps, order):
         return None if x is None else num(x, dps)
 
     with mpmath.workdps(dps):
-        return {"method": "eos", "eta_ntk": value(res.eta_ntk), "ntk": value(res.ntk), "order": res.order,
+        return {"engine": "eos", "eta_ntk": value(res.eta_ntk), "ntk": value(res.ntk), "order": res.order,
                 "epsilon": value(res.epsilon), "dps": dps, "status": res.status.name.lower(),
                 "status_message": res.message}, (res.status,)
 
@@ -86,12 +86,15 @@ def run(args) -> int:
             raise InputError(f"order={args.order!r}: expected a whole number (the normal-form order, 2 is "
                              "leading order); pass e.g. --order 3") from None
         out, statuses = _eos(problem, dps, order)  # predict_eos checks the range of the order
+    from ._model import model_json
+
+    out["model"] = model_json(problem)
     # A status without a result (no root, runs away, an integration at its step limit) exits 1.
     rc = exit_code(*statuses)
     if args.json:
         print(json.dumps(out, indent=2))
         return rc
-    if out["method"] == "gf":
+    if out["engine"] == "gf":
         print(f"gradient-flow limit ({out['status_message']})")
         print(f"lambda_GF     = {out['ntk']}")
         print(f"eta*lambda_GF = {out['eta_ntk']}")

@@ -32,14 +32,14 @@ def run(args) -> int:
 
     from ._model import problem_from_args
     from ...numerics.status import exit_code
-    from ._run import run_one
+    from ._run import run_record
 
     problem = problem_from_args(args)
     if args.plot:
         from ..output import check_file
 
         check_file(args.plot, "--plot", create=False)  # before the run: a bad path costs nothing
-    out, traj, status = run_one(problem, args, record=bool(args.plot))
+    out, traj, status = run_record(problem, args, record=bool(args.plot))
     if args.plot:
         from ..figures import plot_run
 
@@ -56,7 +56,7 @@ def run(args) -> int:
     print(f"eta*lambda = {f['eta_ntk']}")
     print(f"lambda     = {f['ntk']}")
     print(f"z          = {f['z']}")
-    print(f"J2         = {', '.join(f['J2'])}")
+    print(f"J2         = {', '.join(str(j) for j in f['J2'])}")
     if out.get("agreed_digits") is not None:
         print(f"agreed digits at doubled precision: {out['agreed_digits']}")
     for path in out.get("files", ()):

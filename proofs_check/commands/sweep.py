@@ -47,7 +47,7 @@ def run(args) -> int:
     from ...numerics.engines.sweep import sweep
     from ...numerics.validate import InputError, exact, positive_int
 
-    from ._model import problem_from_args
+    from ._model import model_json, problem_from_args
 
     if exact("eta", args.eta) != 1:
         raise InputError(f"eta={args.eta!r}: sweep takes its step sizes from --eta-min/--eta-max/--eta-n; "
@@ -95,16 +95,17 @@ def run(args) -> int:
         "map": res.step_map,
         "runs": int(res.eta.size),
         "steps": res.steps,
-        "grid": {"eta_min": repr(float(res.eta_grid[0])), "eta_max": repr(float(res.eta_grid[-1])),
+        "grid": {"eta_min": float(res.eta_grid[0]), "eta_max": float(res.eta_grid[-1]),
                  "eta_n": int(res.eta_grid.size), "eta_scale": args.eta_scale, "vary": res.vary,
-                 "from": None if res.vary_grid is None else repr(float(res.vary_grid[0])),
-                 "to": None if res.vary_grid is None else repr(float(res.vary_grid[-1])),
+                 "from": None if res.vary_grid is None else float(res.vary_grid[0]),
+                 "to": None if res.vary_grid is None else float(res.vary_grid[-1]),
                  "n": None if res.vary_grid is None else int(res.vary_grid.size)},
         "counts": res.counts(),
-        "converged_max_eta_ntk": None if conv_max is None else repr(conv_max),
+        "converged_max_eta_ntk": conv_max,
         "converged_all_below_2": bool(conv_max is None or conv_max < 2),
-        "seconds": f"{seconds:.3f}",
+        "seconds": round(seconds, 3),
         "files": files,
+        "model": model_json(problem),
     }
     if args.json:
         print(json.dumps(summary, indent=2))

@@ -1,0 +1,280 @@
+"""The one JSON schema of every command's ``--json`` output, its checker and its README rendering.
+
+Conventions (every command):
+
+- a float64 quantity is a JSON number;
+- a high-precision value is a decimal string carrying only the digits its record vouches for, next to
+  its digit count (the record's ``dps``); exact inputs are exact strings ("1/100", "-2");
+- a missing value is ``null`` (never "nan", "", "+inf");
+- one key per concept: ``engine`` (what computed it), ``status`` with ``status_message``, ``files``
+  (every file written), ``model`` (the exact parameters of the run).
+
+``SCHEMAS[command]`` maps each top-level key to a :class:`Field`; :func:`check` returns the
+violations of one output (empty when it conforms); :func:`markdown` renders the README section.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+__all__ = ["Field", "SCHEMAS", "TYPES", "check", "markdown"]
+
+_DECIMAL = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_RATIONAL = re.compile(r"^[+-]?\d+(/\d+)?$")
+_BALL = re.compile(r"^\[[^\]]+\+/-[^\]]+\]$")
+
+#: Type name -> (meaning, test of one non-null value).
+TYPES = {
+    "number": ("a float64 quantity: a JSON number",
+               lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)),
+    "integer": ("a JSON integer", lambda v: isinstance(v, int) and not isinstance(v, bool)),
+    "decimal": ("a high-precision value: a decimal string of its correct digits (the record's `dps` counts "
+                "them; certified bounds are rounded outward)", lambda v: isinstance(v, str) and bool(_DECIMAL.match(v))),
+    "exact": ("an exact rational as a string, e.g. \"-47/1000\"",
+              lambda v: isinstance(v, str) and bool(_RATIONAL.match(v))),
+    "ball": ("a certified ball \"[midpoint +/- radius]\" or an exact decimal",
+             lambda v: isinstance(v, str) and bool(_BALL.match(v) or _DECIMAL.match(v))),
+    "value": ("a JSON number when the record's `dps` is null (float64), else a decimal string", None),
+    "string": ("a JSON string", lambda v: isinstance(v, str)),
+    "boolean": ("true or false", lambda v: isinstance(v, bool)),
+    "files": ("the list of files written (paths as given)", lambda v: isinstance(v, list)
+              and all(isinstance(x, str) for x in v)),
+    "object": ("a JSON object (keys below)", lambda v: isinstance(v, dict)),
+    "counts": ("an object of integers", lambda v: isinstance(v, dict) and all(
+        isinstance(x, int) and not isinstance(x, bool) for x in v.values())),
+    "list": ("a list (items below)", lambda v: isinstance(v, list)),
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One key: its type (a key of TYPES), whether null is allowed, whether it may be absent, its meaning.
+
+    ``items``: the type of a list's items; ``fields``: the keys of an object (or of a list's objects).
+    """
+
+    type: str
+    doc: str
+    null: bool = False
+    optional: bool = False
+    items: str | None = None
+    fields: dict = field(default_factory=dict)
+
+
+F = Field
+_STATUS = {"status": F("string", "what happened, one word (lower case)"),
+           "status_message": F("string", "the status in words")}
+_MODEL = F("object", "the exact model of the run", fields={
+    "omegas": F("list", "eigenvalues ω_i of Q", items="exact"),
+    "z0": F("exact", "initial residual z_0"),
+    "J2": F("list", "initial J(ω_i)^2", items="exact"),
+    "E": F("exact", "the target E (from the invariant when not given)"),
+    "eta": F("exact", "step size η"),
+    "theta0": F("list", "initial eigenbasis coordinates θ_i, when given", items="exact", null=True),
+})
+_RUN = {
+    **_STATUS,
+    "engine": F("string", "float64, fixed-point, mpmath or theta"),
+    "steps": F("integer", "GD steps taken"),
+    "dps": F("integer", "decimal digits of the high-precision values (null: float64 numbers)", null=True),
+    "work_bits": F("integer", "working precision of the fixed-point engine in bits", null=True),
+    "tol": F("value", "the stop rule |z| < tol (null with --steps)", null=True),
+    "final": F("object", "the final state (null where a float64 run overflowed)", fields={
+        "z": F("value", "residual z", null=True), "J2": F("list", "J(ω_i)^2", items="value", null=True),
+        "ntk": F("value", "NTK λ", null=True), "eta_ntk": F("value", "ηλ", null=True)}),
+    "agreed_digits": F("integer", "digits of ηλ that agree with a run at doubled precision (--check-digits)",
+                       null=True),
+    "model": _MODEL,
+}
+
+SCHEMAS = {
+    "simulate": {**_RUN, "files": F("files", "the PNG written with --plot", optional=True)},
+    "plot": {**_RUN, "files": F("files", "the PNG written")},
+    "predict": {
+        **_STATUS,
+        "engine": F("string", "gf (gradient-flow limit) or eos (edge-of-stability normal form)"),
+        "dps": F("integer", "decimal digits of the values"),
+        "ntk": F("decimal", "predicted final NTK λ", null=True),
+        "eta_ntk": F("decimal", "predicted final ηλ", null=True),
+        "x_inf": F("decimal", "gf: the flow's end point x_∞", optional=True),
+        "agreed_digits": F("integer", "gf: digits agreeing at doubled precision", optional=True),
+        "integrated": F("object", "gf --integrate: the integrated flow", optional=True, fields={
+            **_STATUS, "ntk": F("decimal", "λ at the end"), "t": F("decimal", "flow time reached"),
+            "error_estimate": F("decimal", "the integrator's error estimate"),
+            "steps": F("integer", "Taylor steps"), "order": F("integer", "Taylor order"),
+            "agreed_digits": F("integer", "digits agreeing with the closed-form limit")}),
+        "order": F("integer", "eos: the normal-form order N", optional=True),
+        "epsilon": F("decimal", "eos: distance of the state from (0, 2)", null=True, optional=True),
+        "model": _MODEL,
+    },
+    "certify": {
+        "enclosure": F("object", "the certified enclosure of the final ηλ", fields={
+            **_STATUS, "detail": F("string", "what happened, in words"),
+            "eta_ntk_lo": F("decimal", "lower bound of ηλ_∞", null=True),
+            "eta_ntk_hi": F("decimal", "upper bound of ηλ_∞", null=True),
+            "width": F("decimal", "hi - lo, rounded up", null=True),
+            "ntk_lo": F("decimal", "lower bound of λ_∞", null=True),
+            "ntk_hi": F("decimal", "upper bound of λ_∞", null=True),
+            "steps": F("integer", "ball-arithmetic steps"), "prec_bits": F("integer", "precision in bits"),
+            "route": F("string", "planar or modes"),
+            "tail": F("object", "the proved tail bound", null=True, fields={
+                "z_bound": F("decimal", "bound on |z~| where the tail starts"),
+                "q": F("decimal", "contraction factor"), "C": F("decimal", "tail constant"),
+                "bound": F("decimal", "bound on the change of ηλ in the tail")})}),
+        "threshold": F("object", "the certified threshold of the fixed line (2-D model)", null=True, fields={
+            "certified": F("boolean", "interval Newton and the monotonicity check succeeded"),
+            "T_minus": F("list", "ball of the threshold T = 2", items="decimal", null=True),
+            "T_plus": F("list", "ball of the threshold T = 0", items="decimal", null=True),
+            "ntk_threshold": F("list", "ball of λ* = 2/η", items="decimal", null=True),
+            "width": F("decimal", "width of T_minus", null=True), "slope": F("decimal", "d(1 - T)/dT", null=True),
+            "search": F("list", "the searched interval", items="exact"),
+            "newton_steps": F("integer", "interval Newton steps"), "prec_bits": F("integer", "precision in bits")}),
+        "final_stability": F("object", "certified stability of the final point (0, T_∞)", null=True, fields={
+            **_STATUS, "T": F("ball", "the final T"), "jacobian": F("list", "J11, J12, J21, J22", items="ball"),
+            "transverse_eigenvalue": F("ball", "1 - T"), "neutral_eigenvalue": F("ball", "exactly 1"),
+            "J12_exactly_zero": F("boolean", ""), "neutral_exactly_one": F("boolean", ""),
+            "sup_abs_transverse": F("decimal", "upper bound of |1 - T|"),
+            "inf_abs_transverse": F("decimal", "lower bound of |1 - T|"), "prec_bits": F("integer", "")}),
+        "note": F("string", "why the threshold was skipped", optional=True),
+        "check": F("object", "--check: high-precision GD against the enclosure", optional=True, fields={
+            **_STATUS, "dps": F("integer", "digits"), "eta_ntk": F("decimal", "GD's final ηλ"),
+            "inside": F("boolean", "the GD value lies in the enclosure")}),
+        "model": _MODEL,
+    },
+    "sweep": {
+        "engine": F("string", "planar or modes (float64)"),
+        "runs": F("integer", "runs in the grid"),
+        "steps": F("integer", "step budget per run"),
+        "grid": F("object", "the grid", fields={
+            "eta_min": F("number", "smallest η"), "eta_max": F("number", "largest η"),
+            "eta_n": F("integer", "η values"), "eta_scale": F("string", "log or linear"),
+            "vary": F("string", "the varied parameter", null=True),
+            "from": F("number", "first value of the varied parameter", null=True),
+            "to": F("number", "last value of the varied parameter", null=True),
+            "n": F("integer", "values of the varied parameter", null=True)}),
+        "counts": F("counts", "runs per trajectory class"),
+        "converged_max_eta_ntk": F("number", "largest final ηλ of a converged run", null=True),
+        "converged_all_below_2": F("boolean", "every converged run ends with ηλ < 2"),
+        "seconds": F("number", "wall time"),
+        "files": F("files", "the table and the figures"),
+        "model": _MODEL,
+    },
+    "verify": {
+        "claims": F("list", "one record per claim", fields={
+            "id": F("string", "claim id"), "statement": F("string", "the claim"),
+            "source": F("string", "paper § or derived here"),
+            "method": F("string", "how it is checked: symbolic, high-precision numeric, property, interval"),
+            **_STATUS, "evidence": F("object", "what the check measured (per claim; read it in report.md)")}),
+        "summary": F("object", "totals", fields={
+            "verified": F("integer", ""), "failed": F("integer", ""), "error": F("integer", ""),
+            "seconds": F("number", "wall time"), "quick": F("boolean", "--quick"), "seed": F("integer", "--seed")}),
+        "files": F("files", "report.json and report.md (figures are listed in each claim's evidence)"),
+    },
+    "derive": {
+        **_STATUS,
+        "files": F("files", "files written (none with --check)"),
+        "differences": F("list", "with --check: one line per stale file", items="string"),
+        "seconds": F("number", "wall time"),
+    },
+}
+
+_FORBIDDEN_KEYS = {"method": "engine", "path": "files", "plot": "files", "figures": "files",
+                   "message": "status_message"}
+_MISSING = {"nan", "NaN", "inf", "+inf", "-inf", "Infinity", "-Infinity", "", "n/a", "None", "null"}
+
+
+def _check_value(t: str, v, where: str, dps) -> list[str]:
+    if t == "value":
+        t = "number" if dps is None else "decimal"
+    test = TYPES[t][1]
+    return [] if test(v) else [f"{where}: expected {t}, got {v!r}"]
+
+
+def _check_fields(spec: dict, obj, where: str, dps, free: bool) -> list[str]:
+    if not isinstance(obj, dict):
+        return [f"{where}: expected an object, got {obj!r}"]
+    errs = []
+    dps = obj.get("dps", dps) if isinstance(obj.get("dps", dps), (int, type(None))) else dps
+    for key, f in spec.items():
+        if key not in obj:
+            if not f.optional:
+                errs.append(f"{where}.{key}: missing")
+            continue
+        errs += _check_field(f, obj[key], f"{where}.{key}", dps)
+    if not free:
+        errs += [f"{where}.{k}: not in the schema" for k in obj if k not in spec]
+    return errs
+
+
+def _check_field(f: Field, v, where: str, dps) -> list[str]:
+    if v is None:
+        return [] if f.null else [f"{where}: null where a value is required"]
+    errs = _check_value(f.type, v, where, dps)
+    if errs:
+        return errs
+    if f.type == "list":
+        for i, item in enumerate(v):
+            if item is None and f.null:
+                continue
+            if f.items:
+                errs += _check_value(f.items, item, f"{where}[{i}]", dps)
+            elif f.fields:
+                errs += _check_fields(f.fields, item, f"{where}[{i}]", dps, free=False)
+    elif f.type == "object" and f.fields:
+        errs += _check_fields(f.fields, v, where, dps, free=False)
+    return errs
+
+
+def _conventions(obj, where: str, skip=()) -> list[str]:
+    """The rules every output keeps, at every depth: null for missing values, one key per concept."""
+    errs = []
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k in _FORBIDDEN_KEYS and f"{where}.{k}" not in skip:
+                errs.append(f"{where}.{k}: use the key {_FORBIDDEN_KEYS[k]!r}")
+            errs += _conventions(v, f"{where}.{k}", skip)
+        if "status" in obj and "status_message" not in obj:
+            errs.append(f"{where}: status without status_message")
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            errs += _conventions(v, f"{where}[{i}]", skip)
+    elif isinstance(obj, str) and obj.strip() in _MISSING:
+        errs.append(f"{where}: {obj!r} for a missing value; use null")
+    elif isinstance(obj, float) and obj != obj or obj in (float("inf"), float("-inf")):
+        errs.append(f"{where}: non-finite number; use null")
+    return errs
+
+
+def check(command: str, obj) -> list[str]:
+    """The schema violations of ``obj``, the parsed ``--json`` output of ``sorm <command>``."""
+    errs = _check_fields(SCHEMAS[command], obj, command, None, free=False)
+    skip = {f"{command}.claims[{i}].method" for i in range(len(obj.get("claims", [])))} if command == "verify" else ()
+    return errs + _conventions(obj, command, skip)
+
+
+def _rows(spec: dict, prefix: str = ""):
+    for key, f in spec.items():
+        t = f.type if f.items is None else f"list of {f.items}"
+        t += " or null" if f.null else ""
+        t += " (optional)" if f.optional else ""
+        yield f"| `{prefix}{key}` | {t} | {f.doc} |"
+        if f.fields and f is not _MODEL:
+            yield from _rows(f.fields, f"{prefix}{key}[]." if f.type == "list" else f"{prefix}{key}.")
+
+
+def markdown() -> str:
+    """The README section: the conventions, the types, then one table per command."""
+    out = ["Every command's `--json` follows one schema, kept in `proofs_check/schema.py` (a test runs every",
+           "command against it, and another checks that this section is its rendering).", "",
+           "- A float64 quantity is a JSON number; a high-precision value is a decimal string carrying only",
+           "  the digits its record vouches for, next to the record's digit count `dps`.",
+           "- A missing value is `null`, never `\"nan\"`, `\"\"` or `\"+inf\"`.",
+           "- One key per concept: `engine`, `status` with `status_message`, `files` for every file written,",
+           "  `model` for the exact parameters of the run.", "", "| type | meaning |", "|---|---|"]
+    out += [f"| {name} | {meaning} |" for name, (meaning, _) in TYPES.items()]
+    out += ["", "`model` (simulate, plot, predict, certify, sweep):", "", "| key | type | meaning |", "|---|---|---|"]
+    out += list(_rows(_MODEL.fields, "model."))
+    for command, spec in SCHEMAS.items():
+        out += ["", f"`sorm {command} --json`:", "", "| key | type | meaning |", "|---|---|---|"]
+        out += list(_rows(spec))
+    return "\n".join(out) + "\n"
