@@ -142,7 +142,8 @@ SCHEMAS = {
         "model": _MODEL,
     },
     "sweep": {
-        "engine": F("string", "planar or modes (float64)"),
+        "engine": F("string", "the float64 back end that ran (numba or numpy)"),
+        "map": F("string", "the map iterated: planar (the 2-D map) or modes (the P-mode map)"),
         "runs": F("integer", "runs in the grid"),
         "steps": F("integer", "step budget per run"),
         "grid": F("object", "the grid", fields={
