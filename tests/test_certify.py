@@ -409,3 +409,52 @@ def test_enclosure_property(w, Et, z, T):
     assert enc.status is CertStatus.CERTIFIED, enc.detail
     assert enc.contains(run_gd(p, dps=enc.digits + 20, method="mpmath", max_steps=10**6).eta_ntk)
     assert enc.hi < 2
+
+
+# --- low precision: the tail bound and the box-invariance step are load-bearing ---------------
+
+LOW_PREC_STATES = [((1, -1), F(1, 16), F(3, 4)), ((1, -1), F(1, 32), F(1, 2)), ((1, -1), F(1, 8), F(1, 2)),
+                   ((1, -1), F(-1, 16), F(1, 2)), ((2, F(-1, 2)), F(1, 8), F(1, 2))]
+
+
+@pytest.mark.parametrize("bits", [53, 56, 60, 64])
+def test_low_precision_enclosures_contain_the_40_digit_value(bits):
+    """At 53-64 bits the ball of T_n alone is narrower than the distance to the limit: without the
+    tail bound C r/(1 - q) added to [lo, hi], these enclosures exclude the true value."""
+    n = 0
+    for w, z, T in LOW_PREC_STATES:
+        p = from_state(list(w), z, [T / 2, T / 2])
+        enc = enclose_final_ntk(p, prec_bits=bits, max_steps=100_000)
+        if enc.certified:
+            n += 1
+            ref = run_gd(p, dps=40, method="mpmath").eta_ntk
+            assert enc.contains(ref), (w, z, T, bits, enc.bounds(20))
+            assert enc.tail.tail > 0
+    assert n >= 4
+
+
+@pytest.mark.parametrize("z, J", [("0.05", ("0.5", "0.01")), ("0.1", ("0.9", "0.05")), ("0.1", ("1.2", "0.001")),
+                                  ("0.05", ("0.3", "0.3")), ("0.001", ("0.5", "0.3")), ("0.01", ("1.1", "0.6"))])
+def test_tail_certificates_satisfy_the_lemma_hypothesis(z, J):
+    """Independently of the code under test: over the box B of a returned certificate,
+    sup |g_i| = sup |omega_i J_i (omega_i z - 2)| (each J_i once: a tight ball) must satisfy
+    C_i r / (1 - q) <= m_i, the box invariance of the tail lemma. The first four states fail it,
+    so no certificate may be issued for them."""
+    import flint
+
+    def b(x):
+        x = F(x)
+        return flint.arb(flint.fmpq(x.numerator, x.denominator))
+
+    with flint.ctx.workprec(128):
+        w = [b(1), b(-1)]
+        cert = certify_tail(b(z), [b(J[0]), b(J[1])], w)
+        if cert is None:
+            assert z != "0.001", "a state 0.001 from the line must certify (the test would be vacuous)"
+            return
+        zbox = flint.arb(0, flint.arb(cert.r.numerator) / cert.r.denominator)
+        for wi, Ji, m in zip(w, J, cert.margins):
+            Jbox = b(Ji) + flint.arb(0, b(m))
+            ci = abs(wi * Jbox * (wi * zbox - 2)).upper()
+            bound = ci * b(cert.r) / (1 - b(cert.q))
+            assert bound.upper() <= b(m), (z, J)

@@ -303,3 +303,17 @@ def test_theory_section_derives_the_normal_form():
 
     dz, dy = th.top_mode_two_step()
     assert str(dz) and dy.coeff(th.zt**2) == -th.s_top**2 - 2 * th.r_top
+
+
+def test_run_gd_takes_exactly_the_requested_steps():
+    """steps=K records the states t = 0..K, and the last one is K applications of gd_step."""
+    inst = hd.random_instance(4, 8, 0.1, 5)
+    K = 7
+    tr = hd.run_gd(inst, hd.eta_for(inst, 0.5), K, tol=0.0)
+    assert tr.status is hd.RunStatus.MAX_STEPS and tr.steps == K and len(tr.eta_ntk) == K + 1
+    z, J = inst.initial_state()
+    eta = tr.eta
+    for _ in range(K):
+        z, J = hd.gd_step(inst, z, J, eta)
+    assert tr.loss[-1] == pytest.approx(0.5 * float(z @ z), rel=1e-12, abs=0)
+    assert tr.eta_ntk[-1] == pytest.approx(eta * np.linalg.eigvalsh(J.T @ J)[-1], rel=1e-10)

@@ -352,8 +352,8 @@ def _sharpening_search(seed: int, n: int = 20_000, steps: int = 1500, t0_min: fl
        "In the 2-D model GD from far below the edge (eta*lambda_0 = 1/20, omega = (1, 1/4), k > 0) sharpens at "
        "every step up to 2/eta, but geometrically (eta*lambda at least doubles per step, the last step is an O(1) "
        "jump), then self-stabilizes and ends slightly below 2/eta at the value the normal form predicts from the "
-       "first near-edge state, more accurately at each higher order; same-sign sharpening from T_s to T_c needs "
-       "max|omega| |z~_s| >= (T_c - T_s)/2; the k = 0 route (one mode killed) tends to 2 itself like t^(-1/2)",
+       "first near-edge state, more accurately at each higher order; same-sign sharpening from T_s to T_c with "
+       "omega_i z~ <= 2 at every step needs max|omega| |z~_s| >= (T_c - T_s)/2; the k = 0 route (one mode killed) tends to 2 itself like t^(-1/2)",
        source="paper abstract (claim); prediction, bound and k = 0 rate derived here (docs/theory.md §3-§5)",
        method=Method.NUMERIC)
 def _progressive(ctx):
@@ -386,20 +386,21 @@ def _progressive(ctx):
               and g["two_step"] == sp_u - 4 * sp_u ** 3
               and all(abs(v - 1) < mpmath.mpf("0.02") for v in g["scaled"].values())
               and (g["tail"][0] - 2) * (g["tail"][1] - 2) < 0 and g["doubled_diff"] < mpmath.mpf(10) ** -20)
-    search_ok = srch is None or (srch["hits"] > 0 and srch["max_steps_to_1_9"] < 10)
     fig = ctx.figure("eos_progressive_sharpening.png")
     plot_trajectory(Ts[:61], zts[:61], 1, fig, title=r"2-D model, $\omega = (1, 1/4)$, $\eta\lambda_0 = 1/20$, "
                                                    r"$z_0 = -1.53$ (first 60 steps)")
     return Verdict.check(
-        main_ok and deg_ok and search_ok, figures=[fig], dps=dps,
+        main_ok and deg_ok, figures=[fig], dps=dps,
         example={"omegas": ["1", "1/4"], "eta": "1", "z0": "-153/100", "J2": ["1/400", "19/400"],
                  "Et": str(f["Et"]), "k": _s(to_mpf(f["k"]), 12),
                  "edge_weights": [str(x) for x in f["edge_weights"]]},
         eta_ntk_rising_phase=[_s(T, 6) for T in Ts[:f["cross"] + 1]],
         steps_to_edge=f["cross"], growth_ratios=[_s(r, 4) for r in f["ratios"]],
         last_jump_before_edge=_s(Ts[f["rise_end"]] - Ts[f["rise_end"] - 1], 6),
-        bound="max|omega|*|z~_s| >= (T_c - T_s)/2 for s <= c (same-sign steps; exact, from the invariant "
-              "sum J~(omega_i)^2/omega_i - 2 z~ = 2E~)", bound_min_slack=_s(f["bound_slack"], 6),
+        bound="max|omega|*|z~_s| >= (T_c - T_s)/2 for s <= c (same-sign steps with omega_i z~ <= 2 at each "
+              "step; from the invariant sum J~(omega_i)^2/omega_i - 2 z~ = 2E~; without omega_i z~ <= 2 it fails, "
+              "e.g. omega = (2.6586, -2.7969), z~0 = 0.8807, T0 = 0.06737, J~(omega_1)^2 = 0.42 T0, where "
+              "omega_1 z~0 = 2.34)", bound_min_slack=_s(f["bound_slack"], 6),
         final_eta_ntk=_s(f["T_inf"], dps), eta_ntk_gf_limit=_s(gf.eta_ntk, dps),
         final_agrees_at_doubled_precision=_s(f["doubled_diff"], 3),
         gd_steps=f["run"].steps, status=f["run"].status.name.lower(),
@@ -415,9 +416,12 @@ def _progressive(ctx):
                           "agrees_at_doubled_precision": _s(g["doubled_diff"], 3),
                           "reading": "one mode is killed in step 1 (k = 0); the one-mode fixed line is T = 2e = 2; "
                                      "with e = 1 it is marginal, so eta*lambda tends to 2 itself like t^(-1/2)"},
-        search=(srch if srch is None else {**{k_: str(v) for k_, v in srch.items()},
+        search_finding=(srch if srch is None else {
+            **srch, "reading": (f"a float64 scan, not a proof and not a pass condition: {srch['hits']} of "
+                                f"{srch['runs']} random runs converged to eta*lambda in (1.95, 2) with k > 0; "
+                                f"the slowest of them reached 1.9 after {srch['max_steps_to_1_9']} steps"),
                                            "space": "omega = (1, w), w in (-1, 1); T0 in [0.01, 1.5] log-uniform; "
                                                     "z~0 = +/-10^U(-3, 0.5); hit: T_inf in (1.95, 2), edge weights "
-                                                    ">= 0.02, converged", "seed": str(ctx.seed)}),
+                                                    ">= 0.02, converged", "seed": ctx.seed}),
         tolerance=f"order-{Ns[-1]} relative error < 1e-5, errors decreasing with the order; doubled precision "
                   f"< 1e-{dps - 8}; degenerate sqrt(t)|T_t - 2| within 2% of 1, its T_t within 1e-20 at doubled precision")
