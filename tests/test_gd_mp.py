@@ -284,3 +284,18 @@ def test_bad_arguments(kwargs):
 def test_bad_problem():
     with pytest.raises(InputError, match="problem="):
         run_gd("1,-1")
+
+
+@pytest.mark.parametrize("method", ["auto", "mpmath"])
+def test_a_start_on_or_near_the_unstable_line_is_not_converged(method):
+    """z0 = 0 at eta*lambda = 2.01 is an unstable fixed point; z0 = 1e-60 leaves the line and self-stabilizes
+    to the value the float64 engine reaches (1.98994223 at 16512 steps)."""
+    on = run_gd(from_state([1, -1], "0", "1.215,0.795"), dps=30, method=method)
+    assert on.status is GDStatus.UNSTABLE_FIXED_POINT and on.steps == 0
+    below = run_gd(from_state([1, -1], "0", "0.6,0.4"), dps=30, method=method)
+    assert below.status is GDStatus.CONVERGED
+    near = run_gd(from_state([1, -1], "1e-60", "1.215,0.795"), dps=30, method=method)
+    assert near.status is GDStatus.CONVERGED and near.steps > 10_000
+    assert abs(near.eta_ntk - mpmath.mpf("1.98994223")) < 1e-8
+    short = run_gd(from_state([1, -1], "1e-60", "1.215,0.795"), dps=30, method=method, max_steps=500)
+    assert short.status is GDStatus.UNSTABLE_FIXED_POINT

@@ -41,7 +41,10 @@ that: the rerun at doubled precision (``check_digits=True``) reports the digits
 that really agree, for every engine. The mpmath and θ engines work at
 ⌈digits·log₂10⌉ + ⌈log₂(N + 1)⌉ + 16 bits (the same step allowance, fewer guard bits).
 
-Stopping: |z| < tol (default: |z̃| < 10^(5 − dps)·max(1, |z̃₀|)) → CONVERGED;
+Stopping: |z| < tol (default: |z̃| < 10^(5 − dps)·max(1, |z̃₀|)) and shrinking over one more step →
+CONVERGED (the residual alone decides; a state exactly on the line z̃ = 0 is CONVERGED if it attracts,
+0 < T < 2, else UNSTABLE_FIXED_POINT; a z̃ ≠ 0 below tol that grows is run on until it leaves the line,
+and is an UNSTABLE_FIXED_POINT if the budget ends first);
 |z̃| or T beyond numerics.status.divergence_bound (2^30·max(1, |z̃₀|, T₀, |Ẽ|)), or non-finite → DIVERGED;
 z̃_{t+2} ≈ z̃_t and T_{t+2} ≈ T_t to 10^(−dps/2) with |z̃| not small, three checks
 in a row → PERIOD2; the step budget → MAX_STEPS; ``steps=K`` → exactly K steps
@@ -79,7 +82,10 @@ _MAX_STEPS_LIMIT = 10**9
 class GDStatus(Status):
     """How a GD run ended; each value is a readable message."""
 
-    CONVERGED = "converged: |z| fell below the tolerance"
+    CONVERGED = ("converged: |z| fell below the tolerance while shrinking (or sits exactly on the attracting "
+                 "part of the fixed line z = 0)")
+    UNSTABLE_FIXED_POINT = ("unstable fixed point: on the fixed line z = 0 (or within the tolerance of it and "
+                            "moving away) with eta*lambda >= 2 or = 0, where the line does not attract; not converged")
     DIVERGED = "diverged: |z| or eta*lambda grew past the divergence bound (or became non-finite)"
     PERIOD2 = "period-2 orbit: z and eta*lambda repeat every two steps while z stays away from 0"
     MAX_STEPS = "stopped at max_steps without converging"
@@ -295,9 +301,9 @@ def fixed_point_bits(problem: Problem, digits: int, n_steps: int, tolt: Fraction
     p += math.ceil(math.log2(n_steps + 1))
     consts = [abs(w) for w in problem.omegas] + [abs(problem.Et), Fraction(1)]
     p += math.ceil(math.log2(n_ops) + 2 * _log2(max(consts))) + 1  # exact log2: constants may exceed float
-    T0 = problem.T0
-    if 0 < T0 < 1:  # absolute precision: keep `digits` relative digits of a small initial NTK
-        p += math.ceil(-_log2(T0))
+    for x0 in (problem.T0, abs(problem.zt0)):  # absolute precision: keep `digits` relative digits of a
+        if 0 < x0 < 1:                         # small initial NTK or residual (z~0 = 1e-60 is not 0)
+            p += math.ceil(-_log2(x0))
     return p + 24
 
 
@@ -315,18 +321,27 @@ def _drive(engine, problem: Problem, tolt: Fraction, max_steps: int, steps: int 
     recs = [] if record else None
     state, done, hits = engine.state0, 0, 0
     prev = None
+    leaving = False  # |z~| < tol but growing: run on (without the tol check) until it has left the line
     while True:
         n = min(_CHUNK, budget - done)
-        state, k, flag = engine.run(state, n, TOL, big, None if recs is None else recs.append)
+        state, k, flag = engine.run(state, n, -1 if leaving else TOL, big, None if recs is None else recs.append)
         done += k
         if flag == 2:
             return state, done, GDStatus.DIVERGED, recs
         if flag == 1:
-            return state, done, GDStatus.CONVERGED, recs
+            status = _at_tolerance(engine, state, big)
+            if status is not None:
+                return state, done, status, recs
+            leaving = True
+            continue
         z, T = engine.zT(state)
+        if leaving and abs(z) >= TOL:
+            leaving = False
         if not -big < T < big:
             return state, done, GDStatus.DIVERGED, recs
         if done >= budget:
+            if leaving:
+                return state, done, GDStatus.UNSTABLE_FIXED_POINT, recs
             return state, done, (GDStatus.STEPS_DONE if steps is not None else GDStatus.MAX_STEPS), recs
         if steps is None and prev is not None and abs(z) > p2min and \
                 abs(z - prev[0]) < p2tol and abs(T - prev[1]) < p2tol:
@@ -336,6 +351,20 @@ def _drive(engine, problem: Problem, tolt: Fraction, max_steps: int, steps: int 
         else:
             hits = 0
         prev = (z, T)
+
+
+def _at_tolerance(engine, state, big):
+    """|z̃| fell below tol: CONVERGED if one more step shrinks it (the residual alone decides), else a
+    state exactly on the line z̃ = 0 is CONVERGED if it attracts (|1 − T| < 1, its transverse
+    multiplier) and an UNSTABLE_FIXED_POINT if not; None if z̃ ≠ 0 is growing (leaving the line)."""
+    z, T = engine.zT(state)
+    nxt, _, _ = engine.run(state, 1, -1, big, None)
+    z1, _ = engine.zT(nxt)
+    if abs(z1) < abs(z):
+        return GDStatus.CONVERGED
+    if z == 0:
+        return GDStatus.CONVERGED if 0 < T < engine.units(Fraction(2)) else GDStatus.UNSTABLE_FIXED_POINT
+    return None
 
 
 def engine_digits(engine) -> int:
