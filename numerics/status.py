@@ -60,6 +60,7 @@ _NO_RESULT = (
     "MAX_STEPS", "STEP_LIMIT", "T_MAX", "BOUNDED",  # the budget ran out first
     "RUNS_AWAY",  # GF: z never reaches 0, λ → 0 and x → ±∞: no finite limit
     "NO_ROOT", "FAR_FROM_EDGE",  # EOS prediction: no value
+    "DEGENERATE",  # EOS prediction: near k = 0 the series does not converge, the value is unreliable
     "NOT_CERTIFIED", "UNDECIDED",
     "NO_EOS",  # high D: ηλ never reached 2
     "UNSTABLE_FIXED_POINT",  # on z = 0 where the fixed line does not attract

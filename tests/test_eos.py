@@ -216,3 +216,17 @@ def test_single_mode_below_the_edge_keeps_its_eta_ntk():
     assert run.status is GDStatus.CONVERGED
     with mpmath.workdps(30):
         assert abs(run.eta_ntk - 2 * mpmath.mpf(e.numerator) / e.denominator) < mpmath.mpf(10) ** -20
+
+
+@pytest.mark.parametrize("J2", ["2.01,0", "2.009999999999,1e-12", "2.009999,1e-6", "2.009,1e-3"],
+                         ids=["k0", "delta1e-12", "delta1e-6", "delta1e-3"])
+def test_near_degenerate_k_is_a_status_not_ok(J2):
+    """One mode (nearly) inactive: the prediction's error does not fall with the order, and it says so."""
+    from sorm.numerics.eos.predict import EOSStatus, predict_eos
+    from sorm.numerics.problem import from_state
+
+    p = from_state([1, -1], "0.01", J2)
+    for N in (2, 3, 5):
+        assert predict_eos(p, order=N, dps=30).status is EOSStatus.DEGENERATE
+    good = from_state([1, -1], "0.01", "1.215,0.795")
+    assert all(predict_eos(good, order=N, dps=30).status is EOSStatus.OK for N in (2, 3, 5))

@@ -47,6 +47,9 @@ class EOSStatus(Status):
                      "far from the edge of stability (0, 2) for the series; the value is unreliable")
     NO_ROOT = ("no root y < 0 of H(0, y) = H(z̃₀, y₀) near the leading-order value: the truncated series "
                "is not usable at this distance from the edge")
+    DEGENERATE = ("near-degenerate: the change of the prediction from order N_MAX - 1 to N_MAX is not smaller "
+                  "than from order 2 to 3, so the series does not converge here; k = 4 Var_p(omega) is small against the "
+                  "distance from the edge (a mode is nearly inactive, k -> 0); the value is unreliable")
 
 
 @dataclass(frozen=True)
@@ -164,7 +167,30 @@ def predict_eos(problem: Problem, *, order: int = 2, dps: int = DEFAULT_DPS) -> 
         near = eps <= EPS_MAX and 2 - leading <= to_mpf(EPS_MAX)
         status = EOSStatus.OK if near else EOSStatus.FAR_FROM_EDGE
         T_inf = 2 + y_inf
+        if status is EOSStatus.OK and not _orders_converge(a, b, Et, zt0, y0, leading, dps):
+            status = EOSStatus.DEGENERATE
         return EOSPrediction(T_inf, T_inf / eta, +leading, order, to_mpf(eps), k, dps, status, eps)
+
+
+def _orders_converge(a, b, Et, zt0, y0, leading, dps: int) -> bool:
+    """Whether the change of the prediction from order N_MAX − 1 to N_MAX is smaller than from 2 to 3.
+
+    (Intermediate changes need not shrink one by one: an odd order can add almost nothing.) A last
+    change below 10^(5 − dps)·(2 − leading) is at the working precision and counts as shrinking.
+    Near k = 0 (one mode nearly inactive) the changes grow with the order, e.g. 3.2e-10, 6.2e-8,
+    1.3e-7 for ω = (1, −1), z̃₀ = 0.01, J̃² = (2.01, 0): the series does not converge at this
+    distance from the edge, whatever order was asked for. Derived here.
+    """
+    coeffs = edge_coefficients(a, b, Et, N_MAX)
+    values = []
+    for n in range(2, N_MAX + 1):
+        y = solve_edge_root({m: coeffs[m] for m in range(2, n + 1)}, zt0, y0, y_lead=leading - 2)
+        if y is None:
+            return False
+        values.append(y)
+    floor = mpmath.mpf(10) ** (5 - dps) * (2 - leading)
+    steps = [abs(v1 - v0) for v0, v1 in zip(values, values[1:])]
+    return steps[-1] < steps[0] or steps[-1] <= floor
 
 
 @dataclass(frozen=True)

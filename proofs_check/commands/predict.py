@@ -95,7 +95,7 @@ def run(args) -> int:
         print(json.dumps(out, indent=2))
         return rc
     if out["engine"] == "gf":
-        print(f"gradient-flow limit ({out['status_message']})")
+        print(f"gradient-flow limit: {out['status']} ({out['status_message']})")
         print(f"lambda_GF     = {out['ntk']}")
         print(f"eta*lambda_GF = {out['eta_ntk']}")
         print(f"x_inf         = {out['x_inf']}")
