@@ -267,3 +267,12 @@ def test_lyapunov_exponent_matches_an_independent_30_digit_estimate():
         ref = float(logsum / 4000)
     assert ref > 0.2
     assert abs(r.lyapunov[0] - ref) < 0.03, (r.lyapunov[0], ref)
+
+
+def test_classify_problem_passes_its_options_and_trajectory_caps_its_steps():
+    """Two mutmut survivors: classify_problem dropping its keyword options; trajectory_float64 losing its cap."""
+    p = from_state(**EX)
+    loose, default = classify_problem(p, steps=20_000, tol=1e-3), classify_problem(p, steps=20_000)
+    assert loose.steps[0] < default.steps[0] and loose.class_of(0) is TrajectoryClass.SELF_STABILIZED
+    with pytest.raises(InputError, match="steps"):
+        trajectory_float64(p, steps=10**8)

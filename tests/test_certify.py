@@ -458,3 +458,18 @@ def test_tail_certificates_satisfy_the_lemma_hypothesis(z, J):
             ci = abs(wi * Jbox * (wi * zbox - 2)).upper()
             bound = ci * b(cert.r) / (1 - b(cert.q))
             assert bound.upper() <= b(m), (z, J)
+
+
+def test_fixed_line_jacobian_is_differentiated_from_the_map_and_equals_planar_jacobian():
+    """The exact polynomials DF(0, T) from the iterated map equal the separately generated planar_jacobian."""
+    import sympy as sp
+
+    from sorm.numerics.certify.enclosure import fixed_line_polynomials
+
+    T = sp.Symbol("T")
+    for a, b, Et in [(0, -1, F(1, 5)), (F(3, 2), -1, F(-1, 10)), (2, F(3, 4), F(3, 10))]:
+        polys = fixed_line_polynomials(a, b, Et)
+        ref = D.planar_jacobian(0, T, sp.Rational(a), sp.Rational(b), sp.Rational(Et))
+        for p, r in zip(polys, ref):
+            mine = sum(sp.Rational(int(c.p), int(c.q)) * T**k for k, c in enumerate(p.coeffs()))
+            assert sp.expand(mine - r) == 0

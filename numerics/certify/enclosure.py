@@ -89,7 +89,8 @@ from ..status import Status, divergence_bound
 __all__ = [
     "PREC_MIN", "PREC_MAX", "ROUTES", "CertStatus", "Stability", "Enclosure", "TailCertificate",
     "StabilityCertificate", "ThresholdCertificate", "check_prec_bits",
-    "enclose_final_ntk", "certify_tail", "certify_tail_planar", "fixed_line_jacobian", "certify_stability",
+    "enclose_final_ntk", "certify_tail", "certify_tail_planar", "fixed_line_polynomials", "fixed_line_jacobian",
+    "certify_stability",
     "certify_threshold", "decimal_bound", "sci_up", "planar_parameters",
 ]
 
@@ -563,11 +564,39 @@ def _enclose_once(problem: Problem, prec: int, max_steps: int, max_width: Fracti
 # the fixed line and its threshold
 
 
-def fixed_line_jacobian(T, a, b, Et):
-    """DF(0, T) of the 2-D map as four arb balls (J11, J12, J21, J22), from the generated
-    ``planar_jacobian`` at z̃ = 0 (call inside ``flint.ctx.workprec``). Derived here."""
+def fixed_line_polynomials(a, b, Et):
+    """DF(0, T) of the 2-D map as four exact polynomials in T (flint ``fmpq_poly``): (J11, J12, J21, J22).
+
+    Differentiated from the map the engines iterate: ``planar_zt_next`` and ``planar_T_next`` are
+    evaluated on exact bivariate polynomials in (z̃, T) with the model's exact a, b, Ẽ, differentiated,
+    and restricted to z̃ = 0. They do not come from the separately generated ``planar_jacobian`` (a
+    test checks that the two agree), so a wrong map gives a wrong threshold. Derived here.
+    """
     fl = _flint()
-    return tuple(D.planar_jacobian(fl.arb(0), T, a, b, Et))
+    a, b, Et = _abc(a, b, Et)
+    ctx = fl.fmpq_mpoly_ctx.get(("z", "T"), "lex")
+    z, T = ctx.gens()
+    q = [fl.fmpq(x.numerator, x.denominator) for x in (a, b, Et)]
+    F = (D.planar_zt_next(z, T, *q), D.planar_T_next(z, T, *q))
+    out = []
+    for f in F:
+        for var in (0, 1):
+            d = f.derivative(var)
+            coeffs = {}
+            for (ez, eT), c in zip(d.monoms(), d.coeffs()):
+                if ez == 0:  # z̃ = 0: only the z̃-free terms remain
+                    coeffs[eT] = c
+            top = max(coeffs, default=0)
+            out.append(fl.fmpq_poly([coeffs.get(k, 0) for k in range(top + 1)]))
+    return tuple(out)
+
+
+def fixed_line_jacobian(T, a, b, Et):
+    """DF(0, T) of the 2-D map as four arb balls (J11, J12, J21, J22) at the ball T, for exact a, b, Ẽ:
+    the polynomials of :func:`fixed_line_polynomials` evaluated in ``arb`` (call inside
+    ``flint.ctx.workprec``). Derived here."""
+    fl = _flint()
+    return tuple(fl.arb_poly(p)(T) for p in fixed_line_polynomials(a, b, Et))
 
 
 @dataclass(frozen=True)
@@ -633,9 +662,10 @@ def certify_stability(T, a, b, Et, *, radius=0, prec_bits=128) -> StabilityCerti
     fl = _flint()
     with fl.ctx.workprec(prec):
         Tb = _hull(lo, hi) if lo != hi else _arb(lo)
-        J11, J12, J21, J22 = fixed_line_jacobian(Tb, _arb(a), _arb(b), _arb(Et))
-        tri = bool(J12.is_zero())
-        one = bool(J22.is_exact() and J22 == 1)
+        polys = fixed_line_polynomials(a, b, Et)
+        J11, J12, J21, J22 = (fl.arb_poly(p)(Tb) for p in polys)
+        tri = polys[1] == 0  # J12 = 0 and J22 = 1 as polynomials: for every T, not just this ball
+        one = polys[3] == 1
         elo, ehi = _endpoints(J11)
         sup_abs = max(abs(elo), abs(ehi))
         inf_abs = Fraction(0) if elo <= 0 <= ehi else min(abs(elo), abs(ehi))
@@ -758,13 +788,12 @@ def certify_threshold(a, b, Et, *, eta=1, prec_bits=128, search=(-1, 4)) -> Thre
         raise InputError(f"search={search!r}: expected (lo, hi) with lo < hi; pass e.g. search=(-1, 4)")
     fl = _flint()
     with fl.ctx.workprec(prec):
-        A, B, E = _arb(a), _arb(b), _arb(Et)
+        J11 = fl.arb_poly(fixed_line_polynomials(a, b, Et)[0])
+        dJ11 = J11.derivative()
 
         def g_shift(shift):
             def g(X):
-                s = fixed_line_jacobian(fl.arb_series([X, 1], prec=4), A, B, E)[0]
-                c = s.coeffs() + [fl.arb(0)] * 2
-                return c[0] - shift, c[1]
+                return J11(X) - shift, dJ11(X)
             return g
 
         _, slope = g_shift(0)(_hull(s_lo, s_hi))

@@ -64,7 +64,9 @@ def _threshold(ctx):
             "at_2-1e-20": below.stability.name.lower(), "at_2+1e-20": above.stability.name.lower(),
             "newton_steps": thr.newton_steps,
         })
-    return Verdict.check(ok, instances=rows, tolerance="rigorous (ball arithmetic)", precision_bits=prec)
+    return Verdict.check(ok, instances=rows, tolerance="rigorous (ball arithmetic)", precision_bits=prec,
+                         jacobian="DF(0, T) differentiated exactly from the iterated map (planar_zt_next, "
+                                  "planar_T_next) as polynomials in T, not a hand-typed 1 - T")
 
 
 #: (label, builder) for the final-ηλ claim; the first is the example of docs/theory.md §5.3.
