@@ -6,7 +6,7 @@ dispatching on the argument's type) appear, so every function works unchanged on
 float, numpy arrays, mpmath mpf and python-flint arb.
 """
 
-__all__ = ['gd_z_next', 'gd_J2_next', 'gd_zt_next', 'gd_J2t_next', 'invariant_term', 'invariant_2E', 'gf_z_rate', 'gf_J2_rate', 'gf_ntk_rate', 'gf_x_rate', 'gf_J2_of_x', 'gf_z_of_x_term', 'gf_log_term', 'planar_S', 'planar_R', 'planar_zt_next', 'planar_T_next', 'planar_J2t', 'planar_jacobian', 'sharpening_ntk_rate', 'eos_s', 'eos_r', 'eos_k', 'eos_leading_radicand', 'eos_H2', 'eos_H3', 'eos_H4', 'eos_H5', 'p2_one_mode_map', 'p2_orbit', 'p2_multiplier', 'hd_z_next', 'hd_invariant', 'hd_top_dzt', 'hd_top_dy']
+__all__ = ['gd_z_next', 'gd_J2_next', 'gd_zt_next', 'gd_J2t_next', 'invariant_term', 'invariant_2E', 'gf_z_rate', 'gf_J2_rate', 'gf_ntk_rate', 'gf_x_rate', 'gf_J2_of_x', 'gf_z_of_x_term', 'gf_log_term', 'planar_S', 'planar_R', 'planar_zt_next', 'planar_T_next', 'planar_J2t', 'planar_jacobian', 'sharpening_ntk_rate', 'eos_s', 'eos_r', 'eos_k', 'eos_leading_radicand', 'eos_H2', 'eos_H3', 'eos_H4', 'eos_H5', 'p2_one_mode_map', 'p2_orbit', 'p2_multiplier', 'hd_z_next', 'hd_invariant', 'hd_top_dzt', 'hd_top_dy', 'opt_gd_zeta1', 'opt_gd_mode', 'opt_gd_scalars', 'opt_gd_edge', 'opt_sam_zeta1', 'opt_sam_zeta2', 'opt_sam_mode', 'opt_sam_scalars', 'opt_sam_edge', 'opt_heavy_ball_zeta1', 'opt_heavy_ball_mode', 'opt_heavy_ball_scalars', 'opt_heavy_ball_edge', 'opt_nesterov_zeta1', 'opt_nesterov_mode', 'opt_nesterov_scalars', 'opt_nesterov_edge', 'opt_sam_planar']
 
 
 def _elementary(name):
@@ -275,3 +275,123 @@ def hd_top_dzt(zt, y, s):
 def hd_top_dy(zt, y, s, r):
     """Two-step change of y = ηλ_max − 2 at order 2, s = η j Q_v jᵀ, r = η‖Q_v jᵀ‖². Source: derived here (docs/theory.md §5 form, generic spectrum)."""
     return zt*(-zt*s**2 - 2*r*zt + 2*s*y)
+
+
+# --- Other optimizers: SAM, heavy ball and Nesterov as data (optimizers) ---
+
+
+def opt_gd_zeta1(zt):
+    """gradient descent: η-rescaled residual ζ̃1 at gradient point 1. Source: derived here."""
+    return zt
+
+
+def opt_gd_mode(zeta1, omega, J2):
+    """gradient descent: one mode's η-rescaled moments (J̃²) after one step. Source: derived here."""
+    return (
+        J2*(1 + omega**2*zeta1**2 - 2*omega*zeta1),
+    )
+
+
+def opt_gd_scalars(zt, zeta1, M0, M1):
+    """gradient descent: η-rescaled scalars (zt) after one step. Source: derived here."""
+    return (
+        (2*zt + M1*zeta1**2 - 2*M0*zeta1)/(2),
+    )
+
+
+def opt_gd_edge():
+    """gradient descent: the edge of stability T* = ηλ* (flip of the fixed set). Source: derived here."""
+    return 2
+
+
+def opt_sam_zeta1(zt, rhot):
+    """SAM (unnormalized): η-rescaled residual ζ̃1 at gradient point 1. Source: derived here."""
+    return zt
+
+
+def opt_sam_zeta2(zt, zeta1, M0, M1, rhot):
+    """SAM (unnormalized): η-rescaled residual ζ̃2 at gradient point 2. Source: derived here."""
+    return (2*zt + M1*zeta1**2*rhot**2 + 2*M0*zeta1*rhot)/(2)
+
+
+def opt_sam_mode(zeta1, zeta2, omega, J2, rhot):
+    """SAM (unnormalized): one mode's η-rescaled moments (J̃²) after one step. Source: derived here."""
+    return (
+        J2*(1 + omega**2*zeta2**2 - 2*omega*zeta2 + omega**4*zeta1**2*zeta2**2*rhot**2 - 2*zeta1*zeta2*rhot*omega**2 + 2*zeta1*rhot*omega**3*zeta2**2),
+    )
+
+
+def opt_sam_scalars(zt, zeta1, zeta2, M0, M1, M2, M3, rhot):
+    """SAM (unnormalized): η-rescaled scalars (zt) after one step. Source: derived here."""
+    return (
+        (2*zt + M1*zeta2**2 - 2*M0*zeta2 + M3*zeta1**2*zeta2**2*rhot**2 - 2*M1*zeta1*zeta2*rhot + 2*M2*zeta1*rhot*zeta2**2)/(2),
+    )
+
+
+def opt_sam_edge(rhot):
+    """SAM (unnormalized): the edge of stability T* = ηλ* (flip of the fixed set). Source: derived here."""
+    return (4)/(1 + sqrt(1 + 8*rhot))
+
+
+def opt_heavy_ball_zeta1(zt, ct, zpt, beta):
+    """heavy-ball momentum: η-rescaled residual ζ̃1 at gradient point 1. Source: derived here."""
+    return zt
+
+
+def opt_heavy_ball_mode(zeta1, omega, J2, K, L, beta):
+    """heavy-ball momentum: one mode's η-rescaled moments (J̃², K̃, L̃) after one step. Source: derived here."""
+    return (
+        J2 + J2*beta**2 + L*beta**2 - 2*K*beta - 2*K*beta**2 + 2*J2*beta + J2*omega**2*zeta1**2 - 2*J2*omega*zeta1 - 2*J2*omega*zeta1*beta + 2*K*omega*zeta1*beta,
+        J2 + J2*beta - K*beta - J2*omega*zeta1,
+        J2,
+    )
+
+
+def opt_heavy_ball_scalars(zt, ct, zpt, zeta1, M0, M1, N0, beta):
+    """heavy-ball momentum: η-rescaled scalars (zt, ct, zpt) after one step. Source: derived here."""
+    return (
+        (2*zt + M1*zeta1**2 - 4*ct*beta - 4*ct*beta**2 - 2*M0*zeta1 + 2*zpt*beta**2 + 2*zt*beta**2 + 4*zt*beta - 2*M0*zeta1*beta + 2*N0*zeta1*beta)/(2),
+        (2*zt - M0*zeta1 - 2*ct*beta + 2*zt*beta)/(2),
+        zt,
+    )
+
+
+def opt_heavy_ball_edge(beta):
+    """heavy-ball momentum: the edge of stability T* = ηλ* (flip of the fixed set). Source: Cohen et al. 2023 (momentum thresholds); derived here."""
+    return 2 + 2*beta
+
+
+def opt_nesterov_zeta1(zt, ct, zpt, beta):
+    """Nesterov momentum: η-rescaled residual ζ̃1 at gradient point 1. Source: derived here."""
+    return zt + zpt*beta**2 + zt*beta**2 - 2*ct*beta - 2*ct*beta**2 + 2*zt*beta
+
+
+def opt_nesterov_mode(zeta1, omega, J2, K, L, beta):
+    """Nesterov momentum: one mode's η-rescaled moments (J̃², K̃, L̃) after one step. Source: derived here."""
+    return (
+        J2 + J2*beta**2 + L*beta**2 - 2*K*beta - 2*K*beta**2 + 2*J2*beta + J2*omega**2*zeta1**2 - 2*J2*omega*zeta1 + J2*omega**2*zeta1**2*beta**2 + L*omega**2*zeta1**2*beta**2 - 4*J2*omega*zeta1*beta - 2*J2*omega*zeta1*beta**2 - 2*K*beta*omega**2*zeta1**2 - 2*K*omega**2*zeta1**2*beta**2 - 2*L*omega*zeta1*beta**2 + 2*J2*beta*omega**2*zeta1**2 + 4*K*omega*zeta1*beta + 4*K*omega*zeta1*beta**2,
+        J2 + J2*beta - K*beta - J2*omega*zeta1 + K*omega*zeta1*beta - J2*omega*zeta1*beta,
+        J2,
+    )
+
+
+def opt_nesterov_scalars(zt, ct, zpt, zeta1, L0, L1, M0, M1, N0, N1, beta):
+    """Nesterov momentum: η-rescaled scalars (zt, ct, zpt) after one step. Source: derived here."""
+    return (
+        (2*zt + M1*zeta1**2 - 4*ct*beta - 4*ct*beta**2 - 2*M0*zeta1 + 2*zpt*beta**2 + 2*zt*beta**2 + 4*zt*beta + L1*zeta1**2*beta**2 + M1*zeta1**2*beta**2 - 4*M0*zeta1*beta - 2*L0*zeta1*beta**2 - 2*M0*zeta1*beta**2 - 2*N1*beta*zeta1**2 - 2*N1*zeta1**2*beta**2 + 2*M1*beta*zeta1**2 + 4*N0*zeta1*beta + 4*N0*zeta1*beta**2)/(2),
+        (2*zt - M0*zeta1 - 2*ct*beta + 2*zt*beta + N0*zeta1*beta - M0*zeta1*beta)/(2),
+        zt,
+    )
+
+
+def opt_nesterov_edge(beta):
+    """Nesterov momentum: the edge of stability T* = ηλ* (flip of the fixed set). Source: Cohen et al. 2023 (momentum thresholds); derived here."""
+    return (2 + 2*beta)/(1 + 2*beta)
+
+
+def opt_sam_planar(zt, T, a, b, Et, rhot):
+    """SAM's η-rescaled 2-D map: (z̃', T') from (z̃, T), a = ω₁+ω₂, b = ω₁ω₂, Ẽ, ρ̃ = ρ/η. Source: derived here."""
+    return (
+        (zt*(8 - 8*T - 8*b*zt**2 - 8*rhot*T**2 - 24*b**3*zt**6*rhot**4 - 16*b**2*zt**4*rhot**3 - 8*Et*b*zt + 4*T*a*zt + 8*b**4*zt**8*rhot**6 + 16*b*rhot*zt**2 + 24*b**2*zt**4*rhot**2 + T**3*a**5*zt**5*rhot**6 - 56*Et*b**3*zt**5*rhot**4 - 40*Et**2*b**3*zt**4*rhot**4 - 32*Et*b**2*zt**3*rhot**3 - 24*T*b*rhot*zt**2 - 24*T*b**3*zt**6*rhot**5 - 24*b*T**2*zt**2*rhot**2 - 16*a*b*rhot*zt**3 - 16*a*b**3*zt**7*rhot**5 - 16*Et**2*b**2*zt**2*rhot**3 - 12*a*zt*T**2*rhot**2 - 8*T*a*zt*rhot - 8*b*T**3*zt**2*rhot**3 - 8*b*a**2*zt**4*rhot**2 - 8*Et**3*b**3*zt**3*rhot**4 - 8*a**2*b**3*zt**8*rhot**6 - 4*T**2*a**2*zt**2*rhot**3 + 4*T*a**3*zt**3*rhot**2 + 4*a*zt*T**3*rhot**2 + 4*T**2*a**4*zt**4*rhot**4 + 6*T**3*a**4*zt**4*rhot**5 + 8*T*rhot*a**2*zt**2 + 8*a*zt*rhot*T**2 + 8*Et**3*b**4*zt**5*rhot**6 + 12*T**3*a**2*zt**2*rhot**3 + 13*T**3*a**3*zt**3*rhot**4 + 16*Et*b*zt*rhot + 16*Et**2*b**2*zt**2*rhot**2 + 16*T**2*a**3*zt**3*rhot**3 + 16*a**2*b**2*zt**6*rhot**4 + 20*T**2*a**2*zt**2*rhot**2 + 24*Et*b**4*zt**7*rhot**6 + 24*T*b*zt**2*rhot**2 + 24*Et**2*b**4*zt**6*rhot**6 + 24*T**2*b**2*zt**4*rhot**4 + 32*a*b**2*zt**5*rhot**3 + 40*Et*b**2*zt**3*rhot**2 + 48*T*b**2*zt**4*rhot**3 - 56*T*a*b*zt**3*rhot**2 - 56*a*b*T**2*zt**3*rhot**3 - 54*b*T**2*a**2*zt**4*rhot**4 - 48*Et*T*b**3*zt**5*rhot**5 - 48*Et*a*b**3*zt**6*rhot**5 - 48*T*b*a**2*zt**4*rhot**3 - 48*a*Et**2*b**3*zt**5*rhot**5 - 28*b*T**2*a**3*zt**5*rhot**5 - 24*Et*a**2*b**3*zt**7*rhot**6 - 24*T*Et**2*b**3*zt**4*rhot**5 - 24*Et**2*a**2*b**3*zt**6*rhot**6 - 16*Et*T*b*zt*rhot - 16*Et*a*b*rhot*zt**2 - 16*T*a*b**3*zt**7*rhot**6 - 16*T*b*a**3*zt**5*rhot**4 - 16*a*b*T**3*zt**3*rhot**4 - 16*a*Et**3*b**3*zt**4*rhot**5 - 10*b*T**3*a**2*zt**4*rhot**5 - 8*Et*b*zt*T**2*rhot**2 - 8*Et*b*a**2*zt**3*rhot**2 - 8*Et**3*a**2*b**3*zt**5*rhot**6 - 6*b*T**2*a**4*zt**6*rhot**6 - 2*b*T**3*a**3*zt**5*rhot**6 + 10*T**2*a**2*b**2*zt**6*rhot**6 + 12*T*a**3*b**2*zt**7*rhot**6 + 16*T*a*b*zt**3*rhot**3 + 16*T*Et**2*b**2*zt**2*rhot**3 + 16*Et**2*a**2*b**2*zt**4*rhot**4 + 24*Et*T*b*zt*rhot**2 + 24*Et*T**2*b**2*zt**3*rhot**4 + 32*Et*a**2*b**2*zt**5*rhot**4 + 32*a*Et**2*b**2*zt**3*rhot**3 + 32*a*T**2*b**2*zt**5*rhot**5 + 40*T*a**2*b**2*zt**6*rhot**5 + 64*Et*T*b**2*zt**3*rhot**3 + 64*Et*a*b**2*zt**4*rhot**3 + 68*T*a*b**2*zt**5*rhot**4 - 48*Et*T*a*b*zt**2*rhot**2 - 48*Et*T*b*a**2*zt**3*rhot**3 - 46*Et*b*T**2*a**2*zt**3*rhot**4 - 32*Et*T*a*b**3*zt**6*rhot**6 - 32*Et*a*b*T**2*zt**2*rhot**3 - 28*Et*b*T**2*a**3*zt**4*rhot**5 - 16*Et*T*b*a**3*zt**4*rhot**4 - 16*T*a*Et**2*b**3*zt**5*rhot**6 - 6*Et*b*T**2*a**4*zt**5*rhot**6 + 10*Et*T**2*a**2*b**2*zt**5*rhot**6 + 12*T*Et**2*a**3*b**2*zt**5*rhot**6 + 16*Et*T*a*b*zt**2*rhot**3 + 24*Et*T*a**3*b**2*zt**6*rhot**6 + 32*Et*a*T**2*b**2*zt**4*rhot**5 + 40*T*Et**2*a**2*b**2*zt**4*rhot**5 + 44*T*a*Et**2*b**2*zt**3*rhot**4 + 80*Et*T*a**2*b**2*zt**5*rhot**5 + 112*Et*T*a*b**2*zt**4*rhot**4))/(8),
+        (4*T + 16*b*zt**2 - 32*b**3*zt**6*rhot**3 - 16*b**2*zt**4*rhot**2 - 8*T*a*zt - 8*a*b*zt**3 - 4*T*b*zt**2 + 4*T*a**2*zt**2 + 16*Et*b*zt + 16*rhot*b**2*zt**4 + 16*b**4*zt**8*rhot**5 + T**3*a**6*zt**6*rhot**6 - 64*Et*b**3*zt**5*rhot**3 - 44*T*b**3*zt**6*rhot**4 - 40*a*b**3*zt**7*rhot**4 - 32*Et*b**2*zt**3*rhot**2 - 32*Et**2*b**3*zt**4*rhot**3 - 16*a*b**2*zt**5*rhot**3 - 16*b*rhot*a**2*zt**4 - 16*Et**2*b**2*zt**2*rhot**2 - 16*a**2*b**3*zt**8*rhot**5 - 12*T**2*a**2*zt**2*rhot**2 - 8*Et*a*b*zt**2 - 8*T*rhot*a**2*zt**2 - 8*T*b**2*zt**4*rhot**3 - 8*a*zt*rhot*T**2 - 8*b*rhot*T**2*zt**2 - 8*b*a**3*zt**5*rhot**2 - 8*T**2*b**3*zt**6*rhot**5 - 8*a**3*b**3*zt**9*rhot**6 - 4*b*T**3*zt**2*rhot**2 - 4*T**2*a**3*zt**3*rhot**3 + 4*T*a**4*zt**4*rhot**2 + 4*T*b**4*zt**8*rhot**6 + 4*T**2*a**5*zt**5*rhot**4 + 4*T**3*a**2*zt**2*rhot**2 + 4*T**3*b**2*zt**4*rhot**4 + 6*T**3*a**5*zt**5*rhot**5 + 8*T*rhot*a**3*zt**3 + 8*b*T**2*zt**2*rhot**2 + 8*rhot*T**2*a**2*zt**2 + 12*T**3*a**3*zt**3*rhot**3 + 13*T**3*a**4*zt**4*rhot**4 + 16*Et*rhot*b**2*zt**3 + 16*a*b*rhot*zt**3 + 16*a*b**4*zt**9*rhot**6 + 16*Et**3*b**4*zt**5*rhot**5 + 16*T**2*a**4*zt**4*rhot**3 + 16*a**3*b**2*zt**7*rhot**4 + 20*T**2*a**3*zt**3*rhot**2 + 24*T*b*rhot*zt**2 + 32*a*b**2*zt**5*rhot**2 + 32*T**2*b**2*zt**4*rhot**3 + 32*a**2*b**2*zt**6*rhot**3 + 44*T*b**2*zt**4*rhot**2 + 48*Et*b**4*zt**7*rhot**5 + 48*Et**2*b**4*zt**6*rhot**5 + T**3*a**2*b**2*zt**6*rhot**6 - 88*Et*a*b**3*zt**6*rhot**4 - 80*Et*T*b**3*zt**5*rhot**4 - 72*b*T**2*a**2*zt**4*rhot**3 - 64*T*a*b**3*zt**7*rhot**5 - 60*T*b*a**2*zt**4*rhot**2 - 58*b*T**2*a**3*zt**5*rhot**4 - 56*a*Et**2*b**3*zt**5*rhot**4 - 48*Et*a**2*b**3*zt**7*rhot**5 - 48*T*b*a**3*zt**5*rhot**3 - 48*Et**2*a**2*b**3*zt**6*rhot**5 - 44*a*b*T**2*zt**3*rhot**2 - 36*T*Et**2*b**3*zt**4*rhot**4 - 32*Et*a*b**2*zt**4*rhot**3 - 32*T*a*b*rhot*zt**3 - 29*b*T**3*a**2*zt**4*rhot**4 - 28*T*a**2*b**3*zt**8*rhot**6 - 28*b*T**2*a**4*zt**6*rhot**5 - 24*Et*a**3*b**3*zt**8*rhot**6 - 24*Et**2*a**3*b**3*zt**7*rhot**6 - 20*a*b*T**3*zt**3*rhot**3 - 16*Et*b*rhot*a**2*zt**3 - 16*T*b*a**4*zt**6*rhot**4 - 16*a*Et**2*b**2*zt**3*rhot**3 - 16*b*T**3*a**3*zt**5*rhot**5 - 16*Et**3*a**2*b**3*zt**5*rhot**5 - 8*Et*T*b**2*zt**3*rhot**3 - 8*Et*b*a**3*zt**4*rhot**2 - 8*Et*T**2*b**3*zt**5*rhot**5 - 8*a*Et**3*b**3*zt**4*rhot**4 - 8*Et**3*a**3*b**3*zt**6*rhot**6 - 6*b*T**2*a**5*zt**7*rhot**6 - 4*a*T**2*b**3*zt**7*rhot**6 - 3*b*T**3*a**4*zt**6*rhot**6 + 4*T*Et**2*b**4*zt**6*rhot**6 + 4*a*b*T**2*zt**3*rhot**3 + 4*a*T**3*b**2*zt**5*rhot**5 + 8*Et*T*b**4*zt**7*rhot**6 + 12*T*a**4*b**2*zt**8*rhot**6 + 16*Et*T*b*zt*rhot + 16*Et*a*b*rhot*zt**2 + 16*T*b*a**2*zt**4*rhot**3 + 16*a*Et**2*b**2*zt**3*rhot**2 + 16*a*Et**3*b**4*zt**6*rhot**6 + 16*Et**2*a**3*b**2*zt**5*rhot**4 + 16*T**2*a**3*b**2*zt**7*rhot**6 + 24*Et*T**2*b**2*zt**3*rhot**3 + 32*Et*a**3*b**2*zt**6*rhot**4 + 32*T*a*b*zt**3*rhot**2 + 32*Et**2*a**2*b**2*zt**4*rhot**3 + 40*Et*T*b**2*zt**3*rhot**2 + 40*T*a**3*b**2*zt**7*rhot**5 + 48*Et*a*b**2*zt**4*rhot**2 + 48*Et*a*b**4*zt**8*rhot**6 + 48*a*Et**2*b**4*zt**7*rhot**6 + 60*T**2*a**2*b**2*zt**6*rhot**5 + 64*Et*a**2*b**2*zt**5*rhot**3 + 72*a*T**2*b**2*zt**5*rhot**4 + 84*T*a**2*b**2*zt**6*rhot**4 + 96*T*a*b**2*zt**5*rhot**3 - 128*Et*T*a*b**3*zt**6*rhot**5 - 64*T*a*Et**2*b**3*zt**5*rhot**5 - 56*Et*T*a**2*b**3*zt**7*rhot**6 - 48*Et*T*b*a**2*zt**3*rhot**2 - 48*Et*T*b*a**3*zt**4*rhot**3 - 46*Et*b*T**2*a**3*zt**4*rhot**4 - 32*Et*b*T**2*a**2*zt**3*rhot**3 - 28*Et*b*T**2*a**4*zt**5*rhot**5 - 28*T*Et**2*a**2*b**3*zt**6*rhot**6 - 16*Et*T*a*b*rhot*zt**2 - 16*Et*T*b*a**4*zt**5*rhot**4 - 8*Et*a*b*T**2*zt**2*rhot**2 - 6*Et*b*T**2*a**5*zt**6*rhot**6 - 4*Et*a*T**2*b**3*zt**6*rhot**6 + 12*T*Et**2*a**4*b**2*zt**6*rhot**6 + 16*Et*T*b*a**2*zt**3*rhot**3 + 16*Et*T**2*a**3*b**2*zt**6*rhot**6 + 16*T*a*Et**2*b**2*zt**3*rhot**3 + 24*Et*T*a**4*b**2*zt**7*rhot**6 + 32*Et*T*a*b*zt**2*rhot**2 + 40*T*Et**2*a**3*b**2*zt**5*rhot**5 + 44*T*Et**2*a**2*b**2*zt**4*rhot**4 + 60*Et*T**2*a**2*b**2*zt**5*rhot**5 + 68*Et*a*T**2*b**2*zt**4*rhot**4 + 80*Et*T*a**3*b**2*zt**6*rhot**5 + 112*Et*T*a*b**2*zt**4*rhot**3 + 128*Et*T*a**2*b**2*zt**5*rhot**4)/(4),
+    )

@@ -42,6 +42,7 @@ SECTIONS = (
     ".normal_form",
     ".period2",
     ".highdim",
+    ".optimizers",
 )
 
 ROOT = Path(__file__).resolve().parent.parent

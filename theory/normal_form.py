@@ -95,10 +95,27 @@ def planar_map() -> tuple[sp.Expr, sp.Expr]:
     return sp.expand(zt_next()), sp.expand(T_next())
 
 
+@dataclass(frozen=True)
+class EdgeSystem:
+    """A map of the plane (z̃, T) whose fixed line z̃ = 0 flips (eigenvalue −1) at T = edge.
+
+    key: a name. params: the symbols of the coefficient field (model and optimizer
+    parameters; empty for a map with rational coefficients). edge: T at the flip, rational
+    in params. planar: a function returning (z̃', T') as polynomials in z̃, T with
+    coefficients in Q(params). GD is :data:`GD_SYSTEM` (edge 2). For SAM the caller
+    passes its generated 2-D map at rational (a, b, Ẽ, ρ̃) with a rational edge.
+    """
+
+    key: str
+    params: tuple
+    edge: sp.Expr
+    planar: object
+
+
 @functools.lru_cache(maxsize=None)
-def _ring(N: int):
-    """Q(a, b, Ẽ)[z̃, y] and the truncation degree N + 1."""
-    K = QQ.frac_field(*_PARAMS)
+def _ring(N: int, params: tuple = _PARAMS):
+    """Q(params)[z̃, y] (default Q(a, b, Ẽ); Q[z̃, y] without params) and the truncation degree N + 1."""
+    K = QQ.frac_field(*params) if params else QQ
     R, Z, Y = ring((zt, y), K)
     return K, R, Z, Y
 
@@ -146,17 +163,25 @@ def _compose(p, args, d: int, cache: dict):
 
 
 @functools.lru_cache(maxsize=None)
-def _two_step(N: int):
-    """F and F² in Q(a,b,Ẽ)[z̃, y], truncated at degree N + 1 (derived here)."""
-    K, R, Z, Y = _ring(N)
-    zn, Tn = planar_map()
-    sub = {T: 2 + y}
-    f1 = _to_ring(zn.subs(sub), R)
-    f2 = _to_ring(sp.expand(Tn.subs(sub) - 2), R)
+def _two_step(N: int, system: EdgeSystem | None = None):
+    """F and F² in Q(a,b,Ẽ)[z̃, y] (or Q(system.params)[z̃, y]), truncated at degree N + 1 (derived here).
+
+    y = T − 2 for GD, y = T − system.edge in general.
+    """
+    system = GD_SYSTEM if system is None else system
+    K, R, Z, Y = _ring(N, system.params)
+    zn, Tn = system.planar()
+    sub = {T: system.edge + y}
+    f1 = _to_ring(sp.expand(zn.subs(sub)), R)
+    f2 = _to_ring(sp.expand(Tn.subs(sub) - system.edge), R)
     d = N + 1
     F = (f1, f2)
     F2 = (_compose(f1, F, d, {}), _compose(f2, F, d, {}))
     return F, F2
+
+
+#: GD's 2-D map (theory.planar) and its edge T = 2.
+GD_SYSTEM = EdgeSystem("gd", _PARAMS, sp.Integer(2), planar_map)
 
 
 def two_step_map(N: int) -> tuple[sp.Expr, sp.Expr]:
@@ -244,9 +269,12 @@ class FormalInvariant:
     coeffs: dict
     reports: dict
     normalization: str
+    system: str = "gd"
 
     def __post_init__(self):
-        # H₂ must be 2ỹ² + k z̃² with ỹ = y − s z̃.
+        if self.system != "gd":
+            return
+        # GD: H₂ must be 2ỹ² + k z̃² with ỹ = y − s z̃.
         H2 = sum(c * zt ** j * y ** (2 - j) for j, c in enumerate(self.coeffs[2]))
         want = 2 * (y - s_expr() * zt) ** 2 + k_expr() * zt ** 2
         if sp.expand(H2 - want) != 0:
@@ -254,8 +282,12 @@ class FormalInvariant:
 
 
 @functools.lru_cache(maxsize=None)
-def formal_invariant(N: int = N_MAX, normalization: str = "pure_y") -> FormalInvariant:
+def formal_invariant(N: int = N_MAX, normalization: str = "pure_y",
+                     system: EdgeSystem | None = None) -> FormalInvariant:
     """Solve for H₂, …, H_N of the two-step map order by order (derived here).
+
+    ``system``: another map with a flipping fixed line (default GD); its H₂ is the solution
+    of the degree-2 system whose y² coefficient is 2 (as in GD's 2ỹ² + k z̃²).
 
     Each order is an exact linear system over Q(a, b, Ẽ) (DomainMatrix rref). The
     degree-2 system only fixes H₂ up to a factor: H₂ = 2ỹ² + k z̃² is chosen. For even
@@ -266,12 +298,13 @@ def formal_invariant(N: int = N_MAX, normalization: str = "pure_y") -> FormalInv
         raise ValueError(f"normalization={normalization!r}: expected 'pure_y' or 'pure_z'")
     if not (isinstance(N, int) and N >= 2):
         raise ValueError(f"N={N!r}: expected an integer >= 2")
-    K, R, Z, Y = _ring(N)
-    _, F2 = _two_step(N)
+    K, R, Z, Y = _ring(N, _PARAMS if system is None else system.params)
+    _, F2 = _two_step(N, system)
     cache: dict = {"dmax": N + 1}
-    s, r = R.from_expr(s_expr()), R.from_expr(r_expr())
-    k = 2 * r - s ** 2
-    H2 = 2 * (Y - s * Z) ** 2 + k * Z ** 2
+    if system is None:
+        s, r = R.from_expr(s_expr()), R.from_expr(r_expr())
+        k = 2 * r - s ** 2
+        H2 = 2 * (Y - s * Z) ** 2 + k * Z ** 2
     coeffs, reports = {}, {}
     H = R(0)
     for n in range(2, N + 1):
@@ -287,15 +320,15 @@ def formal_invariant(N: int = N_MAX, normalization: str = "pure_y") -> FormalInv
         reports[n] = OrderReport(n, n + 1, d + 1, A.rank(), A.hstack(rhs).rank())
         if not reports[n].solvable:
             raise ArithmeticError(f"degree {n}: the invariant equations have no solution")
-        if n == 2:
+        if n == 2 and system is None:
             Hn = H2
         else:
             if reports[n].kernel_dim:
-                # Fix the free multiple of H₂^{n/2}: one extra equation on the chosen coefficient.
-                j0 = 0 if normalization == "pure_y" else n
+                # Fix the free multiple of H₂^{n/2} (n ≥ 4), or the scale of H₂ (y² coefficient 2).
+                j0 = 0 if normalization == "pure_y" or n == 2 else n
                 extra = DomainMatrix([[K.one if j == j0 else K.zero for j in range(n + 1)]], (1, n + 1), K)
                 A = A.vstack(extra)
-                rhs = rhs.vstack(DomainMatrix([[K.zero]], (1, 1), K))
+                rhs = rhs.vstack(DomainMatrix([[K.from_sympy(sp.Integer(2 if n == 2 else 0))]], (1, 1), K))
                 if A.rank() != n + 1:
                     raise ArithmeticError(f"degree {n}: the normalisation does not fix the free part")
             rref, piv = A.hstack(rhs).rref()
@@ -305,7 +338,7 @@ def formal_invariant(N: int = N_MAX, normalization: str = "pure_y") -> FormalInv
             Hn = sum((sol[j] * Z ** j * Y ** (n - j) for j in range(n + 1)), R(0))
         H = H + Hn
         coeffs[n] = tuple(_simplify(K.to_sympy(Hn.coeff(Z ** j * Y ** (n - j)))) for j in range(n + 1))
-    return FormalInvariant(N, coeffs, reports, normalization)
+    return FormalInvariant(N, coeffs, reports, normalization, "gd" if system is None else system.key)
 
 
 def _simplify(expr: sp.Expr) -> sp.Expr:
