@@ -6,7 +6,7 @@ dispatching on the argument's type) appear, so every function works unchanged on
 float, numpy arrays, mpmath mpf and python-flint arb.
 """
 
-__all__ = ['gd_z_next', 'gd_J2_next', 'gd_zt_next', 'gd_J2t_next', 'invariant_term', 'invariant_2E', 'gf_z_rate', 'gf_J2_rate', 'gf_ntk_rate', 'gf_x_rate', 'gf_J2_of_x', 'gf_z_of_x_term', 'gf_log_term', 'planar_S', 'planar_R', 'planar_zt_next', 'planar_T_next', 'planar_J2t', 'planar_jacobian', 'sharpening_ntk_rate', 'eos_s', 'eos_r', 'eos_k', 'eos_leading_radicand', 'eos_H2', 'eos_H3', 'eos_H4', 'eos_H5', 'p2_one_mode_map', 'p2_orbit', 'p2_multiplier', 'hd_z_next', 'hd_invariant', 'hd_top_dzt', 'hd_top_dy', 'opt_gd_zeta1', 'opt_gd_mode', 'opt_gd_scalars', 'opt_gd_edge', 'opt_sam_zeta1', 'opt_sam_zeta2', 'opt_sam_mode', 'opt_sam_scalars', 'opt_sam_edge', 'opt_heavy_ball_zeta1', 'opt_heavy_ball_mode', 'opt_heavy_ball_scalars', 'opt_heavy_ball_edge', 'opt_nesterov_zeta1', 'opt_nesterov_mode', 'opt_nesterov_scalars', 'opt_nesterov_edge', 'opt_sam_planar']
+__all__ = ['gd_z_next', 'gd_J2_next', 'gd_zt_next', 'gd_J2t_next', 'invariant_term', 'invariant_2E', 'gf_z_rate', 'gf_J2_rate', 'gf_ntk_rate', 'gf_x_rate', 'gf_J2_of_x', 'gf_z_of_x_term', 'gf_log_term', 'planar_S', 'planar_R', 'planar_zt_next', 'planar_T_next', 'planar_J2t', 'planar_jacobian', 'sharpening_ntk_rate', 'eos_s', 'eos_r', 'eos_k', 'eos_leading_radicand', 'eos_H2', 'eos_H3', 'eos_H4', 'eos_H5', 'p2_one_mode_map', 'p2_orbit', 'p2_multiplier', 'hd_z_next', 'hd_invariant', 'hd_top_dzt', 'hd_top_dy', 'opt_gd_zeta1', 'opt_gd_mode', 'opt_gd_scalars', 'opt_gd_edge', 'opt_gd_flip', 'opt_sam_zeta1', 'opt_sam_zeta2', 'opt_sam_mode', 'opt_sam_scalars', 'opt_sam_edge', 'opt_sam_flip', 'opt_sam_rhot', 'opt_heavy_ball_zeta1', 'opt_heavy_ball_mode', 'opt_heavy_ball_scalars', 'opt_heavy_ball_edge', 'opt_heavy_ball_flip', 'opt_heavy_ball_beta', 'opt_nesterov_zeta1', 'opt_nesterov_mode', 'opt_nesterov_scalars', 'opt_nesterov_edge', 'opt_nesterov_flip', 'opt_nesterov_beta', 'opt_sam_planar']
 
 
 def _elementary(name):
@@ -304,6 +304,11 @@ def opt_gd_edge():
     return 2
 
 
+def opt_gd_flip(T):
+    """gradient descent: p(−1) of the fixed set's flipping factor; its root T > 0 is the edge. Source: derived here."""
+    return -2 + T
+
+
 def opt_sam_zeta1(zt, rhot):
     """SAM (unnormalized): η-rescaled residual ζ̃1 at gradient point 1. Source: derived here."""
     return zt
@@ -331,6 +336,16 @@ def opt_sam_scalars(zt, zeta1, zeta2, M0, M1, M2, M3, rhot):
 def opt_sam_edge(rhot):
     """SAM (unnormalized): the edge of stability T* = ηλ* (flip of the fixed set). Source: derived here."""
     return (4)/(1 + sqrt(1 + 8*rhot))
+
+
+def opt_sam_flip(T, rhot):
+    """SAM (unnormalized): p(−1) of the fixed set's flipping factor; its root T > 0 is the edge. Source: derived here."""
+    return -2 + T + rhot*T**2
+
+
+def opt_sam_rhot(eta, rho):
+    """SAM (unnormalized): the η-rescaled hyper-parameter ρ̃ from ρ (the power of η that removes η from the map). Source: derived here."""
+    return (rho)/(eta)
 
 
 def opt_heavy_ball_zeta1(zt, ct, zpt, beta):
@@ -361,6 +376,16 @@ def opt_heavy_ball_edge(beta):
     return 2 + 2*beta
 
 
+def opt_heavy_ball_flip(T, beta):
+    """heavy-ball momentum: p(−1) of the fixed set's flipping factor; its root T > 0 is the edge. Source: derived here."""
+    return 2 - T + 2*beta
+
+
+def opt_heavy_ball_beta(eta, beta):
+    """heavy-ball momentum: the η-rescaled hyper-parameter β from β (the power of η that removes η from the map). Source: derived here."""
+    return beta
+
+
 def opt_nesterov_zeta1(zt, ct, zpt, beta):
     """Nesterov momentum: η-rescaled residual ζ̃1 at gradient point 1. Source: derived here."""
     return zt + zpt*beta**2 + zt*beta**2 - 2*ct*beta - 2*ct*beta**2 + 2*zt*beta
@@ -387,6 +412,16 @@ def opt_nesterov_scalars(zt, ct, zpt, zeta1, L0, L1, M0, M1, N0, N1, beta):
 def opt_nesterov_edge(beta):
     """Nesterov momentum: the edge of stability T* = ηλ* (flip of the fixed set). Source: Cohen et al. 2023 (momentum thresholds); derived here."""
     return (2 + 2*beta)/(1 + 2*beta)
+
+
+def opt_nesterov_flip(T, beta):
+    """Nesterov momentum: p(−1) of the fixed set's flipping factor; its root T > 0 is the edge. Source: derived here."""
+    return 2 - T + 2*beta - 2*T*beta
+
+
+def opt_nesterov_beta(eta, beta):
+    """Nesterov momentum: the η-rescaled hyper-parameter β from β (the power of η that removes η from the map). Source: derived here."""
+    return beta
 
 
 def opt_sam_planar(zt, T, a, b, Et, rhot):

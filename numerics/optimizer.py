@@ -1,0 +1,364 @@
+"""Optimizers beyond GD: their parsed specification, edge of stability, and a high-precision engine.
+
+Derived here (docs/theory.md §7; theory.optimizers). Each optimizer is an update rule
+for θ, with θ⁻ the previous iterate and ∇L(v) = z(v)Qv:
+
+    gd                  θ⁺ = θ − η∇L(θ)
+    sam:rho=R           θ⁺ = θ − η∇L(θ + ρ∇L(θ))            (unnormalized SAM)
+    heavy-ball:beta=B   θ⁺ = θ − η∇L(θ) + β(θ − θ⁻)
+    nesterov:beta=B     y = θ + β(θ − θ⁻), θ⁺ = y − η∇L(y)
+
+Momentum starts with zero velocity, θ⁻ = θ₀. The generated maps (``opt_*`` in
+``numerics._derived``) act on the η-rescaled moments: z̃ = ηz and J̃(ω_i)² = ηJ(ω_i)²,
+plus, with momentum, c̃ = η(½Σω_iθ_iθ⁻_i − E), z̃⁻ = ηz(θ⁻), K̃_i = ηω_i²θ_iθ⁻_i and
+L̃_i = ηω_i²θ⁻_i². SAM's radius enters as ρ̃ = ρ/η (derived), β as is.
+
+Edge of stability T* = ηλ*: GD 2; SAM the root of T(1 + ρ̃T) = 2; heavy ball 2(1 + β);
+Nesterov 2(1 + β)/(1 + 2β) (momentum thresholds: Cohen et al. 2023). :func:`edge`
+returns it exactly (a Fraction) when it is rational, else a certified interval: the
+generated closed form evaluated in ball arithmetic, then the sign change of the
+generated flip polynomial p(−1) checked exactly at the interval's rational ends.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+import mpmath
+
+from . import _derived as D
+from .problem import Problem
+from .status import Status
+from .validate import InputError, dps as _check_dps, exact, positive, positive_int
+
+__all__ = ["OPTIMIZER_KEYS", "OptimizerSpec", "parse_optimizer", "EdgeValue", "edge", "OptStatus", "OptResult",
+           "run_optimizer", "exact_decimal"]
+
+#: key → hyper-parameter name (None for GD).
+OPTIMIZER_KEYS = {"gd": None, "sam": "rho", "heavy-ball": "beta", "nesterov": "beta"}
+_USAGE = "gd | sam:rho=R | heavy-ball:beta=B | nesterov:beta=B"
+
+
+@dataclass(frozen=True)
+class OptimizerSpec:
+    """An optimizer and its exact hyper-parameter: key in OPTIMIZER_KEYS, value ρ or β (None for GD)."""
+
+    key: str
+    value: Fraction | None = None
+
+    def __post_init__(self):
+        name = OPTIMIZER_KEYS.get(self.key, "?")
+        if name == "?":
+            raise InputError(f"optimizer={self.key!r}: expected one of {_USAGE}")
+        if (name is None) != (self.value is None):
+            raise InputError(f"optimizer={self.key!r}: {'takes no parameter' if name is None else f'needs {name}='}; "
+                             f"expected {_USAGE}")
+        if name == "rho" and self.value < 0:
+            raise InputError(f"rho={float(self.value)!r}: expected rho >= 0 (the SAM radius); pass e.g. sam:rho=1/10")
+        if name == "beta" and not 0 <= self.value < 1:
+            raise InputError(f"beta={float(self.value)!r}: expected 0 <= beta < 1 (momentum); pass e.g. "
+                             f"{self.key}:beta=9/10")
+
+    def __str__(self) -> str:
+        name = OPTIMIZER_KEYS[self.key]
+        return self.key if name is None else f"{self.key}:{name}={self.value}"
+
+    @property
+    def memory(self) -> bool:
+        """The rule reads θ⁻ (momentum)."""
+        return OPTIMIZER_KEYS[self.key] == "beta"
+
+    @property
+    def py(self) -> str:
+        return self.key.replace("-", "_")
+
+    def hyper_tilde(self, eta) -> dict:
+        """{argument name: value} of the η-rescaled hyper-parameter (generated rescaling), exact."""
+        name = OPTIMIZER_KEYS[self.key]
+        if name is None:
+            return {}
+        tilde = "rhot" if name == "rho" else name
+        return {tilde: getattr(D, f"opt_{self.py}_{tilde}")(Fraction(eta), self.value)}
+
+
+def parse_optimizer(text) -> OptimizerSpec:
+    """``gd``, ``sam:rho=R``, ``heavy-ball:beta=B`` or ``nesterov:beta=B`` (R, B exact: 0.9, 9/10, 1e-1)."""
+    if isinstance(text, OptimizerSpec):
+        return text
+    if not isinstance(text, str):
+        raise InputError(f"optimizer={text!r}: expected a string like {_USAGE}")
+    key, _, rest = text.strip().partition(":")
+    key = key.strip().lower()
+    if key not in OPTIMIZER_KEYS:
+        raise InputError(f"optimizer={text!r}: unknown optimizer {key!r}; expected {_USAGE}")
+    name = OPTIMIZER_KEYS[key]
+    if name is None:
+        if rest.strip():
+            raise InputError(f"optimizer={text!r}: gd takes no parameter; pass --optimizer gd")
+        return OptimizerSpec(key)
+    pname, eq, value = rest.partition("=")
+    if pname.strip().lower() != name or not eq:
+        raise InputError(f"optimizer={text!r}: expected {key}:{name}=VALUE, e.g. {key}:{name}=1/10")
+    return OptimizerSpec(key, exact(name, value))
+
+
+def exact_decimal(q: Fraction, digits: int) -> str:
+    """An exact rational as text: its finite decimal expansion if it has one, else ``p/q``."""
+    d = q.denominator
+    for p in (2, 5):
+        while d % p == 0:
+            d //= p
+    if d != 1:
+        return f"{q.numerator}/{q.denominator}"
+    from decimal import Decimal, localcontext
+
+    with localcontext() as ctx:
+        ctx.prec = len(str(q.numerator)) + len(str(q.denominator)) + 5  # enough for an exact finite quotient
+        text = format(Decimal(q.numerator) / Decimal(q.denominator), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@dataclass(frozen=True)
+class EdgeValue:
+    """The edge of stability T* = ηλ* of an optimizer at step η (derived here; certified).
+
+    exact: T* as a Fraction when it is rational (else None). lo, hi: rational bounds with
+    lo ≤ T* ≤ hi (lo = hi = exact when exact), proved by the sign change of the generated
+    p(−1) at lo and hi (exact rational arithmetic). text: T* exactly (finite decimal or p/q)
+    or to the digits the bounds guarantee. ntk_lo, ntk_hi: λ* = T*/η bounds. method:
+    "exact" or "interval".
+    """
+
+    optimizer: str
+    exact: Fraction | None
+    lo: Fraction
+    hi: Fraction
+    text: str
+    method: str
+    eta: Fraction
+
+    @property
+    def ntk_bounds(self) -> tuple[Fraction, Fraction]:
+        return self.lo / self.eta, self.hi / self.eta
+
+    def __repr__(self) -> str:
+        return f"EdgeValue({self.optimizer}, eta*lambda* = {self.text}, {self.method})"
+
+
+def _common_digits(lo: Fraction, hi: Fraction, digits: int) -> str:
+    """The longest decimal (up to ``digits`` significant digits) correct for every value in [lo, hi]."""
+    with mpmath.workdps(digits + 20):
+        a, b = (mpmath.mpf(x.numerator) / x.denominator for x in (lo, hi))
+        for n in range(digits, 0, -1):
+            sa, sb = mpmath.nstr(a, n, strip_zeros=False), mpmath.nstr(b, n, strip_zeros=False)
+            if sa == sb:
+                # rounding to n digits gives the same text at both ends, so at every point between
+                return sa
+    return "nan"
+
+
+def edge(spec: OptimizerSpec, eta=1, *, digits: int = 50) -> EdgeValue:
+    """The certified edge T* = ηλ* of ``spec`` at step ``eta`` (module docstring)."""
+    spec = parse_optimizer(spec)
+    eta = positive("eta", eta)
+    hyp = spec.hyper_tilde(eta)
+    fn = getattr(D, f"opt_{spec.py}_edge")
+    flip = getattr(D, f"opt_{spec.py}_flip")
+    try:
+        value = fn(*hyp.values())
+        rational = isinstance(value, (int, Fraction))
+    except (TypeError, ValueError):
+        rational = False
+    if rational:
+        value = Fraction(value)
+        if flip(value, *hyp.values()) != 0:
+            raise ArithmeticError(f"{spec}: the generated edge does not solve p(-1) = 0")
+        return EdgeValue(str(spec), value, value, value, exact_decimal(value, digits), "exact", eta)
+    import flint
+
+    from .certify.enclosure import _endpoints
+
+    prec = int(math.ceil(digits * math.log2(10))) + 32
+    old = flint.ctx.prec
+    try:
+        flint.ctx.prec = prec
+        args = [flint.arb(flint.fmpq(v.numerator, v.denominator)) for v in hyp.values()]
+        lo, hi = _endpoints(fn(*args))
+    finally:
+        flint.ctx.prec = old
+    f_lo, f_hi = flip(lo, *hyp.values()), flip(hi, *hyp.values())
+    if not (lo > 0 and f_lo * f_hi < 0):
+        raise ArithmeticError(f"{spec}: no certified sign change of p(-1) on [{float(lo)}, {float(hi)}]")
+    return EdgeValue(str(spec), None, lo, hi, _common_digits(lo, hi, digits), "interval", eta)
+
+
+# ---------------------------------------------------------------------------------------------
+# the high-precision engine
+
+
+class OptStatus(Status):
+    """How an optimizer run ended; each value is a readable message."""
+
+    CONVERGED = "converged: |z| (and, with momentum, the velocity) fell below the tolerance"
+    DIVERGED = "diverged: |z| or eta*lambda grew past the divergence bound (or became non-finite)"
+    MAX_STEPS = "stopped at max_steps without converging"
+    STEPS_DONE = "ran exactly the requested number of steps"
+
+
+@dataclass(frozen=True)
+class OptResult:
+    """The end of a run of ``optimizer`` (unscaled z, J(ω_i)², λ; ηλ is T).
+
+    steps: steps taken. status: :class:`OptStatus`. dps: decimal digits of the arithmetic.
+    agreed_digits: digits of ηλ that agree with a rerun at 2·dps for the same number of
+    steps (None unless requested). trajectory: (ηλ_t, z_t), t = 0..steps, if recorded.
+    velocity: Σ_i ω_i²(θ_i − θ⁻_i)² = Σ (J² − 2K + L) (η-rescaled) at the end (0 without momentum).
+    """
+
+    optimizer: str
+    z: mpmath.mpf
+    J2: tuple
+    ntk: mpmath.mpf
+    eta_ntk: mpmath.mpf
+    steps: int
+    status: OptStatus
+    dps: int
+    agreed_digits: int | None
+    trajectory: tuple | None
+    work_bits: int
+    tol: mpmath.mpf | None
+    velocity: mpmath.mpf
+
+    def __repr__(self) -> str:
+        d = self.agreed_digits or min(self.dps, 15)
+        with mpmath.workdps(self.dps):
+            return (f"OptResult({self.optimizer}, eta*lambda = {mpmath.nstr(self.eta_ntk, d)}, steps = {self.steps}, "
+                    f"{self.status.name.lower()})")
+
+
+def _args(fn):
+    code = fn.__code__
+    return code.co_varnames[:code.co_argcount]
+
+
+class _Map:
+    """One step of the generated moment map of ``spec`` in mpmath, for any P."""
+
+    def __init__(self, spec: OptimizerSpec, omegas, hyper: dict):
+        self.spec, self.w = spec, omegas
+        py = spec.py
+        self.zetas = []
+        k = 1
+        while hasattr(D, f"opt_{py}_zeta{k}"):
+            fn = getattr(D, f"opt_{py}_zeta{k}")
+            self.zetas.append((f"zeta{k}", fn, _args(fn)))
+            k += 1
+        self.mode = getattr(D, f"opt_{py}_mode")
+        self.mode_args = _args(self.mode)
+        self.scalars = getattr(D, f"opt_{py}_scalars")
+        self.scalar_args = _args(self.scalars)
+        self.hyper = hyper
+        names = set(self.scalar_args) | {a for _, _, args in self.zetas for a in args}
+        self.moments = sorted(n for n in names if n[0] in "MNL" and n[1:].isdigit())
+
+    def step(self, scalars, modes):
+        """(scalars, modes) → next; scalars (z̃[, c̃, z̃⁻]), modes tuple of (J̃²[, K̃, L̃]) per mode."""
+        env = dict(self.hyper)
+        env.update(zip(("zt", "ct", "zpt"), scalars))
+        col = {"M": 0, "N": 1, "L": 2}
+        for name in self.moments:
+            j, k = col[name[0]], int(name[1:])
+            env[name] = mpmath.fsum(wi ** k * m[j] for wi, m in zip(self.w, modes))
+        for name, fn, args in self.zetas:
+            env[name] = fn(*(env[a] for a in args))
+        new_modes = []
+        for wi, m in zip(self.w, modes):
+            env["omega"] = wi
+            env.update(zip(("J2", "K", "L"), m))
+            new_modes.append(tuple(self.mode(*(env[a] for a in self.mode_args))))
+        new_scalars = tuple(self.scalars(*(env[a] for a in self.scalar_args)))
+        return new_scalars, tuple(new_modes)
+
+
+def _mpf(x: Fraction):
+    return mpmath.mpf(x.numerator) / x.denominator
+
+
+def _run_once(problem, spec, dps, tolt, max_steps, steps, record):
+    budget = steps if steps is not None else max_steps
+    prec = math.ceil(dps * math.log2(10)) + math.ceil(math.log2(budget + 1)) + 16
+    scale = max(Fraction(1), abs(problem.zt0), problem.T0, abs(problem.Et))
+    with mpmath.workprec(prec):
+        w = tuple(_mpf(x) for x in problem.omegas)
+        hyper = {k: _mpf(Fraction(v)) for k, v in spec.hyper_tilde(problem.eta).items()}
+        step = _Map(spec, w, hyper)
+        zt = _mpf(problem.zt0)
+        J = tuple(_mpf(j) for j in problem.J2t)
+        # Zero initial velocity: θ⁻ = θ₀, so c̃ = z̃⁻ = z̃ and K̃_i = L̃_i = J̃(ω_i)².
+        scalars = (zt, zt, zt) if spec.memory else (zt,)
+        modes = tuple((j, j, j) if spec.memory else (j,) for j in J)
+        big, tol = _mpf(scale * 2 ** 30), _mpf(tolt)
+        recs = [] if record else None
+        status, done = None, 0
+        while status is None:
+            T = mpmath.fsum(m[0] for m in modes)
+            zt = scalars[0]
+            if recs is not None:
+                recs.append((T, zt))
+            if not (mpmath.isfinite(zt) and mpmath.isfinite(T)) or abs(zt) > big or T > big:
+                status = OptStatus.DIVERGED
+            elif steps is None and abs(zt) < tol and (not spec.memory or _velocity(modes, spec) < tol):
+                status = OptStatus.CONVERGED
+            elif done >= budget:
+                status = OptStatus.STEPS_DONE if steps is not None else OptStatus.MAX_STEPS
+            else:
+                scalars, modes = step.step(scalars, modes)
+                done += 1
+        return scalars, modes, done, status, recs, prec
+
+
+def _velocity(modes, spec):
+    if not spec.memory:
+        return mpmath.mpf(0)
+    return mpmath.fsum(m[0] - 2 * m[1] + m[2] for m in modes)
+
+
+def run_optimizer(problem: Problem, optimizer, *, dps=50, tol=None, max_steps=100_000, steps=None, record=False,
+                  check_digits=False) -> OptResult:
+    """Run ``optimizer`` (an :class:`OptimizerSpec` or its text) on ``problem`` at ``dps`` digits.
+
+    The generated moment map in mpmath, any P. Stops when |z̃| < tol̃ (default
+    10^(5−dps)·max(1, |z̃₀|)) and, with momentum, the velocity Σ ω_i²(θ_i − θ⁻_i)² (rescaled)
+    < tol̃ too → CONVERGED; |z̃| or T beyond 2^30 times the initial scale → DIVERGED;
+    ``steps=K`` runs exactly K steps. check_digits: rerun at 2·dps for the same number of
+    steps and report the agreeing digits of ηλ. Momentum starts from θ⁻ = θ₀.
+    """
+    if not isinstance(problem, Problem):
+        raise InputError(f"problem={problem!r}: expected a numerics.Problem; build one with from_theta or from_state")
+    spec = parse_optimizer(optimizer)
+    dps = _check_dps(dps)
+    max_steps = positive_int("max_steps", max_steps, maximum=10**9)
+    if steps is not None:
+        steps = positive_int("steps", steps, maximum=10**9)
+    tolt = (positive("tol", tol) * problem.eta if tol is not None
+            else Fraction(1, 10 ** (dps - 5)) * max(Fraction(1), abs(problem.zt0)))
+    scalars, modes, done, status, recs, prec = _run_once(problem, spec, dps, tolt, max_steps, steps, record)
+    agreed = None
+    with mpmath.workprec(prec):
+        T = mpmath.fsum(m[0] for m in modes)
+        vel = _velocity(modes, spec)
+    if check_digits:
+        from .engines.gd_mp import agreed_digits
+
+        ref = _run_once(problem, spec, 2 * dps, tolt, done or 1, done or None, False)
+        with mpmath.workprec(ref[5]):
+            T_ref = mpmath.fsum(m[0] for m in ref[1])
+        agreed = agreed_digits(T, T_ref, dps) if done else dps
+    with mpmath.workdps(dps):
+        eta = _mpf(problem.eta)
+        traj = None
+        if recs is not None:
+            traj = (tuple(+t for t, _ in recs), tuple(z / eta for _, z in recs))
+        return OptResult(str(spec), scalars[0] / eta, tuple(m[0] / eta for m in modes), T / eta, +T, done, status,
+                         dps, agreed, traj, prec, _mpf(tolt) / eta, +vel)
