@@ -188,6 +188,9 @@ def edge(spec: OptimizerSpec, eta=1, *, digits: int = 50) -> EdgeValue:
     finally:
         flint.ctx.prec = old
     f_lo, f_hi = flip(lo, *hyp.values()), flip(hi, *hyp.values())
+    for q, f in ((lo, f_lo), (hi, f_hi)):
+        if f == 0 and q > 0:  # the edge is rational after all (e.g. rho~ = 6: T* = 1/2)
+            return EdgeValue(str(spec), q, q, q, exact_decimal(q, digits), "exact", eta)
     if not (lo > 0 and f_lo * f_hi < 0):
         raise ArithmeticError(f"{spec}: no certified sign change of p(-1) on [{float(lo)}, {float(hi)}]")
     return EdgeValue(str(spec), None, lo, hi, _common_digits(lo, hi, digits), "interval", eta)
@@ -214,6 +217,8 @@ class OptResult:
     agreed_digits: digits of ηλ that agree with a rerun at 2·dps for the same number of
     steps (None unless requested). trajectory: (ηλ_t, z_t), t = 0..steps, if recorded.
     velocity: Σ_i ω_i²(θ_i − θ⁻_i)² = Σ (J² − 2K + L) (η-rescaled) at the end (0 without momentum).
+    digits: with check_digits, the agreeing digits of each reported quantity: {"eta_ntk": n,
+    "z": n, "J2": (n_1, …)} (η-rescaling is exact, so λ has the digits of ηλ).
     """
 
     optimizer: str
@@ -229,6 +234,7 @@ class OptResult:
     work_bits: int
     tol: mpmath.mpf | None
     velocity: mpmath.mpf
+    digits: dict | None = None
 
     def __repr__(self) -> str:
         d = self.agreed_digits or min(self.dps, 15)
@@ -344,7 +350,7 @@ def run_optimizer(problem: Problem, optimizer, *, dps=50, tol=None, max_steps=10
     tolt = (positive("tol", tol) * problem.eta if tol is not None
             else Fraction(1, 10 ** (dps - 5)) * max(Fraction(1), abs(problem.zt0)))
     scalars, modes, done, status, recs, prec = _run_once(problem, spec, dps, tolt, max_steps, steps, record)
-    agreed = None
+    agreed, digits = None, None
     with mpmath.workprec(prec):
         T = mpmath.fsum(m[0] for m in modes)
         vel = _velocity(modes, spec)
@@ -354,11 +360,13 @@ def run_optimizer(problem: Problem, optimizer, *, dps=50, tol=None, max_steps=10
         ref = _run_once(problem, spec, 2 * dps, tolt, done or 1, done or None, False)
         with mpmath.workprec(ref[5]):
             T_ref = mpmath.fsum(m[0] for m in ref[1])
-        agreed = agreed_digits(T, T_ref, dps) if done else dps
+            agreed = agreed_digits(T, T_ref, dps) if done else dps
+            digits = {"eta_ntk": agreed, "z": agreed_digits(scalars[0], ref[0][0], dps) if done else dps,
+                      "J2": tuple(agreed_digits(m[0], r[0], dps) if done else dps for m, r in zip(modes, ref[1]))}
     with mpmath.workdps(dps):
         eta = _mpf(problem.eta)
         traj = None
         if recs is not None:
             traj = (tuple(+t for t, _ in recs), tuple(z / eta for _, z in recs))
         return OptResult(str(spec), scalars[0] / eta, tuple(m[0] / eta for m in modes), T / eta, +T, done, status,
-                         dps, agreed, traj, prec, _mpf(tolt) / eta, +vel)
+                         dps, agreed, traj, prec, _mpf(tolt) / eta, +vel, digits)

@@ -9,7 +9,31 @@ from __future__ import annotations
 from ...numerics.problem import Problem, from_state, from_theta
 from ...numerics.validate import InputError
 
-__all__ = ["add_model_arguments", "problem_from_args", "model_json"]
+__all__ = ["add_model_arguments", "problem_from_args", "model_json", "add_optimizer_argument", "optimizer_from_args",
+           "OPTIMIZER_HELP"]
+
+OPTIMIZER_HELP = (
+    "update rule: gd (theta+ = theta - eta grad L(theta), the default) | sam:rho=R (theta+ = theta - "
+    "eta grad L(theta + rho grad L(theta)), unnormalized SAM) | heavy-ball:beta=B (theta+ = theta - eta grad L(theta) "
+    "+ beta (theta - theta-)) | nesterov:beta=B (y = theta + beta (theta - theta-), theta+ = y - eta grad L(y)); "
+    "theta- is the previous iterate and momentum starts with zero velocity (theta- = theta0); R and B are exact "
+    "numbers (0.9, 9/10), 0 <= B < 1"
+)
+
+
+def add_optimizer_argument(p) -> None:
+    p.add_argument("--optimizer", default="gd", help=OPTIMIZER_HELP)
+
+
+def optimizer_from_args(args, command: str, supported=("gd", "sam", "heavy-ball", "nesterov"), hint: str = ""):
+    """The parsed ``--optimizer``; a one-line InputError (exit 2) if ``command`` does not support it."""
+    from ...numerics.optimizer import parse_optimizer
+
+    spec = parse_optimizer(args.optimizer)
+    if spec.key not in supported:
+        raise InputError(f"optimizer={args.optimizer!r}: sorm {command} supports only --optimizer "
+                         f"{' | '.join(supported)}{hint}")
+    return spec
 
 
 def add_model_arguments(p) -> None:

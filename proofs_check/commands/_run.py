@@ -11,6 +11,9 @@ ENGINES = ("auto", "fixed-point", "mpmath", "theta")
 
 
 def add_run_arguments(p) -> None:
+    from ._model import add_optimizer_argument
+
+    add_optimizer_argument(p)
     g = p.add_argument_group("precision")
     x = g.add_mutually_exclusive_group()
     x.add_argument("--dps", default=None, help="working precision in decimal digits, 15..10000 (default 50, "
@@ -53,6 +56,41 @@ def _number(x: float):
     return x if math.isfinite(x) else None
 
 
+def _other(problem, spec, args, steps, max_steps, tol, record):
+    """SAM or momentum on numerics.optimizer.run_optimizer (mpmath), always checked at doubled precision.
+
+    Each printed number carries only the digits that agree with the rerun at 2·dps for the
+    same number of steps.
+    """
+    import mpmath
+
+    from ...numerics.optimizer import edge, run_optimizer
+    from ...numerics.validate import dps as check_dps
+    from ..output import num
+
+    dps = check_dps(args.dps if args.dps is not None else 50)
+    res = run_optimizer(problem, spec, dps=dps, tol=tol, max_steps=max_steps, steps=steps, record=record,
+                        check_digits=True)
+    dig = res.digits
+    e = edge(spec, problem.eta, digits=dps)
+    with mpmath.workdps(dps):
+        out = {"status": res.status.name.lower(), "status_message": res.status.message, "steps": res.steps,
+               "dps": res.dps, "engine": "mpmath", "optimizer": res.optimizer, "work_bits": res.work_bits,
+               "tol": num(res.tol, 6) if steps is None else None,
+               "final": {"z": _digits(res.z, dig["z"]), "J2": [_digits(j, d) for j, d in zip(res.J2, dig["J2"])],
+                         "ntk": _digits(res.ntk, dig["eta_ntk"]), "eta_ntk": _digits(res.eta_ntk, dig["eta_ntk"])},
+               "digits": {"z": dig["z"], "J2": list(dig["J2"]), "eta_ntk": dig["eta_ntk"]},
+               "agreed_digits": res.agreed_digits, "eta_lambda_edge": e.text, "edge_method": e.method}
+    return out, res.trajectory
+
+
+def _digits(x, d: int):
+    """x to its d correct significant digits (null when none agree)."""
+    import mpmath
+
+    return mpmath.nstr(x, d, min_fixed=-6, max_fixed=12) if d > 0 else None
+
+
 def run_one(problem, args, *, record: bool):
     """Run GD on ``problem`` as the options in ``args`` say.
 
@@ -68,6 +106,17 @@ def run_one(problem, args, *, record: bool):
         raise InputError(f"tol={args.tol!r} with steps={args.steps!r}: --steps runs exactly K steps and ignores "
                          "the tolerance; give one of them")
     check = getattr(args, "check_digits", False)
+    from ._model import optimizer_from_args
+
+    spec = optimizer_from_args(args, args.command)
+    if spec.key != "gd":
+        if args.float64:
+            raise InputError(f"optimizer={args.optimizer!r}: --float64 runs GD only; drop --float64 (the optimizer "
+                             "runs on the mpmath engine)")
+        if args.method not in ("auto", "mpmath"):
+            raise InputError(f"method={args.method!r}: --optimizer {spec.key} runs on the mpmath engine; "
+                             "pass --method mpmath or drop --method")
+        return _other(problem, spec, args, steps, max_steps, tol, record)
     if args.float64:
         if check:
             raise InputError("--check-digits needs a high-precision run: drop --float64 and give --dps")

@@ -15,9 +15,10 @@ HELP = "certified ball-arithmetic enclosure of the final eta*lambda, and the cer
 
 
 def add_arguments(p):
-    from ._model import add_model_arguments
+    from ._model import add_model_arguments, add_optimizer_argument
 
     add_model_arguments(p)
+    add_optimizer_argument(p)
     g = p.add_argument_group("precision")
     x = g.add_mutually_exclusive_group()
     x.add_argument("--prec-bits", dest="prec_bits", default=None,
@@ -58,6 +59,10 @@ def run(args) -> int:
     from ._model import model_json, problem_from_args
 
     problem = problem_from_args(args)
+    from ._model import optimizer_from_args
+
+    optimizer_from_args(args, "certify", ("gd",), " (its enclosure iterates the GD map); for the certified edge "
+                                                  "of any optimizer use sorm predict --method threshold")
     prec = _precision(args)
     max_steps = positive_int("max-steps", args.max_steps, maximum=10**8)
     digits = positive_int("digits", args.digits, maximum=10_000)

@@ -3,21 +3,26 @@
 ``--method gf`` (default): the exact gradient-flow limit λ_GF from the invariants
 (docs/theory.md §2, :func:`numerics.engines.gf.gf_limit`), optionally cross-checked by integrating
 the flow (``--integrate``). ``--method eos``: the edge-of-stability normal form
-(docs/theory.md §5, :func:`numerics.eos.predict_eos`) at ``--order N``.
+(docs/theory.md §5, :func:`numerics.eos.predict_eos`) at ``--order N``. ``--method threshold``:
+the edge of stability ηλ* of ``--optimizer`` (docs/theory.md §7, :func:`numerics.optimizer.edge`),
+exact when rational, else a certified interval; the other methods are GD's.
 """
 from __future__ import annotations
 
 __all__ = ["HELP", "add_arguments", "run"]
 
-HELP = "predict the final NTK: exact gradient-flow limit (--method gf) or EOS normal form (--method eos)"
+HELP = ("predict the final NTK: exact gradient-flow limit (--method gf), EOS normal form (--method eos), "
+        "or the edge of stability of an optimizer (--method threshold)")
 
 
 def add_arguments(p):
-    from ._model import add_model_arguments
+    from ._model import add_model_arguments, add_optimizer_argument
 
     add_model_arguments(p)
-    p.add_argument("--method", default="gf", choices=("gf", "eos"),
-                   help="gf: exact gradient-flow limit (default); eos: edge-of-stability normal form")
+    add_optimizer_argument(p)
+    p.add_argument("--method", default="gf", choices=("gf", "eos", "threshold"),
+                   help="gf: exact gradient-flow limit (default); eos: edge-of-stability normal form; threshold: "
+                        "the edge of stability eta*lambda* of --optimizer (exact, or a certified interval)")
     p.add_argument("--dps", default=None, help="working precision in decimal digits, 15..10000 (default 50, "
                    "as in every command)")
     p.add_argument("--order", default="2", help="order of the EOS normal form (--method eos; default 2)")
@@ -65,16 +70,47 @@ def _eos(problem, dps, order):
                 "status_message": res.message}, (res.status,)
 
 
+def _threshold(problem, spec, dps):
+    from ...numerics.optimizer import edge
+    from ..output import num
+
+    e = edge(spec, problem.eta, digits=dps)
+    lo, hi = e.ntk_bounds
+    return {"method": "threshold", "optimizer": str(spec), "eta_lambda_edge": e.text, "edge_method": e.method,
+            "eta_lambda_edge_bounds": [_bound(e.lo, dps, "down"), _bound(e.hi, dps, "up")],
+            "lambda_edge_bounds": [_bound(lo, dps, "down"), _bound(hi, dps, "up")], "dps": dps,
+            "eta": num(e.eta), "status": "ok", "status_message": f"edge of stability of {spec} ({e.method})"}
+
+
+def _bound(q, digits, direction):
+    from ...numerics.certify.enclosure import decimal_bound
+
+    return decimal_bound(q, digits, direction)
+
+
 def run(args) -> int:
     import json
 
     from ...numerics.status import exit_code
     from ...numerics.validate import DEFAULT_DPS, InputError, dps as check_dps
 
-    from ._model import problem_from_args
+    from ._model import optimizer_from_args, problem_from_args
 
     problem = problem_from_args(args)
     dps = check_dps(DEFAULT_DPS if args.dps is None else args.dps)
+    if args.method == "threshold":
+        spec = optimizer_from_args(args, "predict")
+        out = _threshold(problem, spec, dps)
+        if args.json:
+            print(json.dumps(out, indent=2))
+        else:
+            print(f"edge of stability of {out['optimizer']} ({out['edge_method']}): "
+                  f"eta*lambda* = {out['eta_lambda_edge']}")
+            print(f"bounds: eta*lambda* in [{out['eta_lambda_edge_bounds'][0]}, {out['eta_lambda_edge_bounds'][1]}], "
+                  f"lambda* in [{out['lambda_edge_bounds'][0]}, {out['lambda_edge_bounds'][1]}]")
+        return 0
+    optimizer_from_args(args, f"predict --method {args.method}", ("gd",),
+                        "; --method threshold takes any optimizer")
     if args.method == "gf":
         out, statuses = _gf(problem, dps, args.integrate)
     else:

@@ -12,9 +12,10 @@ HELP = "float64 sweep over eta (and one initial-state parameter): table + PNG of
 
 
 def add_arguments(p):
-    from ._model import add_model_arguments
+    from ._model import add_model_arguments, add_optimizer_argument
 
     add_model_arguments(p)
+    add_optimizer_argument(p)
     g = p.add_argument_group("grid")
     g.add_argument("--eta-min", required=True, help="smallest step size eta > 0")
     g.add_argument("--eta-max", required=True, help="largest step size eta >= eta-min")
@@ -53,6 +54,9 @@ def run(args) -> int:
         raise InputError(f"eta={args.eta!r}: sweep takes its step sizes from --eta-min/--eta-max/--eta-n; "
                          "drop --eta")
     problem = problem_from_args(args)
+    from ._model import optimizer_from_args
+
+    optimizer_from_args(args, "sweep", ("gd",), " (its float64 grids run the GD map)")
     steps = positive_int("steps", args.steps, maximum=10**8)
     lyap = 0 if str(args.lyap_steps).strip() == "0" else positive_int("lyap-steps", args.lyap_steps)
     n_eta = positive_int("eta-n", args.eta_n)

@@ -1,0 +1,126 @@
+"""`--optimizer` on the command line: thresholds, simulations against θ-space runs, refusals.
+
+The reference run below implements each update rule directly in θ-space with mpmath (it
+knows nothing of the moment maps) and runs the number of steps the CLI reports; every
+digit the CLI prints must be a digit of that reference.
+"""
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+
+import mpmath
+import pytest
+
+from sorm.proofs_check import cli
+
+MODEL = ["--omegas", "1,-1", "--z0", "0.01", "--J2", "1.215,0.795"]
+
+
+def _run(capsys, argv):
+    rc = cli.main(argv)
+    cap = capsys.readouterr()
+    return rc, cap.out, cap.err
+
+
+@pytest.mark.parametrize("opt,want", [
+    ("heavy-ball:beta=0.9", "3.8"), ("nesterov:beta=0.9", "19/14"), ("gd", "2"),
+])
+def test_threshold_exact(capsys, opt, want):
+    rc, out, _ = _run(capsys, ["predict", "--method", "threshold", "--optimizer", opt, *MODEL, "--json"])
+    res = json.loads(out)
+    assert rc == 0 and res["eta_lambda_edge"] == want and res["edge_method"] == "exact"
+    assert Fraction(want) == {"3.8": Fraction(38, 10), "19/14": Fraction(38, 28), "2": 2}[want]
+
+
+@pytest.mark.parametrize("rho,eta", [("1/10", "1"), ("2", "1/3"), ("3", "1/3")])
+def test_threshold_sam_is_the_root_of_its_edge_equation(capsys, rho, eta):
+    rc, out, _ = _run(capsys, ["predict", "--method", "threshold", "--optimizer", f"sam:rho={rho}", "--eta", eta,
+                               *MODEL, "--json", "--dps", "30"])
+    res = json.loads(out)
+    if rho == "2":  # rho~ = 6: T* = 4/(1 + sqrt(49)) = 1/2 is rational
+        assert rc == 0 and res["edge_method"] == "exact" and res["eta_lambda_edge"] == "0.5"
+        return
+    assert rc == 0 and res["edge_method"] == "interval"
+    with mpmath.workdps(60):
+        rt = mpmath.mpf(Fraction(rho).numerator) / Fraction(rho).denominator / (mpmath.mpf(Fraction(eta).numerator)
+                                                                              / Fraction(eta).denominator)
+        root = mpmath.findroot(lambda T: T * (1 + rt * T) - 2, 1)  # ηλ(1 + ρλ) = 2, ρ̃ = ρ/η
+        text = res["eta_lambda_edge"]
+        assert len(text.replace(".", "")) >= 30
+        assert abs(mpmath.mpf(text) - root) <= mpmath.mpf(10) ** (-len(text.replace(".", "")) + 1)
+        lo, hi = (mpmath.mpf(x) for x in res["eta_lambda_edge_bounds"])
+        assert lo <= root <= hi
+
+
+def theta_run(rule, h, omegas, theta0, E, eta, steps, dps):
+    """ηλ after ``steps`` steps of the update rule itself, in θ-space, at ``dps`` digits."""
+    with mpmath.workdps(dps):
+        q = lambda x: mpmath.mpf(Fraction(x).numerator) / Fraction(x).denominator  # noqa: E731
+        w = [q(x) for x in omegas]
+        th = [q(x) for x in theta0]
+        prev = list(th)
+        E, eta, h = q(E), q(eta), q(h)
+
+        def grad(v):
+            zv = mpmath.fsum(wi * vi * vi for wi, vi in zip(w, v)) / 2 - E
+            return [zv * wi * vi for wi, vi in zip(w, v)]
+
+        for _ in range(steps):
+            if rule == "sam":
+                adv = [t + h * g for t, g in zip(th, grad(th))]
+                new = [t - eta * g for t, g in zip(th, grad(adv))]
+            else:  # heavy ball
+                new = [t - eta * g + h * (t - p) for t, g, p in zip(th, grad(th), prev)]
+            prev, th = th, new
+        return eta * mpmath.fsum((wi * t) ** 2 for wi, t in zip(w, th))
+
+
+@pytest.mark.parametrize("opt,rule,h", [("sam:rho=1/10", "sam", "0.1"), ("heavy-ball:beta=1/2", "hb", "0.5")])
+def test_simulate_agrees_with_a_theta_space_run(capsys, opt, rule, h):
+    omegas, theta0, E, eta = ["1", "-1/2"], ["11/10", "9/10"], "1/5", "1/2"
+    rc, out, _ = _run(capsys, ["simulate", "--optimizer", opt, "--omegas", ",".join(omegas), "--E", E,
+                               "--theta0", ",".join(theta0), "--eta", eta, "--dps", "40", "--json"])
+    res = json.loads(out)
+    assert rc == 0 and res["status"] == "converged" and res["digits"]["eta_ntk"] >= 30
+    text = res["final"]["eta_ntk"]
+    ref = theta_run(rule, h, [Fraction(x) for x in omegas], [Fraction(x) for x in theta0], Fraction(E),
+                    Fraction(eta), res["steps"], 80)
+    with mpmath.workdps(80):
+        n = res["digits"]["eta_ntk"]
+        assert mpmath.nstr(ref, n, min_fixed=-6, max_fixed=12) == text
+
+
+def test_gd_through_the_generic_engine_matches_run_gd():
+    from sorm.numerics.engines.gd_mp import run_gd
+    from sorm.numerics.optimizer import run_optimizer
+    from sorm.numerics.problem import from_state
+
+    p = from_state(["3/2", "-1/2"], "-0.02", ["1.2", "0.7"])
+    a = run_optimizer(p, "gd", dps=30, steps=300)
+    b = run_gd(p, dps=30, steps=300, method="mpmath")
+    with mpmath.workdps(30):
+        assert abs(a.eta_ntk - b.eta_ntk) < mpmath.mpf(10) ** -27
+    c = run_optimizer(p, "heavy-ball:beta=0", dps=30, steps=300)
+    d = run_optimizer(p, "sam:rho=0", dps=30, steps=300)
+    with mpmath.workdps(30):
+        assert abs(c.eta_ntk - b.eta_ntk) < mpmath.mpf(10) ** -27 and abs(d.eta_ntk - b.eta_ntk) < mpmath.mpf(10) ** -27
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["certify", "--optimizer", "sam:rho=1", *MODEL], "supports only --optimizer gd"),
+    (["sweep", "--optimizer", "nesterov:beta=1/2", *MODEL, "--eta-min", "0.1", "--eta-max", "1"],
+     "supports only --optimizer gd"),
+    (["predict", "--optimizer", "heavy-ball:beta=1/2", *MODEL], "--method threshold takes any optimizer"),
+    (["simulate", "--optimizer", "adam", *MODEL], "unknown optimizer"),
+    (["simulate", "--optimizer", "heavy-ball:beta=1", *MODEL], "0 <= beta < 1"),
+    (["simulate", "--optimizer", "sam:rho=-1", *MODEL], "rho >= 0"),
+    (["simulate", "--optimizer", "sam:beta=1", *MODEL], "sam:rho=VALUE"),
+    (["simulate", "--optimizer", "gd:rho=1", *MODEL], "gd takes no parameter"),
+    (["simulate", "--optimizer", "sam:rho=1/10", "--float64", *MODEL], "--float64 runs GD only"),
+    (["simulate", "--optimizer", "sam:rho=1/10", "--method", "theta", *MODEL], "mpmath engine"),
+], ids=["certify", "sweep", "predict-gf", "unknown", "beta-1", "rho-negative", "wrong-name", "gd-param",
+        "float64", "method"])
+def test_unsupported_or_bad_optimizer_is_one_line_exit_2(capsys, argv, needle):
+    rc, out, err = _run(capsys, argv)
+    assert rc == 2 and needle in err and err.count("\n") == 1 and not out
