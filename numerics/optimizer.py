@@ -33,7 +33,7 @@ from .status import Status
 from .validate import InputError, dps as _check_dps, exact, positive, positive_int
 
 __all__ = ["OPTIMIZER_KEYS", "OptimizerSpec", "parse_optimizer", "EdgeValue", "edge", "OptStatus", "OptResult",
-           "run_optimizer", "exact_decimal"]
+           "run_optimizer", "run_theta", "exact_decimal"]
 
 #: key → hyper-parameter name (None for GD).
 OPTIMIZER_KEYS = {"gd": None, "sam": "rho", "heavy-ball": "beta", "nesterov": "beta"}
@@ -370,3 +370,43 @@ def run_optimizer(problem: Problem, optimizer, *, dps=50, tol=None, max_steps=10
             traj = (tuple(+t for t, _ in recs), tuple(z / eta for _, z in recs))
         return OptResult(str(spec), scalars[0] / eta, tuple(m[0] / eta for m in modes), T / eta, +T, done, status,
                          dps, agreed, traj, prec, _mpf(tolt) / eta, +vel, digits)
+
+
+def run_theta(problem: Problem, optimizer, *, steps: int, dps: int = 50):
+    """ηλ after exactly ``steps`` steps of the update rule applied to θ itself (an independent check).
+
+    The rules of the module docstring, typed directly on the eigenbasis coordinates θ_i
+    (∇L(v)_i = z(v)ω_i v_i), in mpmath at ``dps`` digits; needs ``problem.theta0``.
+    Returns (ηλ, z) as mpf.
+    """
+    spec = parse_optimizer(optimizer)
+    if problem.theta0 is None:
+        raise InputError("run_theta needs theta0: build the problem with from_theta")
+    steps = positive_int("steps", steps, maximum=10**7)
+    with mpmath.workdps(_check_dps(dps)):
+        w = [_mpf(x) for x in problem.omegas]
+        E, eta = _mpf(problem.E), _mpf(problem.eta)
+        h = _mpf(spec.value) if spec.value is not None else None
+
+        def z(v):
+            return mpmath.fsum(wi * vi * vi for wi, vi in zip(w, v)) / 2 - E
+
+        def grad(v):
+            zv = z(v)
+            return [zv * wi * vi for wi, vi in zip(w, v)]
+
+        th = [_mpf(x) for x in problem.theta0]
+        prev = list(th)
+        for _ in range(steps):
+            if spec.key == "gd":
+                new = [t - eta * g for t, g in zip(th, grad(th))]
+            elif spec.key == "sam":
+                adv = [t + h * g for t, g in zip(th, grad(th))]
+                new = [t - eta * g for t, g in zip(th, grad(adv))]
+            elif spec.key == "heavy-ball":
+                new = [t - eta * g + h * (t - p) for t, g, p in zip(th, grad(th), prev)]
+            else:
+                y = [t + h * (t - p) for t, p in zip(th, prev)]
+                new = [yi - eta * g for yi, g in zip(y, grad(y))]
+            prev, th = th, new
+        return eta * mpmath.fsum((wi * t) ** 2 for wi, t in zip(w, th)), z(th)

@@ -34,6 +34,7 @@ CLAIM_MODULES = (
     ".claims.certify",     # interval enclosures
     ".claims.highdim",     # docs/theory.md §6: beyond two dimensions
     ".claims.network",     # networks and their second-order models
+    ".claims.optimizers",  # docs/theory.md §7: SAM, heavy ball, Nesterov
 )
 
 

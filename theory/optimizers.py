@@ -390,6 +390,19 @@ def _tex(expr) -> str:
     return sp.latex(expr, symbol_names={rhot: r"\tilde\rho", mu: r"\mu"})
 
 
+def _latex_names(opt: Optimizer, d: Derived) -> tuple:
+    """The paper-style names of this module's symbols in docs/derived.md."""
+    names = {J2: r"\tilde J(\omega_i)^2", K2: r"\tilde K_i", L2: r"\tilde L_i", w: r"\omega_i", rhot: r"\tilde\rho",
+             beta: r"\beta", T: "T"}
+    names.update({s: rf"\tilde\zeta_{s.name[4:]}" for s in d.zeta_syms})
+    names.update({m: f"M_{m.name[1:]}" for m in M})
+    names.update({m: f"N_{m.name[1:]}" for m in N})
+    names.update({m: f"L_{m.name[1:]}" for m in Lm})
+    for s_, tex in ((z, r"\tilde z"), (c, r"\tilde c"), (zp, r"\tilde z^-")):
+        names[sp.Symbol(s_.name + "t", real=True)] = tex
+    return tuple(names.items())
+
+
 def section() -> Section:
     formulas = []
     rows = []
@@ -400,6 +413,7 @@ def section() -> Section:
         _check(invariant_change(key) == 0, f"{key}: the moment map breaks the invariant")
         hts = tuple(h for h, _ in hyp.values())
         py = key.replace("-", "_")
+        tex = _latex_names(opt, d)
         scal = tuple(sp.Symbol(s.name + "t", real=True) for s in _state_syms(opt))
         rn = {s: st for s, st in zip(_state_syms(opt), scal)}
         moms = sorted({s for ex in d.zetas + d.modes + d.scalars for s in ex.free_symbols
@@ -408,27 +422,28 @@ def section() -> Section:
             args = tuple(scal) + d.zeta_syms[:k] + tuple(m for m in moms if ex.has(m)) + hts
             formulas.append(Formula(f"opt_{py}_zeta{k + 1}", args, ex.xreplace(rn),
                                     f"{opt.title}: η-rescaled residual ζ̃{k + 1} at gradient point {k + 1}.",
-                                    "derived here", rf"\tilde\zeta_{k + 1}"))
+                                    "derived here", rf"\tilde\zeta_{k + 1}", latex=tex))
         mvars = (J2, K2, L2)[:len(d.modes)]
         formulas.append(Formula(f"opt_{py}_mode", d.zeta_syms + (w,) + mvars + hts, tuple(d.modes),
                                 f"{opt.title}: one mode's η-rescaled moments "
                                 f"({'J̃², K̃, L̃' if opt.memory else 'J̃²'}) after one step.",
-                                "derived here", "(" + ", ".join(f"{v.name}'" for v in mvars) + ")"))
+                                "derived here", "(" + ", ".join(f"{dict(tex)[v]}'" for v in mvars) + ")", latex=tex))
         sargs = tuple(scal) + d.zeta_syms + tuple(moms) + hts
         formulas.append(Formula(f"opt_{py}_scalars", sargs, tuple(ex.xreplace(rn) for ex in d.scalars),
                                 f"{opt.title}: η-rescaled scalars ({', '.join(s.name for s in scal)}) after one step.",
-                                "derived here", "(" + ", ".join(f"{s.name}'" for s in scal) + ")"))
+                                "derived here", "(" + ", ".join(f"{dict(tex)[s]}'" for s in scal) + ")", latex=tex))
         formulas.append(Formula(f"opt_{py}_edge", hts, e.edge,
                                 f"{opt.title}: the edge of stability T* = ηλ* (flip of the fixed set).",
                                 "Cohen et al. 2023 (momentum thresholds); derived here" if opt.memory
-                                else "derived here", "T^*"))
+                                else "derived here", "T^*", latex=tex))
         formulas.append(Formula(f"opt_{py}_flip", (T,) + hts, e.flip,
                                 f"{opt.title}: p(−1) of the fixed set's flipping factor; its root T > 0 is the edge.",
-                                "derived here", "p(-1)"))
+                                "derived here", "p(-1)", latex=tex))
         for h, (ht, p) in hyp.items():
             formulas.append(Formula(f"opt_{py}_{ht.name}", (eta, h), h * eta ** (-p),
                                     f"{opt.title}: the η-rescaled hyper-parameter {_GREEK[ht]} from {_GREEK[h]} "
-                                    f"(the power of η that removes η from the map).", "derived here", _tex(ht)))
+                                    f"(the power of η that removes η from the map).", "derived here", _tex(ht),
+                                    latex=((rho, r"\rho"),)))
         scaling = ", ".join(f"{_GREEK[h]} = {_GREEK[ht]}·η^{p}" for h, (ht, p) in hyp.items()) or "none"
         rows.append(f"| {opt.title} | {opt.update} | {scaling} | ${_tex(e.charpoly)}$ | "
                     f"${_tex(e.flip)} = 0$ | ${_tex(e.edge)}$ |")
@@ -443,7 +458,7 @@ def section() -> Section:
     _check(sp.expand(zn.subs(zt, 0)) == 0 and sp.expand(Tn.subs(zt, 0) - T) == 0, "sam: z~ = 0 is not fixed")
     formulas.append(Formula("opt_sam_planar", (zt, T, a, b, Et, rhot), (zn, Tn),
                             "SAM's η-rescaled 2-D map: (z̃', T') from (z̃, T), a = ω₁+ω₂, b = ω₁ω₂, Ẽ, ρ̃ = ρ/η.",
-                            "derived here", r"(\tilde z', T')"))
+                            "derived here", r"(\tilde z', T')", latex=((rhot, r"\tilde\rho"),)))
     text = (
         "Derived here. Each optimizer is one update rule stated in sympy (`theory/optimizers.py`); "
         "∇L(v) = z(v)Qv is diagonal in the eigenbasis, so each gradient point v has v_i = Aθ_i + Bθ⁻_i and "
