@@ -28,6 +28,7 @@ from fractions import Fraction
 import mpmath
 
 from . import _derived as D
+from .display import compact_repr
 from .problem import Problem
 from .status import Status
 from .validate import InputError, dps as _check_dps, exact, positive, positive_int
@@ -59,6 +60,8 @@ class OptimizerSpec:
         if name == "beta" and not 0 <= self.value < 1:
             raise InputError(f"beta={float(self.value)!r}: expected 0 <= beta < 1 (momentum); pass e.g. "
                              f"{self.key}:beta=9/10")
+
+    __repr__ = compact_repr
 
     def __str__(self) -> str:
         name = OPTIMIZER_KEYS[self.key]
@@ -142,8 +145,7 @@ class EdgeValue:
     def ntk_bounds(self) -> tuple[Fraction, Fraction]:
         return self.lo / self.eta, self.hi / self.eta
 
-    def __repr__(self) -> str:
-        return f"EdgeValue({self.optimizer}, eta*lambda* = {self.text}, {self.method})"
+    __repr__ = compact_repr
 
 
 def _common_digits(lo: Fraction, hi: Fraction, digits: int) -> str:
@@ -236,11 +238,7 @@ class OptResult:
     velocity: mpmath.mpf
     digits: dict | None = None
 
-    def __repr__(self) -> str:
-        d = self.agreed_digits or min(self.dps, 15)
-        with mpmath.workdps(self.dps):
-            return (f"OptResult({self.optimizer}, eta*lambda = {mpmath.nstr(self.eta_ntk, d)}, steps = {self.steps}, "
-                    f"{self.status.name.lower()})")
+    __repr__ = compact_repr
 
 
 def _args(fn):

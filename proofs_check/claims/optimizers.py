@@ -16,7 +16,7 @@ _RHOS = (Fraction(1, 10), Fraction(1), Fraction(6))
        "The edge of stability derived from the momentum rules' moment maps is eta*lambda = 2(1 + beta) for heavy "
        "ball and 2(1 + beta)/(1 + 2beta) for Nesterov (exactly, as rationals, e.g. 3.8 and 19/14 at beta = 9/10); "
        "high-precision runs started at 0.99 and 1.01 times the edge with z~0 = 1e-20 contract and grow (600 steps)",
-       source="Cohen et al. 2023 (the thresholds); derivation and checks derived here (docs/theory.md §7)",
+       source="derived here (docs/theory.md §7); the thresholds are those of Cohen et al. 2023",
        method=Method.NUMERIC)
 def _momentum(ctx):
     from ...numerics.optimizer import OptimizerSpec, edge
