@@ -354,13 +354,13 @@ def stable_interval_checks(key: str) -> dict:
 
     For a monic quadratic μ² + a₁μ + a₀ (or linear μ + a₀): roots inside the unit circle iff
     p(1) > 0, p(−1) > 0 and |a₀| < 1 (quadratic) — sympy solves each for T ≥ 0 (T = ηλ) at
-    hyper-parameters 0, 1/2, 9/10, and the intersection must be 0 < T < T*.
+    hyper-parameters 1/2 and 9/10, and the intersection must be 0 < T < T*.
     """
     e = edge(key)
     hyp, _ = rescaled(key)
     hts = tuple(h for h, _ in hyp.values())
     out = {}
-    for val in ((0, sp.Rational(1, 2), sp.Rational(9, 10)) if hts else (None,)):
+    for val in ((sp.Rational(1, 2), sp.Rational(9, 10)) if hts else (None,)):
         sub = {h: val for h in hts}
         region = sp.Interval(0, sp.oo)  # T = ηλ ≥ 0
         for f in sp.Mul.make_args(e.charpoly):
@@ -475,7 +475,7 @@ def section() -> Section:
         "block-triangular (asserted); each mode's block has eigenvalues 1 (along the fixed set) and, with "
         "momentum, β and β². The scalar block's characteristic polynomial in μ and the flip condition "
         "p(−1) = 0 give the edge T* = ηλ*; sympy checks with Jury's conditions (p(1) > 0, p(−1) > 0, |a₀| < 1) "
-        "that the stable set is exactly 0 < T < T* at hyper-parameters 0, 1/2 and 9/10.\n\n"
+        "that the stable set is exactly 0 < T < T* at hyper-parameters 1/2 and 9/10 (0 is GD).\n\n"
         "SAM in two dimensions (P = 2, ω₁ω₂ ≠ 0, ω₁ ≠ ω₂): T' = Σ J̃(ω_i)²' and z̃' need the moments M₀…M₄, each "
         "eliminated with the invariant as for GD; the map closes on (z̃, T) (`opt_sam_planar`). Its fixed line "
         f"z̃ = 0 has the Jacobian $${_tex(fl)}$$ with eigenvalues 1 and 1 − T − ρ̃T², so it attracts for "
