@@ -81,7 +81,7 @@ def _other(problem, spec, args, steps, max_steps, tol, record):
                          "ntk": _digits(res.ntk, dig["eta_ntk"]), "eta_ntk": _digits(res.eta_ntk, dig["eta_ntk"])},
                "digits": {"z": dig["z"], "J2": list(dig["J2"]), "eta_ntk": dig["eta_ntk"]},
                "agreed_digits": res.agreed_digits, "eta_lambda_edge": e.text, "edge_method": e.method}
-    return out, res.trajectory
+    return out, res.trajectory, res.status
 
 
 def _digits(x, d: int):
