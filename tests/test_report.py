@@ -67,3 +67,35 @@ def test_verify_exit_code_is_1_when_a_claim_fails(tmp_path, monkeypatch, capsys)
     monkeypatch.setattr(report, "all_claims", lambda: [_claim(lambda ctx: Verdict.check(False), "a.bad")])
     assert cli.main(["verify", "--out", str(tmp_path / "r"), "--quiet"]) == 1
     assert "0 verified, 1 failed" in capsys.readouterr().out
+
+
+def test_report_with_workers_keeps_order_and_verdicts(tmp_path, monkeypatch):
+    from sorm.proofs_check import report
+
+    fake = [_claim(lambda ctx: Verdict.check(True, x="1"), "a.ok"),
+            _claim(lambda ctx: Verdict.check(False, x="2"), "a.bad"),
+            _claim(lambda ctx: 1 / 0, "a.err"),
+            _claim(lambda ctx: Verdict.check(True, seed=str(ctx.seed)), "a.seed")]
+    monkeypatch.setattr(report, "all_claims", lambda: fake)
+    one = report.run_report(tmp_path / "one", quiet=True, seed=7)
+    two = report.run_report(tmp_path / "two", quiet=True, seed=7, workers=2)
+    strip = lambda rep: [{**c, "evidence": {k: v for k, v in c["evidence"].items() if k != "seconds"}}  # noqa: E731
+                         for c in rep["claims"]]
+    assert strip(one) == strip(two)
+    assert [c["id"] for c in two["claims"]] == ["a.ok", "a.bad", "a.err", "a.seed"]
+    assert two["claims"][3]["evidence"]["seed"] == "7"
+
+
+def test_verify_workers_write_the_same_report(tmp_path, capsys):
+    from sorm.proofs_check import cli
+
+    reps = []
+    for w in ("1", "2"):
+        assert cli.main(["verify", "--quick", "--only", "invariant", "--workers", w, "--out", str(tmp_path / w),
+                         "--quiet", "--json"]) == 0
+        rep = json.loads(capsys.readouterr().out)
+        for c in rep["claims"]:
+            c["evidence"].pop("seconds")
+        rep["summary"].pop("seconds")
+        reps.append(rep)
+    assert reps[0] == reps[1] and len(reps[0]["claims"]) >= 2

@@ -145,8 +145,67 @@ def test_sweep_cli_text_and_json_table(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "sweep: 10 runs" in text and "wrote" in text
     table = json.loads((out / "sweep.json").read_text())
-    assert len(table["rows"]) == 10 and table["columns"][0] == "eta"
-    assert float(table["rows"][0][0]) == 0.5
+    assert len(table["data"]["eta"]) == 10 and table["columns"][0] == "eta"
+    assert table["data"]["eta"][0] == 0.5 and table["data"]["varied_none"] == [None] * 10
+    assert set(table["data"]["class"]) <= {c.name for c in TrajectoryClass}
+
+
+SMALL = [*MODEL, "--eta-min", "0.1", "--eta-max", "3", "--eta-n", "23", "--vary", "z0", "--from", "-2", "--to", "1",
+         "--n", "17", "--max-steps", "3000", "--quiet"]
+
+
+def test_sweep_cli_formats_hold_the_same_table(tmp_path, capsys):
+    tables = {}
+    for fmt in ("csv", "npz", "json", "parquet"):
+        if fmt == "parquet":
+            pytest.importorskip("pyarrow")
+        assert main(["sweep", *SMALL, "--format", fmt, "--out", str(tmp_path / fmt)]) == 0
+        tables[fmt] = tmp_path / fmt / f"sweep.{fmt}"
+    capsys.readouterr()
+    npz = np.load(tables["npz"])
+    names = npz["class_names"]
+    rows = list(csv.DictReader(tables["csv"].open()))
+    js = json.loads(tables["json"].read_text())["data"]
+    assert len(rows) == npz["eta"].size == 23 * 17
+    for k, r in enumerate(rows):
+        for col in ("eta", "final_eta_ntk", "max_eta_ntk", "final_z", "varied_z0", "lyapunov"):
+            x = npz[col][k]
+            if np.isnan(x):
+                assert r[col] == "" and js[col][k] is None
+            else:
+                assert float(r[col]) == x and js[col][k] == (x if np.isfinite(x) else None)
+        assert r["class"] == names[npz["class"][k]] == js["class"][k]
+        assert int(r["steps"]) == npz["steps"][k] == js["steps"][k]
+    if "parquet" in tables:
+        import pyarrow.parquet as pq
+
+        t = pq.read_table(tables["parquet"]).to_pydict()
+        assert t["final_eta_ntk"] == npz["final_eta_ntk"].tolist() or np.allclose(
+            t["final_eta_ntk"], npz["final_eta_ntk"], rtol=0, atol=0, equal_nan=True)
+        assert t["class"] == [r["class"] for r in rows]
+
+
+def test_sweep_cli_output_does_not_depend_on_workers(tmp_path, capsys):
+    for w in ("1", "2"):
+        for fmt in ("csv", "npz"):
+            assert main(["sweep", *SMALL, "--workers", w, "--format", fmt, "--out", str(tmp_path / f"{fmt}{w}")]) == 0
+    capsys.readouterr()
+    for fmt in ("csv", "npz"):
+        assert (tmp_path / f"{fmt}1" / f"sweep.{fmt}").read_bytes() == (tmp_path / f"{fmt}2" / f"sweep.{fmt}").read_bytes()
+
+
+def test_sweep_cli_fixed_steps_report_the_work_done(tmp_path, capsys):
+    """The issue's throughput check, at a tenth of its size: every run goes through all --max-steps steps."""
+    rc = main(["sweep", "--omegas", "1,-1", "--z0", "0.01", "--J2", "1.215,0.795", "--eta-min", "0.1",
+               "--eta-max", "3", "--eta-n", "40", "--vary", "z0", "--from", "-2", "--to", "1", "--n", "25",
+               "--max-steps", "1000", "--no-settle", "--workers", "1", "--format", "npz", "--out",
+               str(tmp_path / "t"), "--json"])
+    assert rc == 0
+    s = json.loads(capsys.readouterr().out)
+    assert s["trajectory_steps"] == 1000 * 1000 and s["settle"] is False
+    assert isinstance(s["compute_seconds"], float) and 0 < s["compute_seconds"] <= s["seconds"]
+    assert s["engine"] in ("numba", "numpy")
+    assert np.all(np.load(tmp_path / "t" / "sweep.npz")["steps"] == 1000)
 
 
 @pytest.mark.parametrize(
@@ -162,9 +221,10 @@ def test_sweep_cli_text_and_json_table(tmp_path, capsys):
         (["--eta-min", "0.1", "--eta-max", "1", "--vary", "foo"], "vary"),
         (["--eta-min", "nan", "--eta-max", "1"], "finite"),
         (["--eta-min", "0.1", "--eta-max", "1", "--eta", "0.5"], "drop --eta"),
+        (["--eta-min", "0.1", "--eta-max", "1", "--workers", "0"], "workers"),
     ],
     ids=["eta-min-zero", "eta-min-negative", "eta-range-reversed", "n-zero", "n-not-a-number", "steps-zero",
-         "vary-n-zero", "vary-unknown", "eta-nan", "eta-given"],
+         "vary-n-zero", "vary-unknown", "eta-nan", "eta-given", "workers-zero"],
 )
 def test_sweep_cli_bad_input(extra, match, tmp_path, capsys):
     rc = main(["sweep", *MODEL, *extra, "--out", str(tmp_path / "o")])

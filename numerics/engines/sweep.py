@@ -131,20 +131,17 @@ class SweepResult:
         c = self.batch.classes
         return (c == TrajectoryClass.CONVERGED_BELOW) | (c == TrajectoryClass.SELF_STABILIZED)
 
-    def rows(self):
-        """Table rows (header, list of rows), numbers as full-precision decimal strings (repr)."""
-        header = ["eta", f"varied_{self.vary or 'none'}", "z0", "eta_ntk0", "final_eta_ntk", "final_z", "max_eta_ntk",
-                  "class", "steps", "lyapunov"]
+    def columns(self) -> dict[str, np.ndarray]:
+        """The table of runs, column by column (row-major over (vary value, η), as ``eta``).
+
+        float64 columns (NaN where a value does not apply: the varied value without
+        vary, the Lyapunov exponent where it was not estimated), ``class`` as
+        :class:`TrajectoryClass` codes (int8) and ``steps`` (int64).
+        """
         b = self.batch
-        T0 = self.eta * self.J2.sum(axis=1)
-        out = []
-        fz = self.final_z
-        for k in range(self.eta.size):
-            out.append([repr(float(self.eta[k])), "" if self.vary is None else repr(float(self.value[k])),
-                        repr(float(self.z0[k])), repr(float(T0[k])), repr(float(b.T[k])), repr(float(fz[k])),
-                        repr(float(b.max_T[k])), TrajectoryClass(int(b.classes[k])).name, str(int(b.steps[k])),
-                        "" if math.isnan(b.lyapunov[k]) else repr(float(b.lyapunov[k]))])
-        return header, out
+        return {"eta": self.eta, f"varied_{self.vary or 'none'}": self.value, "z0": self.z0,
+                "eta_ntk0": self.eta * self.J2.sum(axis=1), "final_eta_ntk": b.T, "final_z": self.final_z,
+                "max_eta_ntk": b.max_T, "class": b.classes, "steps": b.steps, "lyapunov": b.lyapunov}
 
 
 def _short(v) -> str:

@@ -1,8 +1,10 @@
 """`sorm sweep`: a float64 grid over η (and one initial-state parameter) on the batch engine.
 
-Writes a table (CSV, or JSON with ``--format json``) and a PNG of the final ηλ
-against η with the line ηλ = 2, coloured by class; with ``--vary`` also a phase
-diagram (η against the varied parameter). ``--json`` prints a summary.
+Writes a table (``--format`` csv, npz, parquet or json; written column by column,
+see :mod:`proofs_check.table`) and a PNG of the final ηλ against η with the line
+ηλ = 2, coloured by class; with ``--vary`` also a phase diagram (η against the
+varied parameter). ``--json`` prints a summary, with the engine that ran, the
+compute time and the number of trajectory-steps run.
 """
 from __future__ import annotations
 
@@ -25,12 +27,19 @@ def add_arguments(p):
     g.add_argument("--from", dest="vary_from", help="first value of the varied parameter")
     g.add_argument("--to", dest="vary_to", help="last value of the varied parameter")
     g.add_argument("--n", dest="vary_n", help="number of values of the varied parameter")
-    p.add_argument("--steps", default="10000", help="step budget per run (settled runs stop early; default 10000)")
+    p.add_argument("--max-steps", "--steps", dest="steps", default="10000",
+                   help="step budget per run (settled runs stop early; default 10000)")
+    p.add_argument("--no-settle", action="store_true",
+                   help="run every trajectory through all --max-steps steps, classify at the end")
+    p.add_argument("--engine", choices=("auto", "numba", "numpy"), default="auto",
+                   help="batch engine back end (default auto: numba when installed)")
     p.add_argument("--lyap-steps", default="2000",
                    help="tail steps for the Lyapunov exponent (2-D model only; 0 disables; default 2000)")
-    p.add_argument("--workers", default="1", help="processes to run blocks of the grid in (default 1)")
+    p.add_argument("--workers", help="blocks of the grid run at once (default: the machine's cores); "
+                                     "the output does not depend on it")
     p.add_argument("--out", default="sweep_out", help="output folder (default sweep_out)")
-    p.add_argument("--format", choices=("csv", "json"), default="csv", help="table format (default csv)")
+    p.add_argument("--format", choices=("csv", "npz", "parquet", "json"), default="csv",
+                   help="table format (default csv; parquet needs pyarrow)")
     p.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -44,7 +53,9 @@ def run(args) -> int:
 
     from ...numerics.engines.batch import TrajectoryClass
     from ..figures import plot_phase_grid, plot_sweep_result
-    from ..output import check_folder, write_csv, write_json
+    from ..output import check_folder
+    from ..table import write_table
+    from ...numerics.parallel import default_workers
     from ...numerics.engines.sweep import sweep
     from ...numerics.validate import InputError, exact, positive_int
 
@@ -62,7 +73,14 @@ def run(args) -> int:
     n_eta = positive_int("eta-n", args.eta_n)
     n_vary = None if args.vary_n is None else positive_int("n", args.vary_n)
     total = n_eta * (n_vary or 1)
+    workers = default_workers() if args.workers is None else positive_int("workers", args.workers, maximum=64)
     out = check_folder(args.out, "--out", create=False)  # before the runs: a bad folder costs nothing
+    if args.format == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise InputError("--format parquet needs pyarrow, which is not installed; pip install pyarrow, "
+                             "or pass --format npz") from None
 
     bar = None
     if not args.quiet and sys.stderr.isatty():
@@ -73,19 +91,16 @@ def run(args) -> int:
     try:
         res = sweep(problem, eta_min=args.eta_min, eta_max=args.eta_max, n_eta=n_eta,
                     log_eta=args.eta_scale == "log", vary=args.vary, vary_from=args.vary_from,
-                    vary_to=args.vary_to, n_vary=n_vary, steps=steps, lyapunov=lyap > 0 and problem.planar is not None, lyap_steps=max(lyap, 1),
-                    workers=positive_int("workers", args.workers, maximum=64),
+                    vary_to=args.vary_to, n_vary=n_vary, steps=steps,
+                    lyapunov=lyap > 0 and problem.planar is not None, lyap_steps=max(lyap, 1),
+                    settle=not args.no_settle, engine=args.engine, workers=workers,
                     progress=None if bar is None else bar.update)
     finally:
         if bar is not None:
             bar.close()
-    seconds = time.perf_counter() - t0
+    compute = time.perf_counter() - t0
 
-    header, rows = res.rows()
-    if args.format == "csv":
-        table = write_csv(out / "sweep.csv", header, rows, "--out")
-    else:
-        table = write_json(out / "sweep.json", {"columns": header, "rows": rows}, "--out")
+    table = write_table(out / f"sweep.{args.format}", res.columns(), args.format, "--out")
     files = [str(table), str(out / "sweep.png")]
     plot_sweep_result(res, files[-1], log_eta=args.eta_scale == "log", option="--out")
     if res.vary is not None:
@@ -97,8 +112,10 @@ def run(args) -> int:
     summary = {
         "engine": res.engine,
         "map": res.step_map,
+        "workers": workers,
         "runs": int(res.eta.size),
         "steps": res.steps,
+        "settle": not args.no_settle,
         "grid": {"eta_min": float(res.eta_grid[0]), "eta_max": float(res.eta_grid[-1]),
                  "eta_n": int(res.eta_grid.size), "eta_scale": args.eta_scale, "vary": res.vary,
                  "from": None if res.vary_grid is None else float(res.vary_grid[0]),
@@ -107,7 +124,9 @@ def run(args) -> int:
         "counts": res.counts(),
         "converged_max_eta_ntk": conv_max,
         "converged_all_below_2": bool(conv_max is None or conv_max < 2),
-        "seconds": round(seconds, 3),
+        "trajectory_steps": res.trajectory_steps,
+        "compute_seconds": round(compute, 3),
+        "seconds": round(time.perf_counter() - t0, 3),
         "files": files,
         "model": model_json(problem),
     }
@@ -115,7 +134,7 @@ def run(args) -> int:
         print(json.dumps(summary, indent=2))
         return 0
     print(f"sweep: {summary['runs']} runs ({res.shape[0]} x {res.shape[1]}), <= {res.steps} steps each, "
-          f"{res.step_map} map, {res.engine} engine, {seconds:.2f} s")
+          f"{res.step_map} map, {res.engine} engine; {res.trajectory_steps} trajectory-steps in {compute:.2f} s")
     for name, k in summary["counts"].items():
         if k:
             print(f"  {name:<16} {k:>8}  {TrajectoryClass[name].message}")

@@ -15,14 +15,19 @@ def add_arguments(p):
     p.add_argument("--only", metavar="PREFIX", help="run only the claims whose id starts with PREFIX")
     p.add_argument("--json", action="store_true", help="print report.json instead of the table")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--workers", help="claims run at once, in processes (default: the machine's cores); "
+                                     "the report is the same, in the same order")
 
 
 def run(args) -> int:
     from ..output import check_folder
     from ..report import run_report, summary_table
+    from ...numerics.parallel import default_workers
+    from ...numerics.validate import positive_int
 
+    workers = default_workers() if args.workers is None else positive_int("workers", args.workers, maximum=256)
     out = check_folder(args.out, "--out", create=False)  # before any claim runs
-    report = run_report(out, quick=args.quick, seed=args.seed, only=args.only, quiet=args.quiet)
+    report = run_report(out, quick=args.quick, seed=args.seed, only=args.only, quiet=args.quiet, workers=workers)
     if args.json:
         print(json.dumps(report, indent=2, default=str))
     else:
