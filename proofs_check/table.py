@@ -32,7 +32,7 @@ __all__ = ["FORMATS", "write_table"]
 
 FORMATS = ("npz", "parquet", "csv", "json")
 #: Rows formatted at a time in the text formats.
-SLICE = 65536
+SLICE = 8192
 _NAMES = np.array([c.name for c in sorted(TrajectoryClass, key=int)])
 
 

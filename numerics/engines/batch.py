@@ -67,15 +67,17 @@ from .classes import TrajectoryClass
 from .loop import Loop
 
 __all__ = ["TrajectoryClass", "BatchResult", "run_batch", "run_planar", "trajectory_float64",
-           "classify_problem", "resolve_engine", "ENGINES"]
+           "classify_problem", "resolve_engine", "read_only", "ENGINES"]
 
 #: The back ends of the batch engine ("auto" picks numba when it is available).
 ENGINES = ("auto", "numba", "numpy")
 
 
 
-def _frozen(a) -> np.ndarray:
-    a = np.array(a, copy=True)
+def read_only(a) -> np.ndarray:
+    """``a`` read-only: frozen in place when it owns its data (the engines' fresh arrays), else a frozen copy."""
+    if not (isinstance(a, np.ndarray) and a.base is None and a.flags.owndata):
+        a = np.array(a, copy=True)
     a.setflags(write=False)
     return a
 
@@ -105,9 +107,9 @@ class BatchResult:
 
     def __post_init__(self):
         for name in ("zt", "T", "classes", "steps", "max_T", "lyapunov"):
-            object.__setattr__(self, name, _frozen(getattr(self, name)))
+            object.__setattr__(self, name, read_only(getattr(self, name)))
         if self.J2t is not None:
-            object.__setattr__(self, "J2t", _frozen(self.J2t))
+            object.__setattr__(self, "J2t", read_only(self.J2t))
 
     __repr__ = compact_repr
 

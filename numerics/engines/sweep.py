@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .batch import BatchResult, TrajectoryClass, resolve_engine, run_batch, run_planar
+from .batch import BatchResult, TrajectoryClass, read_only, resolve_engine, run_batch, run_planar
 from ..problem import Problem
 from ..display import compact_repr
 from ..validate import InputError, exact, positive, positive_int
@@ -107,9 +107,7 @@ class SweepResult:
         for name in ("eta_grid", "vary_grid", "eta", "value", "z0", "J2", "E"):
             a = getattr(self, name)
             if a is not None:
-                a = np.array(a, copy=True)
-                a.setflags(write=False)
-                object.__setattr__(self, name, a)
+                object.__setattr__(self, name, read_only(a))
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -250,6 +248,7 @@ def sweep(problem: Problem, *, eta_min, eta_max, n_eta: int, log_eta: bool = Tru
     rep = np.repeat(np.arange(n_rows), n_eta)
     z0, J2, E = z0r[rep], J2r[rep], Er[rep]
     value = np.full(eta.size, np.nan) if values is None else values[rep]
+    del rep
     w = np.array([float(x) for x in problem.omegas])
     can_planar = problem.planar is not None
     if step_map not in ("auto", "planar", "modes"):
