@@ -20,8 +20,6 @@ LAYERS = ("theory", "numerics", "proofs_check")
 PENDING = {
     "theory/codegen.py": "writes the generated files and imports mpmath/numpy until `sorm derive` does that "
                          "(codegen returns texts)",
-    "proofs_check/claims/highdim.py": "imports the run summaries from commands/experiment.py until the high-D "
-                                      "rewrite moves them where claims and commands can both call them",
 }
 
 

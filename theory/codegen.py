@@ -43,6 +43,7 @@ SECTIONS = (
     ".period2",
     ".highdim",
     ".optimizers",
+    ".centralflow",
 )
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -22,8 +22,10 @@ all independent, and θ₀ = 0 (so z₀ = −y, J₀ = G). Off-diagonal entries 
 then N(0, 1/P) and diagonal ones N(0, 2/P) (a GOE matrix with spectrum in about
 [−2√2, 2√2]). With these scalings λ_max(K₀) = O(1) and the step η = f·2/λ_max(K₀)
 (f = ``eta_frac``) puts ηλ_max at 2f initially. ε = 0 is the linear model with a
-constant NTK. Q is stored as one C-contiguous D×P×P float64 array, so the
-contraction gᵀQ_α for all α is a single (D·P × P)·(P) matrix-vector product (BLAS).
+constant NTK. Q is stored once, as one C-contiguous D×P×P array, so the contraction
+gᵀQ_α for all α is a single (D·P × P)·(P) matrix-vector product (BLAS GEMV, the cost of
+a step). ``dtype="float32"`` stores Q in float32 (half the memory and memory traffic of
+that GEMV); the state (z, J), the vector g and every other quantity stay float64.
 """
 from __future__ import annotations
 
@@ -38,7 +40,7 @@ from ..status import DIVERGENCE_FACTOR, Status
 from ..display import compact_repr
 
 __all__ = [
-    "MEMORY_LIMIT", "Instance", "RunStatus", "Trajectory", "memory_bytes", "check_size",
+    "MEMORY_LIMIT", "DTYPES", "check_dtype", "Instance", "RunStatus", "Trajectory", "memory_bytes", "check_size",
     "random_instance", "gd_step", "ntk", "top_eigenpair", "run_gd", "eta_for", "normal_form_coefficients",
 ]
 
@@ -46,21 +48,35 @@ __all__ = [
 MEMORY_LIMIT = 8 * 2**30
 
 
-def memory_bytes(D: int, P: int, runs_in_parallel: int = 1) -> int:
-    """Estimated peak memory of one run: Q (D·P² float64) + a D×P temporary for the draw's
-    symmetrization (done in blocks, see :func:`random_instance`) + a few D×P and D×D arrays."""
-    per_run = 8 * (D * P * P + 8 * D * P + 4 * D * D + 4 * P)
+#: Q's storage types and their bytes per entry.
+DTYPES = {"float64": 8, "float32": 4}
+
+
+def memory_bytes(D: int, P: int, runs_in_parallel: int = 1, dtype: str = "float64") -> int:
+    """Estimated peak memory of one run: Q (D·P² entries of ``dtype``) + a P×P float64 temporary
+    for the draw's symmetrization (one α at a time, see :func:`random_instance`) + a few D×P and
+    D×D float64 arrays."""
+    per_run = DTYPES[dtype] * D * P * P + 8 * (P * P + 8 * D * P + 4 * D * D + 4 * P)
     return per_run * runs_in_parallel
 
 
-def check_size(D, P, *, limit: int = MEMORY_LIMIT) -> tuple[int, int]:
+def check_dtype(dtype) -> str:
+    """Validate Q's storage type: "float64" or "float32"."""
+    if dtype not in DTYPES:
+        raise InputError(f"dtype={dtype!r}: expected 'float64' or 'float32' (Q's storage; the state stays "
+                         "float64); pass e.g. --dtype float32")
+    return dtype
+
+
+def check_size(D, P, *, limit: int = MEMORY_LIMIT, dtype: str = "float64") -> tuple[int, int]:
     """Validate D, P as whole numbers >= 1 whose run fits in ``limit`` bytes (before allocating)."""
     D = positive_int("D", D)
     P = positive_int("P", P)
-    need = memory_bytes(D, P)
+    need = memory_bytes(D, P, dtype=check_dtype(dtype))
     if need > limit:
         raise InputError(
-            f"D={D}, P={P}: the instance needs about {need / 2**30:.1f} GiB (Q alone is D*P*P*8 bytes), "
+            f"D={D}, P={P}: the instance needs about {need / 2**30:.1f} GiB (Q alone is D*P*P*{DTYPES[dtype]} "
+            "bytes), "
             f"over the limit of {limit / 2**30:.1f} GiB; pass a smaller D or P"
         )
     return D, P
@@ -84,8 +100,8 @@ def _positive_float(name: str, value) -> float:
 class Instance:
     """One model z_α(θ) = ½θᵀQ_αθ + G_αᵀθ − y_α (docs/theory.md §6).
 
-    G: D×P array (rows G_α). Q: C-contiguous D×P×P float64 array, symmetric in its last two
-    axes, already multiplied by ε. y: targets, length D. eps: the nonlinearity scale ε.
+    G: D×P array (rows G_α). Q: C-contiguous D×P×P array (float64 or float32), symmetric in
+    its last two axes, already multiplied by ε. y: targets, length D. eps: the nonlinearity scale ε.
     seed: the seed it was drawn from (None if built by hand).
     """
 
@@ -101,8 +117,8 @@ class Instance:
         D, P = self.G.shape
         if self.Q.shape != (D, P, P) or self.y.shape != (D,):
             raise ValueError(f"shapes G {self.G.shape}, Q {self.Q.shape}, y {self.y.shape} do not fit")
-        if not self.Q.flags.c_contiguous or self.Q.dtype != np.float64:
-            raise ValueError("Q must be a C-contiguous float64 array")
+        if not self.Q.flags.c_contiguous or self.Q.dtype not in (np.float64, np.float32):
+            raise ValueError("Q must be a C-contiguous float64 or float32 array")
         for a in (self.G, self.Q, self.y):
             a.flags.writeable = False
 
@@ -114,37 +130,48 @@ class Instance:
     def P(self) -> int:
         return self.G.shape[1]
 
+    @property
+    def dtype(self) -> str:
+        """Q's storage type, "float64" or "float32"."""
+        return self.Q.dtype.name
+
+    def qmul(self, x: np.ndarray) -> np.ndarray:
+        """The D×P float64 array with rows Q_α x: one GEMV over Q, in Q's storage type."""
+        Q2 = self.Q.reshape(-1, self.P)
+        return (Q2 @ x.astype(Q2.dtype, copy=False)).reshape(self.D, self.P).astype(np.float64, copy=False)
+
     def residual(self, theta: np.ndarray) -> np.ndarray:
         """z_α(θ) = ½θᵀQ_αθ + G_αᵀθ − y_α for all α."""
-        Qt = (self.Q.reshape(-1, self.P) @ theta).reshape(self.D, self.P)
-        return 0.5 * (Qt @ theta) + self.G @ theta - self.y
+        return 0.5 * (self.qmul(theta) @ theta) + self.G @ theta - self.y
 
     def jacobian(self, theta: np.ndarray) -> np.ndarray:
         """J_α = θᵀQ_α + G_αᵀ (D×P)."""
-        return (self.Q.reshape(-1, self.P) @ theta).reshape(self.D, self.P) + self.G
+        return self.qmul(theta) + self.G
 
     def initial_state(self) -> tuple[np.ndarray, np.ndarray]:
         """(z₀, J₀) at θ₀ = 0: z₀ = −y, J₀ = G (copies, writeable)."""
         return -self.y.copy(), self.G.copy()
 
 
-def random_instance(D, P, eps, seed: int = 0, *, limit: int = MEMORY_LIMIT) -> Instance:
+def random_instance(D, P, eps, seed: int = 0, *, limit: int = MEMORY_LIMIT, dtype: str = "float64") -> Instance:
     """A seeded random instance with the scalings of the module docstring.
 
     The memory estimate is checked before anything is allocated. Q_α is drawn and
-    symmetrized one α at a time, so no second D×P×P array exists.
+    symmetrized in float64 one α at a time, then stored in ``dtype``, so no second D×P×P
+    array exists and a float32 instance is the float64 one rounded.
     """
-    D, P = check_size(D, P, limit=limit)
+    D, P = check_size(D, P, limit=limit, dtype=dtype)
     eps = _nonneg_float("eps", eps)
     rng = np.random.default_rng(seed)
     G = rng.standard_normal((D, P)) / math.sqrt(P)
     y = rng.standard_normal(D)
-    Q = np.empty((D, P, P))
+    Q = np.empty((D, P, P), dtype=dtype)
     scale = eps / math.sqrt(2 * P)
     for a in range(D):
         A = rng.standard_normal((P, P))
-        np.add(A, A.T, out=Q[a])
-        Q[a] *= scale
+        S = A + A.T
+        S *= scale
+        Q[a] = S
     return Instance(G, Q, y, eps, seed)
 
 
@@ -156,7 +183,7 @@ def gd_step(inst: Instance, z: np.ndarray, J: np.ndarray, eta: float) -> tuple[n
     (the z-update is the generated ``hd_z_next``, derived in theory/highdim.py).
     """
     g = J.T @ z
-    u = (inst.Q.reshape(-1, inst.P) @ g).reshape(inst.D, inst.P)
+    u = inst.qmul(g)
     z_new = _derived.hd_z_next(eta, z, J @ g, u @ g)
     J_new = J - eta * u
     return z_new, J_new
@@ -225,7 +252,7 @@ def normal_form_coefficients(inst: Instance, J: np.ndarray, v: np.ndarray, eta: 
     s = η j Q_v jᵀ and r = η ‖Q_v jᵀ‖². Both come from one GEMV over Q.
     """
     j = v @ J
-    u = (inst.Q.reshape(-1, inst.P) @ j).reshape(inst.D, inst.P)   # row α: Q_α jᵀ
+    u = inst.qmul(j)   # row α: Q_α jᵀ
     Qv_j = v @ u
     return float(eta * (j @ Qv_j)), float(eta * (Qv_j @ Qv_j))
 

@@ -1,192 +1,113 @@
-"""`sorm experiment highdim`: progressive sharpening and EOS over seeds of random D x P models.
+"""`sorm experiment highdim`: the phase diagram of random D x P models over (ε, f, D), with statistics.
 
-Runs exact GD on seeded random instances of the many-datapoint model (docs/theory.md §6; scalings
-in numerics/highdim/model.py) for every (ε, η) pair and seed, and reports how many runs sharpen
-progressively, reach the edge of stability and converge.
+Parses the options, calls :func:`sorm.numerics.highdim.grid.phase_grid` (or, with
+``--scaling``, :func:`~sorm.numerics.highdim.grid.divergence_thresholds` and the power-law fit),
+prints the per-cell table or the JSON, and writes the summary and figures.
 """
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
-from ...numerics.validate import InputError
-from .experiment import common_arguments, memory_limit, parse_seed, progress
+from .experiment import common_arguments, memory_limit, parse_seed
 
-HELP = "progressive sharpening and EOS over seeds of random D x P models"
-DESCRIPTION = ("Exact GD on seeded random many-datapoint models z_a = theta^T Q_a theta/2 + "
-               "G_a^T theta - y_a: G entries ~ N(0, 1/P), Q_a = eps (A + A^T)/sqrt(2) with A "
-               "entries ~ N(0, 1/P), y ~ N(0, 1), theta0 = 0, eta = eta_frac * 2/lambda_max(K0).")
+HELP = "phase diagram over (eps, eta_frac, D) of random D x P second-order models, with 95% intervals"
+DESCRIPTION = ("Exact GD on seeded random many-datapoint models z_a = theta^T Q_a theta/2 + G_a^T theta - y_a: "
+               "G entries ~ N(0, 1/P), Q_a = eps (A + A^T)/sqrt(2) with A entries ~ N(0, 1/P), y ~ N(0, 1), "
+               "theta0 = 0, P = p_ratio * D, eta = eta_frac * 2/lambda_max(K0). A run's status comes from its "
+               "residual alone; its final eta*lambda_max is then reported. Per cell: fractions converged, "
+               "sharpened, EOS, diverged and unfinished with 95% Wilson intervals. --scaling measures instead the "
+               "divergence threshold eps_c(D) (half the runs diverge) and fits eps_c ~ D^-a.")
 
-__all__ = ["HELP", "DESCRIPTION", "add_arguments", "run", "highdim_summary"]
+__all__ = ["HELP", "DESCRIPTION", "add_arguments", "run", "executor_arguments"]
+
+
+def executor_arguments(p):
+    """--workers and --scheduler (numerics.parallel.map_runs)."""
+    p.add_argument("--workers", default=None, help="local processes for the runs (default: one per core)")
+    p.add_argument("--scheduler", default=None,
+                   help="address tcp://HOST:PORT of a dask.distributed scheduler to run on instead")
 
 
 def add_arguments(h):
-    h.add_argument("--seeds", default="20", help="number of seeds per (eps, eta) pair (default 20)")
-    h.add_argument("--D", dest="D", default="32", help="data points D (default 32)")
-    h.add_argument("--P", dest="P", default="256", help="parameters P (default 256)")
-    h.add_argument("--eps", default="0,0.05,0.1,0.15,0.2,0.3",
-                   help="nonlinearity scales eps >= 0, comma-separated (default 0,0.05,0.1,0.15,0.2,0.3)")
-    h.add_argument("--eta-frac", default="0.7",
-                   help="eta as a fraction of 2/lambda_max(K0), comma-separated (default 0.7)")
+    h.add_argument("--eps", default="0,0.05,0.1,0.15,0.2",
+                   help="nonlinearity scales eps >= 0, comma-separated (default 0,0.05,0.1,0.15,0.2)")
+    h.add_argument("--eta-frac", default="0.5,0.7,0.9",
+                   help="eta as fractions f of 2/lambda_max(K0), comma-separated (default 0.5,0.7,0.9)")
+    h.add_argument("--D", dest="D", default="16,32", help="data points D, comma-separated (default 16,32)")
+    h.add_argument("--p-ratio", default="8", help="parameters per data point, P = p_ratio * D (default 8)")
+    h.add_argument("--seeds", default="30", help="seeds per cell (default 30)")
     h.add_argument("--steps", default="3000", help="GD step budget per run (default 3000)")
-    h.add_argument("--plot-eps", default="0.15", help="eps of the eta_lambda(t) figure (default 0.15)")
+    h.add_argument("--dtype", default="float64", choices=("float64", "float32"),
+                   help="storage of Q (the state stays float64; default float64)")
+    h.add_argument("--scaling", action="store_true",
+                   help="measure eps_c(D) by per-seed bisection at the first --eta-frac and fit eps_c ~ D^-a")
+    executor_arguments(h)
     common_arguments(h, "out/highdim")
 
 
+def _ints(name, text):
+    from ...numerics.validate import positive_int
+
+    return [positive_int(f"{name}[{i}]", v) for i, v in enumerate(str(text).split(","))]
+
+
 def run(args) -> int:
-    from threadpoolctl import threadpool_limits
+    from ...numerics.highdim import grid as hg
+    from ...numerics.validate import positive_int
+    from ..figures.highdim import plot_eos_fraction, plot_final_hist, plot_scaling
+    from ..output import check_folder, write_json
 
-    # The matrices are small (D x P), where one BLAS thread is several times faster than two
-    # competing for the same cores; the results do not depend on the thread count.
-    with threadpool_limits(limits=1, user_api="blas"):
-        return _run_highdim(args)
-
-
-def highdim_summary(trajs) -> dict:
-    """The JSON summary of a list of trajectories (numbers as decimal strings)."""
-    from ..output import num
-    from ...numerics.highdim.selfstab import PhaseStatus, eos_phase_stats
-
-    n = len(trajs)
-    phases = [eos_phase_stats(t) for t in trajs if t.converged]
-    found = [p for p in phases if p.status is PhaseStatus.FOUND]
-    frac = lambda k: num(k / n) if n else "nan"  # noqa: E731
-    return {
-        "runs": n,
-        "sharpened_fraction": frac(sum(t.sharpened for t in trajs)),
-        "eos_fraction": frac(sum(t.reached_eos for t in trajs)),
-        "converged_fraction": frac(sum(t.converged for t in trajs)),
-        "diverged_fraction": frac(sum(t.diverged for t in trajs)),
-        "unfinished_fraction": frac(sum(not (t.converged or t.diverged) for t in trajs)),
-        "final_eta_ntk": [num(t.final) for t in trajs if t.converged],
-        "peak_eta_ntk": [num(t.peak) for t in trajs],
-        "converged_final_below_2": all(t.final < 2 for t in trajs if t.converged),
-        "eos_phase": {
-            "runs_with_phase": len(found),
-            "max_overshoot": num(max(p.overshoot for p in found)) if found else "nan",
-            "mean_time_average_eta_ntk": num(sum(p.mean for p in found) / len(found)) if found else "nan",
-            "loss_decreased_fraction": num(sum(p.loss_decreased for p in found) / len(found)) if found else "nan",
-            "loss_non_monotone_fraction": num(sum(p.loss_non_monotone for p in found) / len(found))
-            if found else "nan",
-        },
-    }
-
-
-def _run_highdim(args) -> int:
-    import numpy as np
-
-    from ...numerics.highdim import model as hd
-    from ..output import num, write_json
-    from ...numerics.validate import exact_list, positive_int
-
-    seeds = positive_int("seeds", args.seeds)
-    steps = positive_int("steps", args.steps)
+    Ds = _ints("D", args.D)
     seed0 = parse_seed(args.seed)
-    limit = memory_limit(args.max_memory)
-    D, P = hd.check_size(args.D, args.P, limit=limit)
-    eps_list = [float(e) for e in exact_list("eps", args.eps)]
-    for i, e in enumerate(eps_list):
-        if e < 0:
-            raise InputError(f"eps[{i}]={e!r}: expected a value >= 0 (0 is the linear model); pass e.g. --eps 0.1")
-    fracs = [float(f) for f in exact_list("eta_frac", args.eta_frac)]
-    for i, f in enumerate(fracs):
-        if f <= 0:
-            raise InputError(f"eta_frac[{i}]={f!r}: expected a value > 0; pass e.g. --eta-frac 0.7")
-    plot_eps = float(hd._nonneg_float("plot_eps", args.plot_eps))
-    out = Path(args.out)
+    out = check_folder(Path(args.out), "--out")
+    common = dict(p_ratio=args.p_ratio, seeds=args.seeds, first_seed=seed0, steps=args.steps, dtype=args.dtype,
+                  workers=None if args.workers is None else positive_int("workers", args.workers),
+                  scheduler=args.scheduler, progress=not args.quiet)
+    t0 = time.perf_counter()
+    if args.scaling:
+        from ...numerics.validate import exact_list
 
-    configs, all_trajs = [], []
-    bar = progress(len(eps_list) * len(fracs) * seeds, args.quiet, "highdim runs")
-    for eps in eps_list:
-        for f in fracs:
-            trajs = []
-            for k in range(seeds):
-                inst = hd.random_instance(D, P, eps, seed0 + k, limit=limit)
-                trajs.append(hd.run_gd(inst, hd.eta_for(inst, f), steps))
-                bar.update()
-            s = highdim_summary(trajs)
-            s = {"eps": num(eps), "eta_frac": num(f), **s}
-            if eps == 0:
-                s["linear_max_relative_change"] = num(max(
-                    float(np.max(np.abs(t.eta_ntk - t.eta_ntk[0])) / t.eta_ntk[0]) for t in trajs))
-            configs.append(s)
-            all_trajs.append((eps, f, trajs))
-    bar.close()
-
-    # Figure 1: eta*lambda_max(t) for several eta on one instance; figure 2: histograms of the final value.
-    inst = hd.random_instance(D, P, plot_eps, seed0, limit=limit)
-    curves = [(f, hd.run_gd(inst, hd.eta_for(inst, f), steps)) for f in sorted(set(fracs) | {0.3, 0.5, 0.7, 0.9})]
-    figs = [_plot_eta_ntk(curves, out / "eta_ntk_vs_t.png", f"D={D}, P={P}, eps={plot_eps:g}, seed {seed0}"),
-            _plot_hist(all_trajs, out / "final_eta_ntk_hist.png", f"D={D}, P={P}, {seeds} seeds")]
-    summary = {"D": D, "P": P, "seeds": seeds, "first_seed": seed0, "steps": steps,
-               "memory_bytes_per_instance": hd.memory_bytes(D, P),
-               **highdim_summary([t for _, _, ts in all_trajs for t in ts]),
-               "configs": configs, "figures": [str(p) for p in figs]}
-    write_json(out / "summary.json", summary)
+        f = float(exact_list("eta_frac", args.eta_frac)[0])
+        sc = hg.finite_size_scaling(hg.divergence_thresholds(Ds, eta_frac=f, **common))
+        fig = out / "eps_c_scaling.png"
+        plot_scaling(sc, fig, option="--out")
+        summary = {"experiment": "highdim-scaling", "eta_frac": f, "p_ratio": int(args.p_ratio), "steps": int(args.steps),
+                   "wall_seconds": time.perf_counter() - t0, **sc.as_json(), "figures": [str(fig)]}
+        write_json(out / "scaling.json", summary, "--out")
+        if args.json:
+            print(json.dumps(summary, indent=2))
+            return 0
+        print(f"divergence threshold eps_c(D) at f = {f:g}, P = {args.p_ratio} D ({sc.thresholds[0].seeds} seeds)")
+        print("| D | P | eps_c | 95% interval | eps_c sqrt(D) |")
+        print("|---|---|---|---|---|")
+        for t in sc.thresholds:
+            print(f"| {t.D} | {t.P} | {t.eps_c:.4f} | [{t.lo:.4f}, {t.hi:.4f}] | {t.eps_c * t.D ** 0.5:.3f} |")
+        a = sc.fit
+        print(f"fit eps_c ~ D^-a: a = {a.a:.3f}, 95% bootstrap [{a.a_lo:.3f}, {a.a_hi:.3f}]; a = 1/2 (eps sqrt(D) "
+              f"constant) is {'inside' if sc.half_in_interval else 'outside'} the interval")
+        print(f"wrote {out / 'scaling.json'}, {fig}")
+        return 0
+    grid = hg.phase_grid(args.eps, args.eta_frac, Ds, limit=memory_limit(args.max_memory), **common)
+    figs = [out / "eos_fraction.png", out / "final_eta_ntk_hist.png"]
+    plot_eos_fraction(grid, figs[0], option="--out")
+    plot_final_hist(grid, figs[1], option="--out")
+    summary = {"experiment": "highdim", "seeds": int(args.seeds), "first_seed": seed0,
+               "wall_seconds": time.perf_counter() - t0, **grid.as_json(), "figures": [str(p) for p in figs]}
+    write_json(out / "summary.json", summary, "--out")
     if args.json:
         print(json.dumps(summary, indent=2))
-    else:
-        print(f"highdim: D={D} P={P}, {seeds} seeds per (eps, eta_frac), {steps} steps")
-        print("| eps | eta_frac | runs | sharpened | EOS+converged | converged | diverged | unfinished | "
-              "max overshoot | final eta*lambda (median) |")
-        print("|---|---|---|---|---|---|---|---|---|---|")
-        for c in configs:
-            fin = [float(x) for x in c["final_eta_ntk"]]
-            med = f"{np.median(fin):.4f}" if fin else "-"
-            ov = c["eos_phase"]["max_overshoot"]
-            ov = f"{float(ov):.3f}" if ov != "nan" else "-"
-            print(f"| {float(c['eps']):g} | {float(c['eta_frac']):g} | {c['runs']} | "
-                  f"{float(c['sharpened_fraction']):.2f} | {float(c['eos_fraction']):.2f} | "
-                  f"{float(c['converged_fraction']):.2f} | {float(c['diverged_fraction']):.2f} | "
-                  f"{float(c['unfinished_fraction']):.2f} | {ov} | {med} |")
-        print(f"summary: {out / 'summary.json'}; figures: {', '.join(str(p) for p in figs)}")
+        return 0
+    print(f"highdim: {len(grid.runs)} runs, P = {grid.p_ratio} D, {grid.steps} steps, Q in {grid.dtype}; "
+          "fractions with 95% Wilson intervals")
+    print("| D | eps | f | runs | converged | sharpened | EOS | diverged | unfinished | final eta*lambda "
+          "(median, max) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    iv = lambda p: f"{p.fraction:.2f} [{p.lo:.2f}, {p.hi:.2f}]"  # noqa: E731
+    for c in grid.cells:
+        fin = "-" if c.median_final_eta_ntk is None else f"{c.median_final_eta_ntk:.4f}, {c.max_final_eta_ntk:.4f}"
+        print(f"| {c.D} | {c.eps:g} | {c.eta_frac:g} | {c.runs} | {iv(c.converged)} | {iv(c.sharpened)} | "
+              f"{iv(c.eos)} | {iv(c.diverged)} | {iv(c.unfinished)} | {fin} |")
+    print(f"wrote {out / 'summary.json'}, {', '.join(map(str, figs))}")
     return 0
-
-
-def _plot_eta_ntk(curves, path, title):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from ..output import save_figure
-
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for f, tr in curves:
-        lab = f"eta = {f:g}*2/lambda0" if isinstance(f, float) else str(f)
-        ax.plot(tr.eta_ntk, lw=1, label=f"{lab} ({tr.status.name.lower()})")
-    ax.axhline(2.0, color="k", ls="--", lw=1, label="2 (edge of stability)")
-    ax.set_xscale("symlog", linthresh=10)
-    ax.set_xlim(left=0)
-    ax.set_xlabel("step t")
-    ax.set_ylabel("eta * lambda_max(K)")
-    ax.set_ylim(0, 3.5)
-    ax.set_title(title)
-    ax.legend(fontsize=7)
-    return save_figure(fig, path)
-
-
-def _plot_hist(all_trajs, path, title):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from ..output import save_figure
-
-    import numpy as np
-
-    fig, ax = plt.subplots(figsize=(7, 4))
-    finals = [t.final for _, _, trajs in all_trajs for t in trajs if t.converged]
-    lo = np.floor(min(finals, default=1.0) * 50) / 50
-    bins = np.arange(lo, 2.1 + 1e-9, 0.02)  # width 0.02 with an edge exactly at 2
-    for eps, f, trajs in all_trajs:
-        fin = [t.final for t in trajs if t.converged]
-        if fin:
-            ax.hist(fin, bins=bins, alpha=0.5, label=f"eps={eps:g}, eta_frac={f:g} ({len(fin)} conv.)")
-    ax.axvline(2.0, color="k", ls="--", lw=1)
-    ax.set_xlabel("final eta * lambda_max(K) of converged runs")
-    ax.set_ylabel("runs")
-    ax.set_title(title)
-    ax.legend(fontsize=7)
-    return save_figure(fig, path)
