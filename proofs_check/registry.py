@@ -33,6 +33,7 @@ CLAIM_MODULES = (
     ".claims.eos",         # docs/theory.md §5: the edge-of-stability prediction
     ".claims.certify",     # interval enclosures
     ".claims.highdim",     # docs/theory.md §6: beyond two dimensions
+    ".claims.centralflow", # self-stabilization against central flows and projected GD
     ".claims.network",     # networks and their second-order models
     ".claims.optimizers",  # docs/theory.md §7: SAM, heavy ball, Nesterov
 )

@@ -3,7 +3,7 @@
 Derived here for z_α(θ) = ½θᵀQ_αθ + G_αᵀθ − y_α (α = 1..D, θ ∈ R^P, docs/theory.md §6),
 L = ½‖z‖², J_α = θᵀQ_α + G_αᵀ, after the central flows of Cohen, Damian et al. (ICLR 2025)
 and the projected GD of Damian, Nichani, Lee (ICLR 2023). sympy proves, for symbolic
-θ, G_α, y_α, symmetric Q_α, a fixed vector u and D = 2, P = 2 (and again at D = 1, P = 3):
+θ, G_α, y_α, symmetric Q_α, a fixed vector u and D = 2, P = 2 (and again at D = 1, P = 2):
 
 1. Hessian: ∇²L = c₁ JᵀJ + c₂ Σ_α z_α Q_α, solving for the constants (c₁ = c₂ = 1).
 2. Gradient of the sharpness S = uᵀ(∇²L)u with u held fixed (the top eigenvector; by
@@ -151,17 +151,16 @@ def projection_multiplier() -> sp.Expr:
 
 
 def section() -> Section:
-    for D, P in ((2, 2), (1, 3)):
-        if hessian_coefficients(D, P) != (1, 1):
-            raise DerivationError(f"Hessian is not JᵀJ + Σ zQ at D={D}, P={P}")
-        if grad_sharpness_coefficients(D, P) != (2, 1):
-            raise DerivationError(f"∇S constants differ at D={D}, P={P}")
+    found = {(D, P): (hessian_coefficients(D, P), grad_sharpness_coefficients(D, P)) for D, P in ((2, 2), (1, 2))}
+    for (D, P), (hc, gc) in found.items():
+        if hc != found[(2, 2)][0] or gc != found[(2, 2)][1]:
+            raise DerivationError(f"the Hessian or ∇S constants at D={D}, P={P} differ from D=2, P=2")
+    for D, P in found:
         if averaged_loss(D, P) != 0:
             raise DerivationError(f"averaged loss is not L + σ²S/2 at order σ² at D={D}, P={P}")
     if nnls_identity() != 0:
         raise DerivationError("the complementarity problem is not the NNLS problem")
-    c1, c2 = hessian_coefficients(1, 2)
-    k1, k2 = grad_sharpness_coefficients(1, 2)
+    (c1, c2), (k1, k2) = found[(2, 2)]
     s2 = sigma2()
     loss = L_ + trSigma * S_ / 2
     formulas = (
@@ -183,7 +182,7 @@ def section() -> Section:
     )
     text = (
         "For the many-datapoint model sympy takes the Hessian of L = ½‖z‖² for symbolic θ, G_α, y_α and "
-        "symmetric Q_α (D = 2, P = 2 and D = 1, P = 3) and solves for the constants in "
+        "symmetric Q_α (D = 2, P = 2 and D = 1, P = 2) and solves for the constants in "
         "∇²L = c₁JᵀJ + c₂Σ_α z_α Q_α (c₁ = c₂ = 1). For a fixed vector u it differentiates S = uᵀ∇²L u and solves "
         "∇S = Σ_α [k₁(J_α u)Q_α u + k₂(uᵀQ_α u)J_αᵀ] (k₁ = 2, k₂ = 1); with u the top eigenvector this is the "
         "gradient of the sharpness λ_max(∇²L) where it is simple. The central flow with one unstable "

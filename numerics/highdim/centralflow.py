@@ -129,6 +129,8 @@ class CentralFlow:
 
     theta: n×P. loss: L(θ(t)). sharpness: ηS(θ(t)). trace: tr Σ(t) = Σ x_i. directions: m(t),
     the edge eigenvalues used. predicted_loss: L + tr Σ/η. switches: times the edge set changed.
+    converged_at: the time the loss fell below the tolerance (None if it did not); the flow is at rest
+    from then on, and its samples hold that state up to the requested time.
     """
 
     eta: float
@@ -141,6 +143,7 @@ class CentralFlow:
     switches: tuple[float, ...]
     status: FlowStatus
     projection_steps: int
+    converged_at: float | None = None
 
     def __repr__(self) -> str:
         return (f"CentralFlow({self.status.name}, t=0..{len(self.loss) - 1}, max directions "
@@ -185,14 +188,16 @@ def central_flow(inst: Instance, theta0: np.ndarray, eta: float, t_end: int, *, 
     m = _active(inst, st, eta, k)
     samples: dict[int, tuple] = {}
     switches: list[float] = []
-    t0, status = 0.0, FlowStatus.DONE
+    t0, status, converged_at = 0.0, FlowStatus.DONE, None
 
-    def record(t, y, m_):
+    def sample(y, m_):
         s = st_of(y)
         _, x, _ = central_velocity(inst, s, eta, m_)
         tr = float(x.sum())
-        samples[int(round(t))] = (y.copy(), s.loss, eta * s.lams[0], tr, m_,
-                                  float(_derived.cf_predicted_loss(s.loss, tr, eta)))
+        return (y.copy(), s.loss, eta * s.lams[0], tr, m_, float(_derived.cf_predicted_loss(s.loss, tr, eta)))
+
+    def record(t, y, m_):
+        samples[int(round(t))] = sample(y, m_)
 
     record(0.0, theta, m)
     while t0 < t_end:
@@ -231,6 +236,10 @@ def central_flow(inst: Instance, theta0: np.ndarray, eta: float, t_end: int, *, 
         t0, theta = float(sol.t_events[i][0]), sol.y_events[i][0]
         if events[i] is small:
             status = FlowStatus.CONVERGED
+            converged_at = t0
+            last = sample(theta, m)
+            for tt in range(int(max(samples)) + 1, t_end + 1):
+                samples[tt] = last
             break
         m = _active(inst, st_of(theta), eta, k, min(m + 1, k - 1) if events[i] is join else m - 1)
         switches.append(t0)
@@ -240,7 +249,7 @@ def central_flow(inst: Instance, theta0: np.ndarray, eta: float, t_end: int, *, 
     ts = sorted(samples)
     cols = list(zip(*(samples[t] for t in ts)))
     return CentralFlow(eta, np.array(cols[0]), np.array(cols[1]), np.array(cols[2]), np.array(cols[3]),
-                       np.array(cols[4]), np.array(cols[5]), tuple(switches), status, nproj)
+                       np.array(cols[4]), np.array(cols[5]), tuple(switches), status, nproj, converged_at)
 
 
 def gd_path(inst: Instance, theta0: np.ndarray, eta: float, steps: int, *, project_steps: bool = False,

@@ -30,7 +30,8 @@ from ..status import Status
 from ..display import compact_repr
 
 __all__ = ["PhaseStatus", "EOSPhase", "eos_phase_stats", "TwoStepSplit", "two_step_split",
-           "Reduction", "reduction_check", "self_stabilization"]
+           "Reduction", "reduction_check", "self_stabilization", "ReductionScaling", "reduction_scaling",
+           "AMPLITUDES"]
 
 
 class PhaseStatus(Status):
@@ -218,3 +219,82 @@ def self_stabilization(inst: Instance, eta: float, steps: int, *, y_max: float =
             ts = [ts[i] for i in np.linspace(0, len(ts) - 1, max_splits).round().astype(int)]
         splits = [two_step_split(inst, *states[t], tr.eta) for t in ts]
     return tr, phase, red, splits
+
+
+#: Amplitude factors c of :func:`reduction_scaling`.
+AMPLITUDES = (1.0, 0.5, 0.25, 0.125, 0.0625, 0.03125)
+
+
+@dataclass(frozen=True)
+class ReductionScaling:
+    """Relative error of the top-mode normal form against the exact two-step map, per amplitude factor c.
+
+    t: the EOS-phase step the base state was taken from; zt0, y0: its (z̃, y); gap: (λ₁ − λ₂)/λ₁ of
+    the NTK there. err_dz, err_dy_fixed, err_dy_top: |predicted − measured|/|measured| per c for Δz̃,
+    for Δy read on the fixed eigenvector v (Rayleigh quotient) and for Δy read from λ_max.
+    slope_*: least-squares slope of log error against log c over the three smallest amplitudes (1: the
+    error falls like the amplitude, as for a leading-order reduction; 0: it does not fall).
+    """
+
+    t: int
+    zt0: float
+    y0: float
+    gap: float
+    amplitudes: tuple
+    err_dz: tuple
+    err_dy_fixed: tuple
+    err_dy_top: tuple
+
+    def _slope(self, err) -> float:
+        return float(np.polyfit(np.log(self.amplitudes[-3:]), np.log(err[-3:]), 1)[0])
+
+    @property
+    def slope_dz(self) -> float:
+        return self._slope(self.err_dz)
+
+    @property
+    def slope_dy_fixed(self) -> float:
+        return self._slope(self.err_dy_fixed)
+
+    @property
+    def slope_dy_top(self) -> float:
+        return self._slope(self.err_dy_top)
+
+
+def reduction_scaling(inst: Instance, eta: float, steps: int = 3000, *, y_max: float = 0.1,
+                      amplitudes=AMPLITUDES) -> ReductionScaling | None:
+    """Scale an EOS state toward the edge and watch the normal form's error (derived here).
+
+    Runs GD, takes the first EOS-phase state (z, J) with |y| ≤ y_max, its top NTK pair (λ, v) and
+    (z̃₀, y₀) = (η vᵀz, ηλ − 2). For each factor c it starts the exact two-step map from z = (c z̃₀/η_c) v
+    with η_c = (2 + c y₀)/λ (so (z̃, y) = c (z̃₀, y₀) with J unchanged) and compares with
+    Δz̃ = 2z̃(y − s z̃), Δy = −(s² + 2r)z̃² + 2s z̃ y, s and r taken at (J, v, η_c). None if no such state.
+    """
+    tr = run_gd(inst, eta, steps)
+    phase = eos_phase_stats(tr)
+    ts = [t for t in range(phase.start, phase.end + 1) if abs(tr.eta_ntk[t] - 2.0) <= y_max]
+    if phase.status is not PhaseStatus.FOUND or not ts:
+        return None
+    t = ts[0]
+    states: list = []
+    run_gd(inst, eta, max(t, 1), callback=lambda k, z, J, v: states.append((z.copy(), J.copy())) if k == t else None)
+    z, J = states[0]
+    lam, v = top_eigenpair(J, "eigh")
+    w = np.linalg.eigvalsh(J @ J.T)
+    zt0, y0 = eta * float(v @ z), eta * lam - 2.0
+    ez, ef, et = [], [], []
+    for c in amplitudes:
+        eta_c = (2.0 + c * y0) / lam
+        zt = c * zt0
+        z2, J2 = gd_step(inst, *gd_step(inst, (zt / eta_c) * v, J, eta_c), eta_c)
+        s, r = normal_form_coefficients(inst, J, v, eta_c)
+        pz, py = _predicted(zt, c * y0, s, r)
+        mz = eta_c * float(v @ z2) - zt
+        jv = v @ J2
+        mf = eta_c * float(jv @ jv) - eta_c * lam
+        mt = eta_c * top_eigenpair(J2, "eigh", v)[0] - eta_c * lam
+        ez.append(abs(pz - mz) / abs(mz))
+        ef.append(abs(py - mf) / abs(mf))
+        et.append(abs(py - mt) / abs(mt))
+    return ReductionScaling(t, zt0, y0, float((w[-1] - w[-2]) / w[-1]), tuple(amplitudes), tuple(ez), tuple(ef),
+                            tuple(et))

@@ -147,50 +147,40 @@ def _z2(ctx):
                          threshold="even < 0 in >= 90% of states; |even| > |odd| in >= 60%", precision=PREC)
 
 
-#: Largest amplitude |(z̃, y)| of the states used by the reduction check.
-RHO_MAX = 0.4
+#: The reduction check's instances: D = 32, P = 256, ε = 0.08, f = 0.9, four seeds.
+REDUCTION = dict(D=32, P=256, eps=0.08, eta_frac=0.9, seeds=4)
+#: NTK relative gaps (λ₁ − λ₂)/λ₁ below this are reported as near-degenerate.
+NEAR_DEGENERATE_GAP = 0.01
 
 
 @claim("highdim.reduction_2d",
-       "Restricted to the top NTK eigenvector, the two-step map of (z~, eta*lambda_max - 2) in high D matches "
-       "the 2-D normal form dz~ = 2z~(y - s z~), dy = -(s^2 + 2r) z~^2 + 2 s z~ y with s, r (k = 2r - s^2) "
-       "from the instance, to within 10% (relative error pooled over all steps of all runs with |(z~, y)| <= 0.4)",
+       "At the first near-edge state (|eta*lambda_max - 2| <= 0.1) of each of 4 seeds (D = 32, P = 256, eps = 0.08, "
+       "eta = 0.9*2/lambda_max(K0)), with (z~, y) = (eta v^T z, eta*lambda_max - 2) scaled by c = 1 ... 1/32 toward "
+       "the edge: the relative error of the top-mode normal form's dz~ = 2z~(y - s z~) falls like the amplitude "
+       "(log-log slope over the three smallest c within 0.2 of 1, every seed), while that of "
+       "dy = -(s^2 + 2r) z~^2 + 2 s z~ y does not fall (slope below 0.5, every seed): the one-mode reduction is "
+       "leading-order for z~ but not for y",
        source="derived here (docs/theory.md §5 normal form projected on the top NTK eigenvector)", method=Method.PROPERTY)
 def _reduction(ctx):
-    import math
+    from ...numerics.highdim import model as hd
+    from ...numerics.highdim.selfstab import reduction_scaling
 
-    import numpy as np
-
-    (D, P), runs = _runs(ctx)
-    reds = [red for _, _, red, _ in runs if red.n >= 3]
-    if not reds:
-        return Verdict.check(False, message="no EOS-phase states", precision=PREC)
-    meas = np.concatenate([r.top_measured for r in reds])
-    pred = np.concatenate([r.top_predicted for r in reds])
-    rho = np.hypot(*np.concatenate([r.top_state for r in reds]).T)   # amplitude |(z~, y)|
-    # Pooled over the near-EOS two-step pairs of all runs with amplitude <= RHO_MAX: the normal form
-    # is the leading order as (z~, y) -> 0; the error per amplitude bin is reported too.
-    near = rho <= RHO_MAX
-
-    def rel(k, col):
-        return float(np.linalg.norm(pred[k, col] - meas[k, col]) / np.linalg.norm(meas[k, col]))
-
-    rz, ry = (rel(near, c) if near.sum() >= 3 else math.nan for c in (0, 1))
-    bins = {}
-    for lo, hi in ((0, 0.1), (0.1, 0.2), (0.2, 0.4), (0.4, 0.8), (0.8, math.inf)):
-        k = (rho >= lo) & (rho < hi)
-        if k.sum() >= 3:
-            bins[f"{lo}-{hi}"] = {"pairs": int(k.sum()), "rel_err_dz": _fmt(rel(k, 0)), "rel_err_dy": _fmt(rel(k, 1))}
-    fz = float(np.median([r.full_rel_z for r in reds]))
-    fy = float(np.median([r.full_rel_y for r in reds]))
-    ok = rz <= 0.1 and ry <= 0.1
-    return Verdict.check(ok, D=D, P=P, runs=len(reds), steps_used=[r.n for r in reds],
-                         amplitude_max=str(RHO_MAX), pairs_used=int(near.sum()),
-                         top_mode_rel_err_dz=_fmt(rz), top_mode_rel_err_dy=_fmt(ry), by_amplitude=bins,
-                         per_run_top_rel_err_dz=[_fmt(r.top_rel_z) for r in reds],
-                         per_run_top_rel_err_dy=[_fmt(r.top_rel_y) for r in reds],
-                         full_state_rel_err_dz_median=_fmt(fz), full_state_rel_err_dy_median=_fmt(fy),
-                         k_median=[_fmt(r.k) for r in reds], spectral_gap_median=[_fmt(r.gap) for r in reds],
-                         tolerance="0.1",
-                         note="full-state errors include z off the top eigenvector, which the 2-D form ignores",
+    rows, ok = [], True
+    for k in range(REDUCTION["seeds"]):
+        inst = hd.random_instance(REDUCTION["D"], REDUCTION["P"], REDUCTION["eps"], ctx.seed + k)
+        r = reduction_scaling(inst, hd.eta_for(inst, REDUCTION["eta_frac"]))
+        if r is None:
+            rows.append({"seed": ctx.seed + k, "near_edge_state": False})
+            ok = False
+            continue
+        ok &= abs(r.slope_dz - 1) <= 0.2 and r.slope_dy_top < 0.5 and r.slope_dy_fixed < 0.5
+        rows.append({"seed": ctx.seed + k, "step": r.t, "zt0": r.zt0, "y0": r.y0, "ntk_gap": r.gap,
+                     "near_degenerate": r.gap < NEAR_DEGENERATE_GAP, "amplitudes": list(r.amplitudes),
+                     "rel_err_dz": list(r.err_dz), "rel_err_dy_top": list(r.err_dy_top),
+                     "rel_err_dy_fixed_v": list(r.err_dy_fixed), "slope_dz": r.slope_dz,
+                     "slope_dy_top": r.slope_dy_top, "slope_dy_fixed_v": r.slope_dy_fixed})
+    return Verdict.check(ok, runs=rows, near_degenerate_gap=NEAR_DEGENERATE_GAP,
+                         note="a plausible cause of the dy plateau, not checked here: after one step the quadratic "
+                              "term leaves a residual of order z~^2 off v, which moves y at the same order as the "
+                              "normal form's terms",
                          precision=PREC)

@@ -16,7 +16,8 @@ __all__ = ["HELP", "EXPERIMENTS", "add_arguments", "run", "common_arguments", "p
            "progress", "memory_hint"]
 
 #: Experiment name -> module (relative to this package) with HELP, add_arguments and run.
-EXPERIMENTS = {"highdim": ".experiment_highdim", "network": ".experiment_network"}
+EXPERIMENTS = {"highdim": ".experiment_highdim", "centralflow": ".experiment_centralflow",
+               "network": ".experiment_network"}
 
 
 def add_arguments(p):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .experiment import common_arguments, memory_limit, parse_seed
 
-HELP = "phase diagram over (eps, eta_frac, D) of random D x P second-order models, with 95% intervals"
+HELP = "phase diagram over (eps, eta_frac, D) of random D x P second-order models, with Wilson intervals"
 DESCRIPTION = ("Exact GD on seeded random many-datapoint models z_a = theta^T Q_a theta/2 + G_a^T theta - y_a: "
                "G entries ~ N(0, 1/P), Q_a = eps (A + A^T)/sqrt(2) with A entries ~ N(0, 1/P), y ~ N(0, 1), "
                "theta0 = 0, P = p_ratio * D, eta = eta_frac * 2/lambda_max(K0). A run's status comes from its "
