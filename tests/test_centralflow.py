@@ -81,3 +81,42 @@ def test_planar_flow_never_above_edge():
     flow = cf.central_flow(inst, th0, 1.0, 60)
     assert flow.status is cf.FlowStatus.CONVERGED and flow.projection_steps >= 1
     assert abs(flow.sharpness[0] - 2) < 1e-11 and np.all(flow.sharpness <= 2 + 1e-11)
+
+
+def test_cli_centralflow_highdim_json(capsys, tmp_path):
+    import json
+
+    from sorm.proofs_check import cli
+
+    rc = cli.main(["experiment", "centralflow", "--D", "4", "--eps", "0.3", "--steps", "30", "--out", str(tmp_path),
+                   "--json", "--quiet"])
+    assert rc == 0
+    s = json.loads(capsys.readouterr().out)
+    for key in ("loss_rel_error", "sharpness_band", "eos_steps", "flow_status", "pgd_loss_rel_error"):
+        assert key in s
+    assert s["loss_rel_error"] is None or isinstance(s["loss_rel_error"], float)
+    assert (tmp_path / "centralflow.png").exists()
+
+
+def test_cli_centralflow_planar_json(capsys, tmp_path):
+    import json
+
+    from sorm.proofs_check import cli
+
+    rc = cli.main(["experiment", "centralflow", "--model", "planar", "--amplitudes", "0.04,0.02", "--out",
+                   str(tmp_path), "--json", "--quiet"])
+    assert rc == 0
+    s = json.loads(capsys.readouterr().out)
+    assert len(s["rows"]) == 2 and set(s["residual_slopes"]) == {"2", "3"}
+    r = s["rows"][1]
+    # The normal form at order 3 is far closer to GD than the central flow is.
+    assert abs(r["gd_minus_normal_form"]["3"]) < 0.01 * abs(r["flow_minus_gd"])
+
+
+def test_reduction_scaling_dz_falls_like_amplitude():
+    from sorm.numerics.highdim.selfstab import reduction_scaling
+
+    inst = hd.random_instance(16, 128, 0.1, 1)
+    r = reduction_scaling(inst, hd.eta_for(inst, 0.9))
+    assert r is not None and abs(r.slope_dz - 1) < 0.2
+    assert all(a > b for a, b in zip(r.err_dz, r.err_dz[1:]))
