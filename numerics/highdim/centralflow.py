@@ -224,8 +224,8 @@ def central_flow(inst: Instance, theta0: np.ndarray, eta: float, t_end: int, *, 
         t_eval = np.arange(math.ceil(t0 + 1e-12), t_end + 1)
         sol = solve_ivp(rhs, (t0, t_end), theta, method="DOP853", rtol=rtol, atol=atol, t_eval=t_eval,
                         events=events)
-        for t, y in zip(sol.t, sol.y.T):
-            record(t, y, mm)
+        for i_t, t in enumerate(sol.t):   # (sol.y is a list, not an array, when no t_eval lies ahead)
+            record(t, sol.y[:, i_t], mm)
         if sol.status == -1:
             status = FlowStatus.SOLVER_FAILED
             break
@@ -289,7 +289,8 @@ def _avg2(a: np.ndarray) -> np.ndarray:
 class Comparison:
     """GD (two-step averaged) against the central flow and projected GD, along t = 0..n−1.
 
-    gd_sharpness, gd_loss, gd_theta: two-step averages of ηS, L, θ of GD. flow: the
+    gd_raw_sharpness: ηS_t of GD at every step. gd_sharpness, gd_loss, gd_theta: two-step averages of
+    ηS, L, θ of GD. flow: the
     :class:`CentralFlow`. pgd_sharpness, pgd_loss: along projected GD. dist_flow, dist_pgd:
     ‖θ̄_GD − θ_flow‖ and ‖θ̄_GD − θ_PGD‖. eos: boolean mask of the flow's edge phase (m ≥ 1).
     loss_rel_error: median over the edge phase of |L̄_GD − (L + trΣ/η)|/(L + trΣ/η).
@@ -298,6 +299,7 @@ class Comparison:
 
     eta: float
     steps: int
+    gd_raw_sharpness: np.ndarray
     gd_sharpness: np.ndarray
     gd_loss: np.ndarray
     gd_theta: np.ndarray
@@ -353,7 +355,7 @@ def compare(inst: Instance, theta0, eta: float, steps: int, **flow_kw) -> Compar
     pth, pL, pS, fails = pgd_path(inst, theta0, eta, steps)
     gth, gL, gS = _avg2(th), _avg2(L), _avg2(S)
     n = min(len(gL), len(flow.loss), len(pL))
-    return Comparison(eta, steps, gS, gL, gth, flow, pS, pL,
+    return Comparison(eta, steps, S, gS, gL, gth, flow, pS, pL,
                       np.linalg.norm(gth[:n] - flow.theta[:n], axis=1), np.linalg.norm(gth[:n] - pth[:n], axis=1),
                       fails)
 

@@ -2,7 +2,7 @@
 
 - :func:`highdim_study`: one high-D instance; GD, the central flow and projected GD from θ₀ = 0
   (:func:`.centralflow.compare`), summarized over GD's EOS phase: the steps from the first to the
-  last with ηS_t ≥ 2 (S = λ_max(∇²L), the loss sharpness).
+  last with ηS_t ≥ 2 (S = λ_max(∇²L), the loss sharpness, at each GD step, not averaged).
   loss_rel_error: median over the phase of |L̄_GD − (L + tr Σ/η)|/L̄_GD (L̄ two-step averages);
   sharpness_band: the 90% quantile over the phase of |ηS̄_GD − 2|.
 - :func:`planar_study`: the one-output model (D = 1, the paper's model, ω = (ω₁, ω₂)) from starts
@@ -46,6 +46,13 @@ class HighDStudy:
         return slice(self.start, self.end + 1)
 
     @property
+    def flow_edge_steps(self) -> int:
+        """Integer times at which the flow held an edge direction, before it converged."""
+        fl = self.cmp.flow
+        stop = len(fl.directions) if fl.converged_at is None else int(fl.converged_at) + 1
+        return int(np.sum(fl.directions[:stop] >= 1))
+
+    @property
     def eos_steps(self) -> int:
         return max(0, self.end - self.start + 1)
 
@@ -79,7 +86,7 @@ class HighDStudy:
         nan = lambda x: None if not math.isfinite(x) else x  # noqa: E731
         return {"model": "highdim", "D": self.D, "P": self.P, "eps": self.eps, "eta_frac": self.eta_frac,
                 "seed": self.seed, "eta": c.eta, "steps": c.steps, "flow_status": fl.status.name.lower(),
-                "flow_converged_at": fl.converged_at, "flow_edge_steps": int(np.sum(fl.directions >= 1)),
+                "flow_converged_at": fl.converged_at, "flow_edge_steps": self.flow_edge_steps,
                 "flow_max_directions": int(fl.directions.max(initial=0)), "flow_switches": len(fl.switches),
                 "eos_phase": [self.start, self.end] if self.eos_steps else None, "eos_steps": self.eos_steps,
                 "loss_rel_error": nan(self.loss_rel_error), "pgd_loss_rel_error": nan(self.pgd_loss_rel_error),
@@ -96,7 +103,7 @@ def highdim_study(D: int = 16, p_ratio: int = 8, eps: float = 0.1, eta_frac: flo
     inst = random_instance(D, p_ratio * D, eps, seed)
     cmp = compare(inst, np.zeros(inst.P), eta_for(inst, eta_frac), steps)
     n = cmp.n
-    above = np.flatnonzero(cmp.gd_sharpness[:n] >= 2.0)
+    above = np.flatnonzero(cmp.gd_raw_sharpness[:n] >= 2.0)
     start, end = (int(above[0]), int(above[-1])) if above.size else (0, -1)
     return HighDStudy(D, p_ratio * D, float(eps), float(eta_frac), seed, cmp, start, end)
 
