@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .display import compact_repr
+
 __all__ = ["Z95", "Proportion", "wilson", "bootstrap_interval", "PowerLaw", "fit_power_law"]
 
 #: The two-sided 95% quantile of the standard normal distribution.
@@ -20,14 +22,14 @@ Z95 = 1.959963984540054
 class Proportion:
     """k successes out of n, with the 95% Wilson score interval [lo, hi] (NaN when n = 0)."""
 
+    __repr__ = compact_repr
+
     k: int
     n: int
     fraction: float
     lo: float
     hi: float
 
-    def __repr__(self) -> str:
-        return f"Proportion({self.k}/{self.n} = {self.fraction:.3f}, 95% [{self.lo:.3f}, {self.hi:.3f}])"
 
     def as_json(self) -> dict:
         nan = math.isnan(self.fraction)
@@ -69,13 +71,13 @@ class PowerLaw:
     each x, the statistic re-taken, the fit redone); c: the prefactor.
     """
 
+    __repr__ = compact_repr
+
     a: float
     a_lo: float
     a_hi: float
     c: float
 
-    def __repr__(self) -> str:
-        return f"PowerLaw(a={self.a:.3f}, 95% [{self.a_lo:.3f}, {self.a_hi:.3f}], c={self.c:.3g})"
 
 
 def fit_power_law(xs, sample_sets, statistic=np.median, *, n_boot: int = 2000, seed: int = 0) -> PowerLaw:

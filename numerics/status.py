@@ -64,6 +64,7 @@ _NO_RESULT = (
     "NOT_CERTIFIED", "UNDECIDED",
     "NO_EOS",  # high D: ηλ never reached 2
     "UNSTABLE_FIXED_POINT",  # on z = 0 where the fixed line does not attract
+    "SOLVER_FAILED", "SWITCHES", "PROJECTION_FAILED",  # central flow: the integration did not finish
 )
 
 #: Status name → command-line exit code, one table for every engine and command.

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..display import compact_repr
+
 from .. import _derived
 from ..status import Status
 from .model import Instance
@@ -44,6 +46,8 @@ PROJ_ITERS = 50
 @dataclass(frozen=True, eq=False)
 class State:
     """Everything at one θ: z, J, ∇L, L, and the top eigenpairs (ascending→descending) of H."""
+
+    __repr__ = compact_repr
 
     theta: np.ndarray
     z: np.ndarray
@@ -116,11 +120,11 @@ def project(inst: Instance, theta: np.ndarray, eta: float, *, tol: float = 1e-12
 class FlowStatus(Status):
     """How a central-flow integration ended; ``.value`` is a readable message."""
 
-    DONE = "done: integrated to the requested time"
+    STEPS_DONE = "done: integrated to the requested time"
     CONVERGED = "converged: the loss fell below the tolerance"
     SOLVER_FAILED = "solver failed: solve_ivp did not reach the requested time"
     SWITCHES = "too many switches: the edge set changed more often than allowed"
-    PROJECTION = "projection failed: the start could not be brought onto S <= 2/eta"
+    PROJECTION_FAILED = "projection failed: the start could not be brought onto S <= 2/eta"
 
 
 @dataclass(frozen=True, eq=False)
@@ -132,6 +136,8 @@ class CentralFlow:
     converged_at: the time the loss fell below the tolerance (None if it did not); the flow is at rest
     from then on, and its samples hold that state up to the requested time.
     """
+
+    __repr__ = compact_repr
 
     eta: float
     theta: np.ndarray
@@ -145,9 +151,6 @@ class CentralFlow:
     projection_steps: int
     converged_at: float | None = None
 
-    def __repr__(self) -> str:
-        return (f"CentralFlow({self.status.name}, t=0..{len(self.loss) - 1}, max directions "
-                f"{int(self.directions.max(initial=0))}, {len(self.switches)} switches)")
 
 
 def _active(inst: Instance, st: State, eta: float, k: int, m: int | None = None, slack: float = 1e-9) -> int:
@@ -170,7 +173,7 @@ def central_flow(inst: Instance, theta0: np.ndarray, eta: float, t_end: int, *, 
 
     theta, nproj = project(inst, np.asarray(theta0, dtype=float), eta)
     if nproj > PROJ_ITERS:
-        status = FlowStatus.PROJECTION
+        status = FlowStatus.PROJECTION_FAILED
         return CentralFlow(eta, theta[None], np.array([math.nan]), np.array([math.nan]), np.zeros(1), np.zeros(1),
                            np.array([math.nan]), (), status, nproj)
     cache: dict = {}
@@ -188,7 +191,7 @@ def central_flow(inst: Instance, theta0: np.ndarray, eta: float, t_end: int, *, 
     m = _active(inst, st, eta, k)
     samples: dict[int, tuple] = {}
     switches: list[float] = []
-    t0, status, converged_at = 0.0, FlowStatus.DONE, None
+    t0, status, converged_at = 0.0, FlowStatus.STEPS_DONE, None
 
     def sample(y, m_):
         s = st_of(y)
@@ -296,6 +299,8 @@ class Comparison:
     loss_rel_error: median over the edge phase of |L̄_GD − (L + trΣ/η)|/(L + trΣ/η).
     sharpness_band: 90% quantile over the edge phase of |ηS̄_GD − 2|.
     """
+
+    __repr__ = compact_repr
 
     eta: float
     steps: int

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..display import compact_repr
+
 from .centralflow import Comparison, compare, planar_instance
 from .model import eta_for, random_instance
 
@@ -27,6 +29,8 @@ __all__ = ["HighDStudy", "highdim_study", "PlanarRow", "PlanarStudy", "planar_st
 class HighDStudy:
     """A high-D central-flow comparison and its EOS-phase summary (module docstring)."""
 
+    __repr__ = compact_repr
+
     D: int
     P: int
     eps: float
@@ -36,10 +40,6 @@ class HighDStudy:
     start: int
     end: int
 
-    def __repr__(self) -> str:
-        return (f"HighDStudy(D={self.D}, eps={self.eps:g}, f={self.eta_frac:g}, seed={self.seed}, EOS phase "
-                f"{self.start}..{self.end}, loss_rel_error={self.loss_rel_error:.3g}, "
-                f"sharpness_band={self.sharpness_band:.3g})")
 
     @property
     def phase(self) -> slice:
@@ -112,6 +112,8 @@ def highdim_study(D: int = 16, p_ratio: int = 8, eps: float = 0.1, eta_frac: flo
 class PlanarRow:
     """One start (z̃₀, T₀) = (ε, 2 + bε): final ηλ of GD, of the central flow and of the normal form (per order)."""
 
+    __repr__ = compact_repr
+
     epsilon: float
     z0: float
     T0: float
@@ -131,6 +133,8 @@ class PlanarRow:
 @dataclass(frozen=True)
 class PlanarStudy:
     """Rows over ε and the slopes of log|difference| against log ε (gap: flow − GD; residual[N]: GD − NF_N)."""
+
+    __repr__ = compact_repr
 
     omegas: tuple
     direction: float

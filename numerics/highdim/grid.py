@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..display import compact_repr
+
 from ..parallel import map_runs
 from ..stats import PowerLaw, Proportion, bootstrap_interval, fit_power_law, wilson
 from ..validate import InputError, exact_list, positive_int
@@ -46,6 +48,8 @@ _WORD = {RunStatus.CONVERGED: "converged", RunStatus.DIVERGED: "diverged", RunSt
 class RunSpec:
     """One run of the grid: instance (D, P, ε, seed), step η = f·2/λ_max(K₀), budget and tolerance."""
 
+    __repr__ = compact_repr
+
     eps: float
     eta_frac: float
     D: int
@@ -60,6 +64,8 @@ class RunSpec:
 @dataclass(frozen=True)
 class RunRecord:
     """The outcome of one run. final_eta_ntk is None unless the run converged."""
+
+    __repr__ = compact_repr
 
     seed: int
     eps: float
@@ -108,6 +114,8 @@ class Cell:
     """The runs of one (ε, f, D) cell: each fraction with its 95% Wilson interval, and the median
     and largest final ηλ_max of the converged runs (None when none converged)."""
 
+    __repr__ = compact_repr
+
     eps: float
     eta_frac: float
     D: int
@@ -121,9 +129,6 @@ class Cell:
     median_final_eta_ntk: float | None
     max_final_eta_ntk: float | None
 
-    def __repr__(self) -> str:
-        return (f"Cell(eps={self.eps:g}, f={self.eta_frac:g}, D={self.D}, runs={self.runs}, "
-                f"conv={self.converged.k}, sharp={self.sharpened.k}, eos={self.eos.k}, div={self.diverged.k})")
 
     def as_json(self) -> dict:
         out = {"eps": self.eps, "eta_frac": self.eta_frac, "D": self.D, "P": self.P, "runs": self.runs}
@@ -155,14 +160,14 @@ def summarize(records) -> list[Cell]:
 class Grid:
     """A phase-diagram study: its cells and every run record (in a fixed order, seed fastest)."""
 
+    __repr__ = compact_repr
+
     cells: tuple[Cell, ...]
     runs: tuple[RunRecord, ...]
     steps: int
     p_ratio: int
     dtype: str
 
-    def __repr__(self) -> str:
-        return f"Grid({len(self.cells)} cells, {len(self.runs)} runs, steps={self.steps}, P={self.p_ratio}*D)"
 
     @property
     def converged_finals(self) -> np.ndarray:
@@ -206,6 +211,8 @@ def phase_grid(eps, eta_frac, D, *, p_ratio=8, seeds=30, first_seed: int = 0, st
 class SeedThreshold:
     """ε*(seed) ∈ [lo, hi]: the run at lo did not diverge, the run at hi did (hi = inf: none diverged)."""
 
+    __repr__ = compact_repr
+
     D: int
     seed: int
     lo: float
@@ -247,6 +254,8 @@ def seed_threshold(args) -> SeedThreshold:
 class Threshold:
     """ε_c(D): the median of ε*(seed) over the seeds, with its 95% bootstrap interval."""
 
+    __repr__ = compact_repr
+
     D: int
     P: int
     seeds: int
@@ -284,6 +293,8 @@ def divergence_thresholds(D, *, eta_frac=0.9, p_ratio=8, seeds=20, first_seed=0,
 @dataclass(frozen=True)
 class Scaling:
     """ε_c(D) ≈ c·D^(−a) over the measured D, and what it says about ε√D (a = 1/2 inside the interval?)."""
+
+    __repr__ = compact_repr
 
     thresholds: tuple[Threshold, ...]
     fit: PowerLaw

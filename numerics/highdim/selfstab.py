@@ -236,6 +236,8 @@ class ReductionScaling:
     error falls like the amplitude, as for a leading-order reduction; 0: it does not fall).
     """
 
+    __repr__ = compact_repr
+
     t: int
     zt0: float
     y0: float
