@@ -22,7 +22,7 @@ WRITERS = {
                "--quiet", "--out", "{out}"], "folder"),
     "plot": (["plot", *MODEL, "--float64", "--steps", "20", "--out", "{out}.png"], "file"),
     "simulate": (["simulate", *MODEL, "--float64", "--steps", "20", "--plot", "{out}.png"], "file"),
-    "experiment-highdim": (["experiment", "highdim", "--seeds", "1", "--D", "4", "--P", "8", "--eps", "0.1",
+    "experiment-highdim": (["experiment", "highdim", "--seeds", "1", "--D", "4", "--p-ratio", "2", "--eps", "0.1",
                             "--steps", "20", "--quiet", "--out", "{out}"], "folder"),
 }
 
