@@ -13,7 +13,7 @@ __all__: list[str] = []  # importing the module registers its claims (proofs_che
 
 PREC = "float64"
 #: The digits setting of the claims: examples, hidden width, η as a fraction of 2/λ₀, steps, checkpoint spacing.
-N, WIDTH, ETA_FRAC, STEPS, EVERY = 200, 64, 0.9, 1000, 20
+N, WIDTH, ETA_FRAC, STEPS, EVERY = 200, 64, 0.9, 1200, 20
 
 _CACHE: dict = {}
 
