@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import mpmath
 import numpy as np
@@ -119,9 +120,34 @@ def test_cli_derive_writes_both_files(fresh, tmp_path, monkeypatch, capsys):
     files = fresh[0]
     orig_py, orig_md = codegen.PY_PATH, codegen.MD_PATH
     py, md = tmp_path / "numerics" / "_derived.py", tmp_path / "docs" / "derived.md"
+    (tmp_path / "theory").mkdir()  # tmp_path stands in for a checkout
+    (tmp_path / "theory" / "codegen.py").write_text("", encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
     monkeypatch.setattr(codegen, "ROOT", tmp_path)
     monkeypatch.setattr(codegen, "_render", lambda: {py: files[orig_py], md: files[orig_md]})
     assert cli.main(["derive"]) == 0
     assert py.read_text(encoding="utf-8") == files[orig_py] and md.read_text(encoding="utf-8") == files[orig_md]
     out = capsys.readouterr().out
     assert "wrote numerics/_derived.py" in out and "wrote docs/derived.md" in out
+
+
+def test_derive_from_an_installed_copy_uses_the_checkout(monkeypatch, tmp_path, capsys):
+    """An installed (non-editable) copy derives into the checkout found from the cwd, or says it needs one."""
+    from sorm.proofs_check import cli
+    from sorm.theory import codegen
+
+    fake = tmp_path / "site-packages" / "sorm"
+    monkeypatch.setattr(codegen, "ROOT", fake)
+    monkeypatch.setattr(codegen, "PY_PATH", fake / "numerics" / "_derived.py")
+    monkeypatch.setattr(codegen, "MD_PATH", fake / "docs" / "derived.md")
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["derive", "--check"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "checkout" in err
+    from sorm.proofs_check.commands import derive
+
+    checkout = Path(__file__).resolve().parents[1]
+    monkeypatch.chdir(checkout / "tests")
+    derive._use_checkout(codegen)
+    assert codegen.PY_PATH == checkout / "numerics" / "_derived.py"
+    assert codegen.MD_PATH == checkout / "docs" / "derived.md"

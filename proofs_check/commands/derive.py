@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 __all__ = ["HELP", "add_arguments", "run"]
 
@@ -14,10 +15,35 @@ def add_arguments(p):
     p.add_argument("--json", action="store_true", help="print a JSON summary (see the README's JSON section)")
 
 
+def _checkout_root(start: Path) -> Path | None:
+    """The sorm checkout holding ``start``: the nearest folder upward with pyproject.toml and theory/codegen.py."""
+    for folder in (start, *start.parents):
+        if (folder / "pyproject.toml").is_file() and (folder / "theory" / "codegen.py").is_file():
+            return folder
+    return None
+
+
+def _use_checkout(codegen) -> None:
+    """Point the generator at the checkout's files when sorm runs from an installed (non-editable) copy."""
+    from ...numerics.validate import InputError
+
+    if _checkout_root(codegen.ROOT) is not None:  # an editable install already lives in the checkout
+        return
+    root = _checkout_root(Path.cwd().resolve())
+    if root is None:
+        raise InputError("sorm derive writes and checks the files of a sorm checkout; run it inside one "
+                         "(the folder holding pyproject.toml, or below it)")
+    codegen.ROOT = root
+    codegen.PY_PATH = root / codegen.PY_PATH.relative_to(codegen.PY_PATH.parents[1])
+    codegen.MD_PATH = root / codegen.MD_PATH.relative_to(codegen.MD_PATH.parents[1])
+
+
 def run(args) -> int:
     from ...theory import codegen
 
     import json
+
+    _use_checkout(codegen)
 
     t0 = time.perf_counter()
     if args.check:
