@@ -30,16 +30,12 @@ from ..display import compact_repr
 from ..parallel import map_runs
 from ..stats import PowerLaw, Proportion, bootstrap_interval, fit_power_law, wilson
 from ..validate import InputError, exact_list, positive_int
-from .model import MEMORY_LIMIT, RunStatus, check_dtype, check_size, eta_for, random_instance, run_gd
+from .model import EOS_LEVEL, MEMORY_LIMIT, SHARPEN_FACTOR, RunStatus, check_dtype, check_size, eta_for, random_instance, run_gd
 
 __all__ = ["RunSpec", "RunRecord", "run_record", "Cell", "Grid", "summarize", "phase_grid",
            "Threshold", "SeedThreshold", "seed_threshold", "divergence_thresholds", "Scaling", "finite_size_scaling",
            "SHARPEN_FACTOR", "EOS_LEVEL"]
 
-#: A converged run sharpened when its peak ηλ_max exceeded this factor times the initial one.
-SHARPEN_FACTOR = 1.1
-#: A converged run reached the edge of stability when its peak ηλ_max reached this level.
-EOS_LEVEL = 1.9
 
 _WORD = {RunStatus.CONVERGED: "converged", RunStatus.DIVERGED: "diverged", RunStatus.MAX_STEPS: "unfinished"}
 

@@ -37,9 +37,14 @@ import numpy as np
 from .. import _derived
 from ..validate import InputError, exact, positive_int
 from ..status import DIVERGENCE_FACTOR, Status
+
+#: A converged run sharpened when its peak ηλ_max exceeded this factor times the initial one.
+SHARPEN_FACTOR = 1.1
+#: A converged run reached the edge of stability when its peak ηλ_max reached this level.
+EOS_LEVEL = 1.9
 from ..display import compact_repr
 
-__all__ = [
+__all__ = ["SHARPEN_FACTOR", "EOS_LEVEL",
     "MEMORY_LIMIT", "DTYPES", "check_dtype", "Instance", "RunStatus", "Trajectory", "memory_bytes", "check_size",
     "random_instance", "gd_step", "ntk", "top_eigenpair", "run_gd", "eta_for", "normal_form_coefficients",
 ]
@@ -311,12 +316,12 @@ class Trajectory:
     @property
     def sharpened(self) -> bool:
         """Progressive sharpening: ηλ_max rose by more than 10% of its initial value and the run converged."""
-        return self.converged and self.peak > 1.1 * self.initial
+        return self.converged and self.peak > SHARPEN_FACTOR * self.initial
 
     @property
     def reached_eos(self) -> bool:
         """Edge of stability: max ηλ_max ≥ 1.9 and the run still converged."""
-        return self.converged and self.peak >= 1.9
+        return self.converged and self.peak >= EOS_LEVEL
 
 
 def run_gd(inst: Instance, eta, steps, *, tol: float = 1e-10, blowup: float = float(DIVERGENCE_FACTOR) ** 2,
