@@ -31,7 +31,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 __all__ = ["Tracer", "FixedProgram", "Poly", "trace", "compile_horner", "inline_single_use", "power_by_squaring", "to_fixed",
-           "from_fixed"]
+           "from_fixed", "runner_source", "compile_runner"]
 
 
 def to_fixed(value: Fraction, prec: int) -> int:
@@ -345,3 +345,34 @@ def compile_horner(fn, n_inputs: int, prec: int, input_names=None) -> FixedProgr
         p = p if isinstance(p, Poly) else Poly(n_inputs, {(0,) * n_inputs: Fraction(p)})
         outs.append(_horner(b, p.terms, ins))
     return FixedProgram(prec, names, b.lines, tuple(_out_name(b, v) for v in outs), b.consts)
+
+
+def runner_source(program: FixedProgram, z_name: str, *, record: bool) -> str:
+    """Source of ``_run(*state, _n, _TOL, _BIG, _rec)``: up to n steps of ``program`` with the stop checks.
+
+    Before each step: if not TOL ≤ |z| < BIG, return ``(state, k, 1)`` when |z| < TOL and
+    ``(state, k, 2)`` when |z| ≥ BIG (k steps done); after n steps, ``(state, n, 0)``. With
+    ``record`` each state is passed to ``_rec`` before its step. Single-use temporaries are
+    inlined (:func:`inline_single_use`).
+    """
+    body, outs = inline_single_use(program.lines, program.outputs)
+    st = ", ".join(program.inputs)
+    tup = f"({st},)"
+    lines = [f"def _run({st}, _n, _TOL, _BIG, _rec):",
+             "    for _k in range(_n):",
+             f"        if not _TOL <= abs({z_name}) < _BIG:",
+             f"            return {tup}, _k, (1 if abs({z_name}) < _TOL else 2)"]
+    if record:
+        lines.append(f"        _rec({tup})")
+    lines += [f"        {line}" for line in body]
+    lines.append(f"        {st}, = {', '.join(outs)},")
+    lines.append(f"    return {tup}, _n, 0")
+    return "\n".join(lines) + "\n"
+
+
+def compile_runner(program: FixedProgram, z_name: str, *, record: bool, integer=int):
+    """The compiled :func:`runner_source`, with the program's big constants bound as ``integer`` (int or mpz)."""
+    ns = {k: integer(v) for k, v in program.consts.items()}
+    src = runner_source(program, z_name, record=record)
+    exec(compile(src, "<sorm fixed-point map>", "exec"), ns)  # our own generated source, no user text
+    return ns["_run"]

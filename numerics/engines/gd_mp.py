@@ -59,7 +59,7 @@ from fractions import Fraction
 import mpmath
 
 from .. import _derived as D
-from ..compile.fixedpoint import compile_horner, from_fixed, inline_single_use, to_fixed
+from ..compile.fixedpoint import compile_horner, compile_runner, from_fixed, to_fixed
 from ..display import compact_repr
 from ..precision import bits_for_digits, digits_of_bits, to_mpf
 from ..problem import Problem
@@ -126,29 +126,6 @@ class GDResult:
 # flag 0: n steps done; 1: |z| < TOL before step k; 2: |z| >= BIG before step k.
 
 
-def _runner_source(ins: tuple[str, ...], z_expr: str, body: list[str], outs: tuple[str, ...],
-                   record: bool) -> str:
-    """Source of ``_run(*state, n, TOL, BIG, rec)``: up to n steps of ``body`` with the stop checks."""
-    st = ", ".join(ins)
-    tup = f"({st},)"
-    lines = [f"def _run({st}, _n, _TOL, _BIG, _rec):",
-             "    for _k in range(_n):",
-             f"        if not _TOL <= abs({z_expr}) < _BIG:",
-             f"            return {tup}, _k, (1 if abs({z_expr}) < _TOL else 2)"]
-    if record:
-        lines.append(f"        _rec({tup})")
-    lines += [f"        {line}" for line in body]
-    lines.append(f"        {st}, = {', '.join(outs)},")
-    lines.append(f"    return {tup}, _n, 0")
-    return "\n".join(lines) + "\n"
-
-
-def _compile(src: str, env: dict | None = None):
-    ns = dict(env or {})
-    exec(compile(src, "<sorm fixed-point map>", "exec"), ns)  # our own generated source, no user text
-    return ns["_run"]
-
-
 class _FixedEngine:
     """The generated map as fixed-point integer code (see the module docstring)."""
 
@@ -172,10 +149,7 @@ class _FixedEngine:
             self.state0 = (to_fixed(problem.zt0, prec),) + tuple(to_fixed(j, prec) for j in problem.J2t)
         self.program = compile_horner(fn, len(names), prec, names)
         self.state0 = tuple(_INT(v) for v in self.state0)
-        env = {k: _INT(v) for k, v in self.program.consts.items()}
-        body, outs = inline_single_use(self.program.lines, self.program.outputs)
-        self._src = {r: _runner_source(names, "zt", body, outs, r) for r in (False, True)}
-        self._run = {r: _compile(s, env) for r, s in self._src.items()}
+        self._run = {r: compile_runner(self.program, "zt", record=r, integer=_INT) for r in (False, True)}
 
     def run(self, state, n, TOL, BIG, rec):
         return self._run[rec is not None](*state, n, TOL, BIG, rec)
