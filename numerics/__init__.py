@@ -29,5 +29,6 @@ __all__, __getattr__, __dir__ = _lazy.lazy_exports(__name__, {
     ".eos.phase": ("phase_diagram", "PhaseResult"),
     ".eos.predict": ("predict_eos", "EOSPrediction", "EOSStatus", "single_mode_period2", "Period2Result"),
     ".eos.convergence": ("convergence_orders", "ConvergenceResult"),
+    ".sam_edge": ("sam_convergence_orders", "predict_sam", "run_sam_planar", "SamCase"),
     ".certify.enclosure": ("enclose_final_ntk", "certify_threshold", "certify_stability", "Enclosure"),
 }, ("compile", "engines", "certify", "eos", "highdim", "networks"))

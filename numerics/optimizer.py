@@ -190,8 +190,11 @@ def edge(spec: OptimizerSpec, eta=1, *, digits: int = 50) -> EdgeValue:
     finally:
         flint.ctx.prec = old
     f_lo, f_hi = flip(lo, *hyp.values()), flip(hi, *hyp.values())
-    for q, f in ((lo, f_lo), (hi, f_hi)):
-        if f == 0 and q > 0:  # the edge is rational after all (e.g. rho~ = 6: T* = 1/2)
+    # The edge may be rational after all (ρ̃ = 6: T* = 1/2; ρ̃ = 3/8: T* = 4/3): try the ends and the
+    # simplest fraction in [lo, hi], each checked exactly against p(−1) = 0.
+    simple = ((lo + hi) / 2).limit_denominator(10 ** 6)
+    for q in (lo, hi, simple):
+        if lo <= q <= hi and q > 0 and flip(q, *hyp.values()) == 0:
             return EdgeValue(str(spec), q, q, q, exact_decimal(q, digits), "exact", eta)
     if not (lo > 0 and f_lo * f_hi < 0):
         raise ArithmeticError(f"{spec}: no certified sign change of p(-1) on [{float(lo)}, {float(hi)}]")
