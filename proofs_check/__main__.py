@@ -1,6 +1,7 @@
-"""`python -m sorm.proofs_check`: run the verification report (same as `sorm verify`)."""
+"""`python -m sorm.proofs_check`: run the verification report (same as `sorm verify`); `--version` prints the version."""
 import sys
 
 from .cli import main
 
-sys.exit(main(["verify", *sys.argv[1:]]))
+args = sys.argv[1:]
+sys.exit(main(args if args[:1] == ["--version"] else ["verify", *args]))

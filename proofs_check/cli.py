@@ -41,7 +41,8 @@ class _Version(argparse.Action):
     def __call__(self, parser, namespace, values, option_string=None):
         from .. import __version__
 
-        parser.exit(0, f"sorm {__version__}\n")
+        print(f"sorm {__version__}")  # on stdout, as argparse's own version action does
+        parser.exit(0)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -42,6 +42,8 @@ TYPES = {
     "object": ("a JSON object (keys below)", lambda v: isinstance(v, dict)),
     "counts": ("an object of integers", lambda v: isinstance(v, dict) and all(
         isinstance(x, int) and not isinstance(x, bool) for x in v.values())),
+    "numbers": ("an object of float64 numbers (keys: e.g. the normal-form order)", lambda v: isinstance(v, dict) and all(
+        isinstance(x, (int, float)) and not isinstance(x, bool) for x in v.values())),
     "list": ("a list (items below)", lambda v: isinstance(v, list)),
 }
 
@@ -86,6 +88,50 @@ _RUN = {
                        null=True),
     "model": _MODEL,
 }
+
+_EXPERIMENT = {"experiment": F("string", "which experiment produced the record")}
+_END = {"seconds": F("number", "wall time"), "files": F("files", "the figures and the summary JSON written")}
+_WILSON = lambda doc: F("object", doc + ", with its 95% Wilson interval", fields={  # noqa: E731
+    "k": F("integer", "runs counted"), "n": F("integer", "runs"), "fraction": F("number", "k/n"),
+    "lo": F("number", "interval lower end"), "hi": F("number", "interval upper end")})
+_INTERVAL = lambda doc: F("object", doc + ": mean and 95% Student-t interval over seeds", fields={  # noqa: E731
+    "n": F("integer", "seeds with a value"), "mean": F("number", "", null=True),
+    "lo": F("number", "null with fewer than 2 values", null=True), "hi": F("number", "", null=True)})
+_NET_RUN = {
+    "seed": F("integer", "the seed"), "eta": F("number", "step size η of this seed"),
+    "lambda0": F("number", "the network's initial top NTK eigenvalue λ₀"), **_STATUS,
+    "initial_eta_ntk": F("number", "ηλ at step 0", null=True), "peak_eta_ntk": F("number", "largest ηλ", null=True),
+    "final_eta_ntk": F("number", "ηλ at the end", null=True),
+    "eos_mean_eta_ntk": F("number", "mean ηλ over the EOS phase", null=True),
+    "eos_std_eta_ntk": F("number", "its standard deviation", null=True),
+    "reached_eos": F("boolean", "ηλ reached the edge"), "sharpened": F("boolean", "ηλ grew (progressive sharpening)"),
+    "first_eos_step": F("integer", "first checkpoint with ηλ >= 1.9", null=True), "steps": F("integer", "GD steps"),
+    "initial_loss": F("number", "", null=True), "final_loss": F("number", "", null=True)}
+_NET_MODEL = lambda doc: F("object", doc, null=True, fields={  # noqa: E731
+    **_STATUS, **{k: F("number", "mean over seeds of the runs' " + k, null=True) for k in (
+        "initial_eta_ntk", "peak_eta_ntk", "final_eta_ntk", "eos_mean_eta_ntk", "eos_std_eta_ntk")},
+    "reached_eos": F("boolean", "every seed reached the edge"), "reached_eos_count": F("integer", "seeds that did"),
+    "sharpened": F("boolean", "every seed sharpened"), "sharpened_count": F("integer", "seeds that did"),
+    "two_step_pairs": F("integer", "checkpoint pairs in the two-step test"),
+    "two_step_rel_error": F("number", "relative error of the normal form's two-step change", null=True),
+    "central_flow_points": F("integer", "checkpoints compared with the central flow"),
+    "central_flow_loss_rel_error_median": F("number", "median relative error of its predicted loss", null=True),
+    "sigma2_median": F("number", "median predicted σ²", null=True),
+    "sigma2_measured_median": F("number", "median measured σ²", null=True),
+    "runs": F("list", "one record per seed", fields=_NET_RUN)})
+_AGREEMENT = lambda doc: F("object", doc, null=True, fields={  # noqa: E731
+    **{k: _INTERVAL(k.replace("_", " ")) for k in (
+        "first_eos_step_network", "first_eos_step_quadratic", "first_eos_step_difference", "eos_mean_difference",
+        "correlation", "max_abs_difference", "faithful_until")},
+    "faithful_whole_run": F("integer", "seeds faithful over the whole run"),
+    "per_seed": F("list", "one record per seed", fields={
+        "seed": F("integer", "the seed"), "first_eos_step": F("list", "network, model", items="integer", null=True),
+        "first_eos_step_difference": F("integer", "", null=True),
+        "eos_mean_eta_ntk": F("list", "network, model", items="number", null=True),
+        "eos_mean_difference": F("number", "", null=True), "correlation": F("number", "of the ηλ curves", null=True),
+        "max_abs_difference": F("number", "largest |Δηλ|", null=True),
+        "faithful_until": F("integer", "last checkpoint the model stays within tolerance (null: whole run)", null=True),
+        "checkpoints": F("integer", "checkpoints compared")})})
 
 SCHEMAS = {
     "simulate": {**_RUN, "files": F("files", "the PNG written with --plot", optional=True)},
@@ -181,6 +227,89 @@ SCHEMAS = {
         "differences": F("list", "with --check: one line per stale file", items="string"),
         "seconds": F("number", "wall time"),
     },
+    "experiment highdim": {
+        **_EXPERIMENT, "seeds": F("integer", "seeds per cell"), "first_seed": F("integer", "--seed"),
+        "steps": F("integer", "GD step budget per run"), "p_ratio": F("integer", "P / D"),
+        "dtype": F("string", "storage of Q"),
+        "cells": F("list", "one record per (ε, f, D) cell", fields={
+            "eps": F("number", "nonlinearity ε"), "eta_frac": F("number", "f: η = f·2/λ_max(K₀)"),
+            "D": F("integer", "data points"), "P": F("integer", "parameters"), "runs": F("integer", "runs (seeds)"),
+            **{k: _WILSON(f"the fraction {k}") for k in ("converged", "sharpened", "eos", "diverged", "unfinished")},
+            "median_final_eta_ntk": F("number", "median final ηλ of the converged runs", null=True),
+            "max_final_eta_ntk": F("number", "largest final ηλ of the converged runs", null=True)}),
+        "runs": F("list", "one record per run, with its seed and parameters", fields={
+            "seed": F("integer", "the seed"), "eps": F("number", "ε"), "eta_frac": F("number", "f"),
+            "D": F("integer", "data points"), "P": F("integer", "parameters"), **_STATUS,
+            "initial_eta_ntk": F("number", "ηλ_max at step 0"),
+            "peak_eta_ntk": F("number", "largest ηλ_max (null if it overflowed)", null=True),
+            "final_eta_ntk": F("number", "final ηλ_max (null unless converged)", null=True),
+            "steps": F("integer", "GD steps taken")}),
+        **_END,
+    },
+    "experiment highdim --scaling": {
+        **_EXPERIMENT, "eta_frac": F("number", "f"), "p_ratio": F("integer", "P / D"),
+        "steps": F("integer", "GD step budget per run"), "first_seed": F("integer", "--seed"),
+        "thresholds": F("list", "one record per D", fields={
+            "D": F("integer", "data points"), "P": F("integer", "parameters"), "seeds": F("integer", "seeds"),
+            "eps_c": F("number", "median of ε*(seed) (null: no run diverged)", null=True),
+            "lo": F("number", "95% bootstrap interval", null=True), "hi": F("number", "", null=True),
+            "eps_c_sqrt_D": F("number", "ε_c·√D", null=True),
+            "per_seed": F("list", "one record per seed", fields={
+                "seed": F("integer", "the seed"),
+                "eps_star": F("number", "the seed's bisected threshold ε* (null: never diverged)", null=True)})}),
+        "exponent": F("number", "a in ε_c ≈ c·D^(−a)", null=True),
+        "exponent_lo": F("number", "95% bootstrap interval of a", null=True),
+        "exponent_hi": F("number", "", null=True), "prefactor": F("number", "c", null=True),
+        "exponent_half_in_interval": F("boolean", "a = 1/2 lies inside the interval"),
+        **_END,
+    },
+    "experiment centralflow": {
+        **_EXPERIMENT, "D": F("integer", "data points"), "P": F("integer", "parameters"), "eps": F("number", "ε"),
+        "eta_frac": F("number", "f"), "seed": F("integer", "the instance's seed"), "eta": F("number", "η"),
+        "steps": F("integer", "GD steps = flow time"), "flow_status": F("string", "how the central flow ended"),
+        "flow_status_message": F("string", "the flow's status in words"),
+        "flow_converged_at": F("number", "flow time at convergence", null=True),
+        "flow_edge_steps": F("integer", "time units the flow spent on the edge"),
+        "flow_max_directions": F("integer", "most edge directions at once"),
+        "flow_switches": F("integer", "times the active set changed"),
+        "eos_phase": F("list", "first and last step of GD's EOS phase", items="integer", null=True),
+        "eos_steps": F("integer", "steps in the EOS phase"),
+        "loss_rel_error": F("number", "median |GD averaged loss − flow prediction| / loss", null=True),
+        "pgd_loss_rel_error": F("number", "the same for projected GD", null=True),
+        "sharpness_band": F("number", "90% quantile of |ηS_avg − 2|", null=True),
+        "sharpness_max_deviation": F("number", "largest |ηS_avg − 2|", null=True),
+        "dist_flow_median": F("number", "median distance GD–flow", null=True),
+        "dist_pgd_median": F("number", "median distance GD–projected GD", null=True),
+        "pgd_projection_failures": F("integer", "projections that failed"),
+        **_END,
+    },
+    "experiment centralflow --model planar": {
+        **_EXPERIMENT, "omegas": F("list", "ω₁, ω₂", items="number"),
+        "T0_direction_b": F("number", "b in T₀ = 2 + bε"), "J2_split": F("number", "s: J(ω_i)² = (s, 1 − s)·T₀"),
+        "rows": F("list", "one record per amplitude ε", fields={
+            "epsilon": F("number", "ε"), "z0": F("number", "z̃₀"), "T0": F("number", "T₀"),
+            "gd_final": F("number", "GD's final ηλ"), "flow_final": F("number", "the central flow's final ηλ"),
+            "flow_edge_steps": F("integer", "time on the edge"), "flow_minus_gd": F("number", ""),
+            "normal_form_final": F("numbers", "the normal form's final ηλ per order"),
+            "gd_minus_normal_form": F("numbers", "GD − normal form per order")}),
+        "gap_slope": F("number", "log-log slope of flow − GD against ε"),
+        "residual_slopes": F("numbers", "log-log slope of GD − normal form per order"),
+        **_END,
+    },
+    "experiment network": {
+        **_EXPERIMENT, "architecture": F("string", "the network (or package.module:factory)"),
+        "n": F("integer", "examples"), "D": F("integer", "outputs n × classes"), "P": F("integer", "parameters"),
+        "loss": F("string", "sum or mean"), "eta_frac": F("number", "η = f·2/λ₀ (null with --eta)", null=True),
+        "eta": F("number", "the fixed --eta (null with --eta-frac; each run carries its η)", null=True),
+        "steps": F("integer", "GD steps"), "every": F("integer", "checkpoint spacing"),
+        "hessian_every": F("integer", "Hessian/central-flow spacing"), "first_seed": F("integer", "--seed"),
+        "seeds": F("integer", "seeds run"),
+        "network": _NET_MODEL("GD on the network"), "quadratic": _NET_MODEL("GD on its second-order model at θ₀"),
+        "reexpanded": _NET_MODEL("GD on the model re-expanded at the edge (null: no seed reached it)"),
+        "agreement": _AGREEMENT("second-order model at θ₀ vs network"),
+        "reexpanded_agreement": _AGREEMENT("re-expanded model vs network"),
+        **_END,
+    },
 }
 
 _FORBIDDEN_KEYS = {"method": "engine", "path": "files", "plot": "files", "figures": "files",
@@ -238,8 +367,9 @@ def _conventions(obj, where: str, skip=()) -> list[str]:
             if k in _FORBIDDEN_KEYS and f"{where}.{k}" not in skip:
                 errs.append(f"{where}.{k}: use the key {_FORBIDDEN_KEYS[k]!r}")
             errs += _conventions(v, f"{where}.{k}", skip)
-        if "status" in obj and "status_message" not in obj:
-            errs.append(f"{where}: status without status_message")
+        for k in obj:
+            if (k == "status" or k.endswith("_status")) and f"{k}_message" not in obj:
+                errs.append(f"{where}: {k} without {k}_message")
     elif isinstance(obj, list):
         for i, v in enumerate(obj):
             errs += _conventions(v, f"{where}[{i}]", skip)

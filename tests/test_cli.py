@@ -33,6 +33,18 @@ def test_python_dash_m_runs_verify_subset(tmp_path):
     assert (tmp_path / "report.json").exists()
 
 
+@pytest.mark.parametrize("module", ["sorm", "sorm.proofs_check"])
+def test_python_dash_m_version(module):
+    """`python -m sorm --version` prints what `sorm --version` prints (not verify's "unrecognized argument")."""
+    import subprocess
+    import sys
+
+    from sorm import __version__
+
+    r = subprocess.run([sys.executable, "-m", module, "--version"], capture_output=True, text=True, timeout=60)
+    assert (r.returncode, r.stdout, r.stderr) == (0, f"sorm {__version__}\n", "")
+
+
 def test_verify_only_matching_nothing_is_an_input_error(tmp_path, capsys):
     assert cli.main(["verify", "--only", "no.such.claim", "--out", str(tmp_path), "--quiet"]) == 2
     err = capsys.readouterr().err.strip()

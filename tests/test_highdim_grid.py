@@ -53,8 +53,8 @@ def test_records_classify_from_residual():
 
 
 CELL_KEYS = {"eps", "eta_frac", "D", "P", "runs"}
-RUN_KEYS = {"seed", "eps", "eta_frac", "D", "P", "status", "initial_eta_ntk", "peak_eta_ntk", "final_eta_ntk",
-            "steps"}
+RUN_KEYS = {"seed", "eps", "eta_frac", "D", "P", "status", "status_message", "initial_eta_ntk", "peak_eta_ntk",
+            "final_eta_ntk", "steps"}
 
 
 def _grid_json(capsys, tmp_path, *extra):

@@ -167,7 +167,7 @@ def test_user_model_runs_through_the_cli(user_module, capsys, tmp_path):
                    "--seeds", "2", "--out", str(tmp_path / "out"), "--json", "--quiet"])
     assert rc == 0
     s = json.loads(capsys.readouterr().out)
-    assert s["model"] == f"{user_module}:make" and s["P"] == 32 and s["D"] == 12
+    assert s["architecture"] == f"{user_module}:make" and s["P"] == 32 and s["D"] == 12
     for key in ("network", "quadratic"):
         m = s[key]
         assert m["status"] in ("step_limit", "converged", "diverged")
@@ -235,7 +235,7 @@ def test_cli_fixed_eta(capsys, tmp_path):
     assert rc == 0
     s = json.loads(capsys.readouterr().out)
     assert s["network"]["initial_eta_ntk"] == pytest.approx(0.001 * lam, rel=1e-9)
-    assert s["eta"] == [0.001]
+    assert s["eta"] == 0.001 and s["network"]["runs"][0]["eta"] == 0.001
 
 
 def test_importing_sorm_does_not_import_jax():

@@ -25,7 +25,25 @@ RUNS = {
                    "-1", "--to", "1", "--n", "3", "--quiet", "--out", "{tmp}/sv"],
     "verify": ["verify", "--quick", "--only", "gd.map", "--quiet", "--out", "{tmp}/r"],
     "derive-check": ["derive", "--check"],
+    "experiment-highdim": ["experiment", "highdim", "--eps", "0,0.3", "--eta-frac", "0.9", "--D", "4", "--seeds", "2",
+                           "--steps", "60", "--workers", "1", "--quiet", "--out", "{tmp}/h"],
+    "experiment-highdim-scaling": ["experiment", "highdim", "--scaling", "--D", "4,6", "--seeds", "2", "--steps", "60",
+                                   "--workers", "1", "--quiet", "--out", "{tmp}/hs"],
+    "experiment-centralflow": ["experiment", "centralflow", "--D", "4", "--p-ratio", "4", "--steps", "40", "--quiet",
+                               "--out", "{tmp}/c"],
+    "experiment-centralflow-planar": ["experiment", "centralflow", "--model", "planar", "--amplitudes", "0.04,0.02",
+                                      "--quiet", "--out", "{tmp}/cp"],
+    "experiment-network": ["experiment", "network", "--n", "10", "--widths", "2", "--steps", "10", "--every", "5",
+                           "--seeds", "2", "--quiet", "--out", "{tmp}/n"],
 }
+
+
+def schema_of(argv) -> str:
+    """The schema an invocation's output follows: the command, and for experiments which one and its mode."""
+    if argv[0] != "experiment":
+        return argv[0]
+    mode = " --scaling" if "--scaling" in argv else " --model planar" if "planar" in argv else ""
+    return f"experiment {argv[1]}{mode}"
 
 
 @pytest.mark.parametrize("name", sorted(RUNS))
@@ -36,15 +54,19 @@ def test_json_output_follows_the_schema(name, tmp_path, capsys):
     assert rc in (0, 1), out
     data = json.loads(out)
     assert "NaN" not in out and "Infinity" not in out
-    errors = schema.check(argv[0], data)
+    errors = schema.check(schema_of(argv), data)
     assert not errors, "\n".join(errors)
     for f in data.get("files", []):
         assert Path(f).is_file(), f
 
 
 def test_every_command_is_covered():
-    assert {argv[0] for argv in RUNS.values()} | {"experiment"} == set(cli.COMMANDS)
-    assert set(schema.SCHEMAS) == set(cli.COMMANDS) - {"experiment"}
+    """Every command and experiment (and every mode with its own schema) runs in the table above."""
+    from sorm.proofs_check.commands.experiment import EXPERIMENTS
+
+    assert {argv[0] for argv in RUNS.values()} == set(cli.COMMANDS)
+    assert {argv[1] for argv in RUNS.values() if argv[0] == "experiment"} == set(EXPERIMENTS)
+    assert {schema_of(argv) for argv in RUNS.values()} == set(schema.SCHEMAS)
 
 
 @pytest.mark.parametrize(
@@ -57,15 +79,22 @@ def test_every_command_is_covered():
         ("predict", lambda d: d.update(x_inf="nan"), "use null"),
         ("sweep", lambda d: d.update(figures=d.pop("files")), "use the key 'files'"),
         ("certify", lambda d: d["enclosure"].pop("status_message"), "status without status_message"),
+        ("experiment highdim", lambda d: d["runs"][0].update(final_eta_ntk="nan"), "use null"),
+        ("experiment highdim", lambda d: d.update(wall_seconds=d.pop("seconds")), "seconds: missing"),
+        ("experiment highdim", lambda d: d.update(figures=d.pop("files")), "use the key 'files'"),
+        ("experiment highdim", lambda d: d["runs"][1].pop("seed"), "seed: missing"),
+        ("experiment centralflow", lambda d: d.pop("flow_status_message"), "flow_status without"),
         ("simulate", lambda d: d["model"].update(z0=0.01), "expected exact"),
     ],
     ids=["float-as-string", "seconds-as-string", "count-as-string", "method-not-engine", "nan-string",
-         "figures-not-files", "status-alone", "model-float"],
+         "figures-not-files", "status-alone", "highdim-nan", "highdim-wall-seconds", "highdim-figures",
+         "highdim-run-without-seed", "flow-status-alone", "model-float"],
 )
 def test_the_schema_check_catches(command, mutate, expected, tmp_path, capsys):
     """Each convention fires on a planted violation of a real output (the check can fail)."""
     name = {"simulate": "simulate-float64-plot", "sweep": "sweep", "predict": "predict-gf",
-            "certify": "certify"}[command]
+            "certify": "certify", "experiment highdim": "experiment-highdim",
+            "experiment centralflow": "experiment-centralflow"}[command]
     argv = [a.replace("{tmp}", str(tmp_path)) for a in RUNS[name]] + ["--json"]
     cli.main(argv)
     data = json.loads(capsys.readouterr().out)

@@ -84,8 +84,9 @@ class HighDStudy:
         c, fl = self.cmp, self.cmp.flow
         ph = self.phase
         nan = lambda x: None if not math.isfinite(x) else x  # noqa: E731
-        return {"model": "highdim", "D": self.D, "P": self.P, "eps": self.eps, "eta_frac": self.eta_frac,
+        return {"D": self.D, "P": self.P, "eps": self.eps, "eta_frac": self.eta_frac,
                 "seed": self.seed, "eta": c.eta, "steps": c.steps, "flow_status": fl.status.name.lower(),
+                "flow_status_message": fl.status.message,
                 "flow_converged_at": fl.converged_at, "flow_edge_steps": self.flow_edge_steps,
                 "flow_max_directions": int(fl.directions.max(initial=0)), "flow_switches": len(fl.switches),
                 "eos_phase": [self.start, self.end] if self.eos_steps else None, "eos_steps": self.eos_steps,
@@ -144,7 +145,7 @@ class PlanarStudy:
     residual_slopes: dict
 
     def as_json(self) -> dict:
-        return {"model": "planar", "omegas": list(self.omegas), "T0_direction_b": self.direction,
+        return {"omegas": list(self.omegas), "T0_direction_b": self.direction,
                 "J2_split": self.split, "rows": [r.as_json() for r in self.rows], "gap_slope": self.gap_slope,
                 "residual_slopes": {str(k): v for k, v in self.residual_slopes.items()}}
 

@@ -93,7 +93,7 @@ class RunRecord:
     def as_json(self) -> dict:
         peak = self.peak_eta_ntk if math.isfinite(self.peak_eta_ntk) else None
         return {"seed": self.seed, "eps": self.eps, "eta_frac": self.eta_frac, "D": self.D, "P": self.P,
-                "status": _WORD[self.status], "initial_eta_ntk": self.initial_eta_ntk, "peak_eta_ntk": peak,
+                "status": _WORD[self.status], "status_message": self.status.message, "initial_eta_ntk": self.initial_eta_ntk, "peak_eta_ntk": peak,
                 "final_eta_ntk": self.final_eta_ntk, "steps": self.steps}
 
 
@@ -246,6 +246,11 @@ def seed_threshold(args) -> SeedThreshold:
     return SeedThreshold(D, seed, lo, hi, runs)
 
 
+def _finite(x: float) -> float | None:
+    """A float64 for JSON: None where it is not finite (no threshold found: no run diverged)."""
+    return x if math.isfinite(x) else None
+
+
 @dataclass(frozen=True)
 class Threshold:
     """ε_c(D): the median of ε*(seed) over the seeds, with its 95% bootstrap interval."""
@@ -259,10 +264,12 @@ class Threshold:
     lo: float
     hi: float
     per_seed: tuple[float, ...]
+    seed_ids: tuple[int, ...] = ()
 
     def as_json(self) -> dict:
-        return {"D": self.D, "P": self.P, "seeds": self.seeds, "eps_c": self.eps_c, "lo": self.lo, "hi": self.hi,
-                "eps_c_sqrt_D": self.eps_c * math.sqrt(self.D), "per_seed": list(self.per_seed)}
+        return {"D": self.D, "P": self.P, "seeds": self.seeds, "eps_c": _finite(self.eps_c), "lo": _finite(self.lo),
+                "hi": _finite(self.hi), "eps_c_sqrt_D": _finite(self.eps_c * math.sqrt(self.D)),
+                "per_seed": [{"seed": s, "eps_star": _finite(e)} for s, e in zip(self.seed_ids, self.per_seed)]}
 
 
 def divergence_thresholds(D, *, eta_frac=0.9, p_ratio=8, seeds=20, first_seed=0, steps=3000, iters=7,
@@ -282,7 +289,8 @@ def divergence_thresholds(D, *, eta_frac=0.9, p_ratio=8, seeds=20, first_seed=0,
     for d in Ds:
         star = np.array([r.eps_star for r in res if r.D == d])
         lo, hi = bootstrap_interval(star)
-        out.append(Threshold(d, p_ratio * d, star.size, float(np.median(star)), lo, hi, tuple(map(float, star))))
+        out.append(Threshold(d, p_ratio * d, star.size, float(np.median(star)), lo, hi, tuple(map(float, star)),
+                             tuple(r.seed for r in res if r.D == d)))
     return out
 
 
@@ -301,8 +309,8 @@ class Scaling:
 
     def as_json(self) -> dict:
         return {"thresholds": [t.as_json() for t in self.thresholds],
-                "exponent": self.fit.a, "exponent_lo": self.fit.a_lo, "exponent_hi": self.fit.a_hi,
-                "prefactor": self.fit.c, "exponent_half_in_interval": self.half_in_interval}
+                "exponent": _finite(self.fit.a), "exponent_lo": _finite(self.fit.a_lo),
+                "exponent_hi": _finite(self.fit.a_hi), "prefactor": _finite(self.fit.c), "exponent_half_in_interval": self.half_in_interval}
 
 
 def finite_size_scaling(thresholds) -> Scaling:

@@ -186,6 +186,7 @@ def _model_summary(runs: list[Run]) -> dict:
     s2, s2m = pooled(lambda r: r.sigma2[cf(r)]), pooled(lambda r: r.sigma2_measured[cf(r)])
     return {
         "status": statuses[0] if len(statuses) == 1 else "mixed",
+        "status_message": runs[0].status.message if len(statuses) == 1 else "the seeds ended differently (see runs)",
         "initial_eta_ntk": mean([r.initial for r in runs]),
         "peak_eta_ntk": mean([r.peak for r in runs]),
         "final_eta_ntk": mean([r.final for r in runs]),
@@ -201,7 +202,8 @@ def _model_summary(runs: list[Run]) -> dict:
         "central_flow_loss_rel_error_median": _num(np.median(np.abs(lp - lg) / lg)) if lp.size else None,
         "sigma2_median": _num(np.median(s2)) if s2.size else None,
         "sigma2_measured_median": _num(np.median(s2m)) if s2m.size else None,
-        "runs": [{"seed": None, "status": r.status.name.lower(), "initial_eta_ntk": _num(r.initial),
+        "runs": [{"seed": None, "eta": None, "lambda0": None, "status": r.status.name.lower(),
+                  "status_message": r.status.message, "initial_eta_ntk": _num(r.initial),
                   "peak_eta_ntk": _num(r.peak), "final_eta_ntk": _num(r.final), "eos_mean_eta_ntk": _num(r.eos_mean),
                   "eos_std_eta_ntk": _num(r.eos_std), "reached_eos": r.reached_eos, "sharpened": r.sharpened,
                   "first_eos_step": r.t_edge, "steps": int(r.t[-1]), "initial_loss": _num(r.loss[0]),
@@ -236,15 +238,14 @@ def _agreement_summary(pairs: list[tuple[int, Run, Run]]) -> dict:
 def summarize(results: list[SeedResult]) -> dict:
     """The JSON summary of several seeds: per model, the agreement of the second-order model at θ₀
     with the network, and of the one re-expanded at the edge (floats as JSON numbers, missing = null)."""
-    out = {"seeds": [r.seed for r in results], "eta": [r.eta for r in results],
-           "lambda0": [r.lam0 for r in results]}
+    out = {"seeds": len(results)}
     for key in ("network", "quadratic", "reexpanded"):
         runs = [getattr(r, key) for r in results if getattr(r, key) is not None]
         s = _model_summary(runs) if runs else None
         if s is not None:
-            seeds = [r.seed for r in results if getattr(r, key) is not None]
-            for rec, seed in zip(s["runs"], seeds):
-                rec["seed"] = seed
+            seeds = [r for r in results if getattr(r, key) is not None]
+            for rec, r in zip(s["runs"], seeds):
+                rec.update(seed=r.seed, eta=r.eta, lambda0=r.lam0)
         out[key] = s
     out["agreement"] = _agreement_summary([(r.seed, r.network, r.quadratic) for r in results])
     re = [(r.seed, r.network, r.reexpanded) for r in results if r.reexpanded is not None]

@@ -13,7 +13,7 @@ import sys
 HELP = "high-dimensional experiments: random second-order models (highdim) and networks (network)"
 
 __all__ = ["HELP", "EXPERIMENTS", "add_arguments", "run", "common_arguments", "parse_seed", "memory_limit",
-           "progress", "memory_hint"]
+           "progress", "memory_hint", "summary_json"]
 
 #: Experiment name -> module (relative to this package) with HELP, add_arguments and run.
 EXPERIMENTS = {"highdim": ".experiment_highdim", "centralflow": ".experiment_centralflow",
@@ -40,6 +40,11 @@ def memory_hint(args) -> str:
     shown = ", ".join(f"{k}={v}" for k, v in sizes.items())
     options = "/".join(f"--{k}" for k in sizes)
     return f"the {args.experiment} experiment with {shown} did not fit; lower {options}"
+
+
+def summary_json(experiment: str, body: dict, seconds: float, files) -> dict:
+    """An experiment's JSON (schema.py): its name first, its results, then the wall time and the files written."""
+    return {"experiment": experiment, **body, "seconds": seconds, "files": [str(f) for f in files]}
 
 
 def common_arguments(p, out, memory: bool = True):

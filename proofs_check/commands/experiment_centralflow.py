@@ -12,7 +12,7 @@ import json
 import time
 from pathlib import Path
 
-from .experiment import common_arguments, parse_seed
+from .experiment import common_arguments, parse_seed, summary_json
 
 HELP = "GD vs the central flow and projected GD (high-D model, or the planar model against the normal form)"
 DESCRIPTION = ("Runs GD, the central flow dtheta/dt = -eta (grad L + sigma^2 grad S / 2) (several edge directions "
@@ -63,8 +63,8 @@ def run(args) -> int:
             summary = st.as_json()
             fig = plot_centralflow(st.cmp, out / "centralflow.png", option="--out",
                                    title=f"D = {st.D}, P = {st.P}, eps = {st.eps:g}, f = {st.eta_frac:g}, seed {st.seed}")
-    summary["wall_seconds"] = time.perf_counter() - t0
-    summary["figures"] = [str(out / ("planar_gap.png" if args.model == "planar" else "centralflow.png"))]
+    png = out / ("planar_gap.png" if args.model == "planar" else "centralflow.png")
+    summary = summary_json(f"centralflow-{args.model}", summary, time.perf_counter() - t0, [png, out / "summary.json"])
     del fig
     write_json(out / "summary.json", summary, "--out")
     if args.json:
@@ -89,5 +89,5 @@ def run(args) -> int:
         print(f"over GD's EOS phase: median |GD averaged loss - (L + tr Sigma/eta)|/loss = {fmt(s['loss_rel_error'])}; "
               f"projected GD loss: {fmt(s['pgd_loss_rel_error'])}; 90% of |eta S_avg - 2| <= {fmt(s['sharpness_band'])} "
               f"(max {fmt(s['sharpness_max_deviation'])})")
-    print(f"wrote {out / 'summary.json'}, {summary['figures'][0]}")
+    print(f"wrote {', '.join(summary['files'])}")
     return 0

@@ -10,7 +10,7 @@ import json
 import time
 from pathlib import Path
 
-from .experiment import common_arguments, memory_limit, parse_seed
+from .experiment import common_arguments, memory_limit, parse_seed, summary_json
 
 HELP = "phase diagram over (eps, eta_frac, D) of random D x P second-order models, with Wilson intervals"
 DESCRIPTION = ("Exact GD on seeded random many-datapoint models z_a = theta^T Q_a theta/2 + G_a^T theta - y_a: "
@@ -73,8 +73,9 @@ def run(args) -> int:
         sc = hg.finite_size_scaling(hg.divergence_thresholds(Ds, eta_frac=f, **common))
         fig = out / "eps_c_scaling.png"
         plot_scaling(sc, fig, option="--out")
-        summary = {"experiment": "highdim-scaling", "eta_frac": f, "p_ratio": int(args.p_ratio), "steps": int(args.steps),
-                   "wall_seconds": time.perf_counter() - t0, **sc.as_json(), "figures": [str(fig)]}
+        summary = summary_json("highdim-scaling", {"eta_frac": f, "p_ratio": int(args.p_ratio), "steps": int(args.steps),
+                                                   "first_seed": seed0, **sc.as_json()},
+                               time.perf_counter() - t0, [fig, out / "scaling.json"])
         write_json(out / "scaling.json", summary, "--out")
         if args.json:
             print(json.dumps(summary, indent=2))
@@ -93,8 +94,8 @@ def run(args) -> int:
     figs = [out / "eos_fraction.png", out / "final_eta_ntk_hist.png"]
     plot_eos_fraction(grid, figs[0], option="--out")
     plot_final_hist(grid, figs[1], option="--out")
-    summary = {"experiment": "highdim", "seeds": int(args.seeds), "first_seed": seed0,
-               "wall_seconds": time.perf_counter() - t0, **grid.as_json(), "figures": [str(p) for p in figs]}
+    summary = summary_json("highdim", {"seeds": int(args.seeds), "first_seed": seed0, **grid.as_json()},
+                           time.perf_counter() - t0, [*figs, out / "summary.json"])
     write_json(out / "summary.json", summary, "--out")
     if args.json:
         print(json.dumps(summary, indent=2))

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from .experiment import common_arguments, parse_seed, progress
+from .experiment import common_arguments, parse_seed, progress, summary_json
 
 HELP = "a JAX network (MLP, CNN or your own) vs its second-order model along GD"
 DESCRIPTION = ("Full-batch GD on a network (built-in MLP or CNN on scikit-learn's digits or a teacher task, or "
@@ -80,15 +80,16 @@ def run(args) -> int:
     bar.close()
     seconds = time.perf_counter() - t0
     net = nets[0]
-    summary = {"model": args.model if ":" in args.model else net.name, "n": net.n, "D": net.D, "P": net.P,
-               "loss": net.loss, "eta_frac": frac, "steps": steps, "every": every,
-               "hessian_every": hess if hess is not None else 10 * every, "first_seed": seed0,
-               **summarize(results), "seconds": seconds}
-    title = f"{summary['model']}, P={net.P}, " + (f"eta = {frac:g}*2/lambda0" if frac else f"eta = {eta:g}")
-    plot_network_eta(results, out / "eta_ntk.png", title)
-    plot_network_z_tilde(results[0], out / "z_tilde.png", title)
-    plot_network_central_flow(results[0], out / "central_flow.png", title)
-    summary["figures"] = [str(out / f) for f in ("eta_ntk.png", "z_tilde.png", "central_flow.png")]
+    files = [out / f for f in ("eta_ntk.png", "z_tilde.png", "central_flow.png", "summary.json")]
+    summary = summary_json("network", {
+        "architecture": args.model if ":" in args.model else net.name, "n": net.n, "D": net.D, "P": net.P,
+        "loss": net.loss, "eta_frac": frac, "eta": eta, "steps": steps, "every": every,
+        "hessian_every": hess if hess is not None else 10 * every, "first_seed": seed0, **summarize(results)},
+        seconds, files)
+    title = f"{summary['architecture']}, P={net.P}, " + (f"eta = {frac:g}*2/lambda0" if frac else f"eta = {eta:g}")
+    plot_network_eta(results, files[0], title)
+    plot_network_z_tilde(results[0], files[1], title)
+    plot_network_central_flow(results[0], files[2], title)
     write_json(out / "summary.json", summary, "--out")
     if args.json:
         print(json.dumps(summary, indent=2))
@@ -102,9 +103,9 @@ def _f(x, spec=".4f"):
 
 
 def _table(s, out):
-    print(f"network: {s['model']}, n={s['n']}, P={s['P']}, loss={s['loss']}, "
-          + (f"eta = {s['eta_frac']:g}*2/lambda0" if s["eta_frac"] else f"eta = {s['eta'][0]:g}")
-          + f", {s['steps']} steps, {len(s['seeds'])} seeds, {s['seconds']:.0f} s")
+    print(f"network: {s['architecture']}, n={s['n']}, P={s['P']}, loss={s['loss']}, "
+          + (f"eta = {s['eta_frac']:g}*2/lambda0" if s["eta_frac"] else f"eta = {s['eta']:g}")
+          + f", {s['steps']} steps, {s['seeds']} seeds, {s['seconds']:.0f} s")
     print("| model | status | initial eta*lambda | peak | final | EOS mean | EOS std | reached EOS | sharpened |")
     print("|---|---|---|---|---|---|---|---|---|")
     for key in ("network", "quadratic", "reexpanded"):
@@ -124,4 +125,4 @@ def _table(s, out):
             iv = a[k]
             print(f"  {k}: {_f(iv['mean'], '.4g')} [{_f(iv['lo'], '.4g')}, {_f(iv['hi'], '.4g')}] (n={iv['n']})")
         print(f"  faithful over the whole run: {a['faithful_whole_run']} of {len(a['per_seed'])} seeds")
-    print(f"summary: {out / 'summary.json'}; figures: {', '.join(s['figures'])}")
+    print(f"wrote {', '.join(s['files'])}")
