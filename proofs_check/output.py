@@ -27,7 +27,7 @@ from pathlib import Path
 from ..numerics.validate import InputError
 
 __all__ = ["OutputError", "atomic_write", "write_json", "write_csv", "save_figure", "check_folder",
-           "check_file", "num"]
+           "check_file", "check_files", "num"]
 
 
 class OutputError(InputError):
@@ -103,6 +103,13 @@ def check_file(path, option: str | None = None, *, create: bool = True) -> Path:
     if os.path.isdir(path):
         raise _refuse(path, OSError(errno.EISDIR, "is a directory"), option)
     return path
+
+
+def check_files(paths, option: str | None = None) -> None:
+    """:func:`check_file` on every file a command will write, creating nothing: a run whose last file
+    could not be written would otherwise leave the first ones behind."""
+    for path in paths:
+        check_file(path, option, create=False)
 
 
 def atomic_write(path, data: str | bytes, option: str | None = None) -> Path:

@@ -5,6 +5,8 @@ import pytest
 
 from sorm.proofs_check import cli
 
+MODEL = ["--omegas", "1,-1", "--z0", "0.01", "--J2", "1.215,0.795"]
+
 
 def test_every_command_has_help(capsys):
     for name in cli.COMMANDS:
@@ -117,6 +119,56 @@ def test_negative_values_without_equals(argv, capsys):
     joined = cli.build_parser().parse_args(["simulate", *(f"{a}={b}" for a, b in zip(argv[::2], argv[1::2]))])
     assert vars(spaced) == vars(joined)
     assert cli.main(["simulate", *argv, "--float64", "--steps", "3"]) in (0, 1)  # parsed and ran (2: refused)
+
+
+def _value_options():
+    """(command words, option, dest, other required options) for every option of every command and experiment that takes one value."""
+    import argparse
+
+    def walk(parser, words):
+        for act in parser._actions:
+            if isinstance(act, argparse._SubParsersAction):
+                for name, sub in act.choices.items():
+                    yield from walk(sub, [*words, name])
+            elif act.option_strings and act.nargs is None and act.choices is None and act.option_strings[0] != "-h":
+                required = [a.option_strings[-1] for a in parser._actions if a.required and a is not act]
+                yield words, act.option_strings[-1], act.dest, [x for r in required for x in (r, "1")]
+
+    return list(walk(cli.build_parser(), []))
+
+
+NEGATIVE_FORMS = ["-2", "-47/1000", "-1e-3", "-.5", "-1,2", "-3/2,-2", "-1E+2"]
+
+
+@pytest.mark.parametrize("form", NEGATIVE_FORMS)
+def test_every_value_option_takes_every_negative_form(form):
+    """Each command's and experiment's value options take a negative number without '=' (a range error, if
+    any, comes later from validation, with the option's name, never argparse's "expected one argument")."""
+    options = _value_options()
+    assert len(options) > 60 and any(w == ["experiment", "network"] for w, _, _, _ in options)
+    for words, opt, dest, required in options:
+        ns, rest = cli.build_parser().parse_known_args([*words, *required, opt, form])
+        assert getattr(ns, dest) == form and rest == [], (words, opt)
+
+
+@pytest.mark.parametrize("argv", [
+    ["simulate", *MODEL, "--eta", "-1e-3"], ["plot", *MODEL, "--eta", "-1e-3"], ["predict", *MODEL, "--eta", "-1e-3"],
+    ["certify", *MODEL, "--eta", "-1e-3"], ["sweep", *MODEL, "--eta-max", "2", "--eta-min", "-1e-3", "--quiet"],
+    ["experiment", "network", "--eta", "-1e-3", "--quiet"], ["experiment", "highdim", "--eta-frac", "-1/2", "--quiet"],
+    ["experiment", "centralflow", "--eta-frac", "-.5", "--quiet"], ["experiment", "highdim", "--D", "-4", "--quiet"],
+    ["experiment", "highdim", "--seed", "-1", "--quiet"], ["verify", "--seed", "-2", "--quiet"],
+    ["simulate", *MODEL, "--steps", "-5"],
+    ["simulate", *MODEL, "--dps", "-30"], ["sweep", *MODEL, "--eta-min", "1", "--eta-max", "2", "--eta-n", "-3", "--quiet"],
+], ids=["simulate-eta", "plot-eta", "predict-eta", "certify-eta", "sweep-eta-min", "network-eta", "highdim-eta-frac",
+        "centralflow-eta-frac", "highdim-D", "highdim-seed", "verify-seed", "simulate-steps", "simulate-dps", "sweep-eta-n"])
+def test_a_negative_out_of_range_value_is_a_one_line_range_error(argv, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rc = cli.main(argv)
+    err = capsys.readouterr().err.strip()
+    name = next(a for a in argv[::-1] if a.startswith("--") and a != "--quiet").lstrip("-").replace("-", "_")
+    assert rc == 2 and len(err.splitlines()) == 1 and "expected one argument" not in err, err
+    assert any(f"{n}{i}=" in err for n in (name, name.replace("_", "-")) for i in ("", "[0]")), err
+    assert list(tmp_path.iterdir()) == [], "an output was written before the input was refused"
 
 
 def test_an_unknown_option_is_still_an_option(capsys):

@@ -24,7 +24,48 @@ WRITERS = {
     "simulate": (["simulate", *MODEL, "--float64", "--steps", "20", "--plot", "{out}.png"], "file"),
     "experiment-highdim": (["experiment", "highdim", "--seeds", "1", "--D", "4", "--p-ratio", "2", "--eps", "0.1",
                             "--steps", "20", "--quiet", "--out", "{out}"], "folder"),
+    "experiment-highdim-scaling": (["experiment", "highdim", "--scaling", "--seeds", "1", "--D", "4", "--steps", "20",
+                                    "--quiet", "--out", "{out}"], "folder"),
+    "experiment-centralflow": (["experiment", "centralflow", "--D", "4", "--p-ratio", "2", "--steps", "20", "--quiet",
+                                "--out", "{out}"], "folder"),
+    "experiment-centralflow-planar": (["experiment", "centralflow", "--model", "planar", "--amplitudes", "0.04,0.02",
+                                       "--quiet", "--out", "{out}"], "folder"),
+    "experiment-network": (["experiment", "network", "--n", "10", "--widths", "2", "--steps", "10", "--seeds", "1",
+                            "--quiet", "--out", "{out}"], "folder"),
+    "derive": (["derive"], "checkout"),  # writes numerics/_derived.py and docs/derived.md under the checkout {out}
 }
+
+
+def _writer(command, out, monkeypatch):
+    """The argv of ``command`` writing to ``out``; for derive, the checkout root is moved to ``out``."""
+    if WRITERS[command][1] == "checkout":
+        from sorm.proofs_check.commands import derive
+        from sorm.theory import codegen
+
+        root = Path(out)
+        monkeypatch.setattr(derive, "_use_checkout", lambda codegen: None)
+        monkeypatch.setattr(codegen, "ROOT", root)
+        monkeypatch.setattr(codegen, "PY_PATH", root / "numerics" / "_derived.py")
+        monkeypatch.setattr(codegen, "MD_PATH", root / "docs" / "derived.md")
+        monkeypatch.setattr(codegen, "write", lambda: pytest.fail("derived before checking where to write"))
+    return [a.replace("{out}", out) for a in WRITERS[command][0]]
+
+
+def test_every_writing_command_is_in_the_table():
+    """Each command and experiment with an output option (or, for derive, files of its own) is a row above."""
+    from sorm.proofs_check.commands.experiment import EXPERIMENTS
+
+    rows = {argv[0] if argv[0] != "experiment" else argv[1] for argv, _ in WRITERS.values()}
+    assert rows == (set(cli.COMMANDS) - {"experiment", "predict", "certify"}) | set(EXPERIMENTS)
+    for name in ("predict", "certify"):  # they write nothing: no output option
+        opts = {a for act in _subparser(name)._actions for a in act.option_strings}
+        assert not opts & {"--out", "--plot"}, name
+
+
+def _subparser(name):
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    return sub.choices[name]
 
 
 def _file_in_the_way(tmp):
@@ -69,7 +110,7 @@ def test_unwritable_output_is_one_line_exit_2(command, case, tmp_path, capsys, m
     monkeypatch.chdir(tmp_path)
     out = CASES[case](tmp_path)
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
-    argv = [a.replace("{out}", out) for a in WRITERS[command][0]]
+    argv = _writer(command, out, monkeypatch)
     rc = cli.main(argv)
     cap = capsys.readouterr()
     assert rc == 2, cap
@@ -77,16 +118,18 @@ def test_unwritable_output_is_one_line_exit_2(command, case, tmp_path, capsys, m
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before, "something was written"
 
 
-def test_a_folder_where_the_file_goes(tmp_path, capsys, monkeypatch):
-    """An existing folder at the output file's path: one line, exit 2, the folder untouched."""
+@pytest.mark.parametrize("command", sorted(set(WRITERS) - {"derive"}))
+def test_a_folder_where_the_file_goes(command, tmp_path, capsys, monkeypatch):
+    """An existing folder at an output file's path: one line, exit 2, checked before the run (no file written)."""
     monkeypatch.chdir(tmp_path)
     out = _a_folder_in_the_way(tmp_path)
-    for name in ("plot", "simulate"):
-        argv = [a.replace("{out}", out) for a in WRITERS[name][0]]
-        assert cli.main(argv) == 2
-        err = capsys.readouterr().err
-        assert err.count("\n") == 1 and "it is a folder" in err
-    assert (tmp_path / "taken.png").is_dir()
+    for name in ("eos_fraction.png", "eps_c_scaling.png", "centralflow.png", "planar_gap.png", "eta_ntk.png"):
+        (tmp_path / "taken" / name).mkdir()
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    assert cli.main(_writer(command, out, monkeypatch)) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "it is a folder" in err
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
 
 
 def test_verify_checks_its_folder_before_any_claim(tmp_path, capsys, monkeypatch):

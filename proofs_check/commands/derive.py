@@ -44,6 +44,11 @@ def run(args) -> int:
     import json
 
     _use_checkout(codegen)
+    if not args.check:  # a file that cannot be written is refused before the derivation, not after
+        from ..output import check_file
+
+        for path in (codegen.PY_PATH, codegen.MD_PATH):
+            check_file(path, create=False)
 
     t0 = time.perf_counter()
     if args.check:

@@ -43,9 +43,11 @@ def run(args) -> int:
     from ...numerics.highdim import cfstudy
     from ...numerics.validate import exact_list, positive, positive_int
     from ..figures.highdim import plot_centralflow, plot_planar_gap
-    from ..output import check_folder, write_json
+    from ..output import check_files, check_folder, write_json
 
-    out = check_folder(Path(args.out), "--out")
+    out = check_folder(Path(args.out), "--out", create=False)
+    png = out / ("planar_gap.png" if args.model == "planar" else "centralflow.png")
+    check_files([png, out / "summary.json"], "--out")
     t0 = time.perf_counter()
     with threadpool_limits(limits=1, user_api="blas"):
         if args.model == "planar":
@@ -63,7 +65,6 @@ def run(args) -> int:
             summary = st.as_json()
             fig = plot_centralflow(st.cmp, out / "centralflow.png", option="--out",
                                    title=f"D = {st.D}, P = {st.P}, eps = {st.eps:g}, f = {st.eta_frac:g}, seed {st.seed}")
-    png = out / ("planar_gap.png" if args.model == "planar" else "centralflow.png")
     summary = summary_json(f"centralflow-{args.model}", summary, time.perf_counter() - t0, [png, out / "summary.json"])
     del fig
     write_json(out / "summary.json", summary, "--out")

@@ -62,7 +62,7 @@ def run(args) -> int:
     from ...numerics.networks import run_seed, summarize
     from ...numerics.validate import positive, positive_int
     from ..figures import plot_network_central_flow, plot_network_eta, plot_network_z_tilde
-    from ..output import check_folder, write_json
+    from ..output import check_files, check_folder, write_json
 
     steps, every = positive_int("steps", args.steps), positive_int("every", args.every)
     hess = None if args.hessian_every is None else positive_int("hessian_every", args.hessian_every)
@@ -70,6 +70,8 @@ def run(args) -> int:
     eta = None if args.eta is None else float(positive("eta", args.eta))
     frac = None if eta is not None else float(positive("eta_frac", args.eta_frac))
     out = check_folder(Path(args.out), "--out", create=False)
+    files = [out / f for f in ("eta_ntk.png", "z_tilde.png", "central_flow.png", "summary.json")]
+    check_files(files, "--out")
     if ":" in args.model and os.getcwd() not in sys.path:
         sys.path.append(os.getcwd())  # a user's module in the current folder, as `python -m` would find it
     nets = [_build(args, seed0 + k) for k in range(seeds)]
@@ -80,7 +82,6 @@ def run(args) -> int:
     bar.close()
     seconds = time.perf_counter() - t0
     net = nets[0]
-    files = [out / f for f in ("eta_ntk.png", "z_tilde.png", "central_flow.png", "summary.json")]
     summary = summary_json("network", {
         "architecture": args.model if ":" in args.model else net.name, "n": net.n, "D": net.D, "P": net.P,
         "loss": net.loss, "eta_frac": frac, "eta": eta, "steps": steps, "every": every,

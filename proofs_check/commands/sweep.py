@@ -53,7 +53,7 @@ def run(args) -> int:
 
     from ...numerics.engines.batch import TrajectoryClass
     from ..figures import plot_phase_grid, plot_sweep_result
-    from ..output import check_folder
+    from ..output import check_files, check_folder
     from ..table import write_table
     from ...numerics.parallel import default_workers
     from ...numerics.engines.sweep import sweep
@@ -75,6 +75,7 @@ def run(args) -> int:
     total = n_eta * (n_vary or 1)
     workers = default_workers() if args.workers is None else positive_int("workers", args.workers, maximum=64)
     out = check_folder(args.out, "--out", create=False)  # before the runs: a bad folder costs nothing
+    check_files([out / f"sweep.{args.format}", out / "sweep.png", *([out / "phase.png"] if args.vary else [])], "--out")
     if args.format == "parquet":
         try:
             import pyarrow  # noqa: F401

@@ -11,7 +11,7 @@ HELP = "run the whole claims registry and write the verification report (exit 1 
 def add_arguments(p):
     p.add_argument("--out", default="report", help="report folder (default: ./report)")
     p.add_argument("--quick", action="store_true", help="smaller checks, about 30 s in all")
-    p.add_argument("--seed", type=int, default=0, help="seed for every random draw (default 0)")
+    p.add_argument("--seed", default="0", help="seed for every random draw, a whole number >= 0 (default 0)")
     p.add_argument("--only", metavar="PREFIX", help="run only the claims whose id starts with PREFIX")
     p.add_argument("--json", action="store_true", help="print report.json instead of the table")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -20,13 +20,17 @@ def add_arguments(p):
 
 
 def run(args) -> int:
-    from ..output import check_folder
+    from ..output import check_files, check_folder
     from ..report import run_report, summary_table
     from ...numerics.parallel import default_workers
     from ...numerics.validate import positive_int
 
+    from .experiment import parse_seed
+
+    args.seed = parse_seed(args.seed)
     workers = default_workers() if args.workers is None else positive_int("workers", args.workers, maximum=256)
     out = check_folder(args.out, "--out", create=False)  # before any claim runs
+    check_files([out / "report.json", out / "report.md"], "--out")
     report = run_report(out, quick=args.quick, seed=args.seed, only=args.only, quiet=args.quiet, workers=workers)
     if args.json:
         print(json.dumps(report, indent=2, default=str))
