@@ -13,13 +13,16 @@ One module per mathematical object, each with a ``section()`` for ``sorm derive`
 - ``highdim``: the many-datapoint GD step and its per-datapoint invariant (docs/theory.md §6);
 - ``optimizers``: SAM, heavy ball and Nesterov as data; their moment maps and edges (docs/theory.md §7);
 - ``sam_normal_form``: SAM's formal invariant near its edge, per exact instance (docs/theory.md §7);
+- ``errors``: :class:`DerivationError`, raised by every derivation check (also under ``python -O``);
 - ``centralflow``: the many-datapoint loss Hessian, ∇S, the central flow and the projection on {S ≤ 2/η}.
 
 ``theory.codegen`` writes the results to ``numerics/_derived.py`` and
 ``docs/derived.md``. This package derives and never iterates.
 """
-from . import centralflow, flow, gd_map, highdim, invariants, linear, normal_form, optimizers, period2, planar, sam_normal_form, sharpening
+from . import (centralflow, flow, gd_map, highdim, invariants, linear, normal_form, optimizers, period2, planar,
+               sam_normal_form, sharpening)
+from .errors import DerivationError
 from .formula import Formula, Section
 
-__all__ = ["Formula", "Section", "centralflow", "flow", "gd_map", "highdim", "invariants", "linear", "normal_form",
-           "optimizers", "period2", "planar", "sam_normal_form", "sharpening"]
+__all__ = ["DerivationError", "Formula", "Section", "centralflow", "flow", "gd_map", "highdim", "invariants",
+           "linear", "normal_form", "optimizers", "period2", "planar", "sam_normal_form", "sharpening"]

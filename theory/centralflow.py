@@ -25,15 +25,12 @@ from __future__ import annotations
 
 import sympy as sp
 
+from .errors import DerivationError
 from .formula import Formula, Section
 from .symbols import eta
 
 __all__ = ["hessian_coefficients", "grad_sharpness_coefficients", "sigma2", "nnls_identity",
-           "averaged_loss", "projection_multiplier", "section", "DerivationError"]
-
-
-class DerivationError(Exception):
-    """A derivation check of this module failed."""
+           "averaged_loss", "projection_multiplier", "section"]
 
 
 #: Contractions: J_α u, uᵀQ_α u, (Q_α u)_i, J_αi; ⟨∇L, ∇S⟩, ‖∇S‖², S, L, σ², tr Σ.

@@ -19,6 +19,7 @@ from __future__ import annotations
 import sympy as sp
 
 from . import gd_map
+from .errors import check
 from .formula import Formula, Section
 from .symbols import J2, J20, J2_i, M0, M1, eta, i, j, omega, omega_i, t, theta, x, z
 
@@ -138,13 +139,15 @@ def log_invariant_rate() -> sp.Expr:
 
 
 def _checks() -> None:
-    assert sp.expand(z_rate() + eta * z * M0) == 0, z_rate()
-    assert sp.expand(ntk_rate() + 2 * eta * z * M1) == 0, ntk_rate()
-    assert all(z_solution_checks().values()), z_solution_checks()
-    assert J2_of_x_checks()
-    assert J2_nonnegative()
-    assert z_of_x_check()
-    assert log_invariant_rate() == 0
+    dz, dntk = z_rate(), ntk_rate()
+    check(sp.expand(dz + eta * z * M0) == 0, f"dz/dt = {dz} is not −ηzM₀")
+    check(sp.expand(dntk + 2 * eta * z * M1) == 0, f"dλ/dt = {dntk} is not −2ηzM₁")
+    solution = z_solution_checks()
+    check(all(solution.values()), f"z(t) = z(0)exp(−η∫λ) fails: {solution}")
+    check(J2_of_x_checks(), "J(ω_i)²(x) does not solve its ODE")
+    check(J2_nonnegative(), "J(ω_i)²(x) can be negative")
+    check(z_of_x_check(), "z(x) does not solve its ODE")
+    check(log_invariant_rate() == 0, "the log invariant changes under the flow")
 
 
 def section() -> Section:

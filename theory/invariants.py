@@ -20,6 +20,7 @@ from __future__ import annotations
 import sympy as sp
 
 from . import flow, gd_map
+from .errors import check
 from .formula import Formula, Section
 from .symbols import E, J2, J2_i, M0, M1, Minv, eta, i, omega, omega_i, z
 
@@ -85,13 +86,15 @@ CONCRETE = (
 
 
 def _checks() -> None:
-    assert gd_change_moments() == 0, gd_change_moments()
+    change = gd_change_moments()
+    check(change == 0, f"the invariant changes under the GD moment map by {change}")
     for ws in CONCRETE:
-        assert gd_change_concrete(ws) == 0, ws
+        check(gd_change_concrete(ws) == 0, f"the invariant changes under GD at ω = {ws}")
     for ws in ((sp.Symbol("w1", nonzero=True), sp.Symbol("w2", nonzero=True)),
                (sp.Symbol("w1", nonzero=True), sp.Integer(0))):
-        assert theta_identity(ws) == 0, ws
-    assert gf_rate() == 0, gf_rate()
+        check(theta_identity(ws) == 0, f"Σ J(ω_i)²/ω_i ≠ 2(z + E) in θ at ω = {ws}")
+    rate = gf_rate()
+    check(rate == 0, f"the invariant changes under gradient flow at rate {rate}")
 
 
 def section() -> Section:

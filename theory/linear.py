@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from .errors import check
 from .formula import Section
 from .symbols import eta
 
@@ -53,10 +54,11 @@ def quadratic_ntk_gradient(P: int) -> sp.Matrix:
 
 def _checks() -> None:
     for P in range(1, 5):
-        assert gf_ntk_rate(P) == 0 and gd_ntk_change(P) == 0, P
+        check(gf_ntk_rate(P) == 0 and gd_ntk_change(P) == 0, f"the linear model's NTK changes at P = {P}")
         th = sp.Matrix(sp.symbols(f"theta1:{P + 1}", real=True))
         Q = sp.diag(*sp.symbols(f"w1:{P + 1}", real=True))
-        assert (quadratic_ntk_gradient(P) - 2 * Q ** 2 * th).applyfunc(sp.expand) == sp.zeros(P, 1)
+        check((quadratic_ntk_gradient(P) - 2 * Q ** 2 * th).applyfunc(sp.expand) == sp.zeros(P, 1),
+              f"the quadratic model's ∇λ is not 2Q²θ at P = {P}")
 
 
 def section() -> Section:

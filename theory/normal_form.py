@@ -46,6 +46,7 @@ from sympy.polys.domains import QQ
 from sympy.polys.matrices import DomainMatrix
 from sympy.polys.rings import ring
 
+from .errors import check
 from .formula import Formula, Section
 from .planar import R_expr, S_expr, T_next, zt_next
 from .symbols import Et, T, a, b, zt
@@ -361,14 +362,16 @@ def leading_radicand() -> sp.Expr:
 def _checks(inv: FormalInvariant) -> None:
     """Identities the section asserts (each a sympy difference that must vanish)."""
     s, r = s_expr(), r_expr()
-    assert sp.expand(s - 2 * (a - b * Et)) == 0
-    assert sp.expand(r - (2 * (a ** 2 - b) - 2 * a * b * Et)) == 0
+    check(sp.expand(s - 2 * (a - b * Et)) == 0, f"s = {s} is not 2(a − bẼ)")
+    check(sp.expand(r - (2 * (a ** 2 - b) - 2 * a * b * Et)) == 0, f"r = {r} is not 2(a² − b) − 2abẼ")
     dz, dy = leading_normal_form()
-    assert sp.expand(dz - 2 * zt * (y - s * zt)) == 0
-    assert sp.expand(dy - (-(s ** 2 + 2 * r) * zt ** 2 + 2 * s * zt * y)) == 0
-    assert k_minus_4var() == 0
-    assert inv.reports[2].kernel_dim == 1
-    assert all(inv.reports[n].verdict == "unique" for n in range(3, inv.N + 1, 2))
+    check(sp.expand(dz - 2 * zt * (y - s * zt)) == 0, f"the leading Δz̃ = {dz} is not 2z̃(y − sz̃)")
+    check(sp.expand(dy - (-(s ** 2 + 2 * r) * zt ** 2 + 2 * s * zt * y)) == 0,
+          f"the leading Δy = {dy} is not −(s² + 2r)z̃² + 2sz̃y")
+    check(k_minus_4var() == 0, "k is not 4 times the variance")
+    check(inv.reports[2].kernel_dim == 1, f"the order-2 invariant is not unique up to scale: {inv.reports[2]}")
+    check(all(inv.reports[n].verdict == "unique" for n in range(3, inv.N + 1, 2)),
+          "an odd order of the formal invariant is not uniquely solvable")
 
 
 def section() -> Section:

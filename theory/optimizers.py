@@ -49,20 +49,12 @@ from typing import Callable
 
 import sympy as sp
 
+from .errors import check
 from .formula import Formula, Section
 from .symbols import E, T, eta, z
 
-__all__ = ["Optimizer", "OPTIMIZERS", "DerivationError", "Derived", "derive", "rescaled", "edge",
+__all__ = ["Optimizer", "OPTIMIZERS", "Derived", "derive", "rescaled", "edge",
            "EdgeResult", "mode_symbols", "section"]
-
-
-class DerivationError(ArithmeticError):
-    """A derivation check failed: the derived map or edge is wrong."""
-
-
-def _check(ok: bool, what: str) -> None:
-    if not ok:
-        raise DerivationError(what)
 
 
 rho = sp.Symbol("rho", positive=True)
@@ -130,10 +122,10 @@ def _sum_modes(expr: sp.Expr) -> sp.Expr:
             if term == 0:
                 continue
             rest, k = term.as_coeff_exponent(w)
-            _check(not rest.has(w) and k.is_Integer, f"term {term} is not c*omega^k")
-            _check(-1 <= k < KMAX, f"term {term}: omega^{k} outside -1..{KMAX - 1}")
+            check(not rest.has(w) and k.is_Integer, f"term {term} is not c*omega^k")
+            check(-1 <= k < KMAX, f"term {term}: omega^{k} outside -1..{KMAX - 1}")
             out += rest * (2 * (inv + E) if k == -1 else moms[int(k)])
-    _check(sp.expand(expr) == 0, f"per-mode expression not linear in J2, K, L: left {expr}")
+    check(sp.expand(expr) == 0, f"per-mode expression not linear in J2, K, L: left {expr}")
     return sp.expand(out)
 
 
@@ -141,9 +133,9 @@ def _residual(v: sp.Expr) -> sp.Expr:
     """z(v) = ½ Σ_i ω_i v_i² − E for v_i = Aθ_i + Bθ⁻_i, through the moments (E must cancel)."""
     q = sp.expand(w * v ** 2 / 2)
     per_mode = sp.expand(q.subs({th * thp: K2 / w ** 2}).subs({th ** 2: J2 / w ** 2, thp ** 2: L2 / w ** 2}))
-    _check(not per_mode.has(th) and not per_mode.has(thp), f"z(v) not quadratic in theta: {per_mode}")
+    check(not per_mode.has(th) and not per_mode.has(thp), f"z(v) not quadratic in theta: {per_mode}")
     out = sp.expand(_sum_modes(per_mode) - E)
-    _check(not out.has(E), f"E does not cancel in z(v): {out}")
+    check(not out.has(E), f"E does not cancel in z(v): {out}")
     return out
 
 
@@ -183,12 +175,12 @@ def derive(key: str) -> Derived:
     syms = tuple(s for s, _ in points)
     zetas = tuple(_residual(v) for _, v in points)
     A, B = new.coeff(th), new.coeff(thp)
-    _check(sp.expand(new - A * th - B * thp) == 0, f"θ⁺ is not linear in (θ, θ⁻): {new}")
-    _check(opt.memory or B == 0, f"{key}: a rule without memory reads θ⁻")
+    check(sp.expand(new - A * th - B * thp) == 0, f"θ⁺ is not linear in (θ, θ⁻): {new}")
+    check(opt.memory or B == 0, f"{key}: a rule without memory reads θ⁻")
     if opt.memory:
         modes = (sp.expand(A ** 2 * J2 + 2 * A * B * K2 + B ** 2 * L2), sp.expand(A * J2 + B * K2), J2)
         scalars = (_residual(new), sp.expand(_sum_modes(sp.expand((A * J2 + B * K2) / w)) / 2 - E), z)
-        _check(not scalars[1].has(E), "E does not cancel in c'")
+        check(not scalars[1].has(E), "E does not cancel in c'")
     else:
         modes = (sp.expand(A ** 2 * J2),)
         scalars = (_residual(new),)
@@ -218,13 +210,13 @@ def rescaled(key: str) -> tuple[dict, Derived]:
         out = tuple(sp.expand(eta * e.xreplace(sub)) for e in exprs)
         if not any(o.has(eta) for o in out):
             fits.append((ps, out))
-    _check(len(fits) == 1, f"{key}: {len(fits)} eta-rescalings remove eta (expected exactly one)")
+    check(len(fits) == 1, f"{key}: {len(fits)} eta-rescalings remove eta (expected exactly one)")
     ps, out = fits[0]
     nz, nm = len(d.zetas), len(d.modes)
     back = {h: tilde[h] for h in opt.hyper}
     th_new = d.theta_next.subs({h: tilde[h] * eta ** p for h, p in zip(opt.hyper, ps)})
     th_new = sp.expand(th_new.subs({s: s / eta for s in d.zeta_syms}))
-    _check(not th_new.has(eta), f"{key}: θ⁺ keeps η after rescaling")
+    check(not th_new.has(eta), f"{key}: θ⁺ keeps η after rescaling")
     res = Derived(opt, d.zeta_syms, out[:nz], th_new, out[nz:nz + nm], out[nz + nm:])
     return {h: (back[h], p) for h, p in zip(opt.hyper, ps)}, res
 
@@ -313,12 +305,12 @@ def edge(key: str) -> EdgeResult:
         sub[s] = sp.expand(e.xreplace(sub))
     news = [sp.expand(e.xreplace(sub)) for e in d.scalars]
     jac = sp.Matrix([[sp.diff(e, s) for s in scal] for e in news]).xreplace(zero).xreplace(fixed).applyfunc(sp.expand)
-    _check(jac.free_symbols <= {M[0], *hts}, f"{key}: the scalar Jacobian depends on more than T: {jac}")
+    check(jac.free_symbols <= {M[0], *hts}, f"{key}: the scalar Jacobian depends on more than T: {jac}")
     jac = jac.subs(M[0], T)
     # Block-triangular: the new scalars do not depend on the mode moments at the fixed set.
     for e in news:
         for m in M + N + Lm:
-            _check(sp.expand(sp.diff(e, m).subs(zero)) == 0, f"{key}: scalars' depend on {m} at the fixed set")
+            check(sp.expand(sp.diff(e, m).subs(zero)) == 0, f"{key}: scalars' depend on {m} at the fixed set")
     modes_sub = [sp.expand(m.xreplace(sub).xreplace(zero)) for m in d.modes]
     mvars = (J2, K2, L2)[:len(modes_sub)]
     mjac = sp.Matrix([[sp.diff(m, v) for v in mvars] for m in modes_sub])
@@ -329,14 +321,14 @@ def edge(key: str) -> EdgeResult:
         base = f.base if f.is_Pow else f
         if base.has(mu) and base.has(T):
             flips.append(sp.expand(base.subs(mu, -1) * (1 if sp.Poly(base, mu).LC() > 0 else -1)))
-    _check(len(flips) == 1, f"{key}: expected one T-dependent factor, got {flips}")
+    check(len(flips) == 1, f"{key}: expected one T-dependent factor, got {flips}")
     flip = flips[0]
     # Solve p(−1) = 0 in u = 1/T (keeps the root finite as a hyper-parameter → 0), take u > 0.
     num = sp.numer(sp.together(flip.subs(T, 1 / u)))
     roots = [r for r in sp.solve(num, u) if _positive_branch(r, hts)]
-    _check(len(roots) == 1, f"{key}: expected one positive root of p(-1) = 0, got {roots}")
+    check(len(roots) == 1, f"{key}: expected one positive root of p(-1) = 0, got {roots}")
     T_edge = sp.simplify(1 / roots[0])
-    _check(sp.simplify(flip.subs(T, T_edge)) == 0, f"{key}: the edge does not solve p(-1) = 0")
+    check(sp.simplify(flip.subs(T, T_edge)) == 0, f"{key}: the edge does not solve p(-1) = 0")
     return EdgeResult(key, jac, cp, mode_ev, flip, T_edge, flip)
 
 
@@ -374,12 +366,12 @@ def stable_interval_checks(key: str) -> dict:
                 conds.append(sp.Abs(p.coeffs()[-1]) < 1)
             for cnd in conds:
                 if cnd is sp.true or (not isinstance(cnd, sp.Basic)) or not cnd.has(T):
-                    _check(bool(cnd), f"{key}: Jury condition {cnd} fails at {sub}")
+                    check(bool(cnd), f"{key}: Jury condition {cnd} fails at {sub}")
                     continue
                 region = region & sp.solve_univariate_inequality(cnd, T, relational=False)
         out[val] = region
         want = sp.Interval.open(0, sp.nsimplify(e.edge.subs(sub)))
-        _check(region == want, f"{key}: stable region {region} at {sub} is not {want}")
+        check(region == want, f"{key}: stable region {region} at {sub} is not {want}")
     return out
 
 
@@ -410,7 +402,7 @@ def section() -> Section:
         hyp, d = rescaled(key)
         e = edge(key)
         stable_interval_checks(key)
-        _check(invariant_change(key) == 0, f"{key}: the moment map breaks the invariant")
+        check(invariant_change(key) == 0, f"{key}: the moment map breaks the invariant")
         hts = tuple(h for h, _ in hyp.values())
         py = key.replace("-", "_")
         tex = _latex_names(opt, d)
@@ -452,10 +444,10 @@ def section() -> Section:
     zn, Tn = sam_planar()
     fl = sp.Matrix([[sp.expand(sp.diff(e, v).xreplace({zt: 0})) for v in (zt, T)] for e in (zn, Tn)])
     # Triangular, so the eigenvalues are the diagonal: 1 − T − ρ̃T² (transverse) and 1 (along the line).
-    _check(fl[0, 1] == 0 and fl[1, 1] == 1 and sp.expand(fl[0, 0] - (1 - T - rhot * T ** 2)) == 0,
+    check(fl[0, 1] == 0 and fl[1, 1] == 1 and sp.expand(fl[0, 0] - (1 - T - rhot * T ** 2)) == 0,
            f"sam: fixed-line Jacobian {fl}")
     fl = fl.applyfunc(sp.factor)
-    _check(sp.expand(zn.subs(zt, 0)) == 0 and sp.expand(Tn.subs(zt, 0) - T) == 0, "sam: z~ = 0 is not fixed")
+    check(sp.expand(zn.subs(zt, 0)) == 0 and sp.expand(Tn.subs(zt, 0) - T) == 0, "sam: z~ = 0 is not fixed")
     formulas.append(Formula("opt_sam_planar", (zt, T, a, b, Et, rhot), (zn, Tn),
                             "SAM's η-rescaled 2-D map: (z̃', T') from (z̃, T), a = ω₁+ω₂, b = ω₁ω₂, Ẽ, ρ̃ = ρ/η.",
                             "derived here", r"(\tilde z', T')", latex=((rhot, r"\tilde\rho"),)))

@@ -30,6 +30,7 @@ import functools
 
 import sympy as sp
 
+from .errors import check
 from .formula import Formula, Section
 from .symbols import Et, S, T, a, b, w1, w2, zt
 
@@ -111,15 +112,17 @@ def edge_two_step(order: int = 4) -> sp.Expr:
 
 def _checks() -> None:
     g = one_mode_map()
-    assert sp.factor(g - u) == sp.factor(u * (u + e) * (u - 2))
-    assert k_single_mode() == 0
+    check(sp.factor(g - u) == sp.factor(u * (u + e) * (u - 2)), f"g(u) − u = {sp.factor(g - u)} is not u(u + e)(u − 2)")
+    check(k_single_mode() == 0, "k ≠ 0 for a single active mode")
     up, um = period2_orbit()
     # g swaps the two points (a true 2-cycle, not two fixed points).
-    assert sp.simplify(g.subs(u, up) - um) == 0
-    assert sp.simplify(g.subs(u, um) - up) == 0
-    assert sp.expand(edge_two_step(3) - (u - 4 * u ** 3)) == 0
-    assert sp.expand(period2_multiplier() - (7 - 4 * e - 2 * e ** 2)) == 0
-    assert period2_stable_interval() == sp.Interval.open(1, sp.sqrt(5) - 1)
+    check(sp.simplify(g.subs(u, up) - um) == 0 and sp.simplify(g.subs(u, um) - up) == 0,
+          f"g does not swap the period-2 points {up}, {um}")
+    check(sp.expand(edge_two_step(3) - (u - 4 * u ** 3)) == 0, "g∘g at e = 0 is not u − 4u³ + O(u⁵)")
+    mult = period2_multiplier()
+    check(sp.expand(mult - (7 - 4 * e - 2 * e ** 2)) == 0, f"the period-2 multiplier {mult} is not 7 − 4e − 2e²")
+    interval = period2_stable_interval()
+    check(interval == sp.Interval.open(1, sp.sqrt(5) - 1), f"the period-2 stable interval {interval} is not (1, √5 − 1)")
 
 
 def section() -> Section:

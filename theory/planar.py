@@ -25,6 +25,7 @@ import sympy as sp
 from sympy.polys.polyfuncs import symmetrize
 
 from . import gd_map
+from .errors import check
 from .formula import Formula, Section
 from .symbols import J2_1, J2_2, R, S, T, Et, a, b, w1, w2, zt
 
@@ -134,16 +135,19 @@ def _checks() -> list[str]:
     """Identities the section asserts; each is a sympy difference that must vanish."""
     elim = eliminate()
     # The elimination solves both equations.
-    assert sp.simplify(elim[J2_1] + elim[J2_2] - T) == 0
-    assert sp.simplify(elim[J2_1] / w1 + elim[J2_2] / w2 - 2 * (zt + Et)) == 0
+    check(sp.simplify(elim[J2_1] + elim[J2_2] - T) == 0 and
+          sp.simplify(elim[J2_1] / w1 + elim[J2_2] / w2 - 2 * (zt + Et)) == 0,
+          f"the elimination {elim} does not solve both equations")
     # T' from the moment form T − 2z̃S + z̃²R agrees with the direct sum.
     via_moments = T_next_moments().subs({S: S_expr(), R: R_expr()})
-    assert sp.expand(via_moments - T_next()) == 0
+    check(sp.expand(via_moments - T_next()) == 0, "T' from the moments differs from the direct sum")
     # Fixed line: z̃ = 0 maps to itself with T unchanged.
-    assert zt_next().subs(zt, 0) == 0 and sp.expand(T_next().subs(zt, 0) - T) == 0
+    check(zt_next().subs(zt, 0) == 0 and sp.expand(T_next().subs(zt, 0) - T) == 0,
+          "z̃ = 0 is not a fixed line with T unchanged")
     ev = fixed_line_eigenvalues()
-    assert set(ev) == {1 - T, sp.Integer(1)}, ev
-    assert stable_T_interval() == sp.Interval.open(0, 2)
+    check(set(ev) == {1 - T, sp.Integer(1)}, f"the fixed line's eigenvalues {ev} are not 1 − T and 1")
+    interval = stable_T_interval()
+    check(interval == sp.Interval.open(0, 2), f"the fixed line's stable interval {interval} is not (0, 2)")
     return ["elimination", "T' two ways", "fixed line", "eigenvalues", "stability interval"]
 
 

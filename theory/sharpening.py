@@ -24,6 +24,7 @@ import itertools
 import sympy as sp
 
 from . import flow
+from .errors import check
 from .formula import Formula, Section
 from .symbols import J20, M1, eta, omega_i, x, z
 
@@ -77,11 +78,13 @@ def degenerate_cases() -> dict[str, sp.Expr]:
 
 
 def _checks() -> None:
-    assert sp.expand((ntk_rate_sinh() - ntk_rate_example()).rewrite(sp.exp)) == 0
-    assert ntk_rate_sinh().has(sp.sinh)
+    check(sp.expand((ntk_rate_sinh() - ntk_rate_example()).rewrite(sp.exp)) == 0,
+          "the sinh form of the NTK rate differs from the example's rate")
+    check(ntk_rate_sinh().has(sp.sinh), "the NTK rate is not written with sinh")
     cases = sign_cases()
-    assert all(pos is True for _, pos in cases.values()), cases
-    assert all(v == 0 for v in degenerate_cases().values()), degenerate_cases()
+    check(all(pos is True for _, pos in cases.values()), f"the NTK rate is not positive in every sign case: {cases}")
+    degenerate = degenerate_cases()
+    check(all(v == 0 for v in degenerate.values()), f"the NTK rate does not vanish in the degenerate cases: {degenerate}")
 
 
 def section() -> Section:
