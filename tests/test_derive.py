@@ -12,53 +12,77 @@ import sympy as sp
 
 from sorm.numerics import _derived as d
 from sorm.proofs_check import cli
+from sorm.proofs_check.commands import derive
 from sorm.theory import codegen
 from sorm.theory.formula import Formula, Section
+
+
+CHECKOUT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def fresh():
     """One full derivation (every section), reused by the tests below; also times it."""
     t0 = time.perf_counter()
-    files = codegen._render()
+    files = codegen.render()
     return files, time.perf_counter() - t0
+
+
+def _fake_checkout(root: Path, files: dict[str, str]) -> Path:
+    """A folder that looks like a sorm checkout, holding ``files`` (relative path → text)."""
+    (root / "theory").mkdir(parents=True)
+    (root / "theory" / "codegen.py").write_text("", encoding="utf-8")
+    (root / "pyproject.toml").write_text("", encoding="utf-8")
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    return root
 
 
 def test_committed_files_equal_a_fresh_derivation(fresh):
     files, seconds = fresh
-    for path, text in files.items():
-        assert path.read_text(encoding="utf-8") == text, f"{path} is stale: run `sorm derive`"
+    assert set(files) == {"numerics/_derived.py", "docs/derived.md"}
+    for rel, text in files.items():
+        assert (CHECKOUT / rel).read_text(encoding="utf-8") == text, f"{rel} is stale: run `sorm derive`"
     assert seconds < 60, f"deriving everything took {seconds:.1f} s (issue 2: under a minute)"
 
 
 def test_cli_check_passes(fresh, monkeypatch, capsys):
-    monkeypatch.setattr(codegen, "_render", lambda: fresh[0])
+    monkeypatch.setattr(codegen, "render", lambda: fresh[0])
     assert cli.main(["derive", "--check"]) == 0
     assert "fresh" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("which", ["python", "markdown"])
+@pytest.mark.parametrize("which", ["python", "markdown", "missing"])
 def test_tampered_copy_is_detected(fresh, tmp_path, monkeypatch, capsys, which):
-    files = fresh[0]
-    orig_py, orig_md = codegen.PY_PATH, codegen.MD_PATH
-    py, md = tmp_path / "_derived.py", tmp_path / "derived.md"
-    py.write_text(files[codegen.PY_PATH], encoding="utf-8")
-    md.write_text(files[codegen.MD_PATH], encoding="utf-8")
-    target = py if which == "python" else md
-    text = target.read_text(encoding="utf-8")
-    old = "(-1 + omega*z*eta)**2" if which == "python" else r"\left(\eta \omega_i z - 1\right)^{2}"
-    assert old in text
-    target.write_text(text.replace(old, old.replace("-", "+", 1)), encoding="utf-8")
-    monkeypatch.setattr(codegen, "PY_PATH", py)
-    monkeypatch.setattr(codegen, "MD_PATH", md)
-    monkeypatch.setattr(codegen, "_render", lambda: {py: files[orig_py], md: files[orig_md]})
-    assert codegen.check(), "a tampered file must produce a diff"
+    files = dict(fresh[0])
+    rel = codegen.MD_PATH if which == "markdown" else codegen.PY_PATH
+    if which == "missing":
+        files.pop(rel)
+    else:
+        old = "(-1 + omega*z*eta)**2" if which == "python" else r"\left(\eta \omega_i z - 1\right)^{2}"
+        assert old in files[rel]
+        files[rel] = files[rel].replace(old, old.replace("-", "+", 1))
+    root = _fake_checkout(tmp_path, files)
+    assert codegen.differences({r: (root / r).read_text(encoding="utf-8") for r in files}, fresh[0])
+    monkeypatch.setattr(derive, "_find_checkout", lambda: root)
+    monkeypatch.setattr(codegen, "render", lambda: fresh[0])
     assert cli.main(["derive", "--check"]) == 1
-    assert "stale" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "stale" in out and rel in out
+    assert {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()} == \
+        {"theory/codegen.py", "pyproject.toml", *files}, "--check writes nothing"
+
+
+def test_codegen_writes_no_files(fresh, tmp_path, monkeypatch):
+    """theory returns texts; rendering in an empty folder leaves it empty."""
+    monkeypatch.chdir(tmp_path)
+    assert codegen.render() == fresh[0]
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_generated_module_header_and_integer_constants():
-    text = codegen.PY_PATH.read_text(encoding="utf-8")
+    text = (CHECKOUT / codegen.PY_PATH).read_text(encoding="utf-8")
     assert text.startswith('"""DO NOT EDIT: regenerate with `sorm derive`')
     code = [ln for ln in text.splitlines() if ln.startswith("    return") or ln.startswith("        ")]
     code = [ln for ln in code if '"""' not in ln]
@@ -74,7 +98,7 @@ def test_every_issue_result_is_generated():
                  "planar_S", "planar_R", "planar_zt_next", "planar_T_next", "planar_J2t", "planar_jacobian",
                  "sharpening_ntk_rate"]:
         assert name in names
-    doc = codegen.MD_PATH.read_text(encoding="utf-8")
+    doc = (CHECKOUT / codegen.MD_PATH).read_text(encoding="utf-8")
     for title in ["Gradient descent", "invariant", "Gradient flow", "Two dimensions", "sharpening", "linear model"]:
         assert title in doc
     assert r"J(\omega_i)^2" in doc and "J_{2}" not in doc, "flat symbols must print in the paper's notation"
@@ -116,38 +140,25 @@ def test_codegen_rejects_what_it_cannot_print_exactly():
 
 
 def test_cli_derive_writes_both_files(fresh, tmp_path, monkeypatch, capsys):
-    """`sorm derive` (no --check) writes exactly the fresh derivation, atomically, to the two paths."""
+    """`sorm derive` (no --check) writes exactly the fresh derivation, atomically, under the checkout's root."""
     files = fresh[0]
-    orig_py, orig_md = codegen.PY_PATH, codegen.MD_PATH
-    py, md = tmp_path / "numerics" / "_derived.py", tmp_path / "docs" / "derived.md"
-    (tmp_path / "theory").mkdir()  # tmp_path stands in for a checkout
-    (tmp_path / "theory" / "codegen.py").write_text("", encoding="utf-8")
-    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
-    monkeypatch.setattr(codegen, "ROOT", tmp_path)
-    monkeypatch.setattr(codegen, "_render", lambda: {py: files[orig_py], md: files[orig_md]})
+    root = _fake_checkout(tmp_path, {})  # tmp_path stands in for a checkout
+    monkeypatch.setattr(derive, "_find_checkout", lambda: root)
+    monkeypatch.setattr(codegen, "render", lambda: files)
     assert cli.main(["derive"]) == 0
-    assert py.read_text(encoding="utf-8") == files[orig_py] and md.read_text(encoding="utf-8") == files[orig_md]
+    for rel, text in files.items():
+        assert (root / rel).read_text(encoding="utf-8") == text
     out = capsys.readouterr().out
     assert "wrote numerics/_derived.py" in out and "wrote docs/derived.md" in out
 
 
 def test_derive_from_an_installed_copy_uses_the_checkout(monkeypatch, tmp_path, capsys):
     """An installed (non-editable) copy derives into the checkout found from the cwd, or says it needs one."""
-    from sorm.proofs_check import cli
-    from sorm.theory import codegen
-
-    fake = tmp_path / "site-packages" / "sorm"
-    monkeypatch.setattr(codegen, "ROOT", fake)
-    monkeypatch.setattr(codegen, "PY_PATH", fake / "numerics" / "_derived.py")
-    monkeypatch.setattr(codegen, "MD_PATH", fake / "docs" / "derived.md")
+    fake = tmp_path / "site-packages" / "sorm" / "proofs_check" / "commands" / "derive.py"
+    monkeypatch.setattr(derive, "_INSTALLED_AT", fake)
     monkeypatch.chdir(tmp_path)
     assert cli.main(["derive", "--check"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "checkout" in err
-    from sorm.proofs_check.commands import derive
-
-    checkout = Path(__file__).resolve().parents[1]
-    monkeypatch.chdir(checkout / "tests")
-    derive._use_checkout(codegen)
-    assert codegen.PY_PATH == checkout / "numerics" / "_derived.py"
-    assert codegen.MD_PATH == checkout / "docs" / "derived.md"
+    monkeypatch.chdir(CHECKOUT / "tests")
+    assert derive._find_checkout() == CHECKOUT

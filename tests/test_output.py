@@ -42,12 +42,8 @@ def _writer(command, out, monkeypatch):
         from sorm.proofs_check.commands import derive
         from sorm.theory import codegen
 
-        root = Path(out)
-        monkeypatch.setattr(derive, "_use_checkout", lambda codegen: None)
-        monkeypatch.setattr(codegen, "ROOT", root)
-        monkeypatch.setattr(codegen, "PY_PATH", root / "numerics" / "_derived.py")
-        monkeypatch.setattr(codegen, "MD_PATH", root / "docs" / "derived.md")
-        monkeypatch.setattr(codegen, "write", lambda: pytest.fail("derived before checking where to write"))
+        monkeypatch.setattr(derive, "_find_checkout", lambda: Path(out))
+        monkeypatch.setattr(codegen, "render", lambda: pytest.fail("derived before checking where to write"))
     return [a.replace("{out}", out) for a in WRITERS[command][0]]
 
 

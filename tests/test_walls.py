@@ -16,13 +16,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = ("theory", "numerics", "proofs_check")
 
-#: Files that still cross a wall, with the reason. Each entry must still violate (else it is stale).
-PENDING = {
-    "theory/codegen.py": "writes the generated files and imports mpmath/numpy until `sorm derive` does that "
-                         "(codegen returns texts)",
-}
-
-
 def _imports(path: Path):
     """(module, line) for every import in ``path``, relative imports resolved to 'sorm.<layer>...'."""
     rel = path.relative_to(ROOT)
@@ -85,14 +78,8 @@ def _violations(path: Path) -> list[str]:
 
 @pytest.mark.parametrize("layer", LAYERS)
 def test_walls(layer):
-    bad = [v for p in _layer_files(layer) if p.relative_to(ROOT).as_posix() not in PENDING
-           for v in _violations(p)]
+    bad = [v for p in _layer_files(layer) for v in _violations(p)]
     assert not bad, "\n".join(bad)
-
-
-@pytest.mark.parametrize("rel", sorted(PENDING))
-def test_pending_exemptions_are_not_stale(rel):
-    assert _violations(ROOT / rel), f"{rel} no longer crosses a wall: remove it from PENDING in {__file__}"
 
 
 @pytest.mark.parametrize(

@@ -16,8 +16,8 @@ One module per mathematical object, each with a ``section()`` for ``sorm derive`
 - ``errors``: :class:`DerivationError`, raised by every derivation check (also under ``python -O``);
 - ``centralflow``: the many-datapoint loss Hessian, ∇S, the central flow and the projection on {S ≤ 2/η}.
 
-``theory.codegen`` writes the results to ``numerics/_derived.py`` and
-``docs/derived.md``. This package derives and never iterates.
+``theory.codegen`` renders the results as the texts of ``numerics/_derived.py`` and
+``docs/derived.md`` (``sorm derive`` writes them). This package derives and never iterates.
 """
 from . import (centralflow, flow, gd_map, highdim, invariants, linear, normal_form, optimizers, period2, planar,
                sam_normal_form, sharpening)

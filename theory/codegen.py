@@ -1,7 +1,8 @@
-"""`sorm derive`: write every derived result to the committed formula files.
+"""The code generator: every derived result rendered as the text of the committed formula files.
 
-Each theory module listed in :data:`SECTIONS` exposes ``section()``. This module
-renders them to
+Each theory module listed in :data:`SECTIONS` exposes ``section()``. :func:`render`
+returns their texts, keyed by the path relative to the checkout's root (theory never
+writes files; ``sorm derive`` writes them):
 
 - ``numerics/_derived.py``: plain-arithmetic Python functions (``+ - * / **``
   with integer constants only, plus the elementary functions ``exp``, ``log`` and
@@ -12,24 +13,22 @@ renders them to
   ``arb``/``acb`` → the ball method, numpy → numpy, anything else → :mod:`math`);
 - ``docs/derived.md``: a Markdown document with LaTeX.
 
-``check()`` re-derives both and compares them with the files on disk.
+:func:`differences` compares the committed texts with a fresh rendering.
 """
 from __future__ import annotations
 
 import difflib
 import importlib
-from pathlib import Path
+from typing import Mapping
 
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
-from ..proofs_check.output import atomic_write
-
 from .formula import Formula, Section
 from .symbols import LATEX
 
-__all__ = ["SECTIONS", "ROOT", "PY_PATH", "MD_PATH", "sections", "render_python", "render_markdown",
-           "write", "check"]
+__all__ = ["SECTIONS", "PY_PATH", "MD_PATH", "sections", "render_python", "render_markdown", "render",
+           "differences"]
 
 #: Theory modules whose ``section()`` goes into the generated files, in order.
 SECTIONS = (
@@ -46,9 +45,9 @@ SECTIONS = (
     ".centralflow",
 )
 
-ROOT = Path(__file__).resolve().parent.parent
-PY_PATH = ROOT / "numerics" / "_derived.py"
-MD_PATH = ROOT / "docs" / "derived.md"
+#: The generated files, relative to the checkout's root (the folder holding pyproject.toml).
+PY_PATH = "numerics/_derived.py"
+MD_PATH = "docs/derived.md"
 HEADER = "DO NOT EDIT: regenerate with `sorm derive`"
 
 
@@ -188,26 +187,22 @@ def render_markdown(secs: list[Section]) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def _render() -> dict[Path, str]:
+def render() -> dict[str, str]:
+    """Derive everything; return ``{path relative to the checkout's root: text}`` of the generated files."""
     secs = sections()
     return {PY_PATH: render_python(secs), MD_PATH: render_markdown(secs)}
 
 
-def write() -> list[Path]:
-    """Derive everything and write the generated files atomically; return their paths."""
-    files = _render()
-    for path, text in files.items():
-        atomic_write(path, text)
-    return list(files)
+def differences(committed: Mapping[str, str], fresh: Mapping[str, str]) -> list[str]:
+    """A unified diff (at most 40 lines) per file whose committed text differs from ``fresh``; empty if fresh.
 
-
-def check() -> list[str]:
-    """Derive everything and diff against the committed files; return the diffs (empty if fresh)."""
+    ``committed`` maps each path of ``fresh`` to the text on disk ("" for a missing file).
+    """
     diffs = []
-    for path, text in _render().items():
-        old = path.read_text(encoding="utf-8") if path.exists() else ""
+    for path, text in fresh.items():
+        old = committed.get(path, "")
         if old != text:
-            diff = difflib.unified_diff(old.splitlines(), text.splitlines(), str(path), "fresh derivation",
+            diff = difflib.unified_diff(old.splitlines(), text.splitlines(), path, "fresh derivation",
                                         lineterm="", n=1)
             diffs.append("\n".join(list(diff)[:40]))
     return diffs

@@ -8,6 +8,9 @@ __all__ = ["HELP", "add_arguments", "run"]
 
 HELP = "derive every formula with sympy and write numerics/_derived.py and docs/derived.md"
 
+#: Where this copy of sorm lives; an editable install lives inside its checkout.
+_INSTALLED_AT = Path(__file__).resolve()
+
 
 def add_arguments(p):
     p.add_argument("--check", action="store_true",
@@ -23,44 +26,42 @@ def _checkout_root(start: Path) -> Path | None:
     return None
 
 
-def _use_checkout(codegen) -> None:
-    """Point the generator at the checkout's files when sorm runs from an installed (non-editable) copy."""
+def _find_checkout() -> Path:
+    """The checkout this copy lives in (editable install), else the one holding the current folder."""
     from ...numerics.validate import InputError
 
-    if _checkout_root(codegen.ROOT) is not None:  # an editable install already lives in the checkout
-        return
-    root = _checkout_root(Path.cwd().resolve())
+    root = _checkout_root(_INSTALLED_AT) or _checkout_root(Path.cwd().resolve())
     if root is None:
         raise InputError("sorm derive writes and checks the files of a sorm checkout; run it inside one "
                          "(the folder holding pyproject.toml, or below it)")
-    codegen.ROOT = root
-    codegen.PY_PATH = root / codegen.PY_PATH.relative_to(codegen.PY_PATH.parents[1])
-    codegen.MD_PATH = root / codegen.MD_PATH.relative_to(codegen.MD_PATH.parents[1])
+    return root
 
 
 def run(args) -> int:
-    from ...theory import codegen
-
     import json
 
-    _use_checkout(codegen)
+    from ...theory import codegen
+    from ..output import atomic_write, check_file
+
+    root = _find_checkout()
     if not args.check:  # a file that cannot be written is refused before the derivation, not after
-        from ..output import check_file
-
-        for path in (codegen.PY_PATH, codegen.MD_PATH):
-            check_file(path, create=False)
-
+        for rel in (codegen.PY_PATH, codegen.MD_PATH):
+            check_file(root / rel, create=False)
     t0 = time.perf_counter()
+    fresh = codegen.render()
     if args.check:
-        diffs = codegen.check()
+        committed = {rel: (root / rel).read_text(encoding="utf-8") if (root / rel).is_file() else ""
+                     for rel in fresh}
+        diffs = codegen.differences(committed, fresh)
         out = {"status": "stale" if diffs else "fresh",
                "status_message": "stale: run `sorm derive`" if diffs else "fresh: the committed files equal a "
                                                                          "fresh derivation",
-               "files": [], "differences": list(diffs), "seconds": round(time.perf_counter() - t0, 1)}
+               "files": [], "differences": diffs, "seconds": round(time.perf_counter() - t0, 1)}
     else:
-        files = [str(path.relative_to(codegen.ROOT)) for path in codegen.write()]
+        for rel, text in fresh.items():
+            atomic_write(root / rel, text)
         out = {"status": "written", "status_message": "written: the derived files were regenerated",
-               "files": files, "differences": [], "seconds": round(time.perf_counter() - t0, 1)}
+               "files": list(fresh), "differences": [], "seconds": round(time.perf_counter() - t0, 1)}
     if args.json:
         print(json.dumps(out, indent=2))
     elif args.check:
