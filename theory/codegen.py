@@ -24,7 +24,7 @@ from typing import Mapping
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
-from .formula import Formula, Section
+from .formula import Section
 from .symbols import LATEX
 
 __all__ = ["SECTIONS", "PY_PATH", "MD_PATH", "sections", "render_python", "render_markdown", "render",

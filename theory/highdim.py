@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from .errors import DerivationError
 from .formula import Formula, Section
 from .symbols import eta, z, zt
 
@@ -60,17 +61,17 @@ def gd_step_coefficients(P: int) -> sp.Expr:
     poly = sp.Poly(zf(th - eta * g), eta)
     c0, c1, c2 = (poly.coeff_monomial(eta**k) for k in range(3))
     if poly.degree() > 2:
-        raise AssertionError("z(θ − ηg) is not quadratic in η")
+        raise DerivationError("z(θ − ηg) is not quadratic in η")
     J = Jf(th)
     # Identify each coefficient with a contraction; the ratio must be a constant.
     k0 = sp.simplify(c0 / zf(th))
     k1 = sp.simplify(c1 / (J * g)[0])
     k2 = sp.simplify(c2 / (g.T * Q * g)[0])
     if not all(k.is_Rational for k in (k0, k1, k2)):
-        raise AssertionError(f"coefficients not proportional to the contractions: {k0}, {k1}, {k2}")
+        raise DerivationError(f"coefficients not proportional to the contractions: {k0}, {k1}, {k2}")
     # J(θ − ηg) = J − η gᵀQ exactly (linear in θ).
     if sp.expand(Jf(th - eta * g) - (J - eta * g.T * Q)) != sp.zeros(1, P):
-        raise AssertionError("J update is not J − η gᵀQ")
+        raise DerivationError("J update is not J − η gᵀQ")
     return k0 * z + k1 * eta * Jg + k2 * eta**2 * gQg
 
 
@@ -106,7 +107,7 @@ def top_mode_two_step() -> tuple[sp.Expr, sp.Expr]:
     dy = order2(T2 - (2 + y0)).subs(eps, 1)
     dz, dy = sp.expand(dz.subs({M[0]: s_top, M[1]: r_top})), sp.expand(dy.subs({M[0]: s_top, M[1]: r_top}))
     if (dz.free_symbols | dy.free_symbols) & {M[2], M[3]}:
-        raise AssertionError("higher moments survive at order 2")
+        raise DerivationError("higher moments survive at order 2")
     return dz, dy
 
 
@@ -114,15 +115,15 @@ def section() -> Section:
     znext = gd_step_coefficients(3)
     for P in (1, 2):
         if sp.expand(gd_step_coefficients(P) - znext) != 0:
-            raise AssertionError(f"GD step differs at P={P}")
+            raise DerivationError(f"GD step differs at P={P}")
     for P in (1, 2, 3):
         if invariant_residual(P) != 0:
-            raise AssertionError(f"invariant depends on θ at P={P}")
+            raise DerivationError(f"invariant depends on θ at P={P}")
     dz, dy = top_mode_two_step()
     # docs/theory.md §5 states the 2-D version; check that the generic one has the same form.
     if sp.expand(dz - 2 * zt * (y_top - s_top * zt)) != 0 or \
             sp.expand(dy - (-(s_top**2 + 2 * r_top) * zt**2 + 2 * s_top * zt * y_top)) != 0:
-        raise AssertionError(f"top-mode normal form differs from docs/theory.md §5.1: {dz}, {dy}")
+        raise DerivationError(f"top-mode normal form differs from docs/theory.md §5.1: {dz}, {dy}")
     formulas = (
         Formula("hd_z_next", (eta, z, Jg, gQg), znext,
                 "Exact GD step of one residual z_α of the many-datapoint model, from J_α g and gᵀQ_α g.",

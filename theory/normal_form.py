@@ -46,7 +46,7 @@ from sympy.polys.domains import QQ
 from sympy.polys.matrices import DomainMatrix
 from sympy.polys.rings import ring
 
-from .errors import check
+from .errors import DerivationError, check
 from .formula import Formula, Section
 from .planar import R_expr, S_expr, T_next, zt_next
 from .symbols import Et, T, a, b, zt
@@ -293,7 +293,7 @@ def formal_invariant(N: int = N_MAX, normalization: str = "pure_y",
     Each order is an exact linear system over Q(a, b, Ẽ) (DomainMatrix rref). The
     degree-2 system only fixes H₂ up to a factor: H₂ = 2ỹ² + k z̃² is chosen. For even
     n ≥ 4 the free multiple of H₂^{n/2} is fixed by ``normalization``. Raises
-    ArithmeticError if some order has no solution.
+    DerivationError if some order has no solution.
     """
     if normalization not in ("pure_y", "pure_z"):
         raise ValueError(f"normalization={normalization!r}: expected 'pure_y' or 'pure_z'")
@@ -320,7 +320,7 @@ def formal_invariant(N: int = N_MAX, normalization: str = "pure_y",
         rhs = DomainMatrix([[-known.get(m, K.zero)] for m in rows], (d + 1, 1), K)
         reports[n] = OrderReport(n, n + 1, d + 1, A.rank(), A.hstack(rhs).rank())
         if not reports[n].solvable:
-            raise ArithmeticError(f"degree {n}: the invariant equations have no solution")
+            raise DerivationError(f"degree {n}: the invariant equations have no solution")
         if n == 2 and system is None:
             Hn = H2
         else:
@@ -331,10 +331,10 @@ def formal_invariant(N: int = N_MAX, normalization: str = "pure_y",
                 A = A.vstack(extra)
                 rhs = rhs.vstack(DomainMatrix([[K.from_sympy(sp.Integer(2 if n == 2 else 0))]], (1, 1), K))
                 if A.rank() != n + 1:
-                    raise ArithmeticError(f"degree {n}: the normalisation does not fix the free part")
+                    raise DerivationError(f"degree {n}: the normalisation does not fix the free part")
             rref, piv = A.hstack(rhs).rref()
             if tuple(piv) != tuple(range(n + 1)):
-                raise ArithmeticError(f"degree {n}: unexpected pivots {piv}")
+                raise DerivationError(f"degree {n}: unexpected pivots {piv}")
             sol = [rref[i, n + 1].element for i in range(n + 1)]
             Hn = sum((sol[j] * Z ** j * Y ** (n - j) for j in range(n + 1)), R(0))
         H = H + Hn

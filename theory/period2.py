@@ -30,7 +30,7 @@ import functools
 
 import sympy as sp
 
-from .errors import check
+from .errors import DerivationError, check
 from .formula import Formula, Section
 from .symbols import Et, S, T, a, b, w1, w2, zt
 
@@ -53,7 +53,7 @@ def one_mode_map() -> sp.Expr:
     g = sp.expand(om * zn).subs({zt: u / om, Et: e / om})
     g = sp.expand(g)
     if g.has(om):
-        raise AssertionError(f"the one-mode map should depend on ω only through u and e: {g}")
+        raise DerivationError(f"the one-mode map should depend on ω only through u and e: {g}")
     return g
 
 
@@ -78,14 +78,14 @@ def period2_orbit() -> tuple[sp.Expr, sp.Expr]:
     """(u₊, u₋): the roots of the quadratic factor, the period-2 orbit born at e = 1."""
     quad = period2_factors()[0]
     if sp.degree(quad, u) != 2:
-        raise AssertionError(f"expected a quadratic factor, got {quad}")
+        raise DerivationError(f"expected a quadratic factor, got {quad}")
     r1, r2 = sp.solve(quad, u)
     # u₊ has the + sign in front of the square root.
     up = (1 - e + sp.sqrt((e - 1) * (e + 3))) / 2
     um = (1 - e - sp.sqrt((e - 1) * (e + 3))) / 2
     for cand in (up, um):
         if not any(sp.simplify(cand - r) == 0 for r in (r1, r2)):
-            raise AssertionError(f"{cand} is not a root of {quad}")
+            raise DerivationError(f"{cand} is not a root of {quad}")
     return up, um
 
 

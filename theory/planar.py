@@ -25,7 +25,7 @@ import sympy as sp
 from sympy.polys.polyfuncs import symmetrize
 
 from . import gd_map
-from .errors import check
+from .errors import DerivationError, check
 from .formula import Formula, Section
 from .symbols import J2_1, J2_2, R, S, T, Et, a, b, w1, w2, zt
 
@@ -41,7 +41,7 @@ def eliminate() -> dict[sp.Symbol, sp.Expr]:
     """
     sol = sp.solve([J2_1 + J2_2 - T, J2_1 / w1 + J2_2 / w2 - 2 * (zt + Et)], [J2_1, J2_2], dict=True)
     if len(sol) != 1:
-        raise AssertionError(f"the elimination should have one solution, got {sol}")
+        raise DerivationError(f"the elimination should have one solution, got {sol}")
     return {k: sp.factor(v) for k, v in sol[0].items()}
 
 
@@ -50,7 +50,7 @@ def _to_ab(expr: sp.Expr) -> sp.Expr:
     poly = sp.cancel(expr)
     sym, rest, defs = symmetrize(sp.expand(poly), [w1, w2], formal=True)
     if rest != 0:
-        raise AssertionError(f"{expr} is not symmetric in omega1, omega2 (remainder {rest})")
+        raise DerivationError(f"{expr} is not symmetric in omega1, omega2 (remainder {rest})")
     (s1, _), (s2, _) = defs
     return sp.expand(sym.subs({s1: a, s2: b}))
 
@@ -112,7 +112,7 @@ def stable_T_interval() -> sp.Set:
     """{T : |1 − T| < 1} = (0, 2): where the fixed line attracts (derived here)."""
     ev = [e for e in fixed_line_eigenvalues() if e.has(T)]
     if len(ev) != 1:
-        raise AssertionError(f"expected one T-dependent eigenvalue, got {ev}")
+        raise DerivationError(f"expected one T-dependent eigenvalue, got {ev}")
     return sp.solve_univariate_inequality(sp.Abs(ev[0]) < 1, T, relational=False)
 
 

@@ -20,6 +20,7 @@ import functools
 
 import sympy as sp
 
+from .errors import DerivationError
 from .normal_form import EdgeSystem, FormalInvariant, formal_invariant
 from .optimizers import edge, rhot, sam_planar
 from .symbols import Et, T, a, b
@@ -39,7 +40,7 @@ def sam_edge_value(rho_t) -> sp.Rational:
         raise ValueError(f"rho~={rho_t}: the edge T* = {T_star} is not rational; the per-instance normal form "
                          f"needs a rational edge, e.g. rho~ = (2 - T*)/T*^2 for a rational T*")
     if sp.expand(e.flip.subs({rhot: rho_t, T: T_star})) != 0:
-        raise ArithmeticError(f"rho~={rho_t}: T* = {T_star} does not solve p(-1) = 0")
+        raise DerivationError(f"rho~={rho_t}: T* = {T_star} does not solve p(-1) = 0")
     return T_star
 
 
@@ -57,7 +58,7 @@ def sam_invariant(omegas, Et_val, rho_t, N: int) -> FormalInvariant:
     """H₂, …, H_N of SAM's two-step map at ω = (ω₁, ω₂), Ẽ, ρ̃ (exact rationals; derived here).
 
     Coefficients are rationals, indexed as in theory.normal_form.FormalInvariant (index j is the
-    power of z̃, y = T − T*). Raises ArithmeticError if some order has no solution.
+    power of z̃, y = T − T*). Raises DerivationError if some order has no solution.
     """
     w1, w2 = (sp.Rational(w) for w in omegas)
     system = sam_edge_system(w1 + w2, w1 * w2, sp.Rational(Et_val), sp.Rational(rho_t))
