@@ -15,9 +15,10 @@ every member of every engine's enum is in it).
 from __future__ import annotations
 
 import enum
+import math
 
 __all__ = ["Status", "EXIT_RESULT", "EXIT_NO_RESULT", "EXIT_CODES", "exit_code", "DIVERGENCE_FACTOR",
-           "divergence_bound"]
+           "divergence_bound", "LOSS_BLOWUP", "loss_stop"]
 
 EXIT_RESULT, EXIT_NO_RESULT = 0, 1
 
@@ -30,6 +31,21 @@ DIVERGENCE_FACTOR = 2**30
 def divergence_bound(*initial):
     """DIVERGENCE_FACTOR · max(1, |x| for x in initial): the bound on |z̃| and ηλ (exact if the inputs are)."""
     return DIVERGENCE_FACTOR * max([1, *(abs(x) for x in initial)])
+
+
+#: The same rule for engines that track the loss L = ½‖z‖² (high-D model, networks): squared,
+#: because the loss is quadratic in z.
+LOSS_BLOWUP = float(DIVERGENCE_FACTOR) ** 2
+
+
+def loss_stop(loss: float, loss0: float, tol: float, blowup: float = LOSS_BLOWUP) -> str | None:
+    """The stop rule on the loss: "DIVERGED" if L is not finite or L > blowup·max(1, L₀),
+    "CONVERGED" if L ≤ tol·max(1, L₀), else None (L₀: the initial loss; the caller maps the
+    name to its own status enum)."""
+    scale = max(1.0, loss0)
+    if not math.isfinite(loss) or loss > blowup * scale:
+        return "DIVERGED"
+    return "CONVERGED" if loss <= tol * scale else None
 
 
 class Status(enum.Enum):

@@ -98,6 +98,27 @@ def test_lanczos_matches_dense():
     assert lam_h < lam or abs(lam_h - lam) > 1e-6  # H ≠ JᵀJ away from a minimum: a different number
 
 
+def test_default_lanczos_tolerance_along_a_run():
+    """run_gd's ηλ at the default Lanczos tolerance (warm-started, linearized products) against the dense
+    top eigenvalue of JJᵀ at the same θ_t, replayed step by step: within TOL·ηλ at every checkpoint."""
+    from sorm.numerics.networks.ops import TOL
+
+    net = tiny(3, n=8)
+    ops, _ = operators(net)
+    data = (net.X, net.Y)
+    jac = jax.jacfwd(net.residual)
+    with jax.enable_x64(True):
+        eta = 0.95 * 2.0 / initial_lambda(net)
+        run = run_gd(ops, net.theta0, data, eta, 60, every=5, pairs=False)
+        th, dense_eta = net.theta0, []
+        for _ in run.t:
+            J = np.asarray(jac(th))
+            dense_eta.append(eta * np.linalg.eigvalsh(J @ J.T)[-1])
+            th = ops.advance(th, data, eta, 5)[0]
+    assert run.t.size == 13 and run.peak > 1.9
+    assert np.all(np.abs(run.eta_ntk - np.array(dense_eta)) <= TOL * run.eta_ntk)
+
+
 def test_top_eigenpair_small_dimensions_and_sign():
     M = np.diag([1.0, 3.0, 2.0])
     lam, v = top_eigenpair(lambda x: jax.numpy.asarray(M) @ x, 3, v0=-np.eye(3)[1])

@@ -92,3 +92,15 @@ def test_one_divergence_rule():
     assert max(abs(r.z), r.eta_ntk) > bound
     prev = gd_mp.run_gd(p, dps=20, steps=r.steps - 1)
     assert max(abs(prev.z), prev.eta_ntk) <= bound
+
+
+def test_loss_stop_rule():
+    """The loss rule shared by the engines that track L = ½‖z‖²: bounds scale with max(1, L₀), inclusive at tol."""
+    from sorm.numerics.status import LOSS_BLOWUP, loss_stop
+
+    assert LOSS_BLOWUP == float(2**60)
+    assert loss_stop(float("nan"), 1.0, 1e-10) == loss_stop(float("inf"), 1.0, 1e-10) == "DIVERGED"
+    assert loss_stop(LOSS_BLOWUP * 4.0, 4.0, 1e-10) is None
+    assert loss_stop(LOSS_BLOWUP * 4.0 * (1 + 2**-50), 4.0, 1e-10) == "DIVERGED"
+    assert loss_stop(4e-10, 4.0, 1e-10) == "CONVERGED" and loss_stop(4.1e-10, 4.0, 1e-10) is None
+    assert loss_stop(1e-10, 0.5, 1e-10) == "CONVERGED" and loss_stop(0.6e-10 * 2, 0.5, 1e-10) is None

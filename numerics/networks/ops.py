@@ -17,7 +17,17 @@ computed by one nested ``jax.jvp`` (forward over forward along δ): the inner jv
 (z(θ), J(θ)δ), and the outer jvp at θ_c along δ gives (z(θ_c), J(θ_c)δ) and (J(θ_c)δ, D²z[δ, δ]).
 
 Top eigenpairs come from scipy's ``eigsh`` (ARPACK Lanczos) on a ``LinearOperator`` over these
-products, warm-started from the previous eigenvector.
+products, warm-started from the previous eigenvector. Each estimate linearizes once: the VJP of z
+at θ (``jax.vjp``, its stored forward pass) and the JVP of ∇L (``jax.linearize``) are computed
+once and passed to a jitted product, so a Lanczos step costs the linear passes only
+(K v = J(Jᵀv) by the VJP and its transpose, ``jax.linear_transpose``), not a new forward pass.
+
+Accuracy: ARPACK returns a unit vector v and its Rayleigh quotient θ with ‖Av − θv‖ ≤ tol·|θ|,
+so an eigenvalue of A lies within tol·|θ| of θ (and the eigenvalue error is of order
+‖Av − θv‖²/gap). The default :data:`TOL` = 1e-5 keeps ηλ (≈ 2) within 2e-5 of an eigenvalue,
+below the 4 decimals reported (measured on the digits MLP along a run, warm-started: relative
+error ≤ 5e-10 against tol 1e-13, in 12 products per estimate on average); a test holds it
+against dense eigendecompositions along a run.
 """
 from __future__ import annotations
 
@@ -25,7 +35,10 @@ import numpy as np
 
 from .precision import float64
 
-__all__ = ["Operators", "quadratic_residual", "top_eigenpair"]
+__all__ = ["Operators", "quadratic_residual", "top_eigenpair", "TOL", "NCV"]
+
+#: Lanczos: relative residual tolerance (module docstring) and number of Lanczos vectors.
+TOL, NCV = 1e-5, 6
 
 
 def quadratic_residual(residual):
@@ -74,12 +87,29 @@ class Operators:
         def hvp(th, c, u):
             return jax.jvp(lambda t: jax.grad(loss)(t, c), (th,), (u,))[1]
 
-        def s_raw(th, c, v):
-            """vᵀ D²z[j, j] with j = Jᵀv (η times this is the normal form's s)."""
-            _, pull = jax.vjp(lambda t: res(t, c), th)
-            (j,) = pull(v)
+        def ntk_lin(th, c):
+            """(z(θ), Jᵀ at θ as a stored VJP: a pytree, it passes through ``jax.jit``)."""
+            return jax.vjp(lambda t: res(t, c), th)
+
+        def ntk_apply(pull, v):
+            """K v = J(Jᵀv): the stored VJP, then its transpose."""
+            j = pull(v)
+            return jax.linear_transpose(pull, v)(j)[0]
+
+        def hess_lin(th, c):
+            """u ↦ H u at θ as a stored linearization of ∇L."""
+            return jax.linearize(lambda t: jax.grad(loss)(t, c), th)[1]
+
+        def s_raw(th, c, pull, v):
+            """vᵀ D²z[j, j] with j = Jᵀv (η times this is the normal form's s); pull: Jᵀ at θ."""
+            j = pull(v)[0]
             d2 = jax.jvp(lambda t: jax.jvp(lambda q: res(q, c), (t,), (j,))[1], (th,), (j,))[1]
-            return v @ d2, j @ j
+            return v @ d2
+
+        def pair(th, c, eta, v):
+            """Two GD steps from θ: (θ₂, the two losses, vᵀK(θ₂)v, vᵀz(θ₂))."""
+            th2, ls = advance(th, c, eta, 2)
+            return th2, ls, v @ ntk_mv(th2, c, v), v @ res(th2, c)
 
         def flow(th, c, u):
             """∇L, ∇S for S(θ) = uᵀH(θ)u with u held fixed, and S itself."""
@@ -93,24 +123,32 @@ class Operators:
         self.step = jax.jit(step)
         self.ntk_mv = jax.jit(ntk_mv)
         self.hvp = jax.jit(hvp)
+        self.ntk_lin = jax.jit(ntk_lin)
+        self.ntk_apply = jax.jit(ntk_apply)
+        self.hess_lin = jax.jit(hess_lin)
+        self.hess_apply = jax.jit(lambda lin, u: lin(u))
         self.s_raw = jax.jit(s_raw)
+        self.pair = jax.jit(pair)
         self.flow = jax.jit(flow)
         self._jnp = jnp
 
-    def top_ntk(self, th, c, v0=None, tol: float = 1e-10):
-        """(λ_max(JJᵀ), unit eigenvector in R^D) by Lanczos."""
-        D = int(self.residual(th, c).shape[0])
-        return top_eigenpair(lambda v: self.ntk_mv(th, c, v), D, v0, tol)
+    def top_ntk(self, th, c, v0=None, tol: float = TOL):
+        """(λ_max(JJᵀ), unit eigenvector in R^D) by Lanczos on the linearized product."""
+        z, pull = self.ntk_lin(th, c)
+        return top_eigenpair(lambda v: self.ntk_apply(pull, v), int(z.shape[0]), v0, tol)
 
-    def top_hessian(self, th, c, u0=None, tol: float = 1e-10):
-        """(λ_max(H), unit eigenvector in R^P) by Lanczos (the largest algebraic eigenvalue)."""
-        return top_eigenpair(lambda u: self.hvp(th, c, u), int(th.shape[0]), u0, tol)
+    def top_hessian(self, th, c, u0=None, tol: float = TOL):
+        """(λ_max(H), unit eigenvector in R^P) by Lanczos on the linearized product (the largest
+        algebraic eigenvalue)."""
+        lin = self.hess_lin(th, c)
+        return top_eigenpair(lambda u: self.hess_apply(lin, u), int(th.shape[0]), u0, tol)
 
 
 @float64
-def top_eigenpair(matvec, dim: int, v0=None, tol: float = 1e-10) -> tuple[float, np.ndarray]:
+def top_eigenpair(matvec, dim: int, v0=None, tol: float = TOL, ncv: int = NCV) -> tuple[float, np.ndarray]:
     """Largest (algebraic) eigenvalue and unit eigenvector of a symmetric operator given by
-    ``matvec`` on R^dim: ARPACK Lanczos (``eigsh``), warm-started from v0; dense for dim ≤ 3.
+    ``matvec`` on R^dim: ARPACK Lanczos (``eigsh``, ``ncv`` Lanczos vectors, relative residual
+    ``tol``), warm-started from v0; dense for dim ≤ 3.
 
     The eigenvector's sign is chosen so that vᵀv0 ≥ 0 (or its largest entry is positive), so a
     tracked eigenvector does not flip between checkpoints.
@@ -126,7 +164,7 @@ def top_eigenpair(matvec, dim: int, v0=None, tol: float = 1e-10) -> tuple[float,
     else:
         op = LinearOperator((dim, dim), matvec=mv, dtype=np.float64)
         w, V = eigsh(op, k=1, which="LA", v0=None if v0 is None else np.asarray(v0), tol=tol,
-                     ncv=min(dim, 12))
+                     ncv=min(dim, max(ncv, 3)))
         lam, v = float(w[0]), V[:, 0]
     ref = np.asarray(v0) if v0 is not None else np.sign(v[np.argmax(np.abs(v))]) * np.abs(v)
     if float(v @ ref) < 0:

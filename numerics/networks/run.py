@@ -30,8 +30,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..display import compact_repr
-from ..status import Status
+from ..status import LOSS_BLOWUP, Status, loss_stop
 from ..validate import InputError, positive_int
+from .ops import TOL, top_eigenpair
 
 __all__ = ["RunStatus", "Run", "EOS_THRESHOLD", "run_gd"]
 
@@ -119,15 +120,16 @@ class Run:
 
 
 def run_gd(ops, start, center, eta, steps, *, every: int = 10, hessian_every: int | None = None,
-           pairs: bool = True, central_flow: bool = True, tol: float = 1e-10, blowup: float = 1e6,
-           model: str = "network", bar=None, tol_eig: float = 1e-9) -> Run:
+           pairs: bool = True, central_flow: bool = True, tol: float = 1e-10, blowup: float = LOSS_BLOWUP,
+           model: str = "network", bar=None, tol_eig: float = TOL) -> Run:
     """GD from ``start`` for at most ``steps`` steps with the measurements of the module docstring.
 
-    ops: :class:`.ops.Operators` of the residual; center: its fixed second argument. Stops as
-    CONVERGED when L ≤ tol·max(1, L₀) at a checkpoint, as DIVERGED when L is not finite or
-    exceeds blowup·max(1, L₀), else STEP_LIMIT. hessian_every (a multiple of every; default
-    10·every): how often the Hessian and the central flow are measured. ``bar``: a progress bar
-    advanced by the steps taken. Call inside ``jax.enable_x64(True)``.
+    ops: :class:`.ops.Operators` of the residual; center: its fixed second argument. Stops by the
+    shared loss rule (:func:`numerics.status.loss_stop`), checked at every checkpoint: CONVERGED
+    when L ≤ tol·max(1, L₀), DIVERGED when L is not finite or exceeds blowup·max(1, L₀), else
+    STEP_LIMIT. hessian_every (a multiple of every; default 10·every): how often the Hessian and
+    the central flow are measured. tol_eig: the Lanczos relative residual (:data:`.ops.TOL`).
+    ``bar``: a progress bar advanced by the steps taken. Call inside ``jax.enable_x64(True)``.
     """
     import jax.numpy as jnp
 
@@ -137,7 +139,6 @@ def run_gd(ops, start, center, eta, steps, *, every: int = 10, hessian_every: in
     hessian_every = 10 * every if hessian_every is None else positive_int("hessian_every", hessian_every)
     th = jnp.asarray(start)
     L0 = float(ops.loss(th, center))
-    conv, big = tol * max(1.0, L0), blowup * max(1.0, L0)
     keys = ("t", "eta_ntk", "eta_hess", "z_tilde", "s", "y_tilde", "dz", "dy", "sigma2", "sigma2_measured",
             "predicted_loss", "gd_avg_loss")
     rec = {k: [] for k in keys}
@@ -148,21 +149,19 @@ def run_gd(ops, start, center, eta, steps, *, every: int = 10, hessian_every: in
     t = 0
     nan = math.nan
 
-    def ntk_point(theta, v0):
-        lam, vec = ops.top_ntk(theta, center, v0, tol_eig)
-        z = np.asarray(ops.residual(theta, center))
-        s_r, _ = ops.s_raw(theta, center, jnp.asarray(vec))
-        zt, s = eta * float(vec @ z), eta * float(s_r)
-        return eta * lam, vec, zt, s, eta * lam - 2.0 - s * zt
-
     while True:
-        L = float(ops.loss(th, center))
-        if not math.isfinite(L) or L > big:
+        zj, pull = ops.ntk_lin(th, center)  # z and the stored Jᵀ at θ_t: one forward pass
+        z = np.asarray(zj)
+        L = 0.5 * float(z @ z)
+        stop = loss_stop(L, L0, tol, blowup)
+        if stop == "DIVERGED":
             status = RunStatus.DIVERGED
             break
-        T, v, zt, s, yt = ntk_point(th, v)
-        row = dict(t=t, eta_ntk=T, eta_hess=nan, z_tilde=zt, s=s, y_tilde=yt, dz=nan, dy=nan, sigma2=nan,
-                   sigma2_measured=nan, predicted_loss=nan, gd_avg_loss=nan)
+        lam, v = top_eigenpair(lambda x: ops.ntk_apply(pull, x), z.size, v, tol_eig)
+        vj = jnp.asarray(v)
+        T, zt, s = eta * lam, eta * float(v @ z), eta * float(ops.s_raw(th, center, pull, vj))
+        row = dict(t=t, eta_ntk=T, eta_hess=nan, z_tilde=zt, s=s, y_tilde=T - 2.0 - s * zt, dz=nan, dy=nan,
+                   sigma2=nan, sigma2_measured=nan, predicted_loss=nan, gd_avg_loss=nan)
         if T >= EOS_THRESHOLD and t_edge is None:
             t_edge, theta_edge = t, np.asarray(th)
         if t % hessian_every == 0:
@@ -178,7 +177,7 @@ def run_gd(ops, start, center, eta, steps, *, every: int = 10, hessian_every: in
                 row.update(sigma2=sig2, sigma2_measured=float((0.5 * (th - th1)) @ ubj) ** 2,
                            predicted_loss=float(ops.loss(w, center)) + max(sig2, 0.0) / eta,
                            gd_avg_loss=0.5 * (L + float(ops.loss(th1, center))))
-        if L <= conv:
+        if stop == "CONVERGED":
             status = RunStatus.CONVERGED
         k = min(every, steps - t)
         if status is RunStatus.CONVERGED or k == 0:
@@ -187,10 +186,8 @@ def run_gd(ops, start, center, eta, steps, *, every: int = 10, hessian_every: in
                 rec[key].append(row[key])
             break
         if pairs and k >= 3:
-            th2, ls = ops.advance(th, center, eta, 2)
-            vj = jnp.asarray(v)
-            T2 = eta * float(vj @ ops.ntk_mv(th2, center, vj))      # Rayleigh quotient along v_t
-            row.update(dz=eta * float(vj @ ops.residual(th2, center)) - zt, dy=T2 - T)
+            th2, ls, kv, vz = ops.pair(th, center, eta, vj)   # ηλ at t + 2: the Rayleigh quotient along v_t
+            row.update(dz=eta * float(vz) - zt, dy=eta * float(kv) - T)
             th, ls2 = ops.advance(th2, center, eta, k - 2)
             ls = np.concatenate([np.asarray(ls), np.asarray(ls2)])
         else:
