@@ -308,6 +308,9 @@ SCHEMAS = {
         "reexpanded": _NET_MODEL("GD on the model re-expanded at the edge (null: no seed reached it)"),
         "agreement": _AGREEMENT("second-order model at θ₀ vs network"),
         "reexpanded_agreement": _AGREEMENT("re-expanded model vs network"),
+        "by_eta": F("list", "with several η (comma lists): one object per η with the keys eta_frac, eta, seeds, "
+                    "network, quadratic, reexpanded, agreement and reexpanded_agreement as above (the first η's "
+                    "are repeated at the top)", optional=True, items="object"),
         **_END,
     },
 }

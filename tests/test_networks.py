@@ -75,7 +75,7 @@ def test_quadratic_model_matches_exact_high_d_engine(loss):
     with jax.enable_x64(True):
         got = run_gd(qops, jax.numpy.zeros(net.P), (net.theta0, net.X, net.Y), eta, 150, every=1,
                      hessian_every=1000, pairs=False, model="quadratic", tol_eig=1e-13)
-    assert ref.status is hd.RunStatus.MAX_STEPS and got.status.name == "STEP_LIMIT"
+    assert ref.status is hd.RunStatus.MAX_STEPS and got.status.name == "STEPS_DONE"
     assert np.max(np.abs(got.loss - ref.loss)) <= 1e-10 * ref.loss[0]
     assert np.max(np.abs(got.eta_ntk - ref.eta_ntk)) <= 1e-10
     assert ref.peak > 1.05 * ref.initial  # the run is nonlinear: the NTK moves
@@ -191,7 +191,7 @@ def test_user_model_runs_through_the_cli(user_module, capsys, tmp_path):
     assert s["architecture"] == f"{user_module}:make" and s["P"] == 32 and s["D"] == 12
     for key in ("network", "quadratic"):
         m = s[key]
-        assert m["status"] in ("step_limit", "converged", "diverged")
+        assert m["status"] in ("steps_done", "converged", "diverged")
         assert all(isinstance(r["initial_eta_ntk"], float) for r in m["runs"])
         assert m["runs"][0]["initial_eta_ntk"] == pytest.approx(1.8, abs=1e-8)
 
@@ -240,7 +240,7 @@ def test_cli_digits_json_numbers(capsys, tmp_path):
         for k in ("initial_eta_ntk", "peak_eta_ntk", "final_eta_ntk"):
             assert isinstance(m[k], float), (key, k, m[k])
         assert m["initial_eta_ntk"] == pytest.approx(3.2, abs=1e-8)
-        assert isinstance(m["reached_eos"], bool) and m["status"] in ("step_limit", "converged", "diverged")
+        assert isinstance(m["reached_eos"], bool) and m["status"] in ("steps_done", "converged", "diverged")
         assert m["eos_mean_eta_ntk"] is None or isinstance(m["eos_mean_eta_ntk"], float)
     ag = s["agreement"]
     assert ag["correlation"]["n"] <= 2 and set(ag["max_abs_difference"]) == {"n", "mean", "lo", "hi"}
@@ -271,3 +271,64 @@ def test_user_jax_config_is_left_alone():
     net = tiny(5)
     assert net.theta0.dtype == np.float64
     assert jax.config.jax_enable_x64 == before
+
+
+def test_cnn_matches_a_direct_convolution():
+    """cnn_apply against a numpy loop: 3×3 same-padded cross-correlation, tanh, 2×2 average pooling, dense."""
+    from sorm.numerics.networks import cnn_apply, init_cnn
+
+    x = np.random.default_rng(0).random((3, 64))
+    p = init_cnn(2, 4, seed=1)
+    (K, c), (W, b) = p["conv"], p["dense"]
+    img = np.pad(x.reshape(3, 8, 8), ((0, 0), (1, 1), (1, 1)))
+    conv = np.zeros((3, 8, 8, 2))
+    for i in range(8):
+        for j in range(8):
+            conv[:, i, j, :] = np.einsum("nab,abc->nc", img[:, i:i + 3, j:j + 3], K[:, :, 0, :]) + c
+    h = np.tanh(conv).reshape(3, 4, 2, 4, 2, 2).mean(axis=(2, 4)).reshape(3, -1)
+    with jax.enable_x64(True):
+        got = np.asarray(cnn_apply(jax.tree_util.tree_map(jax.numpy.asarray, p), jax.numpy.asarray(x)))
+    assert got.shape == (3, 4) and np.max(np.abs(got - (h @ W + b))) <= 1e-12
+
+
+def test_cnn_on_digits_runs():
+    """The built-in CNN on a few digits: P = 3·3·C + C + 16C·10 + 10, GD and its second-order model start at
+    ηλ = 0.9·2 and run their steps."""
+    from sorm.numerics.networks import run_seed
+
+    net = builtin("cnn", "digits", 20, 0, channels=2)
+    assert (net.P, net.D) == (18 + 2 + 320 + 10, 200)
+    res = run_seed(net, eta_frac=0.9, steps=20, every=5, reexpand=False)
+    for r in (res.network, res.quadratic):
+        assert r.initial == pytest.approx(1.8, abs=1e-6) and r.status.name == "STEPS_DONE" and r.t[-1] == 20
+        assert np.all(np.isfinite(r.loss)) and r.loss[-1] < r.loss[0]
+
+
+def test_teacher_data_is_seeded_and_runs_through_the_cli(capsys, tmp_path):
+    from sorm.numerics.networks import teacher
+
+    X, Y = teacher(30, d=5, seed=2, width=7)
+    assert X.shape == (30, 5) and Y.shape == (30, 1) and np.all(np.abs(Y) > 0)
+    assert np.array_equal(teacher(30, d=5, seed=2, width=7)[1], Y) and not np.array_equal(teacher(30, 5, 3, 7)[1], Y)
+    rc = cli.main(["experiment", "network", "--data", "teacher", "--widths", "8", "--n", "30", "--steps", "20",
+                   "--every", "5", "--seeds", "1", "--out", str(tmp_path), "--json", "--quiet"])
+    s = json.loads(capsys.readouterr().out)
+    assert rc == 0 and (s["D"], s["P"]) == (30, 16 * 8 + 8 + 8 + 1)
+    assert s["network"]["initial_eta_ntk"] == pytest.approx(1.8, abs=1e-6)
+
+
+def test_several_etas_and_exit_codes(user_module, capsys, tmp_path):
+    """--eta-frac 0.5,3: one block per η in by_eta; the run at 3·2/λ₀ diverges, so the exit code is 1."""
+    rc = cli.main(["experiment", "network", "--model", f"{user_module}:make", "--eta-frac", "0.5,3", "--steps", "200",
+                   "--every", "5", "--seeds", "1", "--out", str(tmp_path), "--json", "--quiet"])
+    s = json.loads(capsys.readouterr().out)
+    assert [b["eta_frac"] for b in s["by_eta"]] == [0.5, 3.0] and s["eta_frac"] == 0.5
+    low, high = s["by_eta"]
+    assert low["network"]["initial_eta_ntk"] == pytest.approx(1.0, abs=1e-8)
+    assert high["network"]["initial_eta_ntk"] == pytest.approx(6.0, abs=1e-8)
+    assert low["network"]["status"] in ("steps_done", "converged") and high["network"]["status"] == "diverged"
+    assert rc == 1
+    rc = cli.main(["experiment", "network", "--model", f"{user_module}:make", "--eta-frac", "0.5", "--steps", "20",
+                   "--every", "5", "--seeds", "1", "--out", str(tmp_path), "--json", "--quiet"])
+    s = json.loads(capsys.readouterr().out)
+    assert rc == 0 and "by_eta" not in s and s["network"]["status"] == "steps_done"

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..display import compact_repr
 from .models import Network
-from .ops import Operators, quadratic_residual
+from .ops import TOL_COLD, Operators, quadratic_residual
 from .precision import float64
 from .run import EOS_THRESHOLD, Run, run_gd
 
@@ -72,7 +72,7 @@ def operators(net: Network) -> tuple[Operators, Operators]:
 def initial_lambda(net: Network) -> float:
     """λ₀: the top eigenvalue of the NTK JJᵀ at θ₀, for the loss in use."""
     ops, _ = operators(net)
-    return ops.top_ntk(net.theta0, (net.X, net.Y))[0]
+    return ops.top_ntk(net.theta0, (net.X, net.Y), tol=TOL_COLD)[0]
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,7 +102,7 @@ def run_seed(net: Network, *, eta_frac: float | None = 0.9, eta: float | None = 
 
     ops, qops = operators(net)
     data = (net.X, net.Y)
-    lam0 = ops.top_ntk(net.theta0, data)[0]
+    lam0 = ops.top_ntk(net.theta0, data, tol=TOL_COLD)[0]
     eta = float(eta) if eta is not None else float(eta_frac) * 2.0 / lam0
     kw = dict(every=every, hessian_every=hessian_every, bar=bar)
     a = run_gd(ops, net.theta0, data, eta, steps, model="network", **kw)

@@ -35,10 +35,11 @@ import numpy as np
 
 from .precision import float64
 
-__all__ = ["Operators", "quadratic_residual", "top_eigenpair", "TOL", "NCV"]
+__all__ = ["Operators", "quadratic_residual", "top_eigenpair", "TOL", "NCV", "TOL_COLD"]
 
-#: Lanczos: relative residual tolerance (module docstring) and number of Lanczos vectors.
-TOL, NCV = 1e-5, 6
+#: Lanczos: relative residual tolerance (module docstring) and number of Lanczos vectors; TOL_COLD
+#: for a cold start (no previous eigenvector: λ₀, which sets η, and a run's first checkpoint).
+TOL, NCV, TOL_COLD = 1e-5, 6, 1e-12
 
 
 def quadratic_residual(residual):

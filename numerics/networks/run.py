@@ -32,7 +32,7 @@ import numpy as np
 from ..display import compact_repr
 from ..status import LOSS_BLOWUP, Status, loss_stop
 from ..validate import InputError, positive_int
-from .ops import TOL, top_eigenpair
+from .ops import TOL, TOL_COLD, top_eigenpair
 
 __all__ = ["RunStatus", "Run", "EOS_THRESHOLD", "run_gd"]
 
@@ -43,7 +43,7 @@ EOS_THRESHOLD = 1.9
 class RunStatus(Status):
     CONVERGED = "converged: the loss fell below the tolerance"
     DIVERGED = "diverged: the loss grew past the blow-up bound or stopped being finite"
-    STEP_LIMIT = "step limit: the step budget ran out before convergence"
+    STEPS_DONE = "steps done: GD ran the requested steps without converging or diverging"
 
 
 @dataclass(frozen=True, eq=False)
@@ -127,8 +127,9 @@ def run_gd(ops, start, center, eta, steps, *, every: int = 10, hessian_every: in
     ops: :class:`.ops.Operators` of the residual; center: its fixed second argument. Stops by the
     shared loss rule (:func:`numerics.status.loss_stop`), checked at every checkpoint: CONVERGED
     when L ≤ tol·max(1, L₀), DIVERGED when L is not finite or exceeds blowup·max(1, L₀), else
-    STEP_LIMIT. hessian_every (a multiple of every; default 10·every): how often the Hessian and
-    the central flow are measured. tol_eig: the Lanczos relative residual (:data:`.ops.TOL`).
+    STEPS_DONE (a measurement run: the requested steps are the result). hessian_every (a multiple of every; default 10·every): how often the Hessian and
+    the central flow are measured. tol_eig: the Lanczos relative residual (:data:`.ops.TOL`;
+    the first checkpoint, a cold start, uses :data:`.ops.TOL_COLD`).
     ``bar``: a progress bar advanced by the steps taken. Call inside ``jax.enable_x64(True)``.
     """
     import jax.numpy as jnp
@@ -145,7 +146,7 @@ def run_gd(ops, start, center, eta, steps, *, every: int = 10, hessian_every: in
     losses: list[float] = []
     v = u = None
     t_edge = theta_edge = None
-    status = RunStatus.STEP_LIMIT
+    status = RunStatus.STEPS_DONE
     t = 0
     nan = math.nan
 
@@ -157,7 +158,7 @@ def run_gd(ops, start, center, eta, steps, *, every: int = 10, hessian_every: in
         if stop == "DIVERGED":
             status = RunStatus.DIVERGED
             break
-        lam, v = top_eigenpair(lambda x: ops.ntk_apply(pull, x), z.size, v, tol_eig)
+        lam, v = top_eigenpair(lambda x: ops.ntk_apply(pull, x), z.size, v, tol_eig if v is not None else TOL_COLD)
         vj = jnp.asarray(v)
         T, zt, s = eta * lam, eta * float(v @ z), eta * float(ops.s_raw(th, center, pull, vj))
         row = dict(t=t, eta_ntk=T, eta_hess=nan, z_tilde=zt, s=s, y_tilde=T - 2.0 - s * zt, dz=nan, dy=nan,

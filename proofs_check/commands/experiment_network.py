@@ -1,8 +1,10 @@
 """`sorm experiment network`: a network and its second-order model at the edge of stability.
 
 Parses the options, calls :mod:`sorm.numerics.networks` (GD on the network, on its second-order
-model around θ₀, and on the model re-expanded at the edge, over seeds), writes summary.json and
-three figures, and prints a table or the JSON.
+model around θ₀, and on the model re-expanded at the edge, over seeds, for each η), writes
+summary.json and three figures per η, and prints a table or the JSON. With several η the top-level
+blocks are the first η's and ``by_eta`` lists every η's. The exit code comes from the shared
+status table (numerics.status.exit_code over every run): 1 if any run diverged.
 """
 from __future__ import annotations
 
@@ -33,8 +35,9 @@ def add_arguments(p):
     p.add_argument("--channels", default="8", help="CNN channels (default 8)")
     p.add_argument("--targets", default="onehot", help="digits targets: onehot or pm1 (default onehot)")
     p.add_argument("--loss", default="sum", help="sum: L = |z|^2/2 (default); mean: L = |z|^2/(2n)")
-    p.add_argument("--eta-frac", default="0.9", help="eta as a fraction of 2/lambda0 (default 0.9)")
-    p.add_argument("--eta", default=None, help="a fixed step eta instead of --eta-frac")
+    p.add_argument("--eta-frac", default="0.9",
+                   help="eta as fractions of 2/lambda0, comma-separated: one report per value (default 0.9)")
+    p.add_argument("--eta", default=None, help="fixed steps eta instead of --eta-frac, comma-separated")
     p.add_argument("--steps", default="3000", help="GD steps (default 3000)")
     p.add_argument("--every", default="10", help="measure eta*lambda_max every this many steps (default 10)")
     p.add_argument("--hessian-every", default=None,
@@ -58,55 +61,76 @@ def _build(args, seed):
                    channels=args.channels, targets=args.targets, loss=args.loss)
 
 
+def _positive_list(name, text) -> list[float]:
+    """A comma-separated list of numbers > 0 (one number is a list of one)."""
+    from ...numerics.validate import InputError, positive
+
+    parts = [p.strip() for p in str(text).split(",") if p.strip()]
+    if not parts:
+        raise InputError(f"{name}={text!r}: expected numbers > 0, comma-separated; pass e.g. --{name.replace('_', '-')} 0.9")
+    return [float(positive(name if len(parts) == 1 else f"{name}[{i}]", p)) for i, p in enumerate(parts)]
+
+
 def run(args) -> int:
     from ...numerics.networks import run_seed, summarize
-    from ...numerics.validate import positive, positive_int
+    from ...numerics.status import exit_code
+    from ...numerics.validate import positive_int
     from ..figures import plot_network_central_flow, plot_network_eta, plot_network_z_tilde
     from ..output import check_files, check_folder, write_json
 
     steps, every = positive_int("steps", args.steps), positive_int("every", args.every)
     hess = None if args.hessian_every is None else positive_int("hessian_every", args.hessian_every)
     seeds, seed0 = positive_int("seeds", args.seeds), parse_seed(args.seed)
-    eta = None if args.eta is None else float(positive("eta", args.eta))
-    frac = None if eta is not None else float(positive("eta_frac", args.eta_frac))
+    fixed = args.eta is not None
+    etas = _positive_list("eta", args.eta) if fixed else _positive_list("eta_frac", args.eta_frac)
     out = check_folder(Path(args.out), "--out", create=False)
-    files = [out / f for f in ("eta_ntk.png", "z_tilde.png", "central_flow.png", "summary.json")]
+    sfx = [""] if len(etas) == 1 else [f"_{i + 1}" for i in range(len(etas))]
+    figs = [[out / f"{f}{x}.png" for f in ("eta_ntk", "z_tilde", "central_flow")] for x in sfx]
+    files = [f for fs in figs for f in fs] + [out / "summary.json"]
     check_files(files, "--out")
     if ":" in args.model and os.getcwd() not in sys.path:
         sys.path.append(os.getcwd())  # a user's module in the current folder, as `python -m` would find it
     nets = [_build(args, seed0 + k) for k in range(seeds)]
     t0 = time.perf_counter()
-    bar = progress(seeds * steps * 3, args.quiet, "network runs")
-    results = [run_seed(net, eta_frac=frac, eta=eta, steps=steps, every=every, hessian_every=hess, bar=bar)
-               for net in nets]
-    bar.close()
-    seconds = time.perf_counter() - t0
+    bar = progress(len(etas) * seeds * steps * 3, args.quiet, "network runs")
     net = nets[0]
+    name = args.model if ":" in args.model else net.name
+    blocks, statuses = [], []
+    for e, paths in zip(etas, figs):
+        kw = dict(eta=e) if fixed else dict(eta_frac=e)
+        results = [run_seed(n, **kw, steps=steps, every=every, hessian_every=hess, bar=bar) for n in nets]
+        statuses += [getattr(r, m).status for r in results for m in ("network", "quadratic", "reexpanded")
+                     if getattr(r, m) is not None]
+        blocks.append({"eta_frac": None if fixed else e, "eta": e if fixed else None, **summarize(results)})
+        title = f"{name}, P={net.P}, " + (f"eta = {e:g}" if fixed else f"eta = {e:g}*2/lambda0")
+        plot_network_eta(results, paths[0], title)
+        plot_network_z_tilde(results[0], paths[1], title)
+        plot_network_central_flow(results[0], paths[2], title)
+    bar.close()
     summary = summary_json("network", {
-        "architecture": args.model if ":" in args.model else net.name, "n": net.n, "D": net.D, "P": net.P,
-        "loss": net.loss, "eta_frac": frac, "eta": eta, "steps": steps, "every": every,
-        "hessian_every": hess if hess is not None else 10 * every, "first_seed": seed0, **summarize(results)},
-        seconds, files)
-    title = f"{summary['architecture']}, P={net.P}, " + (f"eta = {frac:g}*2/lambda0" if frac else f"eta = {eta:g}")
-    plot_network_eta(results, files[0], title)
-    plot_network_z_tilde(results[0], files[1], title)
-    plot_network_central_flow(results[0], files[2], title)
+        "architecture": name, "n": net.n, "D": net.D, "P": net.P, "loss": net.loss, "steps": steps, "every": every,
+        "hessian_every": hess if hess is not None else 10 * every, "first_seed": seed0, **blocks[0],
+        **({"by_eta": blocks} if len(blocks) > 1 else {})}, time.perf_counter() - t0, files)
     write_json(out / "summary.json", summary, "--out")
+    code = exit_code(*statuses)
     if args.json:
         print(json.dumps(summary, indent=2))
-        return 0
-    _table(summary, out)
-    return 0
+        return code
+    for i, block in enumerate(blocks):
+        _table({**summary, **block}, header=i == 0)
+    print(f"wrote {', '.join(summary['files'])}")
+    return code
 
 
 def _f(x, spec=".4f"):
     return "-" if x is None else format(x, spec)
 
 
-def _table(s, out):
-    print(f"network: {s['architecture']}, n={s['n']}, P={s['P']}, loss={s['loss']}, "
-          + (f"eta = {s['eta_frac']:g}*2/lambda0" if s["eta_frac"] else f"eta = {s['eta']:g}")
-          + f", {s['steps']} steps, {s['seeds']} seeds, {s['seconds']:.0f} s")
+def _table(s, header: bool):
+    if header:
+        print(f"network: {s['architecture']}, n={s['n']}, P={s['P']}, loss={s['loss']}, {s['steps']} steps, "
+              f"{s['seeds']} seeds, {s['seconds']:.0f} s")
+    print("eta = " + (f"{s['eta_frac']:g}*2/lambda0" if s["eta_frac"] is not None else f"{s['eta']:g}") + ":")
     print("| model | status | initial eta*lambda | peak | final | EOS mean | EOS std | reached EOS | sharpened |")
     print("|---|---|---|---|---|---|---|---|---|")
     for key in ("network", "quadratic", "reexpanded"):
@@ -126,4 +150,3 @@ def _table(s, out):
             iv = a[k]
             print(f"  {k}: {_f(iv['mean'], '.4g')} [{_f(iv['lo'], '.4g')}, {_f(iv['hi'], '.4g')}] (n={iv['n']})")
         print(f"  faithful over the whole run: {a['faithful_whole_run']} of {len(a['per_seed'])} seeds")
-    print(f"wrote {', '.join(s['files'])}")
