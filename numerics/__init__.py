@@ -30,5 +30,6 @@ __all__, __getattr__, __dir__ = _lazy.lazy_exports(__name__, {
     ".eos.predict": ("predict_eos", "EOSPrediction", "EOSStatus", "single_mode_period2", "Period2Result"),
     ".eos.convergence": ("convergence_orders", "ConvergenceResult"),
     ".sam_edge": ("sam_convergence_orders", "predict_sam", "run_sam_planar", "SamCase"),
-    ".certify.enclosure": ("enclose_final_ntk", "certify_threshold", "certify_stability", "Enclosure"),
+    ".certify.enclosure": ("enclose_final_ntk", "Enclosure"),
+    ".certify.threshold": ("certify_threshold", "certify_stability"),
 }, ("compile", "engines", "certify", "eos", "highdim", "networks"))

@@ -179,14 +179,14 @@ def edge(spec: OptimizerSpec, eta=1, *, digits: int = 50) -> EdgeValue:
         return EdgeValue(str(spec), value, value, value, exact_decimal(value, digits), "exact", eta)
     import flint
 
-    from .certify.enclosure import _endpoints
+    from .precision import ball_endpoints
 
     prec = int(math.ceil(digits * math.log2(10))) + 32
     old = flint.ctx.prec
     try:
         flint.ctx.prec = prec
         args = [flint.arb(flint.fmpq(v.numerator, v.denominator)) for v in hyp.values()]
-        lo, hi = _endpoints(fn(*args))
+        lo, hi = ball_endpoints(fn(*args))
     finally:
         flint.ctx.prec = old
     f_lo, f_hi = flip(lo, *hyp.values()), flip(hi, *hyp.values())

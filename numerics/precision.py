@@ -5,6 +5,9 @@
   rounding that grows with its step count (``extra``).
 - Fraction ↔ mpf: :func:`to_mpf` rounds an exact rational once, at the current mpmath
   precision; :func:`to_fraction` is the exact value of an mpf.
+- Fraction ↔ arb (python-flint balls): :func:`to_arb` is a ball containing an exact
+  rational at flint's current precision; :func:`ball_endpoints` the exact ends of a ball;
+  :func:`to_fraction` also gives the exact value of an exact arb (a midpoint or a radius).
 - decimal output: :func:`format_digits` prints a value to the digits an error bound
   guarantees, and says how many there are.
 
@@ -18,7 +21,8 @@ from fractions import Fraction
 
 import mpmath
 
-__all__ = ["GUARD_BITS", "bits_for_digits", "digits_of_bits", "to_mpf", "to_fraction", "format_digits"]
+__all__ = ["GUARD_BITS", "bits_for_digits", "digits_of_bits", "to_mpf", "to_fraction", "to_arb", "ball_endpoints",
+           "format_digits"]
 
 #: Guard bits every engine adds to the bits its decimal digits need.
 GUARD_BITS = 16
@@ -48,7 +52,12 @@ def to_mpf(value) -> mpmath.mpf:
 
 
 def to_fraction(value) -> Fraction:
-    """The exact value of an mpf (or int, Fraction, float) as a Fraction; ValueError for inf or nan."""
+    """The exact value of an mpf, an exact arb (or int, Fraction, float) as a Fraction; ValueError for inf or nan."""
+    if type(value).__module__.startswith("flint"):
+        if not (value.is_finite() and value.is_exact()):
+            raise ValueError(f"{value!r} is not an exact finite ball")
+        man, exp = (int(v) for v in value.man_exp())
+        return Fraction(man * 2**exp) if exp >= 0 else Fraction(man, 2 ** (-exp))
     if isinstance(value, mpmath.mpf):
         if not mpmath.isfinite(value):
             raise ValueError(f"{value!r} is not finite")
@@ -57,6 +66,20 @@ def to_fraction(value) -> Fraction:
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"{value!r} is not finite")
     return Fraction(value)
+
+
+def to_arb(value):
+    """An exact number (Fraction, int) as a python-flint arb ball that contains it, at flint's current precision."""
+    import flint
+
+    q = Fraction(value)
+    return flint.arb(flint.fmpq(q.numerator, q.denominator))
+
+
+def ball_endpoints(x) -> tuple[Fraction, Fraction]:
+    """The exact ends [midpoint − radius, midpoint + radius] of a finite arb ball."""
+    m, r = to_fraction(x.mid()), to_fraction(x.rad())
+    return m - r, m + r
 
 
 def _floor_log10(x: Fraction) -> int:

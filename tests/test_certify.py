@@ -14,7 +14,7 @@ import pytest
 from hypothesis import event, example, given, strategies as st
 
 from sorm.numerics import _derived as D
-from sorm.numerics.certify.enclosure import (
+from sorm.numerics.certify import (
     CertStatus, Stability, certify_stability, certify_tail, certify_threshold, decimal_bound,
     enclose_final_ntk, sci_up,
 )
@@ -177,7 +177,7 @@ def test_planar_tail_identities():
 def test_planar_tail_bound_holds_along_the_orbit(z, T):
     import flint
 
-    from sorm.numerics.certify.enclosure import certify_tail_planar
+    from sorm.numerics.certify import certify_tail_planar
 
     a, b, E = F(1, 2), F(-2), F(1, 10)
     with flint.ctx.workprec(200):
@@ -468,7 +468,7 @@ def test_fixed_line_jacobian_is_differentiated_from_the_map_and_equals_planar_ja
     """The exact polynomials DF(0, T) from the iterated map equal the separately generated planar_jacobian."""
     import sympy as sp
 
-    from sorm.numerics.certify.enclosure import fixed_line_polynomials
+    from sorm.numerics.certify import fixed_line_polynomials
 
     T = sp.Symbol("T")
     for a, b, Et in [(0, -1, F(1, 5)), (F(3, 2), -1, F(-1, 10)), (2, F(3, 4), F(3, 10))]:

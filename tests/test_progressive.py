@@ -14,9 +14,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from sorm.proofs_check.claims.eos import (
-    _DEGENERATE, _SHARPEN, _degenerate_facts, _sharpening_facts, _sharpening_search,
-)
+from sorm.numerics.eos.sharpening import sharpening_search
+from sorm.proofs_check.claims.eos import _DEGENERATE, _SHARPEN, _degenerate_facts, _sharpening_facts
 from sorm.proofs_check.registry import Context, Status, all_claims, run_claim
 
 #: T_∞ of the example (40-digit GD, agreeing with the 80-digit rerun to 1e-36).
@@ -94,6 +93,7 @@ def test_degenerate_route_tends_to_two_like_inverse_sqrt():
     assert g["mode_factors"] == [0, 4] and g["dead_mode"] == 0          # (1 - z~0 w1)^2 = 0: mode 1 killed
     assert g["e"] == 1 and g["Et"] == -1                              # fixed line T = 2e = 2 = 2|E~|
     assert g["two_step"] == g["u"] - 4 * g["u"] ** 3                  # u'' = u - 4u^3 => |T_t - 2| ~ t^(-1/2)
+    assert g["limit"] == 1                                            # sqrt(t)|T_t - 2| -> 2/sqrt(4)
     for v in g["scaled"].values():
         assert abs(v - 1) < mpmath.mpf("0.01")
     a, b, c = (T - 2 for T in g["tail"])
@@ -107,12 +107,37 @@ def test_degenerate_constants_are_the_draft_example():
 
 
 def test_search_no_gradual_route_but_counts_steps():
-    near = _sharpening_search(seed=3, n=4000)
-    assert near["hits"] > 0 and near["max_steps_to_1_9"] < 10 and near["min_largest_jump"] > 0.5
-    tiny = _sharpening_search(seed=3, n=4000, t0_min=1e-6)
-    assert tiny["hits"] > 0 and tiny["max_steps_to_1_9"] > near["max_steps_to_1_9"]   # geometric: ~log(2/T0)
+    near = sharpening_search(seed=3, n=4000)
+    assert near.hits > 0 and near.max_steps_to_1_9 < 10 and near.min_largest_jump > 0.5
+    tiny = sharpening_search(seed=3, n=4000, t0_min=1e-6)
+    assert tiny.hits > 0 and tiny.max_steps_to_1_9 > near.max_steps_to_1_9   # geometric: ~log(2/T0)
 
 
+def test_search_steps_the_generated_map():
+    """The scan (generated formulas) against an independent hand-written float64 GD step of the same runs."""
+    import numpy as np
+
+    n, steps = 2000, 400
+    res = sharpening_search(seed=5, n=n, steps=steps)
+    rng = np.random.default_rng(5)                     # the same draws, in the same order, as the scan
+    w = rng.uniform(-1, 1, n)
+    w[np.abs(w) < 0.05] = 0.5
+    T0 = 10 ** rng.uniform(np.log10(0.01), np.log10(1.5), n)
+    p = rng.uniform(0.02, 0.98, n)
+    z = rng.choice([-1.0, 1.0], n) * 10 ** rng.uniform(-3, 0.5, n)
+    a1, a2 = T0 * p, T0 * (1 - p)
+    Et = (a1 + a2 / w - 2 * z) / 2                     # invariant: sum J~^2/omega - 2 z~ = 2 E~
+    e1, e2 = (2 - 2 * Et * w) / (1 - w), w * (2 * Et - 2) / (1 - w)
+    reach = np.full(n, -1)
+    with np.errstate(all="ignore"):
+        for t in range(steps):
+            T, S = a1 + a2, a1 + w * a2
+            z, a1, a2 = z - T * z + S * z * z / 2, a1 * (1 - z) ** 2, a2 * (1 - w * z) ** 2
+            reach = np.where((reach < 0) & (a1 + a2 >= 1.9), t + 1, reach)
+    Tf = a1 + a2
+    hit = (np.minimum(e1, e2) >= 0.02) & (Tf > 1.95) & (Tf < 2) & (np.abs(z) < 1e-6) & (reach > 0)
+    assert res.hits == int(hit.sum()) > 0
+    assert res.max_steps_to_1_9 == int(reach[hit].max())
 def test_claim_verified_quick(tmp_path):
     c = next(c for c in all_claims() if c.id == "eos.progressive_sharpening")
     out = run_claim(c, Context(tmp_path, quick=True, seed=0))

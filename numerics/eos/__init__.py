@@ -6,4 +6,5 @@ __all__, __getattr__, __dir__ = _lazy.lazy_exports(__name__, {
     ".convergence": ("convergence_orders", "ConvergenceResult", "ParameterSet", "PARAMETER_SETS",
                      "loglog_slope"),
     ".phase": ("phase_diagram", "PhaseResult", "PHASE_CLASSES"),
+    ".sharpening": ("sharpening_search", "SharpeningSearch"),
 })

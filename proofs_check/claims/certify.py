@@ -39,7 +39,7 @@ def _eos_problem(eps, Et=Fraction(1, 5), w=(1, -1), sign=1, eta=1):
        source="paper abstract, §2 (threshold 2/eta); docs/theory.md §4 (derived here); certified here",
        method=Method.INTERVAL)
 def _threshold(ctx):
-    from ...numerics.certify.enclosure import Stability, certify_stability, certify_threshold, decimal_bound, sci_up
+    from ...numerics.certify import Stability, certify_stability, certify_threshold, decimal_bound, sci_up
 
     prec = 128
     cases = _THRESHOLD_CASES[:1] if ctx.quick else _THRESHOLD_CASES
@@ -94,7 +94,7 @@ def _final_cases(quick):
 def _final(ctx):
     import mpmath
 
-    from ...numerics.certify.enclosure import Stability, certify_stability, enclose_final_ntk, planar_parameters, sci_up
+    from ...numerics.certify import Stability, certify_stability, enclose_final_ntk, planar_parameters, sci_up
     from ...numerics.engines.gd_mp import run_gd
     from ..output import num
 

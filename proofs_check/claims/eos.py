@@ -266,17 +266,17 @@ def _sharpening_facts(dps: int = 40, orders=(2, 3, 4, 5)) -> dict:
 def _degenerate_facts(steps: int = 40_000, dps: int = 30) -> dict:
     """The degenerate k = 0 route of ``_DEGENERATE``: one mode dies in one step, then ηλ_t → 2 like t^(−1/2).
 
-    Derived here: with one mode ω left, u = ωz̃ and T = 2(u + e), e = ωẼ (the invariant), the map is
-    u' = u(1 − 2(u + e) + u(u + e)); its fixed line u = 0 sits at T = 2e = 2ωẼ. For e = 1 the two-step map is
-    u'' = u − 4u³ + O(u⁴) (sympy, below), so |u_t| ≈ (4t)^(−1/2) and |T_t − 2| = 2|u_t| ≈ t^(−1/2): ηλ
-    oscillates around 2 and tends to 2 = 2|Ẽ| itself, never to a value below 2. Returns the exact facts and
-    √t·|T_t − 2| at t = steps/4 and t = steps (both → 1).
+    Derived here: with one mode ω left, u = ωz̃ and T = 2(u + e), e = ωẼ (the invariant); the one-mode map
+    (theory.period2) has its fixed line u = 0 at T = 2e. For e = 1 its two-step map is u'' = u + c₃u³ + O(u⁵)
+    (theory.period2.edge_two_step; c₃ = −4), so |u_t| ≈ (|c₃|t)^(−1/2) and √t·|T_t − 2| = 2√t|u_t| → 2/√|c₃|
+    (= 1): ηλ oscillates around 2 and tends to 2 = 2|Ẽ| itself, never to a value below 2. Returns the exact
+    facts, that limit, and √t·|T_t − 2| at t = steps/4 and t = steps.
     """
     import mpmath
-    import sympy as sp
 
     from ...numerics.engines.gd_mp import run_gd
     from ...numerics.problem import from_state
+    from ...theory import period2 as p2
 
     omegas, z0, J2, eta = _DEGENERATE
     prob = from_state(omegas, z0, J2, eta)
@@ -284,68 +284,20 @@ def _degenerate_facts(steps: int = 40_000, dps: int = 30) -> dict:
     dead = next(i for i, f in enumerate(killed) if f == 0)
     alive = 1 - dead
     e = omegas[alive] * prob.Et
-    u, ee = sp.symbols("u e")
-
-    def f(v):
-        return v * (1 - 2 * (v + ee) + v * (v + ee))
-
-    two = sp.expand(sp.series(f(f(u)).subs(ee, sp.Rational(e.numerator, e.denominator)), u, 0, 4).removeO())
+    two = p2.edge_two_step(3)
+    c3 = two.coeff(p2.u, 3)
     run = run_gd(prob, dps=dps, steps=steps, record=True)
     ref = run_gd(prob, dps=2 * dps, steps=steps, record=True)
     Ts, Tr = run.trajectory[0], ref.trajectory[0]
     with mpmath.workdps(dps):
+        limit = 2 / mpmath.sqrt(abs(int(c3))) if c3.is_Integer and c3 < 0 else None
         checked = (steps // 4, steps)
         scaled = {t: mpmath.sqrt(t) * abs(Ts[t] - 2) for t in checked}
         doubled = max(abs(Ts[t] - Tr[t]) for t in checked)
         tail = Ts[steps - 2:steps + 1]
     return {"mode_factors": [f_ ** 2 for f_ in killed], "dead_mode": dead, "e": e, "Et": prob.Et,
-            "two_step": two, "u": u, "scaled": scaled, "tail": tail, "dps": dps, "steps": steps,
+            "two_step": two, "u": p2.u, "limit": limit, "scaled": scaled, "tail": tail, "dps": dps, "steps": steps,
             "doubled_diff": doubled}
-
-
-def _sharpening_search(seed: int, n: int = 20_000, steps: int = 1500, t0_min: float = 0.01) -> dict:
-    """Float64 random search (a scan, not a proof) for gradual progressive sharpening in 2-D GD.
-
-    ω = (1, w), w ~ U(−1, 1) (|w| ≥ 0.05; ω → −ω with z̃ → −z̃ is a symmetry and the map is scale-free, so
-    this covers every P = 2 model), T₀ = ηλ₀ log-uniform in [t0_min, 1.5], weight p = J̃(ω₁)²/T₀ ~ U(0.02, 0.98),
-    z̃₀ = ±10^U(−3, 0.5). A run is a hit if it converges (|z̃| < 1e−6) to T_∞ in (1.95, 2) with both edge
-    weights J̃(ω_i)² ≥ 0.02 at (0, 2) (so k > 0). For each hit: the steps until T first reaches 1.9, the number
-    of steps of the initial monotone rise, and the largest single-step increase of T before reaching 1.9.
-    """
-    import numpy as np
-
-    rng = np.random.default_rng(seed)
-    w = rng.uniform(-1, 1, n)
-    w[np.abs(w) < 0.05] = 0.5
-    T0 = 10 ** rng.uniform(np.log10(t0_min), np.log10(1.5), n)
-    p = rng.uniform(0.02, 0.98, n)
-    zt = rng.choice([-1.0, 1.0], n) * 10 ** rng.uniform(-3, 0.5, n)
-    a1, a2, z = T0 * p, T0 * (1 - p), zt.copy()
-    Et = (a1 + a2 / w - 2 * zt) / 2
-    e1, e2 = (2 - 2 * Et * w) / (1 - w), w * (2 * Et - 2) / (1 - w)
-    reach = np.full(n, -1)
-    mono = np.ones(n, bool)
-    n_mono = np.zeros(n, int)
-    jump = np.zeros(n)
-    with np.errstate(all="ignore"):
-        for t in range(steps):
-            T = a1 + a2
-            zn = z * (1 - T) + 0.5 * z * z * (a1 + w * a2)
-            a1, a2, z = (1 - z) ** 2 * a1, (1 - w * z) ** 2 * a2, zn
-            Tn = a1 + a2
-            before = reach < 0
-            jump = np.where(before, np.maximum(jump, Tn - T), jump)
-            mono &= ~(before & (Tn < T))
-            n_mono += mono & before
-            reach = np.where(before & (Tn >= 1.9), t + 1, reach)
-            bad = ~np.isfinite(z) | (np.abs(z) > 1e6)
-            z[bad], a1[bad] = 0.0, np.nan
-    Tf = a1 + a2
-    hit = (np.minimum(e1, e2) >= 0.02) & (Tf > 1.95) & (Tf < 2) & (np.abs(z) < 1e-6) & (reach > 0)
-    return {"runs": n, "steps": steps, "hits": int(hit.sum()),
-            "max_steps_to_1_9": int(reach[hit].max()) if hit.any() else None,
-            "max_monotone_steps": int(n_mono[hit].max()) if hit.any() else None,
-            "min_largest_jump": float(jump[hit].min()) if hit.any() else None}
 
 
 @claim("eos.progressive_sharpening",
@@ -357,9 +309,12 @@ def _sharpening_search(seed: int, n: int = 20_000, steps: int = 1500, t0_min: fl
        source="paper abstract (claim); prediction, bound and k = 0 rate derived here (docs/theory.md §3-§5)",
        method=Method.NUMERIC)
 def _progressive(ctx):
+    import dataclasses
+
     import mpmath
 
     from ...numerics.eos.predict import EOSStatus
+    from ...numerics.eos.sharpening import sharpening_search
     from ...numerics.engines.gd_mp import GDStatus
     from ...numerics.precision import to_mpf
     from ...numerics.engines.gf import gf_limit
@@ -369,7 +324,7 @@ def _progressive(ctx):
     dps = 30 if ctx.quick else 40
     f = _sharpening_facts(dps=dps, orders=(2, 3, 5) if ctx.quick else (2, 3, 4, 5))
     g = _degenerate_facts(steps=10_000 if ctx.quick else 40_000)
-    srch = None if ctx.quick else _sharpening_search(ctx.seed)
+    srch = None if ctx.quick else sharpening_search(ctx.seed)
     gf = gf_limit(from_state(*_SHARPEN), dps=dps)       # the gradient-flow value GD does NOT reach
     Ts, zts, errs = f["Ts"], f["zts"], f["errors"]
     Ns = sorted(errs)
@@ -381,10 +336,8 @@ def _progressive(ctx):
                    and f["doubled_diff"] < mpmath.mpf(10) ** (-dps + 8)
                    and all(p.status is EOSStatus.OK for p in f["predictions"].values())
                    and all(errs[m] < errs[n] for n, m in zip(Ns, Ns[1:])) and errs[5] < mpmath.mpf("1e-5"))
-    sp_u = g["u"]
-    deg_ok = (g["mode_factors"][g["dead_mode"]] == 0 and g["e"] == 1
-              and g["two_step"] == sp_u - 4 * sp_u ** 3
-              and all(abs(v - 1) < mpmath.mpf("0.02") for v in g["scaled"].values())
+    deg_ok = (g["mode_factors"][g["dead_mode"]] == 0 and g["e"] == 1 and g["limit"] is not None
+              and all(abs(v / g["limit"] - 1) < mpmath.mpf("0.02") for v in g["scaled"].values())
               and (g["tail"][0] - 2) * (g["tail"][1] - 2) < 0 and g["doubled_diff"] < mpmath.mpf(10) ** -20)
     fig = ctx.figure("eos_progressive_sharpening.png")
     plot_trajectory(Ts[:61], zts[:61], 1, fig, title=r"2-D model, $\omega = (1, 1/4)$, $\eta\lambda_0 = 1/20$, "
@@ -411,17 +364,19 @@ def _progressive(ctx):
         degenerate_route={"omegas": ["1", "-1"], "z0": "2", "J2": ["1/2", "1/2"], "eta": "1/2",
                           "Et": str(g["Et"]), "first_step_mode_factors": [str(x) for x in g["mode_factors"]],
                           "e": str(g["e"]), "two_step_map": str(g["two_step"]),
+                          "limit_sqrt_t_times_abs_T_minus_2": _s(g["limit"], 6),
                           "sqrt_t_times_abs_T_minus_2": {str(t): _s(v, 6) for t, v in g["scaled"].items()},
                           "last_eta_ntk": [_s(T, 10) for T in g["tail"]], "dps": g["dps"],
                           "agrees_at_doubled_precision": _s(g["doubled_diff"], 3),
                           "reading": "one mode is killed in step 1 (k = 0); the one-mode fixed line is T = 2e = 2; "
                                      "with e = 1 it is marginal, so eta*lambda tends to 2 itself like t^(-1/2)"},
         search_finding=(srch if srch is None else {
-            **srch, "reading": (f"a float64 scan, not a proof and not a pass condition: {srch['hits']} of "
-                                f"{srch['runs']} random runs converged to eta*lambda in (1.95, 2) with k > 0; "
-                                f"the slowest of them reached 1.9 after {srch['max_steps_to_1_9']} steps"),
-                                           "space": "omega = (1, w), w in (-1, 1); T0 in [0.01, 1.5] log-uniform; "
-                                                    "z~0 = +/-10^U(-3, 0.5); hit: T_inf in (1.95, 2), edge weights "
-                                                    ">= 0.02, converged", "seed": ctx.seed}),
+            **dataclasses.asdict(srch),
+            "reading": (f"a float64 scan, not a proof and not a pass condition: {srch.hits} of "
+                        f"{srch.runs} random runs converged to eta*lambda in (1.95, 2) with k > 0; "
+                        f"the slowest of them reached 1.9 after {srch.max_steps_to_1_9} steps"),
+            "space": "omega = (1, w), w in (-1, 1); T0 in [0.01, 1.5] log-uniform; z~0 = +/-10^U(-3, 0.5); "
+                     "hit: T_inf in (1.95, 2), edge weights >= 0.02, converged"}),
         tolerance=f"order-{Ns[-1]} relative error < 1e-5, errors decreasing with the order; doubled precision "
-                  f"< 1e-{dps - 8}; degenerate sqrt(t)|T_t - 2| within 2% of 1, its T_t within 1e-20 at doubled precision")
+                  f"< 1e-{dps - 8}; degenerate sqrt(t)|T_t - 2| within 2% of its limit 2/sqrt(|c3|) (c3 the u^3 "
+                  "coefficient of the two-step map), its T_t within 1e-20 at doubled precision")

@@ -40,7 +40,7 @@ def add_arguments(p):
 
 
 def _precision(args) -> int:
-    from ...numerics.certify.enclosure import check_prec_bits
+    from ...numerics.certify import check_prec_bits
     from ...numerics.precision import bits_for_digits
     from ...numerics.validate import dps as check_dps
 
@@ -52,7 +52,7 @@ def _precision(args) -> int:
 def run(args) -> int:
     import json
 
-    from ...numerics.certify.enclosure import certify_stability, certify_threshold, enclose_final_ntk
+    from ...numerics.certify import certify_stability, certify_threshold, enclose_final_ntk
     from ...numerics.status import exit_code
     from ...numerics.validate import positive_int
 
@@ -68,7 +68,7 @@ def run(args) -> int:
     digits = positive_int("digits", args.digits, maximum=10_000)
     planar = problem.planar
     planar_note = None if planar is not None else f"threshold certificate skipped: {problem.planar_why_not}"
-    from ...numerics.certify.enclosure import check_prec_bits
+    from ...numerics.certify import check_prec_bits
 
     top = max(prec, check_prec_bits(args.max_prec_bits, name="max-prec-bits"))
     enc = enclose_final_ntk(problem, prec_bits=prec, max_steps=max_steps, max_prec_bits=top, route=args.route)

@@ -83,7 +83,7 @@ def _threshold(problem, spec, dps):
 
 
 def _bound(q, digits, direction):
-    from ...numerics.certify.enclosure import decimal_bound
+    from ...numerics.certify import decimal_bound
 
     return decimal_bound(q, digits, direction)
 
