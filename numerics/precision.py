@@ -9,7 +9,7 @@
   rational at flint's current precision; :func:`ball_endpoints` the exact ends of a ball;
   :func:`to_fraction` also gives the exact value of an exact arb (a midpoint or a radius).
 - decimal output: :func:`format_digits` prints a value to the digits an error bound
-  guarantees, and says how many there are.
+  guarantees, and says how many there are; :func:`round_up` prints an error bound rounded up.
 
 Nothing here changes mpmath's global precision.
 """
@@ -22,7 +22,7 @@ from fractions import Fraction
 import mpmath
 
 __all__ = ["GUARD_BITS", "bits_for_digits", "digits_of_bits", "to_mpf", "to_fraction", "to_arb", "ball_endpoints",
-           "format_digits"]
+           "format_digits", "round_up"]
 
 #: Guard bits every engine adds to the bits its decimal digits need.
 GUARD_BITS = 16
@@ -131,3 +131,14 @@ def format_digits(value, *, abs_err=None, rel_err=None, max_digits: int | None =
         d = decimal.Decimal(x.numerator) / decimal.Decimal(x.denominator)
         d = d.quantize(decimal.Decimal(1).scaleb(d.adjusted() - n + 1))
     return format(d, "g"), n
+
+
+def round_up(x, digits: int = 2) -> str:
+    """x ≥ 0 rounded up to ``digits`` significant digits, as "d.de±N" (a bound stays a bound)."""
+    if x == 0:
+        return "0"
+    q = to_fraction(x)
+    e = _floor_log10(q) - digits + 1
+    m = math.ceil(q / Fraction(10) ** e)  # digits (or digits + 1 when it rounds up to a power of 10) digits
+    text = str(m)
+    return f"{text[0]}.{text[1:]}e{e + len(text) - 1}" if len(text) > 1 else f"{text}e{e}"

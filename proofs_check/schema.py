@@ -84,8 +84,22 @@ _RUN = {
     "final": F("object", "the final state (null where a float64 run overflowed)", fields={
         "z": F("value", "residual z", null=True), "J2": F("list", "J(ω_i)^2", items="value", null=True),
         "ntk": F("value", "NTK λ", null=True), "eta_ntk": F("value", "ηλ", null=True)}),
-    "agreed_digits": F("integer", "digits of ηλ that agree with a run at doubled precision (--check-digits)",
-                       null=True),
+    "digits": F("object", "correct significant digits of each value in `final` (null: float64)", null=True,
+                fields={"z": F("integer", "of z (0: no digit is guaranteed, the value is null)"),
+                        "J2": F("list", "of each J(ω_i)^2", items="integer"), "ntk": F("integer", "of λ"),
+                        "eta_ntk": F("integer", "of ηλ")}),
+    "error_bound": F("object", "bound on |value − exact state at the stopping step|: the engine's bound, raised "
+                     "to the disagreement with the doubled-precision rerun (null: float64 or not known)", null=True,
+                     fields={"z": F("decimal", "of z"), "J2": F("list", "of each J(ω_i)^2", items="decimal"),
+                             "ntk": F("decimal", "of λ"), "eta_ntk": F("decimal", "of ηλ")}),
+    "agreed_digits": F("object", "digits of each value that agree with a rerun of the same steps at doubled "
+                       "precision: the state at the stopping step, not the limit (null: float64)", null=True,
+                       fields={"z": F("integer", "of z"), "J2": F("list", "of each J(ω_i)^2", items="integer"),
+                               "ntk": F("integer", "of λ"), "eta_ntk": F("integer", "of ηλ")}),
+    "limit": F("object", "the limit ηλ_∞ of a converged run (null otherwise)", null=True, fields={
+        "distance": F("decimal", "estimated |ηλ_t − ηλ_∞|: 2(2|z̃S̃| + z̃²Σω_i²J̃_i²)/(1 − |1 − ηλ|)"),
+        "eta_ntk": F("decimal", "ηλ_∞ to the digits that distance and the error bound leave", null=True),
+        "digits": F("integer", "digits of ηλ_∞")}),
     "model": _MODEL,
 }
 

@@ -18,7 +18,7 @@ def run_json(capsys, argv, rc=0):
 
 
 def test_simulate_json_fields_full_precision(capsys):
-    d = run_json(capsys, ["simulate", *MODEL, "--dps", "40", "--check-digits"])
+    d = run_json(capsys, ["simulate", *MODEL, "--dps", "40"])
     assert d["status"] == "converged" and d["dps"] == 40 and d["steps"] > 100
     f = d["final"]
     assert set(f) == {"z", "J2", "ntk", "eta_ntk"} and len(f["J2"]) == 2
@@ -28,7 +28,16 @@ def test_simulate_json_fields_full_precision(capsys):
     with decimal.localcontext() as ctx:
         ctx.prec = 80
         assert abs(Decimal(f["J2"][0]) + Decimal(f["J2"][1]) - Decimal(f["ntk"])) < Decimal("1e-38")
-    assert d["agreed_digits"] >= 30 and d["engine"] == "fixed-point"
+    assert d["agreed_digits"]["eta_ntk"] >= 30 and d["engine"] == "fixed-point"
+    # each printed value carries exactly the digits its record counts, z fewer than ηλ (absolute error)
+    for q in ("z", "ntk", "eta_ntk"):
+        mantissa = f[q].split("e")[0].replace(".", "").replace("-", "").lstrip("0")
+        assert len(mantissa) == d["digits"][q] <= d["agreed_digits"][q]
+    assert d["digits"]["z"] < d["digits"]["eta_ntk"] == 40
+    lim = d["limit"]  # converged: the distance to the limit, and only the digits of ηλ_∞ it leaves
+    assert Decimal(lim["distance"]) > abs(Decimal(f["z"])) and lim["digits"] < 40
+    unit = Decimal(10) ** (1 - lim["digits"])
+    assert abs(Decimal(lim["eta_ntk"]) - Decimal(f["eta_ntk"])) <= Decimal(lim["distance"]) + unit
 
 
 def test_simulate_steps_and_theta_form(capsys):
@@ -120,7 +129,6 @@ BAD = [
     ("both-state-forms", ["simulate", *MODEL, "--E", "0.1", "--theta0", "1,1"]),
     ("no-state", ["simulate", "--omegas", "1,-1"]),
     ("float64-and-dps", ["simulate", *MODEL, "--float64", "--dps", "30"]),
-    ("float64-check-digits", ["simulate", *MODEL, "--float64", "--check-digits"]),
     ("theta-method-without-theta0", ["simulate", *MODEL, "--method", "theta"]),
     ("predict-dps-low", ["predict", *MODEL, "--dps", "5"]),
     ("predict-eta-zero", ["predict", *MODEL, "--eta", "0"]),

@@ -72,7 +72,7 @@ def test_readme_python_example_runs():
     scope: dict = {}
     exec(compile(block, "README.md", "exec"), scope)
     run, prob = scope["run"], scope["prob"]
-    assert prob.z0 == Fraction(1, 100) and run.agreed_digits == 35
+    assert prob.z0 == Fraction(1, 100) and run.agreed_digits == 40 and run.shown()["z"][1] == 15
     assert type(scope["plot_run"](prob, run.trajectory)).__name__ == "Figure"
     shown = repr(scope["predict_eos"](prob, order=5))
     assert "eta_ntk=1.98481482703758296" in shown and "EOSPrediction(" in block.split("predict_eos(prob")[1]

@@ -71,10 +71,11 @@ def test_plot_cli_high_precision_and_float64_agree(tmp_path, capsys):
     a, b = tmp_path / "mp.png", tmp_path / "f64.png"
     assert main(["plot", *MODEL, "--steps", "300", "--dps", "30", "--out", str(a), "--json"]) == 0
     mp = json.loads(capsys.readouterr().out)
-    # the float64 engine reports its own class: bounded, not converged in 300 steps (no final NTK: exit 1)
-    assert main(["plot", *MODEL, "--steps", "300", "--float64", "--out", str(b), "--json"]) == 1
+    # exactly K steps: the state there is the result in every engine; float64 names its class in the message
+    assert main(["plot", *MODEL, "--steps", "300", "--float64", "--out", str(b), "--json"]) == 0
     f64 = json.loads(capsys.readouterr().out)
-    assert mp["steps"] == f64["steps"] == 300 and mp["status"] == "steps_done" and f64["status"] == "bounded"
+    assert mp["steps"] == f64["steps"] == 300 and mp["status"] == f64["status"] == "steps_done"
+    assert "float64 class there: bounded" in f64["status_message"]
     assert mp["dps"] == 30 and len(mp["final"]["eta_ntk"]) > 25
     assert abs(float(mp["final"]["eta_ntk"]) - float(f64["final"]["eta_ntk"])) < 1e-10
     _png(a), _png(b)

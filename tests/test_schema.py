@@ -12,7 +12,7 @@ MODEL = ["--omegas", "1,-1", "--z0", "0.01", "--J2", "1.215,0.795"]
 
 #: One or more invocations per command; together they reach every optional key.
 RUNS = {
-    "simulate-mp": ["simulate", *MODEL, "--dps", "30", "--check-digits"],
+    "simulate-mp": ["simulate", *MODEL, "--dps", "30"],
     "simulate-float64-plot": ["simulate", *MODEL, "--float64", "--plot", "{tmp}/s.png"],
     "simulate-diverged": ["simulate", *MODEL, "--float64", "--eta", "3", "--steps", "200"],
     "plot": ["plot", *MODEL, "--steps", "50", "--out", "{tmp}/p.png"],

@@ -41,6 +41,15 @@ that: the rerun at doubled precision (``check_digits=True``) reports the digits
 that really agree, for every engine. The mpmath and θ engines work at
 ⌈digits·log₂10⌉ + ⌈log₂(N + 1)⌉ + 16 bits (the same step allowance, fewer guard bits).
 
+Printed digits (docs/theory.md §8)
+----------------------------------
+Each engine states its error bound at the stopping step (``GDResult.error``): absolute for fixed
+point, (N + 1)·2K·M²·2^−p; relative for mpmath and θ, (N + 1)·8(P + 1)·2^−prec (θ's z̃ is a
+cancellation, so its bound is relative to the size of its terms). ``check_digits`` reruns the same
+number of steps at 2·dps and raises each bound to |x − x_ref| + bound_ref where that is larger;
+:meth:`GDResult.shown` prints each value (z, each J², λ, ηλ) only to the digits its bound and the
+agreement both vouch for. ``limit_error`` separately estimates |ηλ_t − ηλ_∞| of a converged run.
+
 Stopping: |z| < tol (default: |z̃| < 10^(5 − dps)·max(1, |z̃₀|)) and shrinking over one more step →
 CONVERGED (the residual alone decides; a state exactly on the line z̃ = 0 is CONVERGED if it attracts,
 0 < T < 2, else UNSTABLE_FIXED_POINT; a z̃ ≠ 0 below tol that grows is run on until it leaves the line,
@@ -52,6 +61,7 @@ in a row → PERIOD2; the step budget → MAX_STEPS; ``steps=K`` → exactly K s
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -60,8 +70,8 @@ import mpmath
 
 from .. import _derived as D
 from ..compile.fixedpoint import compile_horner, compile_runner, from_fixed, to_fixed
-from ..display import compact_repr
-from ..precision import bits_for_digits, digits_of_bits, to_mpf
+from ..display import compact_repr, format_value
+from ..precision import bits_for_digits, digits_of_bits, format_digits, round_up, to_mpf
 from ..problem import Problem
 from ..validate import DEFAULT_DPS, InputError, dps as _check_dps, positive, positive_int
 from ..status import Status, divergence_bound
@@ -92,17 +102,25 @@ class GDStatus(Status):
     STEPS_DONE = "ran exactly the requested number of steps"
 
 
+QUANTITIES = ("z", "J2", "ntk", "eta_ntk")
+
+
 @dataclass(frozen=True)
 class GDResult:
     """The end of a GD run (unscaled quantities; ηλ is the rescaled NTK T).
 
     z: residual z_t. J2: J(ω_i)²_t. ntk: λ_t = Σ J(ω_i)²_t. eta_ntk: ηλ_t.
-    steps: steps taken. status: :class:`GDStatus`. dps: requested decimal digits
-    (numbers are valid mpf at that precision). agreed_digits: digits of ηλ that agree
-    with a rerun at 2·dps (None unless requested). trajectory: (ηλ_t, z_t) for
-    t = 0..steps when ``record=True``. method: the engine used. work_bits: working
-    precision in bits (fixed-point fraction bits, or mpmath mantissa bits). tol: the
-    stopping tolerance on |z| that was used.
+    steps: steps taken. status: :class:`GDStatus`. dps: requested decimal digits.
+    agreed_digits: digits of ηλ that agree with a rerun at 2·dps (None unless requested).
+    trajectory: (ηλ_t, z_t) for t = 0..steps when ``record=True``. method: the engine used.
+    work_bits: working precision in bits (fixed-point fraction bits, or mpmath mantissa bits).
+    tol: the stopping tolerance on |z| that was used.
+    error: {"z", "J2", "ntk", "eta_ntk"} → bound on |value − exact value of the state at the
+    stopping step| (an mpf, or a tuple for J2): the engine's own bound (module docstring), raised to
+    the disagreement with the rerun at 2·dps when it was run. agreed: the same keys → digits that
+    agree with that rerun (None unless requested). limit_error: estimated |ηλ_t − ηλ_∞| for a
+    converged run (None otherwise; module docstring). :meth:`shown` prints each value to its
+    correct digits only.
     """
 
     z: mpmath.mpf
@@ -117,8 +135,57 @@ class GDResult:
     method: str
     work_bits: int = 0
     tol: mpmath.mpf | None = None
+    error: dict | None = None
+    agreed: dict | None = None
+    limit_error: mpmath.mpf | None = None
+
+    def shown(self) -> dict:
+        """{"z", "J2", "ntk", "eta_ntk"} → (decimal text or None, digits): each value to the digits that
+        both its error bound and (when run) the doubled-precision rerun vouch for; J2 a list of pairs.
+        None with 0 digits: not even the first digit is guaranteed (see :meth:`bound_text`)."""
+        out = {}
+        for q in QUANTITIES:
+            vals, errs = getattr(self, q), self.error[q]
+            caps = (self.agreed or {}).get(q)
+            if q == "J2":
+                caps = caps or (None,) * len(vals)
+                out[q] = [_shown(v, e, self.dps, c) for v, e, c in zip(vals, errs, caps)]
+            else:
+                out[q] = _shown(vals, errs, self.dps, caps)
+        return out
+
+    def bound_text(self, q: str, k: int | None = None) -> str:
+        """"|q| < bound" for a quantity with no guaranteed digit (its value plus its error, rounded up)."""
+        v, e = getattr(self, q), self.error[q]
+        if k is not None:
+            v, e = v[k], e[k]
+        return "|{}| < {}".format(q if k is None else f"{q}[{k}]", round_up(abs(v) + e))
+
+    def limit_shown(self):
+        """(text, digits) of ηλ_∞ from ηλ_t, its error and the estimated distance to the limit; None when
+        no distance was estimated (the run did not converge)."""
+        if self.limit_error is None:
+            return None
+        cap = self.shown()["eta_ntk"][1]
+        return _shown(self.eta_ntk, self.error["eta_ntk"] + self.limit_error, self.dps, cap)
+
+    def _repr_items(self):
+        s = self.shown()
+        text = {q: (s[q][0] or self.bound_text(q)) for q in ("z", "ntk", "eta_ntk")}
+        J2 = "(" + ", ".join(t or self.bound_text("J2", k) for k, (t, _) in enumerate(s["J2"])) + ")"
+        items = [("z", text["z"]), ("J2", J2), ("ntk", text["ntk"]), ("eta_ntk", text["eta_ntk"])]
+        for f in ("steps", "status", "dps", "agreed_digits", "method", "work_bits", "tol"):
+            items.append((f, format_value(getattr(self, f))))
+        traj = self.trajectory  # a summary: the recorded values carry no error bounds of their own
+        items.insert(8, ("trajectory", "None" if traj is None else f"<(eta_ntk_t, z_t) for t = 0..{len(traj[0]) - 1}>"))
+        items.append(("limit_error", "None" if self.limit_error is None else round_up(self.limit_error)))
+        return items
 
     __repr__ = compact_repr
+
+
+def _shown(value, err, dps: int, cap: int | None):
+    return format_digits(value, abs_err=err, max_digits=dps if cap is None else min(dps, cap))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -153,6 +220,23 @@ class _FixedEngine:
 
     def run(self, state, n, TOL, BIG, rec):
         return self._run[rec is not None](*state, n, TOL, BIG, rec)
+
+    def error(self, steps, zt, J2t, T):
+        """Absolute bounds (on z̃, each J̃², T) after ``steps`` steps: (steps + 1)·δ, δ = 2·K·M²·2^−p.
+
+        K: the program's operations, each rounding by at most 2^−p, amplified by at most M² per step,
+        M = max(2, |ω_i|, |Ẽ|) (module docstring); one more δ for rounding the initial state. The
+        planar path recovers J̃(ω_i)² from (z̃, T) by the generated affine map planar_J2t, whose
+        coefficients scale the bound.
+        """
+        M = max([Fraction(2), abs(self.problem.Et), *(abs(w) for w in self.problem.omegas)])
+        E = mpmath.ldexp(to_mpf((steps + 1) * 2 * self.program.n_ops * M * M), -self.prec)
+        if not self.planar:
+            return E, (E,) * len(J2t), len(J2t) * E
+        w1, w2 = (to_mpf(w) for w in self.problem.omegas)
+        Et = to_mpf(self.problem.Et)
+        base, dz, dT = (D.planar_J2t(z, t, w1, w2, Et) for z, t in ((0, 0), (1, 0), (0, 1)))
+        return E, tuple(E * (abs(a - c) + abs(b - c)) for c, a, b in zip(base, dz, dT)), E
 
     def units(self, x: Fraction):
         return _INT(to_fixed(x, self.prec))
@@ -212,6 +296,11 @@ class _MpEngine:
     def final(self, state):
         return state[0], tuple(+j for j in state[1:]), mpmath.fsum(state[1:])
 
+    def error(self, steps, zt, J2t, T):
+        """Relative bounds r = (steps + 1)·K·2^−prec, K = 8(P + 1) roundings per step (module docstring)."""
+        r = mpmath.ldexp((steps + 1) * 8 * (len(J2t) + 1), -self.prec)
+        return r * abs(zt), tuple(r * j for j in J2t), r * T
+
 
 class _ThetaEngine:
     """The θ-space update θ_i' = θ_i − η z ω_i θ_i (paper §2.1), z = ½ Σ ω_i θ_i² − E."""
@@ -258,6 +347,13 @@ class _ThetaEngine:
         J2 = tuple(self.eta * (wi * t) ** 2 for wi, t in zip(self.w, th))
         return zt, J2, T
 
+    def error(self, steps, zt, J2t, T):
+        """Relative bounds r = (steps + 1)·K·2^−prec on each J̃² and T (K = 8(P + 1)); z̃ = η(½Σω_iθ_i² − E)
+        cancels, so its bound is r times the size of its terms, η(½Σ|ω_i|θ_i² + |E|)."""
+        r = mpmath.ldexp((steps + 1) * 8 * (len(J2t) + 1), -self.prec)
+        size = mpmath.fsum(j / abs(w) for w, j in zip(self.w, J2t) if w) / 2 + self.eta * abs(self.E)
+        return r * size, tuple(r * j for j in J2t), r * T
+
 
 # ---------------------------------------------------------------------------------------------
 
@@ -303,7 +399,7 @@ def _drive(engine, problem: Problem, tolt: Fraction, max_steps: int, steps: int 
         if flag == 2:
             return state, done, GDStatus.DIVERGED, recs
         if flag == 1:
-            status = _at_tolerance(engine, state, big)
+            status = _at_tolerance(engine, state, big, done)
             if status is not None:
                 return state, done, status, recs
             leaving = True
@@ -327,18 +423,20 @@ def _drive(engine, problem: Problem, tolt: Fraction, max_steps: int, steps: int 
         prev = (z, T)
 
 
-def _at_tolerance(engine, state, big):
-    """|z̃| fell below tol: CONVERGED if one more step shrinks it (the residual alone decides), else a
-    state exactly on the line z̃ = 0 is CONVERGED if it attracts (|1 − T| < 1, its transverse
-    multiplier) and an UNSTABLE_FIXED_POINT if not; None if z̃ ≠ 0 is growing (leaving the line)."""
-    z, T = engine.zT(state)
+def _at_tolerance(engine, state, big, done):
+    """|z̃| fell below tol: CONVERGED if one more step shrinks it (the residual alone decides). A state
+    on the line z̃ = 0, exactly or within the engine's error bound of z̃ (the θ engine computes z̃ with
+    cancellation), is classed by its transverse multiplier 1 − T instead: CONVERGED if it attracts
+    (0 < T < 2), else an UNSTABLE_FIXED_POINT. None if z̃ ≠ 0 is growing (leaving the line)."""
+    with mpmath.workprec(engine.prec):
+        zt, J2t, T = engine.final(state)
+        noise = engine.error(done, zt, J2t, T)[0]
+        if abs(zt) <= noise:
+            return GDStatus.CONVERGED if 0 < T < 2 else GDStatus.UNSTABLE_FIXED_POINT
+    z, _ = engine.zT(state)
     nxt, _, _ = engine.run(state, 1, -1, big, None)
     z1, _ = engine.zT(nxt)
-    if abs(z1) < abs(z):
-        return GDStatus.CONVERGED
-    if z == 0:
-        return GDStatus.CONVERGED if 0 < T < engine.units(Fraction(2)) else GDStatus.UNSTABLE_FIXED_POINT
-    return None
+    return GDStatus.CONVERGED if abs(z1) < abs(z) else None
 
 
 def engine_digits(engine) -> int:
@@ -361,12 +459,19 @@ def _run_once(problem, dps, tolt, max_steps, steps, record, method) -> GDResult:
     budget = steps if steps is not None else max_steps
     engine = _make_engine(problem, method, dps, budget, tolt)
     state, done, status, recs = _drive(engine, problem, tolt, max_steps, steps, record)
-    with mpmath.workdps(dps):
+    with mpmath.workprec(max(engine.prec, bits_for_digits(dps))):
         eta = to_mpf(problem.eta)
-        with mpmath.workprec(max(engine.prec, mpmath.mp.prec)):
-            zt, J2t, T = engine.final(state)
-        zt, T = +zt, +T
-        J2 = tuple(j / eta for j in J2t)
+        zt, J2t, T = engine.final(state)
+        ez, eJ, eT = engine.error(done, zt, J2t, T)
+        limit = _limit_error(problem, status, zt, J2t, T)
+    with mpmath.workdps(dps):
+        # the values are rounded to dps digits: half an ulp more in each bound
+        ulp = mpmath.ldexp(1, 1 - mpmath.mp.prec)
+        J2 = tuple(+(j / eta) for j in J2t)
+        vals = {"z": +(zt / eta), "J2": J2, "ntk": +(T / eta), "eta_ntk": +T}
+        errs = {"z": ez / eta, "J2": tuple(e / eta for e in eJ), "ntk": eT / eta, "eta_ntk": eT}
+        error = {q: (tuple(e + abs(v) * ulp for v, e in zip(vals[q], errs[q])) if q == "J2"
+                     else errs[q] + abs(vals[q]) * ulp) for q in QUANTITIES}
         traj = None
         if recs is not None:
             recs.append(state)
@@ -379,9 +484,27 @@ def _run_once(problem, dps, tolt, max_steps, steps, record, method) -> GDResult:
                     ets.append(T_s)
                     zs.append(z_s)
             traj = (tuple(+t for t in ets), tuple(z / eta for z in zs))
-        return GDResult(z=zt / eta, J2=J2, ntk=T / eta, eta_ntk=T, steps=done, status=status, dps=dps,
-                        agreed_digits=None, trajectory=traj, method=engine.name, work_bits=engine.prec,
-                        tol=to_mpf(tolt) / eta)
+        return GDResult(**vals, steps=done, status=status, dps=dps, agreed_digits=None, trajectory=traj,
+                        method=engine.name, work_bits=engine.prec, tol=to_mpf(tolt) / eta, error=error,
+                        limit_error=limit)
+
+
+def _limit_error(problem, status, zt, J2t, T):
+    """Estimated |ηλ_t − ηλ_∞| of a converged run (derived here; an estimate, not a bound).
+
+    Near the fixed line T' − T = −2z̃S̃ + z̃²Σω_i²J̃(ω_i)² and z̃ shrinks by q = |1 − T| per step,
+    so the remaining change of T is about (2|z̃||S̃| + z̃²Σω_i²J̃²)/(1 − q); twice that is returned
+    (a margin for the higher-order terms). None unless the run converged with q < 1.
+    """
+    if status is not GDStatus.CONVERGED:
+        return None
+    q = abs(1 - T)
+    if not q < 1:
+        return None
+    w = [to_mpf(x) for x in problem.omegas]
+    S = mpmath.fsum(wi * j for wi, j in zip(w, J2t))
+    W2 = mpmath.fsum(wi * wi * j for wi, j in zip(w, J2t))
+    return 2 * (2 * abs(zt * S) + zt * zt * W2) / (1 - q)
 
 
 def agreed_digits(x, y, dps: int) -> int:
@@ -394,14 +517,35 @@ def agreed_digits(x, y, dps: int) -> int:
         return int(max(0, min(dps, math.floor(-mpmath.log10(d / scale)))))
 
 
+def _checked(res: GDResult, ref: GDResult) -> GDResult:
+    """``res`` with the agreement with the rerun ``ref`` at 2·dps: per quantity, the agreeing digits,
+    and the error bound raised to |res − ref| + ref's own bound where that is larger."""
+    dps = res.dps
+    with mpmath.workdps(2 * dps + 10):
+        def pair(x, y, ex, ey):
+            return agreed_digits(x, y, dps), max(ex, abs(mpmath.mpf(x) - mpmath.mpf(y)) + ey)
+
+        agreed, error = {}, {}
+        for q in QUANTITIES:
+            if q == "J2":
+                out = [pair(x, y, ex, ey) for x, y, ex, ey in zip(res.J2, ref.J2, res.error[q], ref.error[q])]
+                agreed[q], error[q] = tuple(a for a, _ in out), tuple(e for _, e in out)
+            else:
+                agreed[q], error[q] = pair(getattr(res, q), getattr(ref, q), res.error[q], ref.error[q])
+    if ref.steps != res.steps:  # the rerun diverged earlier: it vouches for nothing
+        agreed = {q: ((0,) * len(res.J2) if q == "J2" else 0) for q in QUANTITIES}
+    return dataclasses.replace(res, agreed_digits=agreed["eta_ntk"], agreed=agreed, error=error)
+
+
 def run_gd(problem: Problem, *, dps=DEFAULT_DPS, tol=None, max_steps=100_000, steps=None, record=False,
            check_digits=False, method="auto") -> GDResult:
     """Run GD on ``problem`` at ``dps`` decimal digits until a stop rule fires (module docstring).
 
     tol: tolerance on |z| (unscaled; default 10^(5−dps)·max(1, |z₀|) on z̃ = ηz, divided
     by η). steps: run exactly this many steps instead (no tolerance, no period-2 stop).
-    record: keep (ηλ_t, z_t). check_digits: rerun at 2·dps (same tol if given, else the
-    default at 2·dps) and report the agreeing digits of ηλ. method: "auto" (fixed-point),
+    record: keep (ηλ_t, z_t). check_digits: rerun the same number of steps at 2·dps and report
+    the agreeing digits of every value (``agreed``; ``agreed_digits`` is that of ηλ), the error bounds
+    raised to the disagreement (module docstring). method: "auto" (fixed-point),
     "fixed-point", "mpmath" or "theta". mpmath's global precision is never changed.
     """
     if not isinstance(problem, Problem):
@@ -419,7 +563,6 @@ def run_gd(problem: Problem, *, dps=DEFAULT_DPS, tol=None, max_steps=100_000, st
         return Fraction(1, 10 ** (d - 5)) * max(Fraction(1), abs(problem.zt0))
 
     res = _run_once(problem, dps, tolt_for(dps), max_steps, steps, record, method)
-    if check_digits:
-        ref = _run_once(problem, 2 * dps, tolt_for(2 * dps), max_steps, steps, False, method)
-        res = GDResult(**{**res.__dict__, "agreed_digits": agreed_digits(res.eta_ntk, ref.eta_ntk, dps)})
+    if check_digits:  # the same number of steps at 2·dps: the agreement is about the state at the stopping step
+        res = _checked(res, _run_once(problem, 2 * dps, tolt_for(dps), max_steps, res.steps, False, method))
     return res

@@ -36,17 +36,24 @@ def _float64(problem, steps, max_steps, tol, record):
     res = batch.run_batch([float(w) for w in problem.omegas], [float(problem.zt0)],
                           [[float(j) for j in problem.J2t]], steps=budget, settle=steps is None, **kw)
     cls = res.class_of(0)  # the float64 engine's own status (numerics.status vocabulary)
+    status = cls
+    if steps is not None and cls is not batch.TrajectoryClass.DIVERGED:
+        # exactly K steps: the state there is the result, as for the high-precision engines
+        from ...numerics.engines.gd_mp import GDStatus
+
+        status = GDStatus.STEPS_DONE
     eta = float(problem.eta)
     zt, T = float(res.zt[0]), float(res.T[0])
     J2 = [float(j) / eta for j in res.J2t[0]]
-    out = {"status": cls.name.lower(), "status_message": cls.message, "engine": "float64",
+    message = status.message if status is cls else f"{status.message} (float64 class there: {cls.name.lower()})"
+    out = {"status": status.name.lower(), "status_message": message, "engine": "float64",
            "steps": int(res.steps[0]), "dps": None, "work_bits": None,
            "tol": None if tol is None else float(tol),
            "final": {"z": _number(zt / eta), "J2": [_number(j) for j in J2], "ntk": _number(T / eta),
                      "eta_ntk": _number(T)},
-           "agreed_digits": None}
+           "digits": None, "error_bound": None, "agreed_digits": None, "limit": None}
     traj = batch.trajectory_float64(problem, steps=max(1, out["steps"])) if record else None
-    return out, traj, cls
+    return out, traj, status
 
 
 def _number(x: float):
@@ -79,8 +86,10 @@ def _other(problem, spec, args, steps, max_steps, tol, record):
                "tol": num(res.tol, 6) if steps is None else None,
                "final": {"z": _digits(res.z, dig["z"]), "J2": [_digits(j, d) for j, d in zip(res.J2, dig["J2"])],
                          "ntk": _digits(res.ntk, dig["eta_ntk"]), "eta_ntk": _digits(res.eta_ntk, dig["eta_ntk"])},
-               "digits": {"z": dig["z"], "J2": list(dig["J2"]), "eta_ntk": dig["eta_ntk"]},
-               "agreed_digits": res.agreed_digits, "eta_lambda_edge": e.text, "edge_method": e.method}
+               "digits": {"z": dig["z"], "J2": list(dig["J2"]), "ntk": dig["eta_ntk"], "eta_ntk": dig["eta_ntk"]},
+               "error_bound": None, "limit": None,
+               "eta_lambda_edge": e.text, "edge_method": e.method}
+        out["agreed_digits"] = dict(out["digits"])  # the digits are those that agree with the rerun
     return out, res.trajectory, res.status
 
 
@@ -105,7 +114,6 @@ def run_one(problem, args, *, record: bool):
     if steps is not None and tol is not None:
         raise InputError(f"tol={args.tol!r} with steps={args.steps!r}: --steps runs exactly K steps and ignores "
                          "the tolerance; give one of them")
-    check = getattr(args, "check_digits", False)
     from ._model import optimizer_from_args
 
     spec = optimizer_from_args(args, args.command)
@@ -118,28 +126,45 @@ def run_one(problem, args, *, record: bool):
                              "pass --method mpmath or drop --method")
         return _other(problem, spec, args, steps, max_steps, tol, record)
     if args.float64:
-        if check:
-            raise InputError("--check-digits needs a high-precision run: drop --float64 and give --dps")
         if args.method != "auto":
             raise InputError(f"method={args.method!r}: --method chooses a high-precision engine; drop it with "
                              "--float64")
         return _float64(problem, steps, max_steps, tol, record)
-    import mpmath
-
     from ...numerics.engines.gd_mp import run_gd
-    from ..output import num
 
     dps = check_dps(args.dps if args.dps is not None else DEFAULT_DPS)
+    # always rerun the same steps at 2·dps: every printed digit is checked (numerics.engines.gd_mp)
     res = run_gd(problem, dps=dps, tol=tol, max_steps=max_steps, steps=steps, record=record,
-                 check_digits=check, method=args.method)
-    with mpmath.workdps(dps):
-        out = {"status": res.status.name.lower(), "status_message": res.status.message, "engine": res.method,
-               "steps": res.steps, "dps": res.dps, "work_bits": res.work_bits,
-               "tol": num(res.tol, 6) if steps is None else None,
-               "final": {"z": num(res.z, dps), "J2": [num(j, dps) for j in res.J2],
-                         "ntk": num(res.ntk, dps), "eta_ntk": num(res.eta_ntk, dps)},
-               "agreed_digits": res.agreed_digits}
-    return out, res.trajectory, res.status
+                 check_digits=True, method=args.method)
+    return gd_record(res, steps is not None), res.trajectory, res.status
+
+
+def gd_record(res, exact_steps: bool) -> dict:
+    """The JSON record of a high-precision GD run: each value to its correct digits (null when none),
+    their digit counts, error bounds and agreement with the doubled-precision rerun, and the
+    estimated limit."""
+    import mpmath
+
+    from ...numerics.precision import round_up
+    from ..output import num
+
+    shown = res.shown()
+    with mpmath.workdps(res.dps):
+        lim = res.limit_shown()
+        return {
+            "status": res.status.name.lower(), "status_message": res.status.message, "engine": res.method,
+            "steps": res.steps, "dps": res.dps, "work_bits": res.work_bits,
+            "tol": None if exact_steps else num(res.tol, 6),
+            "final": {"z": shown["z"][0], "J2": [t for t, _ in shown["J2"]], "ntk": shown["ntk"][0],
+                      "eta_ntk": shown["eta_ntk"][0]},
+            "digits": {"z": shown["z"][1], "J2": [n for _, n in shown["J2"]], "ntk": shown["ntk"][1],
+                       "eta_ntk": shown["eta_ntk"][1]},
+            "error_bound": {"z": round_up(res.error["z"]), "J2": [round_up(e) for e in res.error["J2"]],
+                            "ntk": round_up(res.error["ntk"]), "eta_ntk": round_up(res.error["eta_ntk"])},
+            "agreed_digits": None if res.agreed is None else {**res.agreed, "J2": list(res.agreed["J2"])},
+            "limit": None if lim is None else {"distance": round_up(res.limit_error), "eta_ntk": lim[0],
+                                               "digits": lim[1]},
+        }
 
 
 def run_record(problem, args, *, record: bool):

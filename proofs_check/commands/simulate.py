@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ._run import memory_hint  # noqa: F401  (the CLI names the size in an out-of-memory error)
 
-__all__ = ["HELP", "add_arguments", "run"]
+__all__ = ["HELP", "add_arguments", "run", "state_lines"]
 
 HELP = "run gradient descent on one model (high precision, or --float64) and report the final NTK"
 
@@ -21,10 +21,39 @@ def add_arguments(p):
     add_model_arguments(p)
     add_run_arguments(p)
     o = p.add_argument_group("output")
-    o.add_argument("--check-digits", dest="check_digits", action="store_true",
-                   help="rerun at doubled precision and report the agreeing digits of eta*lambda")
     o.add_argument("--json", action="store_true", help="machine-readable output (see the README's JSON section)")
     o.add_argument("--plot", default=None, metavar="PATH", help="write a PNG of eta*lambda_t and z_t against t")
+
+
+def _value(text, digits, bound, name):
+    return f"{text}  [{digits} digits]" if text is not None else f"|{name}| < {bound}  [no correct digit]"
+
+
+def state_lines(out: dict) -> list[str]:
+    """The text of a high-precision run: each value to its correct digits, what they were checked
+    against, and the limit where it was estimated."""
+    f, d, e, a = out["final"], out["digits"], out["error_bound"], out["agreed_digits"]
+    lines = [f"steps: {out['steps']}    precision: {out['dps']} digits ({out['engine']}"
+             + (f", {out['work_bits']} bits)" if out.get("work_bits") else ")"),
+             f"the state at step {out['steps']}, to its correct digits:",
+             f"eta*lambda = {_value(f['eta_ntk'], d['eta_ntk'], e and e['eta_ntk'], 'eta*lambda')}",
+             f"lambda     = {_value(f['ntk'], d['ntk'], e and e['ntk'], 'lambda')}",
+             f"z          = {_value(f['z'], d['z'], e and e['z'], 'z')}"]
+    lines += [f"J2[{k}]      = {_value(t, n, e and e['J2'][k], f'J2[{k}]')}"
+              for k, (t, n) in enumerate(zip(f["J2"], d["J2"]))]
+    if a is not None:
+        J2 = ", ".join(str(n) for n in a["J2"])
+        lines.append(f"agreed digits with a rerun of the same {out['steps']} steps at {2 * out['dps']} digits "
+                     f"(the state at step {out['steps']}, not the limit): eta*lambda {a['eta_ntk']}, "
+                     f"lambda {a['ntk']}, z {a['z']}, J2 {J2}")
+    lim = out.get("limit")
+    if lim is not None:
+        lines.append(f"limit: |eta*lambda - eta*lambda_inf| <~ {lim['distance']} (estimated from |z| and the "
+                     f"contraction |1 - eta*lambda|), so eta*lambda_inf = "
+                     + (f"{lim['eta_ntk']}  [{lim['digits']} digits]" if lim["eta_ntk"] else "(no correct digit)"))
+    elif out["status"] != "diverged":
+        lines.append("limit: not estimated (the run did not converge)")
+    return lines
 
 
 def run(args) -> int:
@@ -49,16 +78,16 @@ def run(args) -> int:
     if args.json:
         print(json.dumps(out, indent=2))
         return rc
-    f = out["final"]
-    prec = "float64" if out["dps"] is None else f"{out['dps']} digits ({out['engine']}, {out['work_bits']} bits)"
     print(f"status: {out['status']} ({out['status_message']})")
-    print(f"steps: {out['steps']}    precision: {prec}")
-    print(f"eta*lambda = {f['eta_ntk']}")
-    print(f"lambda     = {f['ntk']}")
-    print(f"z          = {f['z']}")
-    print(f"J2         = {', '.join(str(j) for j in f['J2'])}")
-    if out.get("agreed_digits") is not None:
-        print(f"agreed digits at doubled precision: {out['agreed_digits']}")
+    if out["dps"] is None:
+        f = out["final"]
+        print(f"steps: {out['steps']}    precision: float64")
+        print(f"eta*lambda = {f['eta_ntk']}")
+        print(f"lambda     = {f['ntk']}")
+        print(f"z          = {f['z']}")
+        print(f"J2         = {', '.join(str(j) for j in f['J2'])}")
+    else:
+        print("\n".join(state_lines(out)))
     for path in out.get("files", ()):
         print(f"wrote {path}")
     return rc
