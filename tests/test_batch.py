@@ -276,3 +276,93 @@ def test_classify_problem_passes_its_options_and_trajectory_caps_its_steps():
     assert loose.steps[0] < default.steps[0] and loose.class_of(0) is TrajectoryClass.SELF_STABILIZED
     with pytest.raises(InputError, match="steps"):
         trajectory_float64(p, steps=10**8)
+
+
+# --- run_batch: both back ends, every option, against the map written out here -------------------
+
+def _map_reference(omegas, zt, J, steps):
+    """``steps`` GD steps of the η-rescaled map, written from docs/theory.md §3 in plain Python floats:
+    z̃' = z̃(1 − T) + ½z̃²S, J̃(ω_i)²' = (1 − z̃ω_i)²J̃(ω_i)² (independent of the traced programs)."""
+    J = list(J)
+    for _ in range(steps):
+        T = sum(J)
+        S = sum(w * j for w, j in zip(omegas, J))
+        zt, J = zt * (1 - T) + 0.5 * zt * zt * S, [(1 - zt * w) ** 2 * j for w, j in zip(omegas, J)]
+    return zt, J
+
+
+_BATCH_STATES = (  # one of each class: below, self-stabilized, period 2, unstable line, diverged
+    [0.05, 0.2, 0.01, 0.0, 0.1],
+    [[0.5, 0.4], [1.8, 0.8], [2.05, 0.0], [1.3, 0.9], [3.0, 2.0]],
+)
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+@pytest.mark.parametrize("settle", [True, False])
+def test_run_batch_back_ends_follow_the_map_and_agree(engine, settle):
+    """Both back ends of run_batch give the same classes and steps, and the final states of the map itself."""
+    from sorm.numerics.engines.kernel import numba_available
+
+    if engine == "numba" and not numba_available():
+        pytest.skip("numba is not installed")
+    zt, J = _BATCH_STATES
+    steps, every = 3000, 7
+    r = run_batch([1, -1], zt, J, steps=steps, check_every=every, settle=settle, engine=engine)
+    ref = run_batch([1, -1], zt, J, steps=steps, check_every=every, settle=settle, engine="numpy")
+    assert r.engine == engine and r.step_budget == steps
+    assert np.array_equal(r.classes, ref.classes) and np.array_equal(r.steps, ref.steps)
+    for a, b in ((r.zt, ref.zt), (r.T, ref.T), (r.J2t, ref.J2t), (r.max_T, ref.max_T)):
+        assert np.allclose(a, b, rtol=1e-12, atol=1e-300, equal_nan=True)
+    names = [TrajectoryClass(int(c)).name for c in r.classes]
+    assert names == ["CONVERGED_BELOW", "SELF_STABILIZED", "PERIOD2", "UNSTABLE_FIXED_POINT", "DIVERGED"]
+    for k in range(len(zt)):
+        if names[k] == "DIVERGED":
+            continue
+        z1, J1 = _map_reference([1.0, -1.0], zt[k], J[k], int(r.steps[k]))
+        assert r.zt[k] == pytest.approx(z1, rel=1e-8, abs=1e-12) and r.T[k] == pytest.approx(sum(J1), rel=1e-9)
+        assert np.allclose(r.J2t[k], J1, rtol=1e-9) and r.max_T[k] >= max(sum(J[k]), r.T[k])
+    if not settle:
+        assert np.all(r.steps[np.array(names) != "DIVERGED"] == steps)
+    else:  # settled runs stop at a check, a multiple of check_every (the last chunk excepted)
+        assert all(s % every == 0 or s == steps for s in r.steps) and r.steps[0] < steps
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_run_batch_shapes_options_and_progress(engine):
+    from sorm.numerics.engines.kernel import numba_available
+
+    if engine == "numba" and not numba_available():
+        pytest.skip("numba is not installed")
+    one = run_batch([1, -1], 0.01, [1.215, 0.795], steps=50, engine=engine, settle=False)  # a 1-D row: one run
+    assert one.zt.shape == (1,) and one.J2t.shape == (1, 2)
+    col = run_batch([2.0], [0.01, 0.02, 0.03], [0.3, 0.4, 0.5], steps=50, engine=engine)  # P = 1: a column
+    assert col.J2t.shape == (3, 1) and col.T == pytest.approx(col.J2t[:, 0])
+    bc = run_batch([1, -1], 0.01, [[1.215, 0.795], [0.5, 0.4]], steps=50, engine=engine)  # zt0 broadcast
+    assert bc.zt.size == 2 and bc.steps[0] == 50
+    seen = []
+    r = run_batch([1, -1], [0.01] * 3, [[1.215, 0.795]] * 3, steps=40, engine=engine, settle=False,
+                  progress=seen.append)
+    assert sum(seen) == int(r.steps.sum()) == 120
+    loose = run_batch([1, -1], [0.05], [[0.5, 0.4]], steps=5000, tol=1e-3, check_every=1, engine=engine)
+    tight = run_batch([1, -1], [0.05], [[0.5, 0.4]], steps=5000, tol=1e-12, check_every=1, engine=engine)
+    assert loose.class_of(0) is tight.class_of(0) is TrajectoryClass.CONVERGED_BELOW
+    assert loose.steps[0] < tight.steps[0] and abs(tight.zt[0]) <= 1e-12 < abs(loose.zt[0])
+    low = run_batch([1, -1], [0.1], [[3.0, 2.0]], steps=5000, blowup=10.0, check_every=1, engine=engine)
+    high = run_batch([1, -1], [0.1], [[3.0, 2.0]], steps=5000, check_every=1, engine=engine)
+    assert low.class_of(0) is high.class_of(0) is TrajectoryClass.DIVERGED and low.steps[0] < high.steps[0]
+    eos = run_batch([1, -1], [0.01], [[1.215, 0.795]], steps=3000, engine=engine)
+    p2 = run_batch([1, -1], [0.01], [[1.215, 0.795]], steps=3000, ptol=0.5, engine=engine)
+    assert eos.class_of(0) is not TrajectoryClass.PERIOD2 and p2.class_of(0) is TrajectoryClass.PERIOD2
+
+
+@pytest.mark.parametrize(
+    "kw, match",
+    [({"check_every": 0}, "check_every"), ({"blowup": 0.0}, "blowup"), ({"ptol": float("nan")}, "ptol"),
+     ({"J2t0": [[1, 0.5]] * 2, "zt0": [0.1, 0.2, 0.3]}, "2 rows"), ({"omegas": [1, np.inf]}, "omegas"),
+     ({"J2t0": [[1, np.inf]]}, "non-finite"), ({"zt0": [[0.1]]}, "1-D")],
+    ids=["check-every-zero", "blowup-zero", "ptol-nan", "rows-mismatch", "omega-inf", "J2-inf", "zt-2d"],
+)
+def test_run_batch_bad_arguments_name_themselves(kw, match):
+    args = {"omegas": [1, -1], "zt0": [0.1], "J2t0": [[1, 0.5]], "steps": 10, **kw}
+    with pytest.raises(InputError, match=match):
+        run_batch(args.pop("omegas"), args.pop("zt0"), args.pop("J2t0"), **args)
