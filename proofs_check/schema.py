@@ -159,7 +159,8 @@ SCHEMAS = {
         "x_inf": F("decimal", "gf: the flow's end point x_∞", optional=True),
         "agreed_digits": F("integer", "gf: digits agreeing at doubled precision", optional=True),
         "integrated": F("object", "gf --integrate: the integrated flow", optional=True, fields={
-            **_STATUS, "ntk": F("decimal", "λ at the end"), "t": F("decimal", "flow time reached"),
+            **_STATUS, "ntk": F("decimal", "λ at the end, to the digits its error estimate leaves (null: none)",
+                                null=True), "t": F("decimal", "flow time reached"),
             "error_estimate": F("decimal", "the integrator's error estimate"),
             "steps": F("integer", "Taylor steps"), "order": F("integer", "Taylor order"),
             "agreed_digits": F("integer", "digits agreeing with the closed-form limit")}),

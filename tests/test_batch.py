@@ -359,7 +359,7 @@ def test_run_batch_shapes_options_and_progress(engine):
     "kw, match",
     [({"check_every": 0}, "check_every"), ({"blowup": 0.0}, "blowup"), ({"ptol": float("nan")}, "ptol"),
      ({"J2t0": [[1, 0.5]] * 2, "zt0": [0.1, 0.2, 0.3]}, "2 rows"), ({"omegas": [1, np.inf]}, "omegas"),
-     ({"J2t0": [[1, np.inf]]}, "non-finite"), ({"zt0": [[0.1]]}, "1-D")],
+     ({"J2t0": [[1, np.inf]]}, "non-finite"), ({"zt0": [[0.1]]}, "zt0 has shape")],
     ids=["check-every-zero", "blowup-zero", "ptol-nan", "rows-mismatch", "omega-inf", "J2-inf", "zt-2d"],
 )
 def test_run_batch_bad_arguments_name_themselves(kw, match):

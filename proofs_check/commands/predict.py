@@ -45,10 +45,16 @@ def _gf(problem, dps, integrate):
         if integrate:
             from ...numerics.engines.gd_mp import agreed_digits
 
+            from ...numerics.precision import format_digits, round_up
+
             ode = integrate_gf(problem, dps=dps)
-            out["integrated"] = {"ntk": num(ode.ntk, dps), "t": num(ode.t, 10), "status": ode.status.name.lower(),
-                                 "status_message": ode.status.message, "error_estimate": num(ode.error_estimate, 3), "steps": ode.steps,
-                                 "order": ode.order, "agreed_digits": agreed_digits(ode.ntk, lim.ntk, dps)}
+            # λ at the end only to the digits its error estimate leaves (none when λ is below it); no
+            # significant digit agrees with a closed-form limit of exactly 0
+            ntk, _ = format_digits(ode.ntk, abs_err=ode.error_estimate, max_digits=dps)
+            out["integrated"] = {"ntk": ntk, "t": num(ode.t, 10), "status": ode.status.name.lower(),
+                                 "status_message": ode.status.message, "error_estimate": round_up(ode.error_estimate),
+                                 "steps": ode.steps, "order": ode.order,
+                                 "agreed_digits": agreed_digits(ode.ntk, lim.ntk, dps) if lim.ntk else 0}
             return out, (lim.status, ode.status)
     return out, (lim.status,)
 
@@ -139,7 +145,8 @@ def run(args) -> int:
         if "integrated" in out:
             i = out["integrated"]
             print(f"integrated flow: {i['status_message']}")
-            print(f"  lambda = {i['ntk']} at t = {i['t']} ({i['steps']} Taylor steps of "
+            lam = i["ntk"] if i["ntk"] is not None else f"|lambda| < {i['error_estimate']} (no correct digit)"
+            print(f"  lambda = {lam} at t = {i['t']} ({i['steps']} Taylor steps of "
                   f"order {i['order']}, error estimate {i['error_estimate']}); {i['agreed_digits']} digits agree")
     else:
         print(f"edge-of-stability normal form, order {out['order']} (epsilon = {out['epsilon']})")
