@@ -6,7 +6,7 @@ dispatching on the argument's type) appear, so every function works unchanged on
 float, numpy arrays, mpmath mpf and python-flint arb.
 """
 
-__all__ = ['gd_z_next', 'gd_J2_next', 'gd_zt_next', 'gd_J2t_next', 'invariant_term', 'invariant_2E', 'gf_z_rate', 'gf_J2_rate', 'gf_ntk_rate', 'gf_x_rate', 'gf_J2_of_x', 'gf_z_of_x_term', 'gf_log_term', 'planar_S', 'planar_R', 'planar_zt_next', 'planar_T_next', 'planar_J2t', 'planar_jacobian', 'sharpening_ntk_rate', 'eos_s', 'eos_r', 'eos_k', 'eos_leading_radicand', 'eos_H2', 'eos_H3', 'eos_H4', 'eos_H5', 'p2_one_mode_map', 'p2_orbit', 'p2_multiplier', 'hd_z_next', 'hd_invariant', 'hd_top_dzt', 'hd_top_dy', 'opt_gd_zeta1', 'opt_gd_mode', 'opt_gd_scalars', 'opt_gd_edge', 'opt_gd_flip', 'opt_sam_zeta1', 'opt_sam_zeta2', 'opt_sam_mode', 'opt_sam_scalars', 'opt_sam_edge', 'opt_sam_flip', 'opt_sam_rhot', 'opt_heavy_ball_zeta1', 'opt_heavy_ball_mode', 'opt_heavy_ball_scalars', 'opt_heavy_ball_edge', 'opt_heavy_ball_flip', 'opt_heavy_ball_beta', 'opt_nesterov_zeta1', 'opt_nesterov_mode', 'opt_nesterov_scalars', 'opt_nesterov_edge', 'opt_nesterov_flip', 'opt_nesterov_beta', 'opt_sam_planar', 'cf_hessian', 'cf_grad_sharpness_term', 'cf_sigma2', 'cf_predicted_loss', 'pgd_multiplier']
+__all__ = ['gd_z_next', 'gd_J2_next', 'gd_zt_next', 'gd_J2t_next', 'invariant_term', 'invariant_2E', 'gf_z_rate', 'gf_J2_rate', 'gf_ntk_rate', 'gf_x_rate', 'gf_J2_of_x', 'gf_z_of_x_term', 'gf_log_term', 'planar_S', 'planar_R', 'planar_zt_next', 'planar_T_next', 'planar_J2t', 'planar_jacobian', 'sharpening_ntk_rate', 'eos_s', 'eos_r', 'eos_k', 'eos_leading_radicand', 'eos_H2', 'eos_H3', 'eos_H4', 'eos_H5', 'p2_one_mode_map', 'p2_orbit', 'p2_multiplier', 'cat_ntk_map', 'cat_divergence_bound', 'cat_end', 'cat_loss_growth', 'hd_z_next', 'hd_invariant', 'hd_top_dzt', 'hd_top_dy', 'opt_gd_zeta1', 'opt_gd_mode', 'opt_gd_scalars', 'opt_gd_edge', 'opt_gd_flip', 'opt_sam_zeta1', 'opt_sam_zeta2', 'opt_sam_mode', 'opt_sam_scalars', 'opt_sam_edge', 'opt_sam_flip', 'opt_sam_rhot', 'opt_heavy_ball_zeta1', 'opt_heavy_ball_mode', 'opt_heavy_ball_scalars', 'opt_heavy_ball_edge', 'opt_heavy_ball_flip', 'opt_heavy_ball_beta', 'opt_nesterov_zeta1', 'opt_nesterov_mode', 'opt_nesterov_scalars', 'opt_nesterov_edge', 'opt_nesterov_flip', 'opt_nesterov_beta', 'opt_sam_planar', 'cf_hessian', 'cf_grad_sharpness_term', 'cf_sigma2', 'cf_predicted_loss', 'pgd_multiplier']
 
 
 def _elementary(name):
@@ -252,6 +252,29 @@ def p2_orbit(e):
 def p2_multiplier(e):
     """Multiplier g'(u₊)g'(u₋) of the period-2 orbit. Source: derived here."""
     return 7 - 4*e - 2*e**2
+
+
+# --- The catapult with one active mode: bounds and how Ẽ moves them (catapult) ---
+
+
+def cat_ntk_map(T, e):
+    """One active mode (k = 0): GD's map of T = ηλ, e = ωẼ. Source: derived here."""
+    return (T*(2 - T + 2*e)**2)/(4)
+
+
+def cat_divergence_bound(e):
+    """Above T = 4 + 2e GD's NTK grows geometrically (diverges); e = 0: ηλ₀ = 4 (Lewkowycz et al. 2020; Zhu et al. 2022's η_max = 4/λ₀). Source: derived here."""
+    return 4 + 2*e
+
+
+def cat_end(e):
+    """Where a converging one-mode run ends: T = 2e (attracting for 0 < e < 1). Source: derived here."""
+    return 2*e
+
+
+def cat_loss_growth(T, e):
+    """(u₁/u₀)² − 1 at T₀ = T: positive iff the first GD step raises the loss. Source: derived here."""
+    return (T*(4 - T + 2*e)*(-8 - T**2 + 4*T + 2*T*e))/(16)
 
 
 # --- Many data points: GD step, invariant, top-mode normal form (highdim) ---

@@ -10,6 +10,7 @@ One module per mathematical object, each with a ``section()`` for ``sorm derive`
 - ``linear``: the linear model has a constant NTK;
 - ``normal_form``: the two-step EOS normal form and the formal invariant H (docs/theory.md §5);
 - ``period2``: k = 0, the period-2 orbit of a single active mode;
+- ``catapult``: k = 0, GD's NTK map and its catapult bounds (divergence above 4 + 2ωẼ);
 - ``highdim``: the many-datapoint GD step and its per-datapoint invariant (docs/theory.md §6);
 - ``optimizers``: SAM, heavy ball and Nesterov as data; their moment maps and edges (docs/theory.md §7);
 - ``sam_normal_form``: SAM's formal invariant near its edge, per exact instance (docs/theory.md §7);
@@ -19,10 +20,10 @@ One module per mathematical object, each with a ``section()`` for ``sorm derive`
 ``theory.codegen`` renders the results as the texts of ``numerics/_derived.py`` and
 ``docs/derived.md`` (``sorm derive`` writes them). This package derives and never iterates.
 """
-from . import (centralflow, flow, gd_map, highdim, invariants, linear, normal_form, optimizers, period2, planar,
-               sam_normal_form, sharpening)
+from . import (catapult, centralflow, flow, gd_map, highdim, invariants, linear, normal_form, optimizers, period2,
+               planar, sam_normal_form, sharpening)
 from .errors import DerivationError
 from .formula import Formula, Section
 
-__all__ = ["DerivationError", "Formula", "Section", "centralflow", "flow", "gd_map", "highdim", "invariants",
-           "linear", "normal_form", "optimizers", "period2", "planar", "sam_normal_form", "sharpening"]
+__all__ = ["DerivationError", "Formula", "Section", "catapult", "centralflow", "flow", "gd_map", "highdim",
+           "invariants", "linear", "normal_form", "optimizers", "period2", "planar", "sam_normal_form", "sharpening"]

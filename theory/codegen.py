@@ -40,6 +40,7 @@ SECTIONS = (
     ".linear",
     ".normal_form",
     ".period2",
+    ".catapult",
     ".highdim",
     ".optimizers",
     ".centralflow",

@@ -158,3 +158,51 @@ def _sam_slopes(ctx):
         edges={c.name: str(c.T_star) for c in cases}, edges_agree=edges_agree,
         smallest_absolute_error=num(res.min_error, 5), simulation_error=num(res.sim_error, 5),
         dps=res.dps, tol=str(res.tol), epsilon_norm="(z~0, T0) = (0, T*) + eps*direction")
+
+
+#: e = ωẼ of the catapult instances (ω = (1, 1), η = 1, so e = E).
+_CAT_ES = (Fraction(0), Fraction(1, 4), Fraction(1, 2), Fraction(3, 4))
+
+
+@claim("catapult.bounds",
+       "With equal positive eigenvalues (k = 0) GD's NTK follows T' = T(1 + e - T/2)^2 (e = omega*E~): the end "
+       "T = 2e attracts for 0 < e < 1 and T grows without bound above T = 4 + 2e (for target 0: 2 < eta*lambda0 "
+       "< 4 ends below 2 with the NTK decreasing, above 4 diverges). Runs at omega = (1, 1) from 0.99 and 1.01 "
+       "times 4 + 2e, e = 0, 1/4, 1/2, 3/4, end below 2 (at 2e) and diverge",
+       source="Lewkowycz et al. 2020 (catapult: 2 < eta*lambda0 < 4 ends below 2, above 4 diverges); Zhu et al. "
+              "2022 (eta_max = 4/lambda0); derived here for sorm's model and E~ != 0 (docs/theory.md §7)",
+       method=Method.NUMERIC)
+def _catapult(ctx):
+    import mpmath
+
+    from ...numerics import _derived as D
+    from ...numerics.engines.gd_mp import GDStatus, run_gd
+    from ...numerics.problem import from_state
+    from ..output import num
+
+    rows, ok = [], True
+    for e in _CAT_ES[::3] if ctx.quick else _CAT_ES:
+        T_div, T_end = Fraction(D.cat_divergence_bound(e)), Fraction(D.cat_end(e))
+        row = {"e": str(e), "T_div": str(T_div), "T_end": str(T_end)}
+        for label, f in (("below", Fraction(99, 100)), ("above", Fraction(101, 100))):
+            T0 = f * T_div
+            prob = from_state((1, 1), T0 / 2 - e, (T0 / 2, T0 / 2))
+            if label == "above":
+                res = run_gd(prob, dps=30, max_steps=2000)
+                good = res.status is GDStatus.DIVERGED
+            elif e == 0:  # T_t → 0 like 1/t: run a fixed number of steps, the NTK must fall at every step
+                res = run_gd(prob, dps=30, steps=2000, record=True)
+                Ts = res.trajectory[0]
+                good = res.status is GDStatus.STEPS_DONE and Ts[-1] < 2 and all(b < a for a, b in zip(Ts, Ts[1:]))
+            else:
+                res = run_gd(prob, dps=30, max_steps=10 ** 5)
+                with mpmath.workdps(30):
+                    good = res.status is GDStatus.CONVERGED and abs(res.eta_ntk - T_end) < mpmath.mpf(10) ** -20
+            ok &= good
+            with mpmath.workdps(30):
+                row[label] = {"T0": str(T0), "status": res.status.name, "steps": res.steps,
+                              "eta_lambda_end": num(res.eta_ntk, 20), "ok": good}
+        rows.append(row)
+    return Verdict.check(ok, instances=rows, omegas="1,1", eta="1",
+                         tolerance="converged runs end within 1e-20 of 2e; e = 0: T falls at each of 2000 steps "
+                                   "and ends below 2")
