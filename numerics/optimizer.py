@@ -34,7 +34,7 @@ from .status import Status
 from .validate import InputError, dps as _check_dps, exact, positive, positive_int
 
 __all__ = ["OPTIMIZER_KEYS", "OptimizerSpec", "parse_optimizer", "EdgeValue", "edge", "OptStatus", "OptResult",
-           "run_optimizer", "run_theta", "exact_decimal"]
+           "MomentMap", "run_optimizer", "run_theta", "exact_decimal"]
 
 #: key → hyper-parameter name (None for GD).
 OPTIMIZER_KEYS = {"gd": None, "sam": "rho", "heavy-ball": "beta", "nesterov": "beta"}
@@ -249,11 +249,15 @@ def _args(fn):
     return code.co_varnames[:code.co_argcount]
 
 
-class _Map:
-    """One step of the generated moment map of ``spec`` in mpmath, for any P."""
+class MomentMap:
+    """One step of the generated moment map of ``spec``, for any P, in any number type.
 
-    def __init__(self, spec: OptimizerSpec, omegas, hyper: dict):
-        self.spec, self.w = spec, omegas
+    omegas: the ω_i; hyper: {"rhot" or "beta": value} (scalars or arrays). total: how the moment
+    sums M_k, N_k, L_k add the modes (mpmath.fsum for mpf, the built-in ``sum`` for numpy arrays).
+    """
+
+    def __init__(self, spec: OptimizerSpec, omegas, hyper: dict, total=mpmath.fsum):
+        self.spec, self.w, self.total = spec, omegas, total
         py = spec.py
         self.zetas = []
         k = 1
@@ -276,7 +280,7 @@ class _Map:
         col = {"M": 0, "N": 1, "L": 2}
         for name in self.moments:
             j, k = col[name[0]], int(name[1:])
-            env[name] = mpmath.fsum(wi ** k * m[j] for wi, m in zip(self.w, modes))
+            env[name] = self.total(wi ** k * m[j] for wi, m in zip(self.w, modes))
         for name, fn, args in self.zetas:
             env[name] = fn(*(env[a] for a in args))
         new_modes = []
@@ -299,7 +303,7 @@ def _run_once(problem, spec, dps, tolt, max_steps, steps, record):
     with mpmath.workprec(prec):
         w = tuple(_mpf(x) for x in problem.omegas)
         hyper = {k: _mpf(Fraction(v)) for k, v in spec.hyper_tilde(problem.eta).items()}
-        step = _Map(spec, w, hyper)
+        step = MomentMap(spec, w, hyper)
         zt = _mpf(problem.zt0)
         J = tuple(_mpf(j) for j in problem.J2t)
         # Zero initial velocity: θ⁻ = θ₀, so c̃ = z̃⁻ = z̃ and K̃_i = L̃_i = J̃(ω_i)².

@@ -105,12 +105,15 @@ class _Program:
 
 
 def run_sam_planar(case: SamCase, zt0: Fraction, T0: Fraction, *, dps: int, tol: Fraction,
-                   max_steps: int = 10 ** 7):
-    """Run SAM's 2-D map from (z̃₀, T₀) until |z̃| < tol; returns (T_∞ as mpf at dps, steps).
+                   max_steps: int = 10 ** 7, steps: int | None = None):
+    """Run SAM's 2-D map from (z̃₀, T₀) until |z̃| < tol; returns (T as mpf at dps, steps, fraction bits).
 
-    Raises RuntimeError if |z̃| grows beyond 2^30 or the step budget ends first (the cases
-    here start near the attracting side of the edge, where neither happens).
+    ``steps``: run exactly that many steps instead (no tolerance). Raises RuntimeError if |z̃|
+    grows beyond 2^30 or the step budget ends first (the cases here start near the attracting
+    side of the edge, where neither happens).
     """
+    if steps is not None:
+        max_steps, tol = steps, Fraction(0)
     trial = _Program(case, 64)
     p = (math.ceil(dps * math.log2(10)) + math.ceil(math.log2(max_steps + 1))
          + math.ceil(math.log2(trial.prog.n_ops) + trial.log2_const()) + 24)
@@ -118,11 +121,11 @@ def run_sam_planar(case: SamCase, zt0: Fraction, T0: Fraction, *, dps: int, tol:
     zt, T = to_fixed(Fraction(zt0), p), to_fixed(Fraction(T0), p)
     TOL, BIG = to_fixed(Fraction(tol), p), to_fixed(Fraction(2 ** 30), p)
     zt, T, k = prog.run(zt, T, max_steps, TOL, BIG)
-    if abs(zt) >= TOL:
+    if abs(zt) >= BIG or (steps is None and abs(zt) >= TOL):
         raise RuntimeError(f"{case.name}: SAM's 2-D map did not converge from ({zt0}, {T0}) in {k} steps "
                            f"(|z~| = {float(from_fixed(abs(zt), p)):.3g})")
     with mpmath.workdps(dps):
-        return +from_fixed(T, p), k
+        return +from_fixed(T, p), k, p
 
 
 def predict_sam(coeffs: dict, T_star: Fraction, zt0: Fraction, T0: Fraction, *, dps: int):
@@ -163,7 +166,7 @@ def sam_convergence_orders(coeffs: dict, *, cases=SAM_CASES, orders=(2, 3, 4, 5)
         simulated[case.name] = []
         for eps in epsilons:
             prob = case.problem(eps)
-            T_sim, _ = run_sam_planar(case, prob.zt0, prob.T0, dps=dps, tol=tol)
+            T_sim, _, _ = run_sam_planar(case, prob.zt0, prob.T0, dps=dps, tol=tol)
             simulated[case.name].append(T_sim)
             with mpmath.workdps(dps):
                 for N in orders:
@@ -175,7 +178,7 @@ def sam_convergence_orders(coeffs: dict, *, cases=SAM_CASES, orders=(2, 3, 4, 5)
                     errors[case.name][N].append(err)
                     min_error = min(min_error, err * (to_mpf(case.T_star) - T_sim))
         prob = case.problem(epsilons[-1])
-        ref, _ = run_sam_planar(case, prob.zt0, prob.T0, dps=2 * dps, tol=tol * tol)
+        ref, _, _ = run_sam_planar(case, prob.zt0, prob.T0, dps=2 * dps, tol=tol * tol)
         with mpmath.workdps(2 * dps):
             sim_error = max(sim_error, abs(ref - simulated[case.name][-1]))
         slopes[case.name] = {N: loglog_slope(epsilons, errors[case.name][N]) for N in orders}

@@ -61,7 +61,7 @@ def test_run_sam_planar_matches_the_moment_engine():
     """The fixed-point 2-D map and the mpmath moment map (any P) end at the same ηλ."""
     case = SAM_CASES[1]
     prob = case.problem(F(1, 50))
-    T_fixed, steps = run_sam_planar(case, prob.zt0, prob.T0, dps=30, tol=F(1, 10 ** 22))
+    T_fixed, steps, _ = run_sam_planar(case, prob.zt0, prob.T0, dps=30, tol=F(1, 10 ** 22))
     res = run_optimizer(prob, OptimizerSpec("sam", case.rhot), dps=30, steps=steps)
     with mpmath.workdps(30):
         assert abs(T_fixed - res.eta_ntk) < mpmath.mpf(10) ** -20

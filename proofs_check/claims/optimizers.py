@@ -248,3 +248,38 @@ def _momentum_final(ctx):
         rows.append({"optimizer": str(spec), "edge": str(T_star), "fitted_slope": f"{slope:.3f}", "runs": runs})
     return Verdict.check(ok, instances=rows, band=f"1 +/- {SLOPE_BAND}", dps=20,
                          prediction="none derived for momentum")
+
+
+@claim("optimizers.sweeps",
+       "float64 sweeps of the generated moment maps over (eta, rho) for SAM and (eta, beta) for heavy ball and "
+       "Nesterov (omega = (1, -1), z0 = 0.01, J^2 = (1.215, 0.795), 60 step sizes in [0.2, 4], 12 hyper-parameter "
+       "values, 2000 steps): every run that starts at eta*lambda0 <= 0.9 T* converges, every converged run ends "
+       "below its edge T*, and in each row the largest converged eta*lambda_inf lies within 20% below T*",
+       source="derived here (docs/theory.md §7); a float64 sweep, not a proof", method=Method.NUMERIC)
+def _sweeps(ctx):
+    import numpy as np
+
+    from ...numerics.optimizer_sweep import sweep_optimizer
+    from ...numerics.problem import from_state
+    from ..figures.optimizers import plot_optimizer_sweep
+
+    problem = from_state((1, -1), Fraction(1, 100), (Fraction(243, 200), Fraction(159, 200)))
+    grids = {"sam": np.linspace(0, 1, 12), "heavy-ball": np.linspace(0, 0.9, 12), "nesterov": np.linspace(0, 0.9, 12)}
+    rows, figures, ok = [], [], True
+    for key, hyper in grids.items():
+        if ctx.quick and key != "heavy-ball":
+            continue
+        sw = sweep_optimizer(problem, key, np.geomspace(0.2, 4, 60), hyper, steps=2000)
+        conv = sw.status == 1
+        below = sw.eta_ntk0[None, :] <= 0.9 * sw.edge
+        ratio = np.where(conv, sw.eta_ntk / sw.edge, np.nan)
+        row_max = np.nanmax(ratio, axis=1)
+        good = bool(np.all(sw.status[below] == 1) and np.all(sw.eta_ntk[conv] < sw.edge[conv])
+                    and np.all(row_max >= 0.8))
+        ok &= good
+        path = ctx.figure(f"optimizer_sweep_{key}.png")
+        plot_optimizer_sweep(sw, path)
+        figures.append(path)
+        rows.append({"optimizer": key, "counts": sw.counts(), "started_below_0.9_edge": int(below.sum()),
+                     "max_converged_over_edge_per_row": [round(float(r), 4) for r in row_max], "ok": good})
+    return Verdict.check(ok, figures=figures, instances=rows, precision="float64")
