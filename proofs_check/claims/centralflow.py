@@ -28,10 +28,9 @@ def _study():
 
 
 def _fig(ctx, st):
-    from ..figures.highdim import plot_centralflow
+    from ..figures.highdim import plot_centralflow, study_title
 
-    return plot_centralflow(st.cmp, ctx.figure("centralflow_highdim.png"),
-                            title=f"D = {st.D}, P = {st.P}, eps = {st.eps:g}, f = {st.eta_frac:g}, seed {st.seed}")
+    return plot_centralflow(st.cmp, ctx.figure("centralflow_highdim.png"), title=study_title(st))
 
 
 @claim("highdim.centralflow.sharpness",
@@ -91,7 +90,7 @@ def _planar(ctx):
     st = planar_study(amplitudes=(0.04, 0.02, 0.01))
     j = st.as_json()
     ok = abs(st.gap_slope - 1) <= 0.15 and all(v >= N - 0.3 for N, v in st.residual_slopes.items())
-    fig = plot_planar_gap(j["rows"], ctx.figure("centralflow_planar.png"), title="planar model, omega = (1, -1)")
+    fig = plot_planar_gap(j["rows"], ctx.figure("centralflow_planar.png"), title=r"planar model, $\omega = (1, -1)$")
     return Verdict.check(ok, figures=[fig], rows=j["rows"], gap_slope=st.gap_slope,
                          residual_slopes=j["residual_slopes"],
                          flow_edge_steps=[r.flow_edge_steps for r in st.rows], precision=PREC)

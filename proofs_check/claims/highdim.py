@@ -116,7 +116,8 @@ def _near_2(ctx):
           and all(ph.loss_decreased for ph in phases) and np.mean([ph.loss_non_monotone for ph in phases]) >= 0.5)
     from ..figures.highdim import plot_selfstab
 
-    fig = plot_selfstab(runs[:3], ctx.figure("highdim_selfstab.png"), title=f"D={D}, P={P}, eps=0.08, eta=0.9*2/lambda0")
+    fig = plot_selfstab(runs[:3], ctx.figure("highdim_selfstab.png"),
+                        title=rf"$D = {D}$, $P = {P}$, $\varepsilon = 0.08$, $\eta = 0.9 \cdot 2/\lambda_{{\max}}(K_0)$")
     return Verdict.check(ok, figures=[fig], D=D, P=P, eps="0.08", eta_frac="0.9", runs=len(runs), runs_with_eos_phase=len(phases),
                          time_average_eta_ntk=[_fmt(m) for m in means],
                          max_overshoot=[_fmt(ph.overshoot) for ph in phases],

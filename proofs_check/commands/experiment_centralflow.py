@@ -42,7 +42,7 @@ def run(args) -> int:
 
     from ...numerics.highdim import cfstudy
     from ...numerics.validate import exact_list, positive, positive_int
-    from ..figures.highdim import plot_centralflow, plot_planar_gap
+    from ..figures.highdim import plot_centralflow, plot_planar_gap, study_title
     from ..output import check_files, check_folder, write_json
 
     out = check_folder(Path(args.out), "--out", create=False)
@@ -56,7 +56,7 @@ def run(args) -> int:
             st = cfstudy.planar_study(w, amps)
             summary = st.as_json()
             fig = plot_planar_gap(summary["rows"], out / "planar_gap.png", option="--out",
-                                  title=f"planar model, omega = ({w[0]:g}, {w[1]:g})")
+                                  title=f"planar model, $\\omega = ({w[0]:g}, {w[1]:g})$")
         else:
             D = positive_int("D", args.D)
             st = cfstudy.highdim_study(D, positive_int("p_ratio", args.p_ratio), float(exact_list("eps", args.eps)[0]),
@@ -64,7 +64,7 @@ def run(args) -> int:
                                        positive_int("steps", args.steps))
             summary = st.as_json()
             fig = plot_centralflow(st.cmp, out / "centralflow.png", option="--out",
-                                   title=f"D = {st.D}, P = {st.P}, eps = {st.eps:g}, f = {st.eta_frac:g}, seed {st.seed}")
+                                   title=study_title(st))
     summary = summary_json(f"centralflow-{args.model}", summary, time.perf_counter() - t0, [png, out / "summary.json"])
     del fig
     write_json(out / "summary.json", summary, "--out")

@@ -75,7 +75,7 @@ def run(args) -> int:
     from ...numerics.networks import run_seed, summarize
     from ...numerics.status import exit_code
     from ...numerics.validate import positive_int
-    from ..figures import plot_network_central_flow, plot_network_eta, plot_network_z_tilde
+    from ..figures import literal, plot_network_central_flow, plot_network_eta, plot_network_z_tilde
     from ..output import check_files, check_folder, write_json
 
     steps, every = positive_int("steps", args.steps), positive_int("every", args.every)
@@ -102,7 +102,8 @@ def run(args) -> int:
         statuses += [getattr(r, m).status for r in results for m in ("network", "quadratic", "reexpanded")
                      if getattr(r, m) is not None]
         blocks.append({"eta_frac": None if fixed else e, "eta": e if fixed else None, **summarize(results)})
-        title = f"{name}, P={net.P}, " + (f"eta = {e:g}" if fixed else f"eta = {e:g}*2/lambda0")
+        title = (f"{literal(name)}, $P = {net.P}$, "
+                 + (f"$\\eta = {e:g}$" if fixed else f"$\\eta = {e:g} \\cdot 2/\\lambda_0$"))
         plot_network_eta(results, paths[0], title)
         plot_network_z_tilde(results[0], paths[1], title)
         plot_network_central_flow(results[0], paths[2], title)

@@ -10,7 +10,7 @@ value, z̃ = ηz the rescaled residual; the edge of stability is λ = 2/η, i.e.
 from __future__ import annotations
 
 __all__ = ["new_figure", "finish", "literal", "edge_line", "time_axis", "value_axis", "floats", "fmt",
-           "CLASS_COLOURS", "EOS_COLOUR"]
+           "log_ticks", "CLASS_COLOURS", "CLASS_LABELS", "EOS_COLOUR"]
 
 #: Colour per trajectory class (numerics.engines.batch.TrajectoryClass member names).
 CLASS_COLOURS = {
@@ -21,6 +21,17 @@ CLASS_COLOURS = {
     "BOUNDED": "tab:gray",
     "DIVERGED": "tab:red",
     "UNSTABLE_FIXED_POINT": "black",
+}
+
+#: Legend label per trajectory class, in the paper's notation.
+CLASS_LABELS = {
+    "CONVERGED_BELOW": "converged below the edge of stability",
+    "SELF_STABILIZED": "converged after the edge (self-stabilized)",
+    "PERIOD2": "period 2",
+    "CHAOTIC": "chaotic (Lyapunov exponent > 0)",
+    "BOUNDED": "bounded, other (e.g. higher period)",
+    "DIVERGED": "diverged",
+    "UNSTABLE_FIXED_POINT": r"unstable fixed point ($z = 0$, $\eta\lambda \geq 2$)",
 }
 
 #: Colour of the edge-of-stability line ηλ = 2.
@@ -81,6 +92,17 @@ def time_axis(ax, n_steps: int, *, early: int = 200):
         ax.set_xscale("symlog", linthresh=10, linscale=0.5)
     ax.set_xlim(0, max(n_steps, 1))
     ax.set_xlabel(r"step $t$" + (" (log scale beyond 10)" if n_steps > early else ""))
+
+
+def log_ticks(axis):
+    """Plain numbers (0.5, 2, 10) on a log axis instead of 5×10⁻¹; minor ticks labelled only when the axis
+    spans under about two decades (else they would crowd)."""
+    from matplotlib.ticker import FuncFormatter, LogFormatter
+
+    minor = LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5))
+    minor.set_axis(axis)
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(FuncFormatter(lambda v, pos: f"{v:g}" if minor(v, pos) else ""))
 
 
 def value_axis(ax, values, *, typical: float = 4.0):

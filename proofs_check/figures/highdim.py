@@ -2,10 +2,16 @@
 ηλ_max(t) of runs, and GD against the central flow and projected GD."""
 from __future__ import annotations
 
-from ._style import edge_line, finish, fmt, new_figure, time_axis
+from ._style import edge_line, finish, fmt, log_ticks, new_figure, time_axis, value_axis
 
 __all__ = ["plot_eos_fraction", "plot_final_hist", "plot_scaling", "plot_eta_ntk_runs", "plot_selfstab",
-           "plot_centralflow", "plot_planar_gap"]
+           "plot_centralflow", "plot_planar_gap", "study_title"]
+
+
+def study_title(st) -> str:
+    """The title of a central-flow study on a random instance (numerics.highdim.cfstudy.HighDStudy)."""
+    return (f"$D = {st.D}$, $P = {st.P}$, $\\varepsilon = {st.eps:g}$, "
+            f"$\\eta = {st.eta_frac:g} \\cdot 2/\\lambda_{{\\max}}(K_0)$, seed {st.seed}")
 
 
 def plot_eos_fraction(grid, path=None, *, option: str | None = None):
@@ -31,7 +37,7 @@ def plot_eos_fraction(grid, path=None, *, option: str | None = None):
         ax.set_xlabel(r"nonlinearity $\varepsilon$")
         ax.set_ylabel(r"$f$ ($\eta = 2f/\lambda_{\max}(K_0)$)")
         P = next(c.P for c in grid.cells if c.D == D)
-        ax.set_title(f"D = {D}, P = {P}", fontsize=10)
+        ax.set_title(f"$D = {D}$, $P = {P}$", fontsize=10)
     fig.colorbar(im, ax=axes[0].tolist(), label="EOS fraction (converged, peak $\\eta\\lambda_{\\max} \\geq 1.9$)")
     return finish(fig, path, option)
 
@@ -68,11 +74,14 @@ def plot_scaling(scaling, path=None, *, option: str | None = None):
     ax.errorbar(D, e, yerr=[e - np.array([t.lo for t in th]), np.array([t.hi for t in th]) - e], fmt="o",
                 capsize=3, label=r"$\varepsilon_c(D)$: half the runs diverge (median, 95% bootstrap)")
     f = scaling.fit
-    ax.plot(D, f.c * D ** (-f.a), "-", label=f"fit $D^{{-a}}$, a = {f.a:.2f} [{f.a_lo:.2f}, {f.a_hi:.2f}]")
+    ax.plot(D, f.c * D ** (-f.a), "-", label=f"fit $D^{{-a}}$, $a = {f.a:.2f}$ (95%: [{f.a_lo:.2f}, {f.a_hi:.2f}])")
     ax.plot(D, e[0] * np.sqrt(D[0] / D), ":", color="gray", label=r"$D^{-1/2}$ through the first point")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("data points D (P = %d D)" % (th[0].P // th[0].D))
+    ax.set_xticks(D, [f"{d:g}" for d in D])
+    ax.set_xticks([], minor=True)
+    log_ticks(ax.yaxis)
+    ax.set_xlabel(f"data points $D$ ($P = {th[0].P // th[0].D}D$)")
     ax.set_ylabel(r"$\varepsilon_c$")
     ax.legend(fontsize=8)
     return finish(fig, path, option)
@@ -80,15 +89,20 @@ def plot_scaling(scaling, path=None, *, option: str | None = None):
 
 def plot_eta_ntk_runs(curves, path=None, *, title: str = "", option: str | None = None):
     """ηλ_max(K_t) of several runs: ``curves`` is a list of (label, Trajectory)."""
+    import numpy as np
+
     fig, ax = new_figure(width=7.0, height=4.0)
     n = 1
     for label, tr in curves:
-        ax.plot(tr.eta_ntk, lw=1, label=f"{label} ({tr.status.name.lower()})")
+        ax.plot(tr.eta_ntk, lw=1, label=f"{label} ({tr.status.name.lower().replace('_', ' ')})")
         n = max(n, len(tr.eta_ntk) - 1)
     edge_line(ax)
     time_axis(ax, n, early=0)
     ax.set_ylabel(r"$\eta\lambda_{\max}(K_t)$")
-    ax.set_ylim(0, 3.5)
+    values = np.concatenate([np.asarray(tr.eta_ntk, dtype=float) for _, tr in curves])
+    if not value_axis(ax, values):  # a diverged run gets a log axis that shows it; else 0 to above the edge
+        finite = values[np.isfinite(values)]
+        ax.set_ylim(0, max(3.5, 1.05 * finite.max(initial=0)))
     if title:
         ax.set_title(title, fontsize=10)
     ax.legend(fontsize=7)
@@ -105,7 +119,7 @@ def plot_selfstab(runs, path=None, *, title: str = "", option: str | None = None
         ax2.semilogy(tr.loss, lw=1, color=line.get_color(), label=f"run {k}")
         if ph.status is PhaseStatus.FOUND:
             ax1.axvspan(ph.start, ph.end, color=line.get_color(), alpha=0.08)
-            ax1.axhline(ph.mean, color=line.get_color(), ls=":", lw=1)
+            ax1.axhline(ph.mean, color=line.get_color(), ls=":", lw=1, label=f"run {k}: mean over its EOS phase")
     edge_line(ax1)
     ax1.set_xlabel(r"step $t$ (shaded: EOS phase; dotted: its time average)")
     ax1.set_ylabel(r"$\eta\lambda_{\max}(K_t)$")
@@ -164,6 +178,7 @@ def plot_planar_gap(rows, path=None, *, title: str = "", option: str | None = No
     for N in rows[0]["gd_minus_normal_form"]:
         ax.loglog(eps, np.abs([r["gd_minus_normal_form"][N] for r in rows]), "s--",
                   label=rf"$|\eta\lambda_\infty^{{\mathrm{{GD}}}} - \eta\lambda_\infty^{{\mathrm{{NF}},{N}}}|$ (order {N})")
+    log_ticks(ax.xaxis)
     ax.set_xlabel(r"amplitude $\varepsilon$: start $(\tilde z_0, \eta\lambda_0) = (\varepsilon, 2 - \varepsilon)$")
     ax.set_ylabel(r"difference in final $\eta\lambda$")
     if title:

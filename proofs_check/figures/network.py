@@ -5,7 +5,7 @@ rescaled residual along the top NTK eigenvector v; ỹ = ηλ − 2 − s z̃ (d
 """
 from __future__ import annotations
 
-from ._style import edge_line, finish, literal, new_figure, time_axis
+from ._style import edge_line, finish, new_figure, time_axis
 
 __all__ = ["plot_network_eta", "plot_network_z_tilde", "plot_network_central_flow"]
 
@@ -27,14 +27,15 @@ def plot_network_eta(results, path=None, title: str = ""):
         for r in _runs(res):
             ax.plot(r.t, r.eta_ntk, lw=1.0, color=_COLOURS[r.model], label=_LABELS[r.model])
             k = r.eta_hess == r.eta_hess
-            ax.plot(r.t[k], r.eta_hess[k], ".", ms=3, color=_COLOURS[r.model])
+            ax.plot(r.t[k], r.eta_hess[k], ".", ms=3, color=_COLOURS[r.model],
+                    label=f"{_LABELS[r.model]}: loss Hessian")
         edge_line(ax, label=r"$\eta\lambda = 2$ ($\lambda = 2/\eta$)")
         time_axis(ax, int(res.network.t[-1]), early=10**9)
         ax.set_ylabel(r"$\eta\lambda_{\max}$ (lines: NTK; dots: loss Hessian)")
         ax.set_title(f"seed {res.seed}, $\\eta$ = {res.eta:.3g}", fontsize=9)
     axes[0][0].legend(fontsize=7, loc="lower right")
     if title:
-        fig.suptitle(literal(title), fontsize=10)
+        fig.suptitle(title, fontsize=10)
     return finish(fig, path)
 
 
@@ -55,9 +56,10 @@ def plot_network_z_tilde(res, path=None, title: str = ""):
     ax1.legend(fontsize=7)
     ax2.set_xlabel(r"normal form $2\tilde z\tilde y$, $\tilde y = \eta\lambda - 2 - s\tilde z$")
     ax2.set_ylabel(r"measured two-step $\Delta\tilde z$")
+    ax2.ticklabel_format(style="sci", scilimits=(-2, 3))
     ax2.legend(fontsize=7)
     if title:
-        fig.suptitle(literal(title), fontsize=10)
+        fig.suptitle(title, fontsize=10)
     return finish(fig, path)
 
 
@@ -88,5 +90,5 @@ def plot_network_central_flow(res, path=None, title: str = ""):
         ax1.text(0.5, 0.5, "no checkpoint at the edge with a Hessian measurement", ha="center",
                  transform=ax1.transAxes, fontsize=8)
     if title:
-        fig.suptitle(literal(title), fontsize=10)
+        fig.suptitle(title, fontsize=10)
     return finish(fig, path)

@@ -1,7 +1,7 @@
 """Phase diagrams: step size η against one initial-state parameter, a colour per trajectory class."""
 from __future__ import annotations
 
-from ._style import CLASS_COLOURS, finish, fmt, new_figure
+from ._style import CLASS_COLOURS, CLASS_LABELS, finish, fmt, log_ticks, new_figure
 from .sweep import model_title, vary_label
 
 __all__ = ["plot_phase", "plot_phase_grid"]
@@ -33,7 +33,7 @@ def _draw(eta_grid, state_grid, classes, vary, title, path, option):
     from matplotlib.patches import Patch
 
     from ...numerics.engines.batch import TrajectoryClass
-    from ...numerics.eos.phase import LABELS, PHASE_CLASSES
+    from ...numerics.eos.phase import PHASE_CLASSES
 
     order = list(TrajectoryClass)
     cmap = ListedColormap([CLASS_COLOURS[c.name] for c in order])
@@ -44,10 +44,11 @@ def _draw(eta_grid, state_grid, classes, vary, title, path, option):
                   shading="flat", rasterized=True)
     if log:
         ax.set_xscale("log")
+        log_ticks(ax.xaxis)
     ax.set_xlabel(r"step size $\eta$")
     ax.set_ylabel(f"initial {vary_label(vary)}")
     counts = {c: int(np.count_nonzero(classes == c)) for c in order}
-    handles = [Patch(color=CLASS_COLOURS[c.name], label=f"{LABELS[c]} ({counts[c]})")
+    handles = [Patch(color=CLASS_COLOURS[c.name], label=f"{CLASS_LABELS[c.name]} ({counts[c]})")
                for c in order if counts[c] or c in PHASE_CLASSES]
     ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.set_title(title, fontsize=9)

@@ -1,7 +1,7 @@
 """η-sweeps: the final ηλ against η, coloured by trajectory class, with the line ηλ = 2."""
 from __future__ import annotations
 
-from ._style import CLASS_COLOURS, edge_line, finish, fmt, new_figure
+from ._style import CLASS_COLOURS, CLASS_LABELS, edge_line, finish, fmt, log_ticks, new_figure
 
 __all__ = ["plot_sweep", "plot_sweep_panels", "plot_sweep_result", "vary_label", "model_title"]
 
@@ -40,10 +40,11 @@ def _draw(ax, eta, final_eta_ntk, classes, *, title: str = "", log_eta: bool = T
         y = np.where(readable[m], lam[m], top)
         note = r", final $\eta\lambda$ non-finite or > 10: drawn on the top edge" if np.any(~readable[m]) else ""
         ax.plot(eta[m], y, "o", ms=3, color=colour, alpha=0.8,
-                label=f"{name.lower().replace('_', ' ')} ({int(m.sum())}{note})")
+                label=f"{CLASS_LABELS[name]} ({int(m.sum())}{note})")
     edge_line(ax)
     if log_eta:
         ax.set_xscale("log")
+        log_ticks(ax.xaxis)
     ax.set_xlabel(r"step size $\eta$")
     ax.set_ylabel(r"final $\eta\lambda$")
     ax.set_ylim(bottom=0, top=top * 1.05)
