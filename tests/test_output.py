@@ -180,6 +180,32 @@ def test_title_with_dollars_is_shown_literally(tmp_path, capsys):
     assert out.read_bytes()[:4] == b"\x89PNG"
 
 
+def _raise_memory_error(*a, **k):
+    raise MemoryError
+
+
+@pytest.mark.parametrize("argv, target, needles", [
+    (["plot", *MODEL, "--float64", "--steps", "300", "--out", "{tmp}/p.png"], "sorm.proofs_check.commands._run.run_record",
+     ["300", "--steps"]),
+    (["simulate", *MODEL, "--max-steps", "700", "--plot", "{tmp}/s.png"], "sorm.proofs_check.commands._run.run_record",
+     ["700", "--max-steps", "--dps"]),
+    (["experiment", "highdim", "--D", "64", "--p-ratio", "16", "--quiet", "--out", "{tmp}/h"],
+     "sorm.numerics.highdim.grid.phase_grid", ["--D 64", "--p-ratio 16"]),
+    (["experiment", "centralflow", "--D", "64", "--quiet", "--out", "{tmp}/c"],
+     "sorm.numerics.highdim.cfstudy.highdim_study", ["--D 64", "--p-ratio"]),
+    (["experiment", "network", "--widths", "4096", "--n", "20", "--steps", "2", "--seeds", "1", "--quiet", "--out",
+      "{tmp}/n"], "sorm.numerics.networks.run_seed", ["--widths 4096", "--n 20"]),
+], ids=["plot", "simulate", "highdim", "centralflow", "network"])
+def test_every_sized_run_names_its_size_when_out_of_memory(argv, target, needles, tmp_path, capsys, monkeypatch):
+    """A MemoryError in a run the user sized is one line naming the size and the options to lower, exit 2."""
+    monkeypatch.setattr(target, _raise_memory_error)
+    rc = cli.main([a.replace("{tmp}", str(tmp_path)) for a in argv])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1 and "out of memory" in err, err
+    assert all(n in err for n in needles), err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_memory_error_names_the_size_and_the_option(tmp_path, capsys, monkeypatch):
     from sorm.numerics.engines import sweep
 

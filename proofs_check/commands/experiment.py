@@ -34,12 +34,18 @@ def run(args) -> int:
     return args._experiment_run(args)
 
 
+#: Options that set an experiment's size (what a memory error names).
+_SIZES = {"D": "--D", "p_ratio": "--p-ratio", "n": "--n", "widths": "--widths", "channels": "--channels"}
+
+
 def memory_hint(args) -> str:
     """The instance size of an out-of-memory experiment, and the options that control it."""
-    sizes = {k: getattr(args, k) for k in ("D", "P", "n", "d", "m") if getattr(args, k, None) is not None}
-    shown = ", ".join(f"{k}={v}" for k, v in sizes.items())
-    options = "/".join(f"--{k}" for k in sizes)
-    return f"the {args.experiment} experiment with {shown} did not fit; lower {options}"
+    sizes = {o: getattr(args, k) for k, o in _SIZES.items() if getattr(args, k, None) is not None}
+    model = str(getattr(args, "model", ""))
+    for unused in {"mlp": ("--channels",), "cnn": ("--widths",)}.get(model, ("--widths", "--channels")):
+        sizes.pop(unused, None)  # the other architecture's size, or a user factory's
+    shown = ", ".join(f"{o} {v}" for o, v in sizes.items())
+    return f"the {args.experiment} experiment with {shown} did not fit; lower {'/'.join(sizes)}"
 
 
 def summary_json(experiment: str, body: dict, seconds: float, files) -> dict:
