@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 
 from sorm.numerics.eos.phase import phase_diagram
 from sorm.numerics.highdim.selfstab import PhaseStatus
+from sorm.numerics.optimizer_sweep import sweep_optimizer
 from sorm.numerics.problem import from_state
 from sorm.proofs_check import figures
 from sorm.proofs_check.figures import highdim as hfig
@@ -172,6 +173,9 @@ FIGURES = {
     "plot_network_eta": lambda ctx: figures.plot_network_eta([_seed(0), _seed(1)], title=r"MLP, $P = 310$"),
     "plot_network_z_tilde": lambda ctx: figures.plot_network_z_tilde(_seed()),
     "plot_network_central_flow": lambda ctx: figures.plot_network_central_flow(_seed()),
+    "plot_optimizer_sweep": lambda ctx: figures.plot_optimizer_sweep(sweep_optimizer(
+        from_state([1, -1], "1/100", ["1.215", "0.795"], 1), "sam", np.geomspace(0.3, 3, 8), [0.0, 0.5, 1.0],
+        steps=300)),
     "plot_eos_fraction": lambda ctx: hfig.plot_eos_fraction(ctx.request.getfixturevalue("grid")),
     "plot_final_hist": lambda ctx: hfig.plot_final_hist(ctx.request.getfixturevalue("grid")),
     "plot_scaling": lambda ctx: hfig.plot_scaling(_scaling()),

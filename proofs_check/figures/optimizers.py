@@ -1,7 +1,7 @@
 """Figures of the optimizer sweeps: the final ηλ over η with the edge line, and the (η, h) phase diagram."""
 from __future__ import annotations
 
-from ._style import finish, new_figure
+from ._style import edge_line, finish, new_figure
 
 __all__ = ["plot_optimizer_sweep"]
 
@@ -37,7 +37,7 @@ def plot_optimizer_sweep(sweep, path=None, *, rows=None, option: str | None = No
         ax1.plot(sweep.eta, sweep.edge[k], "--", color=line.get_color(), lw=1,
                  label=(f"edge $T^*$, {sym} = {sweep.hyper[k]:.3g}" if sym else "edge $T^*$"))
     ax1.plot(sweep.eta, sweep.eta_ntk0, ":", color="k", lw=1, label=r"initial $\eta\lambda_0$")
-    ax1.axhline(2, color="k", lw=0.6, alpha=0.5)
+    edge_line(ax1)
     ax1.set_xscale("log")
     ax1.set_xlabel(r"step size $\eta$")
     ax1.set_ylabel(r"final $\eta\lambda$ (converged runs)")
