@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import math
 from fractions import Fraction
 
 __all__ = ["compact_repr", "format_value"]

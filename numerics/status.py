@@ -25,6 +25,9 @@ EXIT_RESULT, EXIT_NO_RESULT = 0, 1
 #: The divergence rule of every engine: a run is DIVERGED once |z̃| or ηλ exceeds this factor
 #: times its initial scale max(1, |z̃₀|, ηλ₀, |Ẽ|) (or a value stops being finite). GD that
 #: gets this far never comes back: T grows with |z̃| and the step overshoots further.
+#: The float64 batch engine (numerics.engines.batch) uses the factor itself as one absolute
+#: bound for a whole batch (its compiled kernels take one scalar): the same bound for every
+#: start of scale ≤ 1, a tighter one for larger starts.
 DIVERGENCE_FACTOR = 2**30
 
 

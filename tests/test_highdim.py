@@ -1,7 +1,6 @@
 """The many-datapoint model: exact GD map, invariant, linear limit, eigen-solvers, bad input, CLI."""
 from __future__ import annotations
 
-import json
 
 import mpmath
 import numpy as np

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sorm.proofs_check import cli, output
+from sorm.proofs_check import cli
 from sorm.proofs_check.output import OutputError, atomic_write, check_folder
 
 MODEL = ["--omegas", "1,-1", "--z0", "0.01", "--J2", "1.215,0.795"]

@@ -6,7 +6,7 @@ from fractions import Fraction as F
 
 import mpmath
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from sorm.numerics.precision import (GUARD_BITS, bits_for_digits, digits_of_bits, format_digits, to_fraction,

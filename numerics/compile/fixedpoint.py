@@ -85,10 +85,36 @@ def _is_const(v) -> bool:
     return isinstance(v, (int, Fraction)) and not isinstance(v, bool)
 
 
-class Tracer:
+class _Polynomial:
+    """Division by a constant and whole powers; a state value in a denominator is refused.
+
+    Shared by :class:`Tracer` and :class:`Poly`: the traced map must be polynomial in the state.
+    """
+
+    __slots__ = ()
+    _kind = "trace"
+
+    def __truediv__(self, other):
+        if _is_const(other):
+            if other == 0:
+                raise ZeroDivisionError(f"{self._kind}: division by the constant 0")
+            return self * (1 / Fraction(other))
+        raise TypeError(f"{self._kind}: division by a state value; the map must be polynomial in the state")
+
+    def __rtruediv__(self, other):
+        raise TypeError(f"{self._kind}: division by a state value; the map must be polynomial in the state")
+
+    def __pow__(self, n):
+        if not isinstance(n, int) or n < 0:
+            raise TypeError(f"{self._kind}: power {n!r}; only whole powers >= 0 are polynomial")
+        return power_by_squaring(self, n)
+
+
+class Tracer(_Polynomial):
     """A state value in the traced program; arithmetic with it emits fixed-point code."""
 
     __slots__ = ("b", "name")
+    _kind = "fixed-point trace"
 
     def __init__(self, builder: _Builder, name: str):
         self.b, self.name = builder, name
@@ -153,21 +179,6 @@ class Tracer:
         return NotImplemented
 
     __rmul__ = __mul__
-
-    def __truediv__(self, other):
-        if _is_const(other):
-            if other == 0:
-                raise ZeroDivisionError("fixed-point trace: division by the constant 0")
-            return self * (1 / Fraction(other))
-        raise TypeError("fixed-point trace: division by a state value; the map must be polynomial in the state")
-
-    def __rtruediv__(self, other):
-        raise TypeError("fixed-point trace: division by a state value; the map must be polynomial in the state")
-
-    def __pow__(self, n):
-        if not isinstance(n, int) or n < 0:
-            raise TypeError(f"fixed-point trace: power {n!r}; only whole powers >= 0 are polynomial")
-        return power_by_squaring(self, n)
 
 
 def power_by_squaring(x, n: int):
@@ -245,10 +256,11 @@ def trace(fn, n_inputs: int, prec: int, input_names=None) -> FixedProgram:
     return FixedProgram(prec, names, b.lines, outputs, b.consts)
 
 
-class Poly:
+class Poly(_Polynomial):
     """An exact sparse polynomial in n state variables: {exponent tuple: Fraction}."""
 
     __slots__ = ("n", "terms")
+    _kind = "polynomial trace"
 
     def __init__(self, n: int, terms: dict):
         self.n, self.terms = n, {m: c for m, c in terms.items() if c != 0}
@@ -298,22 +310,6 @@ class Poly:
         return Poly(self.n, out)
 
     __rmul__ = __mul__
-
-    def __truediv__(self, other):
-        if _is_const(other):
-            return self * (1 / Fraction(other))
-        raise TypeError("polynomial trace: division by a state value; the map must be polynomial in the state")
-
-    def __rtruediv__(self, other):
-        raise TypeError("polynomial trace: division by a state value; the map must be polynomial in the state")
-
-    def __pow__(self, k):
-        if not isinstance(k, int) or k < 0:
-            raise TypeError(f"polynomial trace: power {k!r}; only whole powers >= 0 are polynomial")
-        out = Poly(self.n, {(0,) * self.n: Fraction(1)})
-        for _ in range(k):
-            out = out * self
-        return out
 
 
 def _horner(b: _Builder, terms: dict, ins: list):

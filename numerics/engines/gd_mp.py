@@ -76,10 +76,7 @@ from ..problem import Problem
 from ..validate import DEFAULT_DPS, InputError, dps as _check_dps, positive, positive_int
 from ..status import Status, divergence_bound
 
-try:  # gmpy2's mpz multiplies and shifts ~20 % faster than int at a few hundred bits
-    from gmpy2 import mpz as _INT
-except ImportError:  # pragma: no cover - plain Python ints give the same results
-    _INT = int
+from gmpy2 import mpz as _INT  # a dependency: its mpz multiplies and shifts ~20 % faster than int at a few hundred bits
 
 __all__ = ["GDStatus", "GDResult", "run_gd", "METHODS", "fixed_point_bits", "agreed_digits"]
 
