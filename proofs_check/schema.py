@@ -323,6 +323,14 @@ SCHEMAS = {
         "reexpanded": _NET_MODEL("GD on the model re-expanded at the edge (null: no seed reached it)"),
         "agreement": _AGREEMENT("second-order model at θ₀ vs network"),
         "reexpanded_agreement": _AGREEMENT("re-expanded model vs network"),
+        "central_flow": F("list", "with --flow-steps: the central flow integrated from the first seed's edge",
+                          optional=True, fields={
+                              "seed": F("integer", "the seed"), "t_start": F("integer", "the GD step it starts at"),
+                              "steps": F("integer", "steps integrated"), "h": F("number", "Heun step"), **_STATUS,
+                              "edge_steps": F("integer", "samples on the edge"),
+                              "loss_rel_error_median": F("number", "median |predicted − GD's averaged loss| / loss",
+                                                         null=True),
+                              "loss_rel_error_max": F("number", "largest of the same", null=True)}),
         "by_eta": F("list", "with several η (comma lists): one object per η with the keys eta_frac, eta, seeds, "
                     "network, quadratic, reexpanded, agreement and reexpanded_agreement as above (the first η's "
                     "are repeated at the top)", optional=True, items="object"),

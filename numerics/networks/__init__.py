@@ -7,6 +7,7 @@
   matrix-free second-order model (nested ``jax.jvp``), Lanczos (scipy ``eigsh``).
 - :mod:`.run`: GD with ηλ_max, the Hessian's top eigenvalue, z̃, s, ỹ, two-step changes and the
   central flow's σ² and predicted loss along the way.
+- :mod:`.flow`: the central flow integrated (Heun steps, projected on the edge) by autodiff products.
 - :mod:`.experiment`: a network and its second-order model over seeds, with agreement numbers.
 
 float64: every entry point runs inside ``jax.enable_x64(True)``; the user's global JAX config
@@ -22,5 +23,6 @@ __all__, __getattr__, __dir__ = _lazy.lazy_exports(__name__, {
     ".precision": ("float64", "as_float64"),
     ".run": ("Run", "RunStatus", "run_gd", "EOS_THRESHOLD"),
     ".experiment": ("SeedResult", "run_seed", "summarize", "agreement", "interval", "initial_lambda", "operators",
-                    "FAITHFUL_TOL"),
+                    "FAITHFUL_TOL", "flow_vs_gd"),
+    ".flow": ("NetworkFlow", "integrate_central_flow"),
 })

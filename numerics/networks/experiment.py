@@ -26,12 +26,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..display import compact_repr
+from .flow import NetworkFlow, integrate_central_flow
 from .models import Network
 from .ops import TOL_COLD, Operators, quadratic_residual
 from .precision import float64
 from .run import EOS_THRESHOLD, Run, run_gd
 
-__all__ = ["SeedResult", "operators", "initial_lambda", "run_seed", "agreement", "interval", "summarize", "FAITHFUL_TOL"]
+__all__ = ["SeedResult", "operators", "initial_lambda", "run_seed", "agreement", "interval", "summarize", "flow_vs_gd",
+           "FAITHFUL_TOL"]
 
 #: Relative difference of losses or ηλ beyond which the quadratic model is no longer faithful.
 FAITHFUL_TOL = 0.1
@@ -78,7 +80,8 @@ def initial_lambda(net: Network) -> float:
 @dataclass(frozen=True, eq=False)
 class SeedResult:
     """One seed: the network's run, its second-order model's, and the re-expanded model's (None
-    if the network never reached the edge); lam0 = λ₀, eta = η."""
+    if the network never reached the edge); lam0 = λ₀, eta = η; flow: the central flow integrated
+    from the network's first checkpoint at the edge (None if not asked for or never at the edge)."""
 
     seed: int
     eta: float
@@ -86,6 +89,7 @@ class SeedResult:
     network: Run
     quadratic: Run
     reexpanded: Run | None
+    flow: NetworkFlow | None = None
 
     __repr__ = compact_repr
 
@@ -96,8 +100,11 @@ class SeedResult:
 
 @float64
 def run_seed(net: Network, *, eta_frac: float | None = 0.9, eta: float | None = None, steps: int = 3000,
-             every: int = 10, hessian_every: int | None = None, reexpand: bool = True, bar=None) -> SeedResult:
-    """Run the network, its second-order model at θ₀ and (``reexpand``) at the edge, same η."""
+             every: int = 10, hessian_every: int | None = None, reexpand: bool = True, flow_steps: int = 0,
+             flow_h: float = 0.5, bar=None) -> SeedResult:
+    """Run the network, its second-order model at θ₀ and (``reexpand``) at the edge, same η; with
+    ``flow_steps`` > 0, integrate the network's central flow (:mod:`.flow`, Heun step ``flow_h``) from
+    its first checkpoint at the edge for that many steps (at most to the end of the run)."""
     import jax.numpy as jnp
 
     ops, qops = operators(net)
@@ -112,7 +119,11 @@ def run_seed(net: Network, *, eta_frac: float | None = 0.9, eta: float | None = 
     if reexpand and a.t_edge is not None and a.t_edge < steps:
         c = run_gd(qops, zero, (jnp.asarray(a.theta_edge), *data), eta, steps - a.t_edge, model="reexpanded", **kw)
         c = _shift(c, a.t_edge)
-    return SeedResult(net.seed, eta, lam0, a, b, c)
+    f = None
+    if flow_steps and a.t_edge is not None and a.t_edge < int(a.t[-1]):
+        f = integrate_central_flow(ops, jnp.asarray(a.theta_edge), data, eta, min(flow_steps, int(a.t[-1]) - a.t_edge),
+                                   t0=a.t_edge, h=flow_h)
+    return SeedResult(net.seed, eta, lam0, a, b, c, f)
 
 
 def _shift(r: Run, dt: int) -> Run:
@@ -250,4 +261,26 @@ def summarize(results: list[SeedResult]) -> dict:
     out["agreement"] = _agreement_summary([(r.seed, r.network, r.quadratic) for r in results])
     re = [(r.seed, r.network, r.reexpanded) for r in results if r.reexpanded is not None]
     out["reexpanded_agreement"] = _agreement_summary(re) if re else None
+    flows = [_flow_summary(r) for r in results if r.flow is not None]
+    if flows:
+        out["central_flow"] = flows
     return out
+
+
+def flow_vs_gd(res: SeedResult) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(t, the integrated flow's predicted loss, GD's two-step average (L_t + L_{t+1})/2) on the flow's
+    steps where GD has both losses."""
+    f, loss = res.flow, res.network.loss
+    k = f.t + 1 < loss.size
+    t = f.t[k]
+    return t, f.predicted_loss[k], 0.5 * (loss[t] + loss[t + 1])
+
+
+def _flow_summary(res: SeedResult) -> dict:
+    t, pred, gd = flow_vs_gd(res)
+    rel = np.abs(pred - gd) / gd
+    return {"seed": res.seed, "t_start": int(res.flow.t[0]), "steps": int(res.flow.t[-1] - res.flow.t[0]),
+            "h": res.flow.h, "status": res.flow.status.name.lower(), "status_message": res.flow.status.message,
+            "edge_steps": int(res.flow.on_edge.sum()),
+            "loss_rel_error_median": _num(np.median(rel)) if rel.size else None,
+            "loss_rel_error_max": _num(np.max(rel)) if rel.size else None}

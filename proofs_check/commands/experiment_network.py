@@ -43,6 +43,9 @@ def add_arguments(p):
     p.add_argument("--hessian-every", default=None,
                    help="measure the loss Hessian and the central flow every this many steps (default 10*every)")
     p.add_argument("--seeds", default="5", help="number of seeds (default 5)")
+    p.add_argument("--flow-steps", default="0",
+                   help="integrate the central flow of the first seed's network from its first checkpoint at the "
+                        "edge for this many steps, against GD's loss (default 0: off; each step costs ~100 GD steps)")
     common_arguments(p, "out/network", memory=False)
 
 
@@ -81,6 +84,7 @@ def run(args) -> int:
     steps, every = positive_int("steps", args.steps), positive_int("every", args.every)
     hess = None if args.hessian_every is None else positive_int("hessian_every", args.hessian_every)
     seeds, seed0 = positive_int("seeds", args.seeds), parse_seed(args.seed)
+    flow_steps = 0 if str(args.flow_steps).strip() == "0" else positive_int("flow_steps", args.flow_steps)
     fixed = args.eta is not None
     etas = _positive_list("eta", args.eta) if fixed else _positive_list("eta_frac", args.eta_frac)
     out = check_folder(Path(args.out), "--out", create=False)
@@ -98,7 +102,8 @@ def run(args) -> int:
     blocks, statuses = [], []
     for e, paths in zip(etas, figs):
         kw = dict(eta=e) if fixed else dict(eta_frac=e)
-        results = [run_seed(n, **kw, steps=steps, every=every, hessian_every=hess, bar=bar) for n in nets]
+        results = [run_seed(n, **kw, steps=steps, every=every, hessian_every=hess, bar=bar,
+                            flow_steps=flow_steps if k == 0 else 0) for k, n in enumerate(nets)]
         statuses += [getattr(r, m).status for r in results for m in ("network", "quadratic", "reexpanded")
                      if getattr(r, m) is not None]
         blocks.append({"eta_frac": None if fixed else e, "eta": e if fixed else None, **summarize(results)})
@@ -141,6 +146,10 @@ def _table(s, header: bool):
         print(f"| {key} | {m['status']} | {_f(m['initial_eta_ntk'])} | {_f(m['peak_eta_ntk'])} | "
               f"{_f(m['final_eta_ntk'])} | {_f(m['eos_mean_eta_ntk'])} | {_f(m['eos_std_eta_ntk'])} | "
               f"{m['reached_eos_count']}/{len(m['runs'])} | {m['sharpened_count']}/{len(m['runs'])} |")
+    for f in s.get("central_flow", []):
+        print(f"central flow (seed {f['seed']}, steps {f['t_start']}-{f['t_start'] + f['steps']}, h = {f['h']:g}, "
+              f"{f['status']}): predicted loss vs GD's two-step average, median relative difference "
+              f"{_f(f['loss_rel_error_median'], '.3g')}, largest {_f(f['loss_rel_error_max'], '.3g')}")
     for name, key in (("second-order model at theta0", "agreement"), ("re-expanded at the edge", "reexpanded_agreement")):
         a = s[key]
         if a is None:

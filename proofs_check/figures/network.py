@@ -64,18 +64,25 @@ def plot_network_z_tilde(res, path=None, title: str = ""):
 
 
 def plot_network_central_flow(res, path=None, title: str = ""):
-    """The central flow's predicted time-averaged loss L(w̄) + σ²/η against GD's (L_t + L_{t+1})/2,
-    at the checkpoints at the edge (left), and σ² against the measured oscillation (right)."""
+    """The central flow's predicted time-averaged loss L + σ²/η against GD's (L_t + L_{t+1})/2 (left):
+    the flow integrated from the edge (line, if ``res.flow``) and the formula at GD's two-step average
+    w̄ at the checkpoints at the edge (dots); σ² against the measured oscillation (right)."""
     import numpy as np
 
+    from ...numerics.networks import flow_vs_gd
+
     fig, (ax1, ax2) = new_figure(1, 2, width=10, height=3.8)
+    if res.flow is not None:
+        t, pred, gd = flow_vs_gd(res)
+        ax1.plot(t, gd, "-", lw=0.8, color="0.5", label="GD, network (two-step average)")
+        ax1.plot(t, pred, "-", lw=1.4, color="k", label=f"central flow, integrated (h = {res.flow.h:g})")
     for r in _runs(res):
         k = np.isfinite(r.predicted_loss)
         if not k.any():
             continue
         c = _COLOURS[r.model]
         ax1.plot(r.t[k], r.gd_avg_loss[k], "o", ms=3, mfc="none", color=c, label=f"GD, {_LABELS[r.model]}")
-        ax1.plot(r.t[k], r.predicted_loss[k], "-", lw=1, color=c, label="central flow prediction")
+        ax1.plot(r.t[k], r.predicted_loss[k], "x", ms=4, color=c, label=r"formula at $\bar w$")
         ax2.plot(r.t[k], r.sigma2_measured[k], "o", ms=3, mfc="none", color=c, label=r"measured $\langle x, u\rangle^2$")
         ax2.plot(r.t[k], np.clip(r.sigma2[k], 1e-300, None), "-", lw=1, color=c, label=r"$\sigma^2$ (formula)")
     ax1.set_xlabel(r"step $t$")
