@@ -222,7 +222,7 @@ SCHEMAS = {
         "trajectory_steps": F("integer", "steps taken, summed over all runs"),
         "compute_seconds": F("number", "wall time of the computation alone, without output"),
         "seconds": F("number", "wall time"),
-        "files": F("files", "the table and the figures"),
+        "files": F("files", "the table, then the figures (with --plot)"),
         "model": _MODEL,
     },
     "verify": {

@@ -86,6 +86,7 @@ def _a_folder_in_the_way(tmp):
     (tmp / "taken").mkdir()
     (tmp / "taken" / "report.json").mkdir()
     (tmp / "taken" / "sweep.csv").mkdir()
+    (tmp / "taken" / "sweep.npz").mkdir()  # the default table
     (tmp / "taken" / "summary.json").mkdir()
     return str(tmp / "taken")
 

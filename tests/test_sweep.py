@@ -128,7 +128,8 @@ MODEL = ["--omegas", "1,-1", "--z0", "0.01", "--J2", "1.215,0.795"]
 def test_sweep_cli_writes_table_and_figures(tmp_path, capsys):
     out = tmp_path / "sw"
     rc = main(["sweep", *MODEL, "--eta-min", "0.1", "--eta-max", "3", "--eta-n", "30", "--vary", "z0",
-               "--from", "-1", "--to", "1", "--n", "20", "--steps", "3000", "--out", str(out), "--json"])
+               "--from", "-1", "--to", "1", "--n", "20", "--steps", "3000", "--format", "csv", "--plot", "--out", str(out),
+               "--json"])
     assert rc == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["runs"] == 600 and summary["map"] == "planar" and summary["engine"] in ("numba", "numpy")
@@ -136,9 +137,19 @@ def test_sweep_cli_writes_table_and_figures(tmp_path, capsys):
     rows = list(csv.DictReader((out / "sweep.csv").open()))
     assert len(rows) == 600
     assert all(float(r["final_eta_ntk"]) < 2 for r in rows if r["class"] in ("CONVERGED_BELOW", "SELF_STABILIZED"))
+    assert summary["files"] == [str(out / n) for n in ("sweep.csv", "sweep.png", "phase.png")]
     for name in ("sweep.png", "phase.png"):
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not list(out.glob(".*.tmp"))
+
+
+def test_sweep_cli_default_is_an_npz_table_without_figures(tmp_path, capsys):
+    out = tmp_path / "d"
+    assert main(["sweep", *SMALL, "--out", str(out), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["files"] == [str(out / "sweep.npz")]
+    assert sorted(p.name for p in out.iterdir()) == ["sweep.npz"]
+    assert np.load(out / "sweep.npz")["eta"].size == 23 * 17
 
 
 def test_sweep_cli_text_and_json_table(tmp_path, capsys):

@@ -1,16 +1,18 @@
 """`sorm sweep`: a float64 grid over η (and one initial-state parameter) on the batch engine.
 
-Writes a table (``--format`` csv, npz, parquet or json; written column by column,
-see :mod:`proofs_check.table`) and a PNG of the final ηλ against η with the line
-ηλ = 2, coloured by class; with ``--vary`` also a phase diagram (η against the
-varied parameter). ``--json`` prints a summary, with the engine that ran, the
-compute time and the number of trajectory-steps run.
+Writes a table (``--format`` npz, the default, or parquet, csv or json; written
+column by column, see :mod:`proofs_check.table`). With ``--plot`` it also draws a
+PNG of the final ηλ against η with the line ηλ = 2, coloured by class, and with
+``--vary`` a phase diagram (η against the varied parameter); the figures are
+asked for, because at 800 × 800 they would take longer than the computation.
+``--json`` prints a summary, with the engine that ran, the compute time and the
+number of trajectory-steps run.
 """
 from __future__ import annotations
 
 __all__ = ["HELP", "add_arguments", "run"]
 
-HELP = "float64 sweep over eta (and one initial-state parameter): table + PNG of final eta*lambda"
+HELP = "float64 sweep over eta (and one initial-state parameter): a table (npz by default), PNGs with --plot"
 
 
 def add_arguments(p):
@@ -38,8 +40,11 @@ def add_arguments(p):
     p.add_argument("--workers", help="blocks of the grid run at once (default: the machine's cores); "
                                      "the output does not depend on it")
     p.add_argument("--out", default="sweep_out", help="output folder (default sweep_out)")
-    p.add_argument("--format", choices=("csv", "npz", "parquet", "json"), default="csv",
-                   help="table format (default csv; parquet needs pyarrow)")
+    p.add_argument("--format", choices=("npz", "parquet", "csv", "json"), default="npz",
+                   help="table format (default npz, float64 exact and fastest; parquet needs pyarrow; csv and "
+                        "json are text, slow to write for large grids)")
+    p.add_argument("--plot", action="store_true",
+                   help="also write sweep.png (final eta*lambda against eta) and, with --vary, phase.png")
     p.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -52,7 +57,6 @@ def run(args) -> int:
     import numpy as np
 
     from ...numerics.engines.batch import TrajectoryClass
-    from ..figures import plot_phase_grid, plot_sweep_result
     from ..output import check_files, check_folder
     from ..table import write_table
     from ...numerics.parallel import default_workers
@@ -75,7 +79,8 @@ def run(args) -> int:
     total = n_eta * (n_vary or 1)
     workers = default_workers() if args.workers is None else positive_int("workers", args.workers, maximum=64)
     out = check_folder(args.out, "--out", create=False)  # before the runs: a bad folder costs nothing
-    check_files([out / f"sweep.{args.format}", out / "sweep.png", *([out / "phase.png"] if args.vary else [])], "--out")
+    figures = ([out / "sweep.png"] + ([out / "phase.png"] if args.vary else [])) if args.plot else []
+    check_files([out / f"sweep.{args.format}", *figures], "--out")
     if args.format == "parquet":
         try:
             import pyarrow  # noqa: F401
@@ -102,11 +107,15 @@ def run(args) -> int:
     compute = time.perf_counter() - t0
 
     table = write_table(out / f"sweep.{args.format}", res.columns(), args.format, "--out")
-    files = [str(table), str(out / "sweep.png")]
-    plot_sweep_result(res, files[-1], log_eta=args.eta_scale == "log", option="--out")
-    if res.vary is not None:
-        files.append(str(out / "phase.png"))
-        plot_phase_grid(res, files[-1], option="--out")
+    files = [str(table)]
+    if args.plot:
+        from ..figures import plot_phase_grid, plot_sweep_result
+
+        files.append(str(out / "sweep.png"))
+        plot_sweep_result(res, files[-1], log_eta=args.eta_scale == "log", option="--out")
+        if res.vary is not None:
+            files.append(str(out / "phase.png"))
+            plot_phase_grid(res, files[-1], option="--out")
 
     conv = res.converged_mask()
     conv_max = float(np.max(res.final_eta_ntk[conv])) if conv.any() else None
