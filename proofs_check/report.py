@@ -31,7 +31,9 @@ def run_report(outdir: Path, *, quick: bool = False, seed: int = 0, only: str | 
 
     ``workers`` > 1 runs the claims in that many processes (each with one BLAS
     thread); the claims are independent, so the report is the same, in the same
-    order, except for the timings.
+    order, except for the timings. The claims of one module go to one process
+    (they share the module's cached runs, and only the network claims import
+    JAX), and the modules start longest first (:func:`_schedule`).
     """
     outdir = Path(outdir)
     ctx = Context(outdir=outdir, quick=quick, seed=seed)
@@ -46,8 +48,11 @@ def run_report(outdir: Path, *, quick: bool = False, seed: int = 0, only: str | 
     if workers > 1 and len(claims) > 1:
         from ..numerics.parallel import map_runs
 
-        done = map_runs(_check, [(c.id, ctx) for c in claims], workers=workers, progress=not quiet, desc="claims")
-        outcomes = [Outcome(c, verdict, seconds) for c, (verdict, seconds) in zip(claims, done)]
+        groups = _schedule(claims, outdir, quick)
+        done = map_runs(_check, [([c.id for c in g], ctx) for g in groups], workers=workers, progress=not quiet,
+                        desc="claim modules")
+        got = {c.id: r for g, rs in zip(groups, done) for c, r in zip(g, rs)}
+        outcomes = [Outcome(c, *got[c.id]) for c in claims]
     else:
         bar = _progress(claims, quiet)
         from threadpoolctl import threadpool_limits
@@ -69,11 +74,43 @@ def run_report(outdir: Path, *, quick: bool = False, seed: int = 0, only: str | 
     return report
 
 
+def _schedule(claims, outdir: Path, quick: bool) -> list[list]:
+    """The claims grouped by the module that defines them, the longest-running group first.
+
+    A group's duration is the sum of its claims' seconds recorded in the report
+    already in ``outdir`` (from a run of the same kind, quick or full; a claim it
+    does not list counts as the median recorded one). Without such a report the
+    groups go in reverse registry order, which lists the symbolic checks first and
+    the long runs (high-D models, networks) last. Longest first keeps a long group
+    from starting last while the other processes sit idle.
+    """
+    groups: dict[str, list] = {}
+    for c in claims:
+        groups.setdefault(c.check.__module__, []).append(c)
+    order = list(groups.values())[::-1]
+    recorded = _recorded_seconds(outdir / "report.json", quick)
+    if recorded:
+        typical = sorted(recorded.values())[len(recorded) // 2]
+        order.sort(key=lambda g: -sum(recorded.get(c.id, typical) for c in g))
+    return order
+
+
+def _recorded_seconds(path: Path, quick: bool) -> dict[str, float]:
+    """Seconds per claim id from an earlier report.json of the same kind ({} when there is none to read)."""
+    try:
+        rep = json.loads(path.read_text(encoding="utf-8"))
+        if rep["summary"]["quick"] != quick:
+            return {}
+        return {c["id"]: float(c["evidence"]["seconds"]) for c in rep["claims"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
 def _check(item):
-    """(verdict, seconds) of one claim, by id (module level, so a worker process can run it)."""
-    claim_id, ctx = item
-    o = run_claim(next(c for c in all_claims() if c.id == claim_id), ctx)
-    return o.verdict, o.seconds
+    """[(verdict, seconds)] of claims run in turn, by id (module level, so a worker process can run it)."""
+    ids, ctx = item
+    by_id = {c.id: c for c in all_claims()}
+    return [(o.verdict, o.seconds) for o in (run_claim(by_id[i], ctx) for i in ids)]
 
 
 def summary_table(report: dict) -> str:
