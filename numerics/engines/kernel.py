@@ -10,7 +10,11 @@ so one compiled kernel serves every problem.
 
 Inside a block of ``BLOCK`` trajectories the step loop runs over the block's
 active trajectories with no branch, which the compiler vectorises; a trajectory
-that has settled is swapped out of the block at the next check.
+that has settled is swapped out of the block at the next check. The step's lines
+that depend on a trajectory's Ẽ alone are computed once per chunk rather than
+every step (:func:`_hoist`: the same operations on the same operands, so the
+same bits). At a check a vectorised pass marks the slots that may have settled,
+and only those go through the classification.
 
 The kernel is compiled with ``cache=True``: numba keeps the machine code in the
 ``__pycache__`` next to this file or, where that cannot be written, in its user
@@ -23,6 +27,7 @@ environment; the batch engine then uses its numpy loop.
 from __future__ import annotations
 
 import hashlib
+import re
 import math  # noqa: F401  (used by the generated kernels)
 import os
 
@@ -52,6 +57,81 @@ def numba_available() -> bool:
 
 def _ind(lines, n):
     return [" " * n + ln for ln in lines]
+
+
+def _chunks(save_prev2: list[str]) -> list[str]:
+    """Head of the loop over the chunks of a block: ``k`` steps to the next check (never a last chunk of one
+    step), and the state two steps before the check (``save_prev2``: more of it) and z̃ one step before it."""
+    return [
+        "    done = 0",
+        "    while done < steps and n > 0:",
+        "        k = min(check_every, steps - done)",
+        "        if steps - done - k == 1:",
+        "            k += 1",
+        "        for i in range(k):",
+        "            if i == k - 2:",
+        "                for j in range(n):",
+        "                    pz[j] = z[j]; pT[j] = T[j]",
+        *save_prev2,
+        "            if i == k - 1:",
+        "                for j in range(n):",
+        "                    pz1[j] = z[j]",
+    ]
+
+
+def _check(flush: list[str]) -> list[str]:
+    """A check after a chunk: subnormal values flushed to 0 (``flush``: more of them), then, when settling or
+    at the end, the loop over the block's slots that classifies and swaps out the settled ones (each kernel
+    swaps ``C[j] = C[n]`` with its state)."""
+    return [
+        "        done += k",
+        "        last = done >= steps",
+        "        for j in range(n):",
+        f"            if abs(z[j]) < {TINY!r}: z[j] = 0.0",
+        f"            if abs(pz1[j]) < {TINY!r}: pz1[j] = 0.0",
+        f"            if abs(T[j]) < {TINY!r}: T[j] = 0.0",
+        *flush,
+        "        if not (settle or last):",
+        "            continue",
+        # a vectorised pass marks the slots that may have settled (a superset: diverged, |z~| <= tol, which
+        # converged and unstable need, or the period-2 test of z~); the classification visits only those
+        "        for j in range(n):",
+        "            zj = z[j]; Tj = T[j]; az = abs(zj)",
+        "            C[j] = (not (math.isfinite(zj) & math.isfinite(Tj))) | (az > blowup) | (Tj > blowup) | "
+        "(az <= tol) | (abs(zj - pz[j]) <= ptol * max(az, tol))",
+        "        j = 0",
+        "        while j < n:",
+        "            if not (last or C[j]):",
+        "                j += 1",
+        "                continue",
+    ]
+
+
+def _hoist(lines: list[str], params: set[str], state: set[str]) -> tuple[list[str], list[str], list[str]]:
+    """Split traced lines into those computed once per trajectory and those computed every step.
+
+    A line that reads a per-trajectory parameter (``params``) or a line of that kind, and no state variable
+    or line that reads one, gives the same value at every step: it moves out of the step loop. Lines of
+    shared parameters and constants alone go to both parts (the compiler hoists them out of the loops).
+    Returns (per-trajectory lines, step lines, the per-trajectory names the step lines read). The same
+    operations on the same operands: the values are bit for bit those of the unsplit lines.
+    """
+    per, step, fixed, state = [], [], set(params), set(state)
+    word = re.compile(r"[A-Za-z_]\w*")
+    for ln in lines:
+        name, expr = ln.split(" = ", 1)
+        words = set(word.findall(expr))
+        if words & state:
+            step.append(ln)
+            state.add(name)
+        elif words & fixed:
+            per.append(ln)
+            fixed.add(name)
+        else:
+            per.append(ln)
+            step.append(ln)
+    used = sorted({w for ln in step for w in word.findall(ln.split(" = ", 1)[1])} & fixed)
+    return per, step, used
 
 
 def _classify(has_lyap: bool, same_modes: str = "") -> list[str]:
@@ -110,11 +190,13 @@ def _planar_source(bookkeeping: bool) -> str:
                                              dict(zt="zj", T="Tj", a="a", b="b", Et="Ej"), "_g")
     args = "zt0, T0, Et0, a, b, steps, check_every, settle, tol, blowup, ptol, lyap_steps, lyap_min, " \
            "zt_out, T_out, cls_out, steps_out, maxT_out, lyap_out"
+    per, step, used = _hoist(step, {"Ej"}, {"zj", "Tj"})
     body = [
         "N = zt0.shape[0]",
         f"z = np.empty({BLOCK}); T = np.empty({BLOCK}); E = np.empty({BLOCK}); m = np.empty({BLOCK})",
         f"pz = np.empty({BLOCK}); pz1 = np.empty({BLOCK}); pT = np.empty({BLOCK}); idx = np.empty({BLOCK}, np.int64)",
-        f"v0 = np.empty({BLOCK}); v1 = np.empty({BLOCK}); ls = np.empty({BLOCK})",
+        f"C = np.empty({BLOCK}, np.bool_)",
+        f"v0 = np.empty({BLOCK}); v1 = np.empty({BLOCK}); ls = np.empty({BLOCK}); H = np.empty(({len(used)}, {BLOCK}))",
         "tail_from = steps - lyap_steps",
         "r = math.sqrt(0.5)",
         f"for s0 in range(0, N, {BLOCK}):",
@@ -122,18 +204,12 @@ def _planar_source(bookkeeping: bool) -> str:
         "    for j in range(n):",
         "        idx[j] = s0 + j; z[j] = zt0[s0 + j]; T[j] = T0[s0 + j]; E[j] = Et0[s0 + j]; m[j] = T[j]",
         "        v0[j] = r; v1[j] = r; ls[j] = 0.0",
-        "    done = 0",
-        "    while done < steps and n > 0:",
-        "        k = min(check_every, steps - done)",
-        "        if steps - done - k == 1:",
-        "            k += 1",
-        "        for i in range(k):",
-        "            if i == k - 2:",
+        *_chunks([]),
+        "            if i == 0:",  # the per-trajectory values of the step, for the slots of this chunk
         "                for j in range(n):",
-        "                    pz[j] = z[j]; pT[j] = T[j]",
-        "            if i == k - 1:",
-        "                for j in range(n):",
-        "                    pz1[j] = z[j]",
+        "                    Ej = E[j]",
+        *_ind(per, 20),
+        *(f"                    H[{h}, j] = {u}" for h, u in enumerate(used)),
         "            if lyap_steps > 0 and done + i >= tail_from:",
         "                for j in range(n):",
         "                    zj = z[j]; Tj = T[j]; Ej = E[j]",
@@ -146,24 +222,16 @@ def _planar_source(bookkeeping: bool) -> str:
         "                    else:",
         "                        ls[j] = math.nan; v0[j] = w0; v1[j] = w1",
         "            for j in range(n):",
-        "                zj = z[j]; Tj = T[j]; Ej = E[j]",
+        "                zj = z[j]; Tj = T[j]",
+        *(f"                {u} = H[{h}, j]" for h, u in enumerate(used)),
         *_ind(step, 16),
         f"                z[j] = {zn}; T[j] = {Tn}",
         f"                m[j] = max(m[j], {Tn})",  # max(m, nan) is m
-        "        done += k",
-        "        last = done >= steps",
-        "        for j in range(n):",
-        f"            if abs(z[j]) < {TINY!r}: z[j] = 0.0",
-        f"            if abs(pz1[j]) < {TINY!r}: pz1[j] = 0.0",
-        f"            if abs(T[j]) < {TINY!r}: T[j] = 0.0",
-        "        if not (settle or last):",
-        "            continue",
-        "        j = 0",
-        "        while j < n:",
+        *_check([]),
         *_ind(_classify(True), 12),
         "                zt_out[q] = zj; T_out[q] = Tj",
         "                n -= 1",
-        "                idx[j] = idx[n]; z[j] = z[n]; T[j] = T[n]; E[j] = E[n]; m[j] = m[n]",
+        "                idx[j] = idx[n]; z[j] = z[n]; T[j] = T[n]; E[j] = E[n]; m[j] = m[n]; C[j] = C[n]",
         "                pz[j] = pz[n]; pz1[j] = pz1[n]; pT[j] = pT[n]; v0[j] = v0[n]; v1[j] = v1[n]; ls[j] = ls[n]",
         "            else:",
         "                j += 1",
@@ -171,14 +239,17 @@ def _planar_source(bookkeeping: bool) -> str:
     if not bookkeeping:  # the bare step loop, for the benchmark of the bookkeeping's cost
         body = [
             "N = zt0.shape[0]",
-            f"z = np.empty({BLOCK}); T = np.empty({BLOCK}); E = np.empty({BLOCK})",
+            f"z = np.empty({BLOCK}); T = np.empty({BLOCK}); H = np.empty(({len(used)}, {BLOCK}))",
             f"for s0 in range(0, N, {BLOCK}):",
             f"    n = min({BLOCK}, N - s0)",
             "    for j in range(n):",
-            "        z[j] = zt0[s0 + j]; T[j] = T0[s0 + j]; E[j] = Et0[s0 + j]",
+            "        z[j] = zt0[s0 + j]; T[j] = T0[s0 + j]; Ej = Et0[s0 + j]",
+            *_ind(per, 8),
+            *(f"        H[{h}, j] = {u}" for h, u in enumerate(used)),
             "    for i in range(steps):",
             "        for j in range(n):",
-            "            zj = z[j]; Tj = T[j]; Ej = E[j]",
+            "            zj = z[j]; Tj = T[j]",
+            *(f"            {u} = H[{h}, j]" for h, u in enumerate(used)),
             *_ind(step, 12),
             f"            z[j] = {zn}; T[j] = {Tn}",
             "    for j in range(n):",
@@ -199,27 +270,14 @@ def _modes_source() -> str:
         "P = w.shape[0]",
         f"z = np.empty({BLOCK}); T = np.empty({BLOCK}); m = np.empty({BLOCK}); J = np.empty((P, {BLOCK}))",
         f"pz = np.empty({BLOCK}); pz1 = np.empty({BLOCK}); pT = np.empty({BLOCK}); pJ = np.empty((P, {BLOCK})); "
-        f"idx = np.empty({BLOCK}, np.int64)",
+        f"idx = np.empty({BLOCK}, np.int64); C = np.empty({BLOCK}, np.bool_)",
         f"for s0 in range(0, N, {BLOCK}):",
         f"    n = min({BLOCK}, N - s0)",
         "    for j in range(n):",
         "        idx[j] = s0 + j; z[j] = zt0[s0 + j]; T[j] = T0[s0 + j]; m[j] = T[j]",
         f"        for p in range({P}):",
         "            J[p, j] = J0[s0 + j, p]",
-        "    done = 0",
-        "    while done < steps and n > 0:",
-        "        k = min(check_every, steps - done)",
-        "        if steps - done - k == 1:",
-        "            k += 1",
-        "        for i in range(k):",
-        "            if i == k - 2:",
-        "                for j in range(n):",
-        "                    pz[j] = z[j]; pT[j] = T[j]",
-        f"                    for p in range({P}):",
-        "                        pJ[p, j] = J[p, j]",
-        "            if i == k - 1:",
-        "                for j in range(n):",
-        "                    pz1[j] = z[j]",
+        *_chunks([f"                    for p in range({P}):", "                        pJ[p, j] = J[p, j]"]),
         "            for j in range(n):",
         "                zj = z[j]; Tj = T[j]",
         "                S = w[0] * J[0, j]",
@@ -234,18 +292,7 @@ def _modes_source() -> str:
         f"                    t = {jn} if p == 0 else t + {jn}",
         f"                z[j] = {zn}; T[j] = t",
         "                m[j] = max(m[j], t)",
-        "        done += k",
-        "        last = done >= steps",
-        "        for j in range(n):",
-        f"            if abs(z[j]) < {TINY!r}: z[j] = 0.0",
-        f"            if abs(pz1[j]) < {TINY!r}: pz1[j] = 0.0",
-        f"            if abs(T[j]) < {TINY!r}: T[j] = 0.0",
-        f"            for p in range({P}):",
-        f"                if abs(J[p, j]) < {TINY!r}: J[p, j] = 0.0",
-        "        if not (settle or last):",
-        "            continue",
-        "        j = 0",
-        "        while j < n:",
+        *_check([f"            for p in range({P}):", f"                if abs(J[p, j]) < {TINY!r}: J[p, j] = 0.0"]),
         "            sameJ = True",
         f"            for p in range({P}):",
         "                sameJ = sameJ and abs(J[p, j] - pJ[p, j]) <= ptol * max(abs(J[p, j]), 1e-300)",
@@ -254,7 +301,7 @@ def _modes_source() -> str:
         f"                for p in range({P}):",
         "                    J_out[q, p] = J[p, j]",
         "                n -= 1",
-        "                idx[j] = idx[n]; z[j] = z[n]; T[j] = T[n]; m[j] = m[n]; pz[j] = pz[n]; pz1[j] = pz1[n]",
+        "                idx[j] = idx[n]; z[j] = z[n]; T[j] = T[n]; m[j] = m[n]; pz[j] = pz[n]; pz1[j] = pz1[n]; C[j] = C[n]",
         "                pT[j] = pT[n]",
         f"                for p in range({P}):",
         "                    J[p, j] = J[p, n]; pJ[p, j] = pJ[p, n]",
