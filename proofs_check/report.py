@@ -31,9 +31,8 @@ def run_report(outdir: Path, *, quick: bool = False, seed: int = 0, only: str | 
 
     ``workers`` > 1 runs the claims in that many processes (each with one BLAS
     thread); the claims are independent, so the report is the same, in the same
-    order, except for the timings. The claims of one module go to one process
-    (they share the module's cached runs, and only the network claims import
-    JAX), and the modules start longest first (:func:`_schedule`).
+    order, except for the timings. Claims that share a module's cached runs go
+    to one process, and the longest groups start first (:func:`_schedule`).
     """
     outdir = Path(outdir)
     ctx = Context(outdir=outdir, quick=quick, seed=seed)
@@ -50,7 +49,7 @@ def run_report(outdir: Path, *, quick: bool = False, seed: int = 0, only: str | 
 
         groups = _schedule(claims, outdir, quick)
         done = map_runs(_check, [([c.id for c in g], ctx) for g in groups], workers=workers, progress=not quiet,
-                        desc="claim modules")
+                        desc="claim groups")
         got = {c.id: r for g, rs in zip(groups, done) for c, r in zip(g, rs)}
         outcomes = [Outcome(c, *got[c.id]) for c in claims]
     else:
@@ -75,24 +74,49 @@ def run_report(outdir: Path, *, quick: bool = False, seed: int = 0, only: str | 
 
 
 def _schedule(claims, outdir: Path, quick: bool) -> list[list]:
-    """The claims grouped by the module that defines them, the longest-running group first.
+    """The claims in groups that run in one process each, the longest-running group first.
 
-    A group's duration is the sum of its claims' seconds recorded in the report
-    already in ``outdir`` (from a run of the same kind, quick or full; a claim it
-    does not list counts as the median recorded one). Without such a report the
-    groups go in reverse registry order, which lists the symbolic checks first and
-    the long runs (high-D models, networks) last. Longest first keeps a long group
-    from starting last while the other processes sit idle.
+    Claims share a group when their checks call one function of their module that
+    keeps a cache (reads a module-level dict): they share its runs, which one
+    process then computes once. Every other claim is a group of its own. A group's
+    duration is the sum of its claims' seconds recorded in the report already in
+    ``outdir`` (from a run of the same kind, quick or full; a claim it does not
+    list counts as the median recorded one). Without such a report the groups go
+    in reverse registry order, which lists the symbolic checks first and the long
+    runs (high-D models, networks) last. Longest first keeps a long group from
+    starting last while the other processes sit idle.
     """
-    groups: dict[str, list] = {}
+    groups: list[list] = []
+    owner: dict[tuple, list] = {}
     for c in claims:
-        groups.setdefault(c.check.__module__, []).append(c)
-    order = list(groups.values())[::-1]
+        keys = _caches(c.check)
+        mine = next((owner[k] for k in keys if k in owner), None)
+        if mine is None:
+            mine = []
+            groups.append(mine)
+        mine.append(c)
+        for k in keys:
+            owner.setdefault(k, mine)
+    order = groups[::-1]
     recorded = _recorded_seconds(outdir / "report.json", quick)
     if recorded:
         typical = sorted(recorded.values())[len(recorded) // 2]
         order.sort(key=lambda g: -sum(recorded.get(c.id, typical) for c in g))
     return order
+
+
+def _caches(fn) -> set[tuple[str, str]]:
+    """(module, name) of the functions of ``fn``'s module that ``fn`` calls and that read a module-level dict."""
+    code, g = getattr(fn, "__code__", None), getattr(fn, "__globals__", {})
+    if code is None:
+        return set()
+    out = set()
+    for name in code.co_names:
+        h = g.get(name)
+        if getattr(h, "__module__", None) == fn.__module__ and hasattr(h, "__code__") \
+                and any(isinstance(g.get(n), dict) for n in h.__code__.co_names):
+            out.add((fn.__module__, name))
+    return out
 
 
 def _recorded_seconds(path: Path, quick: bool) -> dict[str, float]:

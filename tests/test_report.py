@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -9,9 +10,7 @@ from sorm.proofs_check import registry
 from sorm.proofs_check.registry import Context, Method, Status, Verdict, run_claim
 
 
-def _claim(fn, id="t.x", module=None):
-    if module is not None:  # the claims of one module run in one process
-        fn.__module__ = module
+def _claim(fn, id="t.x"):
     return registry.Claim(id, "a test claim", "derived here", Method.NUMERIC, fn)
 
 
@@ -74,10 +73,10 @@ def test_verify_exit_code_is_1_when_a_claim_fails(tmp_path, monkeypatch, capsys)
 def test_report_with_workers_keeps_order_and_verdicts(tmp_path, monkeypatch):
     from sorm.proofs_check import report
 
-    fake = [_claim(lambda ctx: Verdict.check(True, x="1"), "a.ok", "m1"),
-            _claim(lambda ctx: Verdict.check(False, x="2"), "a.bad", "m2"),
-            _claim(lambda ctx: 1 / 0, "a.err", "m1"),
-            _claim(lambda ctx: Verdict.check(True, seed=str(ctx.seed)), "a.seed", "m3")]
+    fake = [_claim(lambda ctx: Verdict.check(True, x="1"), "a.ok"),
+            _claim(lambda ctx: Verdict.check(False, x="2"), "a.bad"),
+            _claim(lambda ctx: 1 / 0, "a.err"),
+            _claim(lambda ctx: Verdict.check(True, seed=str(ctx.seed)), "a.seed")]
     monkeypatch.setattr(report, "all_claims", lambda: fake)
     one = report.run_report(tmp_path / "one", quiet=True, seed=7)
     two = report.run_report(tmp_path / "two", quiet=True, seed=7, workers=2)
@@ -88,24 +87,36 @@ def test_report_with_workers_keeps_order_and_verdicts(tmp_path, monkeypatch):
     assert two["claims"][3]["evidence"]["seed"] == "7"
 
 
-def test_verify_schedule_groups_modules_longest_first(tmp_path):
+def test_verify_schedule_groups_claims_sharing_a_cache_longest_first(tmp_path):
     from sorm.proofs_check.report import _schedule
 
-    claims = [_claim(lambda ctx: None, i, m) for i, m in
-              (("a.1", "m1"), ("b.1", "m2"), ("a.2", "m1"), ("c.1", "m3"), ("b.2", "m2"))]
+    ns = {"__name__": "fake_claims", "_CACHE": {}, "SCALE": 2}
+    exec("def _runs():\n    return _CACHE\ndef _fmt(x):\n    return x * SCALE\n"
+         "def a1(ctx):\n    return _runs(), _fmt(1)\ndef a2(ctx):\n    return _runs()\n"
+         "def b1(ctx):\n    return _fmt(2)\ndef b2(ctx):\n    return _fmt(3)\ndef c1(ctx):\n    return None\n", ns)
+    claims = [_claim(ns[f], i) for f, i in (("a1", "a.1"), ("b1", "b.1"), ("a2", "a.2"), ("c1", "c.1"), ("b2", "b.2"))]
     ids = lambda groups: [[c.id for c in g] for g in groups]  # noqa: E731
-    # no earlier report: reverse registry order (the long runs are registered last)
-    assert ids(_schedule(claims, tmp_path, quick=True)) == [["c.1"], ["b.1", "b.2"], ["a.1", "a.2"]]
+    # a.1 and a.2 share _runs's cache; _fmt keeps none. No earlier report: reverse registry order
+    assert ids(_schedule(claims, tmp_path, quick=True)) == [["b.2"], ["c.1"], ["b.1"], ["a.1", "a.2"]]
     rec = {"summary": {"quick": True},
            "claims": [{"id": i, "evidence": {"seconds": s}} for i, s in
                       (("a.1", "3.00"), ("a.2", "4.00"), ("b.1", "1.00"), ("b.2", "0.50"), ("c.1", "9.00"))]}
     (tmp_path / "report.json").write_text(json.dumps(rec))
-    assert ids(_schedule(claims, tmp_path, quick=True)) == [["c.1"], ["a.1", "a.2"], ["b.1", "b.2"]]
+    assert ids(_schedule(claims, tmp_path, quick=True)) == [["c.1"], ["a.1", "a.2"], ["b.1"], ["b.2"]]
     del rec["claims"][-1]  # a claim without a record counts as the median one (3.00 s)
     (tmp_path / "report.json").write_text(json.dumps(rec))
-    assert ids(_schedule(claims, tmp_path, quick=True)) == [["a.1", "a.2"], ["c.1"], ["b.1", "b.2"]]
+    assert ids(_schedule(claims, tmp_path, quick=True)) == [["a.1", "a.2"], ["c.1"], ["b.1"], ["b.2"]]
     # a record of the other kind (full run) is not used
-    assert ids(_schedule(claims, tmp_path, quick=False)) == [["c.1"], ["b.1", "b.2"], ["a.1", "a.2"]]
+    assert ids(_schedule(claims, tmp_path, quick=False)) == [["b.2"], ["c.1"], ["b.1"], ["a.1", "a.2"]]
+
+
+def test_verify_schedule_keeps_the_shared_runs_of_the_registry_together():
+    from sorm.proofs_check.report import _schedule
+
+    groups = [sorted(c.id for c in g) for g in _schedule(registry.all_claims(), Path("/nonexistent"), True)]
+    for pair in (["highdim.selfstab.near_2", "highdim.selfstab.z2_term"],
+                 ["network.digits_eos", "network.second_order_model"]):
+        assert pair in groups
 
 
 def test_verify_workers_write_the_same_report(tmp_path, capsys):
