@@ -83,12 +83,23 @@ def _parquet(fh, columns):
 
 
 def _cells(name, col, lo, hi, missing, nonfinite):
-    """The cells of rows lo..hi of one column, as strings."""
+    """The cells of rows lo..hi of one column, as strings.
+
+    A float column that repeats values (η and the varied value of a grid) is
+    formatted once per distinct bit pattern (so -0.0 stays apart from 0.0).
+    """
     part = col[lo:hi]
     if name == "class":
         return _NAMES[part].tolist()
     if part.dtype.kind in "iu":
         return list(map(str, part.tolist()))
+    bits, inv = np.unique(part.view(np.int64), return_inverse=True)
+    if 4 * bits.size <= part.size:
+        return np.array(_float_cells(bits.view(np.float64), missing, nonfinite), dtype=object)[inv].tolist()
+    return _float_cells(part, missing, nonfinite)
+
+
+def _float_cells(part, missing, nonfinite):
     cells = list(map(repr, part.tolist()))
     bad = np.flatnonzero(~np.isfinite(part))
     for k in bad:

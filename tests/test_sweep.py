@@ -200,6 +200,22 @@ def test_sweep_cli_formats_hold_the_same_table(tmp_path, capsys):
         assert t["class"] == [r["class"] for r in rows]
 
 
+def test_text_tables_format_repeated_and_special_floats_exactly(tmp_path):
+    """Repeated values are formatted once per bit pattern: -0.0, subnormals, inf and NaN keep their own cells."""
+    from sorm.proofs_check.table import write_table
+
+    special = [0.0, -0.0, float("nan"), float("inf"), -float("inf"), 5e-324, 0.1, 1 / 3]
+    col = np.array(special * 40)  # 320 rows, 8 distinct: the repeated-value path
+    cols = {"x": col, "y": np.linspace(-1, 1, col.size), "class": np.zeros(col.size, np.int8)}
+    text = write_table(tmp_path / "t.csv", cols, "csv").read_text()
+    cell = lambda v, miss: miss if v != v else repr(v)  # noqa: E731
+    rows = [f"{cell(x, '')},{y!r},CONVERGED_BELOW" for x, y in zip(col.tolist(), cols["y"].tolist())]
+    assert text == "x,y,class\n" + "\n".join(rows) + "\n"
+    js = json.loads(write_table(tmp_path / "t.json", cols, "json").read_text())["data"]["x"]
+    assert [str(v) for v in js] == [str(v if v == v and abs(v) != float("inf") else None) for v in col.tolist()]
+    assert str(js[1]) == "-0.0" and js[5] == 5e-324
+
+
 def test_sweep_cli_output_does_not_depend_on_workers(tmp_path, capsys):
     for w in ("1", "2"):
         for fmt in ("csv", "npz"):
