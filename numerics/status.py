@@ -15,10 +15,10 @@ every member of every engine's enum is in it).
 from __future__ import annotations
 
 import enum
-import math
 
 __all__ = ["Status", "EXIT_RESULT", "EXIT_NO_RESULT", "EXIT_CODES", "exit_code", "DIVERGENCE_FACTOR",
-           "divergence_bound", "LOSS_BLOWUP", "loss_stop"]
+           "divergence_bound", "LOSS_BLOWUP", "loss_stop", "LossRule", "SHARPEN_FACTOR", "EOS_LEVEL", "sharpened",
+           "at_edge"]
 
 EXIT_RESULT, EXIT_NO_RESULT = 0, 1
 
@@ -41,14 +41,52 @@ def divergence_bound(*initial):
 LOSS_BLOWUP = float(DIVERGENCE_FACTOR) ** 2
 
 
+class LossRule:
+    """The stop rule of every loss-driven GD run (high-D model, networks): with L₀ the initial loss,
+
+    converged when L ≤ tol·max(1, L₀); diverged when L > blowup·max(1, L₀) or L is not finite.
+    Works on a number or elementwise on a numpy array of losses (a batch of runs).
+    """
+
+    __slots__ = ("conv", "big")
+
+    def __init__(self, loss0: float, tol: float, blowup: float | None = None):
+        scale = max(1.0, float(loss0))
+        blowup = LOSS_BLOWUP if blowup is None else blowup
+        self.conv, self.big = tol * scale, blowup * scale
+
+    def converged(self, loss):
+        return loss <= self.conv
+
+    def diverged(self, loss):
+        import numpy as np
+
+        return ~np.isfinite(loss) | (loss > self.big)
+
+
 def loss_stop(loss: float, loss0: float, tol: float, blowup: float = LOSS_BLOWUP) -> str | None:
-    """The stop rule on the loss: "DIVERGED" if L is not finite or L > blowup·max(1, L₀),
-    "CONVERGED" if L ≤ tol·max(1, L₀), else None (L₀: the initial loss; the caller maps the
-    name to its own status enum)."""
-    scale = max(1.0, loss0)
-    if not math.isfinite(loss) or loss > blowup * scale:
+    """:class:`LossRule` for one loss: "DIVERGED", "CONVERGED" or None (L₀: the initial loss; the
+    caller maps the name to its own status enum)."""
+    rule = LossRule(loss0, tol, blowup)
+    if rule.diverged(loss):
         return "DIVERGED"
-    return "CONVERGED" if loss <= tol * scale else None
+    return "CONVERGED" if rule.converged(loss) else None
+
+
+#: A run sharpened (progressive sharpening) when its peak ηλ_max exceeded this factor times the initial one.
+SHARPEN_FACTOR = 1.1
+#: A run reached the edge of stability when its peak ηλ_max reached this level.
+EOS_LEVEL = 1.9
+
+
+def sharpened(initial: float, peak: float) -> bool:
+    """Progressive sharpening: peak ηλ_max > SHARPEN_FACTOR × initial ηλ_max."""
+    return peak > SHARPEN_FACTOR * initial
+
+
+def at_edge(eta_lambda) -> bool:
+    """ηλ_max at the edge of stability: ≥ EOS_LEVEL."""
+    return eta_lambda >= EOS_LEVEL
 
 
 class Status(enum.Enum):

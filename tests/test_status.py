@@ -4,6 +4,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+import numpy as np
 import pytest
 
 import sorm.numerics
@@ -104,3 +105,26 @@ def test_loss_stop_rule():
     assert loss_stop(LOSS_BLOWUP * 4.0 * (1 + 2**-50), 4.0, 1e-10) == "DIVERGED"
     assert loss_stop(4e-10, 4.0, 1e-10) == "CONVERGED" and loss_stop(4.1e-10, 4.0, 1e-10) is None
     assert loss_stop(1e-10, 0.5, 1e-10) == "CONVERGED" and loss_stop(0.6e-10 * 2, 0.5, 1e-10) is None
+@pytest.mark.parametrize("loss0,loss,conv,div", [
+    (0.5, 1e-10, True, False),           # L0 < 1: the tolerance is absolute
+    (0.5, 1.0001e-10, False, False),
+    (4.0, 4e-10, True, False),           # L0 > 1: relative to L0
+    (4.0, 4.0001e-10, False, False),
+    (4.0, 4e6, False, False), (4.0, 4.0001e6, False, True),
+    (1.0, float("inf"), False, True), (1.0, float("nan"), False, True),
+])
+def test_loss_rule(loss0, loss, conv, div):
+    """One stop rule for loss-driven runs, on numbers and elementwise on arrays (a batch of runs)."""
+    from sorm.numerics.status import LossRule
+
+    rule = LossRule(loss0, 1e-10, 1e6)
+    assert bool(rule.converged(loss)) is conv and bool(rule.diverged(loss)) is div
+    arr = np.array([loss, 0.0])
+    assert list(rule.diverged(arr)) == [div, False] and list(rule.converged(arr)) == [conv, True]
+
+
+def test_sharpening_and_edge_thresholds():
+    from sorm.numerics.status import at_edge, sharpened
+
+    assert sharpened(1.0, 1.1000001) and not sharpened(1.0, 1.1)
+    assert at_edge(1.9) and not at_edge(1.8999999)

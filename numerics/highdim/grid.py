@@ -13,8 +13,8 @@ can fail. Per run, derived here:
 Per cell (ε, f, D) each fraction carries its 95% Wilson interval (:func:`..stats.wilson`).
 
 The divergence threshold (finite-size scaling, :func:`divergence_thresholds`): the same
-seed at different ε is the same instance with Q scaled, so per seed one bisection on ε finds
-ε*(seed), the boundary between a run that does not diverge and one that does. The ε at
+seed at different ε is the same instance with Q scaled, so per seed rounds of runs at several ε
+in lockstep bracket ε*(seed), the boundary between a run that does not diverge and one that does. The ε at
 which half the runs diverge is the median of ε*(seed) over seeds (when divergence is
 monotone in ε per seed; ε* is one boundary otherwise), with a bootstrap interval.
 """
@@ -25,16 +25,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import _derived
 from ..display import compact_repr
-
 from ..parallel import map_runs
+from ..status import DIVERGENCE_FACTOR, LossRule, at_edge, sharpened
 from ..stats import PowerLaw, Proportion, bootstrap_interval, fit_power_law, wilson
 from ..validate import InputError, exact_list, positive_int
-from .model import EOS_LEVEL, MEMORY_LIMIT, SHARPEN_FACTOR, RunStatus, check_dtype, check_size, eta_for, random_instance, run_gd
+from .model import MEMORY_LIMIT, RunStatus, check_dtype, check_size, eta_for, random_instance, run_gd
 
-__all__ = ["RunSpec", "RunRecord", "run_record", "Cell", "Grid", "summarize", "phase_grid",
-           "Threshold", "SeedThreshold", "seed_threshold", "divergence_thresholds", "Scaling", "finite_size_scaling",
-           "SHARPEN_FACTOR", "EOS_LEVEL"]
+__all__ = ["RunSpec", "RunRecord", "run_record", "seed_records", "batch_step", "batch_top_eigenvalue", "Cell", "Grid", "summarize", "phase_grid",
+           "Threshold", "SeedThreshold", "seed_threshold", "divergence_thresholds", "Scaling", "finite_size_scaling"]
 
 
 _WORD = {RunStatus.CONVERGED: "converged", RunStatus.DIVERGED: "diverged", RunStatus.MAX_STEPS: "unfinished"}
@@ -84,11 +84,11 @@ class RunRecord:
 
     @property
     def sharpened(self) -> bool:
-        return self.converged and self.peak_eta_ntk > SHARPEN_FACTOR * self.initial_eta_ntk
+        return self.converged and sharpened(self.initial_eta_ntk, self.peak_eta_ntk)
 
     @property
     def reached_eos(self) -> bool:
-        return self.converged and self.peak_eta_ntk >= EOS_LEVEL
+        return self.converged and at_edge(self.peak_eta_ntk)
 
     def as_json(self) -> dict:
         peak = self.peak_eta_ntk if math.isfinite(self.peak_eta_ntk) else None
@@ -98,11 +98,95 @@ class RunRecord:
 
 
 def run_record(spec: RunSpec) -> RunRecord:
-    """Run one grid point (a module-level function, so any executor can ship it)."""
+    """Run one grid point with :func:`.model.run_gd` (a module-level function, so any executor can ship it)."""
     inst = random_instance(spec.D, spec.P, spec.eps, spec.seed, limit=spec.limit, dtype=spec.dtype)
     tr = run_gd(inst, eta_for(inst, spec.eta_frac), spec.steps, tol=spec.tol)
     return RunRecord(spec.seed, spec.eps, spec.eta_frac, spec.D, spec.P, tr.status, tr.initial, tr.peak,
                      tr.final if tr.converged else None, tr.steps)
+
+
+def batch_step(Q2: np.ndarray, z: np.ndarray, J: np.ndarray, eps: np.ndarray, eta: np.ndarray):
+    """One exact GD step (:func:`.model.gd_step`) of B runs on one draw Q₁ at once.
+
+    Q2: Q₁ as a (D·P × P) array; z: B×D; J: B×D×P; eps, eta: length B. With g_b = J_bᵀz_b,
+    u_b,α = ε_b Q₁,α g_b for all b and α is one GEMM (B × P)·(P × D·P) over Q₁.
+    """
+    B, D, P = J.shape
+    g = np.einsum("bd,bdp->bp", z, J)
+    U = (g.astype(Q2.dtype, copy=False) @ Q2.T).astype(np.float64, copy=False)   # row b: (Q₁,α g_b)_α
+    U = U.reshape(B, D, P) * eps[:, None, None]
+    z = _derived.hd_z_next(eta[:, None], z, np.einsum("bdp,bp->bd", J, g), np.einsum("bdp,bp->bd", U, g))
+    return z, J - eta[:, None, None] * U
+
+
+def batch_top_eigenvalue(J: np.ndarray) -> np.ndarray:
+    """λ_max(J_b J_bᵀ) for each b of a B×D×P array (LAPACK, batched)."""
+    return np.linalg.eigvalsh(J @ J.transpose(0, 2, 1))[:, -1]
+
+
+def seed_records(specs) -> list[RunRecord]:
+    """Run the grid points of one instance draw (same D, P, seed, steps, dtype, tol) together, in lockstep.
+
+    The draw of a seed is the same at every ε up to the factor ε (:func:`.model.random_instance`
+    scales one symmetrized Gaussian draw), and η = f·2/λ_max(K₀) does not depend on ε. So the
+    runs share one array Q₁ (the draw at ε = 1) and one step advances all B unfinished runs:
+    the contraction u_b,α = ε_b Q₁,α g_b for every run b is one (D·P × P)·(P × B) GEMM, a
+    single pass over Q₁ instead of B GEMVs. Each run follows the rules of :func:`.model.run_gd`
+    step by step (divergence test, ηλ_max by a dense eigensolve of K = JJᵀ, convergence test,
+    step) and leaves the batch when it stops. The arithmetic equals B separate runs of
+    :func:`run_record` up to rounding (ε·(Q₁g) against (εQ₁)g, GEMM against GEMV).
+    """
+    specs = list(specs)
+    s0 = specs[0]
+    if any((s.D, s.P, s.seed, s.steps, s.dtype, s.tol) != (s0.D, s0.P, s0.seed, s0.steps, s0.dtype, s0.tol)
+           for s in specs):
+        raise ValueError("seed_records needs specs of one instance draw (same D, P, seed, steps, dtype, tol)")
+    base = random_instance(s0.D, s0.P, 1.0, s0.seed, limit=s0.limit, dtype=s0.dtype)
+    D, P, B = s0.D, s0.P, len(specs)
+    eps = np.array([s.eps for s in specs])
+    eta = np.array([eta_for(base, s.eta_frac) for s in specs])
+    Q2 = base.Q.reshape(D * P, P)
+    z = np.tile(-base.y, (B, 1))
+    J = np.tile(base.G, (B, 1, 1))
+    rule = LossRule(0.5 * float(base.y @ base.y), s0.tol, float(DIVERGENCE_FACTOR) ** 2)
+    first = np.full(B, math.nan)
+    peak = np.full(B, -math.inf)
+    last = np.full(B, math.nan)
+    out: list = [None] * B
+    active = np.arange(B)
+
+    def finish(i, status, steps):
+        s = specs[i]
+        out[i] = RunRecord(s.seed, s.eps, s.eta_frac, D, P, status, float(first[i]), float(peak[i]),
+                           float(last[i]) if status is RunStatus.CONVERGED else None, steps)
+
+    for t in range(s0.steps + 1):
+        loss = 0.5 * np.einsum("bd,bd->b", z, z)
+        bad = rule.diverged(loss)
+        for k in np.flatnonzero(bad):
+            finish(active[k], RunStatus.DIVERGED, t - 1)
+        if bad.any():
+            keep = ~bad
+            active, z, J, loss = active[keep], z[keep], J[keep], loss[keep]
+        if active.size == 0:
+            break
+        lam = eta[active] * batch_top_eigenvalue(J)
+        if t == 0:
+            first[active] = lam
+        peak[active] = np.maximum(peak[active], lam)
+        last[active] = lam
+        done = rule.converged(loss)
+        for k in np.flatnonzero(done):
+            finish(active[k], RunStatus.CONVERGED, t)
+        if done.any():
+            keep = ~done
+            active, z, J = active[keep], z[keep], J[keep]
+        if active.size == 0 or t == s0.steps:
+            break
+        z, J = batch_step(Q2, z, J, eps[active], eta[active])
+    for i in active:
+        finish(i, RunStatus.MAX_STEPS, s0.steps)
+    return out
 
 
 @dataclass(frozen=True)
@@ -187,7 +271,11 @@ def _floats(name, values, *, positive: bool) -> list[float]:
 def phase_grid(eps, eta_frac, D, *, p_ratio=8, seeds=30, first_seed: int = 0, steps=3000, dtype: str = "float64",
                tol: float = 1e-10, limit: int = MEMORY_LIMIT, workers=None, scheduler=None,
                progress: bool = True) -> Grid:
-    """Run every (ε, f, D, seed) of the grid through :func:`..parallel.map_runs` and summarize it."""
+    """Run every (ε, f, D, seed) of the grid and summarize it.
+
+    The runs of one instance draw (D, seed) go together through :func:`seed_records`, one task
+    of :func:`..parallel.map_runs` each, so the records do not depend on the executor.
+    """
     eps = _floats("eps", eps, positive=False)
     fracs = _floats("eta_frac", eta_frac, positive=True)
     Ds = [positive_int(f"D[{i}]", d) for i, d in enumerate(D if isinstance(D, (list, tuple)) else [D])]
@@ -199,7 +287,17 @@ def phase_grid(eps, eta_frac, D, *, p_ratio=8, seeds=30, first_seed: int = 0, st
         check_size(d, p_ratio * d, limit=limit, dtype=dtype)
     specs = [RunSpec(e, f, d, p_ratio * d, first_seed + k, steps, dtype, tol, limit)
              for d in Ds for e in eps for f in fracs for k in range(seeds)]
-    recs = map_runs(run_record, specs, workers=workers, scheduler=scheduler, progress=progress, desc="highdim runs")
+    # One task per instance draw (D, seed), the largest D first so the workers finish together.
+    groups: dict = {}
+    for i, s in enumerate(specs):
+        groups.setdefault((s.D, s.seed), []).append(i)
+    order = sorted(groups, key=lambda k: -k[0])
+    done = map_runs(seed_records, [[specs[i] for i in groups[k]] for k in order], workers=workers,
+                    scheduler=scheduler, progress=progress, desc=f"highdim instances ({len(specs)} runs)")
+    recs: list = [None] * len(specs)
+    for k, batch in zip(order, done):
+        for i, r in zip(groups[k], batch):
+            recs[i] = r
     return Grid(tuple(summarize(recs)), tuple(recs), steps, p_ratio, dtype)
 
 
@@ -220,29 +318,29 @@ class SeedThreshold:
         return 0.5 * (self.lo + self.hi)
 
 
+#: Values of ε run in lockstep per round of :func:`seed_threshold`.
+SECTION_POINTS = 7
+
+
 def seed_threshold(args) -> SeedThreshold:
-    """Bisect ε for one (D, P, seed, f, steps, iters, eps0, dtype) (module-level, for any executor).
+    """Bracket ε*(seed) for one (D, P, seed, f, steps, rounds, eps0, dtype) (module-level, for any executor).
 
-    Doubles ε from eps0 until the run diverges (at most 12 doublings), then bisects ``iters`` times.
+    Round 1 runs ε = eps0·2^k, k = 0..6, together (:func:`seed_records`); every later round runs 7
+    equally spaced ε inside the bracket (lo, hi), where hi is the smallest ε run so far that diverged
+    and lo the largest one below it that did not (0 at first). Each round after the first shrinks the
+    bracket by 8. hi = inf when no run of round 1 diverged.
     """
-    D, P, seed, f, steps, iters, eps0, dtype = args
-
-    def diverges(e):
-        inst = random_instance(D, P, e, seed, dtype=dtype)
-        return run_gd(inst, eta_for(inst, f), steps).status is RunStatus.DIVERGED
-
-    lo, hi, runs = 0.0, eps0, 0
-    while True:
-        runs += 1
-        if diverges(hi):
+    D, P, seed, f, steps, rounds, eps0, dtype = args
+    lo, hi, runs = 0.0, math.inf, 0
+    pts = [eps0 * 2.0**k for k in range(SECTION_POINTS)]
+    for _ in range(rounds):
+        recs = seed_records([RunSpec(e, f, D, P, seed, steps, dtype) for e in pts])
+        runs += len(recs)
+        hi = min([hi] + [r.eps for r in recs if r.diverged])
+        lo = max([lo] + [r.eps for r in recs if r.eps < hi])
+        if not math.isfinite(hi):
             break
-        lo, hi = hi, 2 * hi
-        if runs > 12:
-            return SeedThreshold(D, seed, lo, math.inf, runs)
-    for _ in range(iters):
-        mid = 0.5 * (lo + hi)
-        runs += 1
-        lo, hi = (lo, mid) if diverges(mid) else (mid, hi)
+        pts = [lo + (hi - lo) * k / (SECTION_POINTS + 1) for k in range(1, SECTION_POINTS + 1)]
     return SeedThreshold(D, seed, lo, hi, runs)
 
 
@@ -272,16 +370,17 @@ class Threshold:
                 "per_seed": [{"seed": s, "eps_star": _finite(e)} for s, e in zip(self.seed_ids, self.per_seed)]}
 
 
-def divergence_thresholds(D, *, eta_frac=0.9, p_ratio=8, seeds=20, first_seed=0, steps=3000, iters=7,
+def divergence_thresholds(D, *, eta_frac=0.9, p_ratio=8, seeds=20, first_seed=0, steps=3000, rounds=3,
                           dtype="float64", workers=None, scheduler=None, progress=True) -> list[Threshold]:
-    """ε_c(D) for each D: per-seed bisection (:func:`seed_threshold`), median over seeds, bootstrap interval."""
+    """ε_c(D) for each D: per-seed bracketing (:func:`seed_threshold`, starting at eps0 = 1/√D),
+    median over seeds, bootstrap interval."""
     Ds = [positive_int(f"D[{i}]", d) for i, d in enumerate(D)]
     f = _floats("eta_frac", [eta_frac], positive=True)[0]
     p_ratio = positive_int("p_ratio", p_ratio)
     steps = positive_int("steps", steps)
     for d in Ds:
         check_size(d, p_ratio * d, dtype=check_dtype(dtype))
-    items = [(d, p_ratio * d, first_seed + k, f, steps, positive_int("iters", iters), 1.0 / math.sqrt(d), dtype)
+    items = [(d, p_ratio * d, first_seed + k, f, steps, positive_int("rounds", rounds), 1.0 / math.sqrt(d), dtype)
              for d in Ds for k in range(positive_int("seeds", seeds))]
     res = map_runs(seed_threshold, items, workers=workers, scheduler=scheduler, progress=progress,
                    desc="divergence thresholds")

@@ -36,16 +36,10 @@ import numpy as np
 
 from .. import _derived
 from ..validate import InputError, exact, positive_int
-from ..status import DIVERGENCE_FACTOR, Status
-
-#: A converged run sharpened when its peak ηλ_max exceeded this factor times the initial one.
-SHARPEN_FACTOR = 1.1
-#: A converged run reached the edge of stability when its peak ηλ_max reached this level.
-EOS_LEVEL = 1.9
 from ..display import compact_repr
+from ..status import DIVERGENCE_FACTOR, LossRule, Status, at_edge, sharpened
 
-__all__ = ["SHARPEN_FACTOR", "EOS_LEVEL",
-    "MEMORY_LIMIT", "DTYPES", "check_dtype", "Instance", "RunStatus", "Trajectory", "memory_bytes", "check_size",
+__all__ = ["MEMORY_LIMIT", "DTYPES", "check_dtype", "Instance", "RunStatus", "Trajectory", "memory_bytes", "check_size",
     "random_instance", "gd_step", "ntk", "top_eigenpair", "run_gd", "eta_for", "normal_form_coefficients",
 ]
 
@@ -315,13 +309,13 @@ class Trajectory:
 
     @property
     def sharpened(self) -> bool:
-        """Progressive sharpening: ηλ_max rose by more than 10% of its initial value and the run converged."""
-        return self.converged and self.peak > SHARPEN_FACTOR * self.initial
+        """Progressive sharpening (:func:`..status.sharpened`: peak ηλ_max > 1.1 × initial) and the run converged."""
+        return self.converged and sharpened(self.initial, self.peak)
 
     @property
     def reached_eos(self) -> bool:
-        """Edge of stability: max ηλ_max ≥ 1.9 and the run still converged."""
-        return self.converged and self.peak >= EOS_LEVEL
+        """Edge of stability (:func:`..status.at_edge`: max ηλ_max ≥ 1.9) and the run still converged."""
+        return self.converged and at_edge(self.peak)
 
 
 def run_gd(inst: Instance, eta, steps, *, tol: float = 1e-10, blowup: float = float(DIVERGENCE_FACTOR) ** 2,
@@ -330,9 +324,9 @@ def run_gd(inst: Instance, eta, steps, *, tol: float = 1e-10, blowup: float = fl
            state: tuple[np.ndarray, np.ndarray] | None = None, callback=None) -> Trajectory:
     """Run exact GD from θ₀ = 0 (or from ``state`` = (z, J)) for at most ``steps`` steps.
 
-    Stops as CONVERGED when ½‖z‖² ≤ tol·max(1, ½‖z₀‖²), as DIVERGED when the loss exceeds
-    blowup·max(1, ½‖z₀‖²) or is not finite (default: the divergence rule of numerics.status,
-    squared because the loss is quadratic in z). eig: "auto" (eigh for D ≤ 512, else Lanczos
+    Stops by :class:`..status.LossRule`: CONVERGED when ½‖z‖² ≤ tol·max(1, ½‖z₀‖²), DIVERGED when
+    the loss exceeds blowup·max(1, ½‖z₀‖²) or is not finite (default blowup: the divergence rule
+    of numerics.status, squared because the loss is quadratic in z). eig: "auto" (eigh for D ≤ 512, else Lanczos
     warm-started from the previous eigenvector), or a method of :func:`top_eigenpair`.
     normal_form: also record s, r of :func:`normal_form_coefficients` (one more GEMV per step),
     only at steps with |ηλ_max − 2| ≤ nf_window (NaN elsewhere).
@@ -343,14 +337,13 @@ def run_gd(inst: Instance, eta, steps, *, tol: float = 1e-10, blowup: float = fl
     steps = positive_int("steps", steps)
     method = ("eigh" if inst.D <= 512 else "lanczos") if eig == "auto" else eig
     z, J = inst.initial_state() if state is None else (state[0].copy(), state[1].copy())
-    loss0 = 0.5 * float(z @ z)
-    conv, big = tol * max(1.0, loss0), blowup * max(1.0, loss0)
+    rule = LossRule(0.5 * float(z @ z), tol, blowup)
     rec = {k: [] for k in ("eta_ntk", "loss", "z_top", "s", "r")}
     v = None
     status = RunStatus.MAX_STEPS
     for t in range(steps + 1):
         loss = 0.5 * float(z @ z)
-        if not math.isfinite(loss) or loss > big:
+        if rule.diverged(loss):
             status = RunStatus.DIVERGED
             break
         lam, v = top_eigenpair(J, method, v)
@@ -363,7 +356,7 @@ def run_gd(inst: Instance, eta, steps, *, tol: float = 1e-10, blowup: float = fl
         rec["r"].append(r)
         if callback is not None:
             callback(t, z, J, v)
-        if loss <= conv:
+        if rule.converged(loss):
             status = RunStatus.CONVERGED
             break
         if t < steps:

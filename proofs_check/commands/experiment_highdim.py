@@ -42,7 +42,7 @@ def add_arguments(h):
     h.add_argument("--dtype", default="float64", choices=("float64", "float32"),
                    help="storage of Q (the state stays float64; default float64)")
     h.add_argument("--scaling", action="store_true",
-                   help="measure eps_c(D) by per-seed bisection at the first --eta-frac and fit eps_c ~ D^-a")
+                   help="measure eps_c(D) by per-seed bracketing at the first --eta-frac and fit eps_c ~ D^-a")
     executor_arguments(h)
     common_arguments(h, "out/highdim")
 
