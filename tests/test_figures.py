@@ -99,7 +99,7 @@ def _net_run(model, seed=0):
 
 def _seed(seed=0):
     return NS(seed=seed, eta=0.01, network=_net_run("network", seed), quadratic=_net_run("quadratic", seed),
-              reexpanded=_net_run("reexpanded", seed))
+              reexpanded=_net_run("reexpanded", seed), flow=None)
 
 
 def _cmp(n=120):
