@@ -28,10 +28,10 @@ import numpy as np
 from .. import _derived
 from ..display import compact_repr
 from ..parallel import map_runs
-from ..status import DIVERGENCE_FACTOR, LossRule, at_edge, sharpened
+from ..status import DIVERGENCE_FACTOR, LossRule
 from ..stats import PowerLaw, Proportion, bootstrap_interval, fit_power_law, wilson
 from ..validate import InputError, exact_list, positive_int
-from .model import MEMORY_LIMIT, RunStatus, check_dtype, check_size, eta_for, random_instance, run_gd
+from .model import MEMORY_LIMIT, RunStatus, RunVerdicts, check_dtype, check_size, eta_for, random_instance, run_gd
 
 __all__ = ["RunSpec", "RunRecord", "run_record", "seed_records", "batch_step", "batch_top_eigenvalue", "Cell", "Grid", "summarize", "phase_grid",
            "Threshold", "SeedThreshold", "seed_threshold", "divergence_thresholds", "Scaling", "finite_size_scaling"]
@@ -58,7 +58,7 @@ class RunSpec:
 
 
 @dataclass(frozen=True)
-class RunRecord:
+class RunRecord(RunVerdicts):
     """The outcome of one run. final_eta_ntk is None unless the run converged."""
 
     __repr__ = compact_repr
@@ -75,20 +75,12 @@ class RunRecord:
     steps: int
 
     @property
-    def converged(self) -> bool:
-        return self.status is RunStatus.CONVERGED
+    def initial(self) -> float:
+        return self.initial_eta_ntk
 
     @property
-    def diverged(self) -> bool:
-        return self.status is RunStatus.DIVERGED
-
-    @property
-    def sharpened(self) -> bool:
-        return self.converged and sharpened(self.initial_eta_ntk, self.peak_eta_ntk)
-
-    @property
-    def reached_eos(self) -> bool:
-        return self.converged and at_edge(self.peak_eta_ntk)
+    def peak(self) -> float:
+        return self.peak_eta_ntk
 
     def as_json(self) -> dict:
         peak = self.peak_eta_ntk if math.isfinite(self.peak_eta_ntk) else None

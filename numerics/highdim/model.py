@@ -264,8 +264,31 @@ class RunStatus(Status):
     MAX_STEPS = "unfinished: the step budget ran out before convergence"
 
 
+class RunVerdicts:
+    """What one run did, from its ``status`` and its ``initial`` and ``peak`` ηλ_max: the one set of
+    verdicts shared by :class:`Trajectory` and the grid's run records."""
+
+    @property
+    def converged(self) -> bool:
+        return self.status is RunStatus.CONVERGED
+
+    @property
+    def diverged(self) -> bool:
+        return self.status is RunStatus.DIVERGED
+
+    @property
+    def sharpened(self) -> bool:
+        """Progressive sharpening (:func:`..status.sharpened`: peak ηλ_max > 1.1 × initial) and the run converged."""
+        return self.converged and sharpened(self.initial, self.peak)
+
+    @property
+    def reached_eos(self) -> bool:
+        """Edge of stability (:func:`..status.at_edge`: max ηλ_max ≥ 1.9) and the run still converged."""
+        return self.converged and at_edge(self.peak)
+
+
 @dataclass(frozen=True, eq=False)
-class Trajectory:
+class Trajectory(RunVerdicts):
     """The record of one GD run, one entry per step t = 0..steps (the state before step t+1).
 
     eta: the step η. eta_ntk: ηλ_max(K_t). loss: ½‖z_t‖². z_top: v_tᵀz_t, the residual
@@ -299,23 +322,6 @@ class Trajectory:
     def final(self) -> float:
         return float(self.eta_ntk[-1])
 
-    @property
-    def converged(self) -> bool:
-        return self.status is RunStatus.CONVERGED
-
-    @property
-    def diverged(self) -> bool:
-        return self.status is RunStatus.DIVERGED
-
-    @property
-    def sharpened(self) -> bool:
-        """Progressive sharpening (:func:`..status.sharpened`: peak ηλ_max > 1.1 × initial) and the run converged."""
-        return self.converged and sharpened(self.initial, self.peak)
-
-    @property
-    def reached_eos(self) -> bool:
-        """Edge of stability (:func:`..status.at_edge`: max ηλ_max ≥ 1.9) and the run still converged."""
-        return self.converged and at_edge(self.peak)
 
 
 def run_gd(inst: Instance, eta, steps, *, tol: float = 1e-10, blowup: float = float(DIVERGENCE_FACTOR) ** 2,
