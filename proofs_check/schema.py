@@ -34,6 +34,8 @@ TYPES = {
               lambda v: isinstance(v, str) and bool(_RATIONAL.match(v))),
     "ball": ("a certified ball \"[midpoint +/- radius]\" or an exact decimal",
              lambda v: isinstance(v, str) and bool(_BALL.match(v) or _DECIMAL.match(v))),
+    "edge": ("an exact rational string when the value is rational (\"19/14\"), else a decimal string of its "
+             "correct digits", lambda v: isinstance(v, str) and bool(_RATIONAL.match(v) or _DECIMAL.match(v))),
     "value": ("a JSON number when the record's `dps` is null (float64), else a decimal string", None),
     "string": ("a JSON string", lambda v: isinstance(v, str)),
     "boolean": ("true or false", lambda v: isinstance(v, bool)),
@@ -103,6 +105,8 @@ _RUN = {
     "model": _MODEL,
 }
 
+_EDGE = {"eta_lambda_edge": F("edge", "the optimizer's edge of stability ηλ* (docs/theory.md §7)"),
+         "edge_method": F("string", "exact (a rational root) or interval (a certified root of its equation)")}
 _EXPERIMENT = {"experiment": F("string", "which experiment produced the record")}
 _END = {"seconds": F("number", "wall time"), "files": F("files", "the figures and the summary JSON written")}
 _WILSON = lambda doc: F("object", doc + ", with its 95% Wilson interval", fields={  # noqa: E731
@@ -150,6 +154,17 @@ _AGREEMENT = lambda doc: F("object", doc, null=True, fields={  # noqa: E731
 SCHEMAS = {
     "simulate": {**_RUN, "files": F("files", "the PNG written with --plot", optional=True)},
     "plot": {**_RUN, "files": F("files", "the PNG written")},
+    "simulate --optimizer": {**_RUN, **_EDGE, "optimizer": F("string", "the update rule, as --optimizer spells it"),
+                             "files": F("files", "the PNG written with --plot", optional=True)},
+    "predict --method threshold": {
+        **_STATUS, **_EDGE,
+        "engine": F("string", "threshold"),
+        "optimizer": F("string", "the update rule, as --optimizer spells it"),
+        "eta_lambda_edge_bounds": F("list", "[lower, upper] bounds of ηλ*, rounded outward", items="decimal"),
+        "lambda_edge_bounds": F("list", "[lower, upper] bounds of λ* = ηλ*/η, rounded outward", items="decimal"),
+        "dps": F("integer", "decimal digits of the bounds"),
+        "model": _MODEL,
+    },
     "predict": {
         **_STATUS,
         "engine": F("string", "gf (gradient-flow limit) or eos (edge-of-stability normal form)"),

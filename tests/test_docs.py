@@ -78,3 +78,11 @@ def test_readme_python_example_runs():
     assert "eta_ntk=1.98481482703758296" in shown and "EOSPrediction(" in block.split("predict_eos(prob")[1]
     printed = "GDResult(" + text.split("```text\nGDResult(", 1)[1].split("```", 1)[0]
     assert printed.strip() == repr(run), "the README shows the repr of this very run"
+
+
+def test_readme_lists_every_claim():
+    from sorm.proofs_check.registry import all_claims
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [c.id for c in all_claims() if f"`{c.id}`" not in text]
+    assert not missing, f"claims missing from the README's table: {missing}"

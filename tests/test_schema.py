@@ -15,6 +15,9 @@ RUNS = {
     "simulate-mp": ["simulate", *MODEL, "--dps", "30"],
     "simulate-float64-plot": ["simulate", *MODEL, "--float64", "--plot", "{tmp}/s.png"],
     "simulate-diverged": ["simulate", *MODEL, "--float64", "--eta", "3", "--steps", "200"],
+    "simulate-sam": ["simulate", *MODEL, "--optimizer", "sam:rho=1/10", "--dps", "20", "--steps", "200"],
+    "simulate-heavy-ball": ["simulate", *MODEL, "--optimizer", "heavy-ball:beta=1/2", "--dps", "20"],
+    "predict-threshold": ["predict", *MODEL, "--method", "threshold", "--optimizer", "nesterov:beta=9/10"],
     "plot": ["plot", *MODEL, "--steps", "50", "--out", "{tmp}/p.png"],
     "predict-gf": ["predict", *MODEL, "--integrate"],
     "predict-eos": ["predict", *MODEL, "--method", "eos", "--order", "3"],
@@ -40,6 +43,10 @@ RUNS = {
 
 def schema_of(argv) -> str:
     """The schema an invocation's output follows: the command, and for experiments which one and its mode."""
+    if argv[0] == "simulate" and "--optimizer" in argv:
+        return "simulate --optimizer"
+    if argv[0] == "predict" and "threshold" in argv:
+        return "predict --method threshold"
     if argv[0] != "experiment":
         return argv[0]
     mode = " --scaling" if "--scaling" in argv else " --model planar" if "planar" in argv else ""

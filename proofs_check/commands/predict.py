@@ -78,14 +78,13 @@ def _eos(problem, dps, order):
 
 def _threshold(problem, spec, dps):
     from ...numerics.optimizer import edge
-    from ..output import num
 
     e = edge(spec, problem.eta, digits=dps)
     lo, hi = e.ntk_bounds
-    return {"method": "threshold", "optimizer": str(spec), "eta_lambda_edge": e.text, "edge_method": e.method,
+    return {"engine": "threshold", "optimizer": str(spec), "eta_lambda_edge": e.text, "edge_method": e.method,
             "eta_lambda_edge_bounds": [_bound(e.lo, dps, "down"), _bound(e.hi, dps, "up")],
             "lambda_edge_bounds": [_bound(lo, dps, "down"), _bound(hi, dps, "up")], "dps": dps,
-            "eta": num(e.eta), "status": "ok", "status_message": f"edge of stability of {spec} ({e.method})"}
+            "status": "ok", "status_message": f"edge of stability of {spec} ({e.method})"}
 
 
 def _bound(q, digits, direction):
@@ -100,13 +99,14 @@ def run(args) -> int:
     from ...numerics.status import exit_code
     from ...numerics.validate import DEFAULT_DPS, InputError, dps as check_dps
 
-    from ._model import optimizer_from_args, problem_from_args
+    from ._model import model_json, optimizer_from_args, problem_from_args
 
     problem = problem_from_args(args)
     dps = check_dps(DEFAULT_DPS if args.dps is None else args.dps)
     if args.method == "threshold":
         spec = optimizer_from_args(args, "predict")
         out = _threshold(problem, spec, dps)
+        out["model"] = model_json(problem)
         if args.json:
             print(json.dumps(out, indent=2))
         else:
@@ -128,8 +128,6 @@ def run(args) -> int:
             raise InputError(f"order={args.order!r}: expected a whole number (the normal-form order, 2 is "
                              "leading order); pass e.g. --order 3") from None
         out, statuses = _eos(problem, dps, order)  # predict_eos checks the range of the order
-    from ._model import model_json
-
     out["model"] = model_json(problem)
     # A status without a result (no root, runs away, an integration at its step limit) exits 1.
     rc = exit_code(*statuses)
