@@ -55,6 +55,13 @@ class OptimizerSweep:
 
     __repr__ = compact_repr
 
+    def columns(self) -> dict[str, np.ndarray]:
+        """The table of runs, column by column, row-major over (h, η): float64 columns and ``status`` codes."""
+        n_h = self.hyper.size
+        return {"eta": np.tile(self.eta, n_h), "hyper": np.repeat(self.hyper, self.eta.size),
+                "eta_ntk0": np.tile(self.eta_ntk0, n_h), "final_eta_ntk": self.eta_ntk.reshape(-1),
+                "edge": self.edge.reshape(-1), "status": self.status.reshape(-1)}
+
     def counts(self) -> dict:
         return {name: int(np.sum(self.status == code)) for code, name in SWEEP_STATUS.items()}
 

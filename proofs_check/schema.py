@@ -240,6 +240,26 @@ SCHEMAS = {
         "files": F("files", "the table, then the figures (with --plot)"),
         "model": _MODEL,
     },
+    "sweep --optimizer": {
+        "engine": F("string", "numpy (the generated moment map on arrays)"),
+        "map": F("string", "the map iterated: the optimizer's moment map"),
+        "optimizer": F("string", "the update rule, as --optimizer spells it (its value is used without --vary)"),
+        "runs": F("integer", "runs in the grid"),
+        "steps": F("integer", "step budget per run"),
+        "grid": F("object", "the grid", fields={
+            "eta_min": F("number", "smallest η"), "eta_max": F("number", "largest η"),
+            "eta_n": F("integer", "η values"), "eta_scale": F("string", "log or linear"),
+            "vary": F("string", "the varied hyper-parameter (rho or beta)", null=True),
+            "from": F("number", "its first value", null=True), "to": F("number", "its last value", null=True),
+            "n": F("integer", "its values", null=True)}),
+        "counts": F("counts", "runs per status: running (step limit), converged, diverged"),
+        "converged_max_over_edge": F("number", "largest final ηλ / T* of a converged run", null=True),
+        "converged_all_below_edge": F("boolean", "every converged run ends below its edge T*"),
+        "compute_seconds": F("number", "wall time of the computation alone, without output"),
+        "seconds": F("number", "wall time"),
+        "files": F("files", "the table, then the figure (with --plot)"),
+        "model": _MODEL,
+    },
     "verify": {
         "claims": F("list", "one record per claim", fields={
             "id": F("string", "claim id"), "statement": F("string", "the claim"),

@@ -109,8 +109,12 @@ def test_gd_through_the_generic_engine_matches_run_gd():
 
 @pytest.mark.parametrize("argv,needle", [
     (["certify", "--optimizer", "sam:rho=1", *MODEL], "supports only --optimizer gd"),
-    (["sweep", "--optimizer", "nesterov:beta=1/2", *MODEL, "--eta-min", "0.1", "--eta-max", "1"],
-     "supports only --optimizer gd"),
+    (["sweep", "--optimizer", "nesterov:beta=1/2", *MODEL, "--eta-min", "0.1", "--eta-max", "1", "--vary", "z0",
+      "--from", "0", "--to", "1", "--n", "2"], "--vary takes beta"),
+    (["sweep", "--optimizer", "sam:rho=1/2", *MODEL, "--eta-min", "0.1", "--eta-max", "1", "--workers", "2"],
+     "drop --workers"),
+    (["sweep", "--optimizer", "sam:rho=1/2", *MODEL, "--eta-min", "0.1", "--eta-max", "1", "--vary", "rho"],
+     "needs --from, --to and --n"),
     (["predict", "--optimizer", "heavy-ball:beta=1/2", *MODEL], "--method threshold takes any optimizer"),
     (["simulate", "--optimizer", "adam", *MODEL], "unknown optimizer"),
     (["simulate", "--optimizer", "heavy-ball:beta=1", *MODEL], "0 <= beta < 1"),
@@ -119,8 +123,30 @@ def test_gd_through_the_generic_engine_matches_run_gd():
     (["simulate", "--optimizer", "gd:rho=1", *MODEL], "gd takes no parameter"),
     (["simulate", "--optimizer", "sam:rho=1/10", "--float64", *MODEL], "--float64 runs GD only"),
     (["simulate", "--optimizer", "sam:rho=1/10", "--method", "theta", *MODEL], "mpmath engine"),
-], ids=["certify", "sweep", "predict-gf", "unknown", "beta-1", "rho-negative", "wrong-name", "gd-param",
+], ids=["certify", "sweep-vary-z0", "sweep-workers", "sweep-vary-incomplete", "predict-gf", "unknown", "beta-1", "rho-negative", "wrong-name", "gd-param",
         "float64", "method"])
 def test_unsupported_or_bad_optimizer_is_one_line_exit_2(capsys, argv, needle):
     rc, out, err = _run(capsys, argv)
     assert rc == 2 and needle in err and err.count("\n") == 1 and not out
+
+
+def test_optimizer_sweep_command_writes_the_library_sweep(capsys, tmp_path):
+    """`sorm sweep --optimizer heavy-ball --vary beta` writes, row by row, what sweep_optimizer computes."""
+    import numpy as np
+
+    from sorm.numerics.optimizer_sweep import sweep_optimizer
+    from sorm.numerics.problem import from_state
+
+    rc, out, _ = _run(capsys, ["sweep", "--optimizer", "heavy-ball:beta=1/2", *MODEL, "--eta-min", "0.2",
+                               "--eta-max", "4", "--eta-n", "7", "--vary", "beta", "--from", "0", "--to", "0.8",
+                               "--n", "3", "--max-steps", "500", "--out", str(tmp_path), "--json"])
+    summary = json.loads(out)
+    table = np.load(tmp_path / "sweep.npz")
+    ref = sweep_optimizer(from_state((1, -1), Fraction(1, 100), (Fraction(243, 200), Fraction(159, 200))),
+                          "heavy-ball", np.geomspace(0.2, 4, 7), np.linspace(0, 0.8, 3), steps=500)
+    assert rc == 0 and summary["runs"] == 21 and sum(summary["counts"].values()) == 21
+    assert np.array_equal(table["hyper"], np.repeat([0, 0.4, 0.8], 7))
+    assert np.array_equal(table["status"], ref.status.reshape(-1))
+    np.testing.assert_array_equal(table["final_eta_ntk"], ref.eta_ntk.reshape(-1))
+    conv = ref.status == 1
+    assert summary["converged_all_below_edge"] == bool(np.all(ref.eta_ntk[conv] < ref.edge[conv]))

@@ -24,6 +24,8 @@ RUNS = {
     "certify": ["certify", *MODEL, "--check"],
     "certify-3d": ["certify", "--omegas", "1,2,-1", "--z0", "0.05", "--J2", "0.3,0.4,0.2"],
     "sweep": ["sweep", *MODEL, "--eta-min", "0.5", "--eta-max", "2", "--eta-n", "5", "--quiet", "--out", "{tmp}/sw"],
+    "sweep-optimizer": ["sweep", *MODEL, "--optimizer", "sam:rho=1/10", "--eta-min", "0.5", "--eta-max", "2",
+                        "--eta-n", "4", "--vary", "rho", "--from", "0", "--to", "1", "--n", "3", "--out", "{tmp}/so"],
     "sweep-vary": ["sweep", *MODEL, "--eta-min", "0.5", "--eta-max", "2", "--eta-n", "4", "--vary", "z0", "--from",
                    "-1", "--to", "1", "--n", "3", "--quiet", "--out", "{tmp}/sv"],
     "verify": ["verify", "--quick", "--only", "gd.map", "--quiet", "--out", "{tmp}/r"],
@@ -45,6 +47,8 @@ def schema_of(argv) -> str:
     """The schema an invocation's output follows: the command, and for experiments which one and its mode."""
     if argv[0] == "simulate" and "--optimizer" in argv:
         return "simulate --optimizer"
+    if argv[0] == "sweep" and "--optimizer" in argv:
+        return "sweep --optimizer"
     if argv[0] == "predict" and "threshold" in argv:
         return "predict --method threshold"
     if argv[0] != "experiment":

@@ -33,7 +33,7 @@ from ..problem import Problem
 from ..display import compact_repr
 from ..validate import InputError, exact, positive, positive_int
 
-__all__ = ["SweepResult", "sweep", "parse_vary", "blocks", "MAX_POINTS", "MAX_BLOCK"]
+__all__ = ["SweepResult", "sweep", "grid", "parse_vary", "blocks", "MAX_POINTS", "MAX_BLOCK"]
 
 #: Largest grid a sweep accepts (n_eta × n_vary).
 MAX_POINTS = 4_000_000
@@ -151,7 +151,8 @@ def _short(v) -> str:
         return str(Decimal(v.numerator) / Decimal(v.denominator))
 
 
-def _grid(name_lo, lo, name_hi, hi, n, log):
+def grid(name_lo, lo, name_hi, hi, n, log):
+    """``n`` float64 points from ``lo`` to ``hi`` (geometric if ``log``), or a one-line InputError naming the ends."""
     for name, v in ((name_lo, lo), (name_hi, hi)):
         f = float(v) if abs(v) < 1e308 else math.inf
         if not math.isfinite(f) or (v != 0 and f == 0.0) or (log and f <= 0.0):
@@ -225,7 +226,7 @@ def sweep(problem: Problem, *, eta_min, eta_max, n_eta: int, log_eta: bool = Tru
     n_eta = positive_int("n_eta", n_eta)
     steps = positive_int("steps", steps, maximum=10**9)
     workers = positive_int("workers", workers, maximum=64)
-    eta_grid = _grid("eta_min", eta_lo, "eta_max", eta_hi, n_eta, log_eta)
+    eta_grid = grid("eta_min", eta_lo, "eta_max", eta_hi, n_eta, log_eta)
     v = parse_vary(vary, problem.P, problem.theta0 is not None)
     if v is None:
         if any(x is not None for x in (vary_from, vary_to, n_vary)):
@@ -237,7 +238,7 @@ def sweep(problem: Problem, *, eta_min, eta_max, n_eta: int, log_eta: bool = Tru
             raise InputError(f"vary={vary!r} needs --from, --to and --n; give all three")
         lo, hi = exact("vary_from", vary_from), exact("vary_to", vary_to)
         n_vary = positive_int("n_vary", n_vary)
-        values = _grid("from", lo, "to", hi, n_vary, False)
+        values = grid("from", lo, "to", hi, n_vary, False)
     n_rows = 1 if values is None else values.size
     if n_rows * n_eta > MAX_POINTS:
         raise InputError(f"grid of {n_rows}x{n_eta} = {n_rows * n_eta} runs: expected at most {MAX_POINTS}; "

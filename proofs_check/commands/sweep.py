@@ -12,7 +12,8 @@ from __future__ import annotations
 
 __all__ = ["HELP", "add_arguments", "run"]
 
-HELP = "float64 sweep over eta (and one initial-state parameter): a table (npz by default), PNGs with --plot"
+HELP = ("float64 sweep over eta (and one initial-state parameter, or with --optimizer sam|heavy-ball|nesterov its "
+        "hyper-parameter): a table (npz by default), PNGs with --plot")
 
 
 def add_arguments(p):
@@ -25,7 +26,8 @@ def add_arguments(p):
     g.add_argument("--eta-max", required=True, help="largest step size eta >= eta-min")
     g.add_argument("--eta-n", default="100", help="number of eta values (default 100)")
     g.add_argument("--eta-scale", choices=("log", "linear"), default="log", help="eta spacing (default log)")
-    g.add_argument("--vary", help="also vary one initial-state parameter: z0, J2:i or theta0:i (0-based i)")
+    g.add_argument("--vary", help="also vary one initial-state parameter: z0, J2:i or theta0:i (0-based i); with "
+                                  "--optimizer sam, rho; with heavy-ball or nesterov, beta")
     g.add_argument("--from", dest="vary_from", help="first value of the varied parameter")
     g.add_argument("--to", dest="vary_to", help="last value of the varied parameter")
     g.add_argument("--n", dest="vary_n", help="number of values of the varied parameter")
@@ -71,7 +73,9 @@ def run(args) -> int:
     problem = problem_from_args(args)
     from ._model import optimizer_from_args
 
-    optimizer_from_args(args, "sweep", ("gd",), " (its float64 grids run the GD map)")
+    spec = optimizer_from_args(args, "sweep")
+    if spec.key != "gd":
+        return _optimizer_sweep(args, problem, spec)
     steps = positive_int("steps", args.steps, maximum=10**8)
     lyap = 0 if str(args.lyap_steps).strip() == "0" else positive_int("lyap-steps", args.lyap_steps)
     n_eta = positive_int("eta-n", args.eta_n)
@@ -151,6 +155,89 @@ def run(args) -> int:
     if conv_max is not None:
         print(f"  largest final eta*lambda of a converged run: {conv_max!r} "
               f"({'below' if conv_max < 2 else 'NOT below'} 2)")
+    for f in files:
+        print(f"wrote {f}")
+    return 0
+
+
+def _optimizer_sweep(args, problem, spec) -> int:
+    """SAM, heavy ball or Nesterov over η and (with ``--vary rho|beta``) its hyper-parameter, in float64.
+
+    The generated moment maps on numpy arrays (:func:`numerics.optimizer_sweep.sweep_optimizer`); each run
+    settles or reaches ``--max-steps``. Without ``--vary`` the hyper-parameter is the one --optimizer names.
+    """
+    import json
+    import time
+
+    import numpy as np
+
+    from ...numerics.engines.sweep import MAX_POINTS, grid
+    from ...numerics.optimizer import OPTIMIZER_KEYS
+    from ...numerics.optimizer_sweep import sweep_optimizer
+    from ...numerics.validate import InputError, exact, positive, positive_int
+    from ..output import check_files, check_folder
+    from ..table import write_table
+    from ._model import model_json
+
+    name = OPTIMIZER_KEYS[spec.key]
+    for flag, given in (("--no-settle", args.no_settle), ("--engine", args.engine != "auto"),
+                        ("--workers", args.workers is not None)):
+        if given:
+            raise InputError(f"{flag} applies to GD sweeps (the batch engine); the {spec.key} sweep runs the "
+                             f"generated moment map in numpy, one process: drop {flag}")
+    eta = grid("eta-min", positive("eta-min", args.eta_min), "eta-max", positive("eta-max", args.eta_max),
+               positive_int("eta-n", args.eta_n), args.eta_scale == "log")
+    if args.vary is None:
+        if any(x is not None for x in (args.vary_from, args.vary_to, args.vary_n)):
+            raise InputError(f"--from/--to/--n were given without --vary; pass --vary {name}, or drop them")
+        hyper = np.array([float(spec.value)])
+    elif args.vary.strip().lower() != name:
+        raise InputError(f"vary={args.vary!r}: with --optimizer {spec.key}, --vary takes {name} (its "
+                         f"hyper-parameter); pass --vary {name}")
+    elif None in (args.vary_from, args.vary_to, args.vary_n):
+        raise InputError(f"--vary {name} needs --from, --to and --n; give all three")
+    else:
+        hyper = grid("from", exact("from", args.vary_from), "to", exact("to", args.vary_to),
+                     positive_int("n", args.vary_n), False)
+    if hyper.size * eta.size > MAX_POINTS:
+        raise InputError(f"grid of {hyper.size}x{eta.size} runs: expected at most {MAX_POINTS}; "
+                         "pass smaller --eta-n/--n")
+    steps = positive_int("max-steps", args.steps, maximum=10 ** 7)
+    out = check_folder(args.out, "--out", create=False)
+    check_files([out / f"sweep.{args.format}", *([out / "sweep.png"] if args.plot else [])], "--out")
+
+    t0 = time.perf_counter()
+    sw = sweep_optimizer(problem, spec.key, eta, hyper, steps=steps)
+    compute = time.perf_counter() - t0
+    files = [str(write_table(out / f"sweep.{args.format}", sw.columns(), args.format, "--out"))]
+    if args.plot:
+        from ..figures.optimizers import plot_optimizer_sweep
+
+        files.append(str(out / "sweep.png"))
+        plot_optimizer_sweep(sw, files[-1], option="--out")
+    conv = sw.status == 1
+    ratio = float(np.max(sw.eta_ntk[conv] / sw.edge[conv])) if conv.any() else None
+    varied = args.vary is not None
+    summary = {"engine": "numpy", "map": f"{spec.key} moment map", "optimizer": str(spec),
+               "runs": int(sw.status.size), "steps": sw.steps,
+               "grid": {"eta_min": float(eta[0]), "eta_max": float(eta[-1]), "eta_n": int(eta.size),
+                        "eta_scale": args.eta_scale, "vary": name if varied else None,
+                        "from": float(hyper[0]) if varied else None, "to": float(hyper[-1]) if varied else None,
+                        "n": int(hyper.size) if varied else None},
+               "counts": sw.counts(), "converged_max_over_edge": ratio,
+               "converged_all_below_edge": bool(ratio is None or ratio < 1),
+               "compute_seconds": round(compute, 3), "seconds": round(time.perf_counter() - t0, 3),
+               "files": files, "model": model_json(problem)}
+    if args.json:
+        print(json.dumps(summary, indent=2))
+        return 0
+    print(f"sweep: {summary['runs']} runs of {spec.key} ({hyper.size} {name} x {eta.size} eta), <= {steps} steps "
+          f"each, float64 moment map; {compute:.2f} s")
+    for label, k in summary["counts"].items():
+        print(f"  {label:<10} {k:>8}")
+    if ratio is not None:
+        print(f"  largest final eta*lambda / edge T* of a converged run: {ratio!r} "
+              f"({'below' if ratio < 1 else 'NOT below'} the edge)")
     for f in files:
         print(f"wrote {f}")
     return 0
