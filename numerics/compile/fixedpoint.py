@@ -24,7 +24,7 @@ most terms taken first. For the 2-D map this needs about a third fewer integer
 operations than the expression as sympy printed it; the rounding analysis is the same
 (each emitted multiplication rounds once, by at most 2^−p times the constant's size).
 This is the route of issue 3 point 6 for the high-precision GD fast path; see
-:mod:`numerics.engines.gd_mp` for the bit budget and its error analysis.
+:mod:`numerics.engines.gd_engines` for the bit budget and its error analysis.
 """
 from __future__ import annotations
 

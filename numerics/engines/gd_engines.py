@@ -1,0 +1,246 @@
+"""The three steppers of high-precision GD and the bit budget of the fixed-point one.
+
+Each engine runs the map of :mod:`numerics.engines.gd_mp` up to n steps with per-step checks and
+returns (state, k, flag) — flag 0: n steps done; 1: |z̃| < TOL before step k; 2: |z̃| ≥ BIG before
+step k — and states its own error bound (``error``; docs/theory.md §8):
+
+- :class:`FixedPointEngine`: the generated map compiled into exact integer fixed-point code
+  (:func:`numerics.compile.fixedpoint.compile_horner`), on the 2-D (z̃, T) map when P = 2 allows it
+  (``planar_*``), else on the (z̃, J̃(ω_i)²) map for any P;
+- :class:`MpEngine`: the (z̃, J̃(ω_i)²) map in mpmath floating point, any P;
+- :class:`ThetaEngine`: the θ-space update itself (paper §2.1), from ``problem.theta0``.
+
+Bit budget of the fixed-point path
+----------------------------------
+A value v is the int ⌊v·2^p⌋. Every traced operation rounds by at most one unit
+2^−p times the size M of the constants it multiplies by, so one step of a map with
+K operations adds an absolute error δ ≤ K·M·2^−p (this part is proved: it is
+integer arithmetic with floors). The error after N steps is Σ_t ‖DF^{N−t}‖·δ.
+On the attracting half of the fixed line z̃ = 0 (0 < T < 2) the map contracts z̃
+by |1 − T| and is neutral in T, so the errors add: ≤ N·δ. Near the edge of
+stability the two-step map is close to a neutral centre (docs/theory.md §5), where the
+same linear growth holds over the oscillation; this is a heuristic, not a proof.
+Hence
+
+    p = ⌈max(digits·log₂10, −log₂ tol̃)⌉ + ⌈log₂(N + 1)⌉ + ⌈log₂(K·M)⌉ + 24 (+ bits for a
+        small initial scale),
+
+with N the step budget and tol̃ the stopping tolerance on z̃. Chaotic or expanding
+orbits lose digits at their Lyapunov rate and no budget fixed in advance covers
+that: the rerun at doubled precision (``check_digits=True`` of ``run_gd``) reports the digits
+that really agree, for every engine. The mpmath and θ engines work at
+⌈digits·log₂10⌉ + ⌈log₂(N + 1)⌉ + 16 bits (the same step allowance, fewer guard bits).
+"""
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import mpmath
+
+from .. import _derived as D
+from ..compile.fixedpoint import compile_horner, compile_runner, from_fixed, to_fixed
+from ..precision import bits_for_digits, digits_of_bits, to_mpf
+from ..problem import Problem
+from ..validate import InputError
+
+from gmpy2 import mpz as _INT  # a dependency: its mpz multiplies and shifts ~20 % faster than int at a few hundred bits
+
+__all__ = ["FixedPointEngine", "MpEngine", "ThetaEngine", "make_engine", "engine_digits", "fixed_point_bits"]
+
+
+class FixedPointEngine:
+    """The generated map as fixed-point integer code (module docstring)."""
+
+    name = "fixed-point"
+
+    def __init__(self, problem: Problem, prec: int, planar: bool):
+        self.prec, self.planar, self.problem = prec, planar, problem
+        w = problem.omegas
+        if planar:
+            a, b = w[0] + w[1], w[0] * w[1]
+            Et = problem.Et
+            fn = lambda zt, T: (D.planar_zt_next(zt, T, a, b, Et), D.planar_T_next(zt, T, a, b, Et))  # noqa: E731
+            names = ("zt", "T")
+            self.state0 = (to_fixed(problem.zt0, prec), to_fixed(problem.T0, prec))
+        else:
+            def fn(zt, *J):
+                T = sum(J)
+                S = sum(wi * j for wi, j in zip(w, J))
+                return (D.gd_zt_next(zt, T, S),) + tuple(D.gd_J2t_next(zt, wi, j) for wi, j in zip(w, J))
+            names = ("zt",) + tuple(f"J{k}" for k in range(len(w)))
+            self.state0 = (to_fixed(problem.zt0, prec),) + tuple(to_fixed(j, prec) for j in problem.J2t)
+        self.program = compile_horner(fn, len(names), prec, names)
+        self.state0 = tuple(_INT(v) for v in self.state0)
+        self._run = {r: compile_runner(self.program, "zt", record=r, integer=_INT) for r in (False, True)}
+
+    def run(self, state, n, TOL, BIG, rec):
+        return self._run[rec is not None](*state, n, TOL, BIG, rec)
+
+    def error(self, steps, zt, J2t, T):
+        """Absolute bounds (on z̃, each J̃², T) after ``steps`` steps: (steps + 1)·δ, δ = 2·K·M²·2^−p.
+
+        K: the program's operations, each rounding by at most 2^−p, amplified by at most M² per step,
+        M = max(2, |ω_i|, |Ẽ|) (module docstring); one more δ for rounding the initial state. The
+        planar path recovers J̃(ω_i)² from (z̃, T) by the generated affine map planar_J2t, whose
+        coefficients scale the bound.
+        """
+        M = max([Fraction(2), abs(self.problem.Et), *(abs(w) for w in self.problem.omegas)])
+        E = mpmath.ldexp(to_mpf((steps + 1) * 2 * self.program.n_ops * M * M), -self.prec)
+        if not self.planar:
+            return E, (E,) * len(J2t), len(J2t) * E
+        w1, w2 = (to_mpf(w) for w in self.problem.omegas)
+        Et = to_mpf(self.problem.Et)
+        base, dz, dT = (D.planar_J2t(z, t, w1, w2, Et) for z, t in ((0, 0), (1, 0), (0, 1)))
+        return E, tuple(E * (abs(a - c) + abs(b - c)) for c, a, b in zip(base, dz, dT)), E
+
+    def units(self, x: Fraction):
+        return _INT(to_fixed(x, self.prec))
+
+    def zT(self, state):
+        return state[0], (state[1] if self.planar else sum(state[1:]))
+
+    def final(self, state):
+        """(z̃, (J̃(ω_i)²), T) as mpf at the caller's working precision."""
+        zt = from_fixed(state[0], self.prec)
+        if self.planar:
+            T = from_fixed(state[1], self.prec)
+            w1, w2 = (to_mpf(w) for w in self.problem.omegas)
+            Et = to_mpf(self.problem.Et)
+            J2 = tuple(D.planar_J2t(zt, T, w1, w2, Et))
+        else:
+            J2 = tuple(from_fixed(j, self.prec) for j in state[1:])
+            T = mpmath.fsum(J2)
+        return zt, J2, T
+
+
+class MpEngine:
+    """The (z̃, J̃(ω_i)²) map in mpmath floating point, any P."""
+
+    name = "mpmath"
+
+    def __init__(self, problem: Problem, prec: int):
+        self.prec, self.problem = prec, problem
+        with mpmath.workprec(prec):
+            self.w = tuple(to_mpf(w) for w in problem.omegas)
+            self.state0 = (to_mpf(problem.zt0),) + tuple(to_mpf(j) for j in problem.J2t)
+
+    def run(self, state, n, TOL, BIG, rec):
+        w, zt_next, J_next = self.w, D.gd_zt_next, D.gd_J2t_next
+        zt, J = state[0], state[1:]
+        with mpmath.workprec(self.prec):
+            for k in range(n):
+                if not mpmath.isfinite(zt) or not -BIG < zt < BIG:
+                    return (zt,) + J, k, 2
+                if -TOL < zt < TOL:
+                    return (zt,) + J, k, 1
+                if rec is not None:
+                    rec((zt,) + J)
+                T = mpmath.fsum(J)
+                S = mpmath.fsum(wi * j for wi, j in zip(w, J))
+                zt, J = zt_next(zt, T, S), tuple(J_next(zt, wi, j) for wi, j in zip(w, J))
+        return (zt,) + J, n, 0
+
+    def units(self, x: Fraction):
+        with mpmath.workprec(self.prec):
+            return to_mpf(x)
+
+    def zT(self, state):
+        with mpmath.workprec(self.prec):
+            return state[0], mpmath.fsum(state[1:])
+
+    def final(self, state):
+        return state[0], tuple(+j for j in state[1:]), mpmath.fsum(state[1:])
+
+    def error(self, steps, zt, J2t, T):
+        """Relative bounds r = (steps + 1)·K·2^−prec, K = 8(P + 1) roundings per step (docs/theory.md §8)."""
+        r = mpmath.ldexp((steps + 1) * 8 * (len(J2t) + 1), -self.prec)
+        return r * abs(zt), tuple(r * j for j in J2t), r * T
+
+
+class ThetaEngine:
+    """The θ-space update θ_i' = θ_i − η z ω_i θ_i (paper §2.1), z = ½ Σ ω_i θ_i² − E."""
+
+    name = "theta"
+
+    def __init__(self, problem: Problem, prec: int):
+        if problem.theta0 is None:
+            raise InputError("method='theta' needs theta0: build the problem with from_theta (or --E/--theta0), "
+                             "or use method='auto'")
+        self.prec, self.problem = prec, problem
+        with mpmath.workprec(prec):
+            self.w = tuple(to_mpf(w) for w in problem.omegas)
+            self.E, self.eta = to_mpf(problem.E), to_mpf(problem.eta)
+            self.state0 = tuple(to_mpf(t) for t in problem.theta0)
+
+    def _z(self, th):
+        return mpmath.fsum(wi * t * t for wi, t in zip(self.w, th)) / 2 - self.E
+
+    def run(self, state, n, TOL, BIG, rec):
+        th, w, eta = state, self.w, self.eta
+        with mpmath.workprec(self.prec):
+            for k in range(n):
+                zt = eta * self._z(th)  # the checks are on the rescaled z̃ = ηz
+                if not mpmath.isfinite(zt) or not -BIG < zt < BIG:
+                    return th, k, 2
+                if -TOL < zt < TOL:
+                    return th, k, 1
+                if rec is not None:
+                    rec(th)
+                th = tuple(t - zt * wi * t for wi, t in zip(w, th))
+        return th, n, 0
+
+    def units(self, x: Fraction):
+        with mpmath.workprec(self.prec):
+            return to_mpf(x)
+
+    def zT(self, th):
+        with mpmath.workprec(self.prec):
+            return self.eta * self._z(th), self.eta * mpmath.fsum((wi * t) ** 2 for wi, t in zip(self.w, th))
+
+    def final(self, th):
+        zt, T = self.zT(th)
+        J2 = tuple(self.eta * (wi * t) ** 2 for wi, t in zip(self.w, th))
+        return zt, J2, T
+
+    def error(self, steps, zt, J2t, T):
+        """Relative bounds r = (steps + 1)·K·2^−prec on each J̃² and T (K = 8(P + 1)); z̃ = η(½Σω_iθ_i² − E)
+        cancels, so its bound is r times the size of its terms, η(½Σ|ω_i|θ_i² + |E|)."""
+        r = mpmath.ldexp((steps + 1) * 8 * (len(J2t) + 1), -self.prec)
+        size = mpmath.fsum(j / abs(w) for w, j in zip(self.w, J2t) if w) / 2 + self.eta * abs(self.E)
+        return r * size, tuple(r * j for j in J2t), r * T
+
+
+def _log2(x: Fraction) -> float:
+    x = abs(Fraction(x))
+    return math.log2(x.numerator) - math.log2(x.denominator) if x else float("-inf")
+
+
+def fixed_point_bits(problem: Problem, digits: int, n_steps: int, tolt: Fraction, n_ops: int = 64) -> int:
+    """Fraction bits p of the fixed-point path (module docstring): digits, steps, tolerance, scale."""
+    p = math.ceil(max(digits * math.log2(10), -_log2(tolt) if tolt > 0 else 0))
+    p += math.ceil(math.log2(n_steps + 1))
+    consts = [abs(w) for w in problem.omegas] + [abs(problem.Et), Fraction(1)]
+    p += math.ceil(math.log2(n_ops) + 2 * _log2(max(consts))) + 1  # exact log2: constants may exceed float
+    for x0 in (problem.T0, abs(problem.zt0)):  # absolute precision: keep `digits` relative digits of a
+        if 0 < x0 < 1:                         # small initial NTK or residual (z~0 = 1e-60 is not 0)
+            p += math.ceil(-_log2(x0))
+    return p + 24
+
+
+def engine_digits(engine) -> int:
+    """Decimal digits of the engine's working precision."""
+    return digits_of_bits(engine.prec)
+
+
+def make_engine(problem: Problem, method: str, digits: int, budget: int, tolt: Fraction):
+    """The engine for ``method`` ("auto" is fixed point) at the precision for ``digits`` over ``budget`` steps."""
+    if method in ("auto", "fixed-point"):
+        planar = problem.planar is not None
+        prec = fixed_point_bits(problem, digits, budget, tolt)
+        return FixedPointEngine(problem, prec, planar)
+    # the same rounding-growth allowance as the fixed path: log₂ of the step budget
+    prec = bits_for_digits(digits, extra=math.ceil(math.log2(budget + 1)))
+    if method == "mpmath":
+        return MpEngine(problem, prec)
+    return ThetaEngine(problem, prec)
