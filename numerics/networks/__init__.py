@@ -21,7 +21,7 @@ __all__, __getattr__, __dir__ = _lazy.lazy_exports(__name__, {
                 "cnn_apply", "init_cnn", "LOSSES", "ACTIVATIONS"),
     ".ops": ("Operators", "quadratic_residual", "top_eigenpair"),
     ".precision": ("float64", "as_float64"),
-    ".run": ("Run", "RunStatus", "run_gd", "EOS_THRESHOLD"),
+    ".run": ("Run", "RunStatus", "run_gd", "Plateau", "plateau", "PLATEAU_BAND", "PLATEAU_BLOCKS"),
     ".experiment": ("SeedResult", "run_seed", "summarize", "agreement", "interval", "initial_lambda", "operators",
                     "FAITHFUL_TOL", "flow_vs_gd"),
     ".flow": ("NetworkFlow", "integrate_central_flow"),

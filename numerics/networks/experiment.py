@@ -30,7 +30,8 @@ from .flow import NetworkFlow, integrate_central_flow
 from .models import Network
 from .ops import TOL_COLD, Operators, quadratic_residual
 from .precision import float64
-from .run import EOS_THRESHOLD, Run, run_gd
+from ..status import at_edge
+from .run import Run, run_gd
 
 __all__ = ["SeedResult", "operators", "initial_lambda", "run_seed", "agreement", "interval", "summarize", "flow_vs_gd",
            "FAITHFUL_TOL"]
@@ -101,10 +102,13 @@ class SeedResult:
 @float64
 def run_seed(net: Network, *, eta_frac: float | None = 0.9, eta: float | None = None, steps: int = 3000,
              every: int = 10, hessian_every: int | None = None, reexpand: bool = True, flow_steps: int = 0,
-             flow_h: float = 0.5, bar=None) -> SeedResult:
+             flow_h: float = 0.5, ntk_only: bool = False, bar=None) -> SeedResult:
     """Run the network, its second-order model at θ₀ and (``reexpand``) at the edge, same η; with
     ``flow_steps`` > 0, integrate the network's central flow (:mod:`.flow`, Heun step ``flow_h``) from
-    its first checkpoint at the edge for that many steps (at most to the end of the run)."""
+    its first checkpoint at the edge for that many steps (at most to the end of the run).
+
+    ``ntk_only``: measure ηλ, z̃, s and ỹ at the checkpoints but no two-step pairs, central flow or
+    loss Hessian (the Hessian only at step 0 and at ``steps``)."""
     import jax.numpy as jnp
 
     ops, qops = operators(net)
@@ -112,6 +116,8 @@ def run_seed(net: Network, *, eta_frac: float | None = 0.9, eta: float | None = 
     lam0 = ops.top_ntk(net.theta0, data, tol=TOL_COLD)[0]
     eta = float(eta) if eta is not None else float(eta_frac) * 2.0 / lam0
     kw = dict(every=every, hessian_every=hessian_every, bar=bar)
+    if ntk_only:
+        kw.update(hessian_every=steps, pairs=False, central_flow=False)
     a = run_gd(ops, net.theta0, data, eta, steps, model="network", **kw)
     zero = jnp.zeros_like(net.theta0)
     b = run_gd(qops, zero, (net.theta0, *data), eta, steps, model="quadratic", **kw)
@@ -144,7 +150,7 @@ def agreement(a: Run, b: Run) -> dict:
     bad_loss = np.flatnonzero(~(np.abs(lb - la) <= FAITHFUL_TOL * np.abs(la)))
     bad_eta = np.flatnonzero(~(np.abs(y - x) <= FAITHFUL_TOL * np.abs(x)))
     cands = ([start + int(bad_loss[0])] if bad_loss.size else []) + ([int(common[bad_eta[0]])] if bad_eta.size else [])
-    edge = lambda r, lo: next((int(t) for t, e in zip(r.t, r.eta_ntk) if t >= lo and e >= EOS_THRESHOLD), None)  # noqa: E731
+    edge = lambda r, lo: next((int(t) for t, e in zip(r.t, r.eta_ntk) if t >= lo and at_edge(e)), None)  # noqa: E731
     return {
         "first_eos_step": [edge(a, start), edge(b, start)],
         "eos_mean": [_eos_mean(a, start), _eos_mean(b, start)],
@@ -156,7 +162,7 @@ def agreement(a: Run, b: Run) -> dict:
 
 
 def _eos_mean(r: Run, lo: int) -> float:
-    t0 = next((t for t, e in zip(r.t, r.eta_ntk) if t >= lo and e >= EOS_THRESHOLD), None)
+    t0 = next((t for t, e in zip(r.t, r.eta_ntk) if t >= lo and at_edge(e)), None)
     return float(np.mean(r.eta_ntk[r.t >= t0])) if t0 is not None else math.nan
 
 
@@ -189,7 +195,7 @@ def _model_summary(runs: list[Run]) -> dict:
 
     statuses = sorted({r.status.name.lower() for r in runs})
     pooled = lambda f: np.concatenate([f(r) for r in runs]) if runs else np.zeros(0)  # noqa: E731
-    eos = lambda r: (r.eta_ntk >= EOS_THRESHOLD) & np.isfinite(r.dz)  # noqa: E731
+    eos = lambda r: at_edge(r.eta_ntk) & np.isfinite(r.dz)  # noqa: E731
     dz = pooled(lambda r: r.dz[eos(r)])
     pred = pooled(lambda r: 2 * r.z_tilde[eos(r)] * r.y_tilde[eos(r)])
     cf = lambda r: np.isfinite(r.predicted_loss)  # noqa: E731

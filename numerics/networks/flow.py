@@ -28,7 +28,7 @@ from .. import _derived
 from ..display import compact_repr
 from ..highdim.centralflow import FlowStatus
 from ..validate import InputError, positive_int
-from .ops import TOL, TOL_COLD
+from .ops import TOL, TOL_COLD, one_blas_thread
 
 __all__ = ["NetworkFlow", "integrate_central_flow"]
 
@@ -67,11 +67,16 @@ def integrate_central_flow(ops, start, center, eta: float, steps, *, t0: int = 0
     Status: STEPS_DONE, or SOLVER_FAILED when the loss stops being finite. Call inside
     ``jax.enable_x64(True)``.
     """
-    import jax.numpy as jnp
-
     steps = positive_int("steps", steps)
     if not (isinstance(h, (int, float)) and 0 < h <= 1 and abs(1 / h - round(1 / h)) < 1e-12):
         raise InputError(f"h={h!r}: expected 1/k for a whole number k >= 1; pass e.g. h=0.5")
+    with one_blas_thread():
+        return _integrate(ops, start, center, eta, steps, t0, h, tol_eig, bar)
+
+
+def _integrate(ops, start, center, eta, steps, t0, h, tol_eig, bar) -> NetworkFlow:
+    import jax.numpy as jnp
+
     sub = round(1 / h)
     u = None
 

@@ -21,6 +21,28 @@ every ``every`` steps (checkpoint t) sorm measures, all by autodiff products:
 
 These central-flow numbers evaluate the flow's formulas at GD's own two-step average; they do
 not integrate the flow.
+
+Sharpened and at the edge are the shared rules of :mod:`numerics.status` (:func:`~numerics.status.sharpened`:
+peak ηλ > 1.1 × initial; :func:`~numerics.status.at_edge`: ηλ ≥ 1.9).
+
+**The plateau test** (:func:`plateau`, derived here). Progressive sharpening followed by the
+edge of stability means that ηλ rises to 2 and then *stays* there: the sharpening stops, and
+self-stabilization (docs/theory.md §5.1) holds ηλ near 2 while it oscillates. A run that is
+still climbing through 2 when it ends shows neither, yet its mean after the first checkpoint at
+the edge can be close to 2. So the plateau is tested on the second half of the run, after the
+transient at the edge, and only if the run was at the edge before its midpoint:
+
+- every checkpoint of the window is at the edge (ηλ ≥ 1.9);
+- the mean of ηλ over the window is within :data:`PLATEAU_BAND` = 0.1 of 2 (the band of the
+  shared rule, 2 − 1.9);
+- no trend: the slope of ηλ over the window, fitted to :data:`PLATEAU_BLOCKS` block means (the
+  checkpoints are correlated within a self-stabilization cycle of a few hundred steps; block
+  means of a fifth of the window are not) with a 95% Student-t interval, moves ηλ across the
+  window by less than the band: max(|lo|, |hi|) · (window length) ≤ 0.1.
+
+A run rising at its own sharpening rate through 2 fails the last test by a wide margin (on the
+digits MLP the sharpening rate is 0.3–0.8 per 1000 steps); the ratio of the window's slope to
+that rate is reported beside it.
 """
 from __future__ import annotations
 
@@ -30,14 +52,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..display import compact_repr
-from ..status import LOSS_BLOWUP, Status, loss_stop
+from ..status import EOS_LEVEL, LOSS_BLOWUP, Status, at_edge, loss_stop, sharpened
 from ..validate import InputError, positive_int
-from .ops import TOL, TOL_COLD, top_eigenpair
+from .ops import TOL, TOL_COLD, one_blas_thread, top_eigenpair
 
-__all__ = ["RunStatus", "Run", "EOS_THRESHOLD", "run_gd"]
+__all__ = ["RunStatus", "Run", "run_gd", "Plateau", "plateau", "PLATEAU_BAND", "PLATEAU_BLOCKS"]
 
-#: ηλ at or above which a checkpoint counts as at the edge of stability.
-EOS_THRESHOLD = 1.9
+#: The plateau test (module docstring): the band about 2 for the mean and the drift, and the number of block means.
+PLATEAU_BAND, PLATEAU_BLOCKS = 2.0 - EOS_LEVEL, 5
 
 
 class RunStatus(Status):
@@ -54,7 +76,7 @@ class Run:
     eta_hess (NaN where not measured), z_tilde, s, y_tilde; at checkpoints with a pair:
     dz, dy (two-step changes; NaN otherwise); central flow: sigma2, sigma2_measured,
     predicted_loss, gd_avg_loss (NaN outside the EOS phase). t_edge, theta_edge: the first
-    checkpoint with ηλ ≥ 1.9 and the parameters there (None if never).
+    checkpoint at the edge (:func:`numerics.status.at_edge`) and the parameters there (None if never).
     """
 
     model: str
@@ -90,17 +112,18 @@ class Run:
 
     @property
     def sharpened(self) -> bool:
-        """ηλ rose above 1.1 × its initial value at some checkpoint."""
-        return self.peak > 1.1 * self.initial
+        """Progressive sharpening by the shared rule (:func:`numerics.status.sharpened`: peak > 1.1 × initial)."""
+        return sharpened(self.initial, self.peak)
 
     @property
     def reached_eos(self) -> bool:
-        """ηλ reached 1.9 at some checkpoint (whether or not the run then converged)."""
+        """ηλ was at the edge (:func:`numerics.status.at_edge`) at some checkpoint (whether or not the run then
+        converged)."""
         return self.t_edge is not None
 
     @property
     def eos_phase(self) -> np.ndarray:
-        """ηλ at the checkpoints from the first one with ηλ ≥ 1.9 to the end (empty if none)."""
+        """ηλ at the checkpoints from the first one at the edge to the end (empty if none)."""
         return self.eta_ntk[self.t >= self.t_edge] if self.t_edge is not None else self.eta_ntk[:0]
 
     @property
@@ -119,6 +142,83 @@ class Run:
                 ("final", f"{self.final:.4f}"), ("eos_mean", f"{self.eos_mean:.4f}")]
 
 
+@dataclass(frozen=True)
+class Plateau:
+    """The plateau test of one run (module docstring).
+
+    window: (first, last) checkpoint step of the run's second half, or None when the run diverged
+    or was not at the edge before its midpoint (``reason`` says which). checkpoints: how many in the window.
+    mean, std, low: ηλ over the window (mean, standard deviation, smallest). above_2: the fraction
+    of its checkpoints with ηλ > 2. slope, slope_lo, slope_hi: the fitted slope of ηλ per step
+    and its 95% interval (block means). drift: max(|slope_lo|, |slope_hi|) × the window's length,
+    the largest change across the window the interval allows. sharpening_slope: the slope of ηλ
+    per step from its lowest checkpoint before the edge to the first one at the edge (NaN with
+    fewer than 3 such checkpoints); drift_ratio: max(|slope_lo|, |slope_hi|) / sharpening_slope.
+    holds: the three conditions; reason: the first that fails, or "at the edge".
+    """
+
+    window: tuple[int, int] | None
+    checkpoints: int
+    mean: float
+    std: float
+    low: float
+    above_2: float
+    slope: float
+    slope_lo: float
+    slope_hi: float
+    drift: float
+    sharpening_slope: float
+    drift_ratio: float
+    reason: str
+
+    @property
+    def holds(self) -> bool:
+        return self.reason == "at the edge"
+
+    __repr__ = compact_repr
+
+    def _repr_items(self):
+        return [("window", str(self.window)), ("mean", f"{self.mean:.4f}"), ("drift", f"{self.drift:.3g}"),
+                ("reason", repr(self.reason))]
+
+
+def plateau(run: Run) -> Plateau:
+    """The plateau test (module docstring) on a run's ηλ at its checkpoints."""
+    from scipy import stats
+
+    t, e = run.t, run.eta_ntk
+    nan = math.nan
+    sharp = nan
+    if run.t_edge is not None:
+        i_edge = int(np.flatnonzero(t == run.t_edge)[0])
+        i_low = int(np.argmin(e[:i_edge + 1]))
+        if i_edge - i_low >= 2:
+            sharp = float(stats.linregress(t[i_low:i_edge + 1], e[i_low:i_edge + 1]).slope)
+    mid = 0.5 * float(t[-1])
+    w = t >= mid
+    diverged = run.status is RunStatus.DIVERGED
+    if diverged or run.t_edge is None or run.t_edge > mid or int(w.sum()) < 2 * PLATEAU_BLOCKS:
+        why = ("diverged" if diverged else "never at the edge" if run.t_edge is None
+               else "first at the edge after the run's midpoint" if run.t_edge > mid
+               else f"fewer than {2 * PLATEAU_BLOCKS} checkpoints in the second half")
+        return Plateau(None, int(w.sum()), nan, nan, nan, nan, nan, nan, nan, nan, sharp, nan, why)
+    tw, ew = t[w], e[w]
+    blocks = np.array_split(np.arange(tw.size), PLATEAU_BLOCKS)
+    fit = stats.linregress([tw[b].mean() for b in blocks], [ew[b].mean() for b in blocks])
+    half = float(stats.t.ppf(0.975, PLATEAU_BLOCKS - 2) * fit.stderr)
+    lo, hi = fit.slope - half, fit.slope + half
+    rate = max(abs(lo), abs(hi))
+    drift = rate * float(tw[-1] - tw[0])
+    mean = float(ew.mean())
+    reason = ("left the edge in the window" if not all(at_edge(x) for x in ew)
+              else f"mean further than {PLATEAU_BAND:.1f} from 2" if not abs(mean - 2.0) <= PLATEAU_BAND
+              else f"drift across the window up to {drift:.3g} > {PLATEAU_BAND:.1f}" if not drift <= PLATEAU_BAND
+              else "at the edge")
+    return Plateau((int(tw[0]), int(tw[-1])), int(tw.size), mean, float(ew.std()), float(ew.min()),
+                   float(np.mean(ew > 2.0)), float(fit.slope), float(lo), float(hi), float(drift), sharp,
+                   rate / sharp if sharp > 0 else nan, reason)
+
+
 def run_gd(ops, start, center, eta, steps, *, every: int = 10, hessian_every: int | None = None,
            pairs: bool = True, central_flow: bool = True, tol: float = 1e-10, blowup: float = LOSS_BLOWUP,
            model: str = "network", bar=None, tol_eig: float = TOL) -> Run:
@@ -132,12 +232,19 @@ def run_gd(ops, start, center, eta, steps, *, every: int = 10, hessian_every: in
     the first checkpoint, a cold start, uses :data:`.ops.TOL_COLD`).
     ``bar``: a progress bar advanced by the steps taken. Call inside ``jax.enable_x64(True)``.
     """
-    import jax.numpy as jnp
-
     if not (isinstance(eta, (int, float)) and math.isfinite(eta) and eta > 0):
         raise InputError(f"eta={eta!r}: expected a finite value > 0; pass a positive eta")
     steps, every = positive_int("steps", steps), positive_int("every", every)
     hessian_every = 10 * every if hessian_every is None else positive_int("hessian_every", hessian_every)
+    with one_blas_thread():
+        return _run(ops, start, center, eta, steps, every, hessian_every, pairs, central_flow, tol, blowup, model,
+                    bar, tol_eig)
+
+
+def _run(ops, start, center, eta, steps, every, hessian_every, pairs, central_flow, tol, blowup, model, bar,
+         tol_eig) -> Run:
+    import jax.numpy as jnp
+
     th = jnp.asarray(start)
     L0 = float(ops.loss(th, center))
     keys = ("t", "eta_ntk", "eta_hess", "z_tilde", "s", "y_tilde", "dz", "dy", "sigma2", "sigma2_measured",
@@ -163,12 +270,12 @@ def run_gd(ops, start, center, eta, steps, *, every: int = 10, hessian_every: in
         T, zt, s = eta * lam, eta * float(v @ z), eta * float(ops.s_raw(th, center, pull, vj))
         row = dict(t=t, eta_ntk=T, eta_hess=nan, z_tilde=zt, s=s, y_tilde=T - 2.0 - s * zt, dz=nan, dy=nan,
                    sigma2=nan, sigma2_measured=nan, predicted_loss=nan, gd_avg_loss=nan)
-        if T >= EOS_THRESHOLD and t_edge is None:
+        if at_edge(T) and t_edge is None:
             t_edge, theta_edge = t, np.asarray(th)
         if t % hessian_every == 0:
             lam_h, u = ops.top_hessian(th, center, u, tol_eig)
             row["eta_hess"] = eta * lam_h
-            if central_flow and T >= EOS_THRESHOLD:
+            if central_flow and at_edge(T):
                 th1 = ops.step(th, center, eta)
                 w = 0.5 * (th + th1)
                 _, ub = ops.top_hessian(w, center, u, tol_eig)

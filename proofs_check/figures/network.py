@@ -5,6 +5,7 @@ rescaled residual along the top NTK eigenvector v; ỹ = ηλ − 2 − s z̃ (d
 """
 from __future__ import annotations
 
+from ...numerics.status import at_edge
 from ._style import edge_line, finish, new_figure, time_axis
 
 __all__ = ["plot_network_eta", "plot_network_z_tilde", "plot_network_central_flow"]
@@ -47,7 +48,7 @@ def plot_network_z_tilde(res, path=None, title: str = ""):
     fig, (ax1, ax2) = new_figure(1, 2, width=10, height=3.8)
     for r in _runs(res):
         ax1.plot(r.t, r.z_tilde, ".", ms=3, color=_COLOURS[r.model], label=_LABELS[r.model])
-        k = (r.eta_ntk >= 1.9) & np.isfinite(r.dz)
+        k = at_edge(r.eta_ntk) & np.isfinite(r.dz)
         ax2.plot(2 * r.z_tilde[k] * r.y_tilde[k], r.dz[k], ".", ms=4, color=_COLOURS[r.model], label=_LABELS[r.model])
     lim = ax2.get_xlim()
     ax2.plot(lim, lim, "k:", lw=1, label=r"$\Delta\tilde z = 2\tilde z\tilde y$")
