@@ -31,7 +31,7 @@ from . import _derived as D
 from .display import compact_repr
 from .problem import Problem
 from .status import Status
-from .validate import InputError, dps as _check_dps, exact, positive, positive_int
+from .validate import DEFAULT_DPS, InputError, dps as _check_dps, exact, positive, positive_int
 
 __all__ = ["OPTIMIZER_KEYS", "OptimizerSpec", "parse_optimizer", "EdgeValue", "edge", "OptStatus", "OptResult",
            "MomentMap", "run_optimizer", "run_theta", "exact_decimal"]
@@ -130,7 +130,7 @@ class EdgeValue:
     lo ≤ T* ≤ hi (lo = hi = exact when exact), proved by the sign change of the generated
     p(−1) at lo and hi (exact rational arithmetic). text: T* exactly (finite decimal or p/q)
     or to the digits the bounds guarantee. ntk_lo, ntk_hi: λ* = T*/η bounds. method:
-    "exact" or "interval".
+    "exact" or "interval". dps: the decimal digits asked for (of text, and of the interval's precision).
     """
 
     optimizer: str
@@ -140,6 +140,7 @@ class EdgeValue:
     text: str
     method: str
     eta: Fraction
+    dps: int
 
     @property
     def ntk_bounds(self) -> tuple[Fraction, Fraction]:
@@ -160,10 +161,11 @@ def _common_digits(lo: Fraction, hi: Fraction, digits: int) -> str:
     return "nan"
 
 
-def edge(spec: OptimizerSpec, eta=1, *, digits: int = 50) -> EdgeValue:
-    """The certified edge T* = ηλ* of ``spec`` at step ``eta`` (module docstring)."""
+def edge(spec: OptimizerSpec, eta=1, *, dps=DEFAULT_DPS) -> EdgeValue:
+    """The certified edge T* = ηλ* of ``spec`` at step ``eta``, to ``dps`` decimal digits (module docstring)."""
     spec = parse_optimizer(spec)
     eta = positive("eta", eta)
+    digits = _check_dps(dps)
     hyp = spec.hyper_tilde(eta)
     fn = getattr(D, f"opt_{spec.py}_edge")
     flip = getattr(D, f"opt_{spec.py}_flip")
@@ -176,7 +178,7 @@ def edge(spec: OptimizerSpec, eta=1, *, digits: int = 50) -> EdgeValue:
         value = Fraction(value)
         if flip(value, *hyp.values()) != 0:
             raise ArithmeticError(f"{spec}: the generated edge does not solve p(-1) = 0")
-        return EdgeValue(str(spec), value, value, value, exact_decimal(value, digits), "exact", eta)
+        return EdgeValue(str(spec), value, value, value, exact_decimal(value, digits), "exact", eta, digits)
     import flint
 
     from .precision import ball_endpoints
@@ -195,10 +197,10 @@ def edge(spec: OptimizerSpec, eta=1, *, digits: int = 50) -> EdgeValue:
     simple = ((lo + hi) / 2).limit_denominator(10 ** 6)
     for q in (lo, hi, simple):
         if lo <= q <= hi and q > 0 and flip(q, *hyp.values()) == 0:
-            return EdgeValue(str(spec), q, q, q, exact_decimal(q, digits), "exact", eta)
+            return EdgeValue(str(spec), q, q, q, exact_decimal(q, digits), "exact", eta, digits)
     if not (lo > 0 and f_lo * f_hi < 0):
         raise ArithmeticError(f"{spec}: no certified sign change of p(-1) on [{float(lo)}, {float(hi)}]")
-    return EdgeValue(str(spec), None, lo, hi, _common_digits(lo, hi, digits), "interval", eta)
+    return EdgeValue(str(spec), None, lo, hi, _common_digits(lo, hi, digits), "interval", eta, digits)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -39,7 +39,15 @@ DEFAULT_DPS = 50
 
 
 class InputError(ValueError):
-    """Bad input from the user: the message names the argument and the fix."""
+    """Bad input from the user: the message names the argument and the fix.
+
+    ``arg``: the argument at fault as the library spells it (``max_steps``), when the message is about
+    one argument; the CLI then names it as its option (``--max-steps``; :mod:`proofs_check.cli`).
+    """
+
+    def __init__(self, message: str, arg: str | None = None):
+        super().__init__(message)
+        self.arg = arg
 
 
 def exact(name: str, value) -> Fraction:
@@ -50,7 +58,7 @@ def exact(name: str, value) -> Fraction:
     ``Fraction(0.01)`` to mean the binary double itself. An mpf is taken at its exact value.
     """
     if isinstance(value, bool):
-        raise InputError(f"{name}={value!r}: expected a number, got a bool; pass a finite real number")
+        raise InputError(f"{name}={value!r}: expected a number, got a bool; pass a finite real number", name)
     try:
         if isinstance(value, str):
             v = Fraction(value.strip())
@@ -68,7 +76,7 @@ def exact(name: str, value) -> Fraction:
             raise TypeError
     except (ValueError, TypeError, ZeroDivisionError, OverflowError):
         raise InputError(
-            f"{name}={value!r}: expected a finite real number (like 0.5, -2 or 1e-3); pass a finite value"
+            f"{name}={value!r}: expected a finite real number (like 0.5, -2 or 1e-3); pass a finite value", name
         ) from None
     return v
 
@@ -91,14 +99,14 @@ def exact_list(name: str, values, *, length: int | None = None, nonempty: bool =
     elif isinstance(values, Iterable):
         parts = list(values)
     else:
-        raise InputError(f"{name}={values!r}: expected a list of numbers; pass e.g. 1,-1")
+        raise InputError(f"{name}={values!r}: expected a list of numbers; pass e.g. 1,-1", name)
     if nonempty and not parts:
-        raise InputError(f"{name}={values!r}: expected at least one number; pass e.g. 1,-1")
+        raise InputError(f"{name}={values!r}: expected at least one number; pass e.g. 1,-1", name)
     out = tuple(exact(f"{name}[{i}]", p) for i, p in enumerate(parts))
     if length is not None and len(out) != length:
         raise InputError(
             f"{name}={values!r}: expected {length} numbers (one per eigenvalue omega), got {len(out)}; "
-            f"give exactly {length}"
+            f"give exactly {length}", name
         )
     return out
 
@@ -107,7 +115,7 @@ def positive(name: str, value) -> Fraction:
     """A finite number > 0."""
     v = exact(name, value)
     if v <= 0:
-        raise InputError(f"{name}={value!r}: expected a value > 0; pass a positive {name}")
+        raise InputError(f"{name}={value!r}: expected a value > 0; pass a positive {name}", name)
     return v
 
 
@@ -128,11 +136,11 @@ def positive_int(name: str, value, *, maximum: int | None = None) -> int:
     try:
         v = int(str(value).strip()) if not isinstance(value, int) or isinstance(value, bool) else value
     except ValueError:
-        raise InputError(f"{name}={value!r}: expected a whole number >= 1; pass e.g. {name}=1000") from None
+        raise InputError(f"{name}={value!r}: expected a whole number >= 1; pass e.g. {name}=1000", name) from None
     if isinstance(value, bool) or v < 1:
-        raise InputError(f"{name}={value!r}: expected a whole number >= 1; pass e.g. {name}=1000")
+        raise InputError(f"{name}={value!r}: expected a whole number >= 1; pass e.g. {name}=1000", name)
     if maximum is not None and v > maximum:
-        raise InputError(f"{name}={value!r}: expected at most {maximum}; pass a smaller {name}")
+        raise InputError(f"{name}={value!r}: expected at most {maximum}; pass a smaller {name}", name)
     return v
 
 
@@ -144,7 +152,7 @@ def whole_in_range(name: str, value, lo: int, hi: int, what: str, example: int, 
         v = None
     if v is None or isinstance(value, bool) or not lo <= v <= hi:
         raise InputError(f"{name}={value!r}: expected a whole number of {what} from {lo} to {hi}; "
-                         f"pass e.g. {name}={example}{hint}")
+                         f"pass e.g. {name}={example}{hint}", name)
     return v
 
 

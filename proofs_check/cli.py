@@ -3,7 +3,8 @@
 Each subcommand lives in ``proofs_check/commands/<name>.py`` with ``HELP``,
 ``add_arguments(parser)`` and ``run(args) -> int``; heavy imports happen inside
 ``run`` so that ``sorm --help`` stays fast. Bad input (:class:`InputError`)
-becomes one line on stderr and exit code 2, never a traceback.
+becomes one line on stderr and exit code 2, never a traceback; the argument it names is named as the
+command's option (``max_steps=0`` → ``--max-steps=0``).
 """
 from __future__ import annotations
 
@@ -59,12 +60,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _options(parser, args) -> dict:
+    """{dest: its first option string} of the (sub)command that parsed ``args``."""
+    out = {}
+    while parser is not None:
+        nested = None
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                nested = action.choices.get(getattr(args, action.dest, None))
+            elif action.option_strings:
+                out[action.dest] = action.option_strings[0]
+        parser = nested
+    return out
+
+
+def _as_option(exc: InputError, options: dict) -> str:
+    """The message of ``exc`` with its argument (the library's name, an option's dest) named as the option."""
+    option = options.get(exc.arg)
+    if option is None:
+        return str(exc)
+    return re.sub(rf"(?<![\w-]){re.escape(exc.arg)}=", f"{option}=", str(exc))
+
+
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     try:
         return int(args._run(args) or 0)
     except InputError as exc:
-        print(f"sorm {args.command}: error: {exc}", file=sys.stderr)
+        print(f"sorm {args.command}: error: {_as_option(exc, _options(parser, args))}", file=sys.stderr)
         return 2
     except OverflowError as exc:  # a value beyond what some stage can represent; say so in one line
         print(f"sorm {args.command}: error: a number is out of range ({exc}); use values of moderate size "

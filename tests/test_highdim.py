@@ -162,7 +162,7 @@ def test_bad_instance_arguments(kwargs, needle):
 CLI_BAD = [
     ("seeds-zero", ["--seeds", "0"], "seeds="),
     ("D-zero", ["--D", "0"], "D[0]="),
-    ("p-ratio-zero", ["--p-ratio", "0"], "p_ratio="),
+    ("p-ratio-zero", ["--p-ratio", "0"], "--p-ratio="),
     ("workers-zero", ["--workers", "0"], "workers="),
     ("scheduler-bad", ["--scheduler", "127.0.0.1"], "scheduler="),
     ("eps-negative", ["--eps", "0.1,-0.2"], "eps[1]"),

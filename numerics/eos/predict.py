@@ -122,10 +122,15 @@ def solve_edge_root(coeffs: dict[int, tuple], zt0: Fraction, y0: Fraction, *, y_
 
 
 def _order(order) -> int:
-    if isinstance(order, bool) or not isinstance(order, int) or not 2 <= order <= N_MAX:
+    """The normal-form order N: a whole number from 2 to N_MAX, an int or its text (as on the CLI)."""
+    try:
+        v = None if isinstance(order, (bool, float)) else int(str(order).strip())
+    except ValueError:
+        v = None
+    if v is None or not 2 <= v <= N_MAX:
         raise InputError(f"order={order!r}: expected a whole number from 2 to {N_MAX} (2 is leading order); "
-                         f"pass e.g. order=3")
-    return order
+                         f"pass e.g. order=3", "order")
+    return v
 
 
 def predict_eos(problem: Problem, *, order: int = 2, dps: int = DEFAULT_DPS) -> EOSPrediction:

@@ -68,7 +68,7 @@ def _sam(ctx):
     rows, ok = [], True
     for r in _RHOS[:1] if ctx.quick else _RHOS:
         spec = OptimizerSpec("sam", r)
-        e = edge(spec, digits=40)
+        e = edge(spec, dps=40)
         # The defining equation, typed here as the claim states it, at the certified ends (eta = 1).
         g = lambda T: T * (1 + r * T) - 2  # noqa: E731
         certified = e.lo > 0 and (g(e.lo) == 0 if e.exact is not None else g(e.lo) < 0 < g(e.hi))

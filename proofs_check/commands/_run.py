@@ -27,10 +27,18 @@ def add_run_arguments(p) -> None:
     s.add_argument("--steps", default=None, help="run exactly K steps (no tolerance stop)")
 
 
-def _float64(problem, steps, max_steps, tol, record):
-    """The float64 path: numerics.engines.batch (one trajectory), the same record as the mp path."""
-    from ...numerics.engines import batch
+def _float64(problem, args, record):
+    """The float64 path: numerics.engines.batch (one trajectory), the same record as the mp path.
 
+    The float64 engine takes a step budget and a tolerance on z̃ = ηz, not the options themselves,
+    so the stopping options are read here (the high-precision engines read them themselves).
+    """
+    from ...numerics.engines import batch
+    from ...numerics.validate import positive, positive_int
+
+    max_steps = positive_int("max_steps", args.max_steps, maximum=10**9)
+    steps = None if args.steps is None else positive_int("steps", args.steps, maximum=10**9)
+    tol = None if args.tol is None else positive("tol", args.tol)
     budget = steps if steps is not None else max_steps
     kw = {} if tol is None else {"tol": float(tol * problem.eta)}
     res = batch.run_batch([float(w) for w in problem.omegas], [float(problem.zt0)],
@@ -63,7 +71,7 @@ def _number(x: float):
     return x if math.isfinite(x) else None
 
 
-def _other(problem, spec, args, steps, max_steps, tol, record):
+def _other(problem, spec, args, record):
     """SAM or momentum on numerics.optimizer.run_optimizer (mpmath), always checked at doubled precision.
 
     Each printed number carries only the digits that agree with the rerun at 2·dps for the
@@ -72,18 +80,17 @@ def _other(problem, spec, args, steps, max_steps, tol, record):
     import mpmath
 
     from ...numerics.optimizer import edge, run_optimizer
-    from ...numerics.validate import dps as check_dps
+    from ...numerics.validate import DEFAULT_DPS
     from ..output import num
 
-    dps = check_dps(args.dps if args.dps is not None else 50)
-    res = run_optimizer(problem, spec, dps=dps, tol=tol, max_steps=max_steps, steps=steps, record=record,
-                        check_digits=True)
-    dig = res.digits
-    e = edge(spec, problem.eta, digits=dps)
+    res = run_optimizer(problem, spec, dps=DEFAULT_DPS if args.dps is None else args.dps, tol=args.tol,
+                        max_steps=args.max_steps, steps=args.steps, record=record, check_digits=True)
+    dig, dps = res.digits, res.dps
+    e = edge(spec, problem.eta, dps=dps)
     with mpmath.workdps(dps):
         out = {"status": res.status.name.lower(), "status_message": res.status.message, "steps": res.steps,
                "dps": res.dps, "engine": "mpmath", "optimizer": res.optimizer, "work_bits": res.work_bits,
-               "tol": num(res.tol, 6) if steps is None else None,
+               "tol": num(res.tol, 6) if args.steps is None else None,
                "final": {"z": _digits(res.z, dig["z"]), "J2": [_digits(j, d) for j, d in zip(res.J2, dig["J2"])],
                          "ntk": _digits(res.ntk, dig["eta_ntk"]), "eta_ntk": _digits(res.eta_ntk, dig["eta_ntk"])},
                "digits": {"z": dig["z"], "J2": list(dig["J2"]), "ntk": dig["eta_ntk"], "eta_ntk": dig["eta_ntk"]},
@@ -106,12 +113,9 @@ def run_one(problem, args, *, record: bool):
     Returns (JSON record, (ηλ_t, z_t) or None, status); the command's exit code is
     ``numerics.status.exit_code(status)``.
     """
-    from ...numerics.validate import DEFAULT_DPS, InputError, dps as check_dps, positive, positive_int
+    from ...numerics.validate import DEFAULT_DPS, InputError
 
-    max_steps = positive_int("max-steps", args.max_steps, maximum=10**9)
-    steps = None if args.steps is None else positive_int("steps", args.steps, maximum=10**9)
-    tol = None if args.tol is None else positive("tol", args.tol)
-    if steps is not None and tol is not None:
+    if args.steps is not None and args.tol is not None:  # the engines read the values themselves
         raise InputError(f"tol={args.tol!r} with steps={args.steps!r}: --steps runs exactly K steps and ignores "
                          "the tolerance; give one of them")
     from ._model import optimizer_from_args
@@ -124,19 +128,18 @@ def run_one(problem, args, *, record: bool):
         if args.method not in ("auto", "mpmath"):
             raise InputError(f"method={args.method!r}: --optimizer {spec.key} runs on the mpmath engine; "
                              "pass --method mpmath or drop --method")
-        return _other(problem, spec, args, steps, max_steps, tol, record)
+        return _other(problem, spec, args, record)
     if args.float64:
         if args.method != "auto":
             raise InputError(f"method={args.method!r}: --method chooses a high-precision engine; drop it with "
                              "--float64")
-        return _float64(problem, steps, max_steps, tol, record)
+        return _float64(problem, args, record)
     from ...numerics.engines.gd_mp import run_gd
 
-    dps = check_dps(args.dps if args.dps is not None else DEFAULT_DPS)
     # always rerun the same steps at 2·dps: every printed digit is checked (numerics.engines.gd_mp)
-    res = run_gd(problem, dps=dps, tol=tol, max_steps=max_steps, steps=steps, record=record,
-                 check_digits=True, method=args.method)
-    return gd_record(res, steps is not None), res.trajectory, res.status
+    res = run_gd(problem, dps=DEFAULT_DPS if args.dps is None else args.dps, tol=args.tol,
+                 max_steps=args.max_steps, steps=args.steps, record=record, check_digits=True, method=args.method)
+    return gd_record(res, args.steps is not None), res.trajectory, res.status
 
 
 def gd_record(res, exact_steps: bool) -> dict:

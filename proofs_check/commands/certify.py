@@ -24,8 +24,9 @@ def add_arguments(p):
     x.add_argument("--prec-bits", dest="prec_bits", default=None,
                    help="working precision in bits, 53..33220 (default 256)")
     x.add_argument("--dps", default=None, help="working precision in decimal digits (converted to bits + 16 guard)")
-    g.add_argument("--max-prec-bits", dest="max_prec_bits", default="4096",
-                   help="if the balls grow too wide, retry at doubled precision up to this many bits (default 4096)")
+    g.add_argument("--max-prec-bits", dest="max_prec_bits", default=None,
+                   help="if the balls grow too wide, retry at doubled precision up to this many bits (default 4096, "
+                        "or the working precision when that is higher)")
     g.add_argument("--route", default="auto", choices=("auto", "planar", "modes"),
                    help="map iterated in balls: planar (z~, T) for P = 2, modes (z~, J~(omega_i)^2) for any P; "
                         "auto = planar when it applies")
@@ -40,13 +41,15 @@ def add_arguments(p):
 
 
 def _precision(args) -> int:
+    """The working precision in bits from --prec-bits or --dps (converted: the engines take bits), read here
+    because the default retry ceiling depends on it."""
     from ...numerics.certify import check_prec_bits
     from ...numerics.precision import bits_for_digits
     from ...numerics.validate import dps as check_dps
 
     if args.dps is not None:
         return check_prec_bits(bits_for_digits(check_dps(args.dps)), name="prec-bits (from --dps)")
-    return check_prec_bits(args.prec_bits if args.prec_bits is not None else 256, name="prec-bits")
+    return check_prec_bits(args.prec_bits if args.prec_bits is not None else 256)
 
 
 def run(args) -> int:
@@ -64,14 +67,11 @@ def run(args) -> int:
     optimizer_from_args(args, "certify", ("gd",), " (its enclosure iterates the GD map); for the certified edge "
                                                   "of any optimizer use sorm predict --method threshold")
     prec = _precision(args)
-    max_steps = positive_int("max-steps", args.max_steps, maximum=10**8)
-    digits = positive_int("digits", args.digits, maximum=10_000)
+    digits = positive_int("digits", args.digits, maximum=10_000)  # the printed digits (no engine reads them)
     planar = problem.planar
     planar_note = None if planar is not None else f"threshold certificate skipped: {problem.planar_why_not}"
-    from ...numerics.certify import check_prec_bits
-
-    top = max(prec, check_prec_bits(args.max_prec_bits, name="max-prec-bits"))
-    enc = enclose_final_ntk(problem, prec_bits=prec, max_steps=max_steps, max_prec_bits=top, route=args.route)
+    top = max(prec, 4096) if args.max_prec_bits is None else args.max_prec_bits
+    enc = enclose_final_ntk(problem, prec_bits=prec, max_steps=args.max_steps, max_prec_bits=top, route=args.route)
     out = {"enclosure": enc.to_json(), "model": model_json(problem)}
     if planar is not None:
         a, b, Et = planar
@@ -88,7 +88,8 @@ def run(args) -> int:
         from ..output import num
 
         dps = max(30, min(enc.digits + 20, 10_000))
-        ref = run_gd(problem, dps=dps, max_steps=max(max_steps, 100_000), method="mpmath")
+        ref = run_gd(problem, dps=dps, max_steps=max(int(args.max_steps), 100_000),  # accepted above
+                     method="mpmath")
         out["check"] = {"dps": dps, "status": ref.status.name.lower(), "status_message": ref.status.message, "eta_ntk": num(ref.eta_ntk, dps),
                         "inside": enc.contains(ref.eta_ntk)}
     if args.json:

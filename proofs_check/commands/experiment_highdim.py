@@ -47,26 +47,19 @@ def add_arguments(h):
     common_arguments(h, "out/highdim")
 
 
-def _ints(name, text):
-    from ...numerics.validate import positive_int
-
-    return [positive_int(f"{name}[{i}]", v) for i, v in enumerate(str(text).split(","))]
-
-
 def run(args) -> int:
     from ...numerics.highdim import grid as hg
-    from ...numerics.validate import positive_int
     from ..figures.highdim import plot_eos_fraction, plot_final_hist, plot_scaling
     from ..output import check_files, check_folder, write_json
 
-    Ds = _ints("D", args.D)
+    Ds = str(args.D).split(",")  # the engine reads each
     seed0 = parse_seed(args.seed)
     out = check_folder(Path(args.out), "--out", create=False)
     names = ("eps_c_scaling.png", "scaling.json") if args.scaling else ("eos_fraction.png", "final_eta_ntk_hist.png",
                                                                          "summary.json")
     check_files([out / n for n in names], "--out")
     common = dict(p_ratio=args.p_ratio, seeds=args.seeds, first_seed=seed0, steps=args.steps, dtype=args.dtype,
-                  workers=None if args.workers is None else positive_int("workers", args.workers),
+                  workers=args.workers,
                   scheduler=args.scheduler, progress=not args.quiet)
     t0 = time.perf_counter()
     if args.scaling:

@@ -38,6 +38,7 @@ def _gf(problem, dps, integrate):
     from ..output import num
 
     lim = gf_limit(problem, dps=dps)
+    dps = lim.dps
     with mpmath.workdps(dps):
         out = {"engine": "gf", "ntk": num(lim.ntk, dps), "eta_ntk": num(lim.eta_ntk, dps), "dps": dps,
                "status": lim.status.name.lower(), "status_message": lim.status.message,
@@ -66,6 +67,7 @@ def _eos(problem, dps, order):
     from ..output import num
 
     res = predict_eos(problem, order=order, dps=dps)
+    dps = res.dps
 
     def value(x):
         return None if x is None else num(x, dps)
@@ -79,8 +81,8 @@ def _eos(problem, dps, order):
 def _threshold(problem, spec, dps):
     from ...numerics.optimizer import edge
 
-    e = edge(spec, problem.eta, digits=dps)
-    lo, hi = e.ntk_bounds
+    e = edge(spec, problem.eta, dps=dps)
+    dps, (lo, hi) = e.dps, e.ntk_bounds
     return {"engine": "threshold", "optimizer": str(spec), "eta_lambda_edge": e.text, "edge_method": e.method,
             "eta_lambda_edge_bounds": [_bound(e.lo, dps, "down"), _bound(e.hi, dps, "up")],
             "lambda_edge_bounds": [_bound(lo, dps, "down"), _bound(hi, dps, "up")], "dps": dps,
@@ -97,12 +99,12 @@ def run(args) -> int:
     import json
 
     from ...numerics.status import exit_code
-    from ...numerics.validate import DEFAULT_DPS, InputError, dps as check_dps
+    from ...numerics.validate import DEFAULT_DPS, InputError
 
     from ._model import model_json, optimizer_from_args, problem_from_args
 
     problem = problem_from_args(args)
-    dps = check_dps(DEFAULT_DPS if args.dps is None else args.dps)
+    dps = DEFAULT_DPS if args.dps is None else args.dps  # each engine reads it
     if args.method == "threshold":
         spec = optimizer_from_args(args, "predict")
         out = _threshold(problem, spec, dps)
@@ -122,12 +124,7 @@ def run(args) -> int:
     else:
         if args.integrate:
             raise InputError("--integrate goes with --method gf (it integrates the gradient flow); drop it")
-        try:
-            order = int(str(args.order).strip())
-        except ValueError:
-            raise InputError(f"order={args.order!r}: expected a whole number (the normal-form order, 2 is "
-                             "leading order); pass e.g. --order 3") from None
-        out, statuses = _eos(problem, dps, order)  # predict_eos checks the range of the order
+        out, statuses = _eos(problem, dps, args.order)
     out["model"] = model_json(problem)
     # A status without a result (no root, runs away, an integration at its step limit) exits 1.
     rc = exit_code(*statuses)

@@ -1,0 +1,72 @@
+"""Validate once: the commands pass option values through, the engine that reads a value checks it, and
+the CLI names the argument of its InputError as the command's option (``max_steps=0`` → ``--max-steps=0``)."""
+from __future__ import annotations
+
+import pytest
+
+from sorm.numerics.validate import InputError, positive_int
+from sorm.proofs_check import cli
+
+M = ["--omegas", "1,-1", "--z0", "0.1", "--J2", "1,1"]
+SAM = ["--optimizer", "sam:rho=1/10"]
+
+# id: (argv, what the one line must start with after "error: "); every value here is read by an engine
+CASES = {
+    "simulate-dps": (["simulate", *M, "--dps", "10"], "--dps='10'"),
+    "simulate-max-steps": (["simulate", *M, "--max-steps", "0"], "--max-steps='0'"),
+    "simulate-steps": (["simulate", *M, "--steps", "0"], "--steps='0'"),
+    "simulate-tol": (["simulate", *M, "--tol", "-1"], "--tol='-1'"),
+    "simulate-float64-max-steps": (["simulate", *M, "--float64", "--max-steps", "0"], "--max-steps='0'"),
+    "simulate-optimizer-dps": (["simulate", *M, *SAM, "--dps", "5"], "--dps='5'"),
+    "simulate-optimizer-max-steps": (["simulate", *M, *SAM, "--max-steps", "x"], "--max-steps='x'"),
+    "plot-steps": (["plot", *M, "--steps", "0", "--out", "never.png"], "--steps='0'"),
+    "predict-gf-dps": (["predict", *M, "--dps", "5"], "--dps='5'"),
+    "predict-eos-dps": (["predict", *M, "--method", "eos", "--dps", "5"], "--dps='5'"),
+    "predict-eos-order": (["predict", *M, "--method", "eos", "--order", "two"], "--order='two'"),
+    "predict-threshold-dps": (["predict", *M, "--method", "threshold", *SAM, "--dps", "3"], "--dps='3'"),
+    "certify-max-steps": (["certify", *M, "--max-steps", "0"], "--max-steps='0'"),
+    "certify-max-prec-bits": (["certify", *M, "--max-prec-bits", "10"], "--max-prec-bits='10'"),
+    "certify-prec-bits": (["certify", *M, "--prec-bits", "10"], "--prec-bits='10'"),
+    "highdim-workers": (["experiment", "highdim", "--workers", "0", "--quiet"], "--workers='0'"),
+}
+
+
+@pytest.mark.parametrize("case", CASES, ids=list(CASES))
+def test_engine_checks_and_cli_names_the_option(case, capsys, tmp_path, monkeypatch):
+    argv, start = CASES[case]
+    monkeypatch.chdir(tmp_path)
+    if argv[0] == "experiment":
+        argv = [*argv, "--out", str(tmp_path / "out")]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    assert err.startswith(f"sorm {argv[0]}: error: {start}:"), err
+    opt = start.split("=")[0]
+    assert f"pass e.g. {opt}=" in err or f"pass a positive {opt[2:]}" in err, err
+    assert not any(tmp_path.iterdir())  # nothing written
+
+
+def test_library_messages_keep_the_argument_names():
+    """The API names its own arguments (a notebook user has no options); only the CLI renames them."""
+    with pytest.raises(InputError) as exc:
+        positive_int("max_steps", 0)
+    assert exc.value.arg == "max_steps" and str(exc.value).startswith("max_steps=0:")
+
+
+@pytest.mark.parametrize("arg, text, options, shown", [
+    ("max_steps", "max_steps=0: bad; pass e.g. max_steps=1000", {"max_steps": "--max-steps"},
+     "--max-steps=0: bad; pass e.g. --max-steps=1000"),
+    ("steps", "max_steps=0 and steps=0: bad", {"steps": "--steps"}, "max_steps=0 and --steps=0: bad"),
+    ("D", "D=3, P=24: too big", {"eps": "--eps"}, "D=3, P=24: too big"),  # not an option of the command
+    (None, "eta=0: bad", {"eta": "--eta"}, "eta=0: bad"),  # no single argument named
+], ids=["renamed", "word-boundary", "not-an-option", "no-arg"])
+def test_as_option(arg, text, options, shown):
+    assert cli._as_option(InputError(text, arg), options) == shown
+
+
+def test_options_come_from_the_subcommand_that_parsed():
+    parser = cli.build_parser()
+    args = parser.parse_args(["sweep", *M, "--eta-min", "0.1", "--eta-max", "1"])
+    assert cli._options(parser, args)["steps"] == "--max-steps"  # sweep's --max-steps/--steps share the dest
+    args = parser.parse_args(["experiment", "highdim"])
+    assert cli._options(parser, args)["p_ratio"] == "--p-ratio"
