@@ -217,7 +217,7 @@ def test_bad_factory_is_a_one_line_error(factory, needle, user_module, capsys, t
 
 
 @pytest.mark.parametrize("argv,needle", [
-    (["--n", "0"], "n="), (["--n", "5000"], "n="), (["--eta-frac", "0"], "eta_frac="), (["--eta", "-1"], "eta="),
+    (["--n", "0"], "n="), (["--n", "5000"], "n="), (["--eta-frac", "0"], "--eta-frac="), (["--eta", "-1"], "eta="),
     (["--model", "cnn", "--data", "teacher"], "CNN"), (["--activation", "sigmoid"], "activation="),
     (["--loss", "max"], "loss="), (["--every", "0"], "every="), (["--widths", "8,x"], "widths="),
 ], ids=["n-zero", "n-too-big", "eta-frac-zero", "eta-negative", "cnn-teacher", "activation", "loss", "every",
