@@ -202,12 +202,11 @@ def _optimizer_sweep(args, problem, spec) -> int:
     if hyper.size * eta.size > MAX_POINTS:
         raise InputError(f"grid of {hyper.size}x{eta.size} runs: expected at most {MAX_POINTS}; "
                          "pass smaller --eta-n/--n")
-    steps = positive_int("max-steps", args.steps, maximum=10 ** 7)
     out = check_folder(args.out, "--out", create=False)
     check_files([out / f"sweep.{args.format}", *([out / "sweep.png"] if args.plot else [])], "--out")
 
     t0 = time.perf_counter()
-    sw = sweep_optimizer(problem, spec.key, eta, hyper, steps=steps)
+    sw = sweep_optimizer(problem, spec.key, eta, hyper, steps=args.steps)  # it validates --max-steps
     compute = time.perf_counter() - t0
     files = [str(write_table(out / f"sweep.{args.format}", sw.columns(), args.format, "--out"))]
     if args.plot:
@@ -231,7 +230,7 @@ def _optimizer_sweep(args, problem, spec) -> int:
     if args.json:
         print(json.dumps(summary, indent=2))
         return 0
-    print(f"sweep: {summary['runs']} runs of {spec.key} ({hyper.size} {name} x {eta.size} eta), <= {steps} steps "
+    print(f"sweep: {summary['runs']} runs of {spec.key} ({hyper.size} {name} x {eta.size} eta), <= {sw.steps} steps "
           f"each, float64 moment map; {compute:.2f} s")
     for label, k in summary["counts"].items():
         print(f"  {label:<10} {k:>8}")
