@@ -4,8 +4,8 @@
 computed
 
 - in this process when ``workers == 1`` (no pool, no pickling);
-- in ``workers`` local processes otherwise (default: the machine's core count), each with
-  one BLAS thread, so processes do not fight over the cores;
+- in ``workers`` local processes otherwise (default: the machine's core count), each on
+  one core (:func:`one_core`), so processes do not fight over the cores;
 - on a running ``dask.distributed`` scheduler when ``scheduler="tcp://HOST:PORT"`` is given
   (the cluster decides how many workers; ``workers`` is ignored).
 
@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import ExitStack, contextmanager
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Callable, Iterable, TypeVar
 
 from .validate import InputError, positive_int
 
-__all__ = ["default_workers", "map_runs", "check_scheduler"]
+__all__ = ["default_workers", "map_runs", "check_scheduler", "one_core"]
 
 #: How long to wait for a Dask scheduler to answer.
 CONNECT_TIMEOUT = "10s"
@@ -32,8 +33,17 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+#: Thread counts of the native libraries, read when each library loads: OpenMP, the BLAS builds that
+#: numpy and scipy bundle (each its own OpenBLAS), MKL, numba's thread pool.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
+
+_one_core = False  # True inside one_core(): this process is one worker
+
+
 def default_workers() -> int:
-    """The number of cores this process may use (at least 1)."""
+    """The number of cores this process may use (at least 1); 1 inside :func:`one_core`."""
+    if _one_core:
+        return 1
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
@@ -52,10 +62,41 @@ def check_scheduler(address) -> str | None:
     return a
 
 
-def _one_blas_thread():
+@contextmanager
+def one_core():
+    """Run the body as one worker on one core: one thread in every native library, no nested pool.
+
+    The libraries already loaded are limited through threadpoolctl; those that load inside the
+    body (scipy's own OpenBLAS, numba) read :data:`THREAD_VARIABLES`, set to 1 here, and keep one
+    thread for the life of the process. :func:`default_workers` returns 1, so a run that would
+    start processes of its own runs in turn instead. Results do not depend on the thread count.
+    XLA (JAX) sizes its thread pool from the cores the process may use; none of its flags changes
+    that in jax 0.10.
+    """
+    global _one_core
     from threadpoolctl import threadpool_limits
 
-    threadpool_limits(limits=1, user_api="blas")
+    saved = {v: os.environ.get(v) for v in THREAD_VARIABLES}, _one_core
+    os.environ.update(dict.fromkeys(THREAD_VARIABLES, "1"))
+    _one_core = True
+    try:
+        with threadpool_limits(limits=1):
+            yield
+    finally:
+        for v, old in saved[0].items():
+            if old is None:
+                os.environ.pop(v, None)
+            else:
+                os.environ[v] = old
+        _one_core = saved[1]
+
+
+_worker = ExitStack()
+
+
+def _worker_init():
+    """A pool process stays :func:`one_core` for its whole life."""
+    _worker.enter_context(one_core())
 
 
 def _bar(total: int, progress: bool, desc: str):
@@ -81,7 +122,7 @@ def map_runs(fn: Callable[[T], R], items: Iterable[T], *, workers: int | None = 
                 out[i] = fn(x)
                 bar.update()
         else:
-            with ProcessPoolExecutor(max_workers=min(workers, len(items)), initializer=_one_blas_thread) as pool:
+            with ProcessPoolExecutor(max_workers=min(workers, len(items)), initializer=_worker_init) as pool:
                 futs = {pool.submit(fn, x): i for i, x in enumerate(items)}
                 try:
                     for fut in as_completed(futs):

@@ -29,9 +29,11 @@ def run_report(outdir: Path, *, quick: bool = False, seed: int = 0, only: str | 
                quiet: bool = False, workers: int = 1) -> dict:
     """Run every claim (or those whose id starts with ``only``); write and return the report.
 
-    ``workers`` > 1 runs the claims in that many processes (each with one BLAS
-    thread); the claims are independent, so the report is the same, in the same
-    order, except for the timings. Claims that share a module's cached runs go
+    ``workers`` > 1 runs the claims in that many processes. Each process (this one
+    when ``workers`` is 1 or one claim is asked for) runs on one core: one thread in
+    every native library and no pool of its own (``numerics.parallel.one_core``).
+    The claims are independent, so the report is the same, in the same order,
+    except for the timings. Claims that share a module's cached runs go
     to one process, and the longest groups start first (:func:`_schedule`).
     """
     outdir = Path(outdir)
@@ -53,12 +55,12 @@ def run_report(outdir: Path, *, quick: bool = False, seed: int = 0, only: str | 
         got = {c.id: r for g, rs in zip(groups, done) for c, r in zip(g, rs)}
         outcomes = [Outcome(c, *got[c.id]) for c in claims]
     else:
-        bar = _progress(claims, quiet)
-        from threadpoolctl import threadpool_limits
+        from ..numerics.parallel import one_core
 
-        # One BLAS thread: the claims' matrices are small, and two threads fighting for 2 cores made
-        # the high-D checks 2-5x slower. Results do not depend on the thread count.
-        with threadpool_limits(limits=1, user_api="blas"):
+        bar = _progress(claims, quiet)
+        # One core, as each worker above: the claims' matrices are small, and two BLAS threads fighting
+        # for 2 cores made the high-D checks 2-5x slower. Results do not depend on the thread count.
+        with one_core():
             for c in bar:
                 bar.set_postfix_str(c.id)
                 outcomes.append(run_claim(c, ctx))

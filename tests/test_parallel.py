@@ -1,9 +1,11 @@
 """numerics.parallel: every executor returns the same results, in order."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
-from sorm.numerics.parallel import check_scheduler, map_runs
+from sorm.numerics.parallel import THREAD_VARIABLES, check_scheduler, default_workers, map_runs, one_core
 from sorm.numerics.validate import InputError
 
 
@@ -35,6 +37,32 @@ def test_dask_same_as_local(cluster):
     assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
     got = map_runs(_square_plus_pid_free, range(7), scheduler=cluster.scheduler_address, progress=False)
     assert got == map_runs(_square_plus_pid_free, range(7), workers=1, progress=False)
+
+
+def _thread_policy(_):
+    """What a run sees: the thread variables, the BLAS and OpenMP thread counts, the nested default."""
+    from threadpoolctl import threadpool_info
+
+    return ([os.environ.get(v) for v in THREAD_VARIABLES], {i["num_threads"] for i in threadpool_info()},
+            default_workers())
+
+
+def test_one_core_inside_and_restored(monkeypatch):
+    import numpy  # noqa: F401  (a BLAS to limit)
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    before = _thread_policy(None)
+    with one_core():
+        assert _thread_policy(None) == (["1"] * len(THREAD_VARIABLES), {1}, 1)
+    assert _thread_policy(None) == before
+    assert before[0][:2] == ["3", None]
+
+
+def test_workers_run_on_one_core():
+    """Each pool process runs on one core, so a run that would start a pool of its own runs in turn."""
+    assert map_runs(_thread_policy, range(4), workers=2, progress=False) == \
+        [(["1"] * len(THREAD_VARIABLES), {1}, 1)] * 4
 
 
 @pytest.mark.parametrize("workers", [1, 2])

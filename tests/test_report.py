@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from sorm.numerics.parallel import default_workers
 from sorm.proofs_check import registry
 from sorm.proofs_check.registry import Context, Method, Status, Verdict, run_claim
 
@@ -76,15 +77,18 @@ def test_report_with_workers_keeps_order_and_verdicts(tmp_path, monkeypatch):
     fake = [_claim(lambda ctx: Verdict.check(True, x="1"), "a.ok"),
             _claim(lambda ctx: Verdict.check(False, x="2"), "a.bad"),
             _claim(lambda ctx: 1 / 0, "a.err"),
-            _claim(lambda ctx: Verdict.check(True, seed=str(ctx.seed)), "a.seed")]
+            _claim(lambda ctx: Verdict.check(True, seed=str(ctx.seed)), "a.seed"),
+            _claim(lambda ctx: Verdict.check(True, cores=str(default_workers())), "a.cores")]
     monkeypatch.setattr(report, "all_claims", lambda: fake)
     one = report.run_report(tmp_path / "one", quiet=True, seed=7)
     two = report.run_report(tmp_path / "two", quiet=True, seed=7, workers=2)
     strip = lambda rep: [{**c, "evidence": {k: v for k, v in c["evidence"].items() if k != "seconds"}}  # noqa: E731
                          for c in rep["claims"]]
     assert strip(one) == strip(two)
-    assert [c["id"] for c in two["claims"]] == ["a.ok", "a.bad", "a.err", "a.seed"]
+    assert [c["id"] for c in two["claims"]] == ["a.ok", "a.bad", "a.err", "a.seed", "a.cores"]
     assert two["claims"][3]["evidence"]["seed"] == "7"
+    # Every claim runs on one core, with 1 worker as with 2: a claim's own pool would run in turn.
+    assert one["claims"][4]["evidence"]["cores"] == two["claims"][4]["evidence"]["cores"] == "1"
 
 
 def test_verify_schedule_groups_claims_sharing_a_cache_longest_first(tmp_path):
