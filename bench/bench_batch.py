@@ -1,4 +1,4 @@
-"""Benchmark of the float64 batch engine, sweeps end to end, and `sorm verify` on both cores.
+"""Benchmark of the float64 batch engine and sweeps end to end.
 
 Every row is a ratio of two timings taken in this run, interleaved (best of a few
 repeats), because the machine is shared; the load average is reported with them.
@@ -7,8 +7,9 @@ repeats), because the machine is shared; the load average is reported with them.
 - numba kernel ÷ a bare numpy loop of the same traced step (no bookkeeping at all);
 - numba compile time (cold, no cache) and the cached load in a fresh process;
 - kernel with its settle checks ÷ the bare compiled step loop, on runs that never settle;
-- `sorm sweep` at 800 × 800 end to end with its default output ÷ its compute alone, and its peak memory;
-- `sorm verify` (the full report) with 2 workers ÷ with 1.
+- `sorm sweep` at 800 × 800 end to end with its default output ÷ its compute alone, and its peak memory.
+
+`sorm verify` with 2 workers ÷ with 1 is in bench/bench_parallel.py.
 
 Usage: ``python bench/bench_batch.py`` (or through ``bench/run_all.py batch``).
 """
@@ -136,30 +137,11 @@ def _sweep_800(folder: Path):
                 text_total=text["seconds"], text_compute=text["compute_seconds"])
 
 
-#: Options of the `sorm verify` runs (none: the full report, as the issue's row asks).
-VERIFY: list[str] = []
-
-
-def _verify(folder: Path, repeats: int = 2):
-    """Best wall time of `sorm verify` with 1 and with 2 workers, interleaved.
-
-    Each worker count writes to its own folder, so from the second repeat on, the 2-worker run schedules
-    its claims from the durations recorded by the previous one, as a user's second run does.
-    """
-    def run(w):  # python -m sorm is `sorm verify`; exit 1 (a failed claim) would still be a full run
-        return lambda: subprocess.run([sys.executable, "-m", "sorm", *VERIFY, "--quiet", "--workers", w,
-                                       "--out", str(folder / w)], capture_output=True, check=False).returncode in (0, 1) \
-            or sys.exit("bench: sorm verify did not run")
-
-    return _best({"1": run("1"), "2": run("2")}, repeats)
-
-
 def main() -> str:
     load0 = os.getloadavg()
     k = _kernels()
     with tempfile.TemporaryDirectory() as d:
         s = _sweep_800(Path(d))
-        v = _verify(Path(d))
     load1 = os.getloadavg()
     ts = N * K / k["numba engine"]
     end_cli = s["total"] / s["compute"]
@@ -173,7 +155,6 @@ def main() -> str:
         ("`sorm sweep` 800 x 800, end to end with its default output (npz table) / its compute alone",
          end_cli, "<= 1.3", False),
         ("peak resident memory of that sweep (whole process, MiB)", s["peak"], "<= 300", False),
-        ("`sorm verify`: 2 workers / 1 worker", v["2"] / v["1"], "<= 0.65", False),
     ]
     lines = [
         "## batch",
@@ -200,7 +181,6 @@ def main() -> str:
         "| report | - |",
         f"| same with `--format csv --plot` (text table and both PNGs): end to end / compute | "
         f"{s['text_total'] / s['text_compute']:.2f} ({s['text_total']:.1f} s) | report | - |",
-        f"| `{' '.join(['sorm verify', *VERIFY])}`, 1 worker / 2 workers (best of 2) | {v['1']:.1f} s / {v['2']:.1f} s | report | - |",
         "",
         "The kernel is the traced 2-D map inside a compiled loop over blocks of 256 trajectories (the compiler "
         "vectorises the step); the numpy back end runs the same traced step as ufuncs over all trajectories. "

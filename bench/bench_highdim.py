@@ -1,11 +1,11 @@
-"""Benchmark: one exact GD step of the many-datapoint model at D = 128, P = 1024, and the grid executor.
+"""Benchmark: one exact GD step of the many-datapoint model at D = 128, P = 1024.
 
 Targets: the step takes at most 1.1x its dominant contraction alone (the GEMV
 u = (D*P x P) . g, i.e. g^T Q_alpha for all alpha), measured in the same run; a step with Q stored in
 float32 takes at most 0.55x the float64 step (timed interleaved); tracking the top NTK eigenvalue takes
-at most 20% of the step time; a phase grid on 2 worker processes takes at most 0.6x its time on one;
-the largest (D, P = 8D) that fits in 24 GiB is stated with its extrapolated time for 3000 steps.
-The machine is shared: the load average at the start and end is printed with the rows.
+at most 20% of the step time; the largest (D, P = 8D) that fits in 24 GiB is stated with its
+extrapolated time for 3000 steps. The machine is shared: the load average at the start and end is
+printed with the rows. (The phase grid on 2 worker processes ÷ on one is in bench/bench_parallel.py.)
 Run: python bench/bench_highdim.py   (python bench/bench_highdim.py --small checks it at D = 32, P = 256)
 """
 from __future__ import annotations
@@ -63,14 +63,6 @@ def _interleaved(fa, fb, rounds: int) -> tuple[float, float]:
     return float(np.median(ta)), float(np.median(tb))
 
 
-def _grid_wall(workers: int) -> float:
-    from sorm.numerics.highdim.grid import phase_grid
-
-    t0 = time.perf_counter()
-    phase_grid([0.05, 0.1], [0.7], [32], seeds=8, workers=workers, progress=False)
-    return time.perf_counter() - t0
-
-
 def _lockstep(reps: int, B: int = 15, D: int = 32, P: int = 256) -> tuple[float, float]:
     """The grid's engine (grid.seed_records) at its Done-when size: one lockstep step of B = 15 runs
     (5 eps x 3 f) and the batched top eigenvalues of their NTKs, at a generic state."""
@@ -112,12 +104,6 @@ def _measure(D: int, P: int, reps: int) -> str:
     inst32 = hd.random_instance(D, P, 0.1, seed=0, dtype="float32")
     t64, t32 = _interleaved(lambda: hd.gd_step(inst, z, J, eta), lambda: hd.gd_step(inst32, z, J, eta), reps)
     del inst32
-    # Grid wall time on 1 and 2 worker processes, alternated twice.
-    walls = {1: [], 2: []}
-    for _ in range(2):
-        for w in (1, 2):
-            walls[w].append(_grid_wall(w))
-    w1, w2 = min(walls[1]), min(walls[2])
     # Tracking as in run_gd: the eigenpair of the new J, warm-started from the previous step's vector.
     _, v = hd.top_eigenpair(J, "eigh")
     _, J1 = hd.gd_step(inst, z, J, eta)
@@ -156,8 +142,6 @@ def _measure(D: int, P: int, reps: int) -> str:
         f"{yes(r_step <= 1.1)} |",
         f"| step with Q in float32 / step with Q in float64 (timed interleaved) | {t32 / t64:.2f}× "
         f"({t32 * 1e3:.1f} ms vs {t64 * 1e3:.1f} ms) | ≤ 0.55× | {yes(t32 / t64 <= 0.55)} |",
-        f"| phase grid (D = 32, P = 256, eps 0.05 and 0.1, f = 0.7, 8 seeds: 8 lockstep tasks), 2 worker processes / 1 (best of 2 each) | {w2 / w1:.2f}× "
-        f"({w2:.1f} s vs {w1:.1f} s) | ≤ 0.6× | {yes(w2 / w1 <= 0.6)} |",
     ] + [
         f"| largest D (P = 8D) fitting in 24 GiB, Q in {dt} | D = {d}, P = {8 * d} "
         f"({hd.memory_bytes(d, 8 * d, dtype=dt) / 2**30:.1f} GiB); 3000 steps ≈ "

@@ -15,7 +15,7 @@ from .output import atomic_write, write_json
 
 from .registry import Context, Outcome, Status, all_claims, run_claim
 
-__all__ = ["run_report", "summary_table"]
+__all__ = ["run_report", "schedule", "summary_table"]
 
 
 def _progress(items, quiet: bool):
@@ -34,7 +34,7 @@ def run_report(outdir: Path, *, quick: bool = False, seed: int = 0, only: str | 
     every native library and no pool of its own (``numerics.parallel.one_core``).
     The claims are independent, so the report is the same, in the same order,
     except for the timings. Claims that share a module's cached runs go
-    to one process, and the longest groups start first (:func:`_schedule`).
+    to one process, and the longest groups start first (:func:`schedule`).
     """
     outdir = Path(outdir)
     ctx = Context(outdir=outdir, quick=quick, seed=seed)
@@ -49,7 +49,7 @@ def run_report(outdir: Path, *, quick: bool = False, seed: int = 0, only: str | 
     if workers > 1 and len(claims) > 1:
         from ..numerics.parallel import map_runs
 
-        groups = _schedule(claims, outdir, quick)
+        groups = schedule(claims, outdir, quick)
         done = map_runs(_check, [([c.id for c in g], ctx) for g in groups], workers=workers, progress=not quiet,
                         desc="claim groups")
         got = {c.id: r for g, rs in zip(groups, done) for c, r in zip(g, rs)}
@@ -75,7 +75,7 @@ def run_report(outdir: Path, *, quick: bool = False, seed: int = 0, only: str | 
     return report
 
 
-def _schedule(claims, outdir: Path, quick: bool) -> list[list]:
+def schedule(claims, outdir: Path, quick: bool) -> list[list]:
     """The claims in groups that run in one process each, the longest-running group first.
 
     Claims share a group when their checks call one function of their module that

@@ -92,7 +92,7 @@ def test_report_with_workers_keeps_order_and_verdicts(tmp_path, monkeypatch):
 
 
 def test_verify_schedule_groups_claims_sharing_a_cache_longest_first(tmp_path):
-    from sorm.proofs_check.report import _schedule
+    from sorm.proofs_check.report import schedule
 
     ns = {"__name__": "fake_claims", "_CACHE": {}, "SCALE": 2}
     exec("def _runs():\n    return _CACHE\ndef _fmt(x):\n    return x * SCALE\n"
@@ -101,23 +101,23 @@ def test_verify_schedule_groups_claims_sharing_a_cache_longest_first(tmp_path):
     claims = [_claim(ns[f], i) for f, i in (("a1", "a.1"), ("b1", "b.1"), ("a2", "a.2"), ("c1", "c.1"), ("b2", "b.2"))]
     ids = lambda groups: [[c.id for c in g] for g in groups]  # noqa: E731
     # a.1 and a.2 share _runs's cache; _fmt keeps none. No earlier report: reverse registry order
-    assert ids(_schedule(claims, tmp_path, quick=True)) == [["b.2"], ["c.1"], ["b.1"], ["a.1", "a.2"]]
+    assert ids(schedule(claims, tmp_path, quick=True)) == [["b.2"], ["c.1"], ["b.1"], ["a.1", "a.2"]]
     rec = {"summary": {"quick": True},
            "claims": [{"id": i, "evidence": {"seconds": s}} for i, s in
                       (("a.1", "3.00"), ("a.2", "4.00"), ("b.1", "1.00"), ("b.2", "0.50"), ("c.1", "9.00"))]}
     (tmp_path / "report.json").write_text(json.dumps(rec))
-    assert ids(_schedule(claims, tmp_path, quick=True)) == [["c.1"], ["a.1", "a.2"], ["b.1"], ["b.2"]]
+    assert ids(schedule(claims, tmp_path, quick=True)) == [["c.1"], ["a.1", "a.2"], ["b.1"], ["b.2"]]
     del rec["claims"][-1]  # a claim without a record counts as the median one (3.00 s)
     (tmp_path / "report.json").write_text(json.dumps(rec))
-    assert ids(_schedule(claims, tmp_path, quick=True)) == [["a.1", "a.2"], ["c.1"], ["b.1"], ["b.2"]]
+    assert ids(schedule(claims, tmp_path, quick=True)) == [["a.1", "a.2"], ["c.1"], ["b.1"], ["b.2"]]
     # a record of the other kind (full run) is not used
-    assert ids(_schedule(claims, tmp_path, quick=False)) == [["b.2"], ["c.1"], ["b.1"], ["a.1", "a.2"]]
+    assert ids(schedule(claims, tmp_path, quick=False)) == [["b.2"], ["c.1"], ["b.1"], ["a.1", "a.2"]]
 
 
 def test_verify_schedule_keeps_the_shared_runs_of_the_registry_together():
-    from sorm.proofs_check.report import _schedule
+    from sorm.proofs_check.report import schedule
 
-    groups = [sorted(c.id for c in g) for g in _schedule(registry.all_claims(), Path("/nonexistent"), True)]
+    groups = [sorted(c.id for c in g) for g in schedule(registry.all_claims(), Path("/nonexistent"), True)]
     for pair in (["highdim.selfstab.near_2", "highdim.selfstab.z2_term"],
                  ["network.digits_eos", "network.second_order_model"]):
         assert pair in groups
