@@ -18,14 +18,12 @@ EX = dict(omegas=[1, -1], z0="0.01", J2="1.215,0.795")
 def _same(a, b, rel=1e-12):
     """Same class and steps everywhere; final state equal to ``rel`` where finite, non-finite together.
 
-    Diverged runs are compared by class only: past overflow, numpy's trace of the 2-D map for a = 0
-    has dropped the terms a·(...) that are 0·inf = nan in the kernel, which takes a as an argument.
+    Diverged runs too: the kernel folds the model's constants where the numpy trace folds them, so past
+    overflow both have dropped the same terms a·(...) (for a = 0), which would be 0·inf = nan.
     """
     assert np.array_equal(a.classes, b.classes)
     assert np.array_equal(a.steps, b.steps)
-    keep = b.classes != TrajectoryClass.DIVERGED
     for x, y in ((a.T, b.T), (a.zt, b.zt), (a.max_T, b.max_T), (a.lyapunov, b.lyapunov)):
-        x, y = x[keep], y[keep]
         fin = np.isfinite(y)
         assert np.array_equal(np.isfinite(x), fin)
         assert np.all(np.abs(x[fin] - y[fin]) <= rel * np.abs(y[fin]) + 1e-300)
@@ -47,13 +45,38 @@ def test_sweep_is_the_same_with_numba_and_the_numpy_fallback():
 
 
 @pytest.mark.parametrize("settle", [True, False])
-@pytest.mark.parametrize("steps", [1, 2, 63, 65, 129, 700])
+@pytest.mark.parametrize("steps", [1, 2, 63, 65, 129, 700, 701])
 def test_planar_kernel_matches_numpy_loop(settle, steps):
+    """Chunks of every parity (701: a last chunk of 61 steps, whose two last steps save the state), with and
+    without the Lyapunov tail (the kernel makes two steps per pass only outside it)."""
     rng = np.random.default_rng(steps)
     n = 3000
     zt, T, Et = rng.uniform(-1.5, 0.5, n), rng.uniform(0, 2.6, n), rng.uniform(-0.5, 1.5, n)
-    kw = dict(steps=steps, settle=settle, lyap_steps=min(steps, 50))
-    _same(run_planar(zt, T, 1.5, -1.0, Et, engine="numba", **kw), run_planar(zt, T, 1.5, -1.0, Et, engine="numpy", **kw))
+    for lyap in {min(steps, 50), 0}:
+        kw = dict(steps=steps, settle=settle, lyap_steps=lyap)
+        a = run_planar(zt, T, 1.5, -1.0, Et, engine="numba", **kw)
+        _same(a, run_planar(zt, T, 1.5, -1.0, Et, engine="numpy", **kw))
+        if steps > 500:
+            assert np.count_nonzero(a.classes == TrajectoryClass.PERIOD2) > 10
+
+
+@pytest.mark.parametrize("a, b", [(0.0, -1.0), (1.0, -2.0), (2.5, 1.0), (0.0, 1.0)])
+def test_planar_kernel_folds_what_the_trace_folds_and_gives_the_same_bits(a, b):
+    """a, b of 0 or 1 are constants of the kernel, as in the numpy trace: the same operations, the same bits,
+    diverged runs (nan past overflow) included."""
+    assert kernel.folded(a, b) == tuple(v if v in (0.0, 1.0) else None for v in (a, b))
+    src = kernel.planar_kernel(a, b).source
+    assert ("Tj * a" in src) == (a not in (0.0, 1.0)) and ("Tj * b" in src) == (b not in (0.0, 1.0))
+    rng = np.random.default_rng(7)
+    n = 4000
+    zt, T, Et = rng.uniform(-1.5, 0.5, n), rng.uniform(0, 2.6, n), rng.uniform(-0.5, 1.5, n)
+    for settle in (True, False):
+        kw = dict(steps=301, settle=settle, lyap_steps=40)
+        x, y = run_planar(zt, T, a, b, Et, engine="numba", **kw), run_planar(zt, T, a, b, Et, engine="numpy", **kw)
+        assert np.array_equal(x.classes, y.classes) and len(set(x.classes)) >= 3
+        for u, v in ((x.zt, y.zt), (x.T, y.T), (x.max_T, y.max_T)):
+            assert np.array_equal(u, v, equal_nan=True)
+        _same(x, y)  # the Lyapunov sums: math.log and np.log may differ in the last bit
 
 
 @pytest.mark.parametrize("omegas", [(1.0, -1.0), (2.0, -0.5, 1.0), (0.0, 1.0, -3.0, 0.5)])

@@ -299,7 +299,7 @@ def run_planar(zt0, T0, a: float, b: float, Et, *, steps: int, tol: float = 1e-1
     if resolve_engine(engine) == "numba":
         from .kernel import planar_kernel
 
-        kern = planar_kernel()
+        kern = planar_kernel(a, b)
         zt, T, Etv = _c(zt), _c(T), _c(Etv)
         out = _Outputs(n)
 

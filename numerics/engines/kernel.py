@@ -38,7 +38,7 @@ from ..compile.float64 import scalar_lines
 from .classes import TrajectoryClass
 from .loop import TINY
 
-__all__ = ["numba_available", "planar_kernel", "modes_kernel", "BLOCK"]
+__all__ = ["numba_available", "planar_kernel", "modes_kernel", "folded", "BLOCK"]
 
 #: Trajectories per block inside a kernel (their state stays in the L1 cache).
 BLOCK = 256
@@ -59,51 +59,69 @@ def _ind(lines, n):
     return [" " * n + ln for ln in lines]
 
 
-def _chunks(save_prev2: list[str]) -> list[str]:
-    """Head of the loop over the chunks of a block: ``k`` steps to the next check (never a last chunk of one
-    step), and the state two steps before the check (``save_prev2``: more of it) and z̃ one step before it."""
-    return [
-        "    done = 0",
-        "    while done < steps and n > 0:",
-        "        k = min(check_every, steps - done)",
-        "        if steps - done - k == 1:",
-        "            k += 1",
-        "        for i in range(k):",
-        "            if i == k - 2:",
-        "                for j in range(n):",
-        "                    pz[j] = z[j]; pT[j] = T[j]",
-        *save_prev2,
-        "            if i == k - 1:",
-        "                for j in range(n):",
-        "                    pz1[j] = z[j]",
-    ]
+def _loop(body: list[str], ind: int) -> list[str]:
+    """``for j in range(n):`` over the block's slots around ``body``, at indent ``ind``."""
+    return [" " * ind + "for j in range(n):", *_ind(body, ind + 4)]
 
 
-def _check(flush: list[str]) -> list[str]:
-    """A check after a chunk: subnormal values flushed to 0 (``flush``: more of them), then, when settling or
-    at the end, the loop over the block's slots that classifies and swaps out the settled ones (each kernel
-    swaps ``C[j] = C[n]`` with its state)."""
+def _steps(one, pair, tangent: list[str] | None, save_more: tuple[str, ...] = ()) -> list[str]:
+    """The ``k`` steps of a chunk, each a loop over the block's slots (indent 8).
+
+    ``one(save)`` gives the lines of one step of slot j, with ``save`` run on the state before it. The
+    step two before the check saves the state (for the period-2 test; ``save_more``: more of it), the last
+    one saves z̃ (for the convergence ratio). ``pair``, where given, is two steps in one pass over the slots, used away from the
+    check and from the Lyapunov tail (one pass over the state instead of two, and one update of max ηλ).
+    ``tangent``: the tangent-map update of slot j, run before each step of the last ``lyap_steps``.
+    """
+    save2 = ["pz[j] = zj; pT[j] = Tj", *save_more]
+    out = ["        i = 0", "        while i < k:"]
+    if tangent is not None:
+        out += ["            if lyap_steps > 0 and done + i >= tail_from:", *_loop(tangent, 16)]
+    out += ["            if i == k - 2:", *_loop(one(save2), 16),
+            "            elif i == k - 1:", *_loop(one(["pz1[j] = zj"]), 16)]
+    if pair is not None:
+        cond = "i + 4 <= k" + (" and not (lyap_steps > 0 and done + i + 1 >= tail_from)" if tangent else "")
+        out += [f"            elif {cond}:", *_loop(pair, 16), "                i += 1"]
+    out += ["            else:", *_loop(one([]), 16), "            i += 1"]
+    return out
+
+
+def _check(flush: list[str], classify: list[str], output: list[str], swap: list[str]) -> list[str]:
+    """The check after a chunk (indent 8): subnormal state flushed to 0 (``flush``: more of it), then, when
+    settling or at the end, the classification of every slot, the output of the settled ones and their
+    removal from the block (``swap``: slot j takes slot n's state).
+
+    One vectorised pass flushes and counts the slots that may have settled (a superset: diverged,
+    |z̃| ≤ tol, which converged and unstable need, or the period-2 test of z̃); only when there are some
+    does the classification pass (``classify``: sets ``cl[j]``, -1 for a slot still running) run.
+    """
+    tiny = repr(TINY)
     return [
         "        done += k",
         "        last = done >= steps",
-        "        for j in range(n):",
-        f"            if abs(z[j]) < {TINY!r}: z[j] = 0.0",
-        f"            if abs(pz1[j]) < {TINY!r}: pz1[j] = 0.0",
-        f"            if abs(T[j]) < {TINY!r}: T[j] = 0.0",
-        *flush,
-        "        if not (settle or last):",
+        "        cand = 0",
+        *_loop([f"if abs(z[j]) < {tiny}: z[j] = 0.0",
+                f"if abs(pz1[j]) < {tiny}: pz1[j] = 0.0",
+                f"if abs(T[j]) < {tiny}: T[j] = 0.0",
+                *flush,
+                "zj = z[j]; Tj = T[j]; az = abs(zj)",
+                "cand += (not (math.isfinite(zj) & math.isfinite(Tj))) | (az > blowup) | (Tj > blowup) | "
+                "(az <= tol) | (abs(zj - pz[j]) <= ptol * max(az, tol))"], 8),
+        "        if not (last or (settle and cand > 0)):",
         "            continue",
-        # a vectorised pass marks the slots that may have settled (a superset: diverged, |z~| <= tol, which
-        # converged and unstable need, or the period-2 test of z~); the classification visits only those
-        "        for j in range(n):",
-        "            zj = z[j]; Tj = T[j]; az = abs(zj)",
-        "            C[j] = (not (math.isfinite(zj) & math.isfinite(Tj))) | (az > blowup) | (Tj > blowup) | "
-        "(az <= tol) | (abs(zj - pz[j]) <= ptol * max(az, tol))",
+        *_loop(classify, 8),
+        "        if last:",
+        *_loop(["c = cl[j]", *output], 12),
+        "            n = 0",
         "        j = 0",
         "        while j < n:",
-        "            if not (last or C[j]):",
+        "            c = cl[j]",
+        "            if c < 0:",
         "                j += 1",
         "                continue",
+        *_ind(output, 12),
+        "            n -= 1",
+        *_ind(swap, 12),
     ]
 
 
@@ -135,127 +153,143 @@ def _hoist(lines: list[str], params: set[str], state: set[str]) -> tuple[list[st
 
 
 def _classify(has_lyap: bool, same_modes: str = "") -> list[str]:
-    """Settle check and classification of slot j (mirrors ``batch.Loop._settle``).
+    """Class of slot j into ``cl[j]`` (-1: still running), without branches (mirrors ``batch.Loop._settle``).
 
-    The period-2 test compares z̃ and T (and ``same_modes``, the test of the
-    J̃ modes) with their values two steps before, to relative ``ptol``.
+    The period-2 test compares z̃ and T (and ``same_modes``, the test of the J̃ modes) with their values two
+    steps before, to relative ``ptol``.
     """
     C = TrajectoryClass
-    same = same_modes + "abs(Tj - pT[j]) <= ptol * max(abs(Tj), 1e-300)"
     out = [
-        "zj = z[j]",
-        "Tj = T[j]",
-        "az = abs(zj)",
-        "div = not (math.isfinite(zj) and math.isfinite(Tj)) or az > blowup or Tj > blowup",
+        "zj = z[j]; Tj = T[j]; az = abs(zj)",
+        "div = (not (math.isfinite(zj) & math.isfinite(Tj))) | (az > blowup) | (Tj > blowup)",
         "rho = az / abs(pz1[j])",  # nan on the line (0/0), inf leaving it: convergence from z~ alone
-        "conv = (not div) and rho < 1.0 and az <= tol * (1.0 - rho)",
-        "conv = conv or ((not div) and zj == 0.0 and abs(1.0 - Tj) < 1.0)",
-        "unst = (not div) and (not conv) and (zj == 0.0 or (last and az <= tol and not rho < 1.0))",
-        "p2 = False",
-        "if k >= 2 and not div and not conv and az > tol:",
-        f"    p2 = abs(zj - pz[j]) <= ptol * max(az, tol) and {same}",
-        "if div or conv or unst or p2 or last:",
-        f"    c = {int(C.BOUNDED)}",
+        "conv = (not div) & (((rho < 1.0) & (az <= tol * (1.0 - rho))) | ((zj == 0.0) & (abs(1.0 - Tj) < 1.0)))",
+        "unst = (not (div | conv)) & ((zj == 0.0) | (last & (az <= tol) & (not (rho < 1.0))))",
+        "p2 = (k >= 2) & (not (div | conv)) & (az > tol) & (abs(zj - pz[j]) <= ptol * max(az, tol)) & "
+        f"{same_modes}(abs(Tj - pT[j]) <= ptol * max(abs(Tj), 1e-300))",
+        f"c = {int(C.BOUNDED)}",
     ]
     if has_lyap:
         out += [
-            "    if lyap_steps > 0 and done > tail_from and not (div or conv or unst or p2):",
-            "        lam = ls[j] / lyap_steps",
-            "        lyap_out[idx[j]] = lam",
-            "        if math.isfinite(lam) and lam > lyap_min:",
-            f"            c = {int(C.CHAOTIC)}",
+            "lam = ls[j] / max(lyap_steps, 1)",
+            "tail = (lyap_steps > 0) & (done > tail_from) & (not (div | conv | unst | p2))",
+            f"c = {int(C.CHAOTIC)} if tail & math.isfinite(lam) & (lam > lyap_min) else c",
         ]
-    out += [
-        "    if p2:",
-        f"        c = {int(C.PERIOD2)}",
-        "    if unst:",
-        f"        c = {int(C.UNSTABLE_FIXED_POINT)}",
-        "    if conv:",
-        f"        c = {int(C.SELF_STABILIZED)} if m[j] >= 2.0 else {int(C.CONVERGED_BELOW)}",
-        "    if div:",
-        f"        c = {int(C.DIVERGED)}",
-        "    q = idx[j]",
-        "    cls_out[q] = c",
-        "    steps_out[q] = done",
-        "    maxT_out[q] = m[j]",
+    return out + [
+        f"c = {int(C.PERIOD2)} if p2 else c",
+        f"c = {int(C.UNSTABLE_FIXED_POINT)} if unst else c",
+        f"c = ({int(C.SELF_STABILIZED)} if m[j] >= 2.0 else {int(C.CONVERGED_BELOW)}) if conv else c",
+        f"c = {int(C.DIVERGED)} if div else c",
+        "cl[j] = c if div | conv | unst | p2 | last else -1",
     ]
+
+
+def _output(more: list[str]) -> list[str]:
+    """Write slot j, of class ``c``, to the outputs at its trajectory's index (``more``: other outputs)."""
+    return ["q = idx[j]", "cls_out[q] = c; steps_out[q] = done; maxT_out[q] = m[j]; zt_out[q] = z[j]; T_out[q] = T[j]",
+            *more]
+
+
+def _swap(names: str, rows: dict[str, str]) -> list[str]:
+    """Slot j takes slot n's values: the 1-D arrays ``names`` and the columns of the 2-D arrays ``rows``."""
+    out = ["; ".join(f"{a}[j] = {a}[n]" for a in names.split())]
+    for a, r in rows.items():
+        out += [f"for p in range({r}):", f"    {a}[p, j] = {a}[p, n]"]
     return out
 
 
-def _planar_source(bookkeeping: bool) -> str:
-    step, (zn, Tn) = scalar_lines(lambda z, t, a, b, e: (d.planar_zt_next(z, t, a, b, e),
-                                                          d.planar_T_next(z, t, a, b, e)),
-                                  dict(zt="zj", T="Tj", a="a", b="b", Et="Ej"), "_s")
-    jac, (j11, j12, j21, j22) = scalar_lines(lambda z, t, a, b, e: d.planar_jacobian(z, t, a, b, e),
-                                             dict(zt="zj", T="Tj", a="a", b="b", Et="Ej"), "_g")
+def folded(a: float, b: float) -> tuple[float | None, float | None]:
+    """The model constants a kernel folds in: a, b where the trace folds them (0 or 1), else None (run time).
+
+    The numpy back end traces the step with a, b as numbers, and the trace drops x·0, x ± 0 and x·1
+    (:mod:`numerics.compile.float64`). A kernel generated with the same values folded in runs the same
+    operations per step as that trace; every other value is a kernel argument, so one compiled kernel
+    serves all the models of a shape (at most nine shapes: a and b each 0, 1, or read at run time).
+    """
+    return tuple(float(v) if v in (0.0, 1.0) else None for v in (a, b))
+
+
+def _traced(fn, fold, prefix):
+    """Scalar lines of ``fn(z̃, T, a, b, Ẽ)``, with a, b folded in where ``fold`` gives them."""
+    names = ["zt", "T", "Et"] + [n for n, v in zip("ab", fold) if v is None]
+
+    def bound(z, t, e, *run):
+        rest = iter(run)
+        return fn(z, t, *(next(rest) if v is None else v for v in fold), e)
+
+    return scalar_lines(bound, dict(zip(names, ["zj", "Tj", "Ej", *names[3:]])), prefix)
+
+
+def _planar_source(bookkeeping: bool, fold: tuple = (None, None)) -> str:
+    step, (zn, Tn) = _traced(lambda z, t, a, b, e: (d.planar_zt_next(z, t, a, b, e), d.planar_T_next(z, t, a, b, e)),
+                             fold, "_s")
+    jac, (j11, j12, j21, j22) = _traced(d.planar_jacobian, fold, "_g")
     args = "zt0, T0, Et0, a, b, steps, check_every, settle, tol, blowup, ptol, lyap_steps, lyap_min, " \
            "zt_out, T_out, cls_out, steps_out, maxT_out, lyap_out"
     per, step, used = _hoist(step, {"Ej"}, {"zj", "Tj"})
+    load = ["zj = z[j]; Tj = T[j]", *(f"{u} = H[{h}, j]" for h, u in enumerate(used))]
+    hoisted = ["Ej = E[j]", *per, *(f"H[{h}, j] = {u}" for h, u in enumerate(used))]
+    upd = f"zj = {zn}; Tj = {Tn}"
+
+    def one(save, m=True):
+        return [*load, *save, *step, upd, "z[j] = zj; T[j] = Tj", *(["m[j] = max(m[j], Tj)"] if m else [])]
+
+    def pair(m=True):
+        tail = ["m[j] = max(max(m[j], mj), Tj)"] if m else []  # max(max(m, T1), T2), the order of one step at a time
+        return [*load, *step, upd, *(["mj = Tj"] if m else []), *step, upd, "z[j] = zj; T[j] = Tj", *tail]
+
+    if not bookkeeping:  # the bare step loop, for the benchmark of the bookkeeping's cost
+        body = [
+            "N = zt0.shape[0]",
+            f"z = np.empty({BLOCK}); T = np.empty({BLOCK}); E = np.empty({BLOCK}); H = np.empty(({len(used)}, {BLOCK}))",
+            f"for s0 in range(0, N, {BLOCK}):",
+            f"    n = min({BLOCK}, N - s0)",
+            *_loop(["z[j] = zt0[s0 + j]; T[j] = T0[s0 + j]; E[j] = Et0[s0 + j]", *hoisted], 4),
+            "    i = 0",
+            "    while i < steps:",
+            "        if i + 2 <= steps:",
+            *_loop(pair(False), 12),
+            "            i += 1",
+            "        else:",
+            *_loop(one([], False), 12),
+            "        i += 1",
+            *_loop(["zt_out[s0 + j] = z[j]; T_out[s0 + j] = T[j]"], 4),
+        ]
+        return _named("planar_bare", args, body)
+    tangent = [
+        "zj = z[j]; Tj = T[j]; Ej = E[j]",
+        *jac,
+        f"w0 = {j11} * v0[j] + {j12} * v1[j]",
+        f"w1 = {j21} * v0[j] + {j22} * v1[j]",
+        "h = math.hypot(w0, w1)",
+        "if math.isfinite(h) and h > 0.0:",
+        "    ls[j] += math.log(h); v0[j] = w0 / h; v1[j] = w1 / h",
+        "else:",
+        "    ls[j] = math.nan; v0[j] = w0; v1[j] = w1",
+    ]
+    lyap = [f"if lyap_steps > 0 and done > tail_from and (c == {int(TrajectoryClass.BOUNDED)} or "
+            f"c == {int(TrajectoryClass.CHAOTIC)}):",
+            "    lyap_out[q] = ls[j] / lyap_steps"]
+    one_d = "z T E m pz pz1 pT v0 v1 ls idx cl"
     body = [
         "N = zt0.shape[0]",
-        f"z = np.empty({BLOCK}); T = np.empty({BLOCK}); E = np.empty({BLOCK}); m = np.empty({BLOCK})",
-        f"pz = np.empty({BLOCK}); pz1 = np.empty({BLOCK}); pT = np.empty({BLOCK}); idx = np.empty({BLOCK}, np.int64)",
-        f"C = np.empty({BLOCK}, np.bool_)",
-        f"v0 = np.empty({BLOCK}); v1 = np.empty({BLOCK}); ls = np.empty({BLOCK}); H = np.empty(({len(used)}, {BLOCK}))",
+        *(f"{a} = np.empty({BLOCK})" for a in one_d.split()[:-2]),
+        f"idx = np.empty({BLOCK}, np.int64); cl = np.empty({BLOCK}, np.int8); H = np.empty(({len(used)}, {BLOCK}))",
         "tail_from = steps - lyap_steps",
         "r = math.sqrt(0.5)",
         f"for s0 in range(0, N, {BLOCK}):",
         f"    n = min({BLOCK}, N - s0)",
-        "    for j in range(n):",
-        "        idx[j] = s0 + j; z[j] = zt0[s0 + j]; T[j] = T0[s0 + j]; E[j] = Et0[s0 + j]; m[j] = T[j]",
-        "        v0[j] = r; v1[j] = r; ls[j] = 0.0",
-        *_chunks([]),
-        "            if i == 0:",  # the per-trajectory values of the step, for the slots of this chunk
-        "                for j in range(n):",
-        "                    Ej = E[j]",
-        *_ind(per, 20),
-        *(f"                    H[{h}, j] = {u}" for h, u in enumerate(used)),
-        "            if lyap_steps > 0 and done + i >= tail_from:",
-        "                for j in range(n):",
-        "                    zj = z[j]; Tj = T[j]; Ej = E[j]",
-        *_ind(jac, 20),
-        f"                    w0 = {j11} * v0[j] + {j12} * v1[j]",
-        f"                    w1 = {j21} * v0[j] + {j22} * v1[j]",
-        "                    h = math.hypot(w0, w1)",
-        "                    if math.isfinite(h) and h > 0.0:",
-        "                        ls[j] += math.log(h); v0[j] = w0 / h; v1[j] = w1 / h",
-        "                    else:",
-        "                        ls[j] = math.nan; v0[j] = w0; v1[j] = w1",
-        "            for j in range(n):",
-        "                zj = z[j]; Tj = T[j]",
-        *(f"                {u} = H[{h}, j]" for h, u in enumerate(used)),
-        *_ind(step, 16),
-        f"                z[j] = {zn}; T[j] = {Tn}",
-        f"                m[j] = max(m[j], {Tn})",  # max(m, nan) is m
-        *_check([]),
-        *_ind(_classify(True), 12),
-        "                zt_out[q] = zj; T_out[q] = Tj",
-        "                n -= 1",
-        "                idx[j] = idx[n]; z[j] = z[n]; T[j] = T[n]; E[j] = E[n]; m[j] = m[n]; C[j] = C[n]",
-        "                pz[j] = pz[n]; pz1[j] = pz1[n]; pT[j] = pT[n]; v0[j] = v0[n]; v1[j] = v1[n]; ls[j] = ls[n]",
-        "            else:",
-        "                j += 1",
+        *_loop(["idx[j] = s0 + j; z[j] = zt0[s0 + j]; T[j] = T0[s0 + j]; E[j] = Et0[s0 + j]; m[j] = T[j]",
+                "pz[j] = z[j]; pz1[j] = z[j]; pT[j] = T[j]; v0[j] = r; v1[j] = r; ls[j] = 0.0", *hoisted], 4),
+        "    done = 0",
+        "    while done < steps and n > 0:",
+        "        k = min(check_every, steps - done)",
+        "        if steps - done - k == 1:",
+        "            k += 1",
+        *_steps(one, pair(), tangent),
+        *_check([], _classify(True), _output(lyap), _swap(one_d, {"H": str(len(used))})),
     ]
-    if not bookkeeping:  # the bare step loop, for the benchmark of the bookkeeping's cost
-        body = [
-            "N = zt0.shape[0]",
-            f"z = np.empty({BLOCK}); T = np.empty({BLOCK}); H = np.empty(({len(used)}, {BLOCK}))",
-            f"for s0 in range(0, N, {BLOCK}):",
-            f"    n = min({BLOCK}, N - s0)",
-            "    for j in range(n):",
-            "        z[j] = zt0[s0 + j]; T[j] = T0[s0 + j]; Ej = Et0[s0 + j]",
-            *_ind(per, 8),
-            *(f"        H[{h}, j] = {u}" for h, u in enumerate(used)),
-            "    for i in range(steps):",
-            "        for j in range(n):",
-            "            zj = z[j]; Tj = T[j]",
-            *(f"            {u} = H[{h}, j]" for h, u in enumerate(used)),
-            *_ind(step, 12),
-            f"            z[j] = {zn}; T[j] = {Tn}",
-            "    for j in range(n):",
-            "        zt_out[s0 + j] = z[j]; T_out[s0 + j] = T[j]",
-        ]
-    return _named("planar" if bookkeeping else "planar_bare", args, body)
+    return _named("planar", args, body)
 
 
 def _modes_source() -> str:
@@ -264,49 +298,51 @@ def _modes_source() -> str:
                                 "_g")
     args = "zt0, J0, T0, w, steps, check_every, settle, tol, blowup, ptol, zt_out, J_out, T_out, cls_out, " \
            "steps_out, maxT_out, lyap_out"
-    P = "P"
+
+    def one(save):
+        return [
+            "zj = z[j]; Tj = T[j]",
+            *save,
+            "S = w[0] * J[0, j]",
+            "for p in range(1, P):",
+            "    S = S + w[p] * J[p, j]",
+            *zstep,
+            "t = 0.0",
+            "for p in range(P):",
+            "    Jp = J[p, j]",
+            *_ind(jstep, 4),
+            f"    J[p, j] = {jn}",
+            f"    t = {jn} if p == 0 else t + {jn}",
+            f"z[j] = {zn}; T[j] = t",
+            "m[j] = max(m[j], t)",
+        ]
+
+    sameJ = ["sameJ = True",
+             "for p in range(P):",
+             "    sameJ = sameJ & (abs(J[p, j] - pJ[p, j]) <= ptol * max(abs(J[p, j]), 1e-300))"]
+    one_d = "z T m pz pz1 pT idx cl"
     body = [
         "N = zt0.shape[0]",
         "P = w.shape[0]",
-        f"z = np.empty({BLOCK}); T = np.empty({BLOCK}); m = np.empty({BLOCK}); J = np.empty((P, {BLOCK}))",
-        f"pz = np.empty({BLOCK}); pz1 = np.empty({BLOCK}); pT = np.empty({BLOCK}); pJ = np.empty((P, {BLOCK})); "
-        f"idx = np.empty({BLOCK}, np.int64); C = np.empty({BLOCK}, np.bool_)",
+        *(f"{a} = np.empty({BLOCK})" for a in one_d.split()[:-2]),
+        f"idx = np.empty({BLOCK}, np.int64); cl = np.empty({BLOCK}, np.int8)",
+        f"J = np.empty((P, {BLOCK})); pJ = np.empty((P, {BLOCK}))",
         f"for s0 in range(0, N, {BLOCK}):",
         f"    n = min({BLOCK}, N - s0)",
-        "    for j in range(n):",
-        "        idx[j] = s0 + j; z[j] = zt0[s0 + j]; T[j] = T0[s0 + j]; m[j] = T[j]",
-        f"        for p in range({P}):",
-        "            J[p, j] = J0[s0 + j, p]",
-        *_chunks([f"                    for p in range({P}):", "                        pJ[p, j] = J[p, j]"]),
-        "            for j in range(n):",
-        "                zj = z[j]; Tj = T[j]",
-        "                S = w[0] * J[0, j]",
-        f"                for p in range(1, {P}):",
-        "                    S = S + w[p] * J[p, j]",
-        *_ind(zstep, 16),
-        "                t = 0.0",
-        f"                for p in range({P}):",
-        "                    Jp = J[p, j]",
-        *_ind(jstep, 20),
-        f"                    J[p, j] = {jn}",
-        f"                    t = {jn} if p == 0 else t + {jn}",
-        f"                z[j] = {zn}; T[j] = t",
-        "                m[j] = max(m[j], t)",
-        *_check([f"            for p in range({P}):", f"                if abs(J[p, j]) < {TINY!r}: J[p, j] = 0.0"]),
-        "            sameJ = True",
-        f"            for p in range({P}):",
-        "                sameJ = sameJ and abs(J[p, j] - pJ[p, j]) <= ptol * max(abs(J[p, j]), 1e-300)",
-        *_ind(_classify(False, "sameJ and "), 12),
-        "                zt_out[q] = zj; T_out[q] = Tj",
-        f"                for p in range({P}):",
-        "                    J_out[q, p] = J[p, j]",
-        "                n -= 1",
-        "                idx[j] = idx[n]; z[j] = z[n]; T[j] = T[n]; m[j] = m[n]; pz[j] = pz[n]; pz1[j] = pz1[n]; C[j] = C[n]",
-        "                pT[j] = pT[n]",
-        f"                for p in range({P}):",
-        "                    J[p, j] = J[p, n]; pJ[p, j] = pJ[p, n]",
-        "            else:",
-        "                j += 1",
+        *_loop(["idx[j] = s0 + j; z[j] = zt0[s0 + j]; T[j] = T0[s0 + j]; m[j] = T[j]",
+                "pz[j] = z[j]; pz1[j] = z[j]; pT[j] = T[j]",
+                "for p in range(P):",
+                "    J[p, j] = J0[s0 + j, p]; pJ[p, j] = J[p, j]"], 4),
+        "    done = 0",
+        "    while done < steps and n > 0:",
+        "        k = min(check_every, steps - done)",
+        "        if steps - done - k == 1:",
+        "            k += 1",
+        *_steps(one, None, None, ("for p in range(P):", "    pJ[p, j] = J[p, j]")),
+        *_check(["for p in range(P):", f"    if abs(J[p, j]) < {TINY!r}: J[p, j] = 0.0"],
+                [*sameJ, *_classify(False, "sameJ & ")],
+                _output(["for p in range(P):", "    J_out[q, p] = J[p, j]"]),
+                _swap(one_d, {"J": "P", "pJ": "P"})),
     ]
     return _named("modes", args, body)
 
@@ -328,13 +364,14 @@ _SIGS["planar_bare"] = _SIGS["planar"]
 _CACHE: dict[str, object] = {}
 
 
-def _compiled(kind: str):
-    """The kernel ``kind``, compiled once per process (numba's cache keeps it across processes)."""
-    k = _CACHE.get(kind)
+def _compiled(kind: str, fold: tuple = (None, None)):
+    """The kernel ``kind`` (for the planar kernels, with ``fold`` folded in), compiled once per process
+    (numba's cache keeps it across processes)."""
+    k = _CACHE.get((kind, fold))
     if k is None:
         import numba
 
-        src = _modes_source() if kind == "modes" else _planar_source(kind == "planar")
+        src = _modes_source() if kind == "modes" else _planar_source(kind == "planar", fold)
         env = dict(globals())  # __name__ is this module's: numba's cache rebuilds the globals from it
         # this module's file name lets numba locate a cache folder; the function's name carries the source's hash
         exec(compile(src, __file__, "exec"), env)
@@ -344,13 +381,18 @@ def _compiled(kind: str):
         except RuntimeError:  # no writable cache folder anywhere: compile for this process only
             k = numba.njit(_SIGS[kind], nogil=True, error_model="numpy")(fn)
         k.source = src
-        _CACHE[kind] = k
+        _CACHE[(kind, fold)] = k
     return k
 
 
-def planar_kernel(*, bookkeeping: bool = True):
-    """The compiled 2-D (z̃, T) kernel (see ``_planar_source`` for its arguments)."""
-    return _compiled("planar" if bookkeeping else "planar_bare")
+def planar_kernel(a: float | None = None, b: float | None = None, *, bookkeeping: bool = True):
+    """The compiled 2-D (z̃, T) kernel for a model with these a, b (see ``_planar_source`` for its arguments).
+
+    The kernel takes a, b as arguments; those that :func:`folded` folds in (0 or 1) are constants of the
+    kernel, which then must be called with the same values. None: the kernel that reads both at run time.
+    """
+    fold = folded(a, b) if a is not None and b is not None else (None, None)
+    return _compiled("planar" if bookkeeping else "planar_bare", fold)
 
 
 def modes_kernel():
