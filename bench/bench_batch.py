@@ -190,7 +190,7 @@ def main() -> str:
         f"{s['text_total'] / s['text_compute']:.2f} ({s['text_total']:.1f} s) | report | - |",
         "",
         f"The kernel is the traced 2-D map inside a compiled loop over blocks of {kernel.BLOCK} trajectories (the "
-        "compiler vectorises the step; away from the checks one pass over the block makes two steps); the numpy back "
+        "compiler vectorises the step; the check's flush and settle test ride on the chunk's last step); the numpy back "
         "end runs the same traced step as ufuncs over all trajectories. Both fold the model's constants where the "
         "trace folds them (x*0, x+0, x*1): the numpy back end traces with a, b as numbers, and the kernel is generated "
         "for the model's shape, here a = 0, with every other constant an argument (one compiled kernel per shape, "

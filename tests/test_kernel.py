@@ -111,6 +111,10 @@ def test_subnormal_states_are_flushed_to_zero_at_the_checks():
         assert r.zt[0] == 0.0 and r.classes[0] == TrajectoryClass.CONVERGED_BELOW
         r = run_planar([1e-300], [1.9], 0.0, -1.0, [0.2], steps=64, settle=False, engine=engine)
         assert 0 < abs(r.zt[0]) < 1e-300  # no check inside the run: nothing flushed
+        # subnormal on both last steps: the residual before the last step is flushed too, so the run is on the
+        # fixed line z~ = 0, which T = 2.5 makes unstable (no ratio 0/subnormal = 0 to call it converged)
+        r = run_planar([1e-310, 1e-310], [2.5, 2.5], 0.0, -1.0, [0.2, 0.2], steps=2, engine=engine)
+        assert r.zt[0] == 0.0 and list(r.classes) == [TrajectoryClass.UNSTABLE_FIXED_POINT] * 2
 
 
 def test_fixed_steps_run_every_trajectory_through_the_budget():

@@ -64,49 +64,39 @@ def _loop(body: list[str], ind: int) -> list[str]:
     return [" " * ind + "for j in range(n):", *_ind(body, ind + 4)]
 
 
-def _steps(one, pair, tangent: list[str] | None, save_more: tuple[str, ...] = ()) -> list[str]:
+def _steps(one, tangent: list[str] | None, save_more: tuple[str, ...] = (), flush_more: tuple[str, ...] = ()) -> list[str]:
     """The ``k`` steps of a chunk, each a loop over the block's slots (indent 8).
 
-    ``one(save)`` gives the lines of one step of slot j, with ``save`` run on the state before it. The
-    step two before the check saves the state (for the period-2 test; ``save_more``: more of it), the last
-    one saves z̃ (for the convergence ratio). ``pair``, where given, is two steps in one pass over the slots, used away from the
-    check and from the Lyapunov tail (one pass over the state instead of two, and one update of max ηλ).
+    ``one(save, end)`` gives the lines of one step of slot j: ``save`` runs on the state (zj, Tj) before
+    it, ``end`` on the new state before it is stored. The step two before the check saves the state (for
+    the period-2 test; ``save_more``: more of it). The last step keeps z̃ from before it (for the
+    convergence ratio) and, in the same pass, flushes the subnormal values of the new state to 0
+    (``flush_more``: more of them) and counts the slots that may have settled (``cand``; a superset:
+    diverged, |z̃| ≤ tol, which converged and unstable need, or the period-2 test of z̃).
     ``tangent``: the tangent-map update of slot j, run before each step of the last ``lyap_steps``.
     """
-    save2 = ["pz[j] = zj; pT[j] = Tj", *save_more]
-    out = ["        i = 0", "        while i < k:"]
+    tiny = repr(TINY)
+    end = [f"zj = 0.0 if abs(zj) < {tiny} else zj", f"Tj = 0.0 if abs(Tj) < {tiny} else Tj",
+           f"pz1[j] = 0.0 if abs(p1) < {tiny} else p1", *flush_more, "az = abs(zj)",
+           "cand += (not (math.isfinite(zj) & math.isfinite(Tj))) | (az > blowup) | (Tj > blowup) | "
+           "(az <= tol) | (abs(zj - pz[j]) <= ptol * max(az, tol))"]
+    out = ["        i = 0; cand = 0", "        while i < k:"]
     if tangent is not None:
         out += ["            if lyap_steps > 0 and done + i >= tail_from:", *_loop(tangent, 16)]
-    out += ["            if i == k - 2:", *_loop(one(save2), 16),
-            "            elif i == k - 1:", *_loop(one(["pz1[j] = zj"]), 16)]
-    if pair is not None:
-        cond = "i + 4 <= k" + (" and not (lyap_steps > 0 and done + i + 1 >= tail_from)" if tangent else "")
-        out += [f"            elif {cond}:", *_loop(pair, 16), "                i += 1"]
-    out += ["            else:", *_loop(one([]), 16), "            i += 1"]
-    return out
+    return out + ["            if i == k - 2:", *_loop(one(["pz[j] = zj; pT[j] = Tj", *save_more], []), 16),
+                  "            elif i == k - 1:", *_loop(one(["p1 = zj"], end), 16),
+                  "            else:", *_loop(one([], []), 16),
+                  "            i += 1"]
 
 
-def _check(flush: list[str], classify: list[str], output: list[str], swap: list[str]) -> list[str]:
-    """The check after a chunk (indent 8): subnormal state flushed to 0 (``flush``: more of it), then, when
-    settling or at the end, the classification of every slot, the output of the settled ones and their
-    removal from the block (``swap``: slot j takes slot n's state).
-
-    One vectorised pass flushes and counts the slots that may have settled (a superset: diverged,
-    |z̃| ≤ tol, which converged and unstable need, or the period-2 test of z̃); only when there are some
-    does the classification pass (``classify``: sets ``cl[j]``, -1 for a slot still running) run.
+def _check(classify: list[str], output: list[str], swap: list[str]) -> list[str]:
+    """The check after a chunk (indent 8): when settling and some slots may have settled (``cand``), or at
+    the end, the classification of every slot (``classify``: sets ``cl[j]``, -1 for a slot still running),
+    the output of the settled ones and their removal from the block (``swap``: slot j takes slot n's state).
     """
-    tiny = repr(TINY)
     return [
         "        done += k",
         "        last = done >= steps",
-        "        cand = 0",
-        *_loop([f"if abs(z[j]) < {tiny}: z[j] = 0.0",
-                f"if abs(pz1[j]) < {tiny}: pz1[j] = 0.0",
-                f"if abs(T[j]) < {tiny}: T[j] = 0.0",
-                *flush,
-                "zj = z[j]; Tj = T[j]; az = abs(zj)",
-                "cand += (not (math.isfinite(zj) & math.isfinite(Tj))) | (az > blowup) | (Tj > blowup) | "
-                "(az <= tol) | (abs(zj - pz[j]) <= ptol * max(az, tol))"], 8),
         "        if not (last or (settle and cand > 0)):",
         "            continue",
         *_loop(classify, 8),
@@ -231,12 +221,8 @@ def _planar_source(bookkeeping: bool, fold: tuple = (None, None)) -> str:
     hoisted = ["Ej = E[j]", *per, *(f"H[{h}, j] = {u}" for h, u in enumerate(used))]
     upd = f"zj = {zn}; Tj = {Tn}"
 
-    def one(save, m=True):
-        return [*load, *save, *step, upd, "z[j] = zj; T[j] = Tj", *(["m[j] = max(m[j], Tj)"] if m else [])]
-
-    def pair(m=True):
-        tail = ["m[j] = max(max(m[j], mj), Tj)"] if m else []  # max(max(m, T1), T2), the order of one step at a time
-        return [*load, *step, upd, *(["mj = Tj"] if m else []), *step, upd, "z[j] = zj; T[j] = Tj", *tail]
+    def one(save, end):
+        return [*load, *save, *step, upd, "m[j] = max(m[j], Tj)", *end, "z[j] = zj; T[j] = Tj"]
 
     if not bookkeeping:  # the bare step loop, for the benchmark of the bookkeeping's cost
         body = [
@@ -245,14 +231,8 @@ def _planar_source(bookkeeping: bool, fold: tuple = (None, None)) -> str:
             f"for s0 in range(0, N, {BLOCK}):",
             f"    n = min({BLOCK}, N - s0)",
             *_loop(["z[j] = zt0[s0 + j]; T[j] = T0[s0 + j]; E[j] = Et0[s0 + j]", *hoisted], 4),
-            "    i = 0",
-            "    while i < steps:",
-            "        if i + 2 <= steps:",
-            *_loop(pair(False), 12),
-            "            i += 1",
-            "        else:",
-            *_loop(one([], False), 12),
-            "        i += 1",
+            "    for i in range(steps):",
+            *_loop([*load, *step, upd, "z[j] = zj; T[j] = Tj"], 8),
             *_loop(["zt_out[s0 + j] = z[j]; T_out[s0 + j] = T[j]"], 4),
         ]
         return _named("planar_bare", args, body)
@@ -286,8 +266,8 @@ def _planar_source(bookkeeping: bool, fold: tuple = (None, None)) -> str:
         "        k = min(check_every, steps - done)",
         "        if steps - done - k == 1:",
         "            k += 1",
-        *_steps(one, pair(), tangent),
-        *_check([], _classify(True), _output(lyap), _swap(one_d, {"H": str(len(used))})),
+        *_steps(one, tangent),
+        *_check(_classify(True), _output(lyap), _swap(one_d, {"H": str(len(used))})),
     ]
     return _named("planar", args, body)
 
@@ -299,7 +279,7 @@ def _modes_source() -> str:
     args = "zt0, J0, T0, w, steps, check_every, settle, tol, blowup, ptol, zt_out, J_out, T_out, cls_out, " \
            "steps_out, maxT_out, lyap_out"
 
-    def one(save):
+    def one(save, end):
         return [
             "zj = z[j]; Tj = T[j]",
             *save,
@@ -313,8 +293,10 @@ def _modes_source() -> str:
             *_ind(jstep, 4),
             f"    J[p, j] = {jn}",
             f"    t = {jn} if p == 0 else t + {jn}",
-            f"z[j] = {zn}; T[j] = t",
-            "m[j] = max(m[j], t)",
+            f"zj = {zn}; Tj = t",
+            "m[j] = max(m[j], Tj)",
+            *end,
+            "z[j] = zj; T[j] = Tj",
         ]
 
     sameJ = ["sameJ = True",
@@ -338,9 +320,9 @@ def _modes_source() -> str:
         "        k = min(check_every, steps - done)",
         "        if steps - done - k == 1:",
         "            k += 1",
-        *_steps(one, None, None, ("for p in range(P):", "    pJ[p, j] = J[p, j]")),
-        *_check(["for p in range(P):", f"    if abs(J[p, j]) < {TINY!r}: J[p, j] = 0.0"],
-                [*sameJ, *_classify(False, "sameJ & ")],
+        *_steps(one, None, ("for p in range(P):", "    pJ[p, j] = J[p, j]"),
+                ("for p in range(P):", f"    if abs(J[p, j]) < {TINY!r}: J[p, j] = 0.0")),
+        *_check([*sameJ, *_classify(False, "sameJ & ")],
                 _output(["for p in range(P):", "    J_out[q, p] = J[p, j]"]),
                 _swap(one_d, {"J": "P", "pJ": "P"})),
     ]
