@@ -3,7 +3,8 @@
 ``map_runs(fn, items)`` returns ``[fn(x) for x in items]`` in the order of ``items``,
 computed
 
-- in this process when ``workers == 1`` (no pool, no pickling);
+- in this process when ``workers == 1`` (no pool, no pickling), with the thread counts the
+  caller set (wrap the call in :func:`one_core` for one core);
 - in ``workers`` local processes otherwise (default: the machine's core count), each on
   one core (:func:`one_core`), so processes do not fight over the cores;
 - on a running ``dask.distributed`` scheduler when ``scheduler="tcp://HOST:PORT"`` is given

@@ -15,8 +15,8 @@ def add_arguments(p):
     p.add_argument("--only", metavar="PREFIX", help="run only the claims whose id starts with PREFIX")
     p.add_argument("--json", action="store_true", help="print report.json instead of the table")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--workers", help="claims run at once, in processes (default: the machine's cores); "
-                                     "the report is the same, in the same order")
+    p.add_argument("--workers", help="claims run at once, in processes each on one core (default: the machine's "
+                                     "cores); the report is the same, in the same order")
 
 
 def run(args) -> int:
