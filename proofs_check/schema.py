@@ -124,12 +124,29 @@ _NET_RUN = {
     "eos_std_eta_ntk": F("number", "its standard deviation", null=True),
     "reached_eos": F("boolean", "ηλ reached the edge"), "sharpened": F("boolean", "ηλ grew (progressive sharpening)"),
     "first_eos_step": F("integer", "first checkpoint with ηλ >= 1.9", null=True), "steps": F("integer", "GD steps"),
-    "initial_loss": F("number", "", null=True), "final_loss": F("number", "", null=True)}
+    "initial_loss": F("number", "", null=True), "final_loss": F("number", "", null=True),
+    "plateau": F("object", "the plateau test on the run's second half (numerics/networks/run.py)", fields={
+        "holds": F("boolean", "at the edge before the midpoint; in the window every ηλ >= 1.9, mean within 0.1 of 2, "
+                              "drift <= 0.1"),
+        "result": F("string", "\"at the edge\" or the first condition that failed"),
+        "window": F("list", "first and last checkpoint of the second half", items="integer", null=True),
+        "mean_eta_ntk": F("number", "mean ηλ in the window", null=True),
+        "std_eta_ntk": F("number", "its standard deviation", null=True),
+        "low_eta_ntk": F("number", "smallest ηλ in the window", null=True),
+        "above_2_fraction": F("number", "fraction of the window's checkpoints with ηλ > 2", null=True),
+        "slope": F("number", "fitted slope of ηλ per step (5 block means)", null=True),
+        "slope_lo": F("number", "its 95% interval, lower end", null=True),
+        "slope_hi": F("number", "upper end", null=True),
+        "drift": F("number", "max(|slope_lo|, |slope_hi|) × window length", null=True),
+        "sharpening_slope": F("number", "slope of ηλ per step from its low before the edge to the edge", null=True),
+        "drift_ratio": F("number", "max(|slope_lo|, |slope_hi|) / sharpening_slope", null=True)})}
 _NET_MODEL = lambda doc: F("object", doc, null=True, fields={  # noqa: E731
     **_STATUS, **{k: F("number", "mean over seeds of the runs' " + k, null=True) for k in (
         "initial_eta_ntk", "peak_eta_ntk", "final_eta_ntk", "eos_mean_eta_ntk", "eos_std_eta_ntk")},
     "reached_eos": F("boolean", "every seed reached the edge"), "reached_eos_count": F("integer", "seeds that did"),
     "sharpened": F("boolean", "every seed sharpened"), "sharpened_count": F("integer", "seeds that did"),
+    "plateau_mean_eta_ntk": F("number", "mean over seeds of the plateau windows' mean ηλ", null=True),
+    "plateau_count": F("integer", "seeds that pass the plateau test"),
     "two_step_pairs": F("integer", "checkpoint pairs in the two-step test"),
     "two_step_rel_error": F("number", "relative error of the normal form's two-step change", null=True),
     "central_flow_points": F("integer", "checkpoints compared with the central flow"),

@@ -94,7 +94,7 @@ def _net_run(model, seed=0):
     return NS(model=model, t=t, eta_ntk=lam, eta_hess=np.where(t % 20 == 0, lam * 1.01, np.nan),
               z_tilde=0.01 * rng.standard_normal(t.size), dz=1e-3 * rng.standard_normal(t.size),
               y_tilde=lam - 2, predicted_loss=pred, gd_avg_loss=pred * 1.05, sigma2=np.abs(pred) * 1e-3,
-              sigma2_measured=np.abs(pred) * 1.2e-3)
+              sigma2_measured=np.abs(pred) * 1.2e-3, t_edge=int(t[np.argmax(lam >= 1.9)]))
 
 
 def _seed(seed=0):

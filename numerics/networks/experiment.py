@@ -31,7 +31,7 @@ from .models import Network
 from .ops import TOL_COLD, Operators, quadratic_residual
 from .precision import float64
 from ..status import at_edge
-from .run import Run, run_gd
+from .run import Run, plateau, run_gd
 
 __all__ = ["SeedResult", "operators", "initial_lambda", "run_seed", "agreement", "interval", "summarize", "flow_vs_gd",
            "FAITHFUL_TOL"]
@@ -194,6 +194,7 @@ def _model_summary(runs: list[Run]) -> dict:
         return float(np.mean(v)) if v else None
 
     statuses = sorted({r.status.name.lower() for r in runs})
+    plateaus = [plateau(r) for r in runs]
     pooled = lambda f: np.concatenate([f(r) for r in runs]) if runs else np.zeros(0)  # noqa: E731
     eos = lambda r: at_edge(r.eta_ntk) & np.isfinite(r.dz)  # noqa: E731
     dz = pooled(lambda r: r.dz[eos(r)])
@@ -213,6 +214,8 @@ def _model_summary(runs: list[Run]) -> dict:
         "reached_eos_count": sum(r.reached_eos for r in runs),
         "sharpened": all(r.sharpened for r in runs),
         "sharpened_count": sum(r.sharpened for r in runs),
+        "plateau_mean_eta_ntk": mean([p.mean for p in plateaus]),
+        "plateau_count": sum(p.holds for p in plateaus),
         "two_step_pairs": int(dz.size),
         "two_step_rel_error": _num(np.linalg.norm(dz - pred) / np.linalg.norm(dz)) if dz.size else None,
         "central_flow_points": int(lp.size),
@@ -224,8 +227,16 @@ def _model_summary(runs: list[Run]) -> dict:
                   "peak_eta_ntk": _num(r.peak), "final_eta_ntk": _num(r.final), "eos_mean_eta_ntk": _num(r.eos_mean),
                   "eos_std_eta_ntk": _num(r.eos_std), "reached_eos": r.reached_eos, "sharpened": r.sharpened,
                   "first_eos_step": r.t_edge, "steps": int(r.t[-1]), "initial_loss": _num(r.loss[0]),
-                  "final_loss": _num(r.loss[-1])} for r in runs],
+                  "final_loss": _num(r.loss[-1]), "plateau": _plateau_json(p)} for r, p in zip(runs, plateaus)],
     }
+
+
+def _plateau_json(p) -> dict:
+    return {"holds": p.holds, "result": p.reason, "window": None if p.window is None else list(p.window),
+            "mean_eta_ntk": _num(p.mean), "std_eta_ntk": _num(p.std), "low_eta_ntk": _num(p.low),
+            "above_2_fraction": _num(p.above_2), "slope": _num(p.slope), "slope_lo": _num(p.slope_lo),
+            "slope_hi": _num(p.slope_hi), "drift": _num(p.drift), "sharpening_slope": _num(p.sharpening_slope),
+            "drift_ratio": _num(p.drift_ratio)}
 
 
 def _agreement_summary(pairs: list[tuple[int, Run, Run]]) -> dict:

@@ -137,15 +137,17 @@ def _table(s, header: bool):
         print(f"network: {s['architecture']}, n={s['n']}, P={s['P']}, loss={s['loss']}, {s['steps']} steps, "
               f"{s['seeds']} seeds, {s['seconds']:.0f} s")
     print("eta = " + (f"{s['eta_frac']:g}*2/lambda0" if s["eta_frac"] is not None else f"{s['eta']:g}") + ":")
-    print("| model | status | initial eta*lambda | peak | final | EOS mean | EOS std | reached EOS | sharpened |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| model | status | initial eta*lambda | peak | final | EOS mean | EOS std | reached EOS | sharpened | "
+          "second-half mean | plateau at the edge |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for key in ("network", "quadratic", "reexpanded"):
         m = s[key]
         if m is None:
             continue
         print(f"| {key} | {m['status']} | {_f(m['initial_eta_ntk'])} | {_f(m['peak_eta_ntk'])} | "
               f"{_f(m['final_eta_ntk'])} | {_f(m['eos_mean_eta_ntk'])} | {_f(m['eos_std_eta_ntk'])} | "
-              f"{m['reached_eos_count']}/{len(m['runs'])} | {m['sharpened_count']}/{len(m['runs'])} |")
+              f"{m['reached_eos_count']}/{len(m['runs'])} | {m['sharpened_count']}/{len(m['runs'])} | "
+              f"{_f(m['plateau_mean_eta_ntk'])} | {m['plateau_count']}/{len(m['runs'])} |")
     for f in s.get("central_flow", []):
         print(f"central flow (seed {f['seed']}, steps {f['t_start']}-{f['t_start'] + f['steps']}, h = {f['h']:g}, "
               f"{f['status']}): predicted loss vs GD's two-step average, median relative difference "

@@ -19,6 +19,17 @@ def _runs(res):
     return [r for r in (res.network, res.quadratic, res.reexpanded) if r is not None]
 
 
+def _eos_marks(ax, res):
+    """The network's first checkpoint at the edge (dotted line) and the window of the plateau test,
+    the run's second half (shaded; numerics.networks.plateau)."""
+    r = res.network
+    end = int(r.t[-1])
+    ax.axvspan(end / 2, end, color="0.9", zorder=0, label="plateau test window (second half)")
+    if r.t_edge is not None:
+        ax.axvline(r.t_edge, color=_COLOURS["network"], ls=":", lw=1,
+                   label=r"network first at the edge ($\eta\lambda \geq 1.9$)")
+
+
 def plot_network_eta(results, path=None, title: str = ""):
     """ηλ_max(t) of the network and its second-order models, one panel per seed (at most 3),
     with the loss-Hessian's ηλ^H as dots and the line ηλ = 2 (λ = 2/η)."""
@@ -31,6 +42,7 @@ def plot_network_eta(results, path=None, title: str = ""):
             ax.plot(r.t[k], r.eta_hess[k], ".", ms=3, color=_COLOURS[r.model],
                     label=f"{_LABELS[r.model]}: loss Hessian")
         edge_line(ax, label=r"$\eta\lambda = 2$ ($\lambda = 2/\eta$)")
+        _eos_marks(ax, res)
         time_axis(ax, int(res.network.t[-1]), early=10**9)
         ax.set_ylabel(r"$\eta\lambda_{\max}$ (lines: NTK; dots: loss Hessian)")
         ax.set_title(f"seed {res.seed}, $\\eta$ = {res.eta:.3g}", fontsize=9)
@@ -52,6 +64,7 @@ def plot_network_z_tilde(res, path=None, title: str = ""):
         ax2.plot(2 * r.z_tilde[k] * r.y_tilde[k], r.dz[k], ".", ms=4, color=_COLOURS[r.model], label=_LABELS[r.model])
     lim = ax2.get_xlim()
     ax2.plot(lim, lim, "k:", lw=1, label=r"$\Delta\tilde z = 2\tilde z\tilde y$")
+    _eos_marks(ax1, res)
     time_axis(ax1, int(res.network.t[-1]), early=10**9)
     ax1.set_ylabel(r"$\tilde z = \eta\, v^\top z$")
     ax1.legend(fontsize=7)
@@ -86,11 +99,13 @@ def plot_network_central_flow(res, path=None, title: str = ""):
         ax1.plot(r.t[k], r.predicted_loss[k], "x", ms=4, color=c, label=r"formula at $\bar w$")
         ax2.plot(r.t[k], r.sigma2_measured[k], "o", ms=3, mfc="none", color=c, label=r"measured $\langle x, u\rangle^2$")
         ax2.plot(r.t[k], np.clip(r.sigma2[k], 1e-300, None), "-", lw=1, color=c, label=r"$\sigma^2$ (formula)")
-    ax1.set_xlabel(r"step $t$")
+    has_data = bool(ax1.lines)
+    for ax in (ax1, ax2):
+        _eos_marks(ax, res)
+        ax.set_xlabel(r"step $t$")
     ax1.set_ylabel("time-averaged loss")
-    ax2.set_xlabel(r"step $t$")
     ax2.set_ylabel(r"$\sigma^2$")
-    if ax1.lines:
+    if has_data:
         ax1.legend(fontsize=6)
         ax2.set_yscale("log")
         ax2.legend(fontsize=6)
