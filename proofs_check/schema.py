@@ -380,7 +380,7 @@ SCHEMAS = {
                               "seed": F("integer", "the seed"), "t_start": F("integer", "the GD step it starts at"),
                               "steps": F("integer", "steps integrated"), "h": F("number", "Heun step"), **_STATUS,
                               "edge_steps": F("integer", "samples on the edge"),
-                              "loss_rel_error_median": F("number", "median |predicted − GD's averaged loss| / loss",
+                              "loss_rel_error_median": F("number", "median of abs(predicted − GD's averaged loss) / loss",
                                                          null=True),
                               "loss_rel_error_max": F("number", "largest of the same", null=True)}),
         "by_eta": F("list", "with several η (comma lists): one object per η with the keys eta_frac, eta, seeds, "

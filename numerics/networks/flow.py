@@ -15,7 +15,9 @@ tight Lanczos estimate at every stage): Heun's method (explicit trapezoid, order
 step h in GD-step units. The flow joins the edge when a step ends with ηS > 2; on the edge, every
 step ends with one linearized projection θ ← θ − μ∇S, μ = pgd_multiplier(S, ‖∇S‖², η), back onto
 ηS = 2, and the flow leaves the edge when σ² from the formula is ≤ 0. A test runs this on the
-explicit second-order model of a tiny network against the high-D flow and checks the order in h.
+explicit second-order model of a tiny network against the high-D flow and checks the order in h:
+order 1, not Heun's 2, because the field jumps where the flow joins the edge and the fixed step
+joins it only at a step's end (docs/theory.md §6).
 """
 from __future__ import annotations
 
