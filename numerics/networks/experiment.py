@@ -108,7 +108,7 @@ def run_seed(net: Network, *, eta_frac: float | None = 0.9, eta: float | None = 
     its first checkpoint at the edge for that many steps (at most to the end of the run).
 
     ``ntk_only``: measure ηλ, z̃, s and ỹ at the checkpoints but no two-step pairs, central flow or
-    loss Hessian (the Hessian only at step 0 and at ``steps``)."""
+    loss Hessian."""
     import jax.numpy as jnp
 
     ops, qops = operators(net)
@@ -117,7 +117,7 @@ def run_seed(net: Network, *, eta_frac: float | None = 0.9, eta: float | None = 
     eta = float(eta) if eta is not None else float(eta_frac) * 2.0 / lam0
     kw = dict(every=every, hessian_every=hessian_every, bar=bar)
     if ntk_only:
-        kw.update(hessian_every=steps, pairs=False, central_flow=False)
+        kw.update(hessian_every=0, pairs=False, central_flow=False)
     a = run_gd(ops, net.theta0, data, eta, steps, model="network", **kw)
     zero = jnp.zeros_like(net.theta0)
     b = run_gd(qops, zero, (net.theta0, *data), eta, steps, model="quadratic", **kw)

@@ -227,15 +227,16 @@ def run_gd(ops, start, center, eta, steps, *, every: int = 10, hessian_every: in
     ops: :class:`.ops.Operators` of the residual; center: its fixed second argument. Stops by the
     shared loss rule (:func:`numerics.status.loss_stop`), checked at every checkpoint: CONVERGED
     when L ≤ tol·max(1, L₀), DIVERGED when L is not finite or exceeds blowup·max(1, L₀), else
-    STEPS_DONE (a measurement run: the requested steps are the result). hessian_every (a multiple of every; default 10·every): how often the Hessian and
-    the central flow are measured. tol_eig: the Lanczos relative residual (:data:`.ops.TOL`;
+    STEPS_DONE (a measurement run: the requested steps are the result). hessian_every (a multiple
+    of every; default 10·every; 0: never): how often the Hessian and the central flow are measured. tol_eig: the Lanczos relative residual (:data:`.ops.TOL`;
     the first checkpoint, a cold start, uses :data:`.ops.TOL_COLD`).
     ``bar``: a progress bar advanced by the steps taken. Call inside ``jax.enable_x64(True)``.
     """
     if not (isinstance(eta, (int, float)) and math.isfinite(eta) and eta > 0):
         raise InputError(f"eta={eta!r}: expected a finite value > 0; pass a positive eta")
     steps, every = positive_int("steps", steps), positive_int("every", every)
-    hessian_every = 10 * every if hessian_every is None else positive_int("hessian_every", hessian_every)
+    hessian_every = (10 * every if hessian_every is None else 0 if hessian_every == 0
+                     else positive_int("hessian_every", hessian_every))
     with one_blas_thread():
         return _run(ops, start, center, eta, steps, every, hessian_every, pairs, central_flow, tol, blowup, model,
                     bar, tol_eig)
@@ -272,7 +273,7 @@ def _run(ops, start, center, eta, steps, every, hessian_every, pairs, central_fl
                    sigma2=nan, sigma2_measured=nan, predicted_loss=nan, gd_avg_loss=nan)
         if at_edge(T) and t_edge is None:
             t_edge, theta_edge = t, np.asarray(th)
-        if t % hessian_every == 0:
+        if hessian_every and t % hessian_every == 0:
             lam_h, u = ops.top_hessian(th, center, u, tol_eig)
             row["eta_hess"] = eta * lam_h
             if central_flow and at_edge(T):
