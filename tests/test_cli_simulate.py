@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import decimal
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -92,12 +93,27 @@ def test_predict_eos_dispatch(capsys):
     pytest.importorskip("sorm.numerics.eos")
     argv = ["predict", "--omegas", "1,-1", "--z0", "1/100", "--J2", "1.21,0.79", "--method", "eos"]
     d = run_json(capsys, argv + ["--order", "3"])
-    assert set(d) == {"engine", "eta_ntk", "ntk", "order", "epsilon", "dps", "status", "status_message", "model"}
+    assert set(d) == {"engine", "eta_ntk", "ntk", "digits", "error_estimate", "order", "epsilon", "dps", "status",
+                      "status_message", "model"}
+    assert len(d["eta_ntk"].replace(".", "")) == d["digits"] < 10  # only the digits the estimate leaves
     assert d["engine"] == "eos" and d["order"] == 3 and d["status"] == "ok"
     gd = run_json(capsys, ["simulate", "--omegas", "1,-1", "--z0", "1/100", "--J2", "1.21,0.79", "--dps", "30"])
     # the normal form predicts GD's final eta*lambda to O(eps^2) relative error in 2 - T (eps = 1/100)
     two = Decimal(2)
     assert abs((two - Decimal(d["eta_ntk"])) / (two - Decimal(gd["final"]["eta_ntk"])) - 1) < Decimal("0.01")
+
+
+@pytest.mark.parametrize("J2", ["2.01,0", "2.009999999999,1e-12", "2.009999,1e-6", "2.009,1e-3"])
+def test_predict_eos_degenerate_prints_the_status_and_no_digit(J2, capsys):
+    """k = 0 or nearly: status degenerate, exit 1, and no digit of the series value, in text and JSON."""
+    argv = ["predict", "--method", "eos", "--omegas", "1,-1", "--z0", "0.01", "--J2", J2]
+    for order in ("2", "5"):
+        assert main([*argv, "--order", order]) == 1
+        out = capsys.readouterr().out
+        assert "status: degenerate" in out and "eta*lambda_inf =" not in out and not re.search(r"\d\.\d{5}", out)
+        d = run_json(capsys, [*argv, "--order", order], rc=1)
+        assert d["status"] == "degenerate" and d["eta_ntk"] is d["ntk"] is d["error_estimate"] is None
+        assert d["digits"] == 0
 
 
 def test_predict_eos_without_a_root_is_a_status_not_a_number(capsys):

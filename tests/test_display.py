@@ -59,7 +59,9 @@ def test_mpf_shows_the_agreed_digits():
 def test_mpf_digits_follow_the_working_precision():
     res = predict_eos(EXAMPLE, order=5, dps=40)
     text = repr(res)
-    assert "eta_ntk=1.984814827037582964778166504346787589962," in text  # 40 digits, not 15
+    # the prediction only to the 8 digits its estimated error (3.0e-8) leaves, not the 40 of the series root
+    assert "eta_ntk=1.9848148," in text and "error_estimate=3.1e-8," in text and "digits=8," in text
+    assert "leading=1.984900331129458500605526630386107765884," in text  # 40 digits, not 15
     assert "k=96/25" in text and "EOSStatus.OK" in text
 
 

@@ -75,7 +75,7 @@ def test_readme_python_example_runs():
     assert prob.z0 == Fraction(1, 100) and run.agreed_digits == 40 and run.shown()["z"][1] == 15
     assert type(scope["plot_run"](prob, run.trajectory)).__name__ == "Figure"
     shown = repr(scope["predict_eos"](prob, order=5))
-    assert "eta_ntk=1.98481482703758296" in shown and "EOSPrediction(" in block.split("predict_eos(prob")[1]
+    assert "eta_ntk=1.9848148," in shown and "digits=8" in shown and "EOSPrediction(" in block.split("predict_eos(prob")[1]
     printed = "GDResult(" + text.split("```text\nGDResult(", 1)[1].split("```", 1)[0]
     assert printed.strip() == repr(run), "the README shows the repr of this very run"
 

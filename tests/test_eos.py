@@ -230,3 +230,52 @@ def test_near_degenerate_k_is_a_status_not_ok(J2):
         assert predict_eos(p, order=N, dps=30).status is EOSStatus.DEGENERATE
     good = from_state([1, -1], "0.01", "1.215,0.795")
     assert all(predict_eos(good, order=N, dps=30).status is EOSStatus.OK for N in (2, 3, 5))
+
+
+@pytest.mark.parametrize("pset", PARAMETER_SETS, ids=[p.name[0] for p in PARAMETER_SETS])
+def test_printed_digits_of_the_prediction_are_digits_of_the_gd_limit(pset):
+    """The prediction shows only the digits its error estimate leaves, and those are digits of GD's own limit.
+
+    At every order and ε ∈ {1/50, 1/100, 1/400} the estimate (twice the spread of the orders
+    min(N, N_MAX − 1)..N_MAX) covers twice the distance from the 40-digit GD limit, the shown value is within
+    one unit of its last digit of that limit, and the estimate is not vacuous: at ε = 1/400 order N_MAX shows at
+    least three digits more than order 2 (three to five here; at ε = 1/50 one or two)."""
+    for eps in (F(1, 50), F(1, 100), F(1, 400)):
+        prob = edge_problem(pset, eps)
+        run = run_gd(prob, dps=40, tol=F(1, 10 ** 34), max_steps=10 ** 6)
+        assert run.status is GDStatus.CONVERGED
+        limit = mpf_fraction(run.eta_ntk)
+        shown = {}
+        for N in range(2, N_MAX + 1):
+            p = predict_eos(prob, order=N, dps=40)
+            assert p.status is EOSStatus.OK
+            # below half the estimate: the factor-2 margin of docs/theory.md §5.3 (up to 0.49999 here)
+            assert abs(mpf_fraction(p.eta_ntk) - limit) <= mpf_fraction(p.error_estimate) / 2, (float(eps), N)
+            text, n = p.shown()["eta_ntk"]
+            assert n == p.digits and abs(F(text) - limit) < F(10) ** (1 - n), (float(eps), N, text)
+            shown[N] = n
+    assert shown[N_MAX] >= shown[2] + 3, shown  # at ε = 1/400
+
+
+@pytest.mark.parametrize("prob", [from_state([1, -1], "0.01", "2.01,0"), from_state([1, -1], "0.01", "2.009,1e-3"),
+                                  state_problem((1, -1), F(1, 5), F(1, 10), F(27, 10))], ids=["k0", "delta1e-3", "far"])
+def test_a_prediction_without_a_usable_value_shows_no_digit(prob):
+    """Degenerate and far-from-edge predictions keep the series value for study but show none of it."""
+    p = predict_eos(prob, order=5, dps=30)
+    assert p.status in (EOSStatus.DEGENERATE, EOSStatus.FAR_FROM_EDGE) and p.eta_ntk is not None
+    assert p.error_estimate is None and p.digits == 0
+    assert p.shown() == {"eta_ntk": (None, 0), "ntk": (None, 0)}
+    assert "eta_ntk=None" in repr(p)
+
+
+@pytest.mark.parametrize("pset", PARAMETER_SETS, ids=[p.name[0] for p in PARAMETER_SETS])
+def test_near_the_edge_point_the_digits_stop_at_the_working_precision(pset):
+    """At ε = 10⁻¹² every order agrees far beyond 30 digits; the shown digits are then limited by the working
+    precision (30 digits, the root solve and the rounding of T_∞), and each is a digit of the same
+    prediction at 80 digits."""
+    prob = edge_problem(pset, F(1, 10 ** 12))
+    for N in (2, N_MAX):
+        p, ref = predict_eos(prob, order=N, dps=30), predict_eos(prob, order=N, dps=80)
+        text, n = p.shown()["eta_ntk"]
+        assert p.status is EOSStatus.OK and 20 <= n <= 30
+        assert abs(F(text) - mpf_fraction(ref.eta_ntk)) < F(10) ** (1 - n), (N, text)

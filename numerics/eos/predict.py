@@ -17,17 +17,18 @@ Symbols: z̃ = ηz, T = ηλ, J̃(ω_i)² = ηJ(ω_i)², Ẽ = ηE; η the step,
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from fractions import Fraction
 
 import mpmath
 
 from .. import _derived as d
-from ..precision import to_mpf
+from ..precision import format_digits, round_up, to_fraction, to_mpf
 from ..problem import Problem, reduced_2d
 from ..validate import DEFAULT_DPS, InputError, dps as _check_dps
 from ..status import Status
-from ..display import compact_repr
+from ..display import compact_repr, format_value
 
 __all__ = ["N_MAX", "EPS_MAX", "EOSStatus", "EOSPrediction", "predict_eos", "edge_coefficients",
            "invariant_value", "solve_edge_root", "Period2Result", "single_mode_period2"]
@@ -47,7 +48,7 @@ class EOSStatus(Status):
                      "far from the edge of stability (0, 2) for the series; the value is unreliable")
     NO_ROOT = ("no root y < 0 of H(0, y) = H(z̃₀, y₀) near the leading-order value: the truncated series "
                "is not usable at this distance from the edge")
-    DEGENERATE = ("near-degenerate: the change of the prediction from order N_MAX - 1 to N_MAX is not smaller "
+    DEGENERATE = (f"near-degenerate: the change of the prediction from order {N_MAX - 1} to {N_MAX} is not smaller "
                   "than from order 2 to 3, so the series does not converge here; k = 4 Var_p(omega) is small against the "
                   "distance from the edge (a mode is nearly inactive, k -> 0); the value is unreliable")
 
@@ -62,6 +63,13 @@ class EOSPrediction:
     at dps (epsilon_exact: the same as an exact Fraction).
     k: 2r − s² = 4Var_p(ω) (exact). dps: working precision (decimal digits) of the
     mpf values. status: :class:`EOSStatus`. radius (property): 2 − leading.
+
+    eta_ntk is the root of the order-N truncated invariant at working precision, not ηλ_∞ itself
+    to dps digits. error_estimate: the estimated distance |eta_ntk − ηλ_∞| (docs/theory.md §5.3:
+    twice the spread of the predictions of orders min(N, N_MAX − 1)..N_MAX, an estimate, not a
+    bound; for ON_FIXED_LINE the exact rounding error of T₀); None when the status gives no
+    usable value (NO_ROOT, FAR_FROM_EDGE, DEGENERATE). digits: the significant digits of eta_ntk
+    that the estimate leaves (0 when None): :meth:`shown` and the repr print only those.
     """
 
     eta_ntk: mpmath.mpf | None
@@ -73,8 +81,32 @@ class EOSPrediction:
     dps: int
     status: EOSStatus
     epsilon_exact: Fraction
+    error_estimate: mpmath.mpf | None = None
+    digits: int = 0
 
     __repr__ = compact_repr
+
+    def shown(self) -> dict:
+        """{"eta_ntk": (text, n), "ntk": (text, n)}: each value to the n significant digits the error
+        estimate leaves, (None, 0) when it leaves none or the status gives no usable value."""
+        if self.error_estimate is None or self.eta_ntk is None:
+            return {"eta_ntk": (None, 0), "ntk": (None, 0)}
+        T = to_fraction(self.eta_ntk)
+        rel = to_fraction(self.error_estimate) / abs(T) if T else Fraction(0)
+        out = {"eta_ntk": format_digits(T, abs_err=self.error_estimate, max_digits=self.dps)}
+        # λ = T/η: the same relative error, plus the rounding of the division
+        out["ntk"] = format_digits(self.ntk, rel_err=rel + Fraction(1, 10 ** self.dps), max_digits=self.dps)
+        return out
+
+    def _repr_items(self):
+        shown = self.shown()
+        for f in dataclasses.fields(self):
+            if f.name in shown:
+                yield f.name, shown[f.name][0] or "None"
+            elif f.name == "error_estimate" and self.error_estimate is not None:
+                yield f.name, round_up(self.error_estimate)
+            else:
+                yield f.name, format_value(getattr(self, f.name), self.dps)
 
     @property
     def message(self) -> str:
@@ -162,38 +194,53 @@ def predict_eos(problem: Problem, *, order: int = 2, dps: int = DEFAULT_DPS) -> 
     with mpmath.workdps(dps):
         eta = to_mpf(problem.eta)
         leading = 2 - mpmath.sqrt(to_mpf(rad))
-        if zt0 == 0:
+        if zt0 == 0:  # exact: T stays T₀; the only error is the rounding of T₀ to dps digits
             T = to_mpf(T0)
-            return EOSPrediction(+T, T / eta, +leading, order, to_mpf(eps), k, dps, EOSStatus.ON_FIXED_LINE, eps)
+            err = to_mpf(abs(to_fraction(T) - T0))
+            return EOSPrediction(+T, T / eta, +leading, order, to_mpf(eps), k, dps, EOSStatus.ON_FIXED_LINE, eps,
+                                 err, _digits(T, err, dps))
         coeffs = edge_coefficients(a, b, Et, order)
         y_inf = solve_edge_root(coeffs, zt0, y0, y_lead=leading - 2)
         if y_inf is None:
             return EOSPrediction(None, None, +leading, order, to_mpf(eps), k, dps, EOSStatus.NO_ROOT, eps)
         near = eps <= EPS_MAX and 2 - leading <= to_mpf(EPS_MAX)
-        status = EOSStatus.OK if near else EOSStatus.FAR_FROM_EDGE
         T_inf = 2 + y_inf
-        if status is EOSStatus.OK and not _orders_converge(a, b, Et, zt0, y0, leading, dps):
-            status = EOSStatus.DEGENERATE
-        return EOSPrediction(T_inf, T_inf / eta, +leading, order, to_mpf(eps), k, dps, status, eps)
+        if not near:
+            return EOSPrediction(T_inf, T_inf / eta, +leading, order, to_mpf(eps), k, dps,
+                                 EOSStatus.FAR_FROM_EDGE, eps)
+        values = _all_orders(a, b, Et, zt0, y0, leading)
+        floor = mpmath.mpf(10) ** (5 - dps) * (2 - leading)  # the root solve's precision in y_∞
+        if not _orders_converge(values, floor):
+            return EOSPrediction(T_inf, T_inf / eta, +leading, order, to_mpf(eps), k, dps, EOSStatus.DEGENERATE, eps)
+        tail = values[min(order, N_MAX - 1) - 2:]
+        err = 2 * (max(tail) - min(tail)) + floor + abs(T_inf) * mpmath.eps  # + the rounding of 2 + y_∞
+        return EOSPrediction(T_inf, T_inf / eta, +leading, order, to_mpf(eps), k, dps, EOSStatus.OK, eps,
+                             err, _digits(T_inf, err, dps))
 
 
-def _orders_converge(a, b, Et, zt0, y0, leading, dps: int) -> bool:
+def _digits(T, err, dps: int) -> int:
+    return format_digits(T, abs_err=err, max_digits=dps)[1]
+
+
+def _all_orders(a, b, Et, zt0, y0, leading) -> list:
+    """The predictions y_∞ of every order 2..N_MAX (None where an order has no root)."""
+    coeffs = edge_coefficients(a, b, Et, N_MAX)
+    return [solve_edge_root({m: coeffs[m] for m in range(2, n + 1)}, zt0, y0, y_lead=leading - 2)
+            for n in range(2, N_MAX + 1)]
+
+
+def _orders_converge(values: list, floor) -> bool:
     """Whether the change of the prediction from order N_MAX − 1 to N_MAX is smaller than from 2 to 3.
 
-    (Intermediate changes need not shrink one by one: an odd order can add almost nothing.) A last
-    change below 10^(5 − dps)·(2 − leading) is at the working precision and counts as shrinking.
-    Near k = 0 (one mode nearly inactive) the changes grow with the order, e.g. 3.2e-10, 6.2e-8,
-    1.3e-7 for ω = (1, −1), z̃₀ = 0.01, J̃² = (2.01, 0): the series does not converge at this
-    distance from the edge, whatever order was asked for. Derived here.
+    values: y_∞ of orders 2..N_MAX (:func:`_all_orders`). (Intermediate changes need not shrink one
+    by one: an odd order can add almost nothing.) A last change at most ``floor`` (the working
+    precision, 10^(5 − dps)·(2 − leading)) counts as shrinking. Near k = 0 (one mode nearly
+    inactive) the changes grow with the order, e.g. 3.2e-10, 6.2e-8, 1.3e-7 for ω = (1, −1),
+    z̃₀ = 0.01, J̃² = (2.01, 0): the series does not converge at this distance from the edge,
+    whatever order was asked for. Derived here.
     """
-    coeffs = edge_coefficients(a, b, Et, N_MAX)
-    values = []
-    for n in range(2, N_MAX + 1):
-        y = solve_edge_root({m: coeffs[m] for m in range(2, n + 1)}, zt0, y0, y_lead=leading - 2)
-        if y is None:
-            return False
-        values.append(y)
-    floor = mpmath.mpf(10) ** (5 - dps) * (2 - leading)
+    if any(v is None for v in values):
+        return False
     steps = [abs(v1 - v0) for v0, v1 in zip(values, values[1:])]
     return steps[-1] < steps[0] or steps[-1] <= floor
 

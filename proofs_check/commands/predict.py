@@ -61,21 +61,28 @@ def _gf(problem, dps, integrate):
 
 
 def _eos(problem, dps, order):
-    import mpmath
-
     from ...numerics.eos.predict import predict_eos
-    from ..output import num
+    from ...numerics.precision import round_up
 
     res = predict_eos(problem, order=order, dps=dps)
     dps = res.dps
+    # only the digits the estimate of |prediction − limit| leaves (null when the status gives no value)
+    shown = res.shown()
+    err = res.error_estimate
+    return {"engine": "eos", "eta_ntk": shown["eta_ntk"][0], "ntk": shown["ntk"][0],
+            "digits": shown["eta_ntk"][1], "error_estimate": None if err is None else round_up(err),
+            "order": res.order, "epsilon": _exact(res.epsilon_exact, dps),
+            "dps": dps, "status": res.status.name.lower(), "status_message": res.message}, (res.status,)
 
-    def value(x):
-        return None if x is None else num(x, dps)
 
-    with mpmath.workdps(dps):
-        return {"engine": "eos", "eta_ntk": value(res.eta_ntk), "ntk": value(res.ntk), "order": res.order,
-                "epsilon": value(res.epsilon), "dps": dps, "status": res.status.name.lower(),
-                "status_message": res.message}, (res.status,)
+def _exact(q, digits: int) -> str:
+    """An exact rational correctly rounded to at most ``digits`` significant digits, trailing zeros dropped."""
+    from ...numerics.precision import format_digits
+
+    mantissa, e, exponent = format_digits(q, abs_err=0, max_digits=digits)[0].partition("e")
+    if "." in mantissa:
+        mantissa = mantissa.rstrip("0").rstrip(".")
+    return mantissa + e + exponent
 
 
 def _threshold(problem, spec, dps):
@@ -147,8 +154,18 @@ def run(args) -> int:
         print(f"edge-of-stability normal form, order {out['order']} (epsilon = {out['epsilon']})")
         print(f"status: {out['status']} ({out['status_message']})")
         if out["eta_ntk"] is None:
+            if out["error_estimate"] is None:
+                print("no value: the status leaves no digit of eta*lambda_inf to print")
+            else:
+                print(f"no value: the estimated error {out['error_estimate']} leaves no correct digit")
             return rc
-        print(f"eta*lambda_inf = {out['eta_ntk']}")
+        print(f"eta*lambda_inf = {out['eta_ntk']}  [{out['digits']} digits]")
         print(f"lambda_inf     = {out['ntk']}")
-        print(f"digits: {out['dps']}")
+        if out["status"] == "on_fixed_line":
+            print(f"digits: {out['digits']} (exact: the state stays on the fixed line)")
+        else:
+            from ...numerics.eos.predict import N_MAX
+
+            print(f"digits: {out['digits']}, those left by the estimated error {out['error_estimate']} (twice the "
+                  f"spread of the orders {min(out['order'], N_MAX - 1)}..{N_MAX}; an estimate, not a bound)")
     return rc
