@@ -188,8 +188,11 @@ SCHEMAS = {
         "dps": F("integer", "decimal digits of the values"),
         "ntk": F("decimal", "predicted final NTK λ, to its true digits", null=True),
         "eta_ntk": F("decimal", "predicted final ηλ, to its true digits", null=True),
-        "x_inf": F("decimal", "gf: the flow's end point x_∞", optional=True),
-        "agreed_digits": F("integer", "gf: digits agreeing at doubled precision", optional=True),
+        "x_inf": F("decimal", "gf: the flow's end point x_∞, to its agreeing digits", optional=True, null=True),
+        "agreed_digits": F("integer", "gf: digits of λ agreeing at doubled precision (those printed)",
+                           optional=True, null=True),
+        "x_agreed_digits": F("integer", "gf: digits of x_inf agreeing at doubled precision (those printed)",
+                             optional=True, null=True),
         "integrated": F("object", "gf --integrate: the integrated flow", optional=True, fields={
             **_STATUS, "ntk": F("decimal", "λ at the end, to the digits its error estimate leaves (null: none)",
                                 null=True), "t": F("decimal", "flow time reached"),

@@ -6,6 +6,7 @@ import json
 import re
 from decimal import Decimal
 
+import mpmath
 import pytest
 
 from sorm.proofs_check.cli import main
@@ -86,6 +87,25 @@ def test_predict_gf(capsys):
     rc = main(["predict", *MODEL])
     out = capsys.readouterr().out
     assert rc == 0 and "lambda_GF     = 1.99639675415484484302" in out
+
+
+def test_predict_gf_prints_each_value_to_its_own_agreeing_digits(capsys, monkeypatch):
+    """λ_GF and x_inf are each checked against the solve at 2·dps and printed only to the digits that agree."""
+    import dataclasses
+
+    from sorm.numerics import from_state
+    from sorm.numerics.engines import gf
+
+    lim = gf.gf_limit(from_state([1, -1], "0.02", "1.1,0.9"), dps=30)
+    assert lim.agreed_digits == lim.x_agreed_digits == 30
+    with mpmath.workdps(60):
+        assert abs(lim.x_inf - gf.gf_limit(from_state([1, -1], "0.02", "1.1,0.9"), dps=60).x_inf) < mpmath.mpf(10) ** -30
+    solve = gf.gf_limit
+    monkeypatch.setattr(gf, "gf_limit", lambda p, dps: dataclasses.replace(solve(p, dps=dps), agreed_digits=12,
+                                                                            x_agreed_digits=7))
+    d = run_json(capsys, ["predict", *MODEL])
+    assert d["ntk"] == d["eta_ntk"] == "1.99639675415" and d["x_inf"] == "0.01000935"
+    assert "x_inf 7" in (main(["predict", *MODEL]), capsys.readouterr().out)[1]
 
 
 def test_predict_eos_dispatch(capsys):

@@ -34,6 +34,7 @@ route 1 is what the tests and claims check.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -44,7 +45,7 @@ from ..precision import bits_for_digits, to_mpf
 from ..problem import Problem
 from ..validate import DEFAULT_DPS, InputError, dps as _check_dps, positive, positive_int
 from ..status import Status
-from ..display import compact_repr
+from ..display import compact_repr, format_value
 
 __all__ = ["GFStatus", "GFLimit", "GFResult", "gf_limit", "integrate_gf"]
 
@@ -64,7 +65,9 @@ class GFStatus(Status):
 class GFLimit:
     """Route 1: λ_GF from the invariants. ntk = λ_GF, eta_ntk = ηλ_GF, x_inf = η∫z (±inf if none).
 
-    dps: decimal digits; agreed_digits: digits of λ_GF agreeing with the solve at 2·dps.
+    dps: decimal digits; agreed_digits: digits of λ_GF agreeing with the solve at 2·dps;
+    x_agreed_digits: the same for x_inf (dps when both solves give the same infinite x_inf). The repr
+    shows each value to its own agreeing digits.
     """
 
     ntk: mpmath.mpf
@@ -73,8 +76,19 @@ class GFLimit:
     dps: int
     status: GFStatus
     agreed_digits: int | None
+    x_agreed_digits: int | None = None
 
     __repr__ = compact_repr
+
+    def _repr_items(self):
+        digits = {"ntk": self.agreed_digits, "eta_ntk": self.agreed_digits, "x_inf": self.x_agreed_digits}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name in digits:
+                n = digits[f.name]
+                yield f.name, format_value(value, n) if n else "None"
+            else:
+                yield f.name, format_value(value)
 
 
 @dataclass(frozen=True)
@@ -173,11 +187,13 @@ def gf_limit(problem: Problem, *, dps=DEFAULT_DPS) -> GFLimit:
     _check_problem(problem)
     dps = _check_dps(dps)
     status, x, lam = _solve_root(problem, dps)
-    _, _, lam2 = _solve_root(problem, 2 * dps)
+    _, x2, lam2 = _solve_root(problem, 2 * dps)
     with mpmath.workdps(dps):
         eta = to_mpf(problem.eta)
         agreed = _digits(lam, lam2, dps) if mpmath.isfinite(lam2) else None
-        return GFLimit(ntk=+lam, eta_ntk=eta * lam, x_inf=x, dps=dps, status=status, agreed_digits=agreed)
+        x_agreed = _digits(x, x2, dps) if mpmath.isfinite(x2) else dps if x == x2 else None
+        return GFLimit(ntk=+lam, eta_ntk=eta * lam, x_inf=x, dps=dps, status=status, agreed_digits=agreed,
+                       x_agreed_digits=x_agreed)
 
 
 # ----------------------------------------------------------------------------------------------
