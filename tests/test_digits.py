@@ -53,8 +53,9 @@ def _theta_run(omegas, z0, J2, eta, steps, dps):
 
 
 def assert_printed_digits_true(res, ref):
-    """Each printed value lies within one unit of its last printed digit of the reference."""
-    shown = res.shown()
+    """Each printed value lies within one unit of its last printed digit of the reference (for a run
+    without the rerun: the digits of the engine's bound alone)."""
+    shown = res.shown(unchecked=True)
     for q in QUANTITIES:
         pairs = zip(shown[q], ref[q]) if q == "J2" else [(shown[q], ref[q])]
         for (text, n), r in pairs:
@@ -106,6 +107,24 @@ def test_the_fixed_point_bound_alone_prints_only_true_digits(state, dps, steps):
     res = run_gd(prob, dps=dps, steps=steps)
     if res.steps == steps and abs(res.z) < 1:  # orbits that blow up expand errors faster than the bound
         assert_printed_digits_true(res, theta_reference(omegas, z0, [j1, j2], 1, steps, 2 * dps))
+
+
+def test_an_expanding_orbit_breaks_the_bound_alone_and_unchecked_digits_are_not_claimed():
+    """A chaotic one-mode orbit (ω = 1, Ẽ = 3/2, T₀ = 1/2) multiplies rounding errors at its Lyapunov rate:
+    after 150 steps at 30 digits the fixed-point engine's bound (N + 1)·δ is false by 17 orders of
+    magnitude. Without the rerun nothing is claimed; the rerun finds the digits that are left."""
+    prob = from_state("1", F(1, 4) - F(3, 2), [F(1, 2)])
+    ref = theta_reference((1,), F(1, 4) - F(3, 2), [F(1, 2)], 1, 150, 60)
+    res = run_gd(prob, dps=30, steps=150)
+    with mpmath.workdps(80):
+        assert abs(res.z - ref["z"]) > 10 ** 10 * res.error["z"]  # the naive bound is false here
+    assert not res.digits_checked
+    assert res.shown() == {"z": (None, 0), "J2": [(None, 0)], "ntk": (None, 0), "eta_ntk": (None, 0)}
+    assert res.limit_shown() is None or res.limit_shown()[1] == 0
+    assert "(unchecked)" in repr(res)
+    checked = run_gd(prob, dps=30, steps=150, check_digits=True)
+    assert checked.digits_checked and 5 <= checked.shown()["z"][1] <= 20
+    assert_printed_digits_true(checked, ref)
 
 
 def test_the_issue_example_prints_only_true_digits_of_z():

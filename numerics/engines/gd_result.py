@@ -69,10 +69,21 @@ class GDResult:
     agreed: dict | None = None
     limit_error: mpmath.mpf | None = None
 
-    def shown(self) -> dict:
+    @property
+    def digits_checked(self) -> bool:
+        """Whether the rerun at doubled precision checked the digits (``run_gd(check_digits=True)``)."""
+        return self.agreed is not None
+
+    def shown(self, *, unchecked: bool = False) -> dict:
         """{"z", "J2", "ntk", "eta_ntk"} → (decimal text or None, digits): each value to the digits that
-        both its error bound and (when run) the doubled-precision rerun vouch for; J2 a list of pairs.
-        None with 0 digits: not even the first digit is guaranteed (see :meth:`bound_text`)."""
+        both its error bound and the doubled-precision rerun vouch for; J2 a list of pairs. None with
+        0 digits: not even the first digit is guaranteed (see :meth:`bound_text`).
+
+        Without the rerun the engine's bound holds only on an orbit that does not expand errors, which
+        nothing has checked (docs/theory.md §8; a chaotic orbit breaks it): then every value is
+        (None, 0), unless ``unchecked=True`` accepts that assumption and takes the bound's digits."""
+        if not self.digits_checked and not unchecked:
+            return {q: ([(None, 0)] * len(self.J2) if q == "J2" else (None, 0)) for q in QUANTITIES}
         out = {}
         for q in QUANTITIES:
             vals, errs = getattr(self, q), self.error[q]
@@ -96,13 +107,14 @@ class GDResult:
         no distance was estimated (the run did not converge)."""
         if self.limit_error is None:
             return None
-        cap = self.shown()["eta_ntk"][1]
+        cap = self.shown()["eta_ntk"][1]  # none without the rerun
         return _shown(self.eta_ntk, self.error["eta_ntk"] + self.limit_error, self.dps, cap)
 
     def _repr_items(self):
-        s = self.shown()
-        text = {q: (s[q][0] or self.bound_text(q)) for q in ("z", "ntk", "eta_ntk")}
-        J2 = "(" + ", ".join(t or self.bound_text("J2", k) for k, (t, _) in enumerate(s["J2"])) + ")"
+        s = self.shown(unchecked=True)
+        mark = "" if self.digits_checked else " (unchecked)"  # the bound alone: not checked by a rerun
+        text = {q: (s[q][0] or self.bound_text(q)) + mark for q in ("z", "ntk", "eta_ntk")}
+        J2 = "(" + ", ".join(t or self.bound_text("J2", k) for k, (t, _) in enumerate(s["J2"])) + ")" + mark
         items = [("z", text["z"]), ("J2", J2), ("ntk", text["ntk"]), ("eta_ntk", text["eta_ntk"])]
         for f in ("steps", "status", "dps", "agreed_digits", "method", "work_bits", "tol"):
             items.append((f, format_value(getattr(self, f))))
