@@ -1,6 +1,7 @@
 """float64 batch engine: agreement with the high-precision engine, classification, bad input."""
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 import mpmath
@@ -161,16 +162,18 @@ def test_settling_drops_finished_runs_and_matches_fixed_steps():
     assert (a.steps[conv] < 3000).all() and (b.steps == 3000).all()
 
 
-def test_fixed_line_points_unstable_half_is_not_convergence():
-    """z = 0 exactly is a fixed point for every T; only 0 < T < 2 attracts (docs/theory.md §4)."""
-    r = run_planar([0.0, 0.0, 0.0], [1.5, 2.0, 2.5], 0.0, -1.0, 0.2, steps=500)
+@pytest.mark.parametrize("engine", ["numba", "numpy"])
+def test_fixed_line_points_unstable_half_is_not_convergence(engine):
+    """z = 0 exactly is a fixed point for every T; only 0 < T < 2 attracts (docs/theory.md §4). Both back
+    ends: each has its own classifier."""
+    r = run_planar([0.0, 0.0, 0.0], [1.5, 2.0, 2.5], 0.0, -1.0, 0.2, steps=500, engine=engine)
     U = TrajectoryClass.UNSTABLE_FIXED_POINT
     assert [r.class_of(k) for k in range(3)] == [TrajectoryClass.CONVERGED_BELOW, U, U]
     assert (r.steps < 500).all()
     # a fixed point is never CHAOTIC, although its tangent map expands by |1 - T| > 1
-    q = run_planar([0.0, 0.0], [2.5, 3.5], 0.0, -1.0, 0.2, steps=600, settle=False, lyap_steps=200)
+    q = run_planar([0.0, 0.0], [2.5, 3.5], 0.0, -1.0, 0.2, steps=600, settle=False, lyap_steps=200, engine=engine)
     assert [q.class_of(k) for k in range(2)] == [U, U]
-    b = run_batch([1, -1], [0.0], [[1.215, 0.795]], steps=600, settle=False)
+    b = run_batch([1, -1], [0.0], [[1.215, 0.795]], steps=600, settle=False, engine=engine)
     assert b.class_of(0) is U
 
 
@@ -358,9 +361,17 @@ def test_run_batch_shapes_options_and_progress(engine):
 @pytest.mark.parametrize(
     "kw, match",
     [({"check_every": 0}, "check_every"), ({"blowup": 0.0}, "blowup"), ({"ptol": float("nan")}, "ptol"),
-     ({"J2t0": [[1, 0.5]] * 2, "zt0": [0.1, 0.2, 0.3]}, "2 rows"), ({"omegas": [1, np.inf]}, "omegas"),
-     ({"J2t0": [[1, np.inf]]}, "non-finite"), ({"zt0": [[0.1]]}, "zt0 has shape")],
-    ids=["check-every-zero", "blowup-zero", "ptol-nan", "rows-mismatch", "omega-inf", "J2-inf", "zt-2d"],
+     ({"J2t0": [[1, 0.5]] * 3, "zt0": [0.1] * 4}, "^J2t0 has 3 rows and zt0 4 values: expected equal; pass one each$"),
+     ({"J2t0": [[1, 0.5]] * 3, "zt0": [0.1] * 2}, "^zt0 has 2 values: expected 1 or 3; pass one per trajectory$"),
+     ({"omegas": [1, np.inf]}, "omegas"),
+     ({"J2t0": [[1, np.inf]]}, "^" + re.escape("J2t0 contains negative or non-finite values: a squared Jacobian is "
+                                              "finite and >= 0; pass values >= 0") + "$"),
+     ({"J2t0": [[1, -0.5]]}, "^J2t0 contains negative"),
+     ({"J2t0": [[1, 0.5, 2]]}, "^" + re.escape("J2t0 has shape (1, 3): expected (N, 2), one row of J~(omega_i)^2 per "
+                                               "trajectory; pass an (N, P) array") + "$"),
+     ({"zt0": [[0.1]]}, "zt0 has shape")],
+    ids=["check-every-zero", "blowup-zero", "ptol-nan", "rows-mismatch", "zt-mismatch", "omega-inf", "J2-inf", "J2-negative",
+         "J2-columns", "zt-2d"],
 )
 def test_run_batch_bad_arguments_name_themselves(kw, match):
     args = {"omegas": [1, -1], "zt0": [0.1], "J2t0": [[1, 0.5]], "steps": 10, **kw}
