@@ -8,7 +8,8 @@ Momentum starts with zero velocity (θ⁻ = θ₀). Every point runs ``steps`` s
 until it has settled:
 
 - "converged": |z̃| ≤ tol (and, with momentum, the velocity Σ(J̃² − 2K̃ + L̃) ≤ tol);
-- "diverged": |z̃| or T above ``blowup``, or non-finite;
+- "diverged": |z̃| or T above ``blowup`` (default 2³⁰) times the point's initial scale
+  max(1, |z̃₀|, T₀, |Ẽ|), or non-finite: the divergence rule of every engine (numerics.status);
 - "running": neither within the step budget.
 
 The edge T*(h̃) = η·λ* at each point is the generated closed form ``opt_*_edge`` in
@@ -16,7 +17,6 @@ float64. float64 throughout: a sweep, not a high-precision value.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +25,7 @@ from . import _derived as D
 from .display import compact_repr
 from .optimizer import MomentMap, OPTIMIZER_KEYS, parse_optimizer
 from .problem import Problem
+from .status import DIVERGENCE_FACTOR
 from .validate import InputError, positive_int
 
 __all__ = ["OptimizerSweep", "sweep_optimizer", "SWEEP_STATUS"]
@@ -67,7 +68,7 @@ class OptimizerSweep:
 
 
 def sweep_optimizer(problem: Problem, optimizer: str, eta_values, hyper_values, *, steps: int = 4000,
-                    tol: float = 1e-12, blowup: float = 1e8) -> OptimizerSweep:
+                    tol: float = 1e-12, blowup: float = float(DIVERGENCE_FACTOR)) -> OptimizerSweep:
     """Run ``optimizer`` (key: "gd", "sam", "heavy-ball", "nesterov") from ``problem``'s initial state
     (its z₀ and J(ω_i)², unscaled; its own η is ignored) at every (η, h) of the grid, in float64."""
     if not isinstance(problem, Problem):
@@ -101,12 +102,13 @@ def sweep_optimizer(problem: Problem, optimizer: str, eta_values, hyper_values, 
     n = eta_f.size
     status = np.zeros(n, dtype=np.int8)
     T0 = sum(m[0] for m in modes)
+    big = blowup * np.maximum.reduce([np.ones(n), np.abs(zt), T0, np.abs(eta_f * float(problem.E))])
     with np.errstate(all="ignore"):
         for _ in range(steps):
             scalars, modes = step.step(scalars, modes)
             T = sum(m[0] for m in modes)
             z = scalars[0]
-            bad = ~(np.isfinite(z) & np.isfinite(T)) | (np.abs(z) > blowup) | (T > blowup)
+            bad = ~(np.isfinite(z) & np.isfinite(T)) | (np.abs(z) > big) | (T > big)
             status[(status == 0) & bad] = 2
             vel = sum(m[0] - 2 * m[1] + m[2] for m in modes) if spec.memory else 0.0
             done = (np.abs(z) <= tol) & (np.abs(vel) <= tol)

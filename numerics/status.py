@@ -23,11 +23,9 @@ __all__ = ["Status", "EXIT_RESULT", "EXIT_NO_RESULT", "EXIT_CODES", "exit_code",
 EXIT_RESULT, EXIT_NO_RESULT = 0, 1
 
 #: The divergence rule of every engine: a run is DIVERGED once |z̃| or ηλ exceeds this factor
-#: times its initial scale max(1, |z̃₀|, ηλ₀, |Ẽ|) (or a value stops being finite). GD that
-#: gets this far never comes back: T grows with |z̃| and the step overshoots further.
-#: The float64 batch engine (numerics.engines.batch) uses the factor itself as one absolute
-#: bound for a whole batch (its compiled kernels take one scalar): the same bound for every
-#: start of scale ≤ 1, a tighter one for larger starts.
+#: times its initial scale max(1, |z̃₀|, ηλ₀, |Ẽ|) (or a value stops being finite). The float64
+#: batch engine (numerics.engines.batch) takes the factor itself as one absolute bound for a
+#: whole batch; docs/theory.md §4 says why, and when that can differ.
 DIVERGENCE_FACTOR = 2**30
 
 

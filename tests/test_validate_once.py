@@ -70,3 +70,55 @@ def test_options_come_from_the_subcommand_that_parsed():
     assert cli._options(parser, args)["steps"] == "--max-steps"  # sweep's --max-steps/--steps share the dest
     args = parser.parse_args(["experiment", "highdim"])
     assert cli._options(parser, args)["p_ratio"] == "--p-ratio"
+
+
+@pytest.mark.parametrize("extra", [[], ["--scaling"]], ids=["grid", "scaling"])
+def test_highdim_too_big_names_the_options_that_fix_it(extra, capsys, tmp_path):
+    """The size check runs before any allocation or file, and its one line names --D, --p-ratio and
+    --max-memory (the scaling run honours --max-memory too)."""
+    argv = ["experiment", "highdim", *extra, "--D", "128", "--p-ratio", "32", "--max-memory", "1", "--quiet",
+            "--out", str(tmp_path / "out")]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    assert all(o in err for o in ("--D 128", "--p-ratio 32", "--max-memory 1", "GiB")), err
+    assert not any(tmp_path.iterdir())
+
+
+def test_scaling_takes_the_memory_limit():
+    from sorm.numerics.highdim import grid as hg
+    from sorm.numerics.highdim.model import MEMORY_LIMIT, SizeError, memory_bytes
+
+    need = memory_bytes(128, 4096)
+    with pytest.raises(SizeError) as exc:
+        hg.divergence_thresholds([128], p_ratio=32, limit=need - 1, progress=False)
+    assert (exc.value.D, exc.value.P, exc.value.need, exc.value.limit) == (128, 4096, need, need - 1)
+    assert need > MEMORY_LIMIT  # so the default limit alone would refuse it as well
+
+
+def test_optimizer_sweep_divergence_is_relative_to_the_start():
+    """The divergence rule of every engine (numerics.status): 2^30 times the initial scale. A start on the
+    fixed line z~ = 0 with eta*lambda = 2^31 stays there; an absolute 2^30 bound would call it diverged."""
+    from sorm.numerics.optimizer_sweep import sweep_optimizer
+    from sorm.numerics.problem import from_state
+
+    for key, hyper in (("gd", []), ("heavy-ball", [0.5])):
+        res = sweep_optimizer(from_state([1, -1], 0, [2**30, 2**30]), key, [1.0], hyper, steps=5)
+        assert res.counts()["diverged"] == 0 and res.eta_ntk.max() == 2**31, res.counts()
+
+
+@pytest.mark.parametrize("extra, fn", [([], "phase_grid"), (["--scaling"], "divergence_thresholds")],
+                         ids=["grid", "scaling"])
+def test_highdim_passes_max_memory_on(extra, fn, monkeypatch, capsys, tmp_path):
+    from sorm.numerics.highdim import grid as hg
+
+    seen = {}
+
+    def capture(*args, **kwargs):
+        seen.update(kwargs)
+        raise InputError("stop here")
+
+    monkeypatch.setattr(hg, fn, capture)
+    assert cli.main(["experiment", "highdim", *extra, "--max-memory", "20", "--quiet",
+                     "--out", str(tmp_path / "out")]) == 2
+    assert seen["limit"] == 20 * 2**30

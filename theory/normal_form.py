@@ -42,14 +42,13 @@ import functools
 from dataclasses import dataclass
 
 import sympy as sp
-from sympy.polys.domains import QQ
 from sympy.polys.matrices import DomainMatrix
-from sympy.polys.rings import ring
 
 from .errors import DerivationError, check
 from .formula import Formula, Section
 from .planar import R_expr, S_expr, T_next, zt_next
 from .symbols import Et, T, a, b, zt
+from .truncated import compose, homog, series_ring, to_ring, y
 
 __all__ = [
     "N_MAX", "y", "s_expr", "r_expr", "k_expr", "planar_map", "two_step_map", "leading_normal_form",
@@ -59,9 +58,6 @@ __all__ = [
 
 #: Highest order of H emitted into numerics/_derived.py.
 N_MAX = 5
-
-#: y = T − 2, the distance from the edge of stability.
-y = sp.Symbol("y", real=True)
 
 #: Coefficient-field variables of the polynomial ring (the model parameters).
 _PARAMS = (a, b, Et)
@@ -114,70 +110,20 @@ class EdgeSystem:
 
 
 @functools.lru_cache(maxsize=None)
-def _ring(N: int, params: tuple = _PARAMS):
-    """Q(params)[z̃, y] (default Q(a, b, Ẽ); Q[z̃, y] without params) and the truncation degree N + 1."""
-    K = QQ.frac_field(*params) if params else QQ
-    R, Z, Y = ring((zt, y), K)
-    return K, R, Z, Y
-
-
-def _trunc(p, d: int):
-    return p.ring({m: c for m, c in p.items() if sum(m) <= d})
-
-
-def _homog(p, n: int):
-    return p.ring({m: c for m, c in p.items() if sum(m) == n})
-
-
-def _to_ring(expr: sp.Expr, R):
-    """A polynomial in z̃, y with coefficients in Q[a, b, Ẽ] as a ring element."""
-    return R.from_expr(sp.expand(expr)) if expr != 0 else R(0)
-
-
-def _compose(p, args, d: int, cache: dict):
-    """p(args) truncated at total degree d.
-
-    cache holds the powers args[var]**e truncated at cache["dmax"] >= d (args start at
-    degree >= 1, so truncating a factor above d never changes the product below d).
-    """
-    R = p.ring
-    dmax = cache.setdefault("dmax", d)
-    if d > dmax:
-        raise ValueError(f"cache truncated at degree {dmax} < {d}")
-
-    def power(var, e):
-        if e == 0:
-            return R(1)
-        key = (var, e)
-        if key not in cache:
-            cache[key] = _trunc(power(var, e - 1) * args[var], dmax)
-        return cache[key]
-
-    out = R(0)
-    for mon, c in p.items():
-        term = R(1)
-        for var, e in enumerate(mon):
-            if e:
-                term = _trunc(term * power(var, e), d)
-        out += c * term
-    return _trunc(out, d)
-
-
-@functools.lru_cache(maxsize=None)
 def _two_step(N: int, system: EdgeSystem | None = None):
     """F and F² in Q(a,b,Ẽ)[z̃, y] (or Q(system.params)[z̃, y]), truncated at degree N + 1 (derived here).
 
     y = T − 2 for GD, y = T − system.edge in general.
     """
     system = GD_SYSTEM if system is None else system
-    K, R, Z, Y = _ring(N, system.params)
+    K, R, Z, Y = series_ring(system.params)
     zn, Tn = system.planar()
     sub = {T: system.edge + y}
-    f1 = _to_ring(sp.expand(zn.subs(sub)), R)
-    f2 = _to_ring(sp.expand(Tn.subs(sub) - system.edge), R)
+    f1 = to_ring(sp.expand(zn.subs(sub)), R)
+    f2 = to_ring(sp.expand(Tn.subs(sub) - system.edge), R)
     d = N + 1
     F = (f1, f2)
-    F2 = (_compose(f1, F, d, {}), _compose(f2, F, d, {}))
+    F2 = (compose(f1, F, d, {}), compose(f2, F, d, {}))
     return F, F2
 
 
@@ -188,7 +134,7 @@ GD_SYSTEM = EdgeSystem("gd", _PARAMS, sp.Integer(2), planar_map)
 def two_step_map(N: int) -> tuple[sp.Expr, sp.Expr]:
     """F²(z̃, y) − (z̃, y) through total degree N + 1, as sympy expressions (derived here)."""
     _, F2 = _two_step(N)
-    K, R, Z, Y = _ring(N)
+    K, R, Z, Y = series_ring(_PARAMS)
     return tuple(sp.expand((p - v).as_expr()) for p, v in zip(F2, (Z, Y)))
 
 
@@ -198,8 +144,8 @@ def leading_normal_form() -> tuple[sp.Expr, sp.Expr]:
     Equal to (2z̃(y − s z̃), −(s² + 2r) z̃² + 2s z̃ y); :func:`section` asserts it.
     """
     _, F2 = _two_step(2)
-    K, R, Z, Y = _ring(2)
-    return tuple(sp.expand(_homog(p - v, 2).as_expr()) for p, v in zip(F2, (Z, Y)))
+    K, R, Z, Y = series_ring(_PARAMS)
+    return tuple(sp.expand(homog(p - v, 2).as_expr()) for p, v in zip(F2, (Z, Y)))
 
 
 def edge_weights() -> tuple[sp.Expr, sp.Expr]:
@@ -299,7 +245,7 @@ def formal_invariant(N: int = N_MAX, normalization: str = "pure_y",
         raise ValueError(f"normalization={normalization!r}: expected 'pure_y' or 'pure_z'")
     if not (isinstance(N, int) and N >= 2):
         raise ValueError(f"N={N!r}: expected an integer >= 2")
-    K, R, Z, Y = _ring(N, _PARAMS if system is None else system.params)
+    K, R, Z, Y = series_ring(_PARAMS if system is None else system.params)
     _, F2 = _two_step(N, system)
     cache: dict = {"dmax": N + 1}
     if system is None:
@@ -310,11 +256,11 @@ def formal_invariant(N: int = N_MAX, normalization: str = "pure_y",
     H = R(0)
     for n in range(2, N + 1):
         d = n + 1
-        known = _homog(_compose(H, F2, d, cache) - H, d) if n > 2 else R(0)
+        known = homog(compose(H, F2, d, cache) - H, d) if n > 2 else R(0)
         cols = []
         for j in range(n + 1):
             mon = Z ** j * Y ** (n - j)
-            cols.append(_homog(_compose(mon, F2, d, cache) - mon, d))
+            cols.append(homog(compose(mon, F2, d, cache) - mon, d))
         rows = [(i, d - i) for i in range(d + 1)]
         A = DomainMatrix([[c.get(m, K.zero) for c in cols] for m in rows], (d + 1, n + 1), K)
         rhs = DomainMatrix([[-known.get(m, K.zero)] for m in rows], (d + 1, 1), K)

@@ -315,18 +315,18 @@ SECTION_POINTS = 7
 
 
 def seed_threshold(args) -> SeedThreshold:
-    """Bracket ε*(seed) for one (D, P, seed, f, steps, rounds, eps0, dtype) (module-level, for any executor).
+    """Bracket ε*(seed) for one (D, P, seed, f, steps, rounds, eps0, dtype, limit) (module-level, for any executor).
 
     Round 1 runs ε = eps0·2^k, k = 0..6, together (:func:`seed_records`); every later round runs 7
     equally spaced ε inside the bracket (lo, hi), where hi is the smallest ε run so far that diverged
     and lo the largest one below it that did not (0 at first). Each round after the first shrinks the
     bracket by 8. hi = inf when no run of round 1 diverged.
     """
-    D, P, seed, f, steps, rounds, eps0, dtype = args
+    D, P, seed, f, steps, rounds, eps0, dtype, limit = args
     lo, hi, runs = 0.0, math.inf, 0
     pts = [eps0 * 2.0**k for k in range(SECTION_POINTS)]
     for _ in range(rounds):
-        recs = seed_records([RunSpec(e, f, D, P, seed, steps, dtype) for e in pts])
+        recs = seed_records([RunSpec(e, f, D, P, seed, steps, dtype, limit=limit) for e in pts])
         runs += len(recs)
         hi = min([hi] + [r.eps for r in recs if r.diverged])
         lo = max([lo] + [r.eps for r in recs if r.eps < hi])
@@ -363,7 +363,8 @@ class Threshold:
 
 
 def divergence_thresholds(D, *, eta_frac=0.9, p_ratio=8, seeds=20, first_seed=0, steps=3000, rounds=3,
-                          dtype="float64", workers=None, scheduler=None, progress=True) -> list[Threshold]:
+                          dtype="float64", limit: int = MEMORY_LIMIT, workers=None, scheduler=None,
+                          progress=True) -> list[Threshold]:
     """ε_c(D) for each D: per-seed bracketing (:func:`seed_threshold`, starting at eps0 = 1/√D),
     median over seeds, bootstrap interval."""
     Ds = [positive_int(f"D[{i}]", d) for i, d in enumerate(D)]
@@ -371,8 +372,9 @@ def divergence_thresholds(D, *, eta_frac=0.9, p_ratio=8, seeds=20, first_seed=0,
     p_ratio = positive_int("p_ratio", p_ratio)
     steps = positive_int("steps", steps)
     for d in Ds:
-        check_size(d, p_ratio * d, dtype=check_dtype(dtype))
-    items = [(d, p_ratio * d, first_seed + k, f, steps, positive_int("rounds", rounds), 1.0 / math.sqrt(d), dtype)
+        check_size(d, p_ratio * d, limit=limit, dtype=check_dtype(dtype))
+    items = [(d, p_ratio * d, first_seed + k, f, steps, positive_int("rounds", rounds), 1.0 / math.sqrt(d), dtype,
+              limit)
              for d in Ds for k in range(positive_int("seeds", seeds))]
     res = map_runs(seed_threshold, items, workers=workers, scheduler=scheduler, progress=progress,
                    desc="divergence thresholds")

@@ -40,6 +40,7 @@ from ..display import compact_repr
 from ..status import DIVERGENCE_FACTOR, LossRule, Status, at_edge, sharpened
 
 __all__ = ["MEMORY_LIMIT", "DTYPES", "check_dtype", "Instance", "RunStatus", "Trajectory", "memory_bytes", "check_size",
+           "SizeError",
     "random_instance", "gd_step", "ntk", "top_eigenpair", "run_gd", "eta_for", "normal_form_coefficients",
 ]
 
@@ -67,17 +68,25 @@ def check_dtype(dtype) -> str:
     return dtype
 
 
+class SizeError(InputError):
+    """An instance over the memory limit, before anything is allocated: D, P, the bytes it needs (``need``)
+    and the ``limit`` in bytes, so that a caller can name its own options for them."""
+
+    def __init__(self, D: int, P: int, need: int, limit: int, dtype: str):
+        super().__init__(f"D={D}, P={P}: the instance needs about {need / 2**30:.1f} GiB (Q alone is "
+                         f"D*P*P*{DTYPES[dtype]} bytes), over the limit of {limit / 2**30:.1f} GiB; pass a smaller "
+                         "D or P, or a larger limit")
+        self.D, self.P, self.need, self.limit = D, P, need, limit
+
+
 def check_size(D, P, *, limit: int = MEMORY_LIMIT, dtype: str = "float64") -> tuple[int, int]:
-    """Validate D, P as whole numbers >= 1 whose run fits in ``limit`` bytes (before allocating)."""
+    """Validate D, P as whole numbers >= 1 whose run fits in ``limit`` bytes (before allocating);
+    :class:`SizeError` if it does not."""
     D = positive_int("D", D)
     P = positive_int("P", P)
     need = memory_bytes(D, P, dtype=check_dtype(dtype))
     if need > limit:
-        raise InputError(
-            f"D={D}, P={P}: the instance needs about {need / 2**30:.1f} GiB (Q alone is D*P*P*{DTYPES[dtype]} "
-            "bytes), "
-            f"over the limit of {limit / 2**30:.1f} GiB; pass a smaller D or P"
-        )
+        raise SizeError(D, P, need, limit, dtype)
     return D, P
 
 

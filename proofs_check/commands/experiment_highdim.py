@@ -10,6 +10,7 @@ import json
 import time
 from pathlib import Path
 
+from ...numerics.validate import InputError
 from .experiment import common_arguments, memory_limit, parse_seed, summary_json
 
 HELP = "phase diagram over (eps, eta_frac, D) of random D x P second-order models, with Wilson intervals"
@@ -47,8 +48,16 @@ def add_arguments(h):
     common_arguments(h, "out/highdim")
 
 
+def _size_error(exc, args) -> InputError:
+    """The instance-size check of the engine (numerics.highdim.model.SizeError) in the options' words."""
+    return InputError(f"--D {exc.D} with --p-ratio {args.p_ratio} (P = {exc.P}) needs about {exc.need / 2**30:.1f} GiB "
+                      f"per instance, over --max-memory {args.max_memory} (GiB); lower --D or --p-ratio, or raise "
+                      "--max-memory")
+
+
 def run(args) -> int:
     from ...numerics.highdim import grid as hg
+    from ...numerics.highdim.model import SizeError
     from ..figures.highdim import plot_eos_fraction, plot_final_hist, plot_scaling
     from ..output import check_files, check_folder, write_json
 
@@ -60,13 +69,16 @@ def run(args) -> int:
     check_files([out / n for n in names], "--out")
     common = dict(p_ratio=args.p_ratio, seeds=args.seeds, first_seed=seed0, steps=args.steps, dtype=args.dtype,
                   workers=args.workers,
-                  scheduler=args.scheduler, progress=not args.quiet)
+                  scheduler=args.scheduler, progress=not args.quiet, limit=memory_limit(args.max_memory))
     t0 = time.perf_counter()
     if args.scaling:
         from ...numerics.validate import exact_list
 
         f = float(exact_list("eta_frac", args.eta_frac)[0])
-        sc = hg.finite_size_scaling(hg.divergence_thresholds(Ds, eta_frac=f, **common))
+        try:
+            sc = hg.finite_size_scaling(hg.divergence_thresholds(Ds, eta_frac=f, **common))
+        except SizeError as exc:
+            raise _size_error(exc, args) from None
         fig = out / "eps_c_scaling.png"
         plot_scaling(sc, fig, option="--out")
         summary = summary_json("highdim-scaling", {"eta_frac": f, "p_ratio": int(args.p_ratio), "steps": int(args.steps),
@@ -86,7 +98,10 @@ def run(args) -> int:
               f"constant) is {'inside' if sc.half_in_interval else 'outside'} the interval")
         print(f"wrote {out / 'scaling.json'}, {fig}")
         return 0
-    grid = hg.phase_grid(args.eps, args.eta_frac, Ds, limit=memory_limit(args.max_memory), **common)
+    try:
+        grid = hg.phase_grid(args.eps, args.eta_frac, Ds, **common)
+    except SizeError as exc:
+        raise _size_error(exc, args) from None
     figs = [out / "eos_fraction.png", out / "final_eta_ntk_hist.png"]
     plot_eos_fraction(grid, figs[0], option="--out")
     plot_final_hist(grid, figs[1], option="--out")
