@@ -59,6 +59,9 @@ _RUN = {
     "model": _MODEL,
 }
 
+#: The η axis of a sweep's grid (both sweep schemas).
+_ETA_GRID = {"eta_min": F("number", "smallest η"), "eta_max": F("number", "largest η"),
+             "eta_n": F("integer", "η values"), "eta_scale": F("string", "log or linear")}
 _EDGE = {"eta_lambda_edge": F("edge", "the optimizer's edge of stability ηλ* (docs/theory.md §7)"),
          "edge_method": F("string", "exact (a rational root) or interval (a certified root of its equation)")}
 _EXPERIMENT = {"experiment": F("string", "which experiment produced the record")}
@@ -201,8 +204,7 @@ SCHEMAS = {
         "runs": F("integer", "runs in the grid"),
         "steps": F("integer", "step budget per run"),
         "grid": F("object", "the grid", fields={
-            "eta_min": F("number", "smallest η"), "eta_max": F("number", "largest η"),
-            "eta_n": F("integer", "η values"), "eta_scale": F("string", "log or linear"),
+            **_ETA_GRID,
             "vary": F("string", "the varied parameter", null=True),
             "from": F("number", "first value of the varied parameter", null=True),
             "to": F("number", "last value of the varied parameter", null=True),
@@ -225,8 +227,7 @@ SCHEMAS = {
         "runs": F("integer", "runs in the grid"),
         "steps": F("integer", "step budget per run"),
         "grid": F("object", "the grid", fields={
-            "eta_min": F("number", "smallest η"), "eta_max": F("number", "largest η"),
-            "eta_n": F("integer", "η values"), "eta_scale": F("string", "log or linear"),
+            **_ETA_GRID,
             "vary": F("string", "the varied hyper-parameter (rho or beta)", null=True),
             "from": F("number", "its first value", null=True), "to": F("number", "its last value", null=True),
             "n": F("integer", "its values", null=True)}),
