@@ -9,6 +9,7 @@ import pytest
 
 from sorm.numerics.highdim import grid as hg
 from sorm.numerics.highdim import model as hd
+from sorm.numerics.highdim import scaling as hs
 from sorm.numerics.stats import fit_power_law, wilson
 from sorm.proofs_check import cli
 
@@ -126,7 +127,7 @@ def test_float32_storage_same_statuses():
 
 def test_seed_threshold_brackets():
     """ε*(seed): the run at lo does not diverge, the run at hi does."""
-    th = hg.seed_threshold((8, 64, 0, 0.9, 3000, 2, 0.3, "float64", hd.MEMORY_LIMIT))
+    th = hs.seed_threshold((8, 64, 0, 0.9, 3000, 2, 0.3, "float64", hd.MEMORY_LIMIT))
     def status(e):
         inst = hd.random_instance(8, 64, e, 0)
         return hd.run_gd(inst, hd.eta_for(inst, 0.9), 3000).status

@@ -9,11 +9,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 LIMIT = 400
 #: Modules allowed over the limit, each with its reason (keep this short).
-EXCEPTIONS: dict[str, str] = {
-    "numerics/highdim/grid.py": "a few lines over; its worker code (seed_records, phase_grid, divergence_thresholds) "
-                                "is being changed in parallel this round, so the cut (the divergence-threshold "
-                                "scaling, SeedThreshold .. finite_size_scaling, into its own module) waits for that",
-}
+EXCEPTIONS: dict[str, str] = {}
 
 
 def _modules():

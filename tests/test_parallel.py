@@ -65,6 +65,23 @@ def test_workers_run_on_one_core():
         [(["1"] * len(THREAD_VARIABLES), {1}, 1)] * 4
 
 
+def test_one_blas_thread_covers_scipy_loaded_later():
+    """networks.ops.one_blas_thread loads scipy's own OpenBLAS before limiting it (threadpoolctl limits only
+    loaded libraries), so Lanczos (scipy's ARPACK) runs on one thread even when scipy comes in later."""
+    import subprocess
+    import sys
+
+    code = ("from threadpoolctl import threadpool_info\n"
+            "from sorm.numerics.networks.ops import one_blas_thread\n"
+            "with one_blas_thread():\n"
+            "    import scipy.sparse.linalg\n"
+            "    print(sorted({i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas'}))\n")
+    env = {k: v for k, v in os.environ.items() if k not in THREAD_VARIABLES}
+    env["OPENBLAS_NUM_THREADS"] = "2"  # what an unlimited library would run on here
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[1]", out
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_error_propagates(workers):
     with pytest.raises(ZeroDivisionError, match="run 3"):

@@ -86,12 +86,12 @@ def test_highdim_too_big_names_the_options_that_fix_it(extra, capsys, tmp_path):
 
 
 def test_scaling_takes_the_memory_limit():
-    from sorm.numerics.highdim import grid as hg
+    from sorm.numerics.highdim import scaling as hs
     from sorm.numerics.highdim.model import MEMORY_LIMIT, SizeError, memory_bytes
 
     need = memory_bytes(128, 4096)
     with pytest.raises(SizeError) as exc:
-        hg.divergence_thresholds([128], p_ratio=32, limit=need - 1, progress=False)
+        hs.divergence_thresholds([128], p_ratio=32, limit=need - 1, progress=False)
     assert (exc.value.D, exc.value.P, exc.value.need, exc.value.limit) == (128, 4096, need, need - 1)
     assert need > MEMORY_LIMIT  # so the default limit alone would refuse it as well
 
@@ -107,10 +107,11 @@ def test_optimizer_sweep_divergence_is_relative_to_the_start():
         assert res.counts()["diverged"] == 0 and res.eta_ntk.max() == 2**31, res.counts()
 
 
-@pytest.mark.parametrize("extra, fn", [([], "phase_grid"), (["--scaling"], "divergence_thresholds")],
+@pytest.mark.parametrize("extra, module, fn", [([], "grid", "phase_grid"),
+                                                (["--scaling"], "scaling", "divergence_thresholds")],
                          ids=["grid", "scaling"])
-def test_highdim_passes_max_memory_on(extra, fn, monkeypatch, capsys, tmp_path):
-    from sorm.numerics.highdim import grid as hg
+def test_highdim_passes_max_memory_on(extra, module, fn, monkeypatch, capsys, tmp_path):
+    import importlib
 
     seen = {}
 
@@ -118,7 +119,7 @@ def test_highdim_passes_max_memory_on(extra, fn, monkeypatch, capsys, tmp_path):
         seen.update(kwargs)
         raise InputError("stop here")
 
-    monkeypatch.setattr(hg, fn, capture)
+    monkeypatch.setattr(importlib.import_module(f"sorm.numerics.highdim.{module}"), fn, capture)
     assert cli.main(["experiment", "highdim", *extra, "--max-memory", "20", "--quiet",
                      "--out", str(tmp_path / "out")]) == 2
     assert seen["limit"] == 20 * 2**30

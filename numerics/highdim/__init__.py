@@ -7,8 +7,8 @@ from ... import _lazy
 __all__, __getattr__, __dir__ = _lazy.lazy_exports(__name__, {
     ".model": ("Instance", "Trajectory", "RunStatus", "random_instance", "run_gd", "gd_step", "ntk",
                "top_eigenpair", "eta_for", "normal_form_coefficients"),
-    ".grid": ("RunSpec", "RunRecord", "Cell", "Grid", "phase_grid", "divergence_thresholds",
-              "finite_size_scaling", "Threshold", "Scaling"),
+    ".grid": ("RunSpec", "RunRecord", "Cell", "Grid", "phase_grid"),
+    ".scaling": ("divergence_thresholds", "finite_size_scaling", "Threshold", "Scaling"),
     ".centralflow": ("CentralFlow", "Comparison", "FlowStatus", "central_flow", "compare", "project",
                      "planar_instance"),
     ".selfstab": ("EOSPhase", "TwoStepSplit", "Reduction", "PhaseStatus", "eos_phase_stats", "two_step_split",

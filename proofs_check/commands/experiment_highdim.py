@@ -1,7 +1,7 @@
 """`sorm experiment highdim`: the phase diagram of random D x P models over (ε, f, D), with statistics.
 
 Parses the options, calls :func:`sorm.numerics.highdim.grid.phase_grid` (or, with
-``--scaling``, :func:`~sorm.numerics.highdim.grid.divergence_thresholds` and the power-law fit),
+``--scaling``, :func:`~sorm.numerics.highdim.scaling.divergence_thresholds` and the power-law fit),
 prints the per-cell table or the JSON, and writes the summary and figures.
 """
 from __future__ import annotations
@@ -56,7 +56,7 @@ def _size_error(exc, args) -> InputError:
 
 
 def run(args) -> int:
-    from ...numerics.highdim import grid as hg
+    from ...numerics.highdim import grid as hg, scaling as hs
     from ...numerics.highdim.model import SizeError
     from ..figures.highdim import plot_eos_fraction, plot_final_hist, plot_scaling
     from ..output import check_files, check_folder, write_json
@@ -76,7 +76,7 @@ def run(args) -> int:
 
         f = float(exact_list("eta_frac", args.eta_frac)[0])
         try:
-            sc = hg.finite_size_scaling(hg.divergence_thresholds(Ds, eta_frac=f, **common))
+            sc = hs.finite_size_scaling(hs.divergence_thresholds(Ds, eta_frac=f, **common))
         except SizeError as exc:
             raise _size_error(exc, args) from None
         fig = out / "eps_c_scaling.png"
