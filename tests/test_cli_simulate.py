@@ -66,6 +66,9 @@ def test_simulate_statuses_from_cli(capsys):
     assert div["status"] == "diverged"
     div = run_json(capsys, ["simulate", "--omegas", "1,-1", "--E", "0", "--theta0", "3,2", "--float64"], rc=1)
     assert div["status"] == "diverged"
+    assert main(["simulate", "--omegas", "1,-1", "--E", "0", "--theta0", "3,2", "--float64"]) == 1
+    text = capsys.readouterr().out  # an overflowed float64 state says so, never "None"
+    assert "None" not in text and "eta*lambda = not finite (overflowed)" in text
     mx = run_json(capsys, ["simulate", *MODEL, "--max-steps", "10", "--dps", "20"], rc=1)
     assert mx["status"] == "max_steps" and mx["steps"] == 10
 

@@ -6,7 +6,9 @@ outside the repository, and every "docs/theory.md §n" (or §n.m) names a headin
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
+import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -86,3 +88,80 @@ def test_readme_lists_every_claim():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = [c.id for c in all_claims() if f"`{c.id}`" not in text]
     assert not missing, f"claims missing from the README's table: {missing}"
+
+
+#: Printed text that varies from run to run, masked on both sides before the comparison: wall times
+#: ("... trajectory-steps in 1.97 s", "derived files fresh (4.2 s)").
+VARYING = (re.compile(r"(?<= in )\d+(\.\d+)? s\b"), re.compile(r"(?<=\()\d+(\.\d+)? s(?=\))"))
+#: Console examples with printed output that the test does not run, and why.
+NOT_RUN = {"experiment network": "the example's run takes about 16 minutes (5 seeds x 3 models)"}
+#: Examples that take more than a few seconds (the sweep: 1.2e5 runs; derive: every derivation).
+SLOW = ("sweep", "derive")
+
+
+def _console_examples():
+    """Each `$ sorm ...` command of the README's console blocks with the output printed below it.
+
+    A command continues over lines ending in a backslash; a `#` starts a comment; a last output line
+    `...` means the block shows the start of the output only.
+    """
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    for block in re.findall(r"```console\n(.*?)```", text, re.DOTALL):
+        lines = block.splitlines()
+        i = 0
+        while i < len(lines):
+            command = lines[i].removeprefix("$ ")
+            while command.endswith("\\"):
+                i += 1
+                command = command[:-1] + " " + lines[i].strip()
+            i += 1
+            start = i
+            while i < len(lines) and not lines[i].startswith("$ "):
+                i += 1
+            printed = lines[start:i]
+            while printed and not printed[-1].strip():
+                printed.pop()
+            yield command, printed
+
+
+def _mask(lines):
+    for pattern in VARYING:
+        lines = [pattern.sub("<time>", line) for line in lines]
+    return lines
+
+
+def _example_params():
+    params = []
+    for command, printed in _console_examples():
+        argv = shlex.split(command, comments=True)
+        assert argv[0] == "sorm", command
+        if not printed or " ".join(argv[1:3]) in NOT_RUN:
+            continue
+        marks = [pytest.mark.slow] if argv[1] in SLOW else []
+        params.append(pytest.param(argv[1:], printed, marks=marks, id=" ".join(argv[1:4])))
+    return params
+
+
+def test_readme_console_examples_are_found():
+    """The parser sees every example: the ones run here, the ones named in NOT_RUN, and commands shown
+    without output."""
+    examples = list(_console_examples())
+    assert len(examples) >= 15 and len(_example_params()) >= 10
+    run_or_skipped = {" ".join(shlex.split(c, comments=True)[1:3]) for c, printed in examples if printed}
+    assert set(NOT_RUN) <= run_or_skipped, "an entry of NOT_RUN no longer names a README example"
+
+
+@pytest.mark.parametrize("argv, printed", _example_params())
+def test_readme_console_example_prints_what_the_readme_shows(argv, printed, tmp_path):
+    """Each README console example, run in an empty folder, prints the README's text line for line
+    (times masked; an example ending in `...` shows the start of the output), with exit code 2 for
+    bad input and 0 otherwise."""
+    code = "import sys; from sorm.proofs_check.cli import main; sys.exit(main(sys.argv[1:]))"
+    proc = subprocess.run([sys.executable, "-c", code, *argv], cwd=tmp_path, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, timeout=300)
+    shown = printed[:-1] if printed[-1] == "..." else printed
+    got = proc.stdout.splitlines()
+    if len(shown) < len(printed):
+        got = got[:len(shown)]
+    assert _mask(got) == _mask(shown), "README.md shows another output for: sorm " + " ".join(argv)
+    assert proc.returncode == (2 if any(": error: " in line for line in printed) else 0), proc.stdout

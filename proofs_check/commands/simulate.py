@@ -81,11 +81,12 @@ def run(args) -> int:
     print(f"status: {out['status']} ({out['status_message']})")
     if out["dps"] is None:
         f = out["final"]
+        shown = {k: "not finite (overflowed)" if v is None else v for k, v in f.items() if k != "J2"}
         print(f"steps: {out['steps']}    precision: float64")
-        print(f"eta*lambda = {f['eta_ntk']}")
-        print(f"lambda     = {f['ntk']}")
-        print(f"z          = {f['z']}")
-        print(f"J2         = {', '.join(str(j) for j in f['J2'])}")
+        print(f"eta*lambda = {shown['eta_ntk']}")
+        print(f"lambda     = {shown['ntk']}")
+        print(f"z          = {shown['z']}")
+        print(f"J2         = {', '.join('not finite' if j is None else str(j) for j in f['J2'])}")
     else:
         print("\n".join(state_lines(out)))
     for path in out.get("files", ()):

@@ -149,9 +149,10 @@ def run(args) -> int:
         return 0
     print(f"sweep: {summary['runs']} runs ({res.shape[0]} x {res.shape[1]}), <= {res.steps} steps each, "
           f"{res.step_map} map, {res.engine} engine; {res.trajectory_steps} trajectory-steps in {compute:.2f} s")
+    width = max(map(len, TrajectoryClass.__members__))
     for name, k in summary["counts"].items():
         if k:
-            print(f"  {name:<16} {k:>8}  {TrajectoryClass[name].message}")
+            print(f"  {name:<{width}} {k:>8}  {TrajectoryClass[name].message}")
     if conv_max is not None:
         print(f"  largest final eta*lambda of a converged run: {conv_max!r} "
               f"({'below' if conv_max < 2 else 'NOT below'} 2)")
