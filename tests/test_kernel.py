@@ -48,7 +48,8 @@ def test_sweep_is_the_same_with_numba_and_the_numpy_fallback():
 @pytest.mark.parametrize("steps", [1, 2, 63, 65, 129, 700, 701])
 def test_planar_kernel_matches_numpy_loop(settle, steps):
     """Chunks of every parity (701: a last chunk of 61 steps, whose two last steps save the state), with and
-    without the Lyapunov tail (the kernel makes two steps per pass only outside it)."""
+    without the Lyapunov tail (outside it the kernel runs steps in pairs, max eta*lambda updated on the
+    second of each pair over both; inside it, one step at a time)."""
     rng = np.random.default_rng(steps)
     n = 3000
     zt, T, Et = rng.uniform(-1.5, 0.5, n), rng.uniform(0, 2.6, n), rng.uniform(-0.5, 1.5, n)

@@ -64,16 +64,29 @@ def _loop(body: list[str], ind: int) -> list[str]:
     return [" " * ind + "for j in range(n):", *_ind(body, ind + 4)]
 
 
+def _track(on: bool) -> list[str]:
+    """The max ηλ update of slot j after a step that tracks it (``on``): ``m = max(max(m, T_{i-1}), T_i)``.
+
+    ``T[j]`` still holds T before the step (T_{i-1}) and ``Tj`` the T after it (T_i), so a step that tracks
+    covers both, and a step that does not track must be followed by one that does (:func:`_steps`). The same
+    maxima in the same order as a max after every step: m is the same bits (a NaN T is skipped either way).
+    """
+    return ["m[j] = max(max(m[j], T[j]), Tj)"] if on else []
+
+
 def _steps(one, tangent: list[str] | None, save_more: tuple[str, ...] = (), flush_more: tuple[str, ...] = ()) -> list[str]:
     """The ``k`` steps of a chunk, each a loop over the block's slots (indent 8).
 
-    ``one(save, end)`` gives the lines of one step of slot j: ``save`` runs on the state (zj, Tj) before
-    it, ``end`` on the new state before it is stored. The step two before the check saves the state (for
-    the period-2 test; ``save_more``: more of it). The last step keeps z̃ from before it (for the
-    convergence ratio) and, in the same pass, flushes the subnormal values of the new state to 0
-    (``flush_more``: more of them) and counts the slots that may have settled (``cand``; a superset:
-    diverged, |z̃| ≤ tol, which converged and unstable need, or the period-2 test of z̃).
-    ``tangent``: the tangent-map update of slot j, run before each step of the last ``lyap_steps``.
+    ``one(save, end, track)`` gives the lines of one step of slot j: ``save`` runs on the state (zj, Tj)
+    before it, ``end`` on the new state before it is stored, ``track``: whether it updates max ηλ
+    (:func:`_track`). The step two before the check saves the state (for the period-2 test; ``save_more``:
+    more of it). The last step keeps z̃ from before it (for the convergence ratio) and, in the same pass,
+    flushes the subnormal values of the new state to 0 (``flush_more``: more of them) and counts the slots
+    that may have settled (``cand``; a superset: diverged, |z̃| ≤ tol, which converged and unstable need, or
+    the period-2 test of z̃). ``tangent``: the tangent-map update of slot j, run before each step of the
+    last ``lyap_steps``. The steps before the last two run in pairs with no branch between them, the second
+    of a pair tracking, then one tracking step when their count is odd (in the Lyapunov tail: one tracking
+    step at a time); the last step tracks. So a step that does not track is followed by one that does.
     """
     tiny = repr(TINY)
     end = [f"zj = 0.0 if abs(zj) < {tiny} else zj", f"Tj = 0.0 if abs(Tj) < {tiny} else Tj",
@@ -81,12 +94,22 @@ def _steps(one, tangent: list[str] | None, save_more: tuple[str, ...] = (), flus
            "cand += (not (math.isfinite(zj) & math.isfinite(Tj))) | (az > blowup) | (Tj > blowup) | "
            "(az <= tol) | (abs(zj - pz[j]) <= ptol * max(az, tol))"]
     out = ["        i = 0; cand = 0", "        while i < k:"]
+    run = "k - 2"
     if tangent is not None:
-        out += ["            if lyap_steps > 0 and done + i >= tail_from:", *_loop(tangent, 16)]
-    return out + ["            if i == k - 2:", *_loop(one(["pz[j] = zj; pT[j] = Tj", *save_more], []), 16),
-                  "            elif i == k - 1:", *_loop(one(["p1 = zj"], end), 16),
-                  "            else:", *_loop(one([], []), 16),
-                  "            i += 1"]
+        out += ["            tail = lyap_steps > 0 and done + i >= tail_from",
+                "            if tail:", *_loop(tangent, 16)]
+        run = "i + 1 if tail else (min(k - 2, tail_from - done) if lyap_steps > 0 else k - 2)"
+    return out + ["            if i == k - 2:", *_loop(one(["pz[j] = zj; pT[j] = Tj", *save_more], [], False), 16),
+                  "                i += 1",
+                  "            elif i == k - 1:", *_loop(one(["p1 = zj"], end, True), 16),
+                  "                i += 1",
+                  "            else:",
+                  f"                e = {run}",
+                  "                while i + 1 < e:",
+                  *_loop(one([], [], False), 20), *_loop(one([], [], True), 20),
+                  "                    i += 2",
+                  "                if i < e:", *_loop(one([], [], True), 20),
+                  "                    i += 1"]
 
 
 def _check(classify: list[str], output: list[str], swap: list[str]) -> list[str]:
@@ -221,8 +244,8 @@ def _planar_source(bookkeeping: bool, fold: tuple = (None, None)) -> str:
     hoisted = ["Ej = E[j]", *per, *(f"H[{h}, j] = {u}" for h, u in enumerate(used))]
     upd = f"zj = {zn}; Tj = {Tn}"
 
-    def one(save, end):
-        return [*load, *save, *step, upd, "m[j] = max(m[j], Tj)", *end, "z[j] = zj; T[j] = Tj"]
+    def one(save, end, track):
+        return [*load, *save, *step, upd, *_track(track), *end, "z[j] = zj; T[j] = Tj"]
 
     if not bookkeeping:  # the bare step loop, for the benchmark of the bookkeeping's cost
         body = [
@@ -279,7 +302,7 @@ def _modes_source() -> str:
     args = "zt0, J0, T0, w, steps, check_every, settle, tol, blowup, ptol, zt_out, J_out, T_out, cls_out, " \
            "steps_out, maxT_out, lyap_out"
 
-    def one(save, end):
+    def one(save, end, track):
         return [
             "zj = z[j]; Tj = T[j]",
             *save,
@@ -294,7 +317,7 @@ def _modes_source() -> str:
             f"    J[p, j] = {jn}",
             f"    t = {jn} if p == 0 else t + {jn}",
             f"zj = {zn}; Tj = t",
-            "m[j] = max(m[j], Tj)",
+            *_track(track),
             *end,
             "z[j] = zj; T[j] = Tj",
         ]
