@@ -64,29 +64,24 @@ def _loop(body: list[str], ind: int) -> list[str]:
     return [" " * ind + "for j in range(n):", *_ind(body, ind + 4)]
 
 
-def _track(on: bool) -> list[str]:
-    """The max ηλ update of slot j after a step that tracks it (``on``): ``m = max(max(m, T_{i-1}), T_i)``.
-
-    ``T[j]`` still holds T before the step (T_{i-1}) and ``Tj`` the T after it (T_i), so a step that tracks
-    covers both, and a step that does not track must be followed by one that does (:func:`_steps`). The same
-    maxima in the same order as a max after every step: m is the same bits (a NaN T is skipped either way).
-    """
-    return ["m[j] = max(max(m[j], T[j]), Tj)"] if on else []
+#: The max ηλ update of slot j on a step that tracks it: T[j] still holds T before the step, Tj the T after it,
+#: so max(max(m, T_{i-1}), T_i) covers both: the same maxima in the same order as a max after every step
+#: (the same bits; a NaN T is skipped either way). A step that does not track is followed by one that does.
+_TRACK = "m[j] = max(max(m[j], T[j]), Tj)"
 
 
 def _steps(one, tangent: list[str] | None, save_more: tuple[str, ...] = (), flush_more: tuple[str, ...] = ()) -> list[str]:
     """The ``k`` steps of a chunk, each a loop over the block's slots (indent 8).
 
     ``one(save, end, track)`` gives the lines of one step of slot j: ``save`` runs on the state (zj, Tj)
-    before it, ``end`` on the new state before it is stored, ``track``: whether it updates max ηλ
-    (:func:`_track`). The step two before the check saves the state (for the period-2 test; ``save_more``:
-    more of it). The last step keeps z̃ from before it (for the convergence ratio) and, in the same pass,
-    flushes the subnormal values of the new state to 0 (``flush_more``: more of them) and counts the slots
-    that may have settled (``cand``; a superset: diverged, |z̃| ≤ tol, which converged and unstable need, or
-    the period-2 test of z̃). ``tangent``: the tangent-map update of slot j, run before each step of the
-    last ``lyap_steps``. The steps before the last two run in pairs with no branch between them, the second
-    of a pair tracking, then one tracking step when their count is odd (in the Lyapunov tail: one tracking
-    step at a time); the last step tracks. So a step that does not track is followed by one that does.
+    before it, ``end`` on the new state before it is stored; ``track``: it updates max ηλ (:data:`_TRACK`).
+    The step two before the check saves the state (for the period-2 test; ``save_more``: more of it). The
+    last step keeps z̃ from before it (for the convergence ratio) and, in the same pass, flushes the subnormal
+    values of the new state to 0 (``flush_more``: more of them) and counts the slots that may have settled
+    (``cand``; a superset: diverged, |z̃| ≤ tol, which converged and unstable need, or the period-2 test of
+    z̃). ``tangent``: the tangent-map update of slot j, run before each step of the last ``lyap_steps``.
+    The steps before the last two run in pairs with no branch between them, the second tracking, then one
+    tracking step if their count is odd (in the Lyapunov tail, one at a time); the last step tracks.
     """
     tiny = repr(TINY)
     end = [f"zj = 0.0 if abs(zj) < {tiny} else zj", f"Tj = 0.0 if abs(Tj) < {tiny} else Tj",
@@ -245,7 +240,7 @@ def _planar_source(bookkeeping: bool, fold: tuple = (None, None)) -> str:
     upd = f"zj = {zn}; Tj = {Tn}"
 
     def one(save, end, track):
-        return [*load, *save, *step, upd, *_track(track), *end, "z[j] = zj; T[j] = Tj"]
+        return [*load, *save, *step, upd, *([_TRACK] if track else []), *end, "z[j] = zj; T[j] = Tj"]
 
     if not bookkeeping:  # the bare step loop, for the benchmark of the bookkeeping's cost
         body = [
@@ -317,7 +312,7 @@ def _modes_source() -> str:
             f"    J[p, j] = {jn}",
             f"    t = {jn} if p == 0 else t + {jn}",
             f"zj = {zn}; Tj = t",
-            *_track(track),
+            *([_TRACK] if track else []),
             *end,
             "z[j] = zj; T[j] = Tj",
         ]
