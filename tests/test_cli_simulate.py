@@ -111,6 +111,20 @@ def test_predict_gf_prints_each_value_to_its_own_agreeing_digits(capsys, monkeyp
     assert "x_inf 7" in (main(["predict", *MODEL]), capsys.readouterr().out)[1]
 
 
+
+def test_predict_gf_without_a_finite_limit_prints_no_value(capsys):
+    """A flow that runs away (λ → 0, x → ∞) has no result: JSON nulls (never "+inf"), no value in the
+    text, exit 1, with or without --integrate."""
+    from sorm.proofs_check.schema import check
+
+    argv = ["predict", "--omegas", "1,2,3", "--z0", "0.5", "--J2", "1/400,0.5,1"]
+    d = run_json(capsys, argv, rc=1)
+    assert d["status"] == "runs_away" and d["ntk"] is d["eta_ntk"] is d["x_inf"] is d["agreed_digits"] is None
+    assert check("predict", d) == []
+    assert main(argv + ["--integrate"]) == 1
+    text = capsys.readouterr().out
+    assert "no value: the status leaves no finite limit to print" in text and "x_inf" not in text
+
 def test_predict_eos_dispatch(capsys):
     """--method eos goes to numerics.eos.predict_eos; JSON carries its fields."""
     pytest.importorskip("sorm.numerics.eos")

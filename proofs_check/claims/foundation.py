@@ -221,7 +221,7 @@ def _gf_sharpening(ctx):
 
 
 @claim("linear.constant_ntk", "The linear model z = G^T theta - y has a constant NTK under GF and GD: no "
-       "progressive sharpening", source="paper §1-2 (contrast); derived here", method=Method.SYMBOLIC)
+       "progressive sharpening (proved for P = 1, 2, 3, 4, each P separately; P = 1, 2 with --quick)", source="paper §1-2 (contrast); derived here", method=Method.SYMBOLIC)
 def _linear(ctx):
     from ...theory import linear
 

@@ -40,13 +40,14 @@ def _gf(problem, dps, integrate):
     lim = gf_limit(problem, dps=dps)
     dps = lim.dps
     with mpmath.workdps(dps):
-        # each value only to the digits that agree with the solve at 2·dps (null when none)
-        lam_digits, x_digits = lim.agreed_digits or 0, lim.x_agreed_digits or 0
+        # each value only to the digits that agree with the solve at 2·dps (null when none); a flow
+        # without a finite limit (it runs away: λ → 0, x → ∞) has no value to print
+        lam_digits, x_digits = (lim.agreed_digits or 0, lim.x_agreed_digits or 0) if lim.status.has_result else (0, 0)
         out = {"engine": "gf", "ntk": num(lim.ntk, lam_digits) if lam_digits else None,
                "eta_ntk": num(lim.eta_ntk, lam_digits) if lam_digits else None, "dps": dps,
                "status": lim.status.name.lower(), "status_message": lim.status.message,
-               "x_inf": num(lim.x_inf, x_digits) if x_digits else None, "agreed_digits": lim.agreed_digits,
-               "x_agreed_digits": lim.x_agreed_digits}
+               "x_inf": num(lim.x_inf, x_digits) if x_digits else None, "agreed_digits": lam_digits or None,
+               "x_agreed_digits": x_digits or None}
         if integrate:
             from ...numerics.engines.gd_mp import agreed_digits
 
@@ -144,11 +145,14 @@ def run(args) -> int:
         return rc
     if out["engine"] == "gf":
         print(f"gradient-flow limit: {out['status']} ({out['status_message']})")
-        print(f"lambda_GF     = {out['ntk']}")
-        print(f"eta*lambda_GF = {out['eta_ntk']}")
-        print(f"x_inf         = {out['x_inf']}")
-        print(f"digits: {out['dps']} working; agreeing at doubled precision (printed): lambda "
-              f"{out['agreed_digits']}, x_inf {out['x_agreed_digits']}")
+        if out["ntk"] is None:
+            print("no value: the status leaves no finite limit to print")
+        else:
+            print(f"lambda_GF     = {out['ntk']}")
+            print(f"eta*lambda_GF = {out['eta_ntk']}")
+            print(f"x_inf         = {out['x_inf']}")
+            print(f"digits: {out['dps']} working; agreeing at doubled precision (printed): lambda "
+                  f"{out['agreed_digits']}, x_inf {out['x_agreed_digits']}")
         if "integrated" in out:
             i = out["integrated"]
             print(f"integrated flow: {i['status_message']}")
