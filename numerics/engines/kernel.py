@@ -274,11 +274,11 @@ def _planar_source(bookkeeping: bool, fold: tuple = (None, None)) -> str:
         *(f"{a} = np.empty({BLOCK})" for a in one_d.split()[:-2]),
         f"idx = np.empty({BLOCK}, np.int64); cl = np.empty({BLOCK}, np.int8); H = np.empty(({len(used)}, {BLOCK}))",
         "tail_from = steps - lyap_steps",
-        "r = math.sqrt(0.5)",
         f"for s0 in range(0, N, {BLOCK}):",
         f"    n = min({BLOCK}, N - s0)",
-        *_loop(["idx[j] = s0 + j; z[j] = zt0[s0 + j]; T[j] = T0[s0 + j]; E[j] = Et0[s0 + j]; m[j] = T[j]",
-                "pz[j] = z[j]; pz1[j] = z[j]; pT[j] = T[j]; v0[j] = r; v1[j] = r; ls[j] = 0.0", *hoisted], 4),
+        *_loop(["z[j] = zt0[s0 + j]; T[j] = T0[s0 + j]; E[j] = Et0[s0 + j]", *hoisted], 4),  # loops of a few
+        *_loop(["idx[j] = s0 + j; m[j] = T[j]; pz[j] = z[j]; pz1[j] = z[j]; pT[j] = T[j]"], 4),  # arrays each,
+        *_loop(["v0[j] = math.sqrt(0.5); v1[j] = v0[j]; ls[j] = 0.0"], 4),  # which the compiler vectorises
         "    done = 0",
         "    while done < steps and n > 0:",
         "        k = min(check_every, steps - done)",
