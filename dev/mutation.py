@@ -16,9 +16,17 @@ Usage (from the repository root, in a venv with ``pip install -e ".[dev]"``)::
     python dev/mutation.py results                   # list the surviving mutants
     python dev/mutation.py show <mutant name>        # the diff of one mutant
     python dev/mutation.py run "sorm.numerics.engines.batch*"   # one module only
+
+A run of one module against a narrow test selection (seconds per mutant instead of
+minutes) overrides ``only_mutate`` and the test selection of the staged copy only::
+
+    python dev/mutation.py --mutate numerics/eos/predict.py \
+        --tests "tests/test_eos.py -m 'not slow'" run --max-children 1
 """
 from __future__ import annotations
 
+import json
+import shlex
 import shutil
 import subprocess
 import sys
@@ -45,11 +53,38 @@ def stage() -> Path:
     return STAGE
 
 
+def narrow(pyproject: Path, mutate: list[str], tests: str | None) -> None:
+    """Rewrite the staged ``[tool.mutmut]``: only_mutate from ``mutate`` (repository paths such as
+    numerics/eos/predict.py, staged as src/sorm/numerics/eos/predict.py) and the test selection
+    from ``tests`` (pytest arguments in shell syntax)."""
+    import tomllib
+
+    text = pyproject.read_text("utf-8")
+    conf = tomllib.loads(text)["tool"]["mutmut"]
+    if mutate:
+        conf["only_mutate"] = [f"src/sorm/{m}" for m in mutate]
+    if tests is not None:
+        conf["pytest_add_cli_args_test_selection"] = shlex.split(tests)
+    head, _, rest = text.partition("[tool.mutmut]")
+    tail = rest[rest.find("\n[") + 1:] if "\n[" in rest else ""
+    body = "".join(f"{k} = {json.dumps(v)}\n" for k, v in conf.items())
+    pyproject.write_text(f"{head}[tool.mutmut]\n{body}\n{tail}", "utf-8")
+
+
 def main(argv: list[str]) -> int:
     if shutil.which("mutmut") is None:
         print("mutation: mutmut is not installed; run pip install -e \".[dev]\"", file=sys.stderr)
         return 2
+    mutate, tests = [], None
+    while argv[:1] in (["--mutate"], ["--tests"]) and len(argv) > 1:
+        if argv[0] == "--mutate":
+            mutate.append(argv[1])
+        else:
+            tests = argv[1]
+        argv = argv[2:]
     cwd = stage()
+    if mutate or tests is not None:
+        narrow(cwd / "pyproject.toml", mutate, tests)
     return subprocess.call(["mutmut", *(argv or ["run"])], cwd=cwd)
 
 

@@ -268,14 +268,117 @@ def test_a_prediction_without_a_usable_value_shows_no_digit(prob):
     assert "eta_ntk=None" in repr(p)
 
 
+@pytest.mark.parametrize("eps", [F(1, 10 ** 12), F(1, 10 ** 28)], ids=["1e-12", "1e-28"])
 @pytest.mark.parametrize("pset", PARAMETER_SETS, ids=[p.name[0] for p in PARAMETER_SETS])
-def test_near_the_edge_point_the_digits_stop_at_the_working_precision(pset):
+def test_near_the_edge_point_the_digits_stop_at_the_working_precision(pset, eps):
     """At ε = 10⁻¹² every order agrees far beyond 30 digits; the shown digits are then limited by the working
     precision (30 digits, the root solve and the rounding of T_∞), and each is a digit of the same
-    prediction at 80 digits."""
-    prob = edge_problem(pset, F(1, 10 ** 12))
+    prediction at 80 digits. At ε = 10⁻²⁸ the changes from order to order are root-solve noise (about
+    10⁻³⁹), which is no sign of a degenerate series."""
+    prob = edge_problem(pset, eps)
     for N in (2, N_MAX):
         p, ref = predict_eos(prob, order=N, dps=30), predict_eos(prob, order=N, dps=80)
         text, n = p.shown()["eta_ntk"]
-        assert p.status is EOSStatus.OK and 20 <= n <= 30
+        assert p.status is EOSStatus.OK and 20 <= n <= 30 and n == p.digits
         assert abs(F(text) - mpf_fraction(ref.eta_ntk)) < F(10) ** (1 - n), (N, text)
+
+
+def _at_half_eta(prob):
+    """The same state (z̃₀, T₀, Ẽ) with η = 1/2: ηλ unchanged, λ = 2ηλ."""
+    return from_state(prob.omegas, 2 * prob.z0, tuple(2 * j for j in prob.J2), F(1, 2))
+
+
+_RECORDS = [  # (id, η = 1 problem, status)
+    ("ok", state_problem((1, -1), F(1, 5), F(1, 100), F(201, 100)), EOSStatus.OK),
+    ("fixed-line", state_problem((1, -1), F(1, 5), 0, F(21, 10)), EOSStatus.ON_FIXED_LINE),
+    ("far", state_problem((1, -1), F(1, 5), F(2, 5), 2), EOSStatus.FAR_FROM_EDGE),
+    ("degenerate", from_state([1, -1], "0.01", "2.01,0"), EOSStatus.DEGENERATE),
+    ("no-root", from_state([1, -3], "0.05", "17/40,63/40"), EOSStatus.NO_ROOT),
+]
+
+
+@pytest.mark.parametrize("prob, status", [(p, s) for _, p, s in _RECORDS], ids=[i for i, _, _ in _RECORDS])
+def test_every_status_keeps_the_state_in_its_record(prob, status):
+    """Whatever the status, the record carries the state's ε, k, leading-order value, order and dps, and
+    λ = ηλ/η; only OK and ON_FIXED_LINE carry an error estimate and digits (η = 1/2, so λ ≠ ηλ)."""
+    from sorm.numerics import _derived as dd
+    from sorm.numerics.precision import to_mpf
+    from sorm.numerics.problem import reduced_2d
+
+    prob = _at_half_eta(prob)
+    a, b, Et = reduced_2d(prob)
+    k, s = F(dd.eos_k(a, b, Et)), F(dd.eos_s(a, b, Et))
+    zt0, y0 = prob.zt0, prob.T0 - 2
+    p = predict_eos(prob, order=3, dps=30)
+    assert p.status is status and p.order == 3 and p.dps == 30 and p.k == k
+    assert p.epsilon_exact == max(abs(zt0), abs(y0))
+    with mpmath.workdps(30):
+        tol = mpmath.mpf(10) ** -28
+        assert abs(p.epsilon - to_mpf(p.epsilon_exact)) < tol
+        radius = mpmath.sqrt(to_mpf((y0 - s * zt0) ** 2 + k / 2 * zt0 ** 2))
+        assert abs(p.leading - (2 - radius)) < tol
+        if status is EOSStatus.NO_ROOT:
+            assert p.eta_ntk is None and p.ntk is None
+        else:
+            assert abs(p.ntk - 2 * p.eta_ntk) < tol
+        if status is EOSStatus.ON_FIXED_LINE:  # T₀ = 21/10 exactly; the only error is its rounding
+            assert p.eta_ntk == mpmath.mpf(21) / 10
+            exact = abs(mpf_fraction(p.eta_ntk) - prob.T0)
+            assert 0 < exact < F(1, 10 ** 30) and abs(mpf_fraction(p.error_estimate) - exact) < exact / 10 ** 25
+            assert p.digits == 30
+        elif status is EOSStatus.OK:
+            assert 0 < p.error_estimate < mpmath.mpf(10) ** -4 and p.digits > 4
+        else:
+            assert p.error_estimate is None and p.digits == 0
+
+
+def test_the_shown_ntk_has_the_digits_of_the_shown_eta_ntk():
+    """λ = ηλ/η carries the relative error of ηλ: about as many digits, each of them true, and the repr shows
+    the shown texts, the rounded-up estimate and the plain fields."""
+    prob = _at_half_eta(state_problem((1, -1), F(1, 5), F(1, 100), F(201, 100)))
+    p, ref = predict_eos(prob, order=3, dps=30), predict_eos(prob, order=5, dps=60)
+    (t, n), (t_ntk, n_ntk) = p.shown()["eta_ntk"], p.shown()["ntk"]
+    assert 4 < n and n - 1 <= n_ntk <= n + 1
+    assert abs(F(t_ntk) - mpf_fraction(ref.ntk)) < F(10) ** (1 - n_ntk) * 4
+    assert abs(F(t_ntk) - 2 * F(t)) < F(10) ** (2 - n) * 4
+    r = repr(p)
+    assert f"eta_ntk={t}," in r and f"ntk={t_ntk}," in r and "order=3," in r and "dps=30," in r and "k=96/25," in r
+    est = F(r.split("error_estimate=")[1].split(",")[0])
+    assert mpf_fraction(p.error_estimate) <= est <= 2 * mpf_fraction(p.error_estimate)
+
+
+def test_the_epsilon_and_radius_limits_are_inclusive():
+    """ε = 1/2 and a normal-form radius of exactly 1/2 are still near the edge; ε ≤ 1/2 with a radius
+    above 1/2 is not (ω = (1, −1), Ẽ = 1/5: s = 2/5, k = 96/25)."""
+    on_eps = predict_eos(state_problem((1, -1), F(1, 5), F(1, 10), F(5, 2)), order=3, dps=30)
+    assert on_eps.epsilon_exact == EPS_MAX and on_eps.status is EOSStatus.OK
+    on_radius = predict_eos(state_problem((1, -1), F(1, 5), F(5, 16), F(15, 8)), order=3, dps=30)
+    assert on_radius.radius == mpmath.mpf(1) / 2 and on_radius.status is EOSStatus.OK
+    beyond = predict_eos(state_problem((1, -1), F(1, 5), F(2, 5), 2), order=3, dps=30)
+    assert beyond.epsilon_exact < EPS_MAX and beyond.radius > 0.5 and beyond.status is EOSStatus.FAR_FROM_EDGE
+
+
+def test_invariant_value_and_the_root_solve_on_a_hand_made_table():
+    """H = Σ c_j z̃^j y^{n−j} on a table written out by hand (coefficients 1 and 0 included), and the root
+    solve's window: a root is accepted only within |y_lead|/2 of y_lead."""
+    from sorm.numerics.eos.predict import invariant_value
+
+    table = {2: (F(1), F(2), F(0)), 3: (F(0), F(1), F(-3), F(1))}
+    z, y = F(1, 3), F(-2, 5)
+    assert invariant_value(table, z, y) == y ** 2 + 2 * z * y + z * y ** 2 - 3 * z ** 2 * y + z ** 3
+    square = {2: (F(2), F(0), F(0))}  # H(0, y) = 2y², H(z̃, y) = 2y²: roots y = ±y₀
+    assert solve_edge_root(square, F(0), F(0), y_lead=0) == 0
+    with mpmath.workdps(30):
+        assert abs(solve_edge_root(square, F(1, 7), F(-1, 10), y_lead=mpmath.mpf("-0.09")) + mpmath.mpf(1) / 10) \
+            < mpmath.mpf(10) ** -28
+        assert solve_edge_root(square, F(1, 7), F(-1, 10), y_lead=mpmath.mpf("-0.06")) is None  # 0.04 > 0.03
+        assert solve_edge_root(square, F(1, 7), F(-1, 10), y_lead=mpmath.mpf("-0.001")) is None
+
+
+def test_order_defaults_to_two_and_a_bad_order_names_its_argument():
+    prob = state_problem((1, -1), F(1, 5), F(1, 100), F(201, 100))
+    assert predict_eos(prob, dps=30).order == 2
+    for bad in ("three", 3.0, True, 1, N_MAX + 1):
+        with pytest.raises(InputError, match="order=") as info:
+            predict_eos(prob, order=bad)
+        assert info.value.arg == "order"

@@ -66,10 +66,11 @@ class EOSPrediction:
 
     eta_ntk is the root of the order-N truncated invariant at working precision, not ηλ_∞ itself
     to dps digits. error_estimate: the estimated distance |eta_ntk − ηλ_∞| (docs/theory.md §5.3:
-    twice the spread of the predictions of orders min(N, N_MAX − 1)..N_MAX, an estimate, not a
-    bound; for ON_FIXED_LINE the exact rounding error of T₀); None when the status gives no
-    usable value (NO_ROOT, FAR_FROM_EDGE, DEGENERATE). digits: the significant digits of eta_ntk
-    that the estimate leaves (0 when None): :meth:`shown` and the repr print only those.
+    twice the spread of the predictions of orders min(N, N_MAX − 1)..N_MAX, plus the root solve's
+    absolute tolerance 2¹⁰·eps and the rounding of 2 + y_∞; an estimate, not a bound; for
+    ON_FIXED_LINE the exact rounding error of T₀); None when the status gives no usable value
+    (NO_ROOT, FAR_FROM_EDGE, DEGENERATE). digits: the significant digits of eta_ntk that the
+    estimate leaves (0 when None): :meth:`shown` and the repr print only those.
     """
 
     eta_ntk: mpmath.mpf | None
@@ -144,8 +145,7 @@ def solve_edge_root(coeffs: dict[int, tuple], zt0: Fraction, y0: Fraction, *, y_
     if y_lead == 0:
         return mpmath.mpf(0)
     try:
-        y_inf = mpmath.findroot(lambda yy: invariant_value(line, 0, yy) - tgt, y_lead,
-                                tol=mpmath.eps * 2 ** 10)
+        y_inf = mpmath.findroot(lambda yy: invariant_value(line, 0, yy) - tgt, y_lead, tol=_root_tol())
     except (ValueError, ZeroDivisionError):
         return None
     if y_inf > 0 or abs(y_inf - y_lead) > abs(y_lead) / 2:
@@ -209,13 +209,18 @@ def predict_eos(problem: Problem, *, order: int = 2, dps: int = DEFAULT_DPS) -> 
             return EOSPrediction(T_inf, T_inf / eta, +leading, order, to_mpf(eps), k, dps,
                                  EOSStatus.FAR_FROM_EDGE, eps)
         values = _all_orders(a, b, Et, zt0, y0, leading)
-        floor = mpmath.mpf(10) ** (5 - dps) * (2 - leading)  # the root solve's precision in y_∞
+        floor = _root_tol() + abs(T_inf) * mpmath.eps  # the root solve's precision, + the rounding of 2 + y_∞
         if not _orders_converge(values, floor):
             return EOSPrediction(T_inf, T_inf / eta, +leading, order, to_mpf(eps), k, dps, EOSStatus.DEGENERATE, eps)
         tail = values[min(order, N_MAX - 1) - 2:]
-        err = 2 * (max(tail) - min(tail)) + floor + abs(T_inf) * mpmath.eps  # + the rounding of 2 + y_∞
+        err = 2 * (max(tail) - min(tail)) + floor
         return EOSPrediction(T_inf, T_inf / eta, +leading, order, to_mpf(eps), k, dps, EOSStatus.OK, eps,
                              err, _digits(T_inf, err, dps))
+
+
+def _root_tol():
+    """findroot's tolerance for y_∞, absolute since |y_∞| < 1: it stops once a step is below it."""
+    return mpmath.eps * 2 ** 10
 
 
 def _digits(T, err, dps: int) -> int:
@@ -234,10 +239,12 @@ def _orders_converge(values: list, floor) -> bool:
 
     values: y_∞ of orders 2..N_MAX (:func:`_all_orders`). (Intermediate changes need not shrink one
     by one: an odd order can add almost nothing.) A last change at most ``floor`` (the working
-    precision, 10^(5 − dps)·(2 − leading)) counts as shrinking. Near k = 0 (one mode nearly
-    inactive) the changes grow with the order, e.g. 3.2e-10, 6.2e-8, 1.3e-7 for ω = (1, −1),
-    z̃₀ = 0.01, J̃² = (2.01, 0): the series does not converge at this distance from the edge,
-    whatever order was asked for. Derived here.
+    precision of T_∞: the root solve's absolute tolerance plus the rounding of 2 + y_∞) counts as
+    shrinking: at ε = 10⁻²⁸ and 30 digits every change is root-solve noise of about 10⁻³⁹, and a
+    floor relative to the radius (10^(5 − dps)·(2 − leading) ≈ 10⁻⁵³ there) called three of the four
+    parameter sets degenerate. Near k = 0 (one mode nearly inactive) the changes grow with the
+    order, e.g. 3.2e-10, 6.2e-8, 1.3e-7 for ω = (1, −1), z̃₀ = 0.01, J̃² = (2.01, 0): the series
+    does not converge at this distance from the edge, whatever order was asked for. Derived here.
     """
     if any(v is None for v in values):
         return False
