@@ -314,6 +314,8 @@ def test_run_batch_back_ends_follow_the_map_and_agree(engine, settle):
     ref = run_batch([1, -1], zt, J, steps=steps, check_every=every, settle=settle, engine="numpy")
     assert r.engine == engine and r.step_budget == steps
     assert np.array_equal(r.classes, ref.classes) and np.array_equal(r.steps, ref.steps)
+    # run_batch estimates no Lyapunov exponent: NaN for every run, on either back end
+    assert r.lyapunov.shape == (len(zt),) and np.isnan(r.lyapunov).all()
     for a, b in ((r.zt, ref.zt), (r.T, ref.T), (r.J2t, ref.J2t), (r.max_T, ref.max_T)):
         assert np.allclose(a, b, rtol=1e-12, atol=1e-300, equal_nan=True)
     names = [TrajectoryClass(int(c)).name for c in r.classes]

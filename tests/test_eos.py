@@ -343,6 +343,7 @@ def test_the_shown_ntk_has_the_digits_of_the_shown_eta_ntk():
     assert abs(F(t_ntk) - 2 * F(t)) < F(10) ** (2 - n) * 4
     r = repr(p)
     assert f"eta_ntk={t}," in r and f"ntk={t_ntk}," in r and "order=3," in r and "dps=30," in r and "k=96/25," in r
+    assert f"leading={mpmath.nstr(p.leading, 30, strip_zeros=False)}," in r  # to dps digits, not 17
     est = F(r.split("error_estimate=")[1].split(",")[0])
     assert mpf_fraction(p.error_estimate) <= est <= 2 * mpf_fraction(p.error_estimate)
 
@@ -382,3 +383,24 @@ def test_order_defaults_to_two_and_a_bad_order_names_its_argument():
         with pytest.raises(InputError, match="order=") as info:
             predict_eos(prob, order=bad)
         assert info.value.arg == "order"
+
+
+def test_the_degeneracy_rule_compares_the_last_change_with_the_first():
+    """Set B at (z̃₀, y₀) = (−3/20, −7/20): the changes from order to order are 1.7e-3, 1.9e-3, 1.0e-3, so the
+    middle one grows but the last is below the first: OK. Set D at (−1/20, −3/20): order N_MAX has no root,
+    so even an order-2 prediction is DEGENERATE (the series is not usable there)."""
+    b, dset = PARAMETER_SETS[1], PARAMETER_SETS[3]
+    ok = predict_eos(state_problem(b.omegas, b.Et, F(-3, 20), 2 - F(7, 20)), order=3, dps=30)
+    assert ok.status is EOSStatus.OK
+    no_top = predict_eos(state_problem(dset.omegas, dset.Et, F(-1, 20), 2 - F(3, 20)), order=2, dps=30)
+    assert no_top.status is EOSStatus.DEGENERATE and no_top.eta_ntk is not None
+
+
+@pytest.mark.parametrize("J2, T0", [((0, 0), "0"), ((1, 1), "2.00000000000000000000000000000"),
+                                    ((F(11, 10), 1), "2.10000000000000000000000000000")], ids=["zero", "two", "2.1"])
+def test_a_fixed_line_state_shows_t0_to_the_working_precision(J2, T0):
+    """On the fixed line ηλ stays T₀ exactly: both ηλ and λ (η = 1) show T₀ to dps digits and no more, an
+    exact zero NTK included."""
+    p = predict_eos(from_state([1, -1], 0, J2), order=2, dps=30)
+    assert p.status is EOSStatus.ON_FIXED_LINE
+    assert p.shown() == {"eta_ntk": (T0, 30), "ntk": (T0, 30)}
