@@ -25,7 +25,7 @@ from typing import Callable, Iterable, TypeVar
 
 from .validate import InputError, positive_int
 
-__all__ = ["default_workers", "map_runs", "check_scheduler", "one_core"]
+__all__ = ["default_workers", "map_runs", "check_scheduler", "one_core", "progress_bar"]
 
 #: How long to wait for a Dask scheduler to answer.
 CONNECT_TIMEOUT = "10s"
@@ -100,7 +100,8 @@ def _worker_init():
     _worker.enter_context(one_core())
 
 
-def _bar(total: int, progress: bool, desc: str):
+def progress_bar(total: int, progress: bool, desc: str):
+    """A tqdm bar on stderr, off when ``progress`` is False or stderr is not a terminal."""
     from tqdm import tqdm
 
     return tqdm(total=total, desc=desc, file=sys.stderr, leave=False,
@@ -114,7 +115,7 @@ def map_runs(fn: Callable[[T], R], items: Iterable[T], *, workers: int | None = 
     scheduler = check_scheduler(scheduler)
     workers = default_workers() if workers is None else positive_int("workers", workers)
     out: list = [None] * len(items)
-    bar = _bar(len(items), progress, desc)
+    bar = progress_bar(len(items), progress, desc)
     try:
         if scheduler is not None:
             _dask_map(fn, items, scheduler, out, bar)

@@ -25,6 +25,7 @@ __all__ = [
     "exact_list",
     "positive",
     "nonnegative_list",
+    "positive_list",
     "positive_int",
     "dps",
     "whole_in_range",
@@ -128,6 +129,16 @@ def nonnegative_list(name: str, values, *, length: int | None = None) -> tuple[F
                 f"{name}[{i}]={float(v)!r}: a squared Jacobian J(omega)^2 cannot be negative; "
                 f"pass values >= 0"
             )
+    return out
+
+
+def positive_list(name: str, values) -> tuple[Fraction, ...]:
+    """A list of finite numbers > 0 (a sequence, or a comma-separated string; one number is a list of one)."""
+    out = exact_list(name, values)
+    for i, v in enumerate(out):
+        if v <= 0:
+            raise InputError(f"{name}={values!r}: expected values > 0, got {float(v)!r} (value {i + 1}); "
+                             f"pass e.g. {name}=0.5", name)
     return out
 
 

@@ -28,7 +28,7 @@ import numpy as np
 from ..numerics.engines.classes import TrajectoryClass
 from .output import OutputError, check_file
 
-__all__ = ["FORMATS", "write_table"]
+__all__ = ["FORMATS", "check_format", "write_table"]
 
 FORMATS = ("npz", "parquet", "csv", "json")
 #: Rows formatted at a time in the text formats.
@@ -36,8 +36,10 @@ SLICE = 8192
 _NAMES = np.array([c.name for c in sorted(TrajectoryClass, key=int)])
 
 
-def write_table(path, columns: dict[str, np.ndarray], fmt: str, option: str | None = None) -> Path:
-    """Write ``columns`` to ``path`` in format ``fmt`` (one of :data:`FORMATS`); return the path."""
+def check_format(fmt: str) -> None:
+    """A format :func:`write_table` can write here (parquet needs pyarrow), or a one-line OutputError.
+
+    A command calls it before its runs, so a format it cannot write costs nothing."""
     if fmt not in FORMATS:
         raise OutputError(f"format={fmt!r}: expected one of {', '.join(FORMATS)}; pass --format csv")
     if fmt == "parquet":
@@ -46,6 +48,11 @@ def write_table(path, columns: dict[str, np.ndarray], fmt: str, option: str | No
         except ImportError:
             raise OutputError("--format parquet needs pyarrow, which is not installed; pip install pyarrow, "
                               "or pass --format npz") from None
+
+
+def write_table(path, columns: dict[str, np.ndarray], fmt: str, option: str | None = None) -> Path:
+    """Write ``columns`` to ``path`` in format ``fmt`` (one of :data:`FORMATS`); return the path."""
+    check_format(fmt)
     path = check_file(path, option)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".sorm-", suffix=".tmp")
     try:

@@ -9,6 +9,9 @@ from sorm.proofs_check import cli
 
 M = ["--omegas", "1,-1", "--z0", "0.1", "--J2", "1,1"]
 SAM = ["--optimizer", "sam:rho=1/10"]
+SWEEP = ["sweep", *M, "--eta-min", "0.1", "--eta-max", "1"]
+NET = ["experiment", "network", "--n", "20", "--seeds", "1", "--quiet"]
+FLOW = ["experiment", "centralflow", "--quiet"]
 
 # id: (argv, what the one line must start with after "error: "); every value here is read by an engine
 CASES = {
@@ -28,6 +31,28 @@ CASES = {
     "certify-max-prec-bits": (["certify", *M, "--max-prec-bits", "10"], "--max-prec-bits='10'"),
     "certify-prec-bits": (["certify", *M, "--prec-bits", "10"], "--prec-bits='10'"),
     "highdim-workers": (["experiment", "highdim", "--workers", "0", "--quiet"], "--workers='0'"),
+    "sweep-eta-n": ([*SWEEP, "--eta-n", "0"], "--eta-n='0'"),
+    "sweep-n": ([*SWEEP, "--vary", "z0", "--from", "0", "--to", "1", "--n", "0"], "--n='0'"),
+    "sweep-max-steps": ([*SWEEP, "--max-steps", "0"], "--max-steps='0'"),
+    "sweep-lyap-steps": ([*SWEEP, "--lyap-steps", "x"], "--lyap-steps='x'"),
+    "sweep-lyap-steps-modes": (["sweep", "--omegas", "1,-1,2", "--z0", "0.1", "--J2", "1,1,1", "--eta-min", "0.1",
+                                "--eta-max", "1", "--lyap-steps", "x"], "--lyap-steps='x'"),  # no exponent, still checked
+    "sweep-workers": ([*SWEEP, "--workers", "65"], "--workers='65'"),
+    "sweep-eta-min": (["sweep", *M, "--eta-min", "-1", "--eta-max", "1"], "--eta-min='-1'"),
+    "sweep-optimizer-eta-n": ([*SWEEP, *SAM, "--eta-n", "0"], "--eta-n='0'"),
+    "network-steps": ([*NET, "--steps", "0"], "--steps='0'"),
+    "network-every": ([*NET, "--every", "x"], "--every='x'"),
+    "network-hessian-every": ([*NET, "--hessian-every", "-1"], "--hessian-every='-1'"),
+    "network-flow-steps": ([*NET, "--flow-steps", "x"], "--flow-steps='x'"),
+    "network-eta-frac": ([*NET, "--eta-frac", "0.9,-1"], "--eta-frac='0.9,-1'"),
+    "network-eta": ([*NET, "--eta", "0"], "--eta='0'"),
+    "network-widths": ([*NET, "--widths", "12,x"], "--widths='x'"),
+    "centralflow-D": ([*FLOW, "--D", "0"], "--D='0'"),
+    "centralflow-p-ratio": ([*FLOW, "--p-ratio", "x"], "--p-ratio='x'"),
+    "centralflow-eps": ([*FLOW, "--eps", "-1"], "--eps='-1'"),
+    "centralflow-eta-frac": ([*FLOW, "--eta-frac", "0"], "--eta-frac='0'"),
+    "centralflow-steps": ([*FLOW, "--steps", "0"], "--steps='0'"),
+    "centralflow-amplitudes": ([*FLOW, "--model", "planar", "--amplitudes", "0.1,-1"], "--amplitudes='0.1,-1'"),
 }
 
 
@@ -42,8 +67,38 @@ def test_engine_checks_and_cli_names_the_option(case, capsys, tmp_path, monkeypa
     assert len(err.splitlines()) == 1 and "Traceback" not in err, err
     assert err.startswith(f"sorm {argv[0]}: error: {start}:"), err
     opt = start.split("=")[0]
-    assert f"pass e.g. {opt}=" in err or f"pass a positive {opt[2:]}" in err, err
+    hints = [f"pass e.g. {opt}="] + [f"pass a {w} {opt[2:]}" for w in ("positive", "smaller")] + \
+        [f"pass a {w} {opt[2:].replace('-', '_')}" for w in ("positive", "smaller")]
+    assert any(h in err for h in hints), err
     assert not any(tmp_path.iterdir())  # nothing written
+
+
+@pytest.mark.parametrize("target, argv, raw", [
+    ("sorm.numerics.engines.sweep.sweep", [*SWEEP, "--eta-n", "7", "--max-steps", "50", "--lyap-steps", "0",
+                                            "--workers", "1"], {"n_eta": "7", "steps": "50", "lyap_steps": "0",
+                                                                "workers": "1"}),
+    ("sorm.numerics.networks.run_study", [*NET, "--steps", "5", "--every", "2", "--flow-steps", "0",
+                                          "--eta-frac", "0.9,1"], {"steps": "5", "every": "2", "flow_steps": "0",
+                                                                   "eta_frac": "0.9,1"}),
+    ("sorm.numerics.highdim.cfstudy.highdim_study", [*FLOW, "--D", "4", "--steps", "9"], None),
+], ids=["sweep", "network", "centralflow"])
+def test_commands_pass_the_values_through(target, argv, raw, monkeypatch, tmp_path):
+    """No command checks a value the library checks: the library gets the option text as given."""
+    seen = {}
+
+    def capture(*args, **kwargs):
+        seen.update(kwargs, args=args)
+        raise InputError("stop here")
+
+    monkeypatch.setattr(target, capture)
+    if argv[0] == "experiment":
+        argv = [*argv, "--out", str(tmp_path / "out")]
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(argv) == 2
+    if raw is None:  # positional: D, p_ratio, eps, eta_frac, seed, steps
+        assert seen["args"][:4] == ("4", "8", "0.1", "0.9") and seen["args"][5] == "9", seen
+    else:
+        assert {k: seen[k] for k in raw} == raw, seen
 
 
 def test_library_messages_keep_the_argument_names():

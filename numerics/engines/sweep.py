@@ -31,7 +31,7 @@ import numpy as np
 from .batch import BatchResult, TrajectoryClass, read_only, resolve_engine, run_batch, run_planar
 from ..problem import Problem
 from ..display import compact_repr
-from ..validate import InputError, exact, positive, positive_int
+from ..validate import InputError, exact, positive, positive_int, whole_in_range
 
 __all__ = ["SweepResult", "sweep", "grid", "parse_vary", "blocks", "MAX_POINTS", "MAX_BLOCK"]
 
@@ -215,10 +215,11 @@ def sweep(problem: Problem, *, eta_min, eta_max, n_eta: int, log_eta: bool = Tru
     with ``settle=False`` every run goes through all ``steps``).
     ``lyapunov`` (planar engine only) estimates the largest Lyapunov exponent
     over the last ``lyap_steps`` steps of runs still going, to tell CHAOTIC from
-    BOUNDED. ``step_map``: "auto" (planar when possible), "planar" or "modes".
+    BOUNDED (``lyap_steps=0``: no estimate). ``step_map``: "auto" (planar when possible), "planar" or "modes".
     ``engine``: the batch engine's back end, "auto" (numba when installed),
     "numba" or "numpy". ``workers``: how many blocks run at once.
-    ``progress(k)`` is called with the number of runs finished, block by block.
+    ``progress(k, total)`` is called with k = 0 once the arguments are checked, then with the
+    number of runs each block finished; total is the number of runs of the grid.
     """
     if not isinstance(problem, Problem):
         raise InputError(f"problem={problem!r}: expected a numerics.Problem; build one with from_state")
@@ -226,6 +227,7 @@ def sweep(problem: Problem, *, eta_min, eta_max, n_eta: int, log_eta: bool = Tru
     n_eta = positive_int("n_eta", n_eta)
     steps = positive_int("steps", steps, maximum=10**9)
     workers = positive_int("workers", workers, maximum=64)
+    lyap_steps = whole_in_range("lyap_steps", lyap_steps, 0, 10**9, "steps", 2000, " (0: no Lyapunov exponent)")
     eta_grid = grid("eta_min", eta_lo, "eta_max", eta_hi, n_eta, log_eta)
     v = parse_vary(vary, problem.P, problem.theta0 is not None)
     if v is None:
@@ -265,6 +267,8 @@ def sweep(problem: Problem, *, eta_min, eta_max, n_eta: int, log_eta: bool = Tru
     opts = dict(steps=steps, settle=settle, engine=engine)
     if use_planar:
         opts.update(lyap_steps=lyap_steps if lyapunov else 0, lyap_min=lyap_min)
+    if progress is not None:
+        progress(0, eta.size)
     jobs = []
     for sl in blocks(eta.size, workers):
         e = eta[sl]
@@ -276,7 +280,7 @@ def sweep(problem: Problem, *, eta_min, eta_max, n_eta: int, log_eta: bool = Tru
     for part in _map(_run_block, jobs, workers, threads=engine == "numba"):
         parts.append(part)
         if progress is not None:
-            progress(part.T.size)
+            progress(part.T.size, eta.size)
     batch = _concat(parts, with_J2=not use_planar, steps=steps)
     return SweepResult(omegas=tuple(float(x) for x in w), eta_grid=eta_grid,
                        vary=None if v is None else (v[0] if v[1] is None else f"{v[0]}:{v[1]}"),

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..display import compact_repr
-
+from ..validate import exact_list, positive, positive_int, positive_list
 from .centralflow import Comparison, compare, planar_instance
 from .model import eta_for, random_instance
 
@@ -101,12 +101,14 @@ class HighDStudy:
 def highdim_study(D: int = 16, p_ratio: int = 8, eps: float = 0.1, eta_frac: float = 0.9, seed: int = 1,
                   steps: int = 300) -> HighDStudy:
     """Compare GD, the central flow and projected GD on one seeded instance (module docstring)."""
-    inst = random_instance(D, p_ratio * D, eps, seed)
+    D, p_ratio, steps = positive_int("D", D), positive_int("p_ratio", p_ratio), positive_int("steps", steps)
+    eta_frac = float(positive("eta_frac", eta_frac))
+    inst = random_instance(D, p_ratio * D, eps, seed)  # checks eps and the size
     cmp = compare(inst, np.zeros(inst.P), eta_for(inst, eta_frac), steps)
     n = cmp.n
     above = np.flatnonzero(cmp.gd_raw_sharpness[:n] >= 2.0)
     start, end = (int(above[0]), int(above[-1])) if above.size else (0, -1)
-    return HighDStudy(D, p_ratio * D, float(eps), float(eta_frac), seed, cmp, start, end)
+    return HighDStudy(D, p_ratio * D, inst.eps, eta_frac, seed, cmp, start, end)
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,8 @@ def planar_study(omegas=(1.0, -1.0), amplitudes=(0.04, 0.02, 0.01, 0.005), *, di
     from ..problem import from_state
     from .centralflow import central_flow, gd_path
 
+    omegas = [float(w) for w in exact_list("omegas", omegas, length=2)]
+    amplitudes = [float(a) for a in positive_list("amplitudes", amplitudes)]
     rows = []
     for e in amplitudes:
         z0, T0 = float(e), 2.0 + direction * float(e)

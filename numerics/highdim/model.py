@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _derived
-from ..validate import InputError, exact, positive_int
+from ..validate import InputError, exact, positive, positive_int
 from ..display import compact_repr
 from ..status import DIVERGENCE_FACTOR, LossRule, Status, at_edge, sharpened
 
@@ -93,14 +93,7 @@ def check_size(D, P, *, limit: int = MEMORY_LIMIT, dtype: str = "float64") -> tu
 def _nonneg_float(name: str, value) -> float:
     v = exact(name, value)
     if v < 0:
-        raise InputError(f"{name}={value!r}: expected a value >= 0; pass e.g. {name}=0.05")
-    return float(v)
-
-
-def _positive_float(name: str, value) -> float:
-    v = exact(name, value)
-    if v <= 0:
-        raise InputError(f"{name}={value!r}: expected a value > 0; pass a positive {name}")
+        raise InputError(f"{name}={value!r}: expected a value >= 0; pass e.g. {name}=0.05", name)
     return float(v)
 
 
@@ -247,7 +240,7 @@ def top_eigenpair(J: np.ndarray, method: str = "eigh", v0: np.ndarray | None = N
 
 def eta_for(inst: Instance, eta_frac) -> float:
     """η = f · 2/λ_max(K₀) at θ₀ = 0, so the run starts at ηλ_max = 2f."""
-    f = _positive_float("eta_frac", eta_frac)
+    f = float(positive("eta_frac", eta_frac))
     lam, _ = top_eigenpair(inst.G)
     return f * 2.0 / lam
 
@@ -348,7 +341,7 @@ def run_gd(inst: Instance, eta, steps, *, tol: float = 1e-10, blowup: float = fl
     callback(t, z, J, v), if given, sees every recorded state (for the self-stabilization
     measurements); it must not modify its arguments.
     """
-    eta = _positive_float("eta", eta)
+    eta = float(positive("eta", eta))
     steps = positive_int("steps", steps)
     method = ("eigh" if inst.D <= 512 else "lanczos") if eig == "auto" else eig
     z, J = inst.initial_state() if state is None else (state[0].copy(), state[1].copy())

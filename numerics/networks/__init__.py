@@ -22,7 +22,7 @@ __all__, __getattr__, __dir__ = _lazy.lazy_exports(__name__, {
     ".ops": ("Operators", "quadratic_residual", "top_eigenpair"),
     ".precision": ("float64", "as_float64"),
     ".run": ("Run", "RunStatus", "run_gd", "Plateau", "plateau", "PLATEAU_BAND", "PLATEAU_BLOCKS"),
-    ".experiment": ("SeedResult", "run_seed", "summarize", "agreement", "interval", "initial_lambda", "operators",
+    ".experiment": ("SeedResult", "run_seed", "Study", "run_study", "summarize", "agreement", "interval", "initial_lambda", "operators",
                     "FAITHFUL_TOL", "flow_vs_gd"),
     ".flow": ("NetworkFlow", "integrate_central_flow"),
 })

@@ -31,10 +31,11 @@ from .models import Network
 from .ops import TOL_COLD, Operators, quadratic_residual
 from .precision import float64
 from ..status import at_edge
-from .run import Run, plateau, run_gd
+from ..validate import positive, positive_list, whole_in_range
+from .run import Run, check_schedule, plateau, run_gd
 
-__all__ = ["SeedResult", "operators", "initial_lambda", "run_seed", "agreement", "interval", "summarize", "flow_vs_gd",
-           "FAITHFUL_TOL"]
+__all__ = ["SeedResult", "operators", "initial_lambda", "run_seed", "Study", "run_study", "agreement", "interval",
+           "summarize", "flow_vs_gd", "FAITHFUL_TOL"]
 
 #: Relative difference of losses or ηλ beyond which the quadratic model is no longer faithful.
 FAITHFUL_TOL = 0.1
@@ -111,10 +112,14 @@ def run_seed(net: Network, *, eta_frac: float | None = 0.9, eta: float | None = 
     loss Hessian."""
     import jax.numpy as jnp
 
+    steps, every, hessian_every = check_schedule(steps, every, hessian_every)
+    flow_steps = _flow_steps(flow_steps)
+    fixed = float(positive("eta", eta)) if eta is not None else None
+    frac = None if eta is not None else float(positive("eta_frac", eta_frac))
     ops, qops = operators(net)
     data = (net.X, net.Y)
     lam0 = ops.top_ntk(net.theta0, data, tol=TOL_COLD)[0]
-    eta = float(eta) if eta is not None else float(eta_frac) * 2.0 / lam0
+    eta = fixed if fixed is not None else frac * 2.0 / lam0
     kw = dict(every=every, hessian_every=hessian_every, bar=bar)
     if ntk_only:
         kw.update(hessian_every=0, pairs=False, central_flow=False)
@@ -130,6 +135,46 @@ def run_seed(net: Network, *, eta_frac: float | None = 0.9, eta: float | None = 
         f = integrate_central_flow(ops, jnp.asarray(a.theta_edge), data, eta, min(flow_steps, int(a.t[-1]) - a.t_edge),
                                    t0=a.t_edge, h=flow_h)
     return SeedResult(net.seed, eta, lam0, a, b, c, f)
+
+
+def _flow_steps(value) -> int:
+    return whole_in_range("flow_steps", value, 0, 10**9, "GD steps", 500, " (0: no central flow)")
+
+
+@dataclass(frozen=True, eq=False)
+class Study:
+    """:func:`run_seed` over networks and step sizes: ``results[k]`` holds every network's result at
+    ``values[k]``, which is η when ``fixed``, else η_frac (η = η_frac · 2/λ₀ per network); with the
+    checked schedule (hessian_every resolved as in :func:`.run.run_gd`)."""
+
+    values: tuple[float, ...]
+    fixed: bool
+    steps: int
+    every: int
+    hessian_every: int
+    results: tuple[tuple[SeedResult, ...], ...]
+
+    __repr__ = compact_repr
+
+
+def run_study(nets, *, eta_frac=0.9, eta=None, steps=3000, every=10, hessian_every=None, flow_steps=0,
+              progress: bool = True) -> Study:
+    """:func:`run_seed` for every network at every η (the values of ``eta`` if given, else of ``eta_frac``:
+    a number, a list or a comma-separated string); the central flow (``flow_steps`` > 0) for the first
+    network only. Every argument is checked before the first run; one progress bar counts GD steps."""
+    from ..parallel import progress_bar
+
+    fixed = eta is not None
+    values = tuple(map(float, positive_list("eta", eta) if fixed else positive_list("eta_frac", eta_frac)))
+    steps, every, hessian_every = check_schedule(steps, every, hessian_every)
+    flow_steps = _flow_steps(flow_steps)
+    nets = list(nets)
+    bar = progress_bar(len(values) * len(nets) * steps * 3, progress, "network runs")
+    with bar:
+        results = tuple(tuple(run_seed(n, **({"eta": v} if fixed else {"eta_frac": v}), steps=steps, every=every,
+                                       hessian_every=hessian_every, bar=bar, flow_steps=flow_steps if k == 0 else 0)
+                              for k, n in enumerate(nets)) for v in values)
+    return Study(values, fixed, steps, every, hessian_every, results)
 
 
 def _shift(r: Run, dt: int) -> Run:

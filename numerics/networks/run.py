@@ -56,7 +56,7 @@ from ..status import EOS_LEVEL, LOSS_BLOWUP, Status, at_edge, loss_stop, sharpen
 from ..validate import InputError, positive_int
 from .ops import TOL, TOL_COLD, one_blas_thread, top_eigenpair
 
-__all__ = ["RunStatus", "Run", "run_gd", "Plateau", "plateau", "PLATEAU_BAND", "PLATEAU_BLOCKS"]
+__all__ = ["RunStatus", "Run", "run_gd", "check_schedule", "Plateau", "plateau", "PLATEAU_BAND", "PLATEAU_BLOCKS"]
 
 #: The plateau test (module docstring): the band about 2 for the mean and the drift, and the number of block means.
 PLATEAU_BAND, PLATEAU_BLOCKS = 2.0 - EOS_LEVEL, 5
@@ -234,12 +234,18 @@ def run_gd(ops, start, center, eta, steps, *, every: int = 10, hessian_every: in
     """
     if not (isinstance(eta, (int, float)) and math.isfinite(eta) and eta > 0):
         raise InputError(f"eta={eta!r}: expected a finite value > 0; pass a positive eta")
-    steps, every = positive_int("steps", steps), positive_int("every", every)
-    hessian_every = (10 * every if hessian_every is None else 0 if hessian_every == 0
-                     else positive_int("hessian_every", hessian_every))
+    steps, every, hessian_every = check_schedule(steps, every, hessian_every)
     with one_blas_thread():
         return _run(ops, start, center, eta, steps, every, hessian_every, pairs, central_flow, tol, blowup, model,
                     bar, tol_eig)
+
+
+def check_schedule(steps, every, hessian_every) -> tuple[int, int, int]:
+    """(steps, every, hessian_every) of :func:`run_gd`, checked; hessian_every None means 10·every, 0 never."""
+    steps, every = positive_int("steps", steps), positive_int("every", every)
+    hessian_every = (10 * every if hessian_every is None else 0 if str(hessian_every).strip() == "0"
+                     else positive_int("hessian_every", hessian_every))
+    return steps, every, hessian_every
 
 
 def _run(ops, start, center, eta, steps, every, hessian_every, pairs, central_flow, tol, blowup, model, bar,

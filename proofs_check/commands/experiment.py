@@ -8,12 +8,11 @@ and its second-order model. Each experiment module has ``HELP``, ``add_arguments
 from __future__ import annotations
 
 import importlib
-import sys
 
 HELP = "high-dimensional experiments: random second-order models (highdim) and networks (network)"
 
 __all__ = ["HELP", "EXPERIMENTS", "add_arguments", "run", "common_arguments", "parse_seed", "memory_limit",
-           "progress", "memory_hint", "summary_json"]
+           "memory_hint", "summary_json"]
 
 #: Experiment name -> module (relative to this package) with HELP, add_arguments and run.
 EXPERIMENTS = {"highdim": ".experiment_highdim", "centralflow": ".experiment_centralflow",
@@ -80,10 +79,3 @@ def memory_limit(value) -> int:
     from ...numerics.validate import positive
 
     return int(positive("max_memory", value) * 2**30)
-
-
-def progress(total, quiet, desc):
-    """A tqdm bar on stderr (off with --quiet or when stderr is not a terminal)."""
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=desc, file=sys.stderr, disable=quiet or not sys.stderr.isatty(), leave=False)

@@ -41,7 +41,6 @@ def run(args) -> int:
     from threadpoolctl import threadpool_limits
 
     from ...numerics.highdim import cfstudy
-    from ...numerics.validate import exact_list, positive, positive_int
     from ..figures.highdim import plot_centralflow, plot_planar_gap, study_title
     from ..output import check_files, check_folder, write_json
 
@@ -51,17 +50,13 @@ def run(args) -> int:
     t0 = time.perf_counter()
     with threadpool_limits(limits=1, user_api="blas"):
         if args.model == "planar":
-            w = [float(x) for x in exact_list("omegas", args.omegas, length=2)]
-            amps = [float(positive(f"amplitudes[{i}]", a)) for i, a in enumerate(exact_list("amplitudes", args.amplitudes))]
-            st = cfstudy.planar_study(w, amps)
+            st = cfstudy.planar_study(args.omegas, args.amplitudes)  # the study checks its arguments
             summary = st.as_json()
+            w = st.omegas
             fig = plot_planar_gap(summary["rows"], out / "planar_gap.png", option="--out",
                                   title=f"planar model, $\\omega = ({w[0]:g}, {w[1]:g})$")
         else:
-            D = positive_int("D", args.D)
-            st = cfstudy.highdim_study(D, positive_int("p_ratio", args.p_ratio), float(exact_list("eps", args.eps)[0]),
-                                       float(positive("eta_frac", args.eta_frac)), parse_seed(args.seed),
-                                       positive_int("steps", args.steps))
+            st = cfstudy.highdim_study(args.D, args.p_ratio, args.eps, args.eta_frac, parse_seed(args.seed), args.steps)
             summary = st.as_json()
             fig = plot_centralflow(st.cmp, out / "centralflow.png", option="--out",
                                    title=study_title(st))

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from .experiment import common_arguments, parse_seed, progress, summary_json
+from .experiment import common_arguments, parse_seed, summary_json
 
 HELP = "a JAX network (MLP, CNN or your own) vs its second-order model along GD"
 DESCRIPTION = ("Full-batch GD on a network (built-in MLP or CNN on scikit-learn's digits or a teacher task, or "
@@ -51,44 +51,25 @@ def add_arguments(p):
 
 def _build(args, seed):
     from ...numerics.networks import builtin, from_factory
-    from ...numerics.validate import InputError, positive_int
 
     if ":" in args.model or args.model not in ("mlp", "cnn"):
         return from_factory(args.model, seed, args.loss)
-    try:
-        widths = tuple(positive_int("widths", w) for w in str(args.widths).split(","))
-    except InputError:
-        raise InputError(f"widths={args.widths!r}: expected whole numbers >= 1, comma-separated; "
-                         "pass e.g. --widths 128") from None
-    return builtin(args.model, args.data, args.n, seed, widths=widths, activation=args.activation,
+    return builtin(args.model, args.data, args.n, seed, widths=str(args.widths).split(","), activation=args.activation,
                    channels=args.channels, targets=args.targets, loss=args.loss)
 
 
-def _positive_list(name, text) -> list[float]:
-    """A comma-separated list of numbers > 0 (one number is a list of one)."""
-    from ...numerics.validate import InputError, positive
-
-    parts = [p.strip() for p in str(text).split(",") if p.strip()]
-    if not parts:
-        raise InputError(f"{name}={text!r}: expected numbers > 0, comma-separated; pass e.g. --{name.replace('_', '-')} 0.9")
-    return [float(positive(name if len(parts) == 1 else f"{name}[{i}]", p)) for i, p in enumerate(parts)]
-
-
 def run(args) -> int:
-    from ...numerics.networks import run_seed, summarize
+    from ...numerics.networks import run_study, summarize
     from ...numerics.status import exit_code
     from ...numerics.validate import positive_int
     from ..figures import literal, plot_network_central_flow, plot_network_eta, plot_network_z_tilde
     from ..output import check_files, check_folder, write_json
 
-    steps, every = positive_int("steps", args.steps), positive_int("every", args.every)
-    hess = None if args.hessian_every is None else positive_int("hessian_every", args.hessian_every)
+    # The library checks the values (builtin, run_study); here only how many η there are, to name the files.
     seeds, seed0 = positive_int("seeds", args.seeds), parse_seed(args.seed)
-    flow_steps = 0 if str(args.flow_steps).strip() == "0" else positive_int("flow_steps", args.flow_steps)
-    fixed = args.eta is not None
-    etas = _positive_list("eta", args.eta) if fixed else _positive_list("eta_frac", args.eta_frac)
+    n_eta = len([p for p in str(args.eta if args.eta is not None else args.eta_frac).split(",") if p.strip()])
     out = check_folder(Path(args.out), "--out", create=False)
-    sfx = [""] if len(etas) == 1 else [f"_{i + 1}" for i in range(len(etas))]
+    sfx = [""] if n_eta == 1 else [f"_{i + 1}" for i in range(n_eta)]
     figs = [[out / f"{f}{x}.png" for f in ("eta_ntk", "z_tilde", "central_flow")] for x in sfx]
     files = [f for fs in figs for f in fs] + [out / "summary.json"]
     check_files(files, "--out")
@@ -96,14 +77,12 @@ def run(args) -> int:
         sys.path.append(os.getcwd())  # a user's module in the current folder, as `python -m` would find it
     nets = [_build(args, seed0 + k) for k in range(seeds)]
     t0 = time.perf_counter()
-    bar = progress(len(etas) * seeds * steps * 3, args.quiet, "network runs")
-    net = nets[0]
+    st = run_study(nets, eta_frac=args.eta_frac, eta=args.eta, steps=args.steps, every=args.every,
+                   hessian_every=args.hessian_every, flow_steps=args.flow_steps, progress=not args.quiet)
+    net, fixed = nets[0], st.fixed
     name = args.model if ":" in args.model else net.name
     blocks, statuses = [], []
-    for e, paths in zip(etas, figs):
-        kw = dict(eta=e) if fixed else dict(eta_frac=e)
-        results = [run_seed(n, **kw, steps=steps, every=every, hessian_every=hess, bar=bar,
-                            flow_steps=flow_steps if k == 0 else 0) for k, n in enumerate(nets)]
+    for e, results, paths in zip(st.values, st.results, figs):
         statuses += [getattr(r, m).status for r in results for m in ("network", "quadratic", "reexpanded")
                      if getattr(r, m) is not None]
         blocks.append({"eta_frac": None if fixed else e, "eta": e if fixed else None, **summarize(results)})
@@ -112,10 +91,9 @@ def run(args) -> int:
         plot_network_eta(results, paths[0], title)
         plot_network_z_tilde(results[0], paths[1], title)
         plot_network_central_flow(results[0], paths[2], title)
-    bar.close()
     summary = summary_json("network", {
-        "architecture": name, "n": net.n, "D": net.D, "P": net.P, "loss": net.loss, "steps": steps, "every": every,
-        "hessian_every": hess if hess is not None else 10 * every, "first_seed": seed0, **blocks[0],
+        "architecture": name, "n": net.n, "D": net.D, "P": net.P, "loss": net.loss, "steps": st.steps,
+        "every": st.every, "hessian_every": st.hessian_every, "first_seed": seed0, **blocks[0],
         **({"by_eta": blocks} if len(blocks) > 1 else {})}, time.perf_counter() - t0, files)
     write_json(out / "summary.json", summary, "--out")
     code = exit_code(*statuses)

@@ -24,13 +24,13 @@ def add_arguments(p):
     g = p.add_argument_group("grid")
     g.add_argument("--eta-min", required=True, help="smallest step size eta > 0")
     g.add_argument("--eta-max", required=True, help="largest step size eta >= eta-min")
-    g.add_argument("--eta-n", default="100", help="number of eta values (default 100)")
+    g.add_argument("--eta-n", dest="n_eta", default="100", help="number of eta values (default 100)")
     g.add_argument("--eta-scale", choices=("log", "linear"), default="log", help="eta spacing (default log)")
     g.add_argument("--vary", help="also vary one initial-state parameter: z0, J2:i or theta0:i (0-based i); with "
                                   "--optimizer sam, rho; with heavy-ball or nesterov, beta")
     g.add_argument("--from", dest="vary_from", help="first value of the varied parameter")
     g.add_argument("--to", dest="vary_to", help="last value of the varied parameter")
-    g.add_argument("--n", dest="vary_n", help="number of values of the varied parameter")
+    g.add_argument("--n", dest="n_vary", help="number of values of the varied parameter")
     p.add_argument("--max-steps", "--steps", dest="steps", default="10000",
                    help="step budget per run (settled runs stop early; default 10000)")
     p.add_argument("--no-settle", action="store_true",
@@ -60,10 +60,10 @@ def run(args) -> int:
 
     from ...numerics.engines.batch import TrajectoryClass
     from ..output import check_files, check_folder
-    from ..table import write_table
+    from ..table import check_format, write_table
     from ...numerics.parallel import default_workers
     from ...numerics.engines.sweep import sweep
-    from ...numerics.validate import InputError, exact, positive_int
+    from ...numerics.validate import InputError, exact
 
     from ._model import model_json, problem_from_args
 
@@ -76,35 +76,26 @@ def run(args) -> int:
     spec = optimizer_from_args(args, "sweep")
     if spec.key != "gd":
         return _optimizer_sweep(args, problem, spec)
-    steps = positive_int("steps", args.steps, maximum=10**8)
-    lyap = 0 if str(args.lyap_steps).strip() == "0" else positive_int("lyap-steps", args.lyap_steps)
-    n_eta = positive_int("eta-n", args.eta_n)
-    n_vary = None if args.vary_n is None else positive_int("n", args.vary_n)
-    total = n_eta * (n_vary or 1)
-    workers = default_workers() if args.workers is None else positive_int("workers", args.workers, maximum=64)
+    # The engine checks every grid option (sweep()); here only the files are checked before the runs.
+    workers = default_workers() if args.workers is None else args.workers
     out = check_folder(args.out, "--out", create=False)  # before the runs: a bad folder costs nothing
     figures = ([out / "sweep.png"] + ([out / "phase.png"] if args.vary else [])) if args.plot else []
     check_files([out / f"sweep.{args.format}", *figures], "--out")
-    if args.format == "parquet":
-        try:
-            import pyarrow  # noqa: F401
-        except ImportError:
-            raise InputError("--format parquet needs pyarrow, which is not installed; pip install pyarrow, "
-                             "or pass --format npz") from None
+    check_format(args.format)
 
     bar = None
     if not args.quiet and sys.stderr.isatty():
         from tqdm import tqdm
 
-        bar = tqdm(total=total, unit="run", file=sys.stderr, desc="sweep")
+        bar = tqdm(unit="run", file=sys.stderr, desc="sweep")
     t0 = time.perf_counter()
     try:
-        res = sweep(problem, eta_min=args.eta_min, eta_max=args.eta_max, n_eta=n_eta,
+        res = sweep(problem, eta_min=args.eta_min, eta_max=args.eta_max, n_eta=args.n_eta,
                     log_eta=args.eta_scale == "log", vary=args.vary, vary_from=args.vary_from,
-                    vary_to=args.vary_to, n_vary=n_vary, steps=steps,
-                    lyapunov=lyap > 0 and problem.planar is not None, lyap_steps=max(lyap, 1),
+                    vary_to=args.vary_to, n_vary=args.n_vary, steps=args.steps,
+                    lyapunov=problem.planar is not None, lyap_steps=args.lyap_steps,
                     settle=not args.no_settle, engine=args.engine, workers=workers,
-                    progress=None if bar is None else bar.update)
+                    progress=None if bar is None else _ticker(bar))
     finally:
         if bar is not None:
             bar.close()
@@ -126,7 +117,7 @@ def run(args) -> int:
     summary = {
         "engine": res.engine,
         "map": res.step_map,
-        "workers": workers,
+        "workers": int(workers),  # the engine accepted it
         "runs": int(res.eta.size),
         "steps": res.steps,
         "settle": not args.no_settle,
@@ -161,6 +152,15 @@ def run(args) -> int:
     return 0
 
 
+def _ticker(bar):
+    """The engine's progress(k, total) on a tqdm bar."""
+    def tick(k, total):
+        bar.total = total
+        bar.update(k)
+
+    return tick
+
+
 def _optimizer_sweep(args, problem, spec) -> int:
     """SAM, heavy ball or Nesterov over η and (with ``--vary rho|beta``) its hyper-parameter, in float64.
 
@@ -177,7 +177,7 @@ def _optimizer_sweep(args, problem, spec) -> int:
     from ...numerics.optimizer_sweep import sweep_optimizer
     from ...numerics.validate import InputError, exact, positive, positive_int
     from ..output import check_files, check_folder
-    from ..table import write_table
+    from ..table import check_format, write_table
     from ._model import model_json
 
     name = OPTIMIZER_KEYS[spec.key]
@@ -186,25 +186,26 @@ def _optimizer_sweep(args, problem, spec) -> int:
         if given:
             raise InputError(f"{flag} applies to GD sweeps (the batch engine); the {spec.key} sweep runs the "
                              f"generated moment map in numpy, one process: drop {flag}")
-    eta = grid("eta-min", positive("eta-min", args.eta_min), "eta-max", positive("eta-max", args.eta_max),
-               positive_int("eta-n", args.eta_n), args.eta_scale == "log")
+    eta = grid("eta_min", positive("eta_min", args.eta_min), "eta_max", positive("eta_max", args.eta_max),
+               positive_int("n_eta", args.n_eta), args.eta_scale == "log")
     if args.vary is None:
-        if any(x is not None for x in (args.vary_from, args.vary_to, args.vary_n)):
+        if any(x is not None for x in (args.vary_from, args.vary_to, args.n_vary)):
             raise InputError(f"--from/--to/--n were given without --vary; pass --vary {name}, or drop them")
         hyper = np.array([float(spec.value)])
     elif args.vary.strip().lower() != name:
         raise InputError(f"vary={args.vary!r}: with --optimizer {spec.key}, --vary takes {name} (its "
                          f"hyper-parameter); pass --vary {name}")
-    elif None in (args.vary_from, args.vary_to, args.vary_n):
+    elif None in (args.vary_from, args.vary_to, args.n_vary):
         raise InputError(f"--vary {name} needs --from, --to and --n; give all three")
     else:
-        hyper = grid("from", exact("from", args.vary_from), "to", exact("to", args.vary_to),
-                     positive_int("n", args.vary_n), False)
+        hyper = grid("vary_from", exact("vary_from", args.vary_from), "vary_to", exact("vary_to", args.vary_to),
+                     positive_int("n_vary", args.n_vary), False)
     if hyper.size * eta.size > MAX_POINTS:
         raise InputError(f"grid of {hyper.size}x{eta.size} runs: expected at most {MAX_POINTS}; "
                          "pass smaller --eta-n/--n")
     out = check_folder(args.out, "--out", create=False)
     check_files([out / f"sweep.{args.format}", *([out / "sweep.png"] if args.plot else [])], "--out")
+    check_format(args.format)
 
     t0 = time.perf_counter()
     sw = sweep_optimizer(problem, spec.key, eta, hyper, steps=args.steps)  # it validates --max-steps
@@ -245,6 +246,6 @@ def _optimizer_sweep(args, problem, spec) -> int:
 
 def memory_hint(args) -> str:
     """The grid size of an out-of-memory sweep, and the options that control it."""
-    n = f"{args.eta_n} x {args.vary_n}" if args.vary_n else f"{args.eta_n}"
+    n = f"{args.n_eta} x {args.n_vary}" if args.n_vary else f"{args.n_eta}"
     return f"a grid of {n} runs did not fit; lower --eta-n (and --n), or split the grid"
 
