@@ -132,13 +132,13 @@ def nonnegative_list(name: str, values, *, length: int | None = None) -> tuple[F
     return out
 
 
-def positive_list(name: str, values) -> tuple[Fraction, ...]:
-    """A list of finite numbers > 0 (a sequence, or a comma-separated string; one number is a list of one)."""
+def positive_list(name: str, values, *, zero: bool = False) -> tuple[Fraction, ...]:
+    """A list of finite numbers > 0 (>= 0 with ``zero``): a sequence, or a comma-separated string."""
     out = exact_list(name, values)
     for i, v in enumerate(out):
-        if v <= 0:
-            raise InputError(f"{name}={values!r}: expected values > 0, got {float(v)!r} (value {i + 1}); "
-                             f"pass e.g. {name}=0.5", name)
+        if v < 0 or (v == 0 and not zero):
+            raise InputError(f"{name}={values!r}: expected values {'>= 0' if zero else '> 0'}, got {float(v)!r} "
+                             f"(value {i + 1}); pass e.g. {name}=0.5", name)
     return out
 
 

@@ -195,7 +195,7 @@ def _raise_memory_error(*a, **k):
     (["experiment", "centralflow", "--D", "64", "--quiet", "--out", "{tmp}/c"],
      "sorm.numerics.highdim.cfstudy.highdim_study", ["--D 64", "--p-ratio"]),
     (["experiment", "network", "--widths", "4096", "--n", "20", "--steps", "2", "--seeds", "1", "--quiet", "--out",
-      "{tmp}/n"], "sorm.numerics.networks.run_seed", ["--widths 4096", "--n 20"]),
+      "{tmp}/n"], "sorm.numerics.networks.experiment.run_seed", ["--widths 4096", "--n 20"]),
 ], ids=["plot", "simulate", "highdim", "centralflow", "network"])
 def test_every_sized_run_names_its_size_when_out_of_memory(argv, target, needles, tmp_path, capsys, monkeypatch):
     """A MemoryError in a run the user sized is one line naming the size and the options to lower, exit 2."""

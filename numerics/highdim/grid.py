@@ -25,7 +25,7 @@ from ..display import compact_repr
 from ..parallel import map_runs
 from ..status import DIVERGENCE_FACTOR, LossRule
 from ..stats import Proportion, wilson
-from ..validate import InputError, exact_list, positive_int
+from ..validate import positive_int, positive_list
 from .model import MEMORY_LIMIT, RunStatus, RunVerdicts, check_dtype, check_size, eta_for, random_instance, run_gd
 
 __all__ = ["RunSpec", "RunRecord", "run_record", "seed_records", "batch_step", "batch_top_eigenvalue", "Cell", "Grid",
@@ -245,16 +245,6 @@ class Grid:
                 "cells": [c.as_json() for c in self.cells], "runs": [r.as_json() for r in self.runs]}
 
 
-def _floats(name, values, *, positive: bool) -> list[float]:
-    out = []
-    for i, v in enumerate(exact_list(name, values)):
-        if v < 0 or (positive and v == 0):
-            raise InputError(f"{name}[{i}]={float(v)!r}: expected a value {'> 0' if positive else '>= 0'}; "
-                             f"pass e.g. {name}=0.5")
-        out.append(float(v))
-    return out
-
-
 def phase_grid(eps, eta_frac, D, *, p_ratio=8, seeds=30, first_seed: int = 0, steps=3000, dtype: str = "float64",
                tol: float = 1e-10, limit: int = MEMORY_LIMIT, workers=None, scheduler=None,
                progress: bool = True) -> Grid:
@@ -263,8 +253,8 @@ def phase_grid(eps, eta_frac, D, *, p_ratio=8, seeds=30, first_seed: int = 0, st
     The runs of one instance draw (D, seed) go together through :func:`seed_records`, one task
     of :func:`..parallel.map_runs` each, so the records do not depend on the executor.
     """
-    eps = _floats("eps", eps, positive=False)
-    fracs = _floats("eta_frac", eta_frac, positive=True)
+    eps = [float(v) for v in positive_list("eps", eps, zero=True)]
+    fracs = [float(v) for v in positive_list("eta_frac", eta_frac)]
     Ds = [positive_int(f"D[{i}]", d) for i, d in enumerate(D if isinstance(D, (list, tuple)) else [D])]
     p_ratio = positive_int("p_ratio", p_ratio)
     seeds = positive_int("seeds", seeds)
