@@ -194,7 +194,7 @@ SCHEMAS = {
             "inf_abs_transverse": F("decimal", "lower bound of |1 - T|"), "prec_bits": F("integer", "")}),
         "note": F("string", "why the threshold was skipped", optional=True),
         "check": F("object", "--check: high-precision GD against the enclosure", optional=True, fields={
-            **_STATUS, "dps": F("integer", "digits"), "eta_ntk": F("decimal", "GD's final ηλ"),
+            **_STATUS, "dps": F("integer", "digits"), "eta_ntk": F("decimal", "GD's ηλ_∞, to the digits its estimated distance to the limit leaves", null=True),
             "inside": F("boolean", "the GD value lies in the enclosure")}),
         "model": _MODEL,
     },

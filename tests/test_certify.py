@@ -316,6 +316,14 @@ def test_cli_json(capsys):
     assert out["threshold"]["certified"] and out["threshold"]["T_minus"] == ["2", "2"]
     assert out["final_stability"]["status"] == "attracting"
     assert out["check"]["inside"] is True
+    # GD's ηλ_∞ only to the digits its distance to the limit leaves: each one a digit of the limit (an
+    # independent θ-space GD at 200 digits run to |z| < 1e-190)
+    shown, unit = out["check"]["eta_ntk"], F(1, 10 ** (len(out["check"]["eta_ntk"]) - 2))
+    assert len(shown) > 30 and abs(F(shown) - F(LIMIT5)) <= unit / 2
+
+
+#: ηλ_∞ of MODEL5 to 100 digits (θ-space GD at 200 digits, run to |z| < 1e-190).
+LIMIT5 = "1.984814826914267484661685444061953437220593080385956029601881279200333640741617785755581660581324466"
 
 
 def test_cli_text_and_eta(capsys):

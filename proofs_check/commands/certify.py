@@ -85,13 +85,14 @@ def run(args) -> int:
         out["note"] = planar_note
     if args.check:
         from ...numerics.engines.gd_mp import run_gd
-        from ..output import num
 
         dps = max(30, min(enc.digits + 20, 10_000))
         ref = run_gd(problem, dps=dps, max_steps=max(int(args.max_steps), 100_000),  # accepted above
-                     method="mpmath")
-        out["check"] = {"dps": dps, "status": ref.status.name.lower(), "status_message": ref.status.message, "eta_ntk": num(ref.eta_ntk, dps),
-                        "inside": enc.contains(ref.eta_ntk)}
+                     method="mpmath", check_digits=True)
+        # ηλ_∞ only to the digits GD's estimated distance to the limit and its checked error leave
+        limit = ref.limit_shown() or (None, 0)
+        out["check"] = {"dps": dps, "status": ref.status.name.lower(), "status_message": ref.status.message,
+                        "eta_ntk": limit[0], "inside": enc.contains(ref.eta_ntk)}
     if args.json:
         print(json.dumps(out, indent=2))
         return exit_code(enc.status)
@@ -126,6 +127,6 @@ def run(args) -> int:
               f"neutral eigenvalue {s['neutral_eigenvalue']} (along the fixed line)")
     if "check" in out:
         c = out["check"]
-        print(f"high-precision GD ({c['dps']} digits, {c['status']}): eta*lambda = {c['eta_ntk']}  "
-              f"{'inside' if c['inside'] else 'OUTSIDE'} the enclosure")
+        print(f"high-precision GD ({c['dps']} digits, {c['status']}): eta*lambda_inf = "
+              f"{c['eta_ntk'] or '(no correct digit)'}  {'inside' if c['inside'] else 'OUTSIDE'} the enclosure")
     return exit_code(enc.status)
