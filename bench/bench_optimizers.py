@@ -30,7 +30,6 @@ import mpmath  # noqa: E402
 
 from sorm.numerics import _derived as D  # noqa: E402
 from sorm.numerics.engines.gd_mp import run_gd  # noqa: E402
-from sorm.numerics.eos.convergence import state_problem  # noqa: E402
 from sorm.numerics.optimizer import run_optimizer, run_theta  # noqa: E402
 from sorm.numerics.problem import from_theta  # noqa: E402
 from sorm.numerics.sam_edge import SAM_CASES, run_sam_planar  # noqa: E402
