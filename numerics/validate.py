@@ -116,7 +116,7 @@ def positive(name: str, value) -> Fraction:
     """A finite number > 0."""
     v = exact(name, value)
     if v <= 0:
-        raise InputError(f"{name}={value!r}: expected a value > 0; pass a positive {name}", name)
+        raise InputError(f"{name}={value!r}: expected a value > 0; pass e.g. {name}=0.5", name)
     return v
 
 
@@ -127,7 +127,8 @@ def nonnegative_list(name: str, values, *, length: int | None = None) -> tuple[F
         if v < 0:
             raise InputError(
                 f"{name}[{i}]={float(v)!r}: a squared Jacobian J(omega)^2 cannot be negative; "
-                f"pass values >= 0"
+                f"pass values >= 0",
+                f"{name}[{i}]",
             )
     return out
 
@@ -143,13 +144,15 @@ def positive_list(name: str, values, *, zero: bool = False) -> tuple[Fraction, .
 
 
 def positive_int(name: str, value, *, maximum: int | None = None) -> int:
-    """A whole number >= 1 (and <= maximum if given)."""
+    """A whole number >= 1 (and <= maximum if given). ``name`` may index a list (``D[0]``); the fix then
+    names the list (``pass e.g. D=1000``)."""
+    fix = f"pass e.g. {name.partition('[')[0]}=1000"
     try:
         v = int(str(value).strip()) if not isinstance(value, int) or isinstance(value, bool) else value
     except ValueError:
-        raise InputError(f"{name}={value!r}: expected a whole number >= 1; pass e.g. {name}=1000", name) from None
+        raise InputError(f"{name}={value!r}: expected a whole number >= 1; {fix}", name) from None
     if isinstance(value, bool) or v < 1:
-        raise InputError(f"{name}={value!r}: expected a whole number >= 1; pass e.g. {name}=1000", name)
+        raise InputError(f"{name}={value!r}: expected a whole number >= 1; {fix}", name)
     if maximum is not None and v > maximum:
         raise InputError(f"{name}={value!r}: expected at most {maximum}; pass a smaller {name}", name)
     return v

@@ -76,10 +76,11 @@ def _options(parser, args) -> dict:
 
 def _as_option(exc: InputError, options: dict) -> str:
     """The message of ``exc`` with its argument (the library's name, an option's dest) named as the option."""
-    option = options.get(exc.arg)
+    name = (exc.arg or "").partition("[")[0]  # an entry of a list (D[0]) is named by its option (--D[0])
+    option = options.get(name)
     if option is None:
         return str(exc)
-    return re.sub(rf"(?<![\w-]){re.escape(exc.arg)}=", f"{option}=", str(exc))
+    return re.sub(rf"(?<![\w-]){re.escape(name)}(?=[=\[])", option, str(exc))
 
 
 def main(argv=None) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sorm.numerics.validate import InputError, positive_int
+from sorm.numerics.validate import InputError, nonnegative_list, positive, positive_int
 from sorm.proofs_check import cli
 
 M = ["--omegas", "1,-1", "--z0", "0.1", "--J2", "1,1"]
@@ -114,7 +114,8 @@ def test_library_messages_keep_the_argument_names():
     ("steps", "max_steps=0 and steps=0: bad", {"steps": "--steps"}, "max_steps=0 and --steps=0: bad"),
     ("D", "D=3, P=24: too big", {"eps": "--eps"}, "D=3, P=24: too big"),  # not an option of the command
     (None, "eta=0: bad", {"eta": "--eta"}, "eta=0: bad"),  # no single argument named
-], ids=["renamed", "word-boundary", "not-an-option", "no-arg"])
+    ("D[0]", "D[0]=0: bad; pass e.g. D=1000", {"D": "--D"}, "--D[0]=0: bad; pass e.g. --D=1000"),  # a list entry
+], ids=["renamed", "word-boundary", "not-an-option", "no-arg", "list-entry"])
 def test_as_option(arg, text, options, shown):
     assert cli._as_option(InputError(text, arg), options) == shown
 
@@ -178,3 +179,17 @@ def test_highdim_passes_max_memory_on(extra, module, fn, monkeypatch, capsys, tm
     assert cli.main(["experiment", "highdim", *extra, "--max-memory", "20", "--quiet",
                      "--out", str(tmp_path / "out")]) == 2
     assert seen["limit"] == 20 * 2**30
+
+
+def test_list_and_positive_errors_name_the_argument_and_its_fix():
+    """A negative entry names itself (``J2[1]``); a nonpositive value's fix names the argument, so the CLI
+    shows the option in the fix as well (``pass e.g. --eta-min=0.5``)."""
+    with pytest.raises(InputError) as exc:
+        nonnegative_list("J2", [1, -1])
+    assert exc.value.arg == "J2[1]" and str(exc.value).startswith("J2[1]=-1.0:")
+    with pytest.raises(InputError) as exc:
+        positive("eta_min", -1)
+    assert exc.value.arg == "eta_min" and str(exc.value).endswith("pass e.g. eta_min=0.5")
+    with pytest.raises(InputError) as exc:
+        positive_int("D[0]", 0)
+    assert exc.value.arg == "D[0]" and str(exc.value) == "D[0]=0: expected a whole number >= 1; pass e.g. D=1000"

@@ -233,7 +233,7 @@ def run_gd(ops, start, center, eta, steps, *, every: int = 10, hessian_every: in
     ``bar``: a progress bar advanced by the steps taken. Call inside ``jax.enable_x64(True)``.
     """
     if not (isinstance(eta, (int, float)) and math.isfinite(eta) and eta > 0):
-        raise InputError(f"eta={eta!r}: expected a finite value > 0; pass a positive eta")
+        raise InputError(f"eta={eta!r}: expected a finite value > 0; pass e.g. eta=0.5", "eta")
     steps, every, hessian_every = check_schedule(steps, every, hessian_every)
     with one_blas_thread():
         return _run(ops, start, center, eta, steps, every, hessian_every, pairs, central_flow, tol, blowup, model,
