@@ -7,6 +7,7 @@ and the tail lemma's bound must hold along the actual continuation of the orbit.
 from __future__ import annotations
 
 import json
+import re
 from fractions import Fraction as F
 
 import mpmath
@@ -491,3 +492,141 @@ def test_fixed_line_jacobian_is_differentiated_from_the_map_and_equals_planar_ja
         for p, r in zip(polys, ref):
             mine = sum(sp.Rational(int(c.p), int(c.q)) * T**k for k, c in enumerate(p.coeffs()))
             assert sp.expand(mine - r) == 0
+
+
+# --- the record: bounds, JSON and repr carry the certified interval --------------------------
+# (each assertion below was added for a mutant that survived mutmut; TESTING.md lists them)
+
+
+def _significant(text: str) -> int:
+    """Significant digits of a decimal string such as '1.9848', '-0.0012' or '8.04e-21'."""
+    return len(text.lstrip("-").split("e")[0].replace(".", "").lstrip("0"))
+
+
+def _fields(text: str) -> dict:
+    """The one-line ``key=value`` fields at the top level of a compact repr."""
+    import re
+
+    return dict(re.findall(r"^    (\w+)=(.*),$", text, re.M))
+
+
+def test_record_json_and_repr_enclose_the_limit_at_their_stated_digits():
+    """At η = 1/4 the state of MODEL5 has the same T_∞ (LIMIT5, an independent 100-digit value) and
+    λ_∞ = 4 T_∞: every printed bound of the record encloses it, rounded outward to the digits asked."""
+    p = eos_problem("0.01", eta=F(1, 4))
+    enc = enclose_final_ntk(p, prec_bits=128)
+    assert enc.certified and enc.route == "planar" and enc.contains(LIMIT5)
+    eta, limit = p.eta, F(LIMIT5)
+    lo, hi = enc.bounds(12)
+    nlo, nhi = enc.bounds(12, ntk=True)
+    assert F(lo) <= enc.lo and enc.hi <= F(hi) and F(nlo) <= enc.lo / eta and enc.hi / eta <= F(nhi)
+    for a, b in [(lo, hi), (nlo, nhi)]:  # 12 digits, not more, and no wider than the rounding asks
+        assert max(_significant(a), _significant(b)) <= 12 and F(b) - F(a) <= 8 * F(1, 10**11)
+    j = enc.to_json(12)
+    assert (j["eta_ntk_lo"], j["eta_ntk_hi"], j["ntk_lo"], j["ntk_hi"]) == (lo, hi, nlo, nhi)
+    assert F(j["ntk_lo"]) <= limit / eta <= F(j["ntk_hi"])
+    full = enc.to_json()  # default: the working precision's digits
+    assert F(full["eta_ntk_lo"]) <= limit <= F(full["eta_ntk_hi"]) and _significant(full["eta_ntk_lo"]) > 30
+    assert (j["steps"], j["prec_bits"], j["route"], j["status"]) == (enc.steps, 128, "planar", "certified")
+    assert enc.width <= F(j["width"]) <= enc.width * F(101, 100)
+    t, jt = enc.tail, j["tail"]
+    for key, exact_value in [("z_bound", t.r), ("bound", t.tail)]:
+        assert exact_value <= F(jt[key]) <= exact_value * F(101, 100)
+    assert t.q <= F(jt["q"]) <= t.q + F(1, 10**9) and _significant(jt["q"]) <= 10  # q to 10 digits, rounded up
+    assert t.C <= F(jt["C"]) <= t.C * (1 + F(1, 10**5)) and _significant(jt["C"]) == 6  # C to 6 digits
+
+    f = _fields(repr(enc))
+    assert f["status"] == "CertStatus.CERTIFIED" and f["eta"] == "1/4" and f["route"] == "'planar'"
+    assert (f["steps"], f["prec_bits"], f["trace"]) == (str(enc.steps), "128", "None")
+    assert f["detail"] == repr(enc.detail) and f"at step {enc.steps}" in enc.detail
+    rlo, rhi = f["eta_ntk"].strip("[]").split(", ")  # to the digits the width resolves
+    assert F(rlo) <= enc.lo and enc.hi <= F(rhi) and F(rlo) <= limit <= F(rhi)
+    assert F(rhi) - F(rlo) <= 3 * enc.width and F(f["width"]) == F(j["width"])
+    assert "tail=TailCertificate(" in repr(enc) and f"tail={jt['bound']}" in repr(enc)
+    traced = enclose_final_ntk(p, prec_bits=128, record=True)  # one (n, T_n, radius of T_n, |z̃_n|) row a step
+    assert _fields(repr(traced))["trace"].startswith("((0, 2.01, ")
+    rows = traced.trace
+    assert len(rows) == traced.steps + 1 and [r[0] for r in rows] == list(range(traced.steps + 1))
+    assert rows[0][1] == 2.01 and rows[0][3] == 0.01 and 0 < rows[0][2] < 1e-35
+    assert rows[-1][1] == pytest.approx(float(limit), abs=1e-15) and 0 < rows[-1][2] < 1e-26 and rows[-1][3] < 1e-30
+
+
+def test_a_record_without_a_result_has_no_bounds_anywhere():
+    enc = enclose_final_ntk(from_state(["1", "-1"], "1", ["3", "3"]), prec_bits=128)
+    assert enc.status is CertStatus.DIVERGED and enc.bounds() == enc.bounds(ntk=True) == ("nan", "nan")
+    j = enc.to_json()
+    assert (j["eta_ntk_lo"], j["eta_ntk_hi"], j["ntk_lo"], j["ntk_hi"], j["width"], j["tail"]) == \
+        ("nan", "nan", "nan", "nan", None, None)
+    f = _fields(repr(enc))
+    assert (f["status"], f["eta_ntk"], f["width"], f["tail"]) == ("CertStatus.DIVERGED", "None", "None", "None")
+
+
+def test_contains_reads_its_arguments_exactly_and_names_a_bad_one():
+    enc = enclose_final_ntk(eos_problem("0.01"), prec_bits=128)
+    with mpmath.workdps(60):
+        assert enc.contains(mpmath.mpf(LIMIT5)) and not enc.contains(mpmath.mpf(LIMIT5) + mpmath.mpf(10) ** -26)
+    assert enc.contains(F(LIMIT5)) and enc.contains(2, slack=F(1, 60)) and not enc.contains(2, slack=F(1, 70))
+    for kwargs, name in [({"value": "two"}, "value='two'"), ({"value": mpmath.mpf("nan")}, "value=mpf('nan')"),
+                         ({"value": 2, "slack": "x"}, "slack='x'")]:
+        with pytest.raises(InputError, match=re.escape(name)):
+            enc.contains(**kwargs)
+
+
+def test_decimal_bound_rejects_a_direction_other_than_down_or_up():
+    with pytest.raises(ValueError, match="direction='UP'"):
+        decimal_bound(F(1, 3), 5, "UP")
+
+
+# --- the driver: its step budget, attempts, route and divergence rule ------------------------
+
+
+def test_the_step_budget_is_exact_and_the_first_attempt_is_counted_as_one():
+    """max_steps = N allows exactly N steps: the model example, certified at step N, is not certified
+    with N − 1. A start on the line z̃ = 0 closes at the first attempt (r = 0 always certifies)."""
+    p = eos_problem("0.01")
+    n = enclose_final_ntk(p, prec_bits=128).steps
+    at = enclose_final_ntk(p, prec_bits=128, max_steps=n)
+    assert at.certified and at.steps == n
+    below = enclose_final_ntk(p, prec_bits=128, max_steps=n - 1)
+    assert below.status is CertStatus.NOT_CERTIFIED and below.steps == n - 1 and f"max_steps={n - 1}" in below.detail
+    line = enclose_final_ntk(from_state(["1", "-1"], "0", ["0.7", "0.8"]), prec_bits=128)
+    assert line.certified and line.lo <= F(3, 2) <= line.hi and "(attempt 1)" in line.detail
+
+
+def test_the_planar_route_keeps_more_digits_near_the_edge():
+    """docs/theory.md §5.3's family near the edge: iterating the two balls (z̃, T) instead of the P + 1
+    mode balls loses far fewer digits (measured: width 2e-35 against 8e-23 at 160 bits)."""
+    p = INSTANCES["model-5-eps0.005"]
+    planar, modes = (enclose_final_ntk(p, prec_bits=160, route=r) for r in ("planar", "modes"))
+    assert planar.certified and modes.certified and planar.route == "planar" and modes.route == "modes"
+    assert planar.width < modes.width * F(1, 10**10)
+
+
+@pytest.mark.parametrize("w, z, J", [
+    (["1e-20", "-1"], "1e20", ["2", "0.01"]),   # |z̃₀| sets the bound
+    (["1", "-1"], "0.001", ["500", "500"]),     # T₀ sets it
+    (["1e-20", "-1"], "0.5", ["2", "10"]),      # |Ẽ| = 1e20 sets it
+], ids=["z0", "T0", "Et"])
+def test_diverged_at_the_first_step_past_the_documented_bound(w, z, J):
+    """DIVERGED at the first step n where |z̃_n| or T_n passes 2^30·max(1, |z̃₀|, T₀, |Ẽ|): found here on the
+    exact mode map at 60 digits, with a wide margin on both sides; the mpmath engine agrees."""
+    from sorm.numerics.status import divergence_bound
+
+    p = from_state(w, z, J)
+    with mpmath.workdps(60):
+        mp = lambda x: mpmath.mpf(x.numerator) / x.denominator  # noqa: E731
+        big = mp(F(divergence_bound(p.zt0, p.T0, p.Et)))
+        zm, Jm, wm = mp(p.zt0), [mp(j) for j in p.J2t], [mp(x) for x in p.omegas]
+        for n in range(60):
+            size = max(abs(zm), sum(Jm))
+            if size > big:
+                break
+            assert size < big / 2
+            Tm, Sm = sum(Jm), sum(a * b for a, b in zip(wm, Jm))
+            zm, Jm = D.gd_zt_next(zm, Tm, Sm), [D.gd_J2t_next(zm, a, b) for a, b in zip(wm, Jm)]
+        assert size > 2 * big
+    enc = enclose_final_ntk(p, prec_bits=128, max_prec_bits=512)  # a diverged run is not retried at more bits
+    assert enc.status is CertStatus.DIVERGED and enc.steps == n and enc.lo is None and enc.eta == p.eta
+    assert enc.prec_bits == 128 and enc.detail == f"|z~| or T passed {float(big):.3g} at step {n}"
+    gd = run_gd(p, dps=30, method="mpmath")
+    assert gd.status.name == "DIVERGED" and gd.steps == n

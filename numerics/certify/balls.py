@@ -54,6 +54,8 @@ def sup_abs(x) -> Fraction:
 def decimal_bound(value: Fraction, digits: int, direction: str) -> str:
     """``value`` as a decimal string of ``digits`` significant digits, rounded down
     (``direction="down"``) or up (``"up"``), so that outward rounding keeps an enclosure."""
+    if direction not in ("down", "up"):
+        raise ValueError(f"direction={direction!r}: expected 'down' or 'up'")
     if value == 0:
         return "0"
     e = 0

@@ -10,7 +10,10 @@
    is iterated in ``arb`` until a proved tail bound closes the enclosure. For P = 2 the
    default route iterates instead the generated 2-D map (``planar_zt_next``,
    ``planar_T_next``) of the two balls (z̃, T): the same orbit (docs/theory.md §4), but with
-   fewer coordinates the balls lose about half as many digits. Ball arithmetic cannot
+   fewer coordinates the balls lose fewer digits near the edge (measured at 160 bits for
+   ε = 0.005 in docs/theory.md §5.3's family: width 2e-35 against 8e-23; not at every state:
+   for ω = (2, −1/2), Ẽ = −0.1, z̃₀ = −0.01, T₀ = 2.01 the mode route's ball is the narrower,
+   7e-31 against 2e-29). Ball arithmetic cannot
    follow the rotation of the two-step map near (0, 2) (the wrapping effect), so the
    digits lost grow as the start approaches the edge of stability (measured, planar
    route at 256 bits: about 7, 9, 13, 24 and 34 digits for ε = 0.02, 0.01, 0.005,
@@ -102,7 +105,7 @@ class Enclosure:
         """Whether ``value`` (str, Fraction, mpf, float) lies in [lo − slack, hi + slack], exactly."""
         if self.lo is None:
             return False
-        v, s = _exact("value", value), _exact("slack", slack)
+        v, s = exact("value", value), exact("slack", slack)
         return self.lo - s <= v <= self.hi + s
 
     def bounds(self, digits: int | None = None, *, ntk: bool = False) -> tuple[str, str]:
@@ -130,15 +133,6 @@ class Enclosure:
         }
 
 
-def _exact(name: str, value) -> Fraction:
-    """``value`` exactly: an mpf through numerics.precision.to_fraction, anything else through validate.exact."""
-    import mpmath
-
-    if isinstance(value, mpmath.mpf) and mpmath.isfinite(value):
-        return to_fraction(value)
-    return exact(name, value)
-
-
 def _check_problem(problem) -> Problem:
     if not isinstance(problem, Problem):
         raise InputError(f"problem={problem!r}: expected a numerics.Problem; build one with from_theta or from_state")
@@ -160,8 +154,8 @@ def enclose_final_ntk(problem: Problem, *, prec_bits=256, max_steps=1_000_000,
     digits lost grow as the orbit starts closer to (0, 2); with ``max_prec_bits`` a run whose
     ball grew too wide is repeated at doubled precision, up to that many bits. ``record=True``
     keeps a float trace of the balls (for plots only). ``route``: "planar" iterates the
-    generated 2-D map of (z̃, T) (P = 2, ω₁ω₂ ≠ 0, ω₁ ≠ ω₂; it loses about half as many digits
-    as the mode map), "modes" the map of (z̃, J̃(ω_i)²) (any P), "auto" planar when it applies.
+    generated 2-D map of (z̃, T) (P = 2, ω₁ω₂ ≠ 0, ω₁ ≠ ω₂; near the edge it loses far fewer digits
+    than the mode map), "modes" the map of (z̃, J̃(ω_i)²) (any P), "auto" planar when it applies.
     """
     problem = _check_problem(problem)
     prec = check_prec_bits(prec_bits)
@@ -193,8 +187,8 @@ def enclose_final_ntk(problem: Problem, *, prec_bits=256, max_steps=1_000_000,
     return enc
 
 
-def _enclose_once(problem: Problem, prec: int, max_steps: int, max_width: Fraction, trace=None,
-                  route: str = "modes"):
+def _enclose_once(problem: Problem, prec: int, max_steps: int, max_width: Fraction, trace: list | None,
+                  route: str):
     """One run of :func:`enclose_final_ntk` at ``prec`` bits: (enclosure, whether the ball grew too wide)."""
     fl = load_flint()
     blowup = Fraction(divergence_bound(problem.zt0, problem.T0, problem.Et))
