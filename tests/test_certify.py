@@ -543,6 +543,10 @@ def test_record_json_and_repr_enclose_the_limit_at_their_stated_digits():
     assert F(rlo) <= enc.lo and enc.hi <= F(rhi) and F(rlo) <= limit <= F(rhi)
     assert F(rhi) - F(rlo) <= 3 * enc.width and F(f["width"]) == F(j["width"])
     assert "tail=TailCertificate(" in repr(enc) and f"tail={jt['bound']}" in repr(enc)
+    tf = dict(re.findall(r"^        (\w+)=(.*),$", repr(enc), re.M))  # the tail certificate's own fields
+    assert (tf["r"], tf["q"], tf["C"], tf["tail"]) == (jt["z_bound"], jt["q"], jt["C"], jt["bound"])
+    shown = [float(m) for m in re.findall(r"[-+0-9.e]+", tf["margins"].replace("≈", ""))]
+    assert shown == pytest.approx([float(m) for m in t.margins], rel=1e-12) and len(shown) == 1
     traced = enclose_final_ntk(p, prec_bits=128, record=True)  # one (n, T_n, radius of T_n, |z̃_n|) row a step
     assert _fields(repr(traced))["trace"].startswith("((0, 2.01, ")
     rows = traced.trace
@@ -630,3 +634,43 @@ def test_diverged_at_the_first_step_past_the_documented_bound(w, z, J):
     assert enc.prec_bits == 128 and enc.detail == f"|z~| or T passed {float(big):.3g} at step {n}"
     gd = run_gd(p, dps=30, method="mpmath")
     assert gd.status.name == "DIVERGED" and gd.steps == n
+
+
+def test_a_ball_wider_than_max_width_stops_the_run_and_more_bits_recover_it():
+    """NOT_CERTIFIED at the first step whose ball of T is wider than max_width (its recorded radius),
+    with the remedy in the detail; max_prec_bits then repeats the run at doubled precision."""
+    p = eos_problem("0.01")
+    enc = enclose_final_ntk(p, prec_bits=128, max_width=F(1, 10**30), record=True)
+    radii = [row[2] for row in enc.trace]
+    n = next(i for i, r in enumerate(radii) if r > 1e-30)
+    assert enc.status is CertStatus.NOT_CERTIFIED and enc.lo is None
+    assert (enc.steps, len(radii), enc.eta, enc.prec_bits) == (n, n + 1, p.eta, 128)
+    assert enc.detail == (f"the ball of T grew to radius {radii[n]:.3g} > max_width at step {n}; raise prec_bits "
+                          "(an orbit that never settles, e.g. period-2 or chaotic, always ends here)")
+    up = enclose_final_ntk(p, prec_bits=128, max_width=F(1, 10**30), max_prec_bits=256)
+    assert up.certified and up.prec_bits == 256 and up.detail.endswith("(precision raised: [128, 256] bits)")
+    assert up.contains(LIMIT5) and up.width < F(1, 10**60)
+
+
+def test_the_tail_lemma_refuses_a_map_it_cannot_bound():
+    """The lemma needs z̃' = z̃·f (z̃' vanishes on the line) and polynomials it reads whole. A route that
+    moves points of the line, or whose z̃-series reaches the cap (8 coefficients), gets no certificate;
+    the generated maps have z̃-degree at most 3, so the cap never truncates them."""
+    import flint
+    import sympy as sp
+
+    from sorm.numerics.certify.tail import Route, modes_route, tail_certificate
+
+    with flint.ctx.workprec(128):
+        z, X = flint.arb("0.001"), [flint.arb("0.5"), flint.arb("0.3")]
+        good = modes_route([flint.arb(1), flint.arb(-1)])
+        assert tail_certificate(good, z, X) is not None
+        bad = {"moves the line": Route("bad", lambda z, X: good.zt_next(z, X) + flint.arb("1e-30"), good.x_next),
+               "z~ of degree 7": Route("bad", lambda z, X: good.zt_next(z, X) + z**7, good.x_next),
+               "T of degree 7": Route("bad", good.zt_next, lambda z, X: [x + z**7 for x in good.x_next(z, X)])}
+        for why, route in bad.items():
+            assert tail_certificate(route, z, X) is None, why
+    zt, T, S, a, b, E, w, J = sp.symbols("zt T S a b E w J")
+    for f in (D.gd_zt_next(zt, T, S), D.gd_J2t_next(zt, w, J), D.planar_zt_next(zt, T, a, b, E),
+              D.planar_T_next(zt, T, a, b, E)):
+        assert sp.degree(sp.expand(f), zt) <= 3
