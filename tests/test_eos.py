@@ -208,6 +208,48 @@ def test_single_mode_period2_three_ways():
         assert abs(r2.closed[0] - r.closed[0]) < mpmath.mpf(10) ** -38
 
 
+def _theta_period2(omega, Et, u0, dps):
+    """The period-2 points (u_hi, u_lo) of one-mode GD, by iterating θ' = θ(1 − ωz), z = ½ωθ² − E
+    (η = 1, u = ωz, e = ωE) at ``dps`` digits until u repeats every two steps: independent of the
+    generated map, the closed form and run_gd."""
+    with mpmath.workdps(dps):
+        w, E = mpmath.mpf(omega.numerator) / omega.denominator, mpmath.mpf(Et.numerator) / Et.denominator
+        e, u = w * E, mpmath.mpf(u0.numerator) / u0.denominator
+        th = mpmath.sqrt(2 * (u + e)) / abs(w)
+        us = []
+        for _ in range(100_000):
+            z = w * th * th / 2 - E
+            us.append(w * z)
+            if len(us) > 3 and abs(us[-1] - us[-3]) < mpmath.mpf(10) ** (5 - dps):
+                return max(us[-2:]), min(us[-2:])
+            th = th * (1 - w * z)
+    raise AssertionError("the theta iteration did not settle on a period-2 orbit")
+
+
+@pytest.mark.parametrize("omega, Et, u0", [(F(2), F(11, 20), F(1, 10)), (F(-1), F(-6, 5), F(1, 10)),
+                                           (F(1), F(21, 20), F(-1, 50)), (F(3, 2), F(4, 5), F(1, 3))],
+                         ids=["e=1.1", "omega<0", "e=1.05,u0<0", "e=1.2"])
+def test_single_mode_period2_against_an_independent_theta_iteration(omega, Et, u0):
+    """Every field of the k = 0 period-2 result against one-mode GD iterated in θ-space at 60 digits: the
+    orbit (u₊ > u₋, in that order, closed form and findroot), the GD end point and its ηλ = 2(u + e), both
+    residuals as defined, and the multiplier h'(u₊)h'(u₋) of the independent map h(u) = (u + e)(1 − u)² − e."""
+    hi, lo = _theta_period2(omega, Et, u0, 60)
+    r = single_mode_period2(omega, Et, u0=u0, dps=40)
+    assert r.gd_status is GDStatus.PERIOD2 and r.e == omega * Et and r.dps == 40 and r.gd_steps > 0
+    with mpmath.workdps(60):
+        tol = mpmath.mpf(10) ** -35
+        e = mpmath.mpf(r.e.numerator) / r.e.denominator
+        assert abs(r.closed[0] - hi) < tol and abs(r.closed[1] - lo) < tol
+        assert abs(r.root[0] - hi) < tol and abs(r.root[1] - lo) < tol
+        near = hi if abs(r.gd_u - hi) < abs(r.gd_u - lo) else lo
+        assert abs(r.gd_u - near) < tol and abs(r.gd_eta_ntk - 2 * (near + e)) < tol
+        gaps = [abs(r.root[i] - r.closed[i]) for i in range(2)]
+        assert r.residual < tol and all(r.residual >= g for g in gaps)
+        assert r.gd_residual <= min(abs(r.gd_u - c) for c in r.closed) < tol
+        dh = lambda u: (1 - u) ** 2 - 2 * (u + e) * (1 - u)  # noqa: E731
+        assert abs(r.multiplier - dh(hi) * dh(lo)) < tol
+
+
 def test_single_mode_below_the_edge_keeps_its_eta_ntk():
     """k = 0 with e < 1: GD converges but ηλ_∞ = 2ω(0 + Ẽ) = 2e is fixed by the invariant."""
     w, e, u0 = F(1), F(9, 10), F(1, 20)

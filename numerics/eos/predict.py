@@ -311,7 +311,9 @@ def single_mode_period2(omega, Et, *, u0=Fraction(1, 10), dps: int = DEFAULT_DPS
         om = to_mpf(omega)
         gd_u = om * run.z
         g = lambda x: dd.p2_one_mode_map(x, em)  # noqa: E731
-        r1 = mpmath.findroot(lambda x: g(g(x)) - x, gd_u, tol=mpmath.mpf(10) ** (-dps + 3))
+        # Newton, not findroot's default secant: the secant's second point gd_u + 1/4 can land on the
+        # fixed point u = 0, also a root of g(g(u)) = u (e = 1.05: from u₋ = −1/4 it returned 0)
+        r1 = mpmath.findroot(lambda x: g(g(x)) - x, gd_u, solver="newton", tol=mpmath.mpf(10) ** (-dps + 3))
         root = (r1, g(r1))
         if abs(root[0] - closed[0]) > abs(root[0] - closed[1]):
             root = root[::-1]

@@ -1,0 +1,110 @@
+"""numerics.engines.gd_engines and the driver's stop rules: each engine step by step, its stated error bound,
+the fixed line at its edges, and a rerun that vouches for nothing."""
+from __future__ import annotations
+
+from fractions import Fraction as F
+
+import mpmath
+import pytest
+
+from sorm.numerics import InputError
+from sorm.numerics.engines.gd_engines import make_engine
+from sorm.numerics.engines.gd_mp import GDStatus, run_gd
+from sorm.numerics.problem import from_state, from_theta
+
+THETA = from_theta("1,-1/2,2", "0.1", "0.7,0.6,-0.2", eta="0.3")
+
+
+def _close(x, y, tol):
+    return abs(mpmath.mpf(x) - mpmath.mpf(y)) <= tol
+
+
+def test_theta_engine_follows_the_map_step_by_step():
+    """θ-space GD (paper §2.1) against the (z̃, J̃²) map, 12 steps recorded: every value and every recorded
+    (ηλ_t, z_t) agree to 30 digits (two different computations of the same orbit)."""
+    th = run_gd(THETA, dps=40, steps=12, record=True, method="theta")
+    mp_ = run_gd(THETA, dps=40, steps=12, record=True, method="mpmath")
+    assert th.status is mp_.status is GDStatus.STEPS_DONE and th.steps == 12
+    with mpmath.workdps(40):
+        tol = mpmath.mpf(10) ** -30
+        assert _close(th.z, mp_.z, tol) and _close(th.ntk, mp_.ntk, tol) and _close(th.eta_ntk, mp_.eta_ntk, tol)
+        assert all(_close(a, b, tol) for a, b in zip(th.J2, mp_.J2, strict=True))
+        for a, b in zip(th.trajectory, mp_.trajectory, strict=True):
+            assert len(a) == 13 and all(_close(x, y, tol) for x, y in zip(a, b, strict=True))
+
+
+@pytest.mark.parametrize("method", ["fixed-point", "mpmath", "theta"])
+def test_divergence_of_z_alone_is_caught_at_the_same_step(method):
+    """Small eigenvalues: z̃ passes the divergence bound while ηλ ≈ |z̃|/5 is still below it, so only the
+    engine's own z̃ check can stop the run; every engine stops at the same step."""
+    prob = from_theta("1/10,-1/10", "1529/100", "4,11")  # the bound is 2^30·20.5
+    ref = run_gd(prob, dps=30, method="mpmath")
+    r = run_gd(prob, dps=30, method=method)
+    assert r.status is ref.status is GDStatus.DIVERGED and r.steps == ref.steps
+    with mpmath.workdps(30):
+        assert abs(r.z) > 2 ** 30 * 20.5 > 2 ** 30 * 6.5 > abs(r.eta_ntk)
+
+
+def test_theta_without_theta0_says_how_to_fix_it():
+    with pytest.raises(InputError) as exc:
+        run_gd(from_state("1", "0.1", "1.5"), method="theta")
+    assert str(exc.value) == ("method='theta' needs theta0: build the problem with from_theta (or --E/--theta0), "
+                              "or use method='auto'")
+
+
+@pytest.mark.parametrize("method", ["mpmath", "theta"])
+def test_floating_engines_state_the_documented_bound(method):
+    """mpmath and θ: relative bound r = (N + 1)·8(P + 1)·2^−prec on each J̃² and T; z̃'s is r|z̃| (mpmath) or
+    r·η(½Σ|ω_i|θ_i² + |E|) = r(½Σ J̃_i²/|ω_i| + η|E|) for θ, whose z̃ is a cancellation."""
+    eng = make_engine(THETA, method, 30, 1000, F(1, 10 ** 25))
+    with mpmath.workprec(eng.prec):
+        zt, J2, T = mpmath.mpf("-0.0625"), (mpmath.mpf("0.5"), mpmath.mpf("0.25"), mpmath.mpf(4)), mpmath.mpf("4.75")
+        ez, eJ, eT = eng.error(99, zt, J2, T)
+        r = mpmath.ldexp(100 * 8 * 4, -eng.prec)
+        size = (mpmath.mpf("0.5") + mpmath.mpf("0.5") + 2) / 2 + mpmath.mpf("0.3") * mpmath.mpf("0.1")
+        want = (r * size if method == "theta" else r / 16,) + tuple(r * j for j in J2) + (r * T,)
+        assert all(_close(g, w, w * mpmath.mpf(10) ** -20) for g, w in zip((ez, *eJ, eT), want, strict=True))
+
+
+@pytest.mark.parametrize("method", ["fixed-point", "mpmath"])
+@pytest.mark.parametrize("J2", ["0,0", "1.2,0.8"], ids=["T=0", "T=2"])
+def test_the_ends_of_the_fixed_line_do_not_attract(method, J2):
+    """z = 0 exactly with ηλ = 0 (multiplier 1 − T = 1) or ηλ = 2 (multiplier −1): a fixed point that does
+    not attract, so not converged; just inside (ηλ = 1.96) it is."""
+    assert run_gd(from_state("1,-1", "0", J2), dps=30, method=method).status is GDStatus.UNSTABLE_FIXED_POINT
+    assert run_gd(from_state("1,-1", "0", "1.2,0.76"), dps=30, method=method).status is GDStatus.CONVERGED
+
+
+def test_a_residual_below_tol_that_does_not_shrink_is_not_converged():
+    """ηλ = 0 (no mode moves): z̃ = 10⁻⁴⁰ is below the tolerance 10⁻²⁵ but stays exactly where it is (in
+    mpmath; the fixed-point engine's rounding of S moves it down by one unit and calls it CONVERGED,
+    see TESTING.md)."""
+    r = run_gd(from_state("1,-1", "1e-40", "0,0"), dps=30, max_steps=200, method="mpmath")
+    assert r.status is GDStatus.UNSTABLE_FIXED_POINT and r.steps == 200
+
+
+def test_a_rerun_that_diverges_earlier_vouches_for_nothing():
+    """An escaping chaotic orbit (one mode, E = 252/125): at 16 digits it diverges later than at 32, so the
+    doubled-precision rerun ends at another step and no digit counts as agreed."""
+    prob = from_state("1", F(7, 20) - F(252, 125), ["0.7"])
+    r = run_gd(prob, dps=16, steps=80, check_digits=True)
+    assert r.status is GDStatus.DIVERGED and run_gd(prob, dps=32, steps=r.steps).steps < r.steps
+    assert r.agreed == {"z": 0, "J2": (0,), "ntk": 0, "eta_ntk": 0} and r.agreed_digits == 0
+    assert r.shown() == {"z": (None, 0), "J2": [(None, 0)], "ntk": (None, 0), "eta_ntk": (None, 0)}
+
+
+@pytest.mark.parametrize("method", ["fixed-point", "mpmath", "theta"])
+def test_checked_bounds_hold_on_a_chaotic_orbit(method):
+    """One mode at E = 3/2 is chaotic: 150 steps lose 19 to 25 of 30 digits, far more than any engine's own
+    bound allows. After the rerun at 60 digits every bound in ``error`` covers the distance to a 120-digit
+    run, up to a relative 10⁻²⁷: the raised bound |x − x₆₀| + bound₆₀ takes the 60-digit run's own bound,
+    which misses its chaotic loss too (about 10⁻³⁰ of the disagreement; TESTING.md)."""
+    prob = from_theta("1", "3/2", "7/10")
+    r = run_gd(prob, dps=30, steps=150, check_digits=True, method=method)
+    ref = run_gd(prob, dps=120, steps=150, method=method)
+    assert 5 <= r.agreed_digits <= 11
+    with mpmath.workdps(130):
+        slack = 1 + mpmath.mpf(10) ** -27
+        for q in ("z", "ntk", "eta_ntk"):
+            assert abs(getattr(r, q) - getattr(ref, q)) <= r.error[q] * slack, q
+        assert all(abs(a - b) <= e * slack for a, b, e in zip(r.J2, ref.J2, r.error["J2"], strict=True))
