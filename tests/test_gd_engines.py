@@ -108,3 +108,35 @@ def test_checked_bounds_hold_on_a_chaotic_orbit(method):
         for q in ("z", "ntk", "eta_ntk"):
             assert abs(getattr(r, q) - getattr(ref, q)) <= r.error[q] * slack, q
         assert all(abs(a - b) <= e * slack for a, b, e in zip(r.J2, ref.J2, r.error["J2"], strict=True))
+
+
+def test_fixed_point_engine_states_the_documented_bound():
+    """Fixed point: δ = (N + 1)·2K·M²·2^−p, M = max(2, |Ẽ|, |ω_i|), on z̃ and each J̃²; T = ΣJ̃² gets P·δ. On
+    the planar path J̃_i² is affine in (z̃, T): J̃₁² = ω₁ω₂(2(Ẽ + z̃) − T/ω₂)/(ω₂ − ω₁), J̃₂² = T − J̃₁², so
+    its bound is δ(|∂J̃_i²/∂z̃| + |∂J̃_i²/∂T|) and T's is δ."""
+    P3 = from_state("3,-1/2,5/2", "0.01", "0.3,0.2,0.1")
+    eng = make_engine(P3, "fixed-point", 30, 1000, F(1, 10 ** 25))
+    assert not eng.planar
+    with mpmath.workprec(eng.prec):
+        d = mpmath.ldexp(100 * 2 * eng.program.n_ops * 9, -eng.prec)  # M = 3
+        assert eng.error(99, mpmath.mpf(0), (mpmath.mpf(1),) * 3, mpmath.mpf(3)) == (d, (d, d, d), 3 * d)
+    w1, w2 = F(5, 2), F(-3, 4)
+    eng = make_engine(from_state([w1, w2], "0.01", "9,0.2", eta=4), "fixed-point", 30, 1000, F(1, 10 ** 25))
+    assert eng.planar and abs(eng.problem.Et) > 3  # M = |Ẽ|
+    with mpmath.workprec(eng.prec):
+        M = abs(mpmath.mpf(eng.problem.Et.numerator) / eng.problem.Et.denominator)
+        d = mpmath.ldexp(100 * 2 * eng.program.n_ops, -eng.prec) * M * M
+        dJ1 = (abs(2 * w1 * w2 / (w2 - w1)) + abs(w1 / (w2 - w1)))
+        dJ2 = (abs(2 * w1 * w2 / (w2 - w1)) + abs(w2 / (w2 - w1)))
+        ez, eJ, eT = eng.error(99, mpmath.mpf(0), (mpmath.mpf(1),) * 2, mpmath.mpf(2))
+        assert _close(ez, d, d * 1e-12) and _close(eT, d, d * 1e-12)
+        assert all(_close(e, d * float(c), d * 1e-12) for e, c in zip(eJ, (dJ1, dJ2), strict=True))
+
+
+def test_fixed_point_engine_without_the_planar_reduction_records_the_ntk():
+    """P = 3 on the (z̃, J̃²) map: the recorded ηλ_t is the sum of all modes, as in mpmath."""
+    P3 = from_state("3,-1/2,5/2", "0.01", "0.3,0.2,0.1")
+    fx = run_gd(P3, dps=30, steps=10, record=True, method="fixed-point")
+    mp_ = run_gd(P3, dps=30, steps=10, record=True, method="mpmath")
+    with mpmath.workdps(30):
+        assert all(_close(a, b, mpmath.mpf(10) ** -25) for a, b in zip(fx.trajectory[0], mp_.trajectory[0], strict=True))
