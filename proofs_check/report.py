@@ -80,18 +80,21 @@ def schedule(claims, outdir: Path, quick: bool) -> list[list]:
 
     Claims share a group when their checks call one function of their module that
     keeps a cache (reads a module-level dict): they share its runs, which one
-    process then computes once. Every other claim is a group of its own. A group's
-    duration is the sum of its claims' seconds recorded in the report already in
-    ``outdir`` (from a run of the same kind, quick or full; a claim it does not
-    list counts as the median recorded one). Without such a report the groups go
-    in reverse registry order, which lists the symbolic checks first and the long
-    runs (high-D models, networks) last. Longest first keeps a long group from
-    starting last while the other processes sit idle.
+    process then computes once. So do claims that name the same set-up in
+    :data:`.claims.cost.WARM_UP` (a cached derivation, jax's start-up). Every other
+    claim is a group of its own. A group's duration is the sum of its claims'
+    seconds recorded in the report already in ``outdir`` (from a run of the same
+    kind, quick or full), else in the table :data:`.claims.cost.SECONDS` measured
+    once; a claim without a record counts as the median recorded one, and groups of
+    equal duration go in reverse registry order. Longest first keeps a long group
+    from starting last while the other processes sit idle.
     """
+    from .claims.cost import SECONDS, WARM_UP
+
     groups: list[list] = []
     owner: dict[tuple, list] = {}
     for c in claims:
-        keys = _caches(c.check)
+        keys = _caches(c.check) | ({("warm-up", WARM_UP[c.id])} if c.id in WARM_UP else set())
         mine = next((owner[k] for k in keys if k in owner), None)
         if mine is None:
             mine = []
@@ -99,12 +102,9 @@ def schedule(claims, outdir: Path, quick: bool) -> list[list]:
         mine.append(c)
         for k in keys:
             owner.setdefault(k, mine)
-    order = groups[::-1]
-    recorded = _recorded_seconds(outdir / "report.json", quick)
-    if recorded:
-        typical = sorted(recorded.values())[len(recorded) // 2]
-        order.sort(key=lambda g: -sum(recorded.get(c.id, typical) for c in g))
-    return order
+    recorded = _recorded_seconds(outdir / "report.json", quick) or SECONDS
+    typical = sorted(recorded.values())[len(recorded) // 2]
+    return sorted(groups[::-1], key=lambda g: -sum(recorded.get(c.id, typical) for c in g))
 
 
 def _caches(fn) -> set[tuple[str, str]]:

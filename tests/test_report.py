@@ -100,8 +100,11 @@ def test_verify_schedule_groups_claims_sharing_a_cache_longest_first(tmp_path):
          "def b1(ctx):\n    return _fmt(2)\ndef b2(ctx):\n    return _fmt(3)\ndef c1(ctx):\n    return None\n", ns)
     claims = [_claim(ns[f], i) for f, i in (("a1", "a.1"), ("b1", "b.1"), ("a2", "a.2"), ("c1", "c.1"), ("b2", "b.2"))]
     ids = lambda groups: [[c.id for c in g] for g in groups]  # noqa: E731
-    # a.1 and a.2 share _runs's cache; _fmt keeps none. No earlier report: reverse registry order
-    assert ids(schedule(claims, tmp_path, quick=True)) == [["b.2"], ["c.1"], ["b.1"], ["a.1", "a.2"]]
+    # a.1 and a.2 share _runs's cache; _fmt keeps none. No earlier report, and the table of measured
+    # seconds does not list these claims: each counts as its median, so the pair first, then reverse
+    # registry order
+    table = [["a.1", "a.2"], ["b.2"], ["c.1"], ["b.1"]]
+    assert ids(schedule(claims, tmp_path, quick=True)) == table
     rec = {"summary": {"quick": True},
            "claims": [{"id": i, "evidence": {"seconds": s}} for i, s in
                       (("a.1", "3.00"), ("a.2", "4.00"), ("b.1", "1.00"), ("b.2", "0.50"), ("c.1", "9.00"))]}
@@ -111,16 +114,31 @@ def test_verify_schedule_groups_claims_sharing_a_cache_longest_first(tmp_path):
     (tmp_path / "report.json").write_text(json.dumps(rec))
     assert ids(schedule(claims, tmp_path, quick=True)) == [["a.1", "a.2"], ["c.1"], ["b.1"], ["b.2"]]
     # a record of the other kind (full run) is not used
-    assert ids(schedule(claims, tmp_path, quick=False)) == [["b.2"], ["c.1"], ["b.1"], ["a.1", "a.2"]]
+    assert ids(schedule(claims, tmp_path, quick=False)) == table
 
 
 def test_verify_schedule_keeps_the_shared_runs_of_the_registry_together():
     from sorm.proofs_check.report import schedule
 
     groups = [sorted(c.id for c in g) for g in schedule(registry.all_claims(), Path("/nonexistent"), True)]
-    for pair in (["highdim.selfstab.near_2", "highdim.selfstab.z2_term"],
-                 ["network.digits_eos", "network.second_order_model"]):
-        assert pair in groups
+    for together in (["highdim.selfstab.near_2", "highdim.selfstab.z2_term"],
+                     ["network.digits_eos", "network.matrix_free_exact", "network.second_order_model"],
+                     ["eos.invariant_orders", "optimizers.sam_slopes"],  # a shared derivation (claims.cost.WARM_UP)
+                     ["batch.mp_agreement", "phase.diagram", "sweep.converged_below_eos"]):
+        assert together in groups
+
+
+def test_verify_schedule_without_a_report_uses_the_measured_seconds():
+    from sorm.proofs_check.claims.cost import SECONDS, WARM_UP
+    from sorm.proofs_check.report import schedule
+
+    ids = {c.id for c in registry.all_claims()}
+    for table in (SECONDS, WARM_UP):
+        assert set(table) <= ids, f"claims.cost lists claims no longer registered: {sorted(set(table) - ids)}"
+    groups = schedule(registry.all_claims(), Path("/nonexistent"), False)
+    cost = [sum(SECONDS.get(c.id, 0) for c in g) for g in groups]
+    assert cost == sorted(cost, reverse=True)
+    assert "network.digits_eos" in [c.id for c in groups[0]]
 
 
 def test_verify_workers_write_the_same_report(tmp_path, capsys):
