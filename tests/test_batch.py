@@ -379,3 +379,18 @@ def test_run_batch_bad_arguments_name_themselves(kw, match):
     args = {"omegas": [1, -1], "zt0": [0.1], "J2t0": [[1, 0.5]], "steps": 10, **kw}
     with pytest.raises(InputError, match=match):
         run_batch(args.pop("omegas"), args.pop("zt0"), args.pop("J2t0"), **args)
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+@pytest.mark.parametrize("every, settle, steps", [(2, True, 20_000), (64, False, 64 * 300 + 2)],
+                         ids=["checks-every-2-steps", "last-chunk-of-2"])
+def test_period2_is_detected_whenever_two_steps_separate_the_checks(engine, every, settle, steps):
+    """The period-2 test needs only the state two steps before the check, so it runs at every check of a chunk
+    of 2 or more steps: with checks every 2 steps, and at the end of a fixed-step run whose last chunk is 2."""
+    from sorm.numerics.engines.kernel import numba_available
+
+    if engine == "numba" and not numba_available():
+        pytest.skip("numba is not installed")
+    r = run_batch([1], [0.01], [[2.05]], steps=steps, check_every=every, settle=settle, engine=engine)
+    assert r.class_of(0) is TrajectoryClass.PERIOD2
+    assert (r.steps[0] < steps) if settle else (r.steps[0] == steps)
