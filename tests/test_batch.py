@@ -394,3 +394,17 @@ def test_period2_is_detected_whenever_two_steps_separate_the_checks(engine, ever
     r = run_batch([1], [0.01], [[2.05]], steps=steps, check_every=every, settle=settle, engine=engine)
     assert r.class_of(0) is TrajectoryClass.PERIOD2
     assert (r.steps[0] < steps) if settle else (r.steps[0] == steps)
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_no_lyapunov_tail_means_no_chaotic_verdict(engine):
+    """With lyap_steps=0 no exponent is estimated, so no run is CHAOTIC, whatever lyap_min says (even < 0)."""
+    from sorm.numerics.engines.kernel import numba_available
+
+    if engine == "numba" and not numba_available():
+        pytest.skip("numba is not installed")
+    c = CHAOTIC
+    r = run_planar(c["zt0"], c["T0"], c["a"], c["b"], c["Et"], steps=2000, lyap_steps=0, lyap_min=-1.0, engine=engine)
+    assert r.class_of(0) is TrajectoryClass.BOUNDED and np.isnan(r.lyapunov[0])
+    r = run_planar(c["zt0"], c["T0"], c["a"], c["b"], c["Et"], steps=2000, lyap_steps=500, engine=engine)
+    assert r.class_of(0) is TrajectoryClass.CHAOTIC and r.lyapunov[0] > 0
