@@ -160,9 +160,10 @@ def enclose_final_ntk(problem: Problem, *, prec_bits=256, max_steps=1_000_000,
     problem = _check_problem(problem)
     prec = check_prec_bits(prec_bits)
     max_steps = positive_int("max_steps", max_steps, maximum=_MAX_STEPS_LIMIT)
-    max_width = exact("max_width", max_width)
-    if max_width <= 0:
+    width = exact("max_width", max_width)
+    if width <= 0:
         raise InputError(f"max_width={max_width!r}: expected a width > 0; pass e.g. max_width=1e-6")
+    max_width = width
     top = prec if max_prec_bits is None else check_prec_bits(max_prec_bits, name="max_prec_bits")
     if top < prec:
         raise InputError(f"max_prec_bits={max_prec_bits!r}: expected at least prec_bits={prec}; "

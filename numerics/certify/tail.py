@@ -41,8 +41,8 @@ __all__ = ["TailCertificate", "Route", "modes_route", "planar_route", "tail_cert
            "certify_tail_planar"]
 
 
-def _series_tail(fn, zt_box, cap, *args):
-    """sup over the box of |(F(z̃) − F(0))/z̃| where F(z̃) = fn(z̃, *args) is a polynomial in z̃.
+def _series_tail(fn, zt_box, cap):
+    """sup over the box of |(F(z̃) − F(0))/z̃| where F(z̃) = fn(z̃) is a polynomial in z̃.
 
     Returns (F(0) ball, ball containing every (F(z̃) − F(0))/z̃), or None if the series has a
     term of degree cap − 1 (it may have been truncated, and then proves nothing). The series keeps
@@ -50,7 +50,7 @@ def _series_tail(fn, zt_box, cap, *args):
     generated maps have degree at most 3 (tests/test_certify.py checks it), and cap is 8.
     """
     fl = load_flint()
-    s = fn(fl.arb_series([0, 1], prec=cap), *args)
+    s = fn(fl.arb_series([0, 1], prec=cap))
     c = s.coeffs()
     if len(c) >= cap:
         return None

@@ -261,9 +261,10 @@ def certify_threshold(a, b, Et, *, eta=1, prec_bits=128, search=(-1, 4)) -> Thre
     """
     prec = check_prec_bits(prec_bits)
     a, b, Et = _abc(a, b, Et)
-    eta = exact("eta", eta)
-    if eta <= 0:
+    step = exact("eta", eta)
+    if step <= 0:
         raise InputError(f"eta={eta!r}: expected a step size > 0; pass e.g. eta=1")
+    eta = step
     s_lo, s_hi = exact("search[0]", search[0]), exact("search[1]", search[1])
     if not s_lo < s_hi:
         raise InputError(f"search={search!r}: expected (lo, hi) with lo < hi; pass e.g. search=(-1, 4)")
