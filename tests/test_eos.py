@@ -82,7 +82,16 @@ _BAD = [
     ("k<0", lambda: predict_eos(state_problem((1, -1), 2, F(-1, 100), 4)), "no self-stabilization"),
     ("not a Problem", lambda: predict_eos((1, -1)), "expected a numerics.Problem"),
     ("p2 e<=1", lambda: single_mode_period2(1, F(1, 2)), "only for omega\\*Et > 1"),
-    ("p2 omega=0", lambda: single_mode_period2(0, 1), "omega=0"),
+    ("p2 e=1", lambda: single_mode_period2(2, F(1, 2)),
+     "^omega\\*Et=1.0: the period-2 orbit exists only for omega\\*Et > 1 \\(the fixed point sits at "
+     "eta\\*lambda = 2\\*omega\\*Et\\); pass a larger Et$"),
+    ("p2 omega=0", lambda: single_mode_period2(0, 1),
+     "^omega=0: a mode with omega = 0 has J = 0 and never moves; pass a nonzero omega$"),
+    ("p2 omega=nan", lambda: single_mode_period2(float("nan"), 1), "^omega=nan: expected a finite real"),
+    ("p2 Et='x'", lambda: single_mode_period2(2, "x"), "^Et='x': expected a finite real"),
+    ("p2 u0=inf", lambda: single_mode_period2(2, F(11, 20), u0=float("inf")), "^u0=inf: expected a finite real"),
+    ("p2 u0+e=0", lambda: single_mode_period2(2, F(11, 20), u0=F(-11, 10)),
+     "^u0=-1.1: needs u0 \\+ omega\\*Et > 0 \\(eta\\*lambda = 2\\(u0 \\+ e\\) > 0\\); pass u0 > -1.1$"),
     ("state inadmissible", lambda: state_problem((1, -1), F(1, 5), F(3, 2), F(1, 10)), "cannot be negative"),
     ("omegas equal", lambda: state_problem((1, 1), F(1, 5), 0, 2), "distinct nonzero"),
 ]
@@ -206,6 +215,7 @@ def test_single_mode_period2_three_ways():
     r2 = single_mode_period2(2, F(11, 20), dps=80)
     with mpmath.workdps(80):
         assert abs(r2.closed[0] - r.closed[0]) < mpmath.mpf(10) ** -38
+        assert r2.gd_residual < mpmath.mpf(10) ** -75  # GD itself ran at 80 digits (5e-82 measured)
 
 
 def _theta_period2(omega, Et, u0, dps):
@@ -227,8 +237,9 @@ def _theta_period2(omega, Et, u0, dps):
 
 
 @pytest.mark.parametrize("omega, Et, u0", [(F(2), F(11, 20), F(1, 10)), (F(-1), F(-6, 5), F(1, 10)),
-                                           (F(1), F(21, 20), F(-1, 50)), (F(3, 2), F(4, 5), F(1, 3))],
-                         ids=["e=1.1", "omega<0", "e=1.05,u0<0", "e=1.2"])
+                                           (F(1), F(21, 20), F(-1, 50)), (F(3, 2), F(4, 5), F(1, 3)),
+                                           (F(2), F(11, 20), F(-1, 5))],
+                         ids=["e=1.1", "omega<0", "e=1.05,u0<0", "e=1.2", "u0+e<1"])
 def test_single_mode_period2_against_an_independent_theta_iteration(omega, Et, u0):
     """Every field of the k = 0 period-2 result against one-mode GD iterated in θ-space at 60 digits: the
     orbit (u₊ > u₋, in that order, closed form and findroot), the GD end point and its ηλ = 2(u + e), both
