@@ -1,6 +1,7 @@
 """float64 batch engine: agreement with the high-precision engine, classification, bad input."""
 from __future__ import annotations
 
+import math
 import re
 from fractions import Fraction
 
@@ -270,6 +271,45 @@ def test_lyapunov_exponent_matches_an_independent_30_digit_estimate():
         ref = float(logsum / 4000)
     assert ref > 0.2
     assert abs(r.lyapunov[0] - ref) < 0.03, (r.lyapunov[0], ref)
+
+
+def _per_step_lyapunov(zt, T, a, b, Et, steps, lyap_steps):
+    """The exponent as the engines computed it before: the tangent vector renormalised to norm 1 after every
+    step of the tail and the log of each step's growth summed, in plain floats. The orbit is the engines' traced
+    step (the same bits: a chaotic orbit leaves any other after a few dozen steps)."""
+    step = planar_step_program(a, b)
+    v0 = v1 = math.sqrt(0.5)
+    logsum = 0.0
+    for k in range(steps):
+        if k >= steps - lyap_steps:
+            j11, j12, j21, j22 = d.planar_jacobian(zt, T, a, b, Et)
+            w0, w1 = j11 * v0 + j12 * v1, j21 * v0 + j22 * v1
+            h = math.hypot(w0, w1)
+            logsum += math.log(h)
+            v0, v1 = w0 / h, w1 / h
+        zt, T = (float(x) for x in step(zt, T, Et))
+    return logsum / lyap_steps
+
+
+@pytest.mark.parametrize("engine", ["numba", "numpy"])
+def test_lyapunov_exponent_equals_the_per_step_renormalised_sum(engine):
+    """The tail rescales the tangent vector by powers of two and takes one log at the end: the same exponent as
+    a log per step, to 1e-12 relative, for exponents of both signs large enough that the vector would leave
+    float64's range over the tail without the rescaling (|lambda| * lyap_steps > 710)."""
+    rng = np.random.default_rng(3)
+    n, steps, lyap = 200, 3000, 1999  # the tail starts inside a check's chunk
+    zt, T, Et = rng.uniform(-1.5, 0.5, n), rng.uniform(0.5, 2.6, n), rng.uniform(-0.5, 1.5, n)
+    seen = []
+    for a, b in ((0.0, -1.0), (1.5, -1.0)):
+        r = run_planar(zt, T, a, b, Et, steps=steps, lyap_steps=lyap, settle=False, engine=engine)
+        ran = np.flatnonzero(np.isfinite(r.lyapunov))
+        assert set(r.classes[ran]) == {TrajectoryClass.CHAOTIC, TrajectoryClass.BOUNDED}
+        order = ran[np.argsort(r.lyapunov[ran])]
+        for k in (*order[:3], *order[-3:]):  # the most contracting and the most expanding
+            ref = _per_step_lyapunov(zt[k], T[k], a, b, Et[k], steps, lyap)
+            assert abs(r.lyapunov[k] - ref) <= 1e-12 * abs(ref), (k, r.lyapunov[k], ref)
+            seen.append(ref * lyap)
+    assert min(seen) < -710 and max(seen) > 710
 
 
 def test_classify_problem_passes_its_options_and_trajectory_caps_its_steps():

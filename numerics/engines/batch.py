@@ -279,7 +279,8 @@ def run_planar(zt0, T0, a: float, b: float, Et, *, steps: int, tol: float = 1e-1
     subexpressions shared: :func:`planar_step_program`). With
     ``lyap_steps`` > 0, the tangent map ``planar_jacobian`` is iterated over the
     last ``lyap_steps`` steps of the run for the trajectories still running, and
-    the mean log growth of a renormalised tangent vector estimates the largest
+    the mean log growth of the tangent vector (kept in range by exact rescalings,
+    one log at the end: :func:`numerics.engines.loop.lyapunov`) estimates the largest
     Lyapunov exponent; a bounded, non-periodic trajectory with exponent >
     ``lyap_min`` is CHAOTIC. Stopping rules as in :func:`run_batch`.
     """

@@ -36,7 +36,7 @@ import numpy as np  # noqa: F401  (used by the generated kernels)
 from .. import _derived as d
 from ..compile.float64 import scalar_lines
 from .classes import TrajectoryClass
-from .loop import TINY
+from .loop import EDGE, LN_RESCALE, RESCALE, TINY
 
 __all__ = ["numba_available", "planar_kernel", "modes_kernel", "folded", "BLOCK"]
 
@@ -178,10 +178,12 @@ def _classify(has_lyap: bool, same_modes: str = "") -> list[str]:
         f"c = {int(C.BOUNDED)}",
     ]
     if has_lyap:
-        out += [
-            "lam = ls[j] / max(lyap_steps, 1)",
-            "tail = (lyap_steps > 0) & (done > tail_from) & (not (div | conv | unst | p2))",
-            f"c = {int(C.CHAOTIC)} if tail & math.isfinite(lam) & (lam > lyap_min) else c",
+        out += [  # the exponent of a run still going at the end (numerics.engines.loop.lyapunov)
+            "tail = (lyap_steps > 0) & last & (not (div | conv | unst | p2))",
+            "h = math.hypot(v0[j], v1[j]) if tail else 0.0",
+            f"lam = (math.log(h) + ex[j] * {LN_RESCALE!r}) / lyap_steps if (h > 0.0) & (h < math.inf) else math.nan",
+            "ly[j] = lam",
+            f"c = {int(C.CHAOTIC)} if math.isfinite(lam) & (lam > lyap_min) else c",
         ]
     return out + [
         f"c = {int(C.PERIOD2)} if p2 else c",
@@ -259,16 +261,12 @@ def _planar_source(bookkeeping: bool, fold: tuple = (None, None)) -> str:
         *jac,
         f"w0 = {j11} * v0[j] + {j12} * v1[j]",
         f"w1 = {j21} * v0[j] + {j22} * v1[j]",
-        "h = math.hypot(w0, w1)",
-        "if math.isfinite(h) and h > 0.0:",
-        "    ls[j] += math.log(h); v0[j] = w0 / h; v1[j] = w1 / h",
-        "else:",
-        "    ls[j] = math.nan; v0[j] = w0; v1[j] = w1",
+        "g0 = abs(w0); g1 = abs(w1)",  # rescaled by a power of two out of range, as in Loop._tangent_step
+        f"up = (g0 > {EDGE!r}) | (g1 > {EDGE!r}); dn = (g0 < {1 / EDGE!r}) & (g1 < {1 / EDGE!r})",
+        f"sc = {1 / RESCALE!r} if up else ({RESCALE!r} if dn else 1.0)",
+        "v0[j] = w0 * sc; v1[j] = w1 * sc; ex[j] += (1.0 if up else 0.0) - (1.0 if dn else 0.0)",
     ]
-    lyap = [f"if lyap_steps > 0 and done > tail_from and (c == {int(TrajectoryClass.BOUNDED)} or "
-            f"c == {int(TrajectoryClass.CHAOTIC)}):",
-            "    lyap_out[q] = ls[j] / lyap_steps"]
-    one_d = "z T E m pz pz1 pT v0 v1 ls idx cl"
+    one_d = "z T E m pz pz1 pT v0 v1 ex ly idx cl"
     body = [
         "N = zt0.shape[0]",
         *(f"{a} = np.empty({BLOCK})" for a in one_d.split()[:-2]),
@@ -278,14 +276,14 @@ def _planar_source(bookkeeping: bool, fold: tuple = (None, None)) -> str:
         f"    n = min({BLOCK}, N - s0)",
         *_loop(["z[j] = zt0[s0 + j]; T[j] = T0[s0 + j]; E[j] = Et0[s0 + j]", *hoisted], 4),  # loops of a few
         *_loop(["idx[j] = s0 + j; m[j] = T[j]; pz[j] = z[j]; pz1[j] = z[j]; pT[j] = T[j]"], 4),  # arrays each,
-        *_loop(["v0[j] = math.sqrt(0.5); v1[j] = v0[j]; ls[j] = 0.0"], 4),  # which the compiler vectorises
+        *_loop(["v0[j] = math.sqrt(0.5); v1[j] = v0[j]; ex[j] = 0.0"], 4),  # which the compiler vectorises
         "    done = 0",
         "    while done < steps and n > 0:",
         "        k = min(check_every, steps - done)",
         "        if steps - done - k == 1:",
         "            k += 1",
         *_steps(one, tangent),
-        *_check(_classify(True), _output(lyap), _swap(one_d, {"H": str(len(used))})),
+        *_check(_classify(True), _output(["lyap_out[q] = ly[j]"]), _swap(one_d, {"H": str(len(used))})),
     ]
     return _named("planar", args, body)
 
