@@ -107,26 +107,29 @@ def _steps(one, tangent: list[str] | None, save_more: tuple[str, ...] = (), flus
                   "                    i += 1"]
 
 
-def _check(classify: list[str], output: list[str], swap: list[str]) -> list[str]:
+def _check(classify: list[str], output: list[str], swap: list[str], final: list[str] | None = None) -> list[str]:
     """The check after a chunk (indent 8): when settling and some slots may have settled (``cand``), or at
     the end, the classification of every slot (``classify``: sets ``cl[j]``, -1 for a slot still running),
     the output of the settled ones and their removal from the block (``swap``: slot j takes slot n's state).
+    ``final``: the output at the end of the run, where it differs from ``output``.
     """
+    end = output if final is None else final
     return [
         "        done += k",
         "        last = done >= steps",
         "        if not (last or (settle and cand > 0)):",
         "            continue",
         *_loop(classify, 8),
-        "        if last:",
-        *_loop(["c = cl[j]", *output], 12),
+        "        if last:",  # when no slot has left the block, slot j holds run s0 + j (a contiguous write)
+        f"            if n == min({BLOCK}, N - s0):", *_loop(["c = cl[j]", *(ln.replace("q = idx[j]", "q = s0 + j")
+                                                                  for ln in end)], 16),
+        "            else:", *_loop(["c = cl[j]", *end], 16),
         "            n = 0",
         "        j = 0",
         "        while j < n:",
         "            c = cl[j]",
         "            if c < 0:",
-        "                j += 1",
-        "                continue",
+        "                j += 1; continue",
         *_ind(output, 12),
         "            n -= 1",
         *_ind(swap, 12),
@@ -160,14 +163,15 @@ def _hoist(lines: list[str], params: set[str], state: set[str]) -> tuple[list[st
     return per, step, used
 
 
-def _classify(has_lyap: bool, same_modes: str = "") -> list[str]:
+def _classify(same_modes: str = "") -> list[str]:
     """Class of slot j into ``cl[j]`` (-1: still running), without branches (mirrors ``batch.Loop._settle``).
 
+    CHAOTIC is told from BOUNDED at the output (:data:`_LYAPUNOV`): this loop calls nothing, so it is vectorised.
     The period-2 test compares z̃ and T (and ``same_modes``, the test of the J̃ modes) with their values two
     steps before, to relative ``ptol``.
     """
     C = TrajectoryClass
-    out = [
+    return [
         "zj = z[j]; Tj = T[j]; az = abs(zj)",
         "div = (not (math.isfinite(zj) & math.isfinite(Tj))) | (az > blowup) | (Tj > blowup)",
         "rho = az / abs(pz1[j])",  # nan on the line (0/0), inf leaving it: convergence from z~ alone
@@ -176,22 +180,21 @@ def _classify(has_lyap: bool, same_modes: str = "") -> list[str]:
         "p2 = (k >= 2) & (not (div | conv)) & (az > tol) & (abs(zj - pz[j]) <= ptol * max(az, tol)) & "
         f"{same_modes}(abs(Tj - pT[j]) <= ptol * max(abs(Tj), 1e-300))",
         f"c = {int(C.BOUNDED)}",
-    ]
-    if has_lyap:
-        out += [  # the exponent of a run still going at the end (numerics.engines.loop.lyapunov)
-            "tail = (lyap_steps > 0) & last & (not (div | conv | unst | p2))",
-            "h = math.hypot(v0[j], v1[j]) if tail else 0.0",
-            f"lam = (math.log(h) + ex[j] * {LN_RESCALE!r}) / lyap_steps if (h > 0.0) & (h < math.inf) else math.nan",
-            "ly[j] = lam",
-            f"c = {int(C.CHAOTIC)} if math.isfinite(lam) & (lam > lyap_min) else c",
-        ]
-    return out + [
         f"c = {int(C.PERIOD2)} if p2 else c",
         f"c = {int(C.UNSTABLE_FIXED_POINT)} if unst else c",
         f"c = ({int(C.SELF_STABILIZED)} if m[j] >= 2.0 else {int(C.CONVERGED_BELOW)}) if conv else c",
         f"c = {int(C.DIVERGED)} if div else c",
         "cl[j] = c if div | conv | unst | p2 | last else -1",
     ]
+
+
+#: At the end of the run, the Lyapunov exponent ``lam`` of slot j, of class ``c``, from its tangent vector
+#: (:func:`numerics.engines.loop.lyapunov`): a bounded run (none of the other classes) with an exponent above
+#: ``lyap_min`` is CHAOTIC. NaN for the other classes or without a tail.
+_LYAPUNOV = ["lam = math.nan", f"if c == {int(TrajectoryClass.BOUNDED)} and lyap_steps > 0:",
+             "    h = math.hypot(v0[j], v1[j])", "    if h > 0.0 and h < math.inf:",
+             f"        lam = (math.log(h) + ex[j] * {LN_RESCALE!r}) / lyap_steps",
+             f"    c = {int(TrajectoryClass.CHAOTIC)} if lam > lyap_min else c"]
 
 
 def _output(more: list[str]) -> list[str]:
@@ -256,17 +259,14 @@ def _planar_source(bookkeeping: bool, fold: tuple = (None, None)) -> str:
             *_loop(["zt_out[s0 + j] = z[j]; T_out[s0 + j] = T[j]"], 4),
         ]
         return _named("planar_bare", args, body)
-    tangent = [
-        "zj = z[j]; Tj = T[j]; Ej = E[j]",
-        *jac,
-        f"w0 = {j11} * v0[j] + {j12} * v1[j]",
-        f"w1 = {j21} * v0[j] + {j22} * v1[j]",
-        "g0 = abs(w0); g1 = abs(w1)",  # rescaled by a power of two out of range, as in Loop._tangent_step
+    tangent = [  # v -> J v, rescaled by a power of two out of range, as in Loop._tangent_step
+        "zj = z[j]; Tj = T[j]; Ej = E[j]", *jac,
+        f"w0 = {j11} * v0[j] + {j12} * v1[j]; w1 = {j21} * v0[j] + {j22} * v1[j]; g0 = abs(w0); g1 = abs(w1)",
         f"up = (g0 > {EDGE!r}) | (g1 > {EDGE!r}); dn = (g0 < {1 / EDGE!r}) & (g1 < {1 / EDGE!r})",
         f"sc = {1 / RESCALE!r} if up else ({RESCALE!r} if dn else 1.0)",
         "v0[j] = w0 * sc; v1[j] = w1 * sc; ex[j] += (1.0 if up else 0.0) - (1.0 if dn else 0.0)",
     ]
-    one_d = "z T E m pz pz1 pT v0 v1 ex ly idx cl"
+    one_d = "z T E m pz pz1 pT v0 v1 ex idx cl"
     body = [
         "N = zt0.shape[0]",
         *(f"{a} = np.empty({BLOCK})" for a in one_d.split()[:-2]),
@@ -274,16 +274,18 @@ def _planar_source(bookkeeping: bool, fold: tuple = (None, None)) -> str:
         "tail_from = steps - lyap_steps",
         f"for s0 in range(0, N, {BLOCK}):",
         f"    n = min({BLOCK}, N - s0)",
-        *_loop(["z[j] = zt0[s0 + j]; T[j] = T0[s0 + j]; E[j] = Et0[s0 + j]", *hoisted], 4),  # loops of a few
-        *_loop(["idx[j] = s0 + j; m[j] = T[j]; pz[j] = z[j]; pz1[j] = z[j]; pT[j] = T[j]"], 4),  # arrays each,
-        *_loop(["v0[j] = math.sqrt(0.5); v1[j] = v0[j]; ex[j] = 0.0"], 4),  # which the compiler vectorises
+        *_loop(["zj = zt0[s0 + j]; Tj = T0[s0 + j]; z[j] = zj; T[j] = Tj; E[j] = Et0[s0 + j]", *hoisted,
+                "idx[j] = s0 + j; m[j] = Tj; pz[j] = zj; pz1[j] = zj; pT[j] = Tj"], 4),
+        "    if lyap_steps > 0:",
+        *_loop(["v0[j] = math.sqrt(0.5); v1[j] = v0[j]; ex[j] = 0.0"], 8),
         "    done = 0",
         "    while done < steps and n > 0:",
         "        k = min(check_every, steps - done)",
         "        if steps - done - k == 1:",
         "            k += 1",
         *_steps(one, tangent),
-        *_check(_classify(True), _output(["lyap_out[q] = ly[j]"]), _swap(one_d, {"H": str(len(used))})),
+        *_check(_classify(), _output(["lyap_out[q] = math.nan"]), _swap(one_d, {"H": str(len(used))}),
+                [*_LYAPUNOV, *_output(["lyap_out[q] = lam"])]),
     ]
     return _named("planar", args, body)
 
@@ -338,7 +340,7 @@ def _modes_source() -> str:
         "            k += 1",
         *_steps(one, None, ("for p in range(P):", "    pJ[p, j] = J[p, j]"),
                 ("for p in range(P):", f"    if abs(J[p, j]) < {TINY!r}: J[p, j] = 0.0")),
-        *_check([*sameJ, *_classify(False, "sameJ & ")],
+        *_check([*sameJ, *_classify("sameJ & ")],
                 _output(["for p in range(P):", "    J_out[q, p] = J[p, j]"]),
                 _swap(one_d, {"J": "P", "pJ": "P"})),
     ]
