@@ -700,3 +700,53 @@ def test_the_tail_lemma_refuses_a_map_it_cannot_bound():
     for f in (D.gd_zt_next(zt, T, S), D.gd_J2t_next(zt, w, J), D.planar_zt_next(zt, T, a, b, E),
               D.planar_T_next(zt, T, a, b, E)):
         assert sp.degree(sp.expand(f), zt) <= 3
+
+
+def _arb(x):
+    import flint
+
+    x = F(x)
+    return flint.arb(flint.fmpq(x.numerator, x.denominator))
+
+
+@pytest.mark.parametrize("z, J", [("0.01", ("0.2", "0.6")), ("-0.01", ("0.2", "0.6")), ("0.01", ("0.6", "0.2"))])
+def test_tail_certificate_bounds_hold_over_the_whole_box(z, J):
+    """q and C bound |z̃'/z̃| and |T' − T|/|z̃| over the whole box |z̃| <= r, X_i within its margin, checked
+    exactly at the box's corners with the generated map in Fractions. With S < 0 the largest |z̃'/z̃| is at
+    z̃ = −r, so a box built on one side of 0 only gives too small a q."""
+    import flint
+
+    w = (1, -1)
+    with flint.ctx.workprec(128):
+        cert = certify_tail(_arb(z), [_arb(j) for j in J], [_arb(1), _arb(-1)])
+    assert cert is not None
+    worst_q, worst_C = F(0), F(0)
+    for zc in (-cert.r, cert.r):
+        for s0 in (-1, 1):
+            for s1 in (-1, 1):
+                X = (F(J[0]) + s0 * cert.margins[0], F(J[1]) + s1 * cert.margins[1])
+                S = w[0] * X[0] + w[1] * X[1]
+                worst_q = max(worst_q, abs(D.gd_zt_next(zc, X[0] + X[1], S) / zc))
+                worst_C = max(worst_C, abs(sum(D.gd_J2t_next(zc, wi, x) - x for wi, x in zip(w, X)) / zc))
+    assert worst_q <= cert.q and worst_C <= cert.C
+
+
+def test_no_tail_certificate_when_the_widened_box_stops_contracting():
+    """At z̃ = 0.1, J² = (0.05, 0.05) the state itself contracts (|z̃'/z̃| < 1), but the box widened by the
+    margins reaches T < 0, where |z̃'/z̃| > 1: the lemma does not apply, so no certificate (and never a
+    negative tail)."""
+    import flint
+
+    with flint.ctx.workprec(128):
+        cert = certify_tail(_arb("0.1"), [_arb("0.05"), _arb("0.05")], [_arb(1), _arb(-1)])
+    assert abs(D.gd_zt_next(F("0.1"), F("0.1"), F(0)) / F("0.1")) < 1
+    assert cert is None
+
+
+def test_a_state_on_the_line_has_the_zero_certificate():
+    """z̃ = 0 exactly: the map keeps it there, so every field of the certificate is 0 (r, q, C, tail, margins)."""
+    import flint
+
+    with flint.ctx.workprec(128):
+        cert = certify_tail(_arb(0), [_arb("1.3"), _arb("0.8")], [_arb(1), _arb(-1)])
+    assert (cert.r, cert.q, cert.C, cert.tail, cert.margins) == (0, 0, 0, 0, (0, 0))
