@@ -216,6 +216,42 @@ def test_text_tables_format_repeated_and_special_floats_exactly(tmp_path):
     assert str(js[1]) == "-0.0" and js[5] == 5e-324
 
 
+def test_npz_table_holds_the_members_savez_writes(tmp_path):
+    """The npz writer's members are savez's, byte for byte (so numpy.load reads the same arrays, dtypes and all);
+    the zip checks out (CRC-32 included), and the same columns give the same file."""
+    import zipfile
+
+    from sorm.proofs_check.table import write_table
+
+    rng = np.random.default_rng(3)
+    cols = {"eta": rng.standard_normal(5000), "varied_J2:0": np.full(5000, np.nan),
+            "class": rng.integers(0, 7, 5000).astype(np.int8), "steps": rng.integers(0, 3000, 5000).astype(np.int16),
+            "empty": np.empty(0), "ünicode": np.arange(3)}
+    a, b = write_table(tmp_path / "a.npz", cols, "npz"), write_table(tmp_path / "b.npz", cols, "npz")
+    assert a.read_bytes() == b.read_bytes()
+    ref = tmp_path / "ref.npz"
+    np.savez(ref, **cols, class_names=np.load(a)["class_names"])
+    with zipfile.ZipFile(a) as za, zipfile.ZipFile(ref) as zr:
+        assert za.testzip() is None
+        assert za.namelist() == zr.namelist() == [f"{k}.npy" for k in [*cols, "class_names"]]
+        for name in zr.namelist():
+            assert za.read(name) == zr.read(name)
+    got = np.load(a)
+    for k, v in cols.items():
+        assert got[k].dtype == v.dtype and np.array_equal(got[k], v, equal_nan=True)
+
+
+def test_sweep_table_columns():
+    """eta_ntk0 is η Σ_i J(ω_i)² of each run, bit for bit; steps is the narrowest signed integer for the budget."""
+    p = from_state(**EX)
+    kw = dict(eta_min=0.1, eta_max=3, n_eta=7, vary="J2:0", vary_from=0.1, vary_to=2, n_vary=5)
+    for steps, dtype in ((32767, np.int16), (32768, np.int32)):
+        r = sweep(p, steps=steps, **kw)
+        c = r.columns()
+        assert c["steps"].dtype == dtype and np.array_equal(c["steps"], r.batch.steps)
+    assert np.array_equal(c["eta_ntk0"], r.eta * r.J2.sum(axis=1)) and np.array_equal(c["eta_ntk0"], r.eta_ntk0)
+
+
 def test_sweep_cli_output_does_not_depend_on_workers(tmp_path, capsys):
     for w in ("1", "2"):
         for fmt in ("csv", "npz"):

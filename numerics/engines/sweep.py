@@ -73,7 +73,7 @@ class SweepResult:
     "theta0:i") or None. vary_grid: its n_vary values (None without vary). eta,
     value: per run, its η and varied value (value NaN without vary). z0, J2:
     per run, the unscaled initial residual and J(ω_i)² (J2 shape (N, P)); E: per
-    run the target. batch: the engine's result (final z̃, T = ηλ, classes, ...).
+    run the target. eta_ntk0: per run, the initial ηλ = η Σ_i J(ω_i)². batch: the engine's result (final z̃, T = ηλ, classes, ...).
     step_map: "planar" (the 2-D map) or "modes" (the P-mode map). engine: the back
     end that ran, "numba" or "numpy". shape: (n_vary, n_eta).
     """
@@ -87,6 +87,7 @@ class SweepResult:
     z0: np.ndarray
     J2: np.ndarray
     E: np.ndarray
+    eta_ntk0: np.ndarray
     batch: BatchResult
     step_map: str
     steps: int
@@ -104,7 +105,7 @@ class SweepResult:
     __repr__ = compact_repr
 
     def __post_init__(self):
-        for name in ("eta_grid", "vary_grid", "eta", "value", "z0", "J2", "E"):
+        for name in ("eta_grid", "vary_grid", "eta", "value", "z0", "J2", "E", "eta_ntk0"):
             a = getattr(self, name)
             if a is not None:
                 object.__setattr__(self, name, read_only(a))
@@ -134,12 +135,14 @@ class SweepResult:
 
         float64 columns (NaN where a value does not apply: the varied value without
         vary, the Lyapunov exponent where it was not estimated), ``class`` as
-        :class:`TrajectoryClass` codes (int8) and ``steps`` (int64).
+        :class:`TrajectoryClass` codes (int8) and ``steps`` in the narrowest signed
+        integer type that holds the step budget (int16 up to 32767 steps, else int32).
         """
         b = self.batch
+        steps = b.steps.astype(np.int16 if self.steps <= np.iinfo(np.int16).max else np.int32)
         return {"eta": self.eta, f"varied_{self.vary or 'none'}": self.value, "z0": self.z0,
-                "eta_ntk0": self.eta * self.J2.sum(axis=1), "final_eta_ntk": b.T, "final_z": self.final_z,
-                "max_eta_ntk": b.max_T, "class": b.classes, "steps": b.steps, "lyapunov": b.lyapunov}
+                "eta_ntk0": self.eta_ntk0, "final_eta_ntk": b.T, "final_z": self.final_z,
+                "max_eta_ntk": b.max_T, "class": b.classes, "steps": steps, "lyapunov": b.lyapunov}
 
 
 def _short(v) -> str:
@@ -250,6 +253,7 @@ def sweep(problem: Problem, *, eta_min, eta_max, n_eta: int, log_eta: bool = Tru
     eta = np.tile(eta_grid, n_rows)
     rep = np.repeat(np.arange(n_rows), n_eta)
     z0, J2, E = z0r[rep], J2r[rep], Er[rep]
+    eta_ntk0 = eta * J2r.sum(axis=1)[rep]  # λ0 = Σ_i J(ω_i)² once per row of the grid, the same sums as per run
     value = np.full(eta.size, np.nan) if values is None else values[rep]
     del rep
     w = np.array([float(x) for x in problem.omegas])
@@ -273,7 +277,7 @@ def sweep(problem: Problem, *, eta_min, eta_max, n_eta: int, log_eta: bool = Tru
     for sl in blocks(eta.size, workers):
         e = eta[sl]
         if use_planar:
-            jobs.append(("planar", e * z0[sl], e * J2[sl].sum(axis=1), w[0] + w[1], w[0] * w[1], e * E[sl], opts))
+            jobs.append(("planar", e * z0[sl], eta_ntk0[sl], w[0] + w[1], w[0] * w[1], e * E[sl], opts))
         else:
             jobs.append(("modes", w, e * z0[sl], e[:, None] * J2[sl], opts))
     parts = []
@@ -284,7 +288,7 @@ def sweep(problem: Problem, *, eta_min, eta_max, n_eta: int, log_eta: bool = Tru
     batch = _concat(parts, with_J2=not use_planar, steps=steps)
     return SweepResult(omegas=tuple(float(x) for x in w), eta_grid=eta_grid,
                        vary=None if v is None else (v[0] if v[1] is None else f"{v[0]}:{v[1]}"),
-                       vary_grid=values, eta=eta, value=value, z0=z0, J2=J2, E=E, batch=batch,
+                       vary_grid=values, eta=eta, value=value, z0=z0, J2=J2, E=E, eta_ntk0=eta_ntk0, batch=batch,
                        step_map="planar" if use_planar else "modes", steps=steps)
 
 
