@@ -258,7 +258,7 @@ def run_batch(omegas, zt0, J2t0, *, steps: int, tol: float = 1e-13, blowup: floa
     def T_of(state):
         return state[-1]
 
-    def step(state, params, T):
+    def step(state, params):
         return fstep(*state)
 
     Jc = [np.ascontiguousarray(J2[:, i]) for i in range(P)]
@@ -317,7 +317,7 @@ def run_planar(zt0, T0, a: float, b: float, Et, *, steps: int, tol: float = 1e-1
     fstep = planar_step_program(a, b, inplace=True)
     fjac = planar_jacobian_program(a, b) if lyap_steps else None
 
-    def step(state, params, T_):
+    def step(state, params):
         return fstep(state[0], state[1], params[0])
 
     def tangent(state, params, v):

@@ -38,8 +38,8 @@ class Loop:
     """The settle-and-compact loop shared by both engines.
 
     A concrete engine supplies ``state`` (a list of arrays over the active
-    trajectories; index 0 is z̃), ``T_of(state)``, ``step(state, T)`` returning the
-    new state, and optionally ``tangent(state, v)`` for the Lyapunov tail.
+    trajectories, each 1-D; index 0 is z̃), ``T_of(state)``, ``step(state, params)`` returning the
+    new state, and optionally ``tangent(state, params, v)`` for the Lyapunov tail.
     """
 
     def __init__(self, n, steps, tol, blowup, check_every, settle, lyap_steps, lyap_min, ptol, progress):
@@ -76,7 +76,7 @@ class Loop:
                             v = [np.full(idx.size, math.sqrt(0.5)), np.full(idx.size, math.sqrt(0.5))]
                             ex = np.zeros(idx.size)
                         v = self._tangent_step(tangent, state, params, v, ex)
-                    state = step(state, params, T)
+                    state = step(state, params)
                     T = T_of(state)
                     np.fmax(maxT, T, out=maxT)
                 done += k
@@ -90,7 +90,7 @@ class Loop:
                                     last=done >= self.steps)
                 if not keep.all():
                     idx = idx[keep]
-                    state = tuple(s[..., keep] for s in state)
+                    state = tuple(s[keep] for s in state)
                     params = [p[keep] for p in params]
                     T, maxT = T[keep], maxT[keep]
                     if v is not None:
@@ -125,8 +125,7 @@ class Loop:
             scale_z = np.maximum(absz, self.tol)
             same = np.abs(zt - prev2[0]) <= self.ptol * scale_z
             for s, p in zip(state[1:], prev2[1:]):
-                same &= np.all(np.abs(s - p) <= self.ptol * np.maximum(np.abs(s), 1e-300), axis=0) \
-                    if s.ndim == 2 else np.abs(s - p) <= self.ptol * np.maximum(np.abs(s), 1e-300)
+                same &= np.abs(s - p) <= self.ptol * np.maximum(np.abs(s), 1e-300)
             period2 = ~diverged & ~converged & same & (absz > self.tol)
         settled = diverged | converged | unstable | period2
         if last:
@@ -150,10 +149,7 @@ class Loop:
         self.steps_run[gone] = done
         max_all[gone] = maxT[settled]
         for f, s in zip(final, state):
-            if s.ndim == 2:
-                f[:, gone] = s[:, settled]
-            else:
-                f[gone] = s[settled]
+            f[gone] = s[settled]
         return ~settled
 
 

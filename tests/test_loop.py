@@ -1,0 +1,145 @@
+"""The batch classifier at its thresholds, on both back ends; the numpy loop's own contract (numerics/engines/loop.py).
+
+Each threshold case starts a state that the map keeps exactly where it is, or moves by exact powers of two, so
+that a value lands exactly on a threshold (|z~| = blowup, T = blowup, |z~| = tol(1 - rho), |z~| = tol, the
+smallest normal float64, an exponent equal to lyap_min): the expected class and step count follow from the
+rules in numerics/engines/batch.py by hand, and both back ends must give them.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from sorm.numerics.engines.batch import TrajectoryClass, run_batch, run_planar
+from sorm.numerics.engines.kernel import numba_available
+from sorm.numerics.engines.loop import TINY, Loop, lyapunov
+
+C = TrajectoryClass
+ENGINES = ["numpy", *(["numba"] if numba_available() else [])]
+CHAOTIC = dict(zt0=-1.125, T0=2.26125, a=0.0, b=-1.0, Et=1.36125)  # omega=(1,-1), eta=1.125, z0=-1
+TOL = 2.0**-40
+
+# (omegas, zt0, J2t0, options, expected class, expected steps, expected final zt). With every J~^2 = 0, T = S = 0
+# and z~' = z~ exactly; with omega = 0, J~^2 never changes, so T is constant and z~' = z~(1 - T) exactly when
+# 1 - T is a power of two.
+CASES = {
+    "z-at-blowup-has-not-exceeded-it": ([1.0, -1.0], 8.0, [0.0, 0.0], dict(blowup=8.0), C.PERIOD2, 64, 8.0),
+    "z-past-blowup-diverged": ([1.0, -1.0], 8.0, [0.0, 0.0], dict(blowup=math.nextafter(8.0, 0)), C.DIVERGED, 64,
+                               8.0),
+    "T-at-blowup-has-not-exceeded-it": ([0.0], 0.0, [8.0], dict(blowup=8.0), C.UNSTABLE_FIXED_POINT, 64, 0.0),
+    "T-past-blowup-diverged": ([0.0], 0.0, [8.0], dict(blowup=math.nextafter(8.0, 0)), C.DIVERGED, 64, 0.0),
+    # z~ halves: rho = 1/2 and |z~| = tol/2 = tol(1 - rho) exactly after the first step
+    "residual-at-the-tail-bound-converged": ([0.0], TOL, [0.5], dict(tol=TOL, check_every=1), C.CONVERGED_BELOW, 1,
+                                             TOL / 2),
+    # |z~| = tol, not shrinking (rho = 1): on the line within tol at the end, T = 0 does not attract; not a 2-cycle
+    "residual-at-tol-not-shrinking-unstable": ([0.0], TOL, [0.0], dict(tol=TOL), C.UNSTABLE_FIXED_POINT, 100, TOL),
+    "residual-above-tol-repeats-period2": ([0.0], 2 * TOL, [0.0], dict(tol=TOL), C.PERIOD2, 64, 2 * TOL),
+    # the smallest normal float64 is kept; anything below it is flushed to 0 at the first check
+    "smallest-normal-kept": ([0.0], TINY, [0.0], {}, C.UNSTABLE_FIXED_POINT, 100, TINY),
+    "subnormal-flushed": ([0.0], TINY / 2, [0.0], {}, C.UNSTABLE_FIXED_POINT, 64, 0.0),
+    # an exact repeat is a repeat for every ptol > 0, even where ptol times the scale underflows to 0
+    "exact-repeat-with-underflowing-ptol": ([0.0], 1e-200, [0.0], dict(tol=1e-300, ptol=1e-200), C.PERIOD2, 64,
+                                            1e-200),
+}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("case", list(CASES))
+def test_thresholds_hold_at_exact_values(case, engine):
+    omegas, zt0, J2, kw, cls, steps, zt = CASES[case]
+    r = run_batch(omegas, [zt0], [J2], steps=100, engine=engine, **kw)
+    assert (r.class_of(0), int(r.steps[0]), float(r.zt[0])) == (cls, steps, zt)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_max_eta_lambda_exactly_2_is_self_stabilized(engine):
+    """max eta*lambda >= 2, not > 2: a run starting at exactly 2 (1.25 + 0.75) converges self-stabilized."""
+    r = run_batch([1, -1], [0.01], [[1.25, 0.75]], steps=20_000, engine=engine)
+    assert r.max_T[0] == 2.0 and r.T[0] < 2 and r.class_of(0) is C.SELF_STABILIZED
+    q = run_planar([0.01], [2.0], 0.0, -1.0, 0.5 * (1.25 - 0.75) - 0.01, steps=20_000, engine=engine)
+    assert q.max_T[0] == 2.0 and q.class_of(0) is C.SELF_STABILIZED
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_exponent_equal_to_lyap_min_is_not_chaotic(engine):
+    """CHAOTIC means an exponent > lyap_min: at lyap_min equal to the exponent the run is BOUNDED, one ulp below
+    it CHAOTIC, with the same exponent."""
+    c = CHAOTIC
+    kw = dict(steps=2000, lyap_steps=500, engine=engine)
+    lam = run_planar(c["zt0"], c["T0"], c["a"], c["b"], c["Et"], **kw).lyapunov[0]
+    at = run_planar(c["zt0"], c["T0"], c["a"], c["b"], c["Et"], lyap_min=float(lam), **kw)
+    below = run_planar(c["zt0"], c["T0"], c["a"], c["b"], c["Et"], lyap_min=math.nextafter(lam, -1.0), **kw)
+    assert lam > 0 and at.lyapunov[0] == below.lyapunov[0] == lam
+    assert (at.class_of(0), below.class_of(0)) == (C.BOUNDED, C.CHAOTIC)
+
+
+def test_numpy_back_end_result_types_are_the_kernels():
+    r = run_batch([1, -1], [0.01, 0.1], [[1.215, 0.795], [3.0, 2.0]], steps=300, engine="numpy")
+    q = run_planar([0.01], [2.01], 0.0, -1.0, 0.2, steps=300, lyap_steps=100, engine="numpy")
+    for x in (r, q):
+        assert (x.classes.dtype, x.steps.dtype) == (np.int8, np.int64)
+        assert {a.dtype for a in (x.zt, x.T, x.max_T, x.lyapunov)} == {np.dtype(np.float64)}
+
+
+def test_numpy_back_end_is_silent_on_overflow_and_on_the_line():
+    """Diverging runs overflow and a state on the line divides 0 by 0 (rho): no numpy warning escapes."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = run_batch([1, -1], [0.1, 0.0], [[3.0, 2.0], [1.0, 0.5]], steps=500, settle=False, engine="numpy")
+        q = run_planar([0.1, 0.0], [5.0, 1.5], 0.0, -1.0, 0.2, steps=500, lyap_steps=100, engine="numpy")
+    assert list(r.classes) == list(q.classes) == [C.DIVERGED, C.CONVERGED_BELOW]
+
+
+def test_numpy_loop_stops_when_every_run_has_settled():
+    """The loop ends at the check where the last run settles, not at the step budget: progress hears of every
+    chunk and of no empty one."""
+    seen = []
+    r = run_batch([1, -1], [0.05, 0.04], [[0.5, 0.4]] * 2, steps=100_000, engine="numpy", progress=seen.append)
+    last = int(r.steps.max())
+    assert last < 10_000 and last % 64 == 0
+    assert len(seen) == last // 64 and 0 not in seen and sum(seen) == int(r.steps.sum())
+
+
+def test_lyapunov_is_nan_where_the_tangent_vector_vanished_or_overflowed():
+    got = lyapunov(np.array([0.0, np.inf, 3.0, 0.0, np.nan]), np.array([0.0, 1.0, 4.0, -2.0, 1.0]),
+                   np.array([0.0, 0.0, 2.0, -1.0, 0.0]), 10)
+    assert np.isnan(got[[0, 1, 4]]).all()
+    assert got[2] == pytest.approx((math.log(5.0) + 2 * 512 * math.log(2.0)) / 10, rel=1e-15)
+    assert got[3] == pytest.approx((math.log(2.0) - 512 * math.log(2.0)) / 10, rel=1e-15)
+
+
+def _rotating_loop(diag, lyap_steps, tangent=True):
+    """A Loop over a state that rotates by 1 radian per step on a circle of radius 1/2 (bounded, never repeating,
+    never converging) with the constant tangent map diag(d0, d1): the exponent is exactly
+    (log(d0^L / sqrt 2)) / L for L = lyap_steps when d0 > d1 > 0, as the tangent vector starts at (1, 1)/sqrt 2."""
+    c, s = math.cos(1.0), math.sin(1.0)
+    loop = Loop(1, 400, 1e-13, 1e6, 64, False, lyap_steps, 1e-2, 1e-11, None)
+
+    def step(state, params):
+        x, y = state
+        return [c * x - s * y, s * x + c * y]
+
+    def tan(state, params, v):
+        return [diag[0] * v[0], diag[1] * v[1]]
+
+    loop.run([np.array([0.5]), np.array([0.0])], [], lambda state: state[1] + 1.0, step, tan if tangent else None)
+    return loop
+
+
+@pytest.mark.parametrize("d0, d1", [(2.0**10, 2.0**-10), (2.0**-10, 2.0**-12), (2.0**10, 2.0**9), (2.0**40, 1.0)])
+def test_tangent_rescaling_keeps_the_exponent_exact_when_the_components_part(d0, d1):
+    """The components of the tangent vector grow apart by up to 2^40 per step; the exact rescalings by 2^-+512
+    keep both counted, so the exponent is the closed form, to rounding."""
+    L = 300
+    loop = _rotating_loop((d0, d1), L)
+    exact = (L * math.log(d0) - 0.5 * math.log(2.0)) / L
+    assert loop.lyap[0] == pytest.approx(exact, rel=1e-13)
+    assert loop.classes[0] == (C.CHAOTIC if exact > 1e-2 else C.BOUNDED) and loop.steps_run[0] == 400
+
+
+def test_loop_without_a_tangent_map_takes_no_exponent():
+    loop = _rotating_loop((2.0, 1.0), 100, tangent=False)
+    assert np.isnan(loop.lyap[0]) and loop.classes[0] == C.BOUNDED
