@@ -303,6 +303,51 @@ def test_lyapunov_exponent_equals_the_per_step_renormalised_sum(engine):
     assert min(seen) < -710 and max(seen) > 710
 
 
+def _mp_tangent(zt, T, Et, steps, dps):
+    """The exponent (1/N) log|v_N| of v_{k+1} = J(x_k) v_k from v_0 = (√½, √½) (``planar_jacobian``, ω = (1, −1))
+    along the exact orbit of the float64 start x_0 = (zt, T), at ``dps`` digits; the final state; the smallest
+    |det J(x_k)|; and S = Σ_k |g_{k+1}|ᵀ |J(x_k)| |v_k|, where g_k = ∂log|v_N|/∂v_k (g_N = v_N/|v_N|²,
+    g_k = J(x_k)ᵀ g_{k+1}): to first order, log|v_N| moves by at most ε·S when every product J(x_k) v_k is
+    perturbed componentwise by a relative ε."""
+    with mpmath.workdps(dps):
+        z, t, e, a, b = (mpmath.mpf(float(x)) for x in (zt, T, Et, 0.0, -1.0))
+        v, vs, js = [mpmath.sqrt(mpmath.mpf(1) / 2)] * 2, [], []
+        for _ in range(steps):
+            j = d.planar_jacobian(z, t, a, b, e)
+            vs.append(v)
+            js.append(j)
+            v = [j[0] * v[0] + j[1] * v[1], j[2] * v[0] + j[3] * v[1]]
+            z, t = d.planar_zt_next(z, t, a, b, e), d.planar_T_next(z, t, a, b, e)
+        n2 = v[0] ** 2 + v[1] ** 2
+        g, S = [v[0] / n2, v[1] / n2], mpmath.mpf(0)
+        for j, w in zip(reversed(js), reversed(vs)):
+            S += abs(g[0]) * (abs(j[0] * w[0]) + abs(j[1] * w[1])) + abs(g[1]) * (abs(j[2] * w[0]) + abs(j[3] * w[1]))
+            g = [j[0] * g[0] + j[2] * g[1], j[1] * g[0] + j[3] * g[1]]
+        return mpmath.log(n2) / (2 * steps), (z, t), min(abs(j[0] * j[3] - j[1] * j[2]) for j in js), S
+
+
+@pytest.mark.parametrize("engine", ["numba", "numpy"])
+def test_lyapunov_exponent_of_an_ill_conditioned_bounded_run_against_60_digits(engine):
+    """A bounded run whose exponent float64 gets only to about 1e-8: run 8218 of the issue's throughput grid
+    (η index 218, z0 index 20: η = 0.1·30^(218/399), z0 = −2 + 20·3/249, J(ω)² = (1.215, 0.795); the state is
+    its float64 (ηz0, ηΣJ(ω)², ηE); 1000 steps, all in the tail). It settles
+    on an attracting period-4 cycle through a nearly singular Jacobian (det ≈ 8e-4): the tangent vector first
+    lines up with the cycle's faster-contracting direction, and the slower one, seeded about 1e-9 below it,
+    takes over only after some 80 steps, so the rounding of those early products reaches log|v_N| amplified
+    about 1e7 times. The tolerance is first-order rounding analysis (:func:`_mp_tangent`'s S): each float64
+    product J v is off by a relative 2u componentwise (a two-term dot product, u = 2^-53), and J's entries by
+    about as much again from the float64 orbit (within 1e-14 of the exact one, asserted) and the traced
+    formula, so |Δλ| ≤ 4u·S/N to first order. The 60-digit reference is checked at 120 digits."""
+    zt, T, Et, N = -1.1280373223526625, 1.2889757978636622, 1.2627064355622988, 1000
+    ref, (z, t), det, S = _mp_tangent(zt, T, Et, N, 60)
+    assert abs(ref - _mp_tangent(zt, T, Et, N, 120)[0]) < mpmath.mpf(10) ** -50
+    tol = 4 * 2.0**-53 * float(S) / N
+    assert det < 1e-3 and 1e-8 < tol < 1e-6  # ill-conditioned: rounding amplified ~1e7 times
+    r = run_planar([zt], [T], 0.0, -1.0, [Et], steps=N, lyap_steps=N, settle=False, engine=engine)
+    assert r.class_of(0) is TrajectoryClass.BOUNDED and abs(r.zt[0] - z) < 1e-14 and abs(r.T[0] - t) < 1e-14
+    assert abs(r.lyapunov[0] - ref) <= tol, (r.lyapunov[0], float(ref), tol)
+
+
 def test_classify_problem_passes_its_options_and_trajectory_caps_its_steps():
     """Two mutmut survivors: classify_problem dropping its keyword options; trajectory_float64 losing its cap."""
     p = from_state(**EX)
