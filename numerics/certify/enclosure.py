@@ -53,6 +53,8 @@ class CertStatus(Status):
     NOT_CERTIFIED = ("not certified: the orbit did not enter a region where the tail bound closes "
                      "(within max_steps), or the balls became too wide")
     DIVERGED = "diverged: |z| grew past the blow-up bound (numerics.status.divergence_bound of the initial state); no finite limit"
+    UNSTABLE_FIXED_POINT = ("unstable fixed point: the orbit sits exactly on the fixed line z = 0 with eta*lambda >= 2 "
+                            "or = 0, where the line does not attract; not a limit of GD (any perturbation leaves it)")
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,8 @@ def enclose_final_ntk(problem: Problem, *, prec_bits=256, max_steps=1_000_000,
     observed contraction and increments suggest the tail is below the ball radius, tries the
     tail lemma (:func:`.tail.certify_tail`); on success T_∞ ∈ T_ball ± C r/(1 − q). Derived here.
 
-    Status DIVERGED when |z̃| or T passes numerics.status.divergence_bound of (z̃₀, T₀, Ẽ); NOT_CERTIFIED after ``max_steps``
+    Status DIVERGED when |z̃| or T passes numerics.status.divergence_bound of (z̃₀, T₀, Ẽ); UNSTABLE_FIXED_POINT
+    when z̃ is exactly 0 with T ≥ 2 or T = 0 (as in every GD engine); NOT_CERTIFIED after ``max_steps``
     steps, or when the ball of T grows wider than ``max_width``. Ball arithmetic cannot see
     the rotation of the two-step map near the edge of stability (the wrapping effect), so the
     digits lost grow as the orbit starts closer to (0, 2); with ``max_prec_bits`` a run whose
@@ -217,6 +220,17 @@ def _enclose_once(problem: Problem, prec: int, max_steps: int, max_width: Fracti
             if absz > blowup_b or T.mid() > blowup_b:
                 return Enclosure(CertStatus.DIVERGED, None, None, problem.eta, n, prec, None,
                                  f"|z~| or T passed {float(blowup):.3g} at step {n}"), False
+            if z.mid() == 0 and z.rad() == 0:  # exactly on the fixed line: the orbit stays at (0, T) for ever
+                lo, hi = ball_endpoints(T)
+                if not 0 < lo <= hi < 2:  # classed by the transverse multiplier 1 − T, as in every engine
+                    fixed = not (0 < hi and lo < 2)
+                    return Enclosure(CertStatus.UNSTABLE_FIXED_POINT if fixed else CertStatus.NOT_CERTIFIED, None,
+                                     None, problem.eta, n, prec, None,
+                                     f"exactly on the fixed line z~ = 0 at step {n} with T in "
+                                     f"{interval_text(lo, hi, certified_digits(prec))}: "
+                                     + ("1 - T is not in (-1, 1), the line does not attract there" if fixed else
+                                        "the ball of T holds an end of the attracting segment 0 < T < 2; "
+                                        "raise prec_bits")), False
             rad_T = to_fraction(T.rad())
             if trace is not None:
                 trace.append((n, float(T.mid()), float(rad_T), float(absz)))

@@ -343,21 +343,22 @@ def compile_horner(fn, n_inputs: int, prec: int, input_names=None) -> FixedProgr
     return FixedProgram(prec, names, b.lines, tuple(_out_name(b, v) for v in outs), b.consts)
 
 
-def runner_source(program: FixedProgram, z_name: str, *, record: bool) -> str:
+def runner_source(program: FixedProgram, z_name: str, *, record: bool, t_expr: str | None = None) -> str:
     """Source of ``_run(*state, _n, _TOL, _BIG, _rec)``: up to n steps of ``program`` with the stop checks.
 
-    Before each step: if not TOL ≤ |z| < BIG, return ``(state, k, 1)`` when |z| < TOL and
-    ``(state, k, 2)`` when |z| ≥ BIG (k steps done); after n steps, ``(state, n, 0)``. With
-    ``record`` each state is passed to ``_rec`` before its step. Single-use temporaries are
-    inlined (:func:`inline_single_use`).
+    Before each step, the divergence rule of numerics.status (|z| > BIG, or T > BIG where ``t_expr``, an
+    expression in the state's names, gives T) returns ``(state, k, 2)``, and then |z| < TOL returns
+    ``(state, k, 1)`` (k steps done); after n steps, ``(state, n, 0)``. With ``record`` each state is
+    passed to ``_rec`` before its step. Single-use temporaries are inlined (:func:`inline_single_use`).
     """
     body, outs = inline_single_use(program.lines, program.outputs)
     st = ", ".join(program.inputs)
     tup = f"({st},)"
+    t_big = "" if t_expr is None else f" or {t_expr} > _BIG"
     lines = [f"def _run({st}, _n, _TOL, _BIG, _rec):",
              "    for _k in range(_n):",
-             f"        if not _TOL <= abs({z_name}) < _BIG:",
-             f"            return {tup}, _k, (1 if abs({z_name}) < _TOL else 2)"]
+             f"        if not _TOL <= abs({z_name}) <= _BIG{t_big}:",
+             f"            return {tup}, _k, (2 if abs({z_name}) > _BIG{t_big} else 1)"]
     if record:
         lines.append(f"        _rec({tup})")
     lines += [f"        {line}" for line in body]
@@ -366,9 +367,9 @@ def runner_source(program: FixedProgram, z_name: str, *, record: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def compile_runner(program: FixedProgram, z_name: str, *, record: bool, integer=int):
+def compile_runner(program: FixedProgram, z_name: str, *, record: bool, integer=int, t_expr: str | None = None):
     """The compiled :func:`runner_source`, with the program's big constants bound as ``integer`` (int or mpz)."""
     ns = {k: integer(v) for k, v in program.consts.items()}
-    src = runner_source(program, z_name, record=record)
+    src = runner_source(program, z_name, record=record, t_expr=t_expr)
     exec(compile(src, "<sorm fixed-point map>", "exec"), ns)  # our own generated source, no user text
     return ns["_run"]

@@ -1,8 +1,9 @@
 """The three steppers of high-precision GD and the bit budget of the fixed-point one.
 
 Each engine runs the map of :mod:`numerics.engines.gd_mp` up to n steps with per-step checks and
-returns (state, k, flag) — flag 0: n steps done; 1: |z̃| < TOL before step k; 2: |z̃| ≥ BIG before
-step k — and states its own error bound (``error``; docs/theory.md §8):
+returns (state, k, flag) — flag 0: n steps done; 1: |z̃| < TOL before step k; 2: the divergence rule of
+:mod:`numerics.status` (|z̃| > BIG or T > BIG, or a value not finite) before step k, checked first — and
+states its own error bound (``error``; docs/theory.md §8):
 
 - :class:`FixedPointEngine`: the generated map compiled into exact integer fixed-point code
   (:func:`numerics.compile.fixedpoint.compile_horner`), on the 2-D (z̃, T) map when P = 2 allows it
@@ -72,7 +73,8 @@ class FixedPointEngine:
             self.state0 = (to_fixed(problem.zt0, prec),) + tuple(to_fixed(j, prec) for j in problem.J2t)
         self.program = compile_horner(fn, len(names), prec, names)
         self.state0 = tuple(_INT(v) for v in self.state0)
-        self._run = {r: compile_runner(self.program, "zt", record=r, integer=_INT) for r in (False, True)}
+        T = names[1] if planar else "(" + " + ".join(names[1:]) + ")"
+        self._run = {r: compile_runner(self.program, "zt", record=r, integer=_INT, t_expr=T) for r in (False, True)}
 
     def run(self, state, n, TOL, BIG, rec):
         return self._run[rec is not None](*state, n, TOL, BIG, rec)
@@ -130,13 +132,13 @@ class MpEngine:
         zt, J = state[0], state[1:]
         with mpmath.workprec(self.prec):
             for k in range(n):
-                if not mpmath.isfinite(zt) or not -BIG < zt < BIG:
+                T = mpmath.fsum(J)
+                if not (mpmath.isfinite(zt) and mpmath.isfinite(T)) or abs(zt) > BIG or T > BIG:
                     return (zt,) + J, k, 2
                 if -TOL < zt < TOL:
                     return (zt,) + J, k, 1
                 if rec is not None:
                     rec((zt,) + J)
-                T = mpmath.fsum(J)
                 S = mpmath.fsum(wi * j for wi, j in zip(w, J))
                 zt, J = zt_next(zt, T, S), tuple(J_next(zt, wi, j) for wi, j in zip(w, J))
         return (zt,) + J, n, 0
@@ -180,8 +182,8 @@ class ThetaEngine:
         th, w, eta = state, self.w, self.eta
         with mpmath.workprec(self.prec):
             for k in range(n):
-                zt = eta * self._z(th)  # the checks are on the rescaled z̃ = ηz
-                if not mpmath.isfinite(zt) or not -BIG < zt < BIG:
+                zt, T = self.zT(th)  # the checks are on the rescaled z̃ = ηz and T = ηλ
+                if not (mpmath.isfinite(zt) and mpmath.isfinite(T)) or abs(zt) > BIG or T > BIG:
                     return th, k, 2
                 if -TOL < zt < TOL:
                     return th, k, 1

@@ -28,11 +28,13 @@ number of steps at 2·dps and raises each bound to |x − x_ref| + bound_ref whe
 :meth:`GDResult.shown` prints each value (z, each J², λ, ηλ) only to the digits its bound and the
 agreement both vouch for. ``limit_error`` separately estimates |ηλ_t − ηλ_∞| of a converged run.
 
-Stopping: |z| < tol (default: |z̃| < 10^(5 − dps)·max(1, |z̃₀|)) and shrinking over one more step →
-CONVERGED (the residual alone decides; a state exactly on the line z̃ = 0 is CONVERGED if it attracts,
+Stopping, checked before every step t (the state after t steps; the step count is t):
+|z̃| or T above numerics.status.divergence_bound (2^30·max(1, |z̃₀|, T₀, |Ẽ|)), or non-finite → DIVERGED
+(first, as in every engine); |z| < tol (default: |z̃| < 10^(5 − dps)·max(1, |z̃₀|)) and shrinking over one
+more step by more than that step's rounding → CONVERGED (the residual alone decides; a state on the line
+z̃ = 0, or whose next |z̃| is within the rounding of this one, is classed by 1 − T: CONVERGED if it attracts,
 0 < T < 2, else UNSTABLE_FIXED_POINT; a z̃ ≠ 0 below tol that grows is run on until it leaves the line,
 and is an UNSTABLE_FIXED_POINT if the budget ends first);
-|z̃| or T beyond numerics.status.divergence_bound (2^30·max(1, |z̃₀|, T₀, |Ẽ|)), or non-finite → DIVERGED;
 z̃_{t+2} ≈ z̃_t and T_{t+2} ≈ T_t to 10^(−dps/2) with |z̃| not small, three checks
 in a row → PERIOD2; the step budget → MAX_STEPS; ``steps=K`` → exactly K steps
 (STEPS_DONE) unless the orbit diverges first. These are statuses, never exceptions.
@@ -90,8 +92,6 @@ def _drive(engine, problem: Problem, tolt: Fraction, max_steps: int, steps: int 
         z, T = engine.zT(state)
         if leaving and abs(z) >= TOL:
             leaving = False
-        if not -big < T < big:
-            return state, done, GDStatus.DIVERGED, recs
         if done >= budget:
             if leaving:
                 return state, done, GDStatus.UNSTABLE_FIXED_POINT, recs
@@ -110,16 +110,21 @@ def _at_tolerance(engine, state, big, done):
     """|z̃| fell below tol: CONVERGED if one more step shrinks it (the residual alone decides). A state
     on the line z̃ = 0, exactly or within the engine's error bound of z̃ (the θ engine computes z̃ with
     cancellation), is classed by its transverse multiplier 1 − T instead: CONVERGED if it attracts
-    (0 < T < 2), else an UNSTABLE_FIXED_POINT. None if z̃ ≠ 0 is growing (leaving the line)."""
-    with mpmath.workprec(engine.prec):
-        zt, J2t, T = engine.final(state)
-        noise = engine.error(done, zt, J2t, T)[0]
-        if abs(zt) <= noise:
-            return GDStatus.CONVERGED if 0 < T < 2 else GDStatus.UNSTABLE_FIXED_POINT
-    z, _ = engine.zT(state)
+    (0 < T < 2), else an UNSTABLE_FIXED_POINT. So is a step whose change of |z̃| is within the engine's
+    one-step rounding (its error bound for 0 steps, at z̃ and at the next z̃): the engine cannot tell
+    shrinking from growing there (ηλ = 0 leaves z̃ fixed, and the fixed-point engine's rounding moves it
+    by a unit; |1 − T| within that rounding of 1 near ηλ = 2). None if z̃ ≠ 0 is growing (leaving the line)."""
     nxt, _, _ = engine.run(state, 1, -1, big, None)
-    z1, _ = engine.zT(nxt)
-    return GDStatus.CONVERGED if abs(z1) < abs(z) else None
+    with mpmath.workprec(2 * engine.prec):
+        zt, J2t, T = engine.final(state)
+        attracts = GDStatus.CONVERGED if 0 < T < 2 else GDStatus.UNSTABLE_FIXED_POINT
+        if abs(zt) <= engine.error(done, zt, J2t, T)[0]:
+            return attracts
+        z1 = engine.final(nxt)[0]
+        noise = engine.error(0, zt, J2t, T)[0] + engine.error(0, z1, J2t, T)[0]
+        if abs(z1) + noise < abs(zt):
+            return GDStatus.CONVERGED
+        return None if abs(z1) - noise > abs(zt) else attracts
 
 
 def _run_once(problem, dps, tolt, max_steps, steps, record, method) -> GDResult:

@@ -25,7 +25,7 @@ class GDStatus(Status):
     CONVERGED = ("converged: |z| fell below the tolerance while shrinking (or sits exactly on the attracting "
                  "part of the fixed line z = 0)")
     UNSTABLE_FIXED_POINT = ("unstable fixed point: on the fixed line z = 0 (or within the tolerance of it and "
-                            "moving away) with eta*lambda >= 2 or = 0, where the line does not attract; not converged")
+                            "not shrinking) with eta*lambda >= 2 or = 0, where the line does not attract; not converged")
     DIVERGED = "diverged: |z| or eta*lambda grew past the divergence bound (or became non-finite)"
     PERIOD2 = "period-2 orbit: z and eta*lambda repeat every two steps while z stays away from 0"
     MAX_STEPS = "stopped at max_steps without converging"

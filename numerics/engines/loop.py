@@ -116,8 +116,8 @@ class Loop:
         diverged = ~np.isfinite(zt) | ~np.isfinite(T) | (absz > self.blowup) | (T > self.blowup)
         # convergence from the residual alone (see numerics.engines.batch): T is not consulted
         rho = absz / np.abs(prev1)  # nan on the line (0/0), inf leaving it
-        converged = ~diverged & (rho < 1) & (absz <= self.tol * (1.0 - rho))
-        on_line = ~diverged & (zt == 0) & (np.abs(1.0 - T) < 1)  # exactly fixed and attracting
+        converged = ~diverged & (zt != 0) & (rho < 1) & (absz <= self.tol * (1.0 - rho))
+        on_line = ~diverged & (zt == 0) & (np.abs(1.0 - T) < 1)  # exactly fixed: classed by 1 - T alone
         converged |= on_line
         unstable = ~diverged & ~converged & ((zt == 0) | (last & (absz <= self.tol) & ~(rho < 1)))
         period2 = np.zeros_like(converged)
