@@ -175,8 +175,7 @@ def _classify(same_modes: str = "") -> list[str]:
         "zj = z[j]; Tj = T[j]; az = abs(zj)",
         "div = (not (math.isfinite(zj) & math.isfinite(Tj))) | (az > blowup) | (Tj > blowup)",
         "rho = az / abs(pz1[j])",  # nan on the line (0/0), inf leaving it: convergence from z~ alone
-        "conv = (not div) & (((zj != 0.0) & (rho < 1.0) & (az <= tol * (1.0 - rho))) | "
-        "((zj == 0.0) & (abs(1.0 - Tj) < 1.0)))",  # exactly on the line: classed by 1 - T alone
+        "conv = (not div) & ((az > 0.0) & (rho < 1.0) & (az <= tol * (1.0 - rho)) | (zj == 0.0) & (abs(1.0 - Tj) < 1.0))",
         "unst = (not (div | conv)) & ((zj == 0.0) | (last & (az <= tol) & (not (rho < 1.0))))",
         "p2 = (k >= 2) & (not (div | conv)) & (az > tol) & (abs(zj - pz[j]) <= ptol * max(az, tol)) & "
         f"{same_modes}(abs(Tj - pT[j]) <= ptol * max(abs(Tj), 1e-300))",
