@@ -92,12 +92,12 @@ _FULL = 0xFFFFFFFF  # a 32-bit field whose value is in the ZIP64 extra field
 def _npz(fh, columns):
     """The columns as an npz: a zip of one ``.npy`` member per column (and ``class_names``), stored.
 
-    The members are those ``numpy.savez`` writes (the same local headers, .npy headers and data, and a fixed
-    date, 1980-01-01, as savez gives them), so ``numpy.load`` reads the same arrays; the central directory
-    always uses the ZIP64 records (sizes and offsets of any size) where savez uses them only past 2 GiB. What
-    differs is the writing: each member is checksummed (CRC-32) and written straight from its array at its
-    offset in the file (``os.pwrite``), on one thread per core, where savez copies each array through a
-    buffer, then checksums and writes it, on one thread.
+    Up to the central directory the bytes are those ``numpy.savez`` writes (the same local headers, with their
+    fixed date 1980-01-01, .npy headers and data), so ``numpy.load`` reads the same arrays; the central
+    directory always uses the ZIP64 records (sizes and offsets of any size), where savez uses them only past
+    2 GiB. What differs is the writing: each member is checksummed (CRC-32) and written straight from its
+    array at its offset in the file (``os.pwrite``), on one thread per core, where savez copies each array
+    through a buffer, then checksums and writes it, on one thread.
     """
     members = []
     for name, col in {**columns, "class_names": _NAMES}.items():
