@@ -69,6 +69,8 @@ def decimal_bound(value: Fraction, digits: int, direction: str) -> str:
     shift = digits - 1 - e
     scaled = value * Fraction(10) ** shift
     n = math.floor(scaled) if direction == "down" else math.ceil(scaled)
+    if abs(n) == 10**digits:  # rounded onto the next power of ten (9.99 → 10.0): the same value, one digit fewer
+        n, shift = n // 10, shift - 1
     d = Decimal((0 if n >= 0 else 1, tuple(int(c) for c in str(abs(n))), -shift))  # exact, no context rounding
     text = format(d, "f") if -30 < e < 30 else str(d).lower()
     if "." in text and "e" not in text:  # the same value without trailing zeros
