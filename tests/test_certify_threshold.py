@@ -107,6 +107,8 @@ def test_a_wrong_map_moves_the_threshold_to_its_own_root(monkeypatch):
     assert F(j40[0]) <= lo < F(j40[0]) + F(1, 10**39) and F(j40[1]) - F(1, 10**39) < hi <= F(j40[1])
     shown = _fields(repr(c))["T_minus"].strip("[]").split(", ")  # to the digits the width resolves
     assert F(shown[0]) <= lo and hi <= F(shown[1]) and F(shown[1]) - F(shown[0]) < F(1, 10**31)
+    shown = _fields(repr(c))["T_plus"].strip("[]").split(", ")
+    assert F(shown[0]) <= c.T_plus[0] < 0 and c.T_plus[1] <= F(shown[1])
 
 
 def test_a_wrong_map_with_its_root_at_two_still_contains_the_edge(monkeypatch):
