@@ -25,6 +25,7 @@ minutes) overrides ``only_mutate`` and the test selection of the staged copy onl
 """
 from __future__ import annotations
 
+import fnmatch
 import json
 import shlex
 import shutil
@@ -71,6 +72,22 @@ def narrow(pyproject: Path, mutate: list[str], tests: str | None) -> None:
     pyproject.write_text(f"{head}[tool.mutmut]\n{body}\n{tail}", "utf-8")
 
 
+def drop_plain_copies(stage_dir: Path) -> None:
+    """Delete mutmut's plain copies of the files this run mutates.
+
+    mutmut copies every file outside ``only_mutate`` into ``mutants/`` unmutated, and later treats a copy
+    newer than its source as already mutated: after a narrowed run, a file the next run mutates would
+    keep its plain copy, and every mutant of it would report "no tests". A copy without a trampoline is
+    deleted so that mutmut mutates the file again (its results in the ``.meta`` file are kept)."""
+    import tomllib
+
+    patterns = tomllib.loads((stage_dir / "pyproject.toml").read_text("utf-8"))["tool"]["mutmut"]["only_mutate"]
+    for copy in (stage_dir / "mutants").glob("src/**/*.py"):
+        name = copy.relative_to(stage_dir / "mutants").as_posix()
+        if any(fnmatch.fnmatch(name, p) for p in patterns) and "__mutmut_" not in copy.read_text("utf-8"):
+            copy.unlink()
+
+
 def main(argv: list[str]) -> int:
     if shutil.which("mutmut") is None:
         print("mutation: mutmut is not installed; run pip install -e \".[dev]\"", file=sys.stderr)
@@ -85,6 +102,7 @@ def main(argv: list[str]) -> int:
     cwd = stage()
     if mutate or tests is not None:
         narrow(cwd / "pyproject.toml", mutate, tests)
+    drop_plain_copies(cwd)
     return subprocess.call(["mutmut", *(argv or ["run"])], cwd=cwd)
 
 
