@@ -10,6 +10,7 @@ import pytest
 from sorm.numerics import InputError
 from sorm.numerics.engines.gd_engines import make_engine
 from sorm.numerics.engines.gd_mp import GDStatus, run_gd
+from sorm.numerics.precision import digits_of_bits
 from sorm.numerics.problem import from_state, from_theta
 
 THETA = from_theta("1,-1/2,2", "0.1", "0.7,0.6,-0.2", eta="0.3")
@@ -141,3 +142,160 @@ def test_fixed_point_engine_without_the_planar_reduction_records_the_ntk():
     mp_ = run_gd(P3, dps=30, steps=10, record=True, method="mpmath")
     with mpmath.workdps(30):
         assert all(_close(a, b, mpmath.mpf(10) ** -25) for a, b in zip(fx.trajectory[0], mp_.trajectory[0], strict=True))
+
+
+# ------------------------------------------------------------------ the driver's stop rules, written out
+
+
+def _mp(x):
+    x = F(x)
+    return mpmath.mpf(x.numerator) / x.denominator
+
+
+def _orbit(prob, n):
+    """(z̃_t, T_t) for t = 0..n of the (z̃, J̃(ω_i)²) map written out by hand (docs/theory.md §2), at the
+    caller's precision: z̃' = z̃(1 − T) + ½z̃²S, J̃(ω_i)²' = (1 − z̃ω_i)²J̃(ω_i)²."""
+    w, zt, J = [_mp(x) for x in prob.omegas], _mp(prob.zt0), [_mp(j) for j in prob.J2t]
+    out = [(zt, mpmath.fsum(J))]
+    for _ in range(n):
+        T, S = mpmath.fsum(J), mpmath.fsum(a * j for a, j in zip(w, J))
+        zt, J = zt * (1 - T) + zt * zt * S / 2, [(1 - zt * a) ** 2 * j for a, j in zip(w, J)]
+        out.append((zt, mpmath.fsum(J)))
+    return out
+
+
+def _scales(prob):
+    return {"zt0": abs(prob.zt0), "T0": prob.T0, "Et": abs(prob.Et)}
+
+
+@pytest.mark.parametrize("method", ["fixed-point", "mpmath"])
+@pytest.mark.parametrize("dominant", ["zt0", "T0", "Et"])
+def test_divergence_bound_takes_each_initial_scale(dominant, method):
+    """DIVERGED at the first step where |z̃_t| ≥ 2^30·max(1, |z̃₀|, T₀, |Ẽ|) (numerics.status). With
+    ω = ±2⁻⁴⁰ the modes barely move while z̃ doubles each step (T ≈ 3), so the step depends on every term
+    of the max: each state makes one term the largest, and the bound without it ends the run earlier."""
+    eps = F(1, 2**40)
+    zt0, Et = {"zt0": (F(8), F(0)), "T0": (F(1, 1000), F(0)), "Et": (F(1, 1000), F(8))}[dominant]
+    d = eps * (zt0 + Et)  # Ẽ = (J̃₁² − J̃₂²)/(2ε) − z̃₀
+    prob = from_state([eps, -eps], zt0, [F(3, 2) + d, F(3, 2) - d])
+    assert prob.Et == Et
+    with mpmath.workdps(60):
+        orbit = _orbit(prob, 60)
+
+        def first_over(scales):
+            bound = _mp(2**30 * max([1, *scales]))
+            return next(t for t, (zt, _) in enumerate(orbit) if abs(zt) >= bound)
+
+        want = first_over(_scales(prob).values())
+        assert first_over(v for k, v in _scales(prob).items() if k != dominant) < want
+    r = run_gd(prob, dps=30, method=method)
+    assert r.status is GDStatus.DIVERGED and r.steps == want
+
+
+def test_limit_error_is_the_documented_estimate():
+    """``limit_error`` of a converged run is 2(2|z̃S̃| + z̃²Σω_i²J̃(ω_i)²)/(1 − |1 − T|), written out here from
+    the printed values; it covers the distance to the limit (a run to the default tolerance: 5.7e-8 against
+    an estimate of 1.2e-7); and it is None for a run that did not converge. ηλ ends above 1, where |1 − T|
+    differs from 1 − T."""
+    prob = from_state(["2", "-1/2"], "-0.1", "1.2,0.6", eta="1/2")
+    r = run_gd(prob, dps=30, tol="1e-6")
+    limit = run_gd(prob, dps=30)
+    assert r.status is limit.status is GDStatus.CONVERGED
+    with mpmath.workdps(30):
+        eta = mpmath.mpf(1) / 2
+        zt, (j1, j2), T = r.z * eta, (j * eta for j in r.J2), r.eta_ntk
+        assert 1 < T < 2
+        S, W2 = 2 * j1 - j2 / 2, 4 * j1 + j2 / 4
+        want = 2 * (2 * abs(zt * S) + zt * zt * W2) / (1 - abs(1 - T))
+        assert zt * zt * W2 > mpmath.mpf(10) ** -8 * abs(zt * S)  # the second term shows
+        assert _close(r.limit_error, want, want * mpmath.mpf(10) ** -25)
+        assert abs(r.eta_ntk - limit.eta_ntk) <= r.limit_error
+    assert run_gd(prob, dps=30, max_steps=2).limit_error is None
+    assert run_gd(prob, dps=30, steps=2).limit_error is None
+
+
+def _period2_step(orbit, p2tol, p2min, hits_needed=3):
+    """The first step at which the documented period-2 rule fires (module docstring of gd_mp): at the end
+    of every 64 steps, |z̃ − z̃₋₆₄| and |T − T₋₆₄| below p2tol with |z̃| > p2min, ``hits_needed`` chunk ends
+    in a row (None if it never does within the orbit)."""
+    hits = 0
+    for t in range(128, len(orbit), 64):
+        (z, T), (z0, T0) = orbit[t], orbit[t - 64]
+        hits = hits + 1 if abs(z) > p2min and abs(z - z0) < p2tol and abs(T - T0) < p2tol else 0
+        if hits == hits_needed:
+            return t
+
+
+@pytest.mark.parametrize("omega, u0, dominant", [("8", "-9/10", None), ("8", "1/2", "T0"), ("1/8", "1/10", "Et")],
+                         ids=["scale-1", "T0", "Et"])
+def test_period2_stops_where_the_documented_rule_says(omega, u0, dominant):
+    """One mode (ω, u = ωz̃, T − 2u = 2ωẼ = 2e) at e = 501/500, just past the birth of the period-2 orbit at
+    e = 1, approaches the orbit slowly (a factor of about 0.7 per 64 steps), so the step at which the rule
+    fires moves with each of its constants: p2tol = 10^−max(8, ⌊d/2⌋)·max(1, |z̃₀|, T₀, |Ẽ|) (d the digits of
+    the engine's work_bits; all three terms below 1/2, T₀ = 3.004 the largest, or |Ẽ| = 8.016) and
+    p2min = 1000·max(tol̃, 10⁻⁸), three checks in a row, on the hand-written map at 80 digits. The engine
+    stops at the rule's step, and the rule with the scale's largest term dropped, a floor of 2, a doubled
+    p2tol, or two or four checks does not."""
+    w, u0, e = F(omega), F(u0), F(501, 500)
+    prob = from_state([w], u0 / w, [2 * (e + u0)])
+    r = run_gd(prob, dps=30)
+    assert r.status is GDStatus.PERIOD2
+    unit = F(1, 10 ** max(8, digits_of_bits(r.work_bits) // 2))
+    sc = _scales(prob)
+    with mpmath.workdps(80):
+        orbit = _orbit(prob, r.steps + 4 * 64)
+        p2min = _mp(1000 * max(F(1, 10**25) * max(1, abs(prob.zt0)), F(1, 10**8)))
+
+        def fires(scale, hits=3):
+            return _period2_step(orbit, _mp(scale * unit), p2min, hits)
+
+        want = fires(max(1, *sc.values()))
+        assert r.steps == want
+        if dominant is None:
+            assert max(sc.values()) < F(1, 2) and fires(2) != want and fires(max(sc.values())) != want
+        else:
+            assert fires(max(1, *(v for k, v in sc.items() if k != dominant))) != want
+        assert want not in (fires(2 * max(1, *sc.values())), fires(max(1, *sc.values()), 2),
+                            fires(max(1, *sc.values()), 4))
+
+
+@pytest.mark.parametrize("method", ["fixed-point", "mpmath"])
+def test_a_residual_converging_too_slowly_to_see_is_not_period2(method):
+    """ηλ = 2·10⁻³⁰: z̃ = 6·10⁻⁶ shrinks by a factor 1 − 2·10⁻³⁰ a step, far less than the period-2 tolerance
+    over 64 steps, but it is converging, not a period-2 orbit: below the rule's floor 1000·max(tol̃, 10⁻⁸)
+    = 10⁻⁵ the run ends at max_steps. Without a record, no trajectory."""
+    r = run_gd(from_state("1,-1", "6e-6", "1e-30,1e-30"), dps=30, max_steps=1000, method=method)
+    assert r.status is GDStatus.MAX_STEPS and r.steps == 1000 and r.trajectory is None
+
+
+def test_reported_bounds_are_the_engine_bound_unscaled_plus_the_rounding_to_dps():
+    """``error`` of an unchecked mpmath run at η = 1/2: the engine's relative bound r = (N + 1)·8(P + 1)·2^−p
+    (p = work_bits) on z̃ = ηz, J̃² = ηJ² and T = ηλ, divided by η for the unscaled values, plus one unit
+    2^(1 − p_dps) of each value rounded to dps digits (p_dps: mpmath's precision at dps), which is the larger
+    term here."""
+    r = run_gd(from_state("2,-1/2", "0.05", "0.9,0.5", eta="1/2"), dps=30, steps=10, method="mpmath")
+    with mpmath.workdps(30):
+        ulp = mpmath.ldexp(1, 1 - mpmath.mp.prec)
+    with mpmath.workdps(60):
+        rel = mpmath.ldexp(11 * 8 * 3, -r.work_bits)
+        assert rel < ulp / 100
+        want = {"z": rel * abs(r.z) + abs(r.z) * ulp, "J2": tuple(rel * j + j * ulp for j in r.J2),
+                "ntk": rel * r.ntk + r.ntk * ulp, "eta_ntk": rel * r.eta_ntk + r.eta_ntk * ulp}
+        for q in ("z", "ntk", "eta_ntk"):
+            assert _close(r.error[q], want[q], want[q] * mpmath.mpf(10) ** -20), q
+        assert all(_close(e, w, w * mpmath.mpf(10) ** -20) for e, w in zip(r.error["J2"], want["J2"], strict=True))
+
+
+def test_the_period2_tolerance_has_a_floor_of_1e_8():
+    """At 15 digits and a budget of 500 steps the mpmath engine carries 17 digits, so the period-2 tolerance is
+    its floor 10⁻⁸ (not 10^−⌊17/2⌋); at e = 21/20 (ω = 8, u₀ = −9/10) the rule then fires at 256 steps,
+    and with a floor of 10⁻⁹ it would fire 64 steps later."""
+    w, u0, e = F(8), F(-9, 10), F(21, 20)
+    prob = from_state([w], u0 / w, [2 * (e + u0)])
+    r = run_gd(prob, dps=15, max_steps=500, method="mpmath")
+    assert digits_of_bits(r.work_bits) == 17 and max(_scales(prob).values()) < 1
+    with mpmath.workdps(60):
+        orbit = _orbit(prob, 600)
+        p2min = _mp(1000 * F(1, 10**8))
+        want, later = (_period2_step(orbit, mpmath.mpf(10) ** -k, p2min) for k in (8, 9))
+    assert r.status is GDStatus.PERIOD2 and r.steps == want == 256 and later == 320

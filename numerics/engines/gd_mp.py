@@ -35,8 +35,9 @@ more step by more than that step's rounding → CONVERGED (the residual alone de
 z̃ = 0, or whose next |z̃| is within the rounding of this one, is classed by 1 − T: CONVERGED if it attracts,
 0 < T < 2, else UNSTABLE_FIXED_POINT; a z̃ ≠ 0 below tol that grows is run on until it leaves the line,
 and is an UNSTABLE_FIXED_POINT if the budget ends first);
-z̃_{t+2} ≈ z̃_t and T_{t+2} ≈ T_t to 10^(−dps/2) with |z̃| not small, three checks
-in a row → PERIOD2; the step budget → MAX_STEPS; ``steps=K`` → exactly K steps
+at the end of every 64 steps (an even number), |z̃ − z̃₋₆₄| and |T − T₋₆₄| below
+10^−max(8, ⌊d/2⌋)·max(1, |z̃₀|, T₀, |Ẽ|) (d the engine's working digits) with |z̃| > 1000·max(tol̃, 10⁻⁸),
+three checks in a row → PERIOD2; the step budget → MAX_STEPS; ``steps=K`` → exactly K steps
 (STEPS_DONE) unless the orbit diverges first. These are statuses, never exceptions.
 """
 from __future__ import annotations
