@@ -272,10 +272,12 @@ def test_reported_bounds_are_the_engine_bound_unscaled_plus_the_rounding_to_dps(
     """``error`` of an unchecked mpmath run at η = 1/2: the engine's relative bound r = (N + 1)·8(P + 1)·2^−p
     (p = work_bits) on z̃ = ηz, J̃² = ηJ² and T = ηλ, divided by η for the unscaled values, plus one unit
     2^(1 − p_dps) of each value rounded to dps digits (p_dps: mpmath's precision at dps), which is the larger
-    term here."""
-    r = run_gd(from_state("2,-1/2", "0.05", "0.9,0.5", eta="1/2"), dps=30, steps=10, method="mpmath")
+    term here. The recorded trajectory starts at (ηλ₀, z₀), unscaled z."""
+    r = run_gd(from_state("2,-1/2", "0.05", "0.9,0.5", eta="1/2"), dps=30, steps=10, method="mpmath", record=True)
+    assert r.method == "mpmath" and len(r.trajectory[1]) == 11
     with mpmath.workdps(30):
         ulp = mpmath.ldexp(1, 1 - mpmath.mp.prec)
+        assert r.trajectory[0][0] == mpmath.mpf("0.7") and r.trajectory[1][0] == mpmath.mpf("0.05")  # ηλ₀, z₀
     with mpmath.workdps(60):
         rel = mpmath.ldexp(11 * 8 * 3, -r.work_bits)
         assert rel < ulp / 100
