@@ -29,7 +29,8 @@ from mutation import ROOT, STAGE, stage  # noqa: E402
 
 KERNEL = Path("numerics/engines/kernel.py")
 FUNCTION = ("def _classify(", "\ndef _output(")
-TESTS = "tests/test_kernel.py tests/test_batch.py -x -q -p no:cacheprovider -p no:xdist -m 'not slow'"
+TESTS = ("tests/test_kernel.py tests/test_batch.py tests/test_loop.py -x -q -p no:cacheprovider -p no:xdist "
+         "-m 'not slow'")
 SWAPS = {"<=": "<", ">=": ">", "<": "<=", ">": ">=", "==": "!=", "&": "|", "|": "&"}
 TOKEN = re.compile(r"<=|>=|==|(?<![<>=!])[<>](?!=)|[&|]|\bnot \(?|(?<![\w.])\d+\.\d+|(?<![\w.])[0-9](?![\w.])")
 

@@ -55,6 +55,16 @@ def test_thresholds_hold_at_exact_values(case, engine):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_a_nan_eta_lambda_is_divergence_while_z_is_finite(engine):
+    """Found by a random search of the planar map (a = 2.5, b = 1) from huge states: after 3 steps T is NaN while
+    z~ = -2.66e307 is finite and below blowup = 1e308. One non-finite value is enough: DIVERGED at that check."""
+    r = run_planar([0.4945490556118227], [1.4218516792811242e35], 2.5, 1.0, [2.8595519296494874e28], steps=100,
+                   check_every=3, blowup=1e308, engine=engine)
+    assert (r.class_of(0), int(r.steps[0])) == (C.DIVERGED, 3)
+    assert math.isfinite(r.zt[0]) and abs(r.zt[0]) < 1e308 and math.isnan(r.T[0])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_max_eta_lambda_exactly_2_is_self_stabilized(engine):
     """max eta*lambda >= 2, not > 2: a run starting at exactly 2 (1.25 + 0.75) converges self-stabilized."""
     r = run_batch([1, -1], [0.01], [[1.25, 0.75]], steps=20_000, engine=engine)
@@ -113,8 +123,9 @@ def test_lyapunov_is_nan_where_the_tangent_vector_vanished_or_overflowed():
 
 def _rotating_loop(diag, lyap_steps, tangent=True):
     """A Loop over a state that rotates by 1 radian per step on a circle of radius 1/2 (bounded, never repeating,
-    never converging) with the constant tangent map diag(d0, d1): the exponent is exactly
-    (log(d0^L / sqrt 2)) / L for L = lyap_steps when d0 > d1 > 0, as the tangent vector starts at (1, 1)/sqrt 2."""
+    never converging) with the constant tangent map diag(d0, d1). The tangent vector starts at (1, 1)/sqrt 2, so
+    after L = lyap_steps steps it is (d0^L, d1^L)/sqrt 2: for d0, d1 powers of two far apart its norm is the larger
+    component to rounding."""
     c, s = math.cos(1.0), math.sin(1.0)
     loop = Loop(1, 400, 1e-13, 1e6, 64, False, lyap_steps, 1e-2, 1e-11, None)
 
@@ -129,13 +140,16 @@ def _rotating_loop(diag, lyap_steps, tangent=True):
     return loop
 
 
-@pytest.mark.parametrize("d0, d1", [(2.0**10, 2.0**-10), (2.0**-10, 2.0**-12), (2.0**10, 2.0**9), (2.0**40, 1.0)])
+@pytest.mark.parametrize("d0, d1", [(2.0**10, 2.0**-10), (2.0**-10, 2.0**-12), (2.0**10, 2.0**9), (2.0**40, 1.0),
+                                    (2.0**300, 2.0**-300), (2.0**-300, 2.0**300), (2.0**512, 2.0**-512),
+                                    (2.0**-512, 2.0**-513)])
 def test_tangent_rescaling_keeps_the_exponent_exact_when_the_components_part(d0, d1):
-    """The components of the tangent vector grow apart by up to 2^40 per step; the exact rescalings by 2^-+512
-    keep both counted, so the exponent is the closed form, to rounding."""
+    """The components of the tangent vector grow apart, or shrink, by up to 2^512 per step (the documented band of
+    numerics.engines.loop); the exact rescalings by 2^-+512 keep the vector in range and are counted, so the
+    exponent is the closed form log(max(d0, d1)) - log(2)/(2L), to rounding."""
     L = 300
     loop = _rotating_loop((d0, d1), L)
-    exact = (L * math.log(d0) - 0.5 * math.log(2.0)) / L
+    exact = (L * math.log(max(d0, d1)) - 0.5 * math.log(2.0)) / L
     assert loop.lyap[0] == pytest.approx(exact, rel=1e-13)
     assert loop.classes[0] == (C.CHAOTIC if exact > 1e-2 else C.BOUNDED) and loop.steps_run[0] == 400
 

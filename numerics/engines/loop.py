@@ -21,8 +21,10 @@ TINY = 2.2250738585072014e-308
 
 #: The Lyapunov tail's tangent vector is rescaled by RESCALE⁻¹ (or RESCALE) when a component exceeds EDGE in
 #: magnitude (or both are below 1/EDGE): powers of two, so exact, and one count in the exponent per rescaling.
-#: The vector then stays in float64's range as long as no single step grows it by more than 2^512 (≈ 1e154) or
-#: shrinks it by more than 2^-766: far beyond the Jacobian of a run that has not diverged.
+#: A step that grows or shrinks the vector by a factor within [2^-512, 2^512] (≈ 1e±154) leaves its larger component
+#: in [2^-256, 2^256] after the rescaling, so under such steps it never leaves float64's range: far beyond the
+#: Jacobian of a run that has not diverged. (A step out of that band can still be rescaled once, but repeated, it
+#: drifts to overflow or underflow.)
 EDGE, RESCALE = 2.0**256, 2.0**512
 #: log(RESCALE), what one count in the exponent adds to the log of the tangent vector's norm.
 LN_RESCALE = 512 * math.log(2.0)
