@@ -13,7 +13,10 @@ from __future__ import annotations
 
 from fractions import Fraction as F
 
+import mpmath
 import pytest
+from hypothesis import assume, event, example, given, settings
+from hypothesis import strategies as st
 
 from sorm.numerics.certify import CertStatus, enclose_final_ntk
 from sorm.numerics.engines.batch import TrajectoryClass, run_batch, run_planar
@@ -164,3 +167,142 @@ def test_every_engine_diverges_at_the_step_of_the_rule(case):
     assert enc.status is CertStatus.DIVERGED and enc.steps == step
     for label, cls, n in batch_runs(p, 50):
         assert cls is TrajectoryClass.DIVERGED and n == step, label
+
+
+# --- 4. the same status from every engine, for random states near the class boundaries --------------
+
+
+def reference_orbit(problem, steps, dps):
+    """[(z̃_t, T_t)] of the (z̃, J̃²) map iterated in mpmath at ``dps`` digits, up to ``steps`` steps or the
+    first state past the divergence bound (the last one then)."""
+    with mpmath.workdps(dps):
+        def mpf(x):
+            return mpmath.mpf(x.numerator) / x.denominator
+
+        w, z, J = [mpf(x) for x in problem.omegas], mpf(problem.zt0), [mpf(j) for j in problem.J2t]
+        B = mpf(F(divergence_bound(problem.zt0, problem.T0, problem.Et)))
+        out = []
+        for _ in range(steps + 1):
+            T = mpmath.fsum(J)
+            out.append((z, T))
+            if not (abs(z) <= B and T <= B):
+                break
+            S = mpmath.fsum(wi * j for wi, j in zip(w, J))
+            z, J = z * (1 - T) + z * z * S / 2, [(1 - z * wi) ** 2 * j for wi, j in zip(w, J)]
+    return out
+
+
+def reference_divergence_step(problem, steps, dps):
+    """The step at which :func:`reference_orbit` passes the divergence bound, or None."""
+    orbit = reference_orbit(problem, steps, dps)
+    B = F(divergence_bound(problem.zt0, problem.T0, problem.Et))
+    z, T = (F(x.man) * F(2) ** x.exp for x in orbit[-1])  # exactly
+    return len(orbit) - 1 if abs(z) > B or T > B else None
+
+
+def test_a_period_4_orbit_is_not_period_2():
+    """ω = (1, −1), z̃₀ = 19/250, J̃² = (669/1000, 609/200) settles on a cycle of period 4: at 80 digits
+    z̃_{t+4} = z̃_t to 10⁻⁴⁰ while z̃_{t+2} − z̃_t stays above 0.01. gd_mp compared the state with the one 64
+    steps before, a multiple of 4, and called it PERIOD2 after 320 steps; it now compares it with the one two
+    steps before as well and runs out its budget, as the batch engine does (BOUNDED)."""
+    p = from_state("1,-1", "19/250", "669/1000,609/200")
+    z = [zt for zt, _ in reference_orbit(p, 3000, 80)]
+    with mpmath.workdps(80):
+        assert abs(z[-1] - z[-5]) < mpmath.mpf(10) ** -40 and abs(z[-1] - z[-3]) > 0.01
+    for method in ("fixed-point", "mpmath"):
+        assert run_gd(p, dps=30, max_steps=1000, method=method).status is GDStatus.MAX_STEPS, method
+    for label, cls, _ in batch_runs(p, 1000, check_every=64):
+        assert cls is TrajectoryClass.BOUNDED, label
+    assert enclose_final_ntk(p, prec_bits=128, max_steps=1000).status is CertStatus.NOT_CERTIFIED
+
+
+#: Each engine's status → the name every engine shares; None where the engine did not decide within its
+#: budget (MAX_STEPS, BOUNDED, CHAOTIC, the certifier's NOT_CERTIFIED).
+COMMON = {"CONVERGED": "CONVERGED", "CONVERGED_BELOW": "CONVERGED", "SELF_STABILIZED": "CONVERGED",
+          "CERTIFIED": "CONVERGED", "DIVERGED": "DIVERGED", "UNSTABLE_FIXED_POINT": "UNSTABLE_FIXED_POINT",
+          "PERIOD2": "PERIOD2"}
+OMEGAS = [("1", "-1"), ("2", "-1/2"), ("3/2", "1/2"), ("-1/3", "-3"), ("1", "2")]
+STEPS = 300
+
+
+def all_statuses(problem, steps=STEPS):
+    """{engine: (shared status name or None, steps)} from every engine that classifies a run."""
+    out = {}
+    for method in ("fixed-point", "mpmath", "theta")[: 3 if problem.theta0 is not None else 2]:
+        r = run_gd(problem, dps=30, max_steps=steps, method=method)
+        out[method] = (COMMON.get(r.status.name), r.steps)
+    for label, cls, n in batch_runs(problem, steps):
+        out[label] = (COMMON.get(cls.name), n)
+    enc = enclose_final_ntk(problem, prec_bits=128, max_steps=steps)
+    out["certify"] = (COMMON.get(enc.status.name), enc.steps)
+    return out
+
+
+def _fr(lo, hi):
+    return st.fractions(F(lo), F(hi), max_denominator=64)
+
+
+_FROM_THETA = st.builds(lambda w, th, E: from_theta(list(w), E, list(th)), st.sampled_from(OMEGAS),
+                        st.tuples(_fr(-2, 2), _fr(-2, 2)), _fr(-2, 2))
+_Z_NEAR = st.sampled_from([F(0), F(1, 10**40), F(-1, 10**12), F(1, 1000)])
+_T_NEAR = st.sampled_from([2 + F(s, 10**k) for s in (-1, 1) for k in (3, 12, 30)] + [F(0), F(2), F(4), F(9, 2)])
+_FROM_STATE = st.builds(lambda w, z, T, s: from_state(list(w), z, [T * s, T * (1 - s)]), st.sampled_from(OMEGAS),
+                        st.one_of(_Z_NEAR, _fr(-1, 1).map(lambda x: x / 4)), st.one_of(_T_NEAR, _fr(0, 5)),
+                        st.one_of(st.sampled_from([F(0), F(1, 2), F(1)]), _fr(0, 1)))
+
+
+def _sees_the_edge(problem, rel):
+    """False where an engine of relative precision ``rel`` rounds T₀ to an end (0 or 2) of the attracting
+    segment of the line while z̃₀ is too small to move T past that rounding: it cannot tell the ends apart."""
+    d = min(problem.T0, abs(problem.T0 - 2))
+    return not (abs(problem.zt0) < rel and 0 < d < rel)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.one_of(_FROM_THETA, _FROM_STATE))
+@example(from_state("1,-1", "1e-40", "0,0"))  # ηλ = 0 below the tolerance
+@example(from_state("1,-1", "1000", "1/2,1/2"))  # lands exactly on the repelling line
+@example(from_state("1,-1", "0", "1.2,0.8"))  # on the line at ηλ = 2
+@example(from_theta("1,-1", F(-1, 10**46), [1 - F(1, 10**80)] * 2))  # converging below tol, step unseen
+@example(from_state("1,-1", "19/250", "669/1000,609/200"))  # a period-4 orbit
+@example(from_state("1,-1", "0.01", "1.215,0.795"))  # the model example: self-stabilizes
+@example(from_theta("1/10,-1/10", "1529/100", "4,11"))  # |z̃| alone passes the bound
+@example(*[from_state(list(w), z0, list(J2)) for w, z0, J2, _ in DIVERGING.values()][:1])
+@example(*[from_state(list(w), z0, list(J2)) for w, z0, J2, _ in DIVERGING.values()][1:2])
+@example(*[from_state(list(w), z0, list(J2)) for w, z0, J2, _ in DIVERGING.values()][2:3])
+@example(*[from_state(list(w), z0, list(J2)) for w, z0, J2, _ in DIVERGING.values()][3:4])
+@example(*[from_state(list(w), z0, list(J2)) for w, z0, J2, _ in DIVERGING.values()][4:5])
+def test_every_engine_gives_the_same_status(problem):
+    """Every engine that decides gives the same status; where the orbit diverges within the budget, every
+    engine says DIVERGED at the step of the rule (the 80-digit reference orbit; a state whose 80- and 160-digit
+    orbits disagree is left out). Exceptions, each a precision limit: an engine is not held to the
+    reference where the reference itself, rerun at the engine's precision (30 digits for the high-precision
+    engines and the 128-bit certifier, 16 for float64), diverges at another step; where the engine rounds
+    T₀ to 0 or 2 on (or within its rounding of) the line (:func:`_sees_the_edge`); and the float64 planar
+    kernel is not held to anything when a J̃(ω_i)² is exactly 0: it carries the modes only through the
+    invariant, so rounding moves the zero mode, which grows where (1 − z̃ω_i)² > 1 (the high-precision
+    fixed-point engine takes the mode map there for that reason)."""
+    truth = reference_divergence_step(problem, STEPS, 80)
+    assume(truth == reference_divergence_step(problem, STEPS, 160))
+    follows = {"hp": reference_divergence_step(problem, STEPS, 30) == truth,
+               "f64": reference_divergence_step(problem, STEPS, 16) == truth}
+    got = all_statuses(problem)
+    decided = {}
+    for name, (status, n) in got.items():
+        if not follows["f64" if "/" in name else "hp"]:
+            event(f"{'float64' if '/' in name else 'high precision'} loses the orbit")
+            continue
+        if not _sees_the_edge(problem, 1e-14 if "/" in name else 1e-90 if name == "fixed-point" else 1e-30):
+            event("T0 within the engine's rounding of 0 or 2, on the line")
+            continue
+        if name.startswith("planar/") and not all(problem.J2t):
+            event("a mode is 0: the float64 planar kernel's rounding moves it")
+            continue
+        if truth is not None:
+            assert status == "DIVERGED" and n == truth, (name, got, truth)
+        else:
+            assert status != "DIVERGED", (name, got)
+        if status is not None:
+            decided[name] = status
+    event(f"{len(decided)} of {len(got)} engines decided: {sorted(set(decided.values()))}")
+    assert len(set(decided.values())) <= 1, got

@@ -238,7 +238,9 @@ def engine_digits(engine) -> int:
 def make_engine(problem: Problem, method: str, digits: int, budget: int, tolt: Fraction):
     """The engine for ``method`` ("auto" is fixed point) at the precision for ``digits`` over ``budget`` steps."""
     if method in ("auto", "fixed-point"):
-        planar = problem.planar is not None
+        # the planar map carries the J̃(ω_i)² only through the invariant: a mode that is exactly 0 would be
+        # perturbed by rounding, and grow where (1 − z̃ω_i)² > 1; the mode map keeps it 0
+        planar = problem.planar is not None and all(problem.J2t)
         prec = fixed_point_bits(problem, digits, budget, tolt)
         return FixedPointEngine(problem, prec, planar)
     # the same rounding-growth allowance as the fixed path: log₂ of the step budget

@@ -35,9 +35,10 @@ more step by more than that step's rounding → CONVERGED (the residual alone de
 z̃ = 0, or whose next |z̃| is within the rounding of this one, is classed by 1 − T: CONVERGED if it attracts,
 0 < T < 2, else UNSTABLE_FIXED_POINT; a z̃ ≠ 0 below tol that grows is run on until it leaves the line,
 and is an UNSTABLE_FIXED_POINT if the budget ends first);
-at the end of every 64 steps (an even number), |z̃ − z̃₋₆₄| and |T − T₋₆₄| below
-10^−max(8, ⌊d/2⌋)·max(1, |z̃₀|, T₀, |Ẽ|) (d the engine's working digits) with |z̃| > 1000·max(tol̃, 10⁻⁸),
-three checks in a row → PERIOD2; the step budget → MAX_STEPS; ``steps=K`` → exactly K steps
+at the end of every 64 steps (an even number), |z̃ − z̃₋₂|, |T − T₋₂| (the state two steps before) and
+|z̃ − z̃₋₆₄|, |T − T₋₆₄| (the check before: no drift) below 10^−max(8, ⌊d/2⌋)·max(1, |z̃₀|, T₀, |Ẽ|)
+(d the engine's working digits) with |z̃| > 1000·max(tol̃, 10⁻⁸), three checks in a row → PERIOD2 (a
+period-4 orbit is not one); the step budget → MAX_STEPS; ``steps=K`` → exactly K steps
 (STEPS_DONE) unless the orbit diverges first. These are statuses, never exceptions.
 """
 from __future__ import annotations
@@ -58,7 +59,7 @@ from .gd_result import QUANTITIES, GDResult, GDStatus, agreed_digits
 __all__ = ["GDStatus", "GDResult", "run_gd", "METHODS", "QUANTITIES", "fixed_point_bits", "agreed_digits"]
 
 METHODS = ("auto", "fixed-point", "mpmath", "theta")
-_CHUNK = 64  # steps between period-2 / T checks (even, so a period-2 orbit repeats)
+_CHUNK = 64  # steps between period-2 checks
 _P2_HITS = 3
 _MAX_STEPS_LIMIT = 10**9
 
@@ -80,8 +81,14 @@ def _drive(engine, problem: Problem, tolt: Fraction, max_steps: int, steps: int 
     leaving = False  # |z~| < tol but growing: run on (without the tol check) until it has left the line
     while True:
         n = min(_CHUNK, budget - done)
-        state, k, flag = engine.run(state, n, -1 if leaving else TOL, big, None if recs is None else recs.append)
+        tol_now, rec = -1 if leaving else TOL, None if recs is None else recs.append
+        mid = None  # (z̃, T) two steps before the end of the chunk, for the period-2 test
+        state, k, flag = engine.run(state, n - 2 if n > 2 else n, tol_now, big, rec)
         done += k
+        if flag == 0 and n > 2:
+            mid = engine.zT(state)
+            state, k, flag = engine.run(state, 2, tol_now, big, rec)
+            done += k
         if flag == 2:
             return state, done, GDStatus.DIVERGED, recs
         if flag == 1:
@@ -97,8 +104,8 @@ def _drive(engine, problem: Problem, tolt: Fraction, max_steps: int, steps: int 
             if leaving:
                 return state, done, GDStatus.UNSTABLE_FIXED_POINT, recs
             return state, done, (GDStatus.STEPS_DONE if steps is not None else GDStatus.MAX_STEPS), recs
-        if steps is None and prev is not None and abs(z) > p2min and \
-                abs(z - prev[0]) < p2tol and abs(T - prev[1]) < p2tol:
+        if steps is None and prev is not None and mid is not None and abs(z) > p2min and \
+                max(abs(z - mid[0]), abs(T - mid[1]), abs(z - prev[0]), abs(T - prev[1])) < p2tol:
             hits += 1
             if hits >= _P2_HITS:
                 return state, done, GDStatus.PERIOD2, recs
