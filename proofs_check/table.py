@@ -19,19 +19,15 @@ of rows at a time, so the whole text is never held in memory.
 """
 from __future__ import annotations
 
-import io
 import json
 import os
-import struct
 import tempfile
-import zlib
-from concurrent.futures import ThreadPoolExecutor
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from ..numerics.engines.classes import TrajectoryClass
-from ..numerics.parallel import default_workers
 from .output import OutputError, check_file
 
 __all__ = ["FORMATS", "check_format", "write_table"]
@@ -78,73 +74,18 @@ def write_table(path, columns: dict[str, np.ndarray], fmt: str, option: str | No
     return path
 
 
-#: The zip records of :func:`_npz` (little-endian): local header, central directory header, the ZIP64 end
-#: record and its locator, the end record; and a member's ZIP64 extra field (id 1) with its sizes (and offset).
-_LOCAL, _CENTRAL = struct.Struct("<IHHHHHIIIHH"), struct.Struct("<IHHHHHHIIIHHHHHII")
-_END64, _LOCATOR, _END = struct.Struct("<IQHHIIQQQQ"), struct.Struct("<IIQI"), struct.Struct("<IHHHHIIH")
-_EXTRA, _EXTRA_CD = struct.Struct("<HHQQ"), struct.Struct("<HHQQQ")
-#: DOS date of every member (1980-01-01, time 00:00:00, the zip format's earliest, as savez stamps its members):
-#: a fixed stamp, so the same columns give the same bytes.
-_DATE = (1 << 5) | 1
-_FULL = 0xFFFFFFFF  # a 32-bit field whose value is in the ZIP64 extra field
-
-
 def _npz(fh, columns):
     """The columns as an npz: a zip of one ``.npy`` member per column (and ``class_names``), stored.
 
-    Up to the central directory the bytes are those ``numpy.savez`` writes (the same local headers, with their
-    fixed date 1980-01-01, .npy headers and data), so ``numpy.load`` reads the same arrays; the central
-    directory always uses the ZIP64 records (sizes and offsets of any size), where savez uses them only past
-    2 GiB. What differs is the writing: each member is checksummed (CRC-32) and written straight from its
-    array at its offset in the file (``os.pwrite``), on one thread per core, where savez copies each array
-    through a buffer, then checksums and writes it, on one thread.
+    The same file ``numpy.savez`` writes (zipfile, ZIP64 members, the fixed date 1980-01-01), except that
+    each array's bytes go to the zip straight from the array, where savez copies them through a buffer.
     """
-    members = []
-    for name, col in {**columns, "class_names": _NAMES}.items():
-        a = np.ascontiguousarray(col)
-        head = io.BytesIO()
-        np.lib.format.write_array_header_1_0(head, np.lib.format.header_data_from_array_1_0(a))
-        members.append(((name + ".npy").encode(), head.getvalue(), a.reshape(-1).view(np.uint8)))
-    at, pos = [], 0
-    for name, head, data in members:
-        at.append(pos)
-        pos += _LOCAL.size + len(name) + _EXTRA.size + len(head) + data.size
-    fd = fh.fileno()
-
-    def put(k):
-        name, head, data = members[k]
-        crc, size = zlib.crc32(data, zlib.crc32(head)), len(head) + data.size
-        local = _LOCAL.pack(0x04034B50, 45, _utf8(name), 0, 0, _DATE, crc, _FULL, _FULL, len(name), _EXTRA.size)
-        local += name + _EXTRA.pack(1, 16, size, size) + head
-        _pwrite(fd, local, at[k])
-        _pwrite(fd, data, at[k] + len(local))
-        return crc
-
-    with ThreadPoolExecutor(min(default_workers(), len(members))) as pool:
-        crcs = list(pool.map(put, range(len(members))))
-    cd = b""
-    for (name, head, data), crc, off in zip(members, crcs, at):
-        size = len(head) + data.size
-        cd += _CENTRAL.pack(0x02014B50, 45, 45, _utf8(name), 0, 0, _DATE, crc, _FULL, _FULL, len(name),
-                            _EXTRA_CD.size, 0, 0, 0, 0, _FULL) + name + _EXTRA_CD.pack(1, 24, size, size, off)
-    n = len(members)
-    end = _END64.pack(0x06064B50, _END64.size - 12, 45, 45, 0, 0, n, n, len(cd), pos)
-    end += _LOCATOR.pack(0x07064B50, 0, pos + len(cd), 1)
-    end += _END.pack(0x06054B50, 0, 0, n, n, min(len(cd), _FULL), min(pos, _FULL), 0)
-    _pwrite(fd, cd + end, pos)
-
-
-def _utf8(name: bytes) -> int:
-    """The flag bit of a member name in UTF-8 beyond ASCII (0 for ASCII)."""
-    return 0 if name.isascii() else 0x800
-
-
-def _pwrite(fd, data, at):
-    """Write all of ``data`` to file ``fd`` at offset ``at`` (the file position is not used)."""
-    view = memoryview(data)
-    while view:
-        k = os.pwrite(fd, view, at)
-        view, at = view[k:], at + k
+    with zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
+        for name, col in {**columns, "class_names": _NAMES}.items():
+            a = np.ascontiguousarray(col)
+            with zf.open(name + ".npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array_header_1_0(member, np.lib.format.header_data_from_array_1_0(a))
+                member.write(a.reshape(-1).view(np.uint8))
 
 
 def _parquet(fh, columns):
