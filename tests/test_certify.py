@@ -17,7 +17,7 @@ from hypothesis import event, example, given, strategies as st
 from sorm.numerics import _derived as D
 from sorm.numerics.certify import (
     CertStatus, Stability, certify_stability, certify_tail, certify_threshold, decimal_bound,
-    enclose_final_ntk, sci_up,
+    enclose_final_ntk, planar_parameters, sci_up,
 )
 from sorm.numerics.engines.gd_mp import run_gd
 from sorm.numerics.problem import from_state
@@ -103,7 +103,7 @@ def test_not_certified_cases(args, status):
     enc = enclose_final_ntk(from_state(*args), prec_bits=128, max_steps=20_000)
     assert enc.status is status, enc.detail
     assert enc.lo is None and not enc.contains(1)
-    assert enc.to_json()["eta_ntk_lo"] == "nan"
+    assert enc.to_json()["eta_ntk_lo"] is None
 
 
 def test_max_steps_too_small_is_not_certified():
@@ -567,10 +567,10 @@ def test_record_json_and_repr_enclose_the_limit_at_their_stated_digits():
 
 def test_a_record_without_a_result_has_no_bounds_anywhere():
     enc = enclose_final_ntk(from_state(["1", "-1"], "1", ["3", "3"]), prec_bits=128)
-    assert enc.status is CertStatus.DIVERGED and enc.bounds() == enc.bounds(ntk=True) == ("nan", "nan")
-    j = enc.to_json()
+    assert enc.status is CertStatus.DIVERGED and enc.bounds() == enc.bounds(ntk=True) == (None, None)
+    j = enc.to_json()  # a missing value is null in JSON, never "nan"
     assert (j["eta_ntk_lo"], j["eta_ntk_hi"], j["ntk_lo"], j["ntk_hi"], j["width"], j["tail"]) == \
-        ("nan", "nan", "nan", "nan", None, None)
+        (None, None, None, None, None, None)
     f = _fields(repr(enc))
     assert (f["status"], f["eta_ntk"], f["width"], f["tail"]) == ("CertStatus.DIVERGED", "None", "None", "None")
 
@@ -606,6 +606,71 @@ def test_the_step_budget_is_exact_and_the_first_attempt_is_counted_as_one():
     line = enclose_final_ntk(from_state(["1", "-1"], "0", ["0.7", "0.8"]), prec_bits=128)
     assert line.certified and line.lo <= F(3, 2) <= line.hi and "(attempt 1)" in line.detail
     assert enclose_final_ntk(from_state(["1", "-1"], "0", ["0.7", "0.8"])).prec_bits == 256  # the documented default
+
+
+def _retry_problem():
+    """ω = (1, −1), z̃₀ = 1/2, T₀ = 3/4 with 2S₀ = z̃₀T₀: then T₁ = T₀ exactly while |z̃| shrinks, so the
+    trigger fires at step 1, where |z̃₁| ≈ 0.15 is too large for the tail lemma."""
+    T0, z0 = F(3, 4), F(1, 2)
+    J1 = (T0 + z0 * T0 / 2) / 2  # J₁ − J₂ = S = z̃₀T₀/2
+    return from_state(["1", "-1"], z0, [J1, T0 - J1])
+
+
+def test_a_failed_tail_attempt_is_retried_16_steps_later():
+    """A refused attempt waits 16 steps: at 53 bits the lemma refuses step 1 and accepts every step from 2
+    on (checked here on the orbit at 60 digits, rounded to 53-bit balls), yet the enclosure closes at step
+    17, attempt 2, and contains the limit (the orbit at 60 digits, run to |z̃| < 1e-50)."""
+    import flint
+
+    from sorm.numerics.certify import certify_tail_planar
+    from sorm.numerics.precision import to_arb, to_fraction
+
+    p = _retry_problem()
+    abe = planar_parameters(p)
+    accepted = []
+    with mpmath.workdps(60):
+        mp = lambda x: mpmath.mpf(x.numerator) / x.denominator  # noqa: E731
+        z, T = mp(p.zt0), mp(p.T0)
+        a, b, E = (mp(x) for x in abe)
+        for n in range(200):
+            if n <= 16:
+                with flint.ctx.workprec(53):
+                    accepted.append(certify_tail_planar(*(to_arb(to_fraction(x)) for x in (z, T)),
+                                                        *(to_arb(x) for x in abe)) is not None)
+            if abs(z) < mpmath.mpf(10) ** -50:
+                break
+            z, T = D.planar_zt_next(z, T, a, b, E), D.planar_T_next(z, T, a, b, E)
+        limit = T
+    assert accepted == [False, False] + [True] * 15
+    enc = enclose_final_ntk(p, prec_bits=53, record=True)
+    assert enc.trace[1][1] == enc.trace[0][1] == 0.75 and enc.trace[1][3] < enc.trace[0][3]  # the trigger at step 1
+    assert enc.certified and enc.steps == 17 and "at step 17 (attempt 2)" in enc.detail
+    with mpmath.workdps(60):
+        assert enc.contains(limit)
+    stopped = enclose_final_ntk(p, prec_bits=53, max_steps=16, max_prec_bits=256)
+    assert stopped.detail == ("no tail certificate within max_steps=16 (1 attempts); "
+                              "the orbit has not settled below T = 2")
+
+
+def test_a_run_stopped_by_max_steps_keeps_its_fields_and_is_not_retried_at_more_bits():
+    """The step-limit record carries η, the step count and the working precision; a step limit is not a
+    ball grown too wide, so max_prec_bits does not repeat the run at doubled precision."""
+    p = INSTANCES["eta-0.25"]
+    enc = enclose_final_ntk(p, prec_bits=128, max_steps=50, max_prec_bits=512)
+    assert enc.status is CertStatus.NOT_CERTIFIED and (enc.lo, enc.hi, enc.tail) == (None, None, None)
+    assert (enc.eta, enc.steps, enc.prec_bits, enc.route) == (F(1, 4), 50, 128, "planar")
+    assert enc.detail == "no tail certificate within max_steps=50 (0 attempts); the orbit has not settled below T = 2"
+
+
+def test_planar_parameters_are_the_invariant_of_the_state():
+    """(a, b, Ẽ) = (ω₁ + ω₂, ω₁ω₂, ½(J̃₁/ω₁ + J̃₂/ω₂) − z̃) in rescaled variables (z̃ = ηz, J̃² = ηJ²),
+    computed here by hand; a P = 3 model has no 2-D reduction."""
+    p = from_state(["1.5", "-0.5"], "-0.02", ["1.2", "0.7"], "0.25")
+    z, J1, J2 = F(-2, 100) / 4, F(12, 10) / 4, F(7, 10) / 4
+    assert planar_parameters(p) == (F(1), F(-3, 4), (J1 / F(3, 2) + J2 / F(-1, 2)) / 2 - z) == (1, F(-3, 4), F(-7, 100))
+    assert planar_parameters(eos_problem("0.01", Et=F(-1, 10), w=(2, F(-1, 2)), sign=-1)) == (F(3, 2), -1, F(-1, 10))
+    with pytest.raises(InputError, match="2-D reduction"):
+        planar_parameters(INSTANCES["P3"])
 
 
 def test_the_planar_route_keeps_more_digits_near_the_edge():

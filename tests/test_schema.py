@@ -23,6 +23,7 @@ RUNS = {
     "predict-eos": ["predict", *MODEL, "--method", "eos", "--order", "3"],
     "certify": ["certify", *MODEL, "--check"],
     "certify-3d": ["certify", "--omegas", "1,2,-1", "--z0", "0.05", "--J2", "0.3,0.4,0.2"],
+    "certify-diverged": ["certify", "--omegas", "1,-1", "--z0", "1", "--J2", "3,3"],  # no enclosure: null bounds
     "sweep": ["sweep", *MODEL, "--eta-min", "0.5", "--eta-max", "2", "--eta-n", "5", "--quiet", "--out", "{tmp}/sw"],
     "sweep-optimizer": ["sweep", *MODEL, "--optimizer", "sam:rho=1/10", "--eta-min", "0.5", "--eta-max", "2",
                         "--eta-n", "4", "--vary", "rho", "--from", "0", "--to", "1", "--n", "3", "--out", "{tmp}/so"],

@@ -110,11 +110,12 @@ class Enclosure:
         v, s = exact("value", value), exact("slack", slack)
         return self.lo - s <= v <= self.hi + s
 
-    def bounds(self, digits: int | None = None, *, ntk: bool = False) -> tuple[str, str]:
+    def bounds(self, digits: int | None = None, *, ntk: bool = False) -> tuple[str, str] | tuple[None, None]:
         """(lo, hi) as decimal strings rounded outward to ``digits`` significant digits
-        (default: the working precision); ``ntk=True`` gives λ_∞ = T_∞/η instead."""
+        (default: the working precision); ``ntk=True`` gives λ_∞ = T_∞/η instead. (None, None)
+        when there is no enclosure (not certified)."""
         if self.lo is None:
-            return ("nan", "nan")
+            return (None, None)
         digits = digits or self.digits
         lo, hi = (self.lo / self.eta, self.hi / self.eta) if ntk else (self.lo, self.hi)
         return decimal_bound(lo, digits, "down"), decimal_bound(hi, digits, "up")

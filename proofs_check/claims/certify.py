@@ -55,10 +55,10 @@ def _threshold(ctx):
         ok = ok and good
         rows.append({
             "instance": label, "certified": good,
-            "lambda_star_lo": decimal_bound(lo, 30, "down") if lo is not None else "nan",
-            "lambda_star_hi": decimal_bound(hi, 30, "up") if hi is not None else "nan",
+            "lambda_star_lo": decimal_bound(lo, 30, "down") if lo is not None else None,
+            "lambda_star_hi": decimal_bound(hi, 30, "up") if hi is not None else None,
             "two_over_eta": decimal_bound(2 / Fraction(eta), 30, "down"),
-            "width_of_T_minus": sci_up(thr.T_minus[1] - thr.T_minus[0]) if thr.T_minus else "nan",
+            "width_of_T_minus": sci_up(thr.T_minus[1] - thr.T_minus[0]) if thr.T_minus else None,
             "T_plus": [decimal_bound(x, 30, d) for x, d in zip(thr.T_plus, ("down", "up"))] if thr.T_plus else None,
             "slope_d(1-T)/dT": thr.slope,
             "at_2-1e-20": below.stability.name.lower(), "at_2+1e-20": above.stability.name.lower(),
@@ -94,7 +94,9 @@ def _final_cases(quick):
 def _final(ctx):
     import mpmath
 
-    from ...numerics.certify import Stability, certify_stability, enclose_final_ntk, planar_parameters, sci_up
+    from ...numerics.certify import (
+        Stability, certify_stability, decimal_bound, enclose_final_ntk, planar_parameters, sci_up,
+    )
     from ...numerics.engines.gd_mp import run_gd
     from ..output import num
 
@@ -122,14 +124,14 @@ def _final(ctx):
         with mpmath.workdps(dps):
             rows.append({
                 "instance": label, "certified": good, "lo": lo, "hi": hi,
-                "width": sci_up(enc.width) if enc.width is not None else "nan",
+                "width": sci_up(enc.width) if enc.width is not None else None,
                 "precision_bits": enc.prec_bits, "steps": enc.steps,
-                "tail_bound": sci_up(enc.tail.tail) if enc.tail else "nan",
-                "q": f"{float(enc.tail.q):.9f}" if enc.tail else "nan",
+                "tail_bound": sci_up(enc.tail.tail) if enc.tail else None,
+                "q": decimal_bound(enc.tail.q, 10, "up") if enc.tail else None,
                 "gd_60_digits": num(ref.eta_ntk, dps), "gd_status": ref.status.name.lower(),
                 "doubled_precision_bits": enc2.prec_bits,
-                "doubled_width": sci_up(enc2.width) if enc2.width is not None else "nan",
-                "final_point": stab.stability.name.lower() if stab else "n/a",
+                "doubled_width": sci_up(enc2.width) if enc2.width is not None else None,
+                "final_point": stab.stability.name.lower() if stab else None,
             })
     return Verdict.check(ok, figures=figures, instances=rows,
                          tolerance="rigorous (ball arithmetic + proved tail bound)",
