@@ -38,6 +38,7 @@ import math
 from fractions import Fraction
 
 import mpmath
+import numpy as np
 
 from .. import _derived as D
 from ..compile.fixedpoint import compile_horner, compile_runner, from_fixed, to_fixed
@@ -47,7 +48,8 @@ from ..validate import InputError
 
 from gmpy2 import mpz as _INT  # a dependency: its mpz multiplies and shifts ~20 % faster than int at a few hundred bits
 
-__all__ = ["FixedPointEngine", "MpEngine", "ThetaEngine", "make_engine", "engine_digits", "fixed_point_bits"]
+__all__ = ["FixedPointEngine", "MpEngine", "ThetaEngine", "make_engine", "engine_digits", "fixed_point_bits",
+           "propagated_error"]
 
 
 class FixedPointEngine:
@@ -228,6 +230,76 @@ def fixed_point_bits(problem: Problem, digits: int, n_steps: int, tolt: Fraction
         if 0 < x0 < 1:                         # small initial NTK or residual (z~0 = 1e-60 is not 0)
             p += math.ceil(-_log2(x0))
     return p + 24
+
+
+def propagated_error(engine, states):
+    """Bounds (on z̃, each J̃(ω_i)², T) at the last of ``states``, the engine's orbit from its start (one state
+    per step), carried along that orbit (docs/theory.md §8; derived here), to first order in the errors:
+
+        e_N ≤ Σ_{t=−1}^{N−1} |C·DF(x_{N−1})⋯DF(x_{t+1})|·δ_t,
+
+    δ_t the engine's one-step bound (``error(0, ·)``, the larger at the step's two ends; δ₋₁ rounds the
+    start), DF the Jacobian of the map and C the derivatives of the outputs (z̃, J̃(ω_i)², T) by the state.
+    Unlike the a-priori (N + 1)·δ, which takes every ‖DF‖ ≤ 1, it holds on an expanding orbit. DF is the
+    generated ``planar_jacobian`` on the planar path (state (z̃, T)), else the generated (z̃, J̃(ω_i)²) step
+    evaluated at complex arguments (complex-step derivatives; the θ engine's orbit is the same one in
+    these coordinates). The products are float64, rescaled by powers of two per row (the factor
+    1 + (N + 1)·dim·2⁻⁵² covers their rounding). None where the orbit leaves the float64 range (a state
+    beyond 2³⁰⁰, or a one-step bound beyond float64): there only the a-priori bound is left."""
+    planar, fixed = getattr(engine, "planar", False), isinstance(engine, FixedPointEngine)
+    w = np.array([float(x) for x in engine.problem.omegas])
+
+    def scaled(e):  # a bound in units of 2^−prec, as floats
+        ez, eJ, eT = e
+        return [float(mpmath.ldexp(v, engine.prec)) for v in ((ez, eT) if planar else (ez, *eJ))]
+
+    xs, ds = [], []
+    with mpmath.workprec(64):
+        if fixed:  # an absolute bound: the same at every state
+            d0 = scaled(engine.error(0, *engine.final(states[-1])))
+        for s in states:
+            if fixed:  # the state is the coordinates
+                xs.append([float(from_fixed(v, engine.prec)) for v in s])
+                ds.append(d0)
+            else:
+                zt, J2t, T = engine.final(s)
+                xs.append([float(v) for v in (zt, *J2t)])
+                ds.append(scaled(engine.error(0, zt, J2t, T)))
+        if planar:
+            w1, w2 = (to_mpf(x) for x in engine.problem.omegas)
+            Et = to_mpf(engine.problem.Et)
+            base, dz, dT = (D.planar_J2t(z, t, w1, w2, Et) for z, t in ((0, 0), (1, 0), (0, 1)))
+            a, b, Et = (float(x) for x in (w1 + w2, w1 * w2, Et))
+            C = np.array([[1.0, 0.0], *([float(p - c), float(q - c)] for c, p, q in zip(base, dz, dT)), [0.0, 1.0]])
+        else:
+            C = np.vstack([np.eye(len(w) + 1), [0.0] + [1.0] * len(w)])
+    X, ds = np.array(xs), np.array(ds)
+    if not (np.isfinite(ds).all() and np.isfinite(X).all() and np.abs(X).max() < 2.0 ** 300):
+        return None  # beyond float64 (only on the way to divergence, or |Ẽ|, |ω_i| beyond 10¹⁵⁰)
+    dim, n = C.shape[1], len(states) - 1
+    if planar:  # DF at every state: (N + 1, 2, 2)
+        jac = np.stack(D.planar_jacobian(X[:, 0], X[:, 1], a, b, Et), axis=-1).reshape(-1, 2, 2)
+    else:  # column k: the step at x + ih·e_k, whose imaginary part is h·∂F/∂x_k
+        h = 2.0 ** -64
+        Z = X[:, :, None] + 1j * h * np.eye(dim)
+        z, J = Z[:, 0], Z[:, 1:]
+        out = [D.gd_zt_next(z, J.sum(1), (w[:, None] * J).sum(1))] + [D.gd_J2t_next(z, w[i], J[:, i]) for i in range(len(w))]
+        jac = np.stack(out, axis=1).imag / h
+    dmax = np.maximum(ds[:-1], ds[1:])
+    Q, acc, ex = C.copy(), np.zeros(len(C)), np.zeros(len(C), dtype=int)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(n, 0, -1):  # Q = C·DF(x_{N−1})⋯DF(x_t), row i times 2^−ex_i
+            acc += np.abs(Q) @ dmax[t - 1]
+            Q = Q @ jac[t - 1]
+            big = np.abs(Q).max(axis=1) > 2.0 ** 512
+            if big.any():
+                Q[big], acc[big], ex[big] = Q[big] * 2.0 ** -512, acc[big] * 2.0 ** -512, ex[big] + 512
+        acc += np.abs(Q) @ ds[0]
+    if not np.isfinite(acc).all():
+        return None
+    margin = 1 + mpmath.ldexp((n + 1) * dim, -52)
+    e = [mpmath.ldexp(mpmath.mpf(float(v)), int(k) - engine.prec) * margin for v, k in zip(acc, ex)]
+    return e[0], tuple(e[1:-1]), e[-1]
 
 
 def engine_digits(engine) -> int:

@@ -24,7 +24,9 @@ Printed digits (docs/theory.md §8)
 Each engine states its error bound at the stopping step (``GDResult.error``): absolute for fixed
 point, (N + 1)·2K·M²·2^−p; relative for mpmath and θ, (N + 1)·8(P + 1)·2^−prec (θ's z̃ is a
 cancellation, so its bound is relative to the size of its terms). ``check_digits`` reruns the same
-number of steps at 2·dps and raises each bound to |x − x_ref| + bound_ref where that is larger;
+number of steps at 2·dps and raises each bound to |x − x_ref| + bound_ref where that is larger, bound_ref
+the rerun's bound carried along its own orbit (:func:`numerics.engines.gd_engines.propagated_error`: the
+rerun loses digits at the orbit's rate too, which its a-priori bound ignores);
 :meth:`GDResult.shown` prints each value (z, each J², λ, ηλ) only to the digits its bound and the
 agreement both vouch for. ``limit_error`` separately estimates |ηλ_t − ηλ_∞| of a converged run.
 
@@ -53,7 +55,7 @@ from ..precision import bits_for_digits, to_mpf
 from ..problem import Problem
 from ..validate import DEFAULT_DPS, InputError, dps as _check_dps, positive, positive_int
 from ..status import divergence_bound
-from .gd_engines import engine_digits, fixed_point_bits, make_engine
+from .gd_engines import engine_digits, fixed_point_bits, make_engine, propagated_error
 from .gd_result import QUANTITIES, GDResult, GDStatus, agreed_digits
 
 __all__ = ["GDStatus", "GDResult", "run_gd", "METHODS", "QUANTITIES", "fixed_point_bits", "agreed_digits"]
@@ -135,14 +137,23 @@ def _at_tolerance(engine, state, big, done):
         return None if abs(z1) - noise > abs(zt) else attracts
 
 
-def _run_once(problem, dps, tolt, max_steps, steps, record, method) -> GDResult:
+def _run_once(problem, dps, tolt, max_steps, steps, record, method, along=False) -> GDResult:
+    """One run; ``along``: each bound is at least the one carried along the run's own orbit
+    (:func:`numerics.engines.gd_engines.propagated_error`), as the rerun of ``check_digits`` needs (the
+    a-priori bound alone where the orbit leaves the float64 range)."""
     budget = steps if steps is not None else max_steps
     engine = make_engine(problem, method, dps, budget, tolt)
-    state, done, status, recs = _drive(engine, problem, tolt, max_steps, steps, record)
+    state, done, status, recs = _drive(engine, problem, tolt, max_steps, steps, record or along)
+    if recs is not None:
+        recs.append(state)
     with mpmath.workprec(max(engine.prec, bits_for_digits(dps))):
         eta = to_mpf(problem.eta)
         zt, J2t, T = engine.final(state)
         ez, eJ, eT = engine.error(done, zt, J2t, T)
+        carried = propagated_error(engine, recs) if along else None
+        if carried is not None:
+            pz, pJ, pT = carried
+            ez, eJ, eT = max(ez, pz), tuple(map(max, eJ, pJ)), max(eT, pT)
         limit = _limit_error(problem, status, zt, J2t, T)
     with mpmath.workdps(dps):
         # the values are rounded to dps digits: half an ulp more in each bound
@@ -153,8 +164,7 @@ def _run_once(problem, dps, tolt, max_steps, steps, record, method) -> GDResult:
         error = {q: (tuple(e + abs(v) * ulp for v, e in zip(vals[q], errs[q])) if q == "J2"
                      else errs[q] + abs(vals[q]) * ulp) for q in QUANTITIES}
         traj = None
-        if recs is not None:
-            recs.append(state)
+        if record:
             ets, zs = [], []
             with mpmath.workprec(max(engine.prec, mpmath.mp.prec)):
                 for s in recs:
@@ -234,5 +244,5 @@ def run_gd(problem: Problem, *, dps=DEFAULT_DPS, tol=None, max_steps=100_000, st
 
     res = _run_once(problem, dps, tolt_for(dps), max_steps, steps, record, method)
     if check_digits:  # the same number of steps at 2·dps: the agreement is about the state at the stopping step
-        res = _checked(res, _run_once(problem, 2 * dps, tolt_for(dps), max_steps, res.steps, False, method))
+        res = _checked(res, _run_once(problem, 2 * dps, tolt_for(dps), max_steps, res.steps, False, method, True))
     return res
