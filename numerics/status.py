@@ -103,7 +103,8 @@ class Status(enum.Enum):
 _RESULT = (
     "CONVERGED",  # every engine: the stop rule on the residual fired
     "STEPS_DONE",  # GD ran exactly the requested steps: the state there is the result
-    "AT_MINIMUM", "NO_GRADIENT",  # GF: nothing moves, the limit is the initial state
+    "AT_MINIMUM",  # GF: z = 0 at the start, nothing moves, the limit is the initial state
+    "NO_GRADIENT",  # GF, GD, batch, certifier: ηλ = 0 with z ≠ 0, nothing moves, the limit is that state
     "OK", "ON_FIXED_LINE",  # EOS prediction: a value, or the exact one on z = 0
     "CERTIFIED",
     "ATTRACTING", "REPELLING", "MARGINAL",  # a threshold certificate decided

@@ -19,7 +19,7 @@ from hypothesis import assume, event, example, given, settings
 from hypothesis import strategies as st
 
 from sorm.numerics.certify import CertStatus, enclose_final_ntk
-from sorm.numerics.engines.batch import TrajectoryClass, run_batch, run_planar
+from sorm.numerics.engines.batch import TrajectoryClass, run_batch, run_planar_where_exact
 from sorm.numerics.engines.gd_mp import GDStatus, run_gd
 from sorm.numerics.problem import from_state, from_theta
 from sorm.numerics.status import divergence_bound
@@ -46,7 +46,8 @@ def exact_divergence_step(problem, steps):
 
 def batch_runs(problem, steps, check_every=1):
     """The float64 batch engine on ``problem`` with its own divergence bound: (label, class, steps) for the
-    mode kernel and (P = 2) the planar kernel, on both back ends."""
+    mode kernel and (P = 2) the planar route of a sweep (the planar kernel, or the mode kernel where a
+    J̃(ω_i)² is 0: :func:`run_planar_where_exact`), on both back ends."""
     B = float(divergence_bound(problem.zt0, problem.T0, problem.Et))
     w = [float(x) for x in problem.omegas]
     kw = dict(steps=steps, blowup=B, check_every=check_every)
@@ -55,8 +56,8 @@ def batch_runs(problem, steps, check_every=1):
         r = run_batch(w, [float(problem.zt0)], [[float(j) for j in problem.J2t]], engine=eng, **kw)
         out.append((f"modes/{eng}", r.class_of(0), int(r.steps[0])))
         if problem.planar is not None:
-            a, b, Et = (float(x) for x in problem.planar)
-            r = run_planar(float(problem.zt0), float(problem.T0), a, b, Et, engine=eng, **kw)
+            r = run_planar_where_exact(w, [float(problem.zt0)], [[float(j) for j in problem.J2t]],
+                                       [float(problem.T0)], [float(problem.Et)], engine=eng, **kw)
             out.append((f"planar/{eng}", r.class_of(0), int(r.steps[0])))
     return out
 
@@ -64,16 +65,49 @@ def batch_runs(problem, steps, check_every=1):
 # --- 1. a residual below the tolerance that does not measurably move -------------------------------
 
 
-@pytest.mark.parametrize("method", ["fixed-point", "mpmath"])
-def test_eta_lambda_zero_below_tol_is_an_unstable_fixed_point(method):
-    """ηλ = 0 (every J̃² = 0): z̃' = z̃ exactly, so z̃ = 10⁻⁴⁰ below the tolerance 10⁻³⁰ is a fixed point with
-    multiplier 1 − T = 1, which does not attract. The fixed-point engine's planar S is off by rounding and
-    moved z̃ down by one unit, which it used to call shrinking (CONVERGED after 0 steps)."""
-    p = from_state("1,-1", "1e-40", "0,0")
-    assert exact_orbit(p, 3) == [(F(1, 10**40), 0)] * 4
-    r = run_gd(p, dps=50, tol=F(1, 10**30), method=method)
-    assert r.status is GDStatus.UNSTABLE_FIXED_POINT and r.steps == 0
-    for label, cls, _ in batch_runs(p, 200):
+NO_GRADIENT_CASES = {
+    # (omegas, z̃₀, J̃², the step at which ηλ = 0): below the tolerance 10⁻³⁰ (the fixed-point engine's planar S
+    # used to move z̃ down by one unit and call it CONVERGED), between it and gd_mp's period-2 floor 10⁻⁵ (was
+    # MAX_STEPS there), above it (was PERIOD2 in every engine), and landing on ηλ = 0 at step 1 (z̃₀ω₁ = 1 kills
+    # the only live mode: z̃₁ = 1 − 1/2)
+    "below-tol": ("1,-1", "1e-40", "0,0", 0),
+    "small": ("1,-1", "1e-6", "0,0", 0),
+    "large": ("1,-1", "1/2", "0,0", 0),
+    "planar-kernel-case": ("2,-1/2", "-2/11", "0,0", 0),
+    "landing": ("1,-1", "1", "1,0", 1),
+}
+
+
+@pytest.mark.parametrize("case", list(NO_GRADIENT_CASES))
+def test_eta_lambda_zero_off_the_line_is_no_gradient_everywhere(case):
+    """ηλ = 0 (every J̃² = 0) with z̃ ≠ 0: z̃' = z̃ and every mode stays 0, exactly. A fixed point with a non-zero
+    residual: not converged, and not a period-2 orbit (θ = 0 in every mode does not move at all). Every engine
+    says NO_GRADIENT (a result, exit 0: the state is the limit, ηλ_∞ = 0 exactly). gd_mp called it PERIOD2 for
+    |z̃| > 10⁻⁵, MAX_STEPS below, UNSTABLE_FIXED_POINT below the tolerance; the batch engine PERIOD2 or
+    UNSTABLE_FIXED_POINT; the certifier NOT_CERTIFIED; the planar kernel CONVERGED_BELOW for
+    ω = (2, −1/2), z̃₀ = −2/11 (its rounding moved the zero modes)."""
+    w, z0, J2, at = NO_GRADIENT_CASES[case]
+    p = from_state(w, z0, J2)
+    orbit = exact_orbit(p, 4)
+    assert orbit[at][1] == 0 and orbit[at][0] != 0 and orbit[at:] == [orbit[at]] * (5 - at)
+    for method in ("fixed-point", "mpmath"):
+        r = run_gd(p, dps=50, tol=F(1, 10**30), method=method)
+        assert r.status is GDStatus.NO_GRADIENT and r.status.has_result, method
+        assert r.steps == at or (at > 0 and r.steps == 64), method  # checked at step 0 and every 64 steps
+    enc = enclose_final_ntk(p, prec_bits=128)
+    assert enc.status is CertStatus.NO_GRADIENT and enc.steps == at and enc.lo == enc.hi == 0
+    for label, cls, n in batch_runs(p, 200):
+        assert cls is TrajectoryClass.NO_GRADIENT and n == max(at, 1), label
+    theta = from_theta(w, -p.zt0, ["0", "0"])  # θ = 0: z = −E
+    assert run_gd(theta, dps=30, method="theta").status is GDStatus.NO_GRADIENT
+
+
+def test_a_fixed_line_point_at_eta_lambda_zero_stays_an_unstable_fixed_point():
+    """z̃ = 0 and ηλ = 0: on the line, where 1 − T = 1 does not attract: UNSTABLE_FIXED_POINT, not NO_GRADIENT."""
+    p = from_state("1,-1", "0", "0,0")
+    assert run_gd(p, dps=30).status is GDStatus.UNSTABLE_FIXED_POINT
+    assert enclose_final_ntk(p, prec_bits=128).status is CertStatus.UNSTABLE_FIXED_POINT
+    for label, cls, _ in batch_runs(p, 50):
         assert cls is TrajectoryClass.UNSTABLE_FIXED_POINT, label
 
 
@@ -220,7 +254,7 @@ def test_a_period_4_orbit_is_not_period_2():
 #: budget (MAX_STEPS, BOUNDED, CHAOTIC, the certifier's NOT_CERTIFIED).
 COMMON = {"CONVERGED": "CONVERGED", "CONVERGED_BELOW": "CONVERGED", "SELF_STABILIZED": "CONVERGED",
           "CERTIFIED": "CONVERGED", "DIVERGED": "DIVERGED", "UNSTABLE_FIXED_POINT": "UNSTABLE_FIXED_POINT",
-          "PERIOD2": "PERIOD2"}
+          "PERIOD2": "PERIOD2", "NO_GRADIENT": "NO_GRADIENT"}
 OMEGAS = [("1", "-1"), ("2", "-1/2"), ("3/2", "1/2"), ("-1/3", "-3"), ("1", "2")]
 STEPS = 300
 
@@ -253,14 +287,22 @@ _FROM_STATE = st.builds(lambda w, z, T, s: from_state(list(w), z, [T * s, T * (1
 
 def _sees_the_edge(problem, rel):
     """False where an engine of relative precision ``rel`` rounds T₀ to an end (0 or 2) of the attracting
-    segment of the line while z̃₀ is too small to move T past that rounding: it cannot tell the ends apart."""
+    segment of the line while z̃₀ is too small to move T past that rounding: it cannot tell the ends apart.
+    Likewise at T₀ = 2 exactly with 0 < |z̃₀| < rel: one step changes |z̃| by about ½z̃₀²S, a relative ½|z̃₀S|
+    below the engine's rounding (ω = (3/2, 1/2), z̃₀ = 10⁻⁴⁰, J̃² = (0, 2): the fixed-point engine, whose
+    precision is absolute, sees |z̃| shrink and says CONVERGED; the others see no change: UNSTABLE_FIXED_POINT)."""
     d = min(problem.T0, abs(problem.T0 - 2))
-    return not (abs(problem.zt0) < rel and 0 < d < rel)
+    near = 0 < d < rel or (d == 0 < problem.T0 and problem.zt0 != 0)
+    return not (abs(problem.zt0) < rel and near)
 
 
 @settings(max_examples=25, deadline=None)
 @given(st.one_of(_FROM_THETA, _FROM_STATE))
 @example(from_state("1,-1", "1e-40", "0,0"))  # ηλ = 0 below the tolerance
+@example(from_state("3/2,1/2", "1e-40", "0,2"))  # at ηλ = 2 exactly: only the fixed-point engine sees the step
+@example(from_state("1,-1", "1/2", "0,0"))  # ηλ = 0 above gd_mp's period-2 floor: no gradient, not period 2
+@example(from_state("1,-1", "1", "1,0"))  # lands on ηλ = 0 at step 1
+@example(from_state("2,-1/2", "-2/11", "0,0"))  # the planar kernel's rounding moved the zero modes
 @example(from_state("1,-1", "1000", "1/2,1/2"))  # lands exactly on the repelling line
 @example(from_state("1,-1", "0", "1.2,0.8"))  # on the line at ηλ = 2
 @example(from_theta("1,-1", F(-1, 10**46), [1 - F(1, 10**80)] * 2))  # converging below tol, step unseen
@@ -277,11 +319,10 @@ def test_every_engine_gives_the_same_status(problem):
     engine says DIVERGED at the step of the rule (the 80-digit reference orbit; a state whose 80- and 160-digit
     orbits disagree is left out). Exceptions, each a precision limit: an engine is not held to the
     reference where the reference itself, rerun at the engine's precision (30 digits for the high-precision
-    engines and the 128-bit certifier, 16 for float64), diverges at another step; where the engine rounds
-    T₀ to 0 or 2 on (or within its rounding of) the line (:func:`_sees_the_edge`); and the float64 planar
-    kernel is not held to anything when a J̃(ω_i)² is exactly 0: it carries the modes only through the
-    invariant, so rounding moves the zero mode, which grows where (1 − z̃ω_i)² > 1 (the high-precision
-    fixed-point engine takes the mode map there for that reason)."""
+    engines and the 128-bit certifier, 16 for float64), diverges at another step; and where the engine rounds
+    T₀ to 0 or 2 on (or within its rounding of) the line (:func:`_sees_the_edge`). The planar route takes the
+    mode map when a J̃(ω_i)² is exactly 0 (:func:`run_planar_where_exact`), as the fixed-point engine does, so
+    it is held to the same statuses there."""
     truth = reference_divergence_step(problem, STEPS, 80)
     assume(truth == reference_divergence_step(problem, STEPS, 160))
     follows = {"hp": reference_divergence_step(problem, STEPS, 30) == truth,
@@ -294,9 +335,6 @@ def test_every_engine_gives_the_same_status(problem):
             continue
         if not _sees_the_edge(problem, 1e-14 if "/" in name else 1e-90 if name == "fixed-point" else 1e-30):
             event("T0 within the engine's rounding of 0 or 2, on the line")
-            continue
-        if name.startswith("planar/") and not all(problem.J2t):
-            event("a mode is 0: the float64 planar kernel's rounding moves it")
             continue
         if truth is not None:
             assert status == "DIVERGED" and n == truth, (name, got, truth)

@@ -79,10 +79,10 @@ def test_the_ends_of_the_fixed_line_do_not_attract(method, J2):
 @pytest.mark.parametrize("method", ["fixed-point", "mpmath"])
 def test_a_residual_below_tol_that_does_not_shrink_is_not_converged(method):
     """ηλ = 0 (no mode moves): z̃ = 10⁻⁴⁰ is below the tolerance 10⁻²⁵ but stays exactly where it is. Every
-    engine says so at once: the fixed-point engine's rounding of the planar S moves z̃ by a unit, less than
-    its one-step rounding bound, so it no longer counts as shrinking (TESTING.md)."""
+    engine says so at once: no gradient, not converged (tests/test_engines_agree.py; before, the fixed-point
+    engine's rounding of the planar S moved z̃ by a unit and it was called converged)."""
     r = run_gd(from_state("1,-1", "1e-40", "0,0"), dps=30, max_steps=200, method=method)
-    assert r.status is GDStatus.UNSTABLE_FIXED_POINT and r.steps == 0
+    assert r.status is GDStatus.NO_GRADIENT and r.steps == 0
 
 
 def test_a_rerun_that_diverges_earlier_vouches_for_nothing():

@@ -22,27 +22,39 @@ ENGINES = ["numpy", *(["numba"] if numba_available() else [])]
 CHAOTIC = dict(zt0=-1.125, T0=2.26125, a=0.0, b=-1.0, Et=1.36125)  # omega=(1,-1), eta=1.125, z0=-1
 TOL = 2.0**-40
 
-# (omegas, zt0, J2t0, options, expected class, expected steps, expected final zt). With every J~^2 = 0, T = S = 0
-# and z~' = z~ exactly; with omega = 0, J~^2 never changes, so T is constant and z~' = z~(1 - T) exactly when
-# 1 - T is a power of two.
+
+
+def still(z):
+    """One mode with omega*z~ = 2 (z~ a power of two) and J~^2 = 1/2: J~^2' = (1 - 2)^2 J~^2 and
+    z~' = z~(2 - 2T + S z~)/2 = z~ exactly, with T = 1/2 != 0 (theta flips sign every step)."""
+    return [2.0 / z], z, [0.5]
+
+
+# (omegas, zt0, J2t0, options, expected class, expected steps, expected final zt). ``still``: z~ and T never
+# move, T != 0; with every J~^2 = 0, T = S = 0 and z~' = z~ exactly (no gradient); with omega = 0, J~^2 never
+# changes, so T is constant and z~' = z~(1 - T) exactly when 1 - T is a power of two.
 CASES = {
-    "z-at-blowup-has-not-exceeded-it": ([1.0, -1.0], 8.0, [0.0, 0.0], dict(blowup=8.0), C.PERIOD2, 64, 8.0),
-    "z-past-blowup-diverged": ([1.0, -1.0], 8.0, [0.0, 0.0], dict(blowup=math.nextafter(8.0, 0)), C.DIVERGED, 64,
-                               8.0),
+    "z-at-blowup-has-not-exceeded-it": (*still(8.0), dict(blowup=8.0), C.PERIOD2, 64, 8.0),
+    "z-past-blowup-diverged": (*still(8.0), dict(blowup=math.nextafter(8.0, 0)), C.DIVERGED, 64, 8.0),
     "T-at-blowup-has-not-exceeded-it": ([0.0], 0.0, [8.0], dict(blowup=8.0), C.UNSTABLE_FIXED_POINT, 64, 0.0),
     "T-past-blowup-diverged": ([0.0], 0.0, [8.0], dict(blowup=math.nextafter(8.0, 0)), C.DIVERGED, 64, 0.0),
     # z~ halves: rho = 1/2 and |z~| = tol/2 = tol(1 - rho) exactly after the first step
     "residual-at-the-tail-bound-converged": ([0.0], TOL, [0.5], dict(tol=TOL, check_every=1), C.CONVERGED_BELOW, 1,
                                              TOL / 2),
-    # |z~| = tol, not shrinking (rho = 1): on the line within tol at the end, T = 0 does not attract; not a 2-cycle
-    "residual-at-tol-not-shrinking-unstable": ([0.0], TOL, [0.0], dict(tol=TOL), C.UNSTABLE_FIXED_POINT, 100, TOL),
-    "residual-above-tol-repeats-period2": ([0.0], 2 * TOL, [0.0], dict(tol=TOL), C.PERIOD2, 64, 2 * TOL),
+    # |z~| = tol, not shrinking (rho = 1): within tol of the line at the end, not shrinking; not a 2-cycle
+    "residual-at-tol-not-shrinking-unstable": (*still(TOL), dict(tol=TOL), C.UNSTABLE_FIXED_POINT, 100, TOL),
+    "residual-above-tol-repeats-period2": (*still(2 * TOL), dict(tol=TOL), C.PERIOD2, 64, 2 * TOL),
     # the smallest normal float64 is kept; anything below it is flushed to 0 at the first check
-    "smallest-normal-kept": ([0.0], TINY, [0.0], {}, C.UNSTABLE_FIXED_POINT, 100, TINY),
+    "smallest-normal-kept": (*still(TINY), {}, C.UNSTABLE_FIXED_POINT, 100, TINY),
     "subnormal-flushed": ([0.0], TINY / 2, [0.0], {}, C.UNSTABLE_FIXED_POINT, 64, 0.0),
     # an exact repeat is a repeat for every ptol > 0, even where ptol times the scale underflows to 0
-    "exact-repeat-with-underflowing-ptol": ([0.0], 1e-200, [0.0], dict(tol=1e-300, ptol=1e-200), C.PERIOD2, 64,
-                                            1e-200),
+    "exact-repeat-with-underflowing-ptol": (*still(2.0**-664), dict(tol=1e-300, ptol=1e-200), C.PERIOD2, 64,
+                                            2.0**-664),
+    # T = 0 with z~ != 0: nothing moves, at any |z~| (above tol, at it, the smallest normal); z~ = 0: on the line
+    "no-gradient-above-tol": ([1.0, -1.0], 0.5, [0.0, 0.0], dict(tol=TOL), C.NO_GRADIENT, 64, 0.5),
+    "no-gradient-at-tol": ([0.0], TOL, [0.0], dict(tol=TOL), C.NO_GRADIENT, 64, TOL),
+    "no-gradient-smallest-normal": ([0.0], TINY, [0.0], {}, C.NO_GRADIENT, 64, TINY),
+    "no-gradient-on-the-line-is-unstable": ([1.0, -1.0], 0.0, [0.0, 0.0], {}, C.UNSTABLE_FIXED_POINT, 64, 0.0),
 }
 
 

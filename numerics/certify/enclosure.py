@@ -55,13 +55,15 @@ class CertStatus(Status):
     DIVERGED = "diverged: |z| grew past the blow-up bound (numerics.status.divergence_bound of the initial state); no finite limit"
     UNSTABLE_FIXED_POINT = ("unstable fixed point: the orbit sits exactly on the fixed line z = 0 with eta*lambda >= 2 "
                             "or = 0, where the line does not attract; not a limit of GD (any perturbation leaves it)")
+    NO_GRADIENT = ("no gradient: eta*lambda = 0 exactly (every J(omega_i) = 0) while z != 0, so GD does not move: "
+                   "eta*lambda_inf = 0 exactly, at a fixed point with a non-zero residual (not converged)")
 
 
 @dataclass(frozen=True)
 class Enclosure:
     """A rigorous enclosure of T_∞ = ηλ_∞, the final ηλ of GD from an exact initial state.
 
-    lo, hi: exact Fraction bounds, T_∞ ∈ [lo, hi] (when ``status`` is CERTIFIED).
+    lo, hi: exact Fraction bounds, T_∞ ∈ [lo, hi] (when ``status`` is CERTIFIED, or NO_GRADIENT: [0, 0]).
     width: hi − lo. eta: the step η, so that λ_∞ ∈ [lo/η, hi/η]. steps: ball-arithmetic
     GD steps before the tail bound closed. prec_bits: working precision. tail: the
     certificate that closed it (None otherwise). detail: what happened, in words. trace: with
@@ -152,7 +154,8 @@ def enclose_final_ntk(problem: Problem, *, prec_bits=256, max_steps=1_000_000,
     tail lemma (:func:`.tail.certify_tail`); on success T_∞ ∈ T_ball ± C r/(1 − q). Derived here.
 
     Status DIVERGED when |z̃| or T passes numerics.status.divergence_bound of (z̃₀, T₀, Ẽ); UNSTABLE_FIXED_POINT
-    when z̃ is exactly 0 with T ≥ 2 or T = 0 (as in every GD engine); NOT_CERTIFIED after ``max_steps``
+    when z̃ is exactly 0 with T ≥ 2 or T = 0 (as in every GD engine); NO_GRADIENT, with [lo, hi] = [0, 0], when
+    T is exactly 0 and z̃ is not (nothing moves); NOT_CERTIFIED after ``max_steps``
     steps, or when the ball of T grows wider than ``max_width``. Ball arithmetic cannot see
     the rotation of the two-step map near the edge of stability (the wrapping effect), so the
     digits lost grow as the orbit starts closer to (0, 2); with ``max_prec_bits`` a run whose
@@ -232,6 +235,10 @@ def _enclose_once(problem: Problem, prec: int, max_steps: int, max_width: Fracti
                                      + ("1 - T is not in (-1, 1), the line does not attract there" if fixed else
                                         "the ball of T holds an end of the attracting segment 0 < T < 2; "
                                         "raise prec_bits")), False
+            if T.mid() == 0 and T.rad() == 0:  # every J~^2 exactly 0 (a sum of squares), z~ != 0: nothing moves
+                return Enclosure(CertStatus.NO_GRADIENT, Fraction(0), Fraction(0), problem.eta, n, prec, None,
+                                 f"eta*lambda = 0 exactly at step {n} with z~ != 0: no gradient, GD stays at this "
+                                 "state, so eta*lambda_inf = 0 exactly"), False
             rad_T = to_fraction(T.rad())
             if trace is not None:
                 trace.append((n, float(T.mid()), float(rad_T), float(absz)))

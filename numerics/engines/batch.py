@@ -34,6 +34,8 @@ state that small has converged). Every trajectory is classified
 - UNSTABLE_FIXED_POINT: on the fixed line z̃ = 0 (exactly, or within ``tol`` and
   not shrinking at the end of the run) where it does not attract: T ≥ 2 or T = 0;
 - PERIOD2: the state repeats after two steps, z̃ ≠ 0;
+- NO_GRADIENT: T = 0 exactly (every J̃(ω_i)² = 0) while z̃ ≠ 0: nothing moves,
+  a fixed point off the line (neither converged nor period 2);
 - CHAOTIC: bounded, and the largest Lyapunov exponent estimated from the
   tangent map over the last ``lyap_steps`` steps is > ``lyap_min`` (P = 2 only);
 - BOUNDED: anything else that neither converged nor diverged;
@@ -66,7 +68,7 @@ from ..validate import InputError, positive_int
 from .classes import TrajectoryClass
 from .loop import Loop
 
-__all__ = ["TrajectoryClass", "BatchResult", "run_batch", "run_planar", "trajectory_float64",
+__all__ = ["TrajectoryClass", "BatchResult", "run_batch", "run_planar", "run_planar_where_exact", "trajectory_float64",
            "classify_problem", "resolve_engine", "read_only", "ENGINES"]
 
 #: The back ends of the batch engine ("auto" picks numba when it is available).
@@ -327,6 +329,41 @@ def run_planar(zt0, T0, a: float, b: float, Et, *, steps: int, tol: float = 1e-1
     final, max_T = loop.run([zt, T], [Etv], T_of, step, tangent if lyap_steps else None)
     return BatchResult(zt=final[0], T=final[1], J2t=None, classes=loop.classes, steps=loop.steps_run,
                        max_T=max_T, lyapunov=loop.lyap, step_budget=steps, engine="numpy")
+
+
+def run_planar_where_exact(omegas, zt0, J2t0, T0, Et, **opts) -> BatchResult:
+    """The 2-D map (:func:`run_planar`) for the runs whose J̃(ω_i)² are all non-zero, the mode map
+    (:func:`run_batch`) for the others; one result, in the order of the runs (J2t None).
+
+    omegas: (ω₁, ω₂), with ω₁ω₂ ≠ 0 and ω₁ ≠ ω₂. zt0, J2t0 (shape (N, 2)): the initial states; T0, Et: their
+    T = Σ J̃(ω_i)² and Ẽ as :func:`run_planar` takes them. opts: :func:`run_planar`'s options (the mode map
+    takes all but ``lyap_steps`` and ``lyap_min``: its runs get no Lyapunov exponent, NaN, so they are never
+    CHAOTIC). The 2-D map carries the modes only through the invariant, so a J̃(ω_i)² that is exactly 0,
+    which the mode map keeps 0, is perturbed there by rounding and grows where (1 − z̃ω_i)² > 1: the route is
+    chosen from the exact zero, as the fixed-point engine of :func:`numerics.engines.gd_mp.run_gd` does.
+    """
+    w = np.asarray(omegas, dtype=float).reshape(-1)
+    if w.size != 2 or w[0] * w[1] == 0 or w[0] == w[1]:
+        raise InputError(f"omegas={omegas!r}: the 2-D map needs two distinct nonzero eigenvalues; use run_batch")
+    J2 = np.asarray(J2t0, dtype=float)
+    if J2.ndim != 2 or J2.shape[1] != 2:
+        raise InputError(f"J2t0 has shape {J2.shape}: expected (N, 2), one row per run; pass an (N, 2) array")
+    n = J2.shape[0]
+    zt0, T0, Et = (_as_vector(name, v, n) for name, v in (("zt0", zt0), ("T0", T0), ("Et", Et)))
+    zero = ~np.all(J2 != 0, axis=1)
+    a, b = w[0] + w[1], w[0] * w[1]
+    if not zero.any():
+        return run_planar(zt0, T0, a, b, Et, **opts)
+    m = run_batch(w, zt0[zero], J2[zero], **{k: v for k, v in opts.items() if k not in ("lyap_steps", "lyap_min")})
+    if zero.all():
+        return BatchResult(**{**m.__dict__, "J2t": None})
+    p = run_planar(zt0[~zero], T0[~zero], a, b, Et[~zero], **opts)
+    out = {}
+    for name in ("zt", "T", "classes", "steps", "max_T", "lyapunov"):
+        arr = np.empty(n, dtype=getattr(p, name).dtype)
+        arr[~zero], arr[zero] = getattr(p, name), getattr(m, name)
+        out[name] = arr
+    return BatchResult(**out, J2t=None, step_budget=p.step_budget, engine=p.engine)
 
 
 def classify_problem(problem, *, steps: int, **kwargs) -> BatchResult:

@@ -25,3 +25,5 @@ class TrajectoryClass(int, Status):
     DIVERGED = 5, "diverged (|z| or eta*lambda blew up)"
     UNSTABLE_FIXED_POINT = 6, ("unstable fixed point: on the fixed line z = 0 (or within tol of it, not shrinking) "
                                "with eta*lambda >= 2 or = 0, where the line does not attract; not converged")
+    NO_GRADIENT = 7, ("no gradient: eta*lambda = 0 (every J(omega_i) = 0) while z != 0, so GD does not move: a fixed "
+                      "point with a non-zero residual, not converged and not period 2")

@@ -37,6 +37,9 @@ more step by more than that step's rounding → CONVERGED (the residual alone de
 z̃ = 0, or whose next |z̃| is within the rounding of this one, is classed by 1 − T: CONVERGED if it attracts,
 0 < T < 2, else UNSTABLE_FIXED_POINT; a z̃ ≠ 0 below tol that grows is run on until it leaves the line,
 and is an UNSTABLE_FIXED_POINT if the budget ends first);
+T = 0 exactly (every J̃(ω_i)² = 0) with z̃ ≠ 0, before the first step and at every check (every 64 steps, or
+where |z̃| falls below tol) → NO_GRADIENT (nothing moves: a fixed point off the line, neither converged nor
+period 2);
 at the end of every 64 steps (an even number), |z̃ − z̃₋₂|, |T − T₋₂| (the state two steps before) and
 |z̃ − z̃₋₆₄|, |T − T₋₆₄| (the check before: no drift) below 10^−max(8, ⌊d/2⌋)·max(1, |z̃₀|, T₀, |Ẽ|)
 (d the engine's working digits) with |z̃| > 1000·max(tol̃, 10⁻⁸), three checks in a row → PERIOD2 (a
@@ -81,6 +84,8 @@ def _drive(engine, problem: Problem, tolt: Fraction, max_steps: int, steps: int 
     state, done, hits = engine.state0, 0, 0
     prev = None
     leaving = False  # |z~| < tol but growing: run on (without the tol check) until it has left the line
+    if steps is None and _no_gradient(*engine.zT(state)):
+        return state, done, GDStatus.NO_GRADIENT, recs
     while True:
         n = min(_CHUNK, budget - done)
         tol_now, rec = -1 if leaving else TOL, None if recs is None else recs.append
@@ -100,6 +105,8 @@ def _drive(engine, problem: Problem, tolt: Fraction, max_steps: int, steps: int 
             leaving = True
             continue
         z, T = engine.zT(state)
+        if steps is None and _no_gradient(z, T):
+            return state, done, GDStatus.NO_GRADIENT, recs
         if leaving and abs(z) >= TOL:
             leaving = False
         if done >= budget:
@@ -116,6 +123,11 @@ def _drive(engine, problem: Problem, tolt: Fraction, max_steps: int, steps: int 
         prev = (z, T)
 
 
+def _no_gradient(z, T) -> bool:
+    """ηλ = 0 (every J̃(ω_i)² = 0; T is a sum of squares) with z̃ ≠ 0: the map keeps z̃ and every mode fixed."""
+    return T == 0 and z != 0
+
+
 def _at_tolerance(engine, state, big, done):
     """|z̃| fell below tol: CONVERGED if one more step shrinks it (the residual alone decides). A state
     on the line z̃ = 0, exactly or within the engine's error bound of z̃ (the θ engine computes z̃ with
@@ -127,6 +139,8 @@ def _at_tolerance(engine, state, big, done):
     nxt, _, _ = engine.run(state, 1, -1, big, None)
     with mpmath.workprec(2 * engine.prec):
         zt, J2t, T = engine.final(state)
+        if _no_gradient(zt, T):
+            return GDStatus.NO_GRADIENT
         attracts = GDStatus.CONVERGED if 0 < T < 2 else GDStatus.UNSTABLE_FIXED_POINT
         if abs(zt) <= engine.error(done, zt, J2t, T)[0]:
             return attracts

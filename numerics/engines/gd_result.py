@@ -26,6 +26,8 @@ class GDStatus(Status):
                  "part of the fixed line z = 0)")
     UNSTABLE_FIXED_POINT = ("unstable fixed point: on the fixed line z = 0 (or within the tolerance of it and "
                             "not shrinking) with eta*lambda >= 2 or = 0, where the line does not attract; not converged")
+    NO_GRADIENT = ("no gradient: eta*lambda = 0 (every J(omega_i) = 0) while z != 0, so GD does not move: a fixed "
+                   "point with a non-zero residual, not converged and not period 2")
     DIVERGED = "diverged: |z| or eta*lambda grew past the divergence bound (or became non-finite)"
     PERIOD2 = "period-2 orbit: z and eta*lambda repeat every two steps while z stays away from 0"
     MAX_STEPS = "stopped at max_steps without converging"

@@ -129,7 +129,8 @@ class Loop:
             for s, p in zip(state[1:], prev2[1:]):
                 same &= np.abs(s - p) <= self.ptol * np.maximum(np.abs(s), 1e-300)
             period2 = ~diverged & ~converged & same & (absz > self.tol)
-        settled = diverged | converged | unstable | period2
+        no_gradient = ~diverged & (T == 0) & (zt != 0)  # nothing moves; overrides period2 and unstable
+        settled = diverged | converged | unstable | period2 | no_gradient
         if last:
             settled = np.ones_like(settled)
         if not settled.any():
@@ -137,12 +138,13 @@ class Loop:
         cls = np.full(idx.size, TrajectoryClass.BOUNDED, dtype=np.int8)
         if v is not None and last:
             lyap = lyapunov(v[0], v[1], ex, self.lyap_steps)
-            tail_ran = ~diverged & ~converged & ~unstable & ~period2
+            tail_ran = ~diverged & ~converged & ~unstable & ~period2 & ~no_gradient
             chaotic = tail_ran & np.isfinite(lyap) & (lyap > self.lyap_min)
             cls[chaotic] = TrajectoryClass.CHAOTIC
             self.lyap[idx[tail_ran]] = lyap[tail_ran]
         cls[period2] = TrajectoryClass.PERIOD2
         cls[unstable] = TrajectoryClass.UNSTABLE_FIXED_POINT
+        cls[no_gradient] = TrajectoryClass.NO_GRADIENT
         cls[converged] = np.where(maxT[converged] >= 2.0, TrajectoryClass.SELF_STABILIZED,
                                   TrajectoryClass.CONVERGED_BELOW)
         cls[diverged] = TrajectoryClass.DIVERGED

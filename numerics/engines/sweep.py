@@ -4,7 +4,9 @@ For each η of the grid the model of a :class:`numerics.problem.Problem` (ω_i, 
 an initial state in unscaled variables) is run in the η-rescaled variables
 z̃ = ηz, J̃(ω_i)² = ηJ(ω_i)², T = ηλ, Ẽ = ηE (paper §2.1, docs/theory.md §3) on the
 batch engine (:mod:`numerics.engines.batch`): the 2-D (z̃, T) map when P = 2 with
-ω₁ω₂ ≠ 0 and ω₁ ≠ ω₂ (docs/theory.md §4, derived here), the P-mode map otherwise.
+ω₁ω₂ ≠ 0 and ω₁ ≠ ω₂ (docs/theory.md §4, derived here), the P-mode map otherwise
+and for the runs with a J(ω_i)² exactly 0, which the 2-D map would let rounding move
+(:func:`numerics.engines.batch.run_planar_where_exact`).
 
 The grid runs in blocks of about N/workers runs (at most ``MAX_BLOCK``), so
 every worker has work at any grid size; each run is independent of the others,
@@ -28,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .batch import BatchResult, TrajectoryClass, read_only, resolve_engine, run_batch, run_planar
+from .batch import BatchResult, TrajectoryClass, read_only, resolve_engine, run_batch, run_planar_where_exact
 from ..problem import Problem
 from ..display import compact_repr
 from ..validate import InputError, exact, positive, positive_int, whole_in_range
@@ -74,7 +76,7 @@ class SweepResult:
     value: per run, its η and varied value (value NaN without vary). z0, J2:
     per run, the unscaled initial residual and J(ω_i)² (J2 shape (N, P)); E: per
     run the target. eta_ntk0: per run, the initial ηλ = η Σ_i J(ω_i)². batch: the engine's result (final z̃, T = ηλ, classes, ...).
-    step_map: "planar" (the 2-D map) or "modes" (the P-mode map). engine: the back
+    step_map: "planar" (the 2-D map; the mode map for runs with a zero mode) or "modes" (the P-mode map). engine: the back
     end that ran, "numba" or "numpy". shape: (n_vary, n_eta).
     """
 
@@ -277,7 +279,7 @@ def sweep(problem: Problem, *, eta_min, eta_max, n_eta: int, log_eta: bool = Tru
     for sl in blocks(eta.size, workers):
         e = eta[sl]
         if use_planar:
-            jobs.append(("planar", e * z0[sl], eta_ntk0[sl], w[0] + w[1], w[0] * w[1], e * E[sl], opts))
+            jobs.append(("planar", w, e * z0[sl], e[:, None] * J2[sl], eta_ntk0[sl], e * E[sl], opts))
         else:
             jobs.append(("modes", w, e * z0[sl], e[:, None] * J2[sl], opts))
     parts = []
@@ -321,8 +323,8 @@ def _map(fn, jobs, workers: int, *, threads: bool):
 def _run_block(job) -> BatchResult:
     """One block of runs (module level, so a worker process can run it)."""
     if job[0] == "planar":
-        _, zt0, T0, a, b, Et, opts = job
-        return run_planar(zt0, T0, a, b, Et, **opts)
+        _, w, zt0, J2t0, T0, Et, opts = job
+        return run_planar_where_exact(w, zt0, J2t0, T0, Et, **opts)
     _, w, zt0, J2t0, opts = job
     return run_batch(w, zt0, J2t0, **opts)
 

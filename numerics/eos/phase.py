@@ -41,6 +41,7 @@ LABELS = {
     TrajectoryClass.BOUNDED: "bounded, other (e.g. higher period)",
     TrajectoryClass.DIVERGED: "diverged",
     TrajectoryClass.UNSTABLE_FIXED_POINT: "unstable fixed point (z = 0, eta*lambda >= 2)",
+    TrajectoryClass.NO_GRADIENT: "no gradient (eta*lambda = 0, z != 0)",
 }
 
 #: The five classes of the phase diagram, in legend order (BOUNDED is the undecided rest).

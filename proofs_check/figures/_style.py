@@ -21,6 +21,7 @@ CLASS_COLOURS = {
     "BOUNDED": "tab:gray",
     "DIVERGED": "tab:red",
     "UNSTABLE_FIXED_POINT": "black",
+    "NO_GRADIENT": "tab:brown",
 }
 
 #: Legend label per trajectory class, in the paper's notation.
@@ -32,6 +33,7 @@ CLASS_LABELS = {
     "BOUNDED": "bounded, other (e.g. higher period)",
     "DIVERGED": "diverged",
     "UNSTABLE_FIXED_POINT": r"unstable fixed point ($z = 0$, $\eta\lambda \geq 2$)",
+    "NO_GRADIENT": r"no gradient ($\eta\lambda = 0$, $z \neq 0$)",
 }
 
 #: Colour of the edge-of-stability line ηλ = 2.
