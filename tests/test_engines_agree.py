@@ -102,6 +102,23 @@ def test_eta_lambda_zero_off_the_line_is_no_gradient_everywhere(case):
     assert run_gd(theta, dps=30, method="theta").status is GDStatus.NO_GRADIENT
 
 
+@pytest.mark.parametrize("z0", ["5/16", "9/16"])
+def test_a_dead_mode_stays_dead_on_the_planar_route_and_the_live_one_dies_out(z0):
+    """ω = (2, −1/2), J̃² = (1/8, 0): the second mode is 0 and stays 0, the first shrinks by (1 − 2z̃)² per step
+    while z̃ stalls: J̃₁² → 0, z̃ → z̃_∞ ≠ 0 (GD tends to θ = 0). The planar kernel, which carries the modes only
+    through the invariant, let rounding revive the dead mode and DIVERGED (steps 153 and 87); the planar route
+    now takes the mode map. High precision says NO_GRADIENT (the fixed-point engine reaches T = 0 exactly, mpmath
+    sees T below its repeat tolerance; it said PERIOD2), float64 NO_GRADIENT once J̃₁² is flushed to 0, or
+    BOUNDED before (undecided)."""
+    p = from_state("2,-1/2", z0, "1/8,0")
+    assert reference_divergence_step(p, STEPS, 80) is None
+    with mpmath.workdps(80):
+        assert reference_orbit(p, STEPS, 80)[-1][1] < mpmath.mpf(10) ** -40
+    got = all_statuses(p)
+    assert got["fixed-point"][0] == got["mpmath"][0] == "NO_GRADIENT", got
+    assert {got[k][0] for k in got if "/" in k} <= {"NO_GRADIENT", None}, got
+
+
 def test_a_fixed_line_point_at_eta_lambda_zero_stays_an_unstable_fixed_point():
     """z̃ = 0 and ηλ = 0: on the line, where 1 − T = 1 does not attract: UNSTABLE_FIXED_POINT, not NO_GRADIENT."""
     p = from_state("1,-1", "0", "0,0")
@@ -303,6 +320,8 @@ def _sees_the_edge(problem, rel):
 @example(from_state("1,-1", "1/2", "0,0"))  # ηλ = 0 above gd_mp's period-2 floor: no gradient, not period 2
 @example(from_state("1,-1", "1", "1,0"))  # lands on ηλ = 0 at step 1
 @example(from_state("2,-1/2", "-2/11", "0,0"))  # the planar kernel's rounding moved the zero modes
+@example(from_state("2,-1/2", "5/16", "1/8,0"))  # ... and revived a dead mode: DIVERGED at step 153
+@example(from_state("1,-1", "-1.0675", "0,1.67"))  # the live mode dies out: a stall, not period 2
 @example(from_state("1,-1", "1000", "1/2,1/2"))  # lands exactly on the repelling line
 @example(from_state("1,-1", "0", "1.2,0.8"))  # on the line at ηλ = 2
 @example(from_theta("1,-1", F(-1, 10**46), [1 - F(1, 10**80)] * 2))  # converging below tol, step unseen

@@ -43,7 +43,9 @@ period 2);
 at the end of every 64 steps (an even number), |z̃ − z̃₋₂|, |T − T₋₂| (the state two steps before) and
 |z̃ − z̃₋₆₄|, |T − T₋₆₄| (the check before: no drift) below 10^−max(8, ⌊d/2⌋)·max(1, |z̃₀|, T₀, |Ẽ|)
 (d the engine's working digits) with |z̃| > 1000·max(tol̃, 10⁻⁸), three checks in a row → PERIOD2 (a
-period-4 orbit is not one); the step budget → MAX_STEPS; ``steps=K`` → exactly K steps
+period-4 orbit is not one), or NO_GRADIENT when T itself is below that tolerance (the modes die out,
+J̃(ω_i)² → 0, and z̃ stalls at z̃_∞ ≠ 0: GD tends to θ = 0, where the gradient vanishes; the fixed-point
+engine may reach T = 0 exactly there); the step budget → MAX_STEPS; ``steps=K`` → exactly K steps
 (STEPS_DONE) unless the orbit diverges first. These are statuses, never exceptions.
 """
 from __future__ import annotations
@@ -116,8 +118,8 @@ def _drive(engine, problem: Problem, tolt: Fraction, max_steps: int, steps: int 
         if steps is None and prev is not None and mid is not None and abs(z) > p2min and \
                 max(abs(z - mid[0]), abs(T - mid[1]), abs(z - prev[0]), abs(T - prev[1])) < p2tol:
             hits += 1
-            if hits >= _P2_HITS:
-                return state, done, GDStatus.PERIOD2, recs
+            if hits >= _P2_HITS:  # with ηλ itself below the repeat tolerance: a stall at ηλ → 0, not a 2-cycle
+                return state, done, (GDStatus.NO_GRADIENT if T < p2tol else GDStatus.PERIOD2), recs
         else:
             hits = 0
         prev = (z, T)
