@@ -79,7 +79,7 @@ def _steps(one, tangent: list[str] | None, save_more: tuple[str, ...] = (), flus
     last step keeps z̃ from before it (for the convergence ratio) and, in the same pass, flushes the subnormal
     values of the new state to 0 (``flush_more``: more of them) and counts the slots that may have settled
     (``cand``; a superset: diverged, |z̃| ≤ tol, which converged and unstable need, the period-2 test of
-    z̃, or T = 0, which no gradient needs). ``tangent``: the tangent-map update of slot j, run before each step of the last ``lyap_steps``.
+    z̃, or T = 0). ``tangent``: the tangent-map update of slot j, run before each step of the last ``lyap_steps``.
     The steps before the last two run in pairs with no branch between them, the second tracking, then one
     tracking step if their count is odd (in the Lyapunov tail, one at a time); the last step tracks.
     """
@@ -168,9 +168,7 @@ def _classify(same_modes: str = "") -> list[str]:
 
     CHAOTIC is told from BOUNDED at the output (:data:`_LYAPUNOV`): this loop calls nothing, so it is vectorised.
     The period-2 test compares z̃ and T (and ``same_modes``, the test of the J̃ modes) with their values two
-    steps before, to relative ``ptol``. T = 0 with z̃ ≠ 0 (no gradient: nothing moves) overrides the period-2
-    and unstable tests (a state that repeats, or sits within tol of the line, without moving); it is never
-    converged (ρ = 1) and is a candidate at every check (z̃ repeats).
+    steps before, to relative ``ptol``; T = 0 with z̃ ≠ 0 (no gradient, ``nog``) overrides it and unstable.
     """
     C = TrajectoryClass
     return [
@@ -181,11 +179,9 @@ def _classify(same_modes: str = "") -> list[str]:
         "unst = (not (div | conv)) & ((zj == 0.0) | (last & (az <= tol) & (not (rho < 1.0))))",
         "p2 = (k >= 2) & (not (div | conv)) & (az > tol) & (abs(zj - pz[j]) <= ptol * max(az, tol)) & "
         f"{same_modes}(abs(Tj - pT[j]) <= ptol * max(abs(Tj), 1e-300))",
-        "nog = (not div) & (Tj == 0.0) & (zj != 0.0)",
-        f"c = {int(C.BOUNDED)}",
-        f"c = {int(C.PERIOD2)} if p2 else c",
+        f"c = {int(C.BOUNDED)}; c = {int(C.PERIOD2)} if p2 else c",
         f"c = {int(C.UNSTABLE_FIXED_POINT)} if unst else c",
-        f"c = {int(C.NO_GRADIENT)} if nog else c",
+        f"nog = (not div) & (Tj == 0.0) & (zj != 0.0); c = {int(C.NO_GRADIENT)} if nog else c",
         f"c = ({int(C.SELF_STABILIZED)} if m[j] >= 2.0 else {int(C.CONVERGED_BELOW)}) if conv else c",
         f"c = {int(C.DIVERGED)} if div else c",
         "cl[j] = c if div | conv | unst | p2 | nog | last else -1",

@@ -76,8 +76,8 @@ class SweepResult:
     value: per run, its η and varied value (value NaN without vary). z0, J2:
     per run, the unscaled initial residual and J(ω_i)² (J2 shape (N, P)); E: per
     run the target. eta_ntk0: per run, the initial ηλ = η Σ_i J(ω_i)². batch: the engine's result (final z̃, T = ηλ, classes, ...).
-    step_map: "planar" (the 2-D map; the mode map for runs with a zero mode) or "modes" (the P-mode map). engine: the back
-    end that ran, "numba" or "numpy". shape: (n_vary, n_eta).
+    step_map: "planar" (the 2-D map; the mode map for runs with a zero mode) or "modes" (the P-mode map).
+    engine: the back end that ran, "numba" or "numpy". shape: (n_vary, n_eta).
     """
 
     omegas: tuple[float, ...]
