@@ -322,6 +322,7 @@ def _sees_the_edge(problem, rel):
 @example(from_state("2,-1/2", "-2/11", "0,0"))  # the planar kernel's rounding moved the zero modes
 @example(from_state("2,-1/2", "5/16", "1/8,0"))  # ... and revived a dead mode: DIVERGED at step 153
 @example(from_state("1,-1", "-1.0675", "0,1.67"))  # the live mode dies out: a stall, not period 2
+@example(from_theta("1,2", "-1/3", "1,1/2"))  # both modes die out; the planar kernel's T stalls at its rounding
 @example(from_state("1,-1", "1000", "1/2,1/2"))  # lands exactly on the repelling line
 @example(from_state("1,-1", "0", "1.2,0.8"))  # on the line at ηλ = 2
 @example(from_theta("1,-1", F(-1, 10**46), [1 - F(1, 10**80)] * 2))  # converging below tol, step unseen

@@ -24,10 +24,10 @@ TOL = 2.0**-40
 
 
 
-def still(z):
-    """One mode with omega*z~ = 2 (z~ a power of two) and J~^2 = 1/2: J~^2' = (1 - 2)^2 J~^2 and
-    z~' = z~(2 - 2T + S z~)/2 = z~ exactly, with T = 1/2 != 0 (theta flips sign every step)."""
-    return [2.0 / z], z, [0.5]
+def still(z, J2=0.5):
+    """One mode with omega*z~ = 2 (z~ a power of two) and J~^2 a power of two: J~^2' = (1 - 2)^2 J~^2 and
+    z~' = z~(2 - 2T + S z~)/2 = z~ exactly, with T = J~^2 != 0 (theta flips sign every step)."""
+    return [2.0 / z], z, [J2]
 
 
 # (omegas, zt0, J2t0, options, expected class, expected steps, expected final zt). ``still``: z~ and T never
@@ -55,6 +55,9 @@ CASES = {
     "no-gradient-at-tol": ([0.0], TOL, [0.0], dict(tol=TOL), C.NO_GRADIENT, 64, TOL),
     "no-gradient-smallest-normal": ([0.0], TINY, [0.0], {}, C.NO_GRADIENT, 64, TINY),
     "no-gradient-on-the-line-is-unstable": ([1.0, -1.0], 0.0, [0.0, 0.0], {}, C.UNSTABLE_FIXED_POINT, 64, 0.0),
+    # a repeat with T <= ptol is a stall (modes died out), not a 2-cycle; T just above ptol repeats: period 2
+    "repeat-with-T-at-ptol-no-gradient": (*still(0.5, 2.0**-30), dict(ptol=2.0**-30), C.NO_GRADIENT, 64, 0.5),
+    "repeat-with-T-above-ptol-period2": (*still(0.5, 2.0**-29), dict(ptol=2.0**-30), C.PERIOD2, 64, 0.5),
 }
 
 

@@ -35,7 +35,8 @@ state that small has converged). Every trajectory is classified
   not shrinking at the end of the run) where it does not attract: T ≥ 2 or T = 0;
 - PERIOD2: the state repeats after two steps, z̃ ≠ 0;
 - NO_GRADIENT: T = 0 exactly (every J̃(ω_i)² = 0) while z̃ ≠ 0: nothing moves,
-  a fixed point off the line (neither converged nor period 2);
+  a fixed point off the line (neither converged nor period 2); or a period-2
+  repeat with T ≤ ``ptol``: the modes died out (J̃(ω_i)² → 0) and z̃ stalls;
 - CHAOTIC: bounded, and the largest Lyapunov exponent estimated from the
   tangent map over the last ``lyap_steps`` steps is > ``lyap_min`` (P = 2 only);
 - BOUNDED: anything else that neither converged nor diverged;

@@ -168,7 +168,7 @@ def _classify(same_modes: str = "") -> list[str]:
 
     CHAOTIC is told from BOUNDED at the output (:data:`_LYAPUNOV`): this loop calls nothing, so it is vectorised.
     The period-2 test compares z̃ and T (and ``same_modes``, the test of the J̃ modes) with their values two
-    steps before, to relative ``ptol``; T = 0 with z̃ ≠ 0 (no gradient, ``nog``) overrides it and unstable.
+    steps before, to relative ``ptol``; T = 0 with z̃ ≠ 0, or a repeat with T ≤ ptol (no gradient: ``nog``), wins.
     """
     C = TrajectoryClass
     return [
@@ -181,7 +181,7 @@ def _classify(same_modes: str = "") -> list[str]:
         f"{same_modes}(abs(Tj - pT[j]) <= ptol * max(abs(Tj), 1e-300))",
         f"c = {int(C.BOUNDED)}; c = {int(C.PERIOD2)} if p2 else c",
         f"c = {int(C.UNSTABLE_FIXED_POINT)} if unst else c",
-        f"nog = (not div) & (Tj == 0.0) & (zj != 0.0); c = {int(C.NO_GRADIENT)} if nog else c",
+        f"nog = (not div) & (zj != 0.0) & ((Tj == 0.0) | p2 & (Tj <= ptol)); c = {int(C.NO_GRADIENT)} if nog else c",
         f"c = ({int(C.SELF_STABILIZED)} if m[j] >= 2.0 else {int(C.CONVERGED_BELOW)}) if conv else c",
         f"c = {int(C.DIVERGED)} if div else c",
         "cl[j] = c if div | conv | unst | p2 | nog | last else -1",

@@ -129,7 +129,8 @@ class Loop:
             for s, p in zip(state[1:], prev2[1:]):
                 same &= np.abs(s - p) <= self.ptol * np.maximum(np.abs(s), 1e-300)
             period2 = ~diverged & ~converged & same & (absz > self.tol)
-        no_gradient = ~diverged & (T == 0) & (zt != 0)  # nothing moves; overrides period2 and unstable
+        # nothing moves, or a repeat with T itself below ptol (the modes died out, z~ stalls): overrides both
+        no_gradient = ~diverged & (zt != 0) & ((T == 0) | period2 & (T <= self.ptol))
         settled = diverged | converged | unstable | period2 | no_gradient
         if last:
             settled = np.ones_like(settled)
