@@ -324,3 +324,100 @@ def test_the_period2_tolerance_has_a_floor_of_1e_8():
         p2min = _mp(1000 * F(1, 10**8))
         want, later = (_period2_step(orbit, mpmath.mpf(10) ** -k, p2min) for k in (8, 9))
     assert r.status is GDStatus.PERIOD2 and r.steps == want == 256 and later == 320
+
+
+@pytest.mark.parametrize("method", ["fixed-point", "mpmath"])
+def test_steps_k_takes_exactly_k_steps_whatever_k_is_modulo_the_chunk(method):
+    """``steps=K`` ends after exactly K steps at the map's K-th state, for every K mod 64 that the driver's
+    chunking treats apart (the last chunk of 1, 2 or 3 steps, split two steps before its end or not)."""
+    prob = from_state("1,-1", "0.01", "1.215,0.795")
+    with mpmath.workdps(60):
+        orbit = _orbit(prob, 67)
+    for k in (1, 2, 3, 4, 65, 66, 67):
+        r = run_gd(prob, dps=30, steps=k, method=method)
+        assert r.status is GDStatus.STEPS_DONE and r.steps == k, k
+        with mpmath.workdps(30):
+            assert _close(r.z, orbit[k][0], mpmath.mpf(10) ** -28) and _close(r.eta_ntk, orbit[k][1], 1e-28), k
+
+
+def test_the_mode_map_checks_the_ntk_of_every_mode():
+    """A J̃² that is 0 puts the fixed-point engine on the mode map (make_engine); its divergence check on
+    T = ηλ must sum every mode. ω = (−1, 1), z̃₀ = −32768, J̃² = (0, 65536): T₁ = 65536·32769² passes the
+    bound 2^46 at step 1 while z̃₁ is below it, in the second mode (with the modes the other way round,
+    tests/test_engines_agree.py's "T alone")."""
+    prob = from_state("-1,1", "-32768", "0,65536")
+    eng = make_engine(prob, "fixed-point", 30, 100, F(1, 10 ** 25))
+    assert not eng.planar
+    r = run_gd(prob, dps=30, method="fixed-point")
+    assert r.status is GDStatus.DIVERGED and r.steps == 1
+    with mpmath.workdps(30):
+        assert abs(r.z) < 2 ** 46 < r.eta_ntk
+
+
+def _mode_map(w):
+    def F(z, *J):
+        T, S = mpmath.fsum(J), mpmath.fsum(a * j for a, j in zip(w, J))
+        return [z * (1 - T) + z * z * S / 2] + [(1 - z * a) ** 2 * j for a, j in zip(w, J)]
+    return F
+
+
+@pytest.mark.parametrize("method, prob", [
+    ("fixed-point", from_state("1,-1/2", "0.3", "1.2,0.7")),  # planar: the state is (z̃, T)
+    ("fixed-point", from_state("1,-1/2,3/2", "0.3", "0.5,0.4,0.3")),  # the mode map
+    ("mpmath", from_state("1,-1/2", "0.3", "1.2,0.7", eta="1/2")),
+    ("theta", from_theta("1,-1/2", "0.4", "0.7,-0.9")),
+], ids=["fixed-planar", "fixed-modes", "mpmath", "theta"])
+def test_the_carried_bound_is_the_documented_sum(method, prob):
+    """``propagated_error`` is Σ_{t=−1}^{N−1} |C·DF(x_{N−1})⋯DF(x_{t+1})|·δ_t (its docstring), recomputed here
+    at 40 digits over 6 steps: DF by mpmath's numerical Jacobian of the map written out by hand (on the
+    planar path the modes from (z̃, T) by the invariant, J̃₁² = ω₁ω₂(2(Ẽ + z̃) − T/ω₂)/(ω₂ − ω₁), J̃₂² = T − J̃₁²),
+    δ_t the engine's one-step bound ``error(0, ·)``, the larger at the step's two ends, δ₋₁ at the start,
+    and C the rows of z̃, each J̃², and T = ΣJ̃². It agrees to a relative 10⁻¹⁰ (float64 products)."""
+    n = 6
+    eng = make_engine(prob, method, 30, n, F(1, 10 ** 25))
+    states = []
+    state, k, _ = eng.run(eng.state0, n, -1, eng.units(F(2 ** 40)), states.append)
+    states.append(state)
+    assert k == n and len(states) == n + 1
+    got = propagated_error(eng, states)
+    planar = getattr(eng, "planar", False)
+    with mpmath.workdps(40):
+        w = [_mp(x) for x in prob.omegas]
+        modes = _mode_map(w)
+        if planar:
+            w1, w2, Et = w[0], w[1], _mp(prob.Et)
+
+            def J_of(z, T):
+                j1 = w1 * w2 * (2 * (Et + z) - T / w2) / (w2 - w1)
+                return [j1, T - j1]
+
+            def F_(z, T):
+                out = modes(z, *J_of(z, T))
+                return [out[0], mpmath.fsum(out[1:])]
+
+            d1z, d1T = 2 * w1 * w2 / (w2 - w1), -w1 / (w2 - w1)
+            C = mpmath.matrix([[1, 0], [d1z, d1T], [-d1z, 1 - d1T], [0, 1]])
+        else:
+            F_ = modes
+            P = len(w)
+            C = mpmath.matrix(P + 2, P + 1)
+            for i in range(P + 1):
+                C[i, i] = 1
+            for i in range(1, P + 1):
+                C[P + 1, i] = 1
+        xs, ds = [], []
+        for s in states:
+            zt, J2t, T = eng.final(s)
+            ez, eJ, eT = eng.error(0, zt, J2t, T)
+            xs.append([zt, T] if planar else [zt, *J2t])
+            ds.append(mpmath.matrix([ez, eT] if planar else [ez, *eJ]))
+        acc = mpmath.matrix(C.rows, 1)
+        Q = C
+        for t in range(n, -1, -1):
+            d = ds[0] if t == 0 else mpmath.matrix([max(a, b) for a, b in zip(ds[t - 1], ds[t])])
+            acc += Q.apply(abs) * d
+            if t:
+                Q = Q * mpmath.jacobian(lambda *x: F_(*x), xs[t - 1])
+        want = [acc[i] for i in range(acc.rows)]
+        for g, e in zip([got[0], *got[1], got[2]], want, strict=True):
+            assert _close(g, e, e * mpmath.mpf(10) ** -10), (g, e)
