@@ -484,3 +484,148 @@ def test_no_lyapunov_tail_means_no_chaotic_verdict(engine):
     assert r.class_of(0) is TrajectoryClass.BOUNDED and np.isnan(r.lyapunov[0])
     r = run_planar(c["zt0"], c["T0"], c["a"], c["b"], c["Et"], steps=2000, lyap_steps=500, engine=engine)
     assert r.class_of(0) is TrajectoryClass.CHAOTIC and r.lyapunov[0] > 0
+
+
+# --- the numba back end's result arrays, progress slices and trajectory_float64 (mutmut survivors) -------------
+
+def test_numba_progress_comes_in_slices_and_changes_no_value():
+    """With a progress callable the compiled kernels run in slices of 16384 trajectories, one report per slice
+    (a long sweep moves its bar), and the values equal one call over the whole batch; the planar engine has
+    no J2t."""
+    from sorm.numerics.engines.kernel import numba_available
+
+    if not numba_available():
+        pytest.skip("numba is not installed")
+    n, steps = 16384 + 3, 5
+    rng = np.random.default_rng(11)
+    zt, T = rng.uniform(-0.5, 0.5, n), rng.uniform(0.5, 2.5, n)
+    seen = []
+    sliced = run_planar(zt, T, 0.0, -1.0, 0.2, steps=steps, settle=False, engine="numba", progress=seen.append)
+    whole = run_planar(zt, T, 0.0, -1.0, 0.2, steps=steps, settle=False, engine="numba")
+    assert seen == [16384 * steps, 3 * steps]
+    assert sliced.J2t is None and whole.J2t is None
+    for f in ("zt", "T", "classes", "steps", "max_T"):
+        assert np.array_equal(getattr(sliced, f), getattr(whole, f), equal_nan=f in ("zt", "T", "max_T")), f
+    seen.clear()
+    J = np.stack([T * 0.6, T * 0.4], axis=1)
+    sliced = run_batch([1, -1], zt, J, steps=steps, settle=False, engine="numba", progress=seen.append)
+    whole = run_batch([1, -1], zt, J, steps=steps, settle=False, engine="numba")
+    assert seen == [16384 * steps, 3 * steps]
+    assert np.array_equal(sliced.J2t, whole.J2t, equal_nan=True) and np.array_equal(sliced.zt, whole.zt, equal_nan=True)
+
+
+@pytest.mark.parametrize("eta", ["1", "1/2"])
+def test_trajectory_float64_records_unscaled_z_against_the_mp_record(eta):
+    """z_t = z̃_t/η and ηλ_t, step for step, against run_gd's recorded trajectory, also at η ≠ 1."""
+    p = from_state(**EX, eta=eta)
+    lam, zs = trajectory_float64(p, steps=40)
+    mp = run_gd(p, dps=30, steps=40, record=True, method="mpmath")
+    assert np.allclose(lam, [float(x) for x in mp.trajectory[0]], rtol=0, atol=1e-12)
+    assert np.allclose(zs, [float(x) for x in mp.trajectory[1]], rtol=0, atol=1e-12)
+    assert zs[0] == pytest.approx(float(p.z0), rel=1e-15) and lam[0] == pytest.approx(float(p.T0), rel=1e-15)
+
+
+def test_trajectory_float64_stops_at_the_first_step_within_tol():
+    """tol stops the record at the first step t >= 1 with |z̃_t| <= tol, equality included."""
+    p = from_state(**EX)  # η = 1: z̃_t = z_t
+    lam, zs = trajectory_float64(p, steps=60)
+    k = next(t for t in range(5, 60) if abs(zs[t]) < min(abs(z) for z in zs[1:t]))  # a new low of |z̃|, not the last
+    for tol in (abs(zs[k]), abs(zs[k]) * (1 + 1e-12)):
+        lam2, zs2 = trajectory_float64(p, steps=60, tol=tol)
+        assert len(lam2) == len(zs2) == k + 1 and zs2 == zs[:k + 1] and lam2 == lam[:k + 1]
+
+
+@pytest.mark.parametrize("omegas, z0, J2, last", [
+    (["1e-250"], "1e300", "3", "z"),  # z̃ overflows while ηλ = 3e100 stays finite
+    ([1, -1], "1e77", "1,1", "lambda"),  # ηλ overflows at step 2 while z̃ = 2e231 stays finite
+], ids=["z-overflows", "lambda-overflows"])
+def test_trajectory_float64_ends_quietly_at_the_first_non_finite_value(omegas, z0, J2, last):
+    import warnings
+
+    p = from_state(omegas, z0, J2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an overflow is a result here, not a RuntimeWarning
+        lam, zs = trajectory_float64(p, steps=50)
+    assert all(math.isfinite(x) for x in lam[:-1] + zs[:-1]) and len(lam) < 51
+    assert (math.isfinite(lam[-1]), math.isfinite(zs[-1])) == ((True, False) if last == "z" else (False, True))
+
+
+def test_trajectory_float64_step_cap_is_ten_million():
+    p = from_state(**EX)
+    assert len(trajectory_float64(p, steps=10**7, tol=1.0)[0]) == 2  # accepted (stops at once on tol)
+    with pytest.raises(InputError, match=r"^steps=10000001: expected at most 10000000; pass a smaller steps$"):
+        trajectory_float64(p, steps=10**7 + 1, tol=1.0)
+
+
+_PLANAR_BAD = [  # (keyword overrides, the whole message)
+    ({"zt0": [[0.1]]}, "zt0 has shape (1, 1): expected one value per trajectory; pass a 1-D array"),
+    ({"T0": [[1.0]]}, "T0 has shape (1, 1): expected one value per trajectory; pass a 1-D array"),
+    ({"Et": [[0.2]]}, "Et has shape (1, 1): expected one value per trajectory; pass a 1-D array"),
+    ({"zt0": [np.nan]}, "zt0 contains non-finite values: expected finite numbers; remove inf/nan"),
+    ({"T0": [np.inf]}, "T0 contains non-finite values: expected finite numbers; remove inf/nan"),
+    ({"Et": [-np.inf]}, "Et contains non-finite values: expected finite numbers; remove inf/nan"),
+    ({"zt0": [0.1, 0.2], "T0": [1.0] * 3}, "zt0 has 2 values: expected 1 or 3; pass one per trajectory"),
+    ({"T0": [1.0, 1.0], "Et": [0.2] * 3}, "T0 has 2 values: expected 1 or 3; pass one per trajectory"),
+    ({"Et": [0.2, 0.2], "zt0": [0.1] * 3}, "Et has 2 values: expected 1 or 3; pass one per trajectory"),
+    ({"T0": [1.0, -1e-300]}, "T0 contains negative values: T = eta*lambda is a sum of squares; pass T0 >= 0"),
+    ({"a": np.inf}, "a=inf: expected a finite number; pass the finite a"),
+    ({"b": float("nan")}, "b=nan: expected a finite number; pass the finite b"),
+    ({"steps": 10**9 + 1}, "steps=1000000001: expected at most 1000000000; pass a smaller steps"),
+    ({"check_every": 0}, "check_every=0: expected a whole number >= 1; pass e.g. check_every=1000"),
+    ({"lyap_steps": -3}, "lyap_steps=-3: expected a whole number >= 1; pass e.g. lyap_steps=1000"),
+    ({"tol": 0.0}, "tol=0.0: expected a finite number > 0; pass e.g. tol=1e-12"),
+    ({"blowup": np.inf}, "blowup=inf: expected a finite number > 0; pass e.g. blowup=1e-12"),
+    ({"ptol": "1e-11"}, "ptol='1e-11': expected a finite number > 0; pass e.g. ptol=1e-12"),
+    ({"lyap_min": float("nan")}, "lyap_min=nan: expected a finite number; pass e.g. lyap_min=1e-3"),
+    ({"lyap_min": "0.1"}, "lyap_min='0.1': expected a finite number; pass e.g. lyap_min=1e-3"),
+    ({"engine": "gpu"}, "engine='gpu': expected one of auto, numba, numpy; pass engine='auto'"),
+]
+
+
+@pytest.mark.parametrize("kw, message", _PLANAR_BAD, ids=[next(iter(k)) + f"-{i}" for i, (k, _) in enumerate(_PLANAR_BAD)])
+def test_run_planar_bad_arguments_name_themselves(kw, message):
+    args = {"zt0": [0.1], "T0": [1.0], "a": 0.0, "b": -1.0, "Et": [0.2], "steps": 10, **kw}
+    with pytest.raises(InputError, match="^" + re.escape(message) + "$"):
+        run_planar(args.pop("zt0"), args.pop("T0"), args.pop("a"), args.pop("b"), args.pop("Et"), **args)
+
+
+def test_engine_numba_without_numba_says_how_to_fix(monkeypatch):
+    monkeypatch.setenv("SORM_ENGINE", "numpy")
+    with pytest.raises(InputError, match="^" + re.escape(
+            "engine='numba': numba is not installed (or SORM_ENGINE=numpy is set); pip install numba, or pass "
+            "engine='numpy'") + "$"):
+        run_batch([1, -1], [0.1], [[1, 0.5]], steps=10, engine="numba")
+
+
+def test_read_only_freezes_fresh_arrays_in_place_and_copies_the_rest():
+    from sorm.numerics.engines.batch import read_only
+
+    fresh = np.arange(3.0)
+    assert read_only(fresh) is fresh and not fresh.flags.writeable  # owns its data: no copy
+    base = np.arange(6.0)
+    view = base[::2]
+    frozen = read_only(view)  # a view: a frozen copy, the caller's array untouched
+    assert frozen is not view and np.array_equal(frozen, view) and frozen.flags.owndata
+    assert view.flags.writeable and base.flags.writeable and not frozen.flags.writeable
+    listed = read_only([1.0, 2.0])
+    assert isinstance(listed, np.ndarray) and not listed.flags.writeable
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_every_array_of_a_result_is_read_only(engine):
+    from sorm.numerics.engines.kernel import numba_available
+
+    if engine == "numba" and not numba_available():
+        pytest.skip("numba is not installed")
+    fields = ("zt", "T", "J2t", "classes", "steps", "max_T", "lyapunov")
+    r = run_batch([1, -1], [0.01, 0.1], [[1.215, 0.795], [0.6, 0.4]], steps=50, engine=engine)
+    q = run_planar([0.01, 0.1], [2.01, 1.0], 0.0, -1.0, 0.2, steps=50, engine=engine)
+    for res in (r, q):
+        for f in fields:
+            a = getattr(res, f)
+            if a is None:
+                assert res is q and f == "J2t"
+                continue
+            assert isinstance(a, np.ndarray) and not a.flags.writeable, f
+            assert a.shape[0] == 2, f
+    assert r.J2t.shape == (2, 2) and r.eta_ntk is r.T
