@@ -629,3 +629,22 @@ def test_every_array_of_a_result_is_read_only(engine):
             assert isinstance(a, np.ndarray) and not a.flags.writeable, f
             assert a.shape[0] == 2, f
     assert r.J2t.shape == (2, 2) and r.eta_ntk is r.T
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_run_planar_broadcasts_each_scalar_input(engine):
+    """Any of zt0, T0, Et may be one value for every run: each alone as a vector gives the runs of the full
+    vectors."""
+    from sorm.numerics.engines.kernel import numba_available
+
+    if engine == "numba" and not numba_available():
+        pytest.skip("numba is not installed")
+    zt, T, Et = np.array([0.01, 0.02, 0.03]), np.array([1.5, 2.01, 2.2]), np.array([0.2, 0.3, 0.4])
+    for k, vec in enumerate((zt, T, Et)):
+        args = [vec if i == k else np.full(3, (zt, T, Et)[i][0]) for i in range(3)]
+        full = run_planar(*args[:2], 0.0, -1.0, args[2], steps=300, engine=engine)
+        one = run_planar(*[vec if i == k else (zt, T, Et)[i][0] for i in range(2)], 0.0, -1.0,
+                         Et if k == 2 else Et[0], steps=300, engine=engine)
+        assert one.zt.shape == (3,)
+        for f in ("zt", "T", "classes", "steps", "max_T"):
+            assert np.array_equal(getattr(one, f), getattr(full, f)), (k, f)

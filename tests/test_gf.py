@@ -152,6 +152,59 @@ def test_bad_arguments(fn, kwargs):
     assert "\n" not in str(exc.value)
 
 
-def test_bad_problem():
-    with pytest.raises(InputError, match="problem="):
-        gf_limit(None)
+@pytest.mark.parametrize("fn", [gf_limit, integrate_gf])
+def test_bad_problem(fn):
+    with pytest.raises(InputError, match=r"^problem=None: expected a numerics.Problem; build one with from_theta or "
+                                         r"from_state$"):
+        fn(None)
+
+
+@pytest.mark.parametrize("args", [("1", "1/2", "1"), ("-2", "-1/4", "1")], ids=["z>0", "z<0"])
+def test_zero_energy_runs_away_along_the_closed_form(args):
+    """One mode with E = 0: z = J(ω)²/(2ω) for all t, so ż = −2ηωz² and z(t) = z0/(1 + 2ηωz0·t), λ = 2ωz
+    (derived here, solved by hand). Both routes say RUNS_AWAY (x_inf = ±∞, λ → 0), and every recorded point of
+    the integrated flow lies on the closed form to 1e-19 relative at 20 digits."""
+    prob = from_state(*args, eta="1/2")
+    assert prob.E == 0
+    lim = gf_limit(prob, dps=20)
+    assert lim.status is GFStatus.RUNS_AWAY and lim.ntk == 0 and lim.x_inf == (mpmath.inf if prob.z0 > 0 else -mpmath.inf)
+    ode = integrate_gf(prob, dps=20, record=True)
+    assert ode.status is GFStatus.RUNS_AWAY and len(ode.trajectory) == ode.steps + 1 > 10
+    with mpmath.workdps(40):
+        eta, w, z0 = (mpmath.mpf(v.numerator) / v.denominator for v in (prob.eta, prob.omegas[0], prob.z0))
+        for t, lam, z in ode.trajectory:
+            exact = z0 / (1 + 2 * eta * w * z0 * t)
+            assert abs(z / exact - 1) < mpmath.mpf(10) ** -19 and abs(lam / (2 * w * exact) - 1) < mpmath.mpf(10) ** -19
+        assert ode.ntk < mpmath.mpf(10) ** -25 and abs(ode.z / (z0 / (1 + 2 * eta * w * z0 * ode.t)) - 1) < mpmath.mpf(10) ** -19
+
+
+@pytest.mark.parametrize("args,status,x_inf,ntk", [
+    (("1,-1", "0", "1,1"), GFStatus.AT_MINIMUM, 0, 2),
+    (("1,-1", "0.5", "0,0"), GFStatus.NO_GRADIENT, 0, 0),
+    (("1,2", "0.3", "0.1,0.1"), GFStatus.RUNS_AWAY, mpmath.inf, 0),
+    (("-1,-2", "-0.3", "0.1,0.1"), GFStatus.RUNS_AWAY, -mpmath.inf, 0),
+], ids=["z0=0", "J=0", "runaway-z>0", "runaway-z<0"])
+def test_statuses_without_a_root_give_their_values(args, status, x_inf, ntk):
+    """Route 1 without a root: x_inf and λ_GF as the status says, each checked at 2·dps; route 2 does not move
+    where nothing can."""
+    prob = from_state(*args, eta="1/2")
+    lim = gf_limit(prob, dps=20)
+    assert (lim.status, lim.x_inf, lim.ntk, lim.eta_ntk) == (status, x_inf, ntk, ntk / 2)
+    assert lim.agreed_digits == lim.x_agreed_digits == 20
+    if status is not GFStatus.RUNS_AWAY:
+        ode = integrate_gf(prob, dps=20)
+        assert (ode.status, ode.steps, ode.t, ode.ntk, ode.z) == (status, 0, 0, ntk, prob.z0)
+
+
+@pytest.mark.parametrize("x,y,digits", [
+    ("1", "1.00000000003", 10),  # |x − y| = 3e-11 relative to y
+    ("1e-35", "0", 5),  # y = 0: measured against 10^-dps
+    ("5", "1", 0),  # no digit agrees
+    ("2", "2", 30),  # equal: every digit
+    ("2", "2.0000000000000000000000000000000000001", 30),  # closer than 10^-dps: capped at dps
+])
+def test_agreed_digits_of_two_solves(x, y, digits):
+    from sorm.numerics.engines.gf import _digits
+
+    with mpmath.workdps(80):
+        assert _digits(mpmath.mpf(x), mpmath.mpf(y), 30) == digits
