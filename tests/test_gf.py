@@ -208,3 +208,79 @@ def test_agreed_digits_of_two_solves(x, y, digits):
 
     with mpmath.workdps(80):
         assert _digits(mpmath.mpf(x), mpmath.mpf(y), 30) == digits
+
+
+def test_series_arithmetic_gives_known_taylor_coefficients():
+    """The lazy power series behind the integrator, through every operation a generated rate may use (today's
+    rates use only unary minus, ``+`` and ``*``), on ODEs y' = f(y), y(0) = 1, with known solutions:
+    y' = y: eᵗ; y' = 0 − y²: 1/(1 + t); y' = (y − 0)/2: e^(t/2); y' = 2y − 3y − 0 + (−y): e^(−2t);
+    y' = 1 + y: 2eᵗ − 1; y' = y³·1: (1 − 2t)^(−1/2)."""
+    from sorm.numerics.engines.gf import _Series
+
+    def solve(rate, y0=1, n=8):
+        y = _Series("state", (None,), [mpmath.mpf(y0)])
+        y.args = (rate(y),)
+        return [y.coef(k) for k in range(n)]
+
+    f = mpmath.factorial
+    with mpmath.workdps(30):
+        cases = [
+            (lambda y: y, [1 / f(k) for k in range(8)]),
+            (lambda y: 0 - y ** 2, [(-1) ** k for k in range(8)]),
+            (lambda y: (y - 0) / 2, [mpmath.mpf(2) ** -k / f(k) for k in range(8)]),
+            (lambda y: 2 * y - y * 3 - 0 + -y, [(-2) ** k / f(k) for k in range(8)]),
+            (lambda y: 1 + y, [1] + [2 / f(k) for k in range(1, 8)]),
+            (lambda y: y ** 3 * 1, [mpmath.binomial(-mpmath.mpf(1) / 2, k) * (-2) ** k for k in range(8)]),  # (1 − 2t)^(−1/2)
+        ]
+        for rate, want in cases:
+            got = solve(rate)
+            assert all(abs(g - w) < mpmath.mpf(10) ** -28 for g, w in zip(got, want)), (got, want)
+    with pytest.raises(TypeError, match="series division"):
+        _Series("state", (None,), [1]) / _Series("state", (None,), [1])
+
+
+def test_limit_repr_shows_each_value_to_its_own_agreed_digits():
+    res = gf_limit(from_state([1, -1], "0.02", "1.1,0.9"), dps=30)  # η = 1: ntk = eta_ntk
+    text = repr(dataclasses.replace(res, agreed_digits=12, x_agreed_digits=7))
+    assert "\n    ntk=1.99639675415,\n    eta_ntk=1.99639675415,\n    x_inf=0.01000935,\n    dps=30,\n" in text
+    text = repr(dataclasses.replace(res, agreed_digits=None, x_agreed_digits=0))  # no digit agrees: no value
+    assert "\n    ntk=None,\n    eta_ntk=None,\n    x_inf=None,\n    dps=30,\n    status=GFStatus.CONVERGED," in text
+
+
+@pytest.mark.parametrize("omega, z0, J2", [
+    ("1", "0.45", "1"),  # x_inf = ln(10)/2 > 1: the bracket has to grow
+    ("1", "0.4999995", "1"),  # E = 5e-7: x_inf ≈ 7.3, several doublings
+    ("-1/2", "-0.3", "2"),  # z0 < 0: x runs negative
+    ("3", "0.02", "0.3"),
+], ids=["x>1", "x~7", "z<0", "omega=3"])
+def test_single_mode_limit_is_the_closed_form(omega, z0, J2):
+    """One mode: z(x) = J(ω)²(0)e^(−2ωx)/(2ω) − E vanishes at e^(−2ωx) = 2ωE/J(ω)²(0), so λ_GF = 2ωE and
+    x_inf = ln(J(ω)²(0)/(2ωE))/(2ω) (derived here, by hand)."""
+    prob = from_state(omega, z0, J2)
+    lim = gf_limit(prob, dps=30)
+    with mpmath.workdps(60):
+        w, E, J = (mpmath.mpf(v.numerator) / v.denominator for v in (prob.omegas[0], prob.E, prob.J2[0]))
+        assert lim.status is GFStatus.CONVERGED and lim.agreed_digits == lim.x_agreed_digits == 30
+        assert abs(lim.ntk - 2 * w * E) <= mpmath.mpf(10) ** -29 * abs(2 * w * E)
+        x = mpmath.log(J / (2 * w * E)) / (2 * w)
+        assert abs(lim.x_inf - x) <= mpmath.mpf(10) ** -29 * abs(x)
+
+
+def test_a_slowly_shrinking_mode_runs_away():
+    """No mode grows in the direction of z (ω_i·sign z in (0, 1) included) and sign z·E < 0: RUNS_AWAY."""
+    prob = from_state("1/2,2", "0.3", "0.1,0.1")
+    assert prob.E < 0
+    lim = gf_limit(prob, dps=20)
+    assert lim.status is GFStatus.RUNS_AWAY and lim.x_inf == mpmath.inf
+
+
+@pytest.mark.parametrize("name", list(CASES) + list(STIFF))
+def test_integrator_meets_its_tolerance(name):
+    """The integrator aims at ε = 10^(−dps−5) relative per phase, so at 30 digits its estimate stays below
+    10^−30·λ and the flow's λ agrees with the exact root to within that estimate plus the rounding of the two
+    30-digit results (10^−30·λ)."""
+    prob = {**CASES, **STIFF}[name]
+    lim, ode = gf_limit(prob, dps=30), integrate_gf(prob, dps=30)
+    with mpmath.workdps(60):
+        assert ode.error_estimate < mpmath.mpf(10) ** -30 * lim.ntk
+        assert abs(ode.ntk - lim.ntk) <= ode.error_estimate + mpmath.mpf(10) ** -30 * lim.ntk
