@@ -345,6 +345,19 @@ def test_cli_divergent_exits_1(capsys):
     assert "diverged" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("json_out", [False, True], ids=["text", "json"])
+def test_cli_no_gradient_prints_the_exact_point_and_exits_0(json_out, capsys):
+    """Every J(ω_i) = 0 with z ≠ 0: GD stays put, so ηλ_∞ = 0 exactly; a result (exit 0) with the point
+    [0, 0] in the text and the JSON, and no tail."""
+    assert main(["certify", "--omegas", "1,-1", "--z0", "0.5", "--J2", "0,0"] + ["--json"] * json_out) == 0
+    out = capsys.readouterr().out
+    if json_out:
+        e = json.loads(out)["enclosure"]
+        assert (e["status"], e["eta_ntk_lo"], e["eta_ntk_hi"], e["tail"]) == ("no_gradient", "0", "0", None)
+    else:
+        assert out.startswith("status: no_gradient (") and "\neta*lambda_inf in [0, 0] (exact)\n" in out
+
+
 def test_cli_other_P_skips_threshold(capsys):
     assert main(["certify", "--omegas", "2,-0.5,1", "--z0", "0.05", "--J2", "0.5,1,0.6", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
@@ -662,6 +675,69 @@ def test_a_run_stopped_by_max_steps_keeps_its_fields_and_is_not_retried_at_more_
     assert enc.detail == "no tail certificate within max_steps=50 (0 attempts); the orbit has not settled below T = 2"
 
 
+_D = F(1, 2 * 10**50)
+_NOT_ATTRACTING = "1 - T is not in (-1, 1), the line does not attract there"
+_AT_AN_END = "the ball of T holds an end of the attracting segment 0 < T < 2; raise prec_bits"
+
+
+@pytest.mark.parametrize("J, bits, status, text", [
+    ((1, 1), 128, CertStatus.UNSTABLE_FIXED_POINT, f"[2, 2]: {_NOT_ATTRACTING}"),
+    ((F(5, 4), F(5, 4)), 128, CertStatus.UNSTABLE_FIXED_POINT, f"[2.5, 2.5]: {_NOT_ATTRACTING}"),
+    ((0, 0), 128, CertStatus.UNSTABLE_FIXED_POINT, f"[0, 0]: {_NOT_ATTRACTING}"),
+    ((F(1, 4), F(1, 4)), 128, CertStatus.CERTIFIED, None),
+    ((1 - _D, 1 - _D), 128, CertStatus.NOT_CERTIFIED, _AT_AN_END),
+    ((1 - _D, 1 - _D), 256, CertStatus.CERTIFIED, None),
+    ((1 + _D, 1 + _D), 128, CertStatus.NOT_CERTIFIED, _AT_AN_END),
+    ((1 + _D, 1 + _D), 256, CertStatus.UNSTABLE_FIXED_POINT, _NOT_ATTRACTING),
+], ids=["T2", "T2.5", "T0", "T0.5", "below-2-at-128", "below-2-at-256", "above-2-at-128", "above-2-at-256"])
+def test_a_start_on_the_fixed_line_is_classed_by_its_ball_of_T(J, bits, status, text):
+    """z̃₀ = 0 exactly: the orbit stays at (0, T₀). T₀ in (0, 2) is certified at the first attempt (step 1,
+    the zero tail); T₀ ≥ 2 or T₀ = 0 is an unstable fixed point at step 0; a ball of T holding 2 (T₀ = 2 ∓ 1e-50
+    at 128 bits) is not certified at step 0, and max_prec_bits does not retry it; 256 bits decide it."""
+    p = from_state(["1", "-1"], "0", list(J))
+    enc = enclose_final_ntk(p, prec_bits=bits, max_prec_bits=512)
+    assert (enc.status, enc.prec_bits, enc.eta, enc.route) == (status, bits, 1, "planar"), enc.detail
+    if status is CertStatus.CERTIFIED:
+        assert enc.steps == 1 and enc.contains(p.T0) and enc.width <= F(4, 2**bits)
+        assert enc.detail.startswith("tail bound closed at step 1 (attempt 1)")
+    else:
+        assert (enc.steps, enc.lo, enc.hi, enc.tail) == (0, None, None, None)
+        assert enc.detail.startswith("exactly on the fixed line z~ = 0 at step 0 with T in [")
+        assert enc.detail.endswith(text)
+
+
+@pytest.mark.parametrize("which", ["z", "T"])
+def test_a_ball_that_stops_being_finite_ends_the_run_as_diverged_at_that_step(which, monkeypatch):
+    """A guard: arb's exponents are unbounded, so the polynomial maps pass the blow-up bound before a ball
+    stops being finite; here the route is made to return a non-finite ball of z̃ (or of T) after its third
+    step. The run ends DIVERGED at step 3 with no bounds and is not retried at more bits."""
+    import flint
+
+    from sorm.numerics.certify import enclosure
+
+    real = enclosure.planar_route
+
+    def broken(*abe):
+        rt, calls = real(*abe), []
+
+        def step(z, X):
+            calls.append(None)
+            z, X = type(rt).step(rt, z, X)
+            if len(calls) == 3:
+                z, X = (flint.arb("inf"), X) if which == "z" else (z, [flint.arb("nan")])
+            return z, X
+
+        rt.step = step
+        return rt
+
+    monkeypatch.setattr(enclosure, "planar_route", broken)
+    p = INSTANCES["eta-0.25"]
+    enc = enclose_final_ntk(p, prec_bits=128, max_prec_bits=512)
+    assert (enc.status, enc.lo, enc.hi, enc.tail, enc.eta, enc.steps, enc.prec_bits, enc.route) == \
+        (CertStatus.DIVERGED, None, None, None, F(1, 4), 3, 128, "planar")
+    assert enc.detail == "the balls stopped being finite at step 3"
+
+
 def test_planar_parameters_are_the_invariant_of_the_state():
     """(a, b, Ẽ) = (ω₁ + ω₂, ω₁ω₂, ½(J̃₁/ω₁ + J̃₂/ω₂) − z̃) in rescaled variables (z̃ = ηz, J̃² = ηJ²),
     computed here by hand; a P = 3 model has no 2-D reduction."""
@@ -729,6 +805,10 @@ def test_a_ball_wider_than_max_width_stops_the_run_and_more_bits_recover_it():
     assert up.contains(LIMIT5) and up.width < F(1, 10**60)
     top = enclose_final_ntk(p, prec_bits=128, max_width=F(1, 10**70), max_prec_bits=256)  # 256 bits: still too wide
     assert top.status is CertStatus.NOT_CERTIFIED and top.prec_bits == 256 and "[128, 256] bits" in top.detail
+    # a radius equal to max_width is allowed (radii are dyadic, exact as floats): the run stops one step later
+    assert radii[9] < radii[10] < radii[11]
+    edge = enclose_final_ntk(p, prec_bits=128, max_width=F(radii[10]))
+    assert edge.status is CertStatus.NOT_CERTIFIED and edge.steps == 11 and "at step 11" in edge.detail
 
 
 def test_a_mode_with_zero_weight_changes_no_bound_of_the_tail_lemma():

@@ -248,7 +248,8 @@ def _enclose_once(problem: Problem, prec: int, max_steps: int, max_width: Fracti
                                  "raise prec_bits (an orbit that never settles, e.g. period-2 or chaotic, "
                                  "always ends here)"), True
             # cheap trigger from the observed midpoints (a heuristic, not part of the proof):
-            # estimated tail |T_n − T_{n−1}|·q/(1 − q) with q = |z̃_n|/|z̃_{n−1}|
+            # estimated tail |T_n − T_{n−1}|/(1 − q) with q = |z̃_n|/|z̃_{n−1}| (the increments from
+            # step n on, if they shrink by q a step)
             if prev_T is not None and n >= next_try and (absz == 0 or absz < prev_absz):
                 q_est = absz / prev_absz
                 est = abs(T.mid() - prev_T) / (1 - q_est)
