@@ -16,7 +16,8 @@ stability ηλ = 2; the classes themselves are defined here):
 
 Runs that are bounded but none of these within the step budget are reported as
 BOUNDED (a sixth, "undecided" class); a start on the non-attracting part of the
-fixed line z = 0 is an UNSTABLE_FIXED_POINT. The figures are in proofs_check.figures.phase.
+fixed line z = 0 is an UNSTABLE_FIXED_POINT, and a start with ηλ = 0 exactly and z ≠ 0
+(every J(ω_i) = 0: nothing moves) is NO_GRADIENT. The figures are in proofs_check.figures.phase.
 """
 from __future__ import annotations
 

@@ -110,6 +110,8 @@ def run(args) -> int:
         if problem.eta != 1:
             nlo, nhi = enc.bounds(digits, ntk=True)
             print(f"lambda_inf in [{nlo}, {nhi}]")
+    elif enc.lo is not None:  # no gradient: the exact point [0, 0], with no tail
+        print(f"eta*lambda_inf in [{e['eta_ntk_lo']}, {e['eta_ntk_hi']}] (exact)")
     t = out["threshold"]
     if t is not None and not t["certified"]:
         print(f"threshold: NOT certified (interval Newton or the monotonicity check failed; slope {t['slope']})")
