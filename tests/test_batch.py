@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sorm.numerics import _derived as d
 from sorm.numerics.compile.float64 import planar_jacobian_program, planar_step_program
 from sorm.numerics.engines.batch import (BatchResult, TrajectoryClass, classify_problem, run_batch, run_planar,
-                                         trajectory_float64)
+                                         run_planar_where_exact, trajectory_float64)
 from sorm.numerics.engines.gd_mp import GDStatus, run_gd
 from sorm.numerics.problem import from_state
 from sorm.numerics.validate import InputError
@@ -648,3 +648,184 @@ def test_run_planar_broadcasts_each_scalar_input(engine):
         assert one.zt.shape == (3,)
         for f in ("zt", "T", "classes", "steps", "max_T"):
             assert np.array_equal(getattr(one, f), getattr(full, f)), (k, f)
+
+
+# ω = (2, −1/2): a = 3/2, b = −1. Rows 0, 2 and 4 have a J̃(ω_i)² exactly 0 (the mode map's runs), rows 1 and 3
+# none (the 2-D map's). Ẽ from the invariant Σ J̃(ω_i)²/ω_i − 2z̃ = 2Ẽ.
+_WE_W = np.array([2.0, -0.5])
+_WE_J2 = np.array([[1 / 8, 0], [1.0, 0.6], [0, 0], [0.7, 1.2], [0, 2.5]])
+_WE_ZT = np.array([5 / 16, 0.05, 0.3, -0.02, 0.01])
+_WE_T0 = _WE_J2.sum(axis=1)
+_WE_ET = (_WE_J2[:, 0] / _WE_W[0] + _WE_J2[:, 1] / _WE_W[1]) / 2 - _WE_ZT
+_FIELDS = ("zt", "T", "classes", "steps", "max_T", "lyapunov")
+
+
+def _same(a, b):
+    return a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind == "f")
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_run_planar_where_exact_routes_each_run_by_its_exact_zero_and_keeps_the_order(engine):
+    """Each run with a J̃(ω_i)² exactly 0 gets run_batch's result, each other run run_planar's, in the order
+    given, with every option passed on (run_batch gets all but lyap_steps and lyap_min); a scalar Ẽ is
+    broadcast. The two routes are told apart where they differ: the 2-D map gives a Lyapunov exponent (row 3),
+    and on the dead-mode rows 0 and 4 it lets rounding revive the zero mode and DIVERGES."""
+    from sorm.numerics.engines.kernel import numba_available
+
+    if engine == "numba" and not numba_available():
+        pytest.skip("numba is not installed")
+    opts = dict(steps=200, settle=False, check_every=7, tol=1e-12, blowup=1e6, ptol=1e-10, engine=engine)
+    lyap = dict(lyap_steps=100, lyap_min=0.5)
+    zero = np.array([True, False, True, False, True])
+    r = run_planar_where_exact(_WE_W, _WE_ZT, _WE_J2, _WE_T0, _WE_ET, **opts, **lyap)
+    p = run_planar(_WE_ZT[~zero], _WE_T0[~zero], 1.5, -1.0, _WE_ET[~zero], **opts, **lyap)
+    m = run_batch(_WE_W, _WE_ZT[zero], _WE_J2[zero], **opts)
+    assert r.J2t is None and r.engine == engine and r.step_budget == 200
+    for f in _FIELDS:
+        got = getattr(r, f)
+        assert got.shape == (5,) and not got.flags.writeable, f
+        assert _same(got[~zero], getattr(p, f)) and _same(got[zero], getattr(m, f)), f
+    C = TrajectoryClass
+    assert [C(c) for c in r.classes] == [C.BOUNDED, C.CONVERGED_BELOW, C.NO_GRADIENT, C.BOUNDED, C.BOUNDED]
+    assert np.isnan(r.lyapunov[[0, 1, 2, 4]]).all() and math.isfinite(r.lyapunov[3])
+    assert (r.steps == 200).all()
+    # the 2-D map on every run: the dead-mode rows diverge there, and no Lyapunov exponent is NaN on row 3
+    every = run_planar(_WE_ZT, _WE_T0, 1.5, -1.0, _WE_ET, **opts, **lyap)
+    assert [C(c) for c in every.classes[[0, 4]]] == [C.DIVERGED, C.DIVERGED]
+    # a scalar Ẽ (or z̃₀, T₀) is one value for every run
+    one = run_planar_where_exact(_WE_W, _WE_ZT, _WE_J2, _WE_T0, 0.25, **opts, **lyap)
+    full = run_planar_where_exact(_WE_W, _WE_ZT, _WE_J2, _WE_T0, np.full(5, 0.25), **opts, **lyap)
+    for f in _FIELDS:
+        assert _same(getattr(one, f), getattr(full, f)), f
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+@pytest.mark.parametrize("rows", [[0, 2, 4], [1, 3]], ids=["every-run-has-a-zero", "no-zero"])
+def test_run_planar_where_exact_with_one_route_only_is_that_route(engine, rows):
+    from sorm.numerics.engines.kernel import numba_available
+
+    if engine == "numba" and not numba_available():
+        pytest.skip("numba is not installed")
+    opts = dict(steps=150, check_every=5, engine=engine)
+    lyap = dict(lyap_steps=60, lyap_min=0.5)
+    r = run_planar_where_exact(list(_WE_W), _WE_ZT[rows], _WE_J2[rows], _WE_T0[rows], _WE_ET[rows], **opts, **lyap)
+    if rows == [1, 3]:
+        ref = run_planar(_WE_ZT[rows], _WE_T0[rows], 1.5, -1.0, _WE_ET[rows], **opts, **lyap)
+    else:
+        ref = run_batch(_WE_W, _WE_ZT[rows], _WE_J2[rows], **opts)
+    assert r.J2t is None and r.engine == engine and r.step_budget == 150
+    for f in _FIELDS:
+        assert _same(getattr(r, f), getattr(ref, f)) and not getattr(r, f).flags.writeable, f
+
+
+_WHERE_EXACT_BAD = [  # (keyword overrides, the whole message)
+    ({"omegas": [2.0, -0.5, 1.0]}, "omegas=[2.0, -0.5, 1.0]: the 2-D map needs two distinct nonzero eigenvalues; "
+                                   "use run_batch"),
+    ({"omegas": [2.0]}, "omegas=[2.0]: the 2-D map needs two distinct nonzero eigenvalues; use run_batch"),
+    ({"omegas": [0.0, 1.0]}, "omegas=[0.0, 1.0]: the 2-D map needs two distinct nonzero eigenvalues; use run_batch"),
+    ({"omegas": [1.0, 0.0]}, "omegas=[1.0, 0.0]: the 2-D map needs two distinct nonzero eigenvalues; use run_batch"),
+    ({"omegas": [0.5, 0.5]}, "omegas=[0.5, 0.5]: the 2-D map needs two distinct nonzero eigenvalues; use run_batch"),
+    ({"J2t0": [1.0, 0.6]}, "J2t0 has shape (2,): expected (N, 2), one row per run; pass an (N, 2) array"),
+    ({"J2t0": [[1.0, 0.6, 0.1]]}, "J2t0 has shape (1, 3): expected (N, 2), one row per run; pass an (N, 2) array"),
+    ({"zt0": [0.05, 0.05]}, "zt0 has 2 values: expected 1 or 3; pass one per trajectory"),
+    ({"T0": [1.6, 1.6]}, "T0 has 2 values: expected 1 or 3; pass one per trajectory"),
+    ({"Et": [-0.4, -0.4]}, "Et has 2 values: expected 1 or 3; pass one per trajectory"),
+]
+
+
+@pytest.mark.parametrize("kw, message", _WHERE_EXACT_BAD,
+                         ids=[next(iter(k)) + f"-{i}" for i, (k, _) in enumerate(_WHERE_EXACT_BAD)])
+def test_run_planar_where_exact_bad_arguments_name_themselves(kw, message):
+    args = {"omegas": [2.0, -0.5], "zt0": [0.05], "J2t0": [[1.0, 0.6]] * 3, "T0": [1.6], "Et": [-0.4],
+            "steps": 10, **kw}
+    positional = [args.pop(k) for k in ("omegas", "zt0", "J2t0", "T0", "Et")]
+    with pytest.raises(InputError, match="^" + re.escape(message) + "$"):
+        run_planar_where_exact(*positional, **args)
+
+
+def test_run_planar_where_exact_takes_eigenvalues_as_numbers_in_any_layout():
+    """Python integers are numbers, not int64: ω = (2³², 2³³) has ω₁ω₂ = 2⁶⁵ ≠ 0 (0 in wrapping int64
+    arithmetic, which would reject it as a zero eigenvalue). A nested (1, 2) omegas is the same two values."""
+    r = run_planar_where_exact([2**32, 2**33], [0.0], [[0.5, 0.25]], 0.75, 0.0, steps=10, engine="numpy")
+    assert TrajectoryClass(int(r.classes[0])) is TrajectoryClass.CONVERGED_BELOW  # z̃ = 0, |1 − T| < 1
+    flat = run_planar_where_exact([2.0, -0.5], _WE_ZT, _WE_J2, _WE_T0, _WE_ET, steps=100, engine="numpy")
+    nested = run_planar_where_exact([[2.0, -0.5]], _WE_ZT, _WE_J2, _WE_T0, _WE_ET, steps=100, engine="numpy")
+    for f in _FIELDS:
+        assert _same(getattr(flat, f), getattr(nested, f)), f
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_run_planar_options_and_progress(engine):
+    """run_planar passes each option to its back end: progress reports (summing to the steps run), tol, blowup,
+    ptol, check_every and settle each change the run as they should; the record names the back end and the
+    budget. ω = (1, −1): a = 0, b = −1, Ẽ = (J̃₁² − J̃₂²)/2 − z̃."""
+    from sorm.numerics.engines.kernel import numba_available
+
+    if engine == "numba" and not numba_available():
+        pytest.skip("numba is not installed")
+
+    def planar(zt, J1, J2, **kw):
+        return run_planar([zt], [J1 + J2], 0.0, -1.0, [(J1 - J2) / 2 - zt], engine=engine, **kw)
+
+    seen = []
+    r = run_planar([0.01] * 3, [2.01] * 3, 0.0, -1.0, 0.2, steps=40, settle=False, progress=seen.append,
+                   engine=engine)
+    assert sum(seen) == int(r.steps.sum()) == 120 and r.engine == engine and r.step_budget == 40
+    loose = planar(0.05, 0.5, 0.4, steps=5000, tol=1e-3, check_every=1)
+    tight = planar(0.05, 0.5, 0.4, steps=5000, tol=1e-12, check_every=1)
+    assert loose.class_of(0) is tight.class_of(0) is TrajectoryClass.CONVERGED_BELOW
+    assert loose.steps[0] < tight.steps[0] and abs(tight.zt[0]) <= 1e-12 < abs(loose.zt[0])
+    assert tight.step_budget == 5000 and tight.engine == engine
+    low = planar(0.1, 3.0, 2.0, steps=5000, blowup=10.0, check_every=1)
+    high = planar(0.1, 3.0, 2.0, steps=5000, check_every=1)
+    assert low.class_of(0) is high.class_of(0) is TrajectoryClass.DIVERGED and low.steps[0] < high.steps[0]
+    eos = planar(0.01, 1.215, 0.795, steps=3000)
+    p2 = planar(0.01, 1.215, 0.795, steps=3000, ptol=0.5)
+    assert eos.class_of(0) is not TrajectoryClass.PERIOD2 and p2.class_of(0) is TrajectoryClass.PERIOD2
+    every1 = planar(0.05, 0.5, 0.4, steps=5000, check_every=1)
+    every64 = planar(0.05, 0.5, 0.4, steps=5000)
+    fixed = planar(0.05, 0.5, 0.4, steps=5000, settle=False)
+    assert every1.steps[0] < every64.steps[0] < 5000 and every64.steps[0] % 64 == 0 and fixed.steps[0] == 5000
+
+
+def test_run_planar_where_exact_finds_the_zero_in_float64():
+    """The route is chosen from the J̃(ω_i)² the engines run with, float64: a long double 10⁻⁴⁰⁰⁰, not 0 in its own
+    type, is 0 in float64, so the run takes the mode map, which keeps it 0 (BOUNDED), not the 2-D map, whose
+    rounding revives it (DIVERGED: row 4 of the routing test)."""
+    tiny = np.longdouble("1e-4000")
+    if tiny == 0:
+        pytest.skip("long double is float64 here: 1e-4000 is already 0")
+    J2 = np.array([[tiny, 2.5]], dtype=np.longdouble)
+    opts = dict(steps=200, settle=False, engine="numpy")
+    r = run_planar_where_exact(_WE_W, [0.01], J2, [2.5], [-2.51], lyap_steps=100, **opts)
+    m = run_batch(_WE_W, [0.01], [[0.0, 2.5]], **opts)
+    p = run_planar([0.01], [2.5], 1.5, -1.0, [-2.51], lyap_steps=100, **opts)
+    for f in _FIELDS:
+        assert _same(getattr(r, f), getattr(m, f)), f
+    assert r.class_of(0) is TrajectoryClass.BOUNDED and p.class_of(0) is TrajectoryClass.DIVERGED
+
+
+def test_auto_engine_is_numba_when_numba_is_installed(monkeypatch):
+    """engine="auto" (the default) picks the compiled kernels when numba imports and SORM_ENGINE does not ask for
+    numpy, and the records say so; resolve_engine returns the back end's name itself."""
+    from sorm.numerics.engines.batch import resolve_engine
+
+    pytest.importorskip("numba")
+    monkeypatch.delenv("SORM_ENGINE", raising=False)
+    assert resolve_engine("auto") == "numba" and resolve_engine("numpy") == "numpy"
+    assert run_planar([0.01], [2.01], 0.0, -1.0, [0.2], steps=10).engine == "numba"
+    assert run_batch([1, -1], [0.01], [[1.215, 0.795]], steps=10).engine == "numba"
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered in cast:RuntimeWarning")
+@pytest.mark.parametrize("name", ["zt0", "T0", "Et"])
+def test_a_value_beyond_float64_is_non_finite(name):
+    """The engines run in float64, so an input is finite only if it is finite there: a long double 10⁴⁰⁰ (finite
+    in its own type) is inf in float64, and rejected by name like any inf."""
+    big = np.longdouble("1e400")
+    if not np.isfinite(big):
+        pytest.skip("long double is float64 here: 1e400 is already inf")
+    args = {"zt0": [0.1], "T0": [1.0], "Et": [0.2], name: np.array([big])}
+    with pytest.raises(InputError, match="^" + re.escape(f"{name} contains non-finite values: expected finite numbers; "
+                                                        "remove inf/nan") + "$"):
+        run_planar(args["zt0"], args["T0"], 0.0, -1.0, args["Et"], steps=10)
