@@ -2,6 +2,7 @@
 the fixed line at its edges, and a rerun that vouches for nothing."""
 from __future__ import annotations
 
+import warnings
 from fractions import Fraction as F
 
 import mpmath
@@ -110,6 +111,13 @@ def test_checked_bounds_hold_on_a_chaotic_orbit(method):
         for q in ("z", "ntk", "eta_ntk"):
             assert abs(getattr(r, q) - getattr(ref, q)) <= r.error[q], q
         assert all(abs(a - b) <= e for a, b, e in zip(r.J2, ref.J2, r.error["J2"], strict=True))
+    # the rerun is the same run at 2·dps = 60 digits, so each bound is at least the distance to it (a rerun at other
+    # digits, e.g. 90, is off from the 60-digit values by more than its own bound on this orbit)
+    r60 = run_gd(prob, dps=60, steps=150, method=method)
+    with mpmath.workdps(130):
+        for q in ("z", "ntk", "eta_ntk"):
+            assert abs(getattr(r, q) - getattr(r60, q)) <= r.error[q], q
+        assert all(abs(a - b) <= e for a, b, e in zip(r.J2, r60.J2, r.error["J2"], strict=True))
 
 
 @pytest.mark.parametrize("method", ["fixed-point", "mpmath", "theta"])
@@ -421,3 +429,219 @@ def test_the_carried_bound_is_the_documented_sum(method, prob):
         want = [acc[i] for i in range(acc.rows)]
         for g, e in zip([got[0], *got[1], got[2]], want, strict=True):
             assert _close(g, e, e * mpmath.mpf(10) ** -10), (g, e)
+
+
+@pytest.mark.parametrize("z0, tol, want", [
+    ("0.1", None, F(1, 10**25) * 2),  # |z̃₀| = 1/20 < 1: 10^(5 − dps)/η
+    ("3", None, F(1, 10**25) * F(3, 2) * 2),  # |z̃₀| = 3/2, between the floor 1 and 2: 10^(5 − dps)·|z̃₀|/η
+    ("0.1", "1e-6", F(1, 10**6)),  # a given tol is on |z| itself, whatever η
+], ids=["default", "default-scaled", "given"])
+def test_the_tolerance_is_the_given_one_or_the_documented_default(z0, tol, want):
+    """The tolerance on |z| (unscaled) that the result reports, at η = 1/2 and 30 digits: ``tol`` as given (the
+    run compares z̃ = ηz with η·tol), else 10^(5 − dps)·max(1, |z̃₀|) on z̃, divided by η. The run converges to
+    it: |z| < tol at the end, and it was not below the tolerance one step before."""
+    prob = from_state("1,-1/2", z0, "0.6,0.4", eta="1/2")
+    r = run_gd(prob, dps=30, tol=tol)
+    assert r.status is GDStatus.CONVERGED
+    with mpmath.workdps(30):
+        assert _close(r.tol, _mp(want), _mp(want) * mpmath.mpf(10) ** -28)
+        assert abs(r.z) < r.tol <= abs(run_gd(prob, dps=30, steps=r.steps - 1).z)
+
+
+def test_the_default_step_budget_is_100000():
+    """Without ``max_steps`` a run that neither converges nor repeats (z̃ = 6·10⁻⁶ shrinking by a factor
+    1 − 2·10⁻³⁰ a step) ends at the budget of 100 000 steps (about a second on the fixed-point path)."""
+    r = run_gd(from_state("1,-1", "6e-6", "1e-30,1e-30"), dps=30)
+    assert r.status is GDStatus.MAX_STEPS and r.steps == 100_000
+
+
+def _mode_jacobian(w, x):
+    """DF of the (z̃, J̃(ω_i)²) map at x = (z̃, J̃²...), written out: ∂z̃'/∂z̃ = 1 − T + z̃S, ∂z̃'/∂J̃_i² = −z̃ + ½z̃²ω_i,
+    ∂J̃_i²'/∂z̃ = −2ω_i(1 − z̃ω_i)J̃_i², ∂J̃_i²'/∂J̃_i² = (1 − z̃ω_i)²."""
+    z, J = x[0], x[1:]
+    P = len(w)
+    T, S = mpmath.fsum(J), mpmath.fsum(a * j for a, j in zip(w, J))
+    D = mpmath.matrix(P + 1, P + 1)
+    D[0, 0] = 1 - T + z * S
+    for i in range(P):
+        D[0, i + 1] = -z + z * z * w[i] / 2
+        D[i + 1, 0] = -2 * w[i] * (1 - z * w[i]) * J[i]
+        D[i + 1, i + 1] = (1 - z * w[i]) ** 2
+    return D
+
+
+def _carried_sum(eng, w, states):
+    """Σ_{t=−1}^{N−1} |C·DF(x_{N−1})⋯DF(x_{t+1})|·δ_t of the mode map, in mpmath at the caller's precision (rows z̃,
+    each J̃², T)."""
+    P, n = len(w), len(states) - 1
+    C = mpmath.matrix(P + 2, P + 1)
+    for i in range(P + 1):
+        C[i, i] = 1
+    for i in range(1, P + 1):
+        C[P + 1, i] = 1
+    ds = []
+    for s in states:
+        ez, eJ, _ = eng.error(0, s[0], s[1:], mpmath.fsum(s[1:]))
+        ds.append(mpmath.matrix([ez, *eJ]))
+    acc, Q = mpmath.matrix(P + 2, 1), C
+    for t in range(n, -1, -1):
+        d = ds[0] if t == 0 else mpmath.matrix([max(a, b) for a, b in zip(ds[t - 1], ds[t])])
+        acc += Q.apply(abs) * d
+        if t:
+            Q = Q * _mode_jacobian(w, states[t - 1])
+    return [acc[i] for i in range(acc.rows)]
+
+
+def _dyadic_states(rows):
+    return [tuple(_mp(v) for v in row) for row in rows]
+
+
+def test_the_carried_bound_has_exactly_its_documented_margin():
+    """Where float64 is exact (states of a few bits, ω = (1, −1/2)), the carried bound is the documented sum times
+    exactly 1 + (N + 1)·dim·2⁻⁵² (the margin for the rounding of the float64 products): N = 3 steps, dim = 3,
+    so 12·2⁻⁵² ≈ 2.7·10⁻¹⁵ above the sum, which a tolerance of 2⁻⁸⁰ sees."""
+    prob = from_state("1,-1/2", "1/4", "1/2,1/4")
+    eng = make_engine(prob, "mpmath", 30, 8, F(1, 10 ** 25))
+    with mpmath.workprec(300):
+        states = _dyadic_states([("1/4", "1/2", "1/4"), ("1/8", "1/4", "1/2"), ("1/2", "1/4", "1/4"),
+                                 ("1/4", "1/8", "1/2")])
+        ez, eJ, eT = propagated_error(eng, states)
+        want = _carried_sum(eng, [_mp(1), _mp("-1/2")], states)
+        margin = 1 + mpmath.ldexp(4 * 3, -52)
+        for g, e in zip([ez, *eJ, eT], want, strict=True):
+            assert abs(g - e * margin) <= e * mpmath.ldexp(1, -80), (g, e)
+
+
+def test_the_carried_bound_is_rescaled_beyond_the_float64_range_and_none_past_its_end():
+    """States far from any orbit run here (held by hand at z̃ = J̃² = 2²⁰⁰; the Jacobian's entries are about 2⁴⁰⁰):
+    the products of Jacobians pass 2⁵¹² and are rescaled row by row by 2⁻⁵¹² (twice over 3 steps), and the bound
+    is still the documented sum (to the float64 rounding of the products); so it is where the rescale comes last
+    and the sum before it still counts (z̃ = 4, J̃² = (1, 1) held over 162 steps). A state of 2³⁰⁰ or more gives None (beyond
+    what float64 carries), one of 2³⁰⁰·(1 − 2⁻⁵⁰) does not; a product that overflows float64 (2²⁹⁰, 10 steps) gives
+    None, without a warning."""
+    prob = from_state("1,-1/2", "1/4", "1/2,1/4")
+    eng = make_engine(prob, "mpmath", 30, 8, F(1, 10 ** 25))
+    with mpmath.workprec(300):
+        big = mpmath.ldexp(1, 200)
+        states = [(big, big, big)] * 4
+        ez, eJ, eT = propagated_error(eng, states)
+        want = _carried_sum(eng, [_mp(1), _mp("-1/2")], states)
+        for g, e in zip([ez, *eJ, eT], want, strict=True):
+            assert abs(g - e) <= e * mpmath.mpf(10) ** -12, (g, e)
+        # z̃ = 4, J̃² = (1, 1) held: the products grow by about 9.2 a step and pass 2⁵¹² at steps 160 to 162 (by row),
+        # so over 162 steps the sum before the rescale still weighs in each row's bound
+        states = _dyadic_states([("4", "1", "1")]) * 163
+        ez, eJ, eT = propagated_error(eng, states)
+        want = _carried_sum(eng, [_mp(1), _mp("-1/2")], states)
+        for g, e in zip([ez, *eJ, eT], want, strict=True):
+            assert abs(g - e) <= e * mpmath.mpf(10) ** -10, (g, e)
+        edge = mpmath.ldexp(1, 300)
+        for z in (edge, edge * 3 / 2):
+            assert propagated_error(eng, [(z, _mp(1), _mp(1))]) is None
+        assert propagated_error(eng, [(edge * (1 - mpmath.ldexp(1, -50)), _mp(1), _mp(1))]) is not None
+        huge = mpmath.ldexp(1, 290)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert propagated_error(eng, [(huge, huge, huge)] * 11) is None
+
+
+def test_a_checked_run_that_stops_at_step_0_keeps_its_bounds():
+    """A fixed-point run that stops before its first step (z = 0 at ηλ = 2.01, an unstable fixed point), checked at
+    60 digits: the rerun's orbit is its start alone, every digit agrees, and each bound is the run's own."""
+    prob = from_state("1,-1", "0", "1.215,0.795")
+    r = run_gd(prob, dps=30, check_digits=True)
+    assert r.status is GDStatus.UNSTABLE_FIXED_POINT and r.steps == 0
+    assert r.agreed == {"z": 30, "J2": (30, 30), "ntk": 30, "eta_ntk": 30}
+    assert r.error == run_gd(prob, dps=30).error
+
+
+@pytest.mark.parametrize("method", ["fixed-point", "mpmath"])
+def test_modes_that_die_in_one_step_below_the_tolerance_give_no_gradient(method):
+    """One mode, ω = 1, z̃₀ = 1, J̃² = 2 − 10⁻⁴⁰: the step kills the mode exactly ((1 − z̃ω)² = 0) and leaves
+    z̃₁ = 1 − J̃²/2 = 5·10⁻⁴¹, below the tolerance: the check where |z̃| falls below tol sees ηλ = 0 with z̃ ≠ 0,
+    NO_GRADIENT at step 1 (not an unstable fixed point: nothing moves at all)."""
+    r = run_gd(from_state("1", "1", [F(2) - F(1, 10 ** 40)]), dps=30, method=method)
+    assert r.status is GDStatus.NO_GRADIENT and r.steps == 1 and r.J2 == (0,) and r.z != 0
+
+
+@pytest.mark.parametrize("k, status, steps", [(F(3, 2), GDStatus.UNSTABLE_FIXED_POINT, 0),
+                                              (F(5, 2), GDStatus.UNSTABLE_FIXED_POINT, 200)], ids=["within", "beyond"])
+def test_the_rounding_zone_of_the_shrinking_test_is_the_one_step_bound_at_both_ends(k, status, steps):
+    """Below the tolerance, one mode (ω = 1) at ηλ = 2 + k·r, r = 16·2^−prec the mpmath engine's relative one-step
+    bound: z̃ = 10⁻⁵⁰ grows to |z̃₁| = (1 + k·r)|z̃| (to 2^−prec), and the shrinking test calls a change of |z̃| within
+    error(0, z̃) + error(0, z̃₁) ≈ 2r|z̃| rounding. k = 3/2 is within it: classed by 1 − T at once (T > 2: an unstable
+    fixed point at step 0); k = 5/2 is beyond it: z̃ is growing, so the run goes on without the tolerance check and
+    ends with the budget of 200 steps, still an unstable fixed point, not yet off the line."""
+    eng = make_engine(from_state("1", "1", "1"), "mpmath", 30, 200, F(1, 10 ** 25))
+    r = eng.error(0, mpmath.mpf(1), (mpmath.mpf(1),), mpmath.mpf(1))[0]
+    man, exp = r.man_exp
+    assert (man, exp) == (1, 4 - eng.prec)  # 16·2^−prec
+    prob = from_state("1", "1e-50", [2 + k * F(man) * F(2) ** exp])
+    r = run_gd(prob, dps=30, max_steps=200, method="mpmath")
+    assert r.work_bits == eng.prec and r.status is status and r.steps == steps
+
+
+@pytest.mark.parametrize("method", ["fixed-point", "mpmath"])
+def test_steps_k_runs_past_the_tolerance(method):
+    """``steps=K`` has no tolerance: a run that converges at step N (default tolerance) goes on to exactly N + 10
+    steps when asked, with a smaller residual, within its stated bound of the map's (N + 10)-th state."""
+    prob = from_state("1,-1", "0.01", "0.6,0.4")
+    conv = run_gd(prob, dps=30, method=method)
+    assert conv.status is GDStatus.CONVERGED
+    r = run_gd(prob, dps=30, steps=conv.steps + 10, method=method)
+    assert r.status is GDStatus.STEPS_DONE and r.steps == conv.steps + 10
+    with mpmath.workdps(80):
+        orbit = _orbit(prob, r.steps)
+        assert abs(r.z) < abs(conv.z) and abs(r.z - orbit[-1][0]) <= r.error["z"]
+
+
+@pytest.mark.parametrize("method, steps", [("fixed-point", 128), ("mpmath", 256)])
+def test_a_mode_that_dies_out_is_no_gradient_not_period2(method, steps):
+    """One mode, ω = 1, z̃₀ = 1/2, J̃² = 1/1000: J̃² shrinks by (1 − z̃)² ≈ 1/4 a step and z̃ stalls at 0.4995, so
+    GD tends to θ = 0, where the gradient vanishes. The fixed-point engine reaches ηλ = 0 exactly (NO_GRADIENT at
+    the check of step 128); mpmath never does, and its state repeats within the period-2 tolerance at three checks
+    in a row (step 256), where ηλ (10⁻¹⁵⁷) is itself below that tolerance: NO_GRADIENT, not PERIOD2."""
+    r = run_gd(from_state("1", "1/2", "1/1000"), dps=30, method=method)
+    assert r.status is GDStatus.NO_GRADIENT and r.steps == steps
+    with mpmath.workdps(30):
+        assert abs(r.z - mpmath.mpf("0.4995")) < mpmath.mpf(10) ** -4 and r.eta_ntk < mpmath.mpf(10) ** -150
+
+
+@pytest.mark.parametrize("method", ["fixed-point", "mpmath"])
+def test_no_gradient_at_the_start_stops_at_step_0_unless_steps_are_asked_for(method):
+    """ηλ = 0 with z = 1/10, above the tolerance: nothing moves, and the check before the first step says so
+    (NO_GRADIENT after 0 steps, not after the first 64); with ``steps=5`` there is no such check, and the run
+    takes its 5 steps, z unchanged."""
+    prob = from_state("1,-1", "0.1", "0,0")
+    r = run_gd(prob, dps=30, method=method)
+    assert r.status is GDStatus.NO_GRADIENT and r.steps == 0
+    r = run_gd(prob, dps=30, steps=5, method=method)
+    assert r.status is GDStatus.STEPS_DONE and r.steps == 5
+    with mpmath.workdps(30):
+        assert _close(r.z, mpmath.mpf("0.1"), mpmath.mpf(10) ** -29)
+
+
+def test_no_gradient_is_seen_at_the_checks_every_64_steps_and_at_the_budget():
+    """One mode, ω = 1, z̃₀ = 0.556, J̃² = 1/16: the mode shrinks by about (1 − z̃)² ≈ 0.2 a step, and the fixed-point
+    engine (max_steps = 67) holds J̃² = 0 exactly from step 65 on. The checks are at the end of each 64 steps and at
+    the budget: ηλ > 0 at step 64, so NO_GRADIENT at step 67 (a last chunk of 3 steps is one run, not 1 + 2)."""
+    prob = from_state("1", "0.556", "1/16")
+    eng = make_engine(prob, "fixed-point", 30, 67, F(1, 10 ** 25))
+    state, _, _ = eng.run(eng.state0, 64, -1, eng.units(F(2 ** 40)), None)
+    assert state[1] > 0
+    state, _, _ = eng.run(state, 1, -1, eng.units(F(2 ** 40)), None)
+    assert state[1] == 0
+    r = run_gd(prob, dps=30, max_steps=67, method="fixed-point")
+    assert r.status is GDStatus.NO_GRADIENT and r.steps == 67
+
+
+@pytest.mark.parametrize("method", ["fixed-point", "mpmath"])
+def test_a_budget_that_ends_on_the_point_z_0_eta_lambda_0_is_max_steps(method):
+    """ω = 1, z̃₀ = 1, J̃² = 2: one exact step to z̃ = 0, ηλ = 0 (the mode dies, and z̃(1 − T) + ½z̃²S = −1 + 1). With a
+    budget of 1 step that state is not checked before the budget ends: MAX_STEPS (it is not NO_GRADIENT, which
+    needs z ≠ 0); with 2 steps the check before step 2 finds it on the line at ηλ = 0, which does not attract."""
+    prob = from_state("1", "1", "2")
+    r = run_gd(prob, dps=30, max_steps=1, method=method)
+    assert r.status is GDStatus.MAX_STEPS and r.steps == 1 and r.z == 0 and r.eta_ntk == 0
+    r = run_gd(prob, dps=30, max_steps=2, method=method)
+    assert r.status is GDStatus.UNSTABLE_FIXED_POINT and r.steps == 1

@@ -266,6 +266,9 @@ BAD = [
     ("max-steps-zero", dict(max_steps=0)),
     ("max-steps-negative", dict(max_steps=-5)),
     ("steps-zero", dict(steps=0)),
+    # above the cap of 10**9 steps; with a bad method too, so that a missing cap fails at once instead of running
+    ("max-steps-above-1e9", dict(max_steps=10**9 + 1, method="euler")),
+    ("steps-above-1e9", dict(steps=10**9 + 1, method="euler")),
     ("tol-zero", dict(tol=0)),
     ("tol-negative", dict(tol="-1e-5")),
     ("tol-nan", dict(tol=float("nan"))),
@@ -276,9 +279,23 @@ BAD = [
 
 @pytest.mark.parametrize("kwargs", [k for _, k in BAD], ids=[i for i, _ in BAD])
 def test_bad_arguments(kwargs):
+    """One line that starts with the argument at fault (the first one given), ``name=value``."""
     with pytest.raises(InputError) as exc:
         run_gd(CASES["P1"], **kwargs)
-    assert "\n" not in str(exc.value) and "=" in str(exc.value)
+    assert "\n" not in str(exc.value) and str(exc.value).startswith(f"{next(iter(kwargs))}=")
+
+
+def test_bad_argument_messages_say_what_was_expected():
+    """The whole message of an unknown method (every method listed) and of a step count above the cap, and the
+    argument the CLI names as its option (``arg``). The step counts are checked before the method."""
+    with pytest.raises(InputError) as exc:
+        run_gd(CASES["P1"], method="euler")
+    assert str(exc.value) == "method='euler': expected one of auto, fixed-point, mpmath, theta; pass e.g. method='auto'"
+    for name in ("max_steps", "steps"):
+        with pytest.raises(InputError) as exc:
+            run_gd(CASES["P1"], **{name: 10**9 + 1, "method": "euler"})  # the steps are checked first
+        assert str(exc.value) == f"{name}=1000000001: expected at most 1000000000; pass a smaller {name}"
+        assert exc.value.arg == name
 
 
 def test_bad_problem():

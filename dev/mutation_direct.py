@@ -1,0 +1,159 @@
+"""Test mutmut's mutants one at a time without mutmut's per-mutant pytest start (TESTING.md, GD engines).
+
+The fallback TESTING.md describes (``MUTANT_UNDER_TEST=<name>``, ``PYTHONPATH=src``, pytest on a few tests in
+mutmut's trampolined copy) pays pytest's start-up and collection for every mutant. This script pays it once: it
+runs in ``build/mutation/mutants/`` (made by ``python dev/mutation.py ... run``), imports the package from its
+``src/``, collects the selected tests with ``pytest --collect-only``, runs each once unmutated to time it, and then,
+for every mutant, forks, sets ``MUTANT_UNDER_TEST`` (mutmut's trampolines read it at each call) and calls the test
+functions directly with their parameters, fastest first, stopping at the first failure (as mutmut does). ``capsys``
+is given by a stand-in that captures ``sys.stdout``/``sys.stderr``; a test that needs any other fixture is skipped
+and listed on stderr; the autouse fixture that guards mpmath's precision is replaced by a check after each test.
+
+Usage, from the repository root::
+
+    python dev/mutation_direct.py --out build/mutation/gd.jsonl --timeout 300 \\
+        --tests "tests/test_gd_engines.py -m 'not slow'" NAME... (or @FILE of names)
+
+The tests are those of ``build/mutation/mutants/tests/``, mutmut's copy: after editing ``tests/``, copy them
+there (``cp tests/*.py build/mutation/mutants/tests/``). One JSON line per mutant (``killed`` with the first failing test and its error, ``survived``, ``timeout`` or
+``crashed``), on stdout and appended to ``--out``.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import inspect
+import io
+import json
+import os
+import shlex
+import signal
+import sys
+import time
+import types
+from pathlib import Path
+
+MUTANTS = Path(__file__).resolve().parent.parent / "build" / "mutation" / "mutants"
+
+
+class Capsys:
+    """pytest's ``capsys`` as far as the tests use it: ``readouterr()`` of what was printed since the last call."""
+
+    def __init__(self):
+        self.out, self.err = io.StringIO(), io.StringIO()
+
+    def readouterr(self):
+        out, err = self.out.getvalue(), self.err.getvalue()
+        self.out.seek(0), self.out.truncate(), self.err.seek(0), self.err.truncate()
+        return types.SimpleNamespace(out=out, err=err)
+
+
+def call(fn, params, capsys):
+    if not capsys:
+        return fn(**params)
+    cap = Capsys()
+    with contextlib.redirect_stdout(cap.out), contextlib.redirect_stderr(cap.err):
+        return fn(**params, capsys=cap)
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tests", required=True, help="pytest arguments (shell syntax), paths relative to build/mutation/mutants")
+    ap.add_argument("--timeout", type=float, default=300.0, help="seconds per mutant (wall)")
+    ap.add_argument("--out", required=True, help="JSON lines file to append to")
+    ap.add_argument("names", nargs="+", help="mutant names, or @file with one per line")
+    a = ap.parse_args(argv)
+    out = Path(a.out).resolve()
+    names = []
+    for n in a.names:
+        names += Path(n[1:]).read_text().split() if n.startswith("@") else [n]
+    os.chdir(MUTANTS)
+    sys.path.insert(0, "src")
+    os.environ["MUTANT_UNDER_TEST"] = ""
+    import mpmath
+    import pytest
+
+    import sorm.numerics.engines.gd_mp as gd_mp
+    if "/mutants/src/" not in gd_mp.__file__:
+        sys.exit(f"mutation_direct: imported {gd_mp.__file__}, not mutmut's copy")
+
+    class Collect:
+        items: list = []
+
+        def pytest_collection_finish(self, session):
+            self.items = list(session.items)
+
+    col = Collect()
+    pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", *shlex.split(a.tests)],
+                plugins=[col])
+    tests = []
+    for it in col.items:
+        params = getattr(getattr(it, "callspec", None), "params", {})
+        need = [p for p in inspect.signature(it.obj).parameters if p not in params]
+        if [p for p in need if p != "capsys"]:
+            print(f"skipped (needs {', '.join(need)}): {it.nodeid}", file=sys.stderr)
+            continue
+        tests.append((it.nodeid, it.obj, dict(params), "capsys" in need))
+    dur = {}
+    for nodeid, fn, params, cap in tests:  # unmutated, timed: every test must pass
+        t0 = time.time()
+        mpmath.mp.dps = 15
+        call(fn, params, cap)
+        dur[nodeid] = time.time() - t0
+        if mpmath.mp.dps != 15:
+            sys.exit(f"mutation_direct: {nodeid} changed mpmath's precision")
+    tests.sort(key=lambda t: dur[t[0]])
+    print(f"{len(tests)} tests, {sum(dur.values()):.1f} s unmutated", file=sys.stderr, flush=True)
+
+    def run_all():
+        for nodeid, fn, params, cap in tests:
+            mpmath.mp.dps = 15
+            try:
+                call(fn, params, cap)
+            except BaseException as e:  # noqa: BLE001 - any failure kills the mutant
+                return nodeid, f"{type(e).__name__}: {str(e)[:200]}"
+            if mpmath.mp.dps != 15:
+                return nodeid, "changed mpmath's precision"
+        return None, None
+
+    for name in names:
+        r, w = os.pipe()
+        t0 = time.time()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            os.setpgid(0, 0)
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, 1)
+            os.dup2(null, 2)
+            os.environ["MUTANT_UNDER_TEST"] = name
+            os.write(w, json.dumps(run_all()).encode())
+            os._exit(0)
+        os.close(w)
+        verdict = None
+        while not os.waitpid(pid, os.WNOHANG)[0]:
+            if time.time() - t0 > a.timeout:
+                os.killpg(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                verdict = "timeout"
+                break
+            time.sleep(0.05)
+        data = os.read(r, 100_000)
+        os.close(r)
+        failed = err = None
+        if verdict is None:
+            if not data:
+                verdict = "crashed"
+            else:
+                failed, err = json.loads(data)
+                verdict = "killed" if failed else "survived"
+        line = json.dumps({"name": name, "verdict": verdict, "failed": failed, "err": err,
+                           "secs": round(time.time() - t0, 1)})
+        print(line, flush=True)
+        with out.open("a") as f:
+            f.write(line + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
