@@ -29,8 +29,9 @@ from mutation import ROOT, STAGE, stage  # noqa: E402
 
 KERNEL = Path("numerics/engines/kernel.py")
 FUNCTION = ("def _classify(", "\ndef _output(")
-TESTS = ("tests/test_kernel.py tests/test_batch.py tests/test_loop.py -x -q -p no:cacheprovider -p no:xdist "
-         "-m 'not slow'")
+# test_loop.py first: its exact-threshold cases kill most mutants within a minute, and -x stops there
+TESTS = ("tests/test_loop.py tests/test_engines_agree.py tests/test_kernel.py tests/test_batch.py -x -q "
+         "-p no:cacheprovider -p no:xdist -m 'not slow'")
 SWAPS = {"<=": "<", ">=": ">", "<": "<=", ">": ">=", "==": "!=", "&": "|", "|": "&"}
 TOKEN = re.compile(r"<=|>=|==|(?<![<>=!])[<>](?!=)|[&|]|\bnot \(?|(?<![\w.])\d+\.\d+|(?<![\w.])[0-9](?![\w.])")
 

@@ -50,6 +50,9 @@ CASES = {
     # an exact repeat is a repeat for every ptol > 0, even where ptol times the scale underflows to 0
     "exact-repeat-with-underflowing-ptol": (*still(2.0**-664), dict(tol=1e-300, ptol=1e-200), C.PERIOD2, 64,
                                             2.0**-664),
+    # the same for T (and each J~^2), whose scale is max(|T|, 1e-300): 2^-90 * 1e-300 underflows to 0; T <= ptol
+    "exact-repeat-of-a-tiny-T-with-underflowing-ptol": (*still(0.5, 2.0**-1000), dict(ptol=2.0**-90), C.NO_GRADIENT,
+                                                        64, 0.5),
     # T = 0 with z~ != 0: nothing moves, at any |z~| (above tol, at it, the smallest normal); z~ = 0: on the line
     "no-gradient-above-tol": ([1.0, -1.0], 0.5, [0.0, 0.0], dict(tol=TOL), C.NO_GRADIENT, 64, 0.5),
     "no-gradient-at-tol": ([0.0], TOL, [0.0], dict(tol=TOL), C.NO_GRADIENT, 64, TOL),
@@ -134,6 +137,25 @@ def test_lyapunov_is_nan_where_the_tangent_vector_vanished_or_overflowed():
     assert np.isnan(got[[0, 1, 4]]).all()
     assert got[2] == pytest.approx((math.log(5.0) + 2 * 512 * math.log(2.0)) / 10, rel=1e-15)
     assert got[3] == pytest.approx((math.log(2.0) - 512 * math.log(2.0)) / 10, rel=1e-15)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_bounded_run_whose_tangent_vector_vanished_or_overflowed_has_no_exponent(engine):
+    """The same NaN from the back ends' own exponent code (the kernel's is written out in kernel._LYAPUNOV).
+
+    Vanished: a = 0, b = -1/2, z~ = 1, T = 1/2, E~ = -1 (found by solving J (1, 1) = 0 for T and E~ in exact
+    rationals): every Jacobian entry is a small dyadic, J = ((1, -1), (-3/2, 3/2)), so the tangent vector
+    (1, 1)/sqrt 2 maps to exactly 0 in the one tail step; the step lands on z~ = 1/2, T = 3/4 (BOUNDED at the
+    budget of one step). Overflowed: a = b = 0 and T = 1e300, so z~' = (1 - T) z~ and J = ((1 - T, -z~), (0, 1)):
+    the first tail step grows the vector to about 7e299, which is rescaled by 2^-512 to about 5e145, the second
+    multiplies it by 1e300 again, past float64's range; z~ goes 1e-300, -1, 1e300, below blowup = 1e308."""
+    r = run_planar([1.0], [0.5], 0.0, -0.5, [-1.0], steps=1, lyap_steps=1, engine=engine)
+    assert (r.class_of(0), int(r.steps[0]), float(r.zt[0]), float(r.T[0])) == (C.BOUNDED, 1, 0.5, 0.75)
+    assert math.isnan(r.lyapunov[0])
+    r = run_planar([1e-300], [1e300], 0.0, 0.0, [0.0], steps=2, lyap_steps=2, blowup=1e308, lyap_min=-1.0,
+                   engine=engine)
+    assert (r.class_of(0), int(r.steps[0]), float(r.zt[0]), float(r.T[0])) == (C.BOUNDED, 2, 1e300, 1e300)
+    assert math.isnan(r.lyapunov[0])
 
 
 def _rotating_loop(diag, lyap_steps, tangent=True):
