@@ -8,6 +8,9 @@ settings.register_profile("dev", max_examples=25, deadline=None)
 # ci: the same 60 examples in every run (derandomized), so that a CI verdict can be reproduced; dev draws new ones
 settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True,
                           suppress_health_check=[HealthCheck.too_slow])
+# mutation runs (TESTING.md): the same draws for every mutant, and no example database carried between
+# mutants, so that a verdict can be reproduced
+settings.register_profile("mutation", max_examples=25, deadline=None, derandomize=True, database=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 

@@ -665,6 +665,43 @@ def test_a_failed_tail_attempt_is_retried_16_steps_later():
                               "the orbit has not settled below T = 2")
 
 
+@pytest.mark.parametrize("route", ["planar", "modes"])
+def test_the_tail_lemma_is_first_tried_where_the_documented_estimate_falls_below_the_target(route):
+    """The trigger (a heuristic: it decides when the lemma is tried, not what it proves), as enclosure.py states
+    it: at the first step n >= 1 with |z̃_n| < |z̃_{n−1}| and |T_n − T_{n−1}|/(1 − |z̃_n|/|z̃_{n−1}|) <= max(rad T_n,
+    2^(8 − prec)·max(1, |T_n|)), on the ball midpoints. Here the same balls are iterated along the public route and the
+    estimate is computed in exact rationals. The start (ω = (1, −1), z̃₀ = 2^-60, J̃² = (1/4, 1/8), so q ≈ 0.6 and
+    T ≈ 0.375 < 1) is dyadic, and its balls stay narrow, so the floor 2^(8 − prec) sets the target; no step comes
+    within 10% of a tie. The lemma succeeds at the first attempt."""
+    import flint
+
+    from sorm.numerics.certify.tail import modes_route, planar_route
+    from sorm.numerics.precision import to_arb, to_fraction
+
+    p, prec = from_state(["1", "-1"], F(1, 2**60), [F(1, 4), F(1, 8)]), 128
+    floor = F(1, 2 ** (prec - 8))
+    with flint.ctx.workprec(prec):
+        if route == "planar":
+            rt, X = planar_route(*(to_arb(v) for v in p.planar)), [to_arb(p.T0)]
+        else:
+            rt, X = modes_route([to_arb(w) for w in p.omegas]), [to_arb(j) for j in p.J2t]
+        z, prev = to_arb(p.zt0), None
+        for n in range(200):
+            T = sum(X[1:], X[0])
+            Tn, rad, absz = to_fraction(T.mid()), to_fraction(T.rad()), abs(to_fraction(z.mid()))
+            if prev is not None and absz < prev[1]:
+                est = abs(Tn - prev[0]) / (1 - absz / prev[1])
+                target = max(rad, floor * max(1, abs(Tn)))
+                assert not F(9, 10) < est / target < F(11, 10)
+                if est <= target:
+                    break
+            prev = (Tn, absz)
+            z, X = rt.step(z, X)
+    assert rad < floor and abs(Tn) < 1 and n == 89  # the target is the floor 2^(8 − prec) itself
+    enc = enclose_final_ntk(p, prec_bits=prec, route=route)
+    assert enc.certified and enc.steps == n and enc.detail.startswith(f"tail bound closed at step {n} (attempt 1)")
+
+
 def test_a_run_stopped_by_max_steps_keeps_its_fields_and_is_not_retried_at_more_bits():
     """The step-limit record carries η, the step count and the working precision; a step limit is not a
     ball grown too wide, so max_prec_bits does not repeat the run at doubled precision."""
@@ -787,6 +824,60 @@ def test_diverged_at_the_first_step_past_the_documented_bound(w, z, J):
     assert enc.prec_bits == 128 and enc.detail == f"|z~| or T passed {float(big):.3g} at step {n}"
     gd = run_gd(p, dps=30, method="mpmath")
     assert gd.status.name == "DIVERGED" and gd.steps == n
+
+
+@pytest.mark.parametrize("route", ["planar", "modes"])
+@pytest.mark.parametrize("w, z, J, which", [
+    ([F(1, 4), -1], 2**17, [2**30 + 1, 0], "z"),  # |z̃₁| = 2^30·|Ẽ| exactly, T₁ below it
+    ([2**15 + 1, -1], 1, [2**16 + 2, 0], "T"),    # T₁ = 2^30·T₀ exactly (Ẽ = 0), |z̃₁| below it
+], ids=["z-equal", "T-equal"])
+def test_a_state_exactly_at_the_blow_up_bound_has_not_passed_it(w, z, J, which, route):
+    """"Passes" means exceeds: a step whose |z̃| (or T) equals 2^30·max(1, |z̃₀|, T₀, |Ẽ|) exactly is not yet
+    DIVERGED. The two states are dyadic and chosen (here, by hand) so that step 1 lands on the bound exactly
+    (checked below in exact rationals; the balls are points, radius 0); step 2 is far past it."""
+    from sorm.numerics.status import divergence_bound
+
+    p = from_state(w, z, J)
+    big = divergence_bound(p.zt0, p.T0, p.Et)
+    T0, S0 = sum(p.J2t), sum(a * b for a, b in zip(p.omegas, p.J2t))
+    z1, T1 = D.gd_zt_next(p.zt0, T0, S0), sum(D.gd_J2t_next(p.zt0, a, b) for a, b in zip(p.omegas, p.J2t))
+    assert (abs(z1) == big > T1) if which == "z" else (T1 == big > abs(z1))
+    enc = enclose_final_ntk(p, prec_bits=128, route=route, record=True)
+    assert enc.trace[1] == (1, float(T1), 0.0, float(abs(z1)))
+    assert enc.status is CertStatus.DIVERGED and enc.steps == 2
+    assert enc.detail == f"|z~| or T passed {float(big):.3g} at step 2"
+
+
+@pytest.mark.parametrize("route", ["planar", "modes"])
+@pytest.mark.parametrize("z, J, at", [("0.5", [0, 0], 0), (F(1, 2), [1, 0], 1)], ids=["at-step-0", "at-step-1"])
+def test_no_gradient_is_the_exact_point_zero_and_is_not_retried_at_more_bits(z, J, at, route):
+    """T exactly 0 with z̃ != 0: every J̃(ω_i)² is 0 (at step 0, or at step 1 from ω = (2, −1), z̃₀ = 1/2, J̃² = (1, 0),
+    where (1 − z̃₀ω₁)² = 0), so GD stays there: NO_GRADIENT with [lo, hi] = [0, 0] at that step, the record's
+    fields and detail in full, and no repeat at doubled precision (nothing grew too wide)."""
+    p = from_state([2, -1], z, J)
+    enc = enclose_final_ntk(p, prec_bits=128, max_prec_bits=512, route=route)
+    assert (enc.status, enc.lo, enc.hi, enc.tail, enc.eta, enc.steps, enc.prec_bits, enc.route) == \
+        (CertStatus.NO_GRADIENT, 0, 0, None, 1, at, 128, route)
+    assert enc.detail == (f"eta*lambda = 0 exactly at step {at} with z~ != 0: no gradient, GD stays at this state, "
+                          "so eta*lambda_inf = 0 exactly")
+
+
+def test_the_routes_carry_their_names_and_certify_tail_passes_its_cap_on():
+    """Route.name is "modes" or "planar" (the public attribute); ``cap`` reaches the lemma: the z̃-map has degree 2,
+    so a series cut at cap = 3 may be truncated and is refused, while cap = 5 (every map has z̃-degree at most 3)
+    proves the same certificate as the default 8."""
+    import flint
+
+    from sorm.numerics.certify import certify_tail_planar
+    from sorm.numerics.certify.tail import modes_route, planar_route
+
+    assert modes_route([1, -1]).name == "modes" and planar_route(0, -1, 0).name == "planar"
+    with flint.ctx.workprec(128):
+        z, J, w = flint.arb("0.01"), [flint.arb("0.5"), flint.arb("0.6")], [flint.arb(1), flint.arb(-1)]
+        abE = (flint.arb(0), flint.arb(-1), flint.arb("0.2"))
+        assert certify_tail(z, J, w, cap=3) is None and certify_tail_planar(z, sum(J), *abE, cap=3) is None
+        assert certify_tail(z, J, w, cap=5) == certify_tail(z, J, w) is not None
+        assert certify_tail_planar(z, sum(J), *abE, cap=5) == certify_tail_planar(z, sum(J), *abE) is not None
 
 
 def test_a_ball_wider_than_max_width_stops_the_run_and_more_bits_recover_it():
