@@ -666,19 +666,21 @@ def test_a_failed_tail_attempt_is_retried_16_steps_later():
 
 
 @pytest.mark.parametrize("route", ["planar", "modes"])
-def test_the_tail_lemma_is_first_tried_where_the_documented_estimate_falls_below_the_target(route):
+@pytest.mark.parametrize("J, at", [((F(1, 4), F(1, 8)), 89), ((F(3, 4), F(3, 4)), 4)], ids=["T0.375", "T1.5"])
+def test_the_tail_lemma_is_first_tried_where_the_documented_estimate_falls_below_the_target(J, at, route):
     """The trigger (a heuristic: it decides when the lemma is tried, not what it proves), as enclosure.py states
     it: at the first step n >= 1 with |z̃_n| < |z̃_{n−1}| and |T_n − T_{n−1}|/(1 − |z̃_n|/|z̃_{n−1}|) <= max(rad T_n,
     2^(8 − prec)·max(1, |T_n|)), on the ball midpoints. Here the same balls are iterated along the public route and the
-    estimate is computed in exact rationals. The start (ω = (1, −1), z̃₀ = 2^-60, J̃² = (1/4, 1/8), so q ≈ 0.6 and
-    T ≈ 0.375 < 1) is dyadic, and its balls stay narrow, so the floor 2^(8 − prec) sets the target; no step comes
-    within 10% of a tie. The lemma succeeds at the first attempt."""
+    estimate is computed in exact rationals. The starts (ω = (1, −1), z̃₀ = 2^-60, J̃² = (1/4, 1/8): q ≈ 0.6, T ≈ 0.375
+    < 1; J̃² = (3/4, 3/4): S = 0, T = 1.5 > 1) are dyadic, and their balls stay narrow, so the floor
+    2^(8 − prec)·max(1, |T|) sets the target; no step comes within 10% of a tie. The lemma succeeds at the first
+    attempt."""
     import flint
 
     from sorm.numerics.certify.tail import modes_route, planar_route
     from sorm.numerics.precision import to_arb, to_fraction
 
-    p, prec = from_state(["1", "-1"], F(1, 2**60), [F(1, 4), F(1, 8)]), 128
+    p, prec = from_state(["1", "-1"], F(1, 2**60), list(J)), 128
     floor = F(1, 2 ** (prec - 8))
     with flint.ctx.workprec(prec):
         if route == "planar":
@@ -697,9 +699,34 @@ def test_the_tail_lemma_is_first_tried_where_the_documented_estimate_falls_below
                     break
             prev = (Tn, absz)
             z, X = rt.step(z, X)
-    assert rad < floor and abs(Tn) < 1 and n == 89  # the target is the floor 2^(8 − prec) itself
-    enc = enclose_final_ntk(p, prec_bits=prec, route=route)
+    assert rad < floor * max(1, abs(Tn)) and n == at  # the target is the floor
+    enc = enclose_final_ntk(p, prec_bits=prec, route=route, max_steps=2 * n)  # a trigger that never fires fails fast
     assert enc.certified and enc.steps == n and enc.detail.startswith(f"tail bound closed at step {n} (attempt 1)")
+
+
+@pytest.mark.parametrize("route", ["planar", "modes"])
+def test_an_estimate_equal_to_the_target_fires_the_trigger(route):
+    """A tie counts (``<=``): ω = (1, −1), J̃² = (1/8, 1/8) (so S = 0), z̃₀ = 2^-60 give, exactly in 128-bit balls,
+    z̃₁ = ¾z̃₀ and T₁ = T₀ + z̃₀²/4 = 1/4 + 2^-122, so the estimate (T₁ − T₀)/(1 − ¾) = 2^-120 equals the floor
+    2^(8 − 128)·max(1, T₁): the lemma is tried, and closes, at step 1 (a strict ``<`` waits until step 11)."""
+    p = from_state(["1", "-1"], F(1, 2**60), [F(1, 8), F(1, 8)])
+    enc = enclose_final_ntk(p, prec_bits=128, route=route, max_steps=100, record=True)
+    assert [row[:3] for row in enc.trace] == [(0, 0.25, 0.0), (1, 0.25, 0.0)] and enc.trace[1][3] == 0.75 * 2.0**-60
+    assert enc.certified and enc.steps == 1 and enc.detail.startswith("tail bound closed at step 1 (attempt 1)")
+    assert enc.contains(F(1, 4) + F(1, 2**122))  # T₁ ± the tail
+
+
+@pytest.mark.parametrize("route", ["planar", "modes"])
+def test_a_ball_of_z_centred_on_zero_is_tried_at_once(route):
+    """|z̃|'s midpoint exactly 0 (and its radius not) tries the lemma whatever the estimate says: J̃² = (½ + δ, ½ + δ),
+    δ = 2^-140/3, rounds to balls centred on ½, so T₀ = [1 ± ε] and z̃₁ = z̃₀(1 − T₀) + ½z̃₀²(J̃₁ − J̃₂) is centred on 0.
+    Its estimate |T₁ − T₀| = z̃₀² = 2^-20 is far above the target, and from then on the midpoints stop moving (0/0):
+    the trigger must fire on |z̃| = 0 itself, and the lemma closes at step 1."""
+    J = F(1, 2) + F(1, 3 * 2**140)
+    p = from_state(["1", "-1"], F(1, 2**10), [J, J])
+    enc = enclose_final_ntk(p, prec_bits=128, route=route, max_steps=100, record=True)
+    assert enc.trace[0][3] == 2.0**-10 and enc.trace[1][3] == 0.0 and enc.trace[1][1] - enc.trace[0][1] > 2.0**-21
+    assert enc.certified and enc.steps == 1 and enc.detail.startswith("tail bound closed at step 1 (attempt 1)")
 
 
 def test_a_run_stopped_by_max_steps_keeps_its_fields_and_is_not_retried_at_more_bits():
@@ -900,6 +927,27 @@ def test_a_ball_wider_than_max_width_stops_the_run_and_more_bits_recover_it():
     assert radii[9] < radii[10] < radii[11]
     edge = enclose_final_ntk(p, prec_bits=128, max_width=F(radii[10]))
     assert edge.status is CertStatus.NOT_CERTIFIED and edge.steps == 11 and "at step 11" in edge.detail
+
+
+def test_the_margins_are_twice_the_point_estimate_of_the_drift():
+    """tail.py: the box's margins are m_i = 2·C_i⁰ r/(1 − q⁰) + 2⁻³⁰ r, with q⁰ = sup|1 − T + ½z̃S| and
+    C_i⁰ = sup|ω_iJ̃(ω_i)²(ω_iz̃ − 2)| over |z̃| <= r at the point balls (module docstring), computed here from those
+    closed forms in ball arithmetic (not the lemma's series); they agree with the certificate's margins to 8 digits
+    (measured: 1.5e-11 apart), where a factor 3 for 2 would be 50% off."""
+    import flint
+
+    from sorm.numerics.certify.balls import hull, sup_abs
+
+    with flint.ctx.workprec(128):
+        z, w, J = flint.arb("0.01"), [flint.arb(1), flint.arb(-1)], [flint.arb("0.5"), flint.arb("0.6")]
+        cert = certify_tail(z, J, w)
+        r = cert.r
+        zb = hull(-r, r)
+        q0 = sup_abs(1 - sum(J) + zb * sum(a * b for a, b in zip(w, J)) / 2)
+        want = [2 * sup_abs(a * b * (a * zb - 2)) * r / (1 - q0) + r / 2**30 for a, b in zip(w, J)]
+    assert len(cert.margins) == 2
+    for m, ref in zip(cert.margins, want):
+        assert abs(m - ref) <= ref * F(1, 10**8)
 
 
 def test_a_mode_with_zero_weight_changes_no_bound_of_the_tail_lemma():
