@@ -37,32 +37,42 @@ def _kept_sections() -> dict[str, str]:
     return {("## " + p).split("\n", 1)[0]: ("## " + p).strip() for p in parts}
 
 
+def _dated(section: str) -> str:
+    """The section with a line, under its heading, saying when and on what it was measured."""
+    heading, rest = section.split("\n", 1)
+    stamp = (f"Measured on {time.strftime('%Y-%m-%d')}: {platform.machine()}, {os.cpu_count()} cores, "
+             f"Python {platform.python_version()}.")
+    return f"{heading}\n\n{stamp}\n{rest}"
+
+
 def main(topics: list[str]) -> None:
     files = sorted(HERE.glob("bench_*.py"))
+    known = [f.stem.removeprefix("bench_") for f in files]
+    unknown = [t for t in topics if t not in known]
+    if unknown:
+        print(f"run_all.py: error: topic {unknown[0]!r} is not a benchmark; pass some of {', '.join(known)} "
+              f"(or none, for all)", file=sys.stderr)
+        sys.exit(2)
     if topics:
         files = [f for f in files if f.stem.removeprefix("bench_") in topics]
     sections = _kept_sections() if topics else {}
     for f in files:
         t0 = time.perf_counter()
         print(f"running {f.name} ...", file=sys.stderr, flush=True)
-        section = _load(f).main().strip()
+        section = _dated(_load(f).main().strip())
         sections[section.split("\n", 1)[0]] = section  # keyed by its "## ..." heading
         print(f"  {f.name}: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     head = [
         "# Benchmarks",
         "",
         "Every speed claim is a ratio against a baseline timed in the same run, because these",
-        "machines are noisy. Regenerate with `python bench/run_all.py`.",
-        "",
-        f"Measured on {time.strftime('%Y-%m-%d')}: {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}.",
+        "machines are noisy. Regenerate with `python bench/run_all.py [topic ...]`; each section says",
+        "when it was measured (one without that line was measured before the line was added; its own",
+        "text may say when).",
         "",
     ]
-    head = "\n".join(head) + "\n"
     path = HERE.parent / "BENCHMARKS.md"
-    if topics and path.exists():  # the other sections keep the date they were measured on
-        head = path.read_text(encoding="utf-8").split("\n## ")[0] + "\n"
-    atomic_write(path, head + "\n\n".join(sections.values()) + "\n")
+    atomic_write(path, "\n".join(head) + "\n" + "\n\n".join(sections.values()) + "\n")
     print("wrote BENCHMARKS.md", file=sys.stderr)
 
 
