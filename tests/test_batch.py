@@ -829,3 +829,19 @@ def test_a_value_beyond_float64_is_non_finite(name):
     with pytest.raises(InputError, match="^" + re.escape(f"{name} contains non-finite values: expected finite numbers; "
                                                         "remove inf/nan") + "$"):
         run_planar(args["zt0"], args["T0"], 0.0, -1.0, args["Et"], steps=10)
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_huge_model_constants_overflow_to_a_class_not_an_exception(engine):
+    """A constant folded into the numpy back end's trace may overflow: a = 1e200 has a² = inf (a DIVERGED run at
+    step 3, as the compiled kernel says; Python's float power raised OverflowError), and 8b = inf at b = 2^1021
+    is written into the traced Jacobian as inf (it raised NameError); both back ends give the same class."""
+    from sorm.numerics.engines.kernel import numba_available
+
+    if engine == "numba" and not numba_available():
+        pytest.skip("numba is not installed")
+    r = run_planar([1e-300], [0.5], 1e200, 0.0, [0.0], steps=3, engine=engine)
+    assert (r.class_of(0), r.steps[0]) == (TrajectoryClass.DIVERGED, 3)
+    r = run_planar([1.0], [2.0], 0.0, 2.0**1021, [0.0], steps=1, lyap_steps=1, blowup=1e308, engine=engine)
+    assert (r.class_of(0), r.steps[0]) == (TrajectoryClass.BOUNDED, 1) and np.isnan(r.lyapunov[0])
+    assert (r.T[0], r.zt[0]) == (2.0**1021 * 2, -(2.0**1021))

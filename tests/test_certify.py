@@ -907,6 +907,26 @@ def test_the_routes_carry_their_names_and_certify_tail_passes_its_cap_on():
         assert certify_tail_planar(z, sum(J), *abE, cap=5) == certify_tail_planar(z, sum(J), *abE) is not None
 
 
+@pytest.mark.parametrize("cap", [11, 12, 1, 0, 2.5, True], ids=["11", "12", "1", "0", "float", "bool"])
+def test_a_cap_beyond_flints_series_length_is_refused(cap):
+    """python-flint cuts every series at flint.ctx.cap = 10 terms whatever prec asks, so with cap = 12 a map
+    with a z̃¹¹ term would pass the truncation guard cut (a certificate that proves nothing); such a cap is
+    bad input, and cap = 10 still works."""
+    import flint
+
+    from sorm.numerics.certify import certify_tail_planar
+
+    assert flint.ctx.cap == 10
+    with flint.ctx.workprec(128):
+        z, J, w = flint.arb("0.01"), [flint.arb("0.5"), flint.arb("0.6")], [flint.arb(1), flint.arb(-1)]
+        abE = (flint.arb(0), flint.arb(-1), flint.arb("0.2"))
+        assert certify_tail(z, J, w, cap=10) == certify_tail(z, J, w) is not None
+        with pytest.raises(InputError, match=rf"^cap={cap!r}: expected an integer from 2 to 10 "):
+            certify_tail(z, J, w, cap=cap)
+        with pytest.raises(InputError, match=rf"^cap={cap!r}: "):
+            certify_tail_planar(z, sum(J), *abE, cap=cap)
+
+
 def test_a_ball_wider_than_max_width_stops_the_run_and_more_bits_recover_it():
     """NOT_CERTIFIED at the first step whose ball of T is wider than max_width (its recorded radius),
     with the remedy in the detail; max_prec_bits then repeats the run at doubled precision."""

@@ -291,6 +291,7 @@ def test_bad_argument_messages_say_what_was_expected():
     with pytest.raises(InputError) as exc:
         run_gd(CASES["P1"], method="euler")
     assert str(exc.value) == "method='euler': expected one of auto, fixed-point, mpmath, theta; pass e.g. method='auto'"
+    assert exc.value.arg == "method"
     for name in ("max_steps", "steps"):
         with pytest.raises(InputError) as exc:
             run_gd(CASES["P1"], **{name: 10**9 + 1, "method": "euler"})  # the steps are checked first

@@ -35,6 +35,7 @@ from fractions import Fraction
 from .. import _derived as D
 from ..display import compact_repr, format_value
 from ..precision import ball_endpoints
+from ..validate import InputError
 from .balls import decimal_bound, hull, load_flint, sci_up, sup_abs
 
 __all__ = ["TailCertificate", "Route", "modes_route", "planar_route", "tail_certificate", "certify_tail",
@@ -115,8 +116,16 @@ def planar_route(A, B, E) -> Route:
 
 
 def tail_certificate(route: Route, zt, X, cap: int = 8) -> TailCertificate | None:
-    """The tail lemma (module docstring) for the balls (z̃, X) along ``route``, or None."""
+    """The tail lemma (module docstring) for the balls (z̃, X) along ``route``, or None.
+
+    ``cap``: the series length of :func:`_series_tail`, 2 ≤ cap ≤ python-flint's ``ctx.cap`` (10 by
+    default): flint cuts every series at ``ctx.cap`` terms whatever ``prec`` asks, and a longer ``cap``
+    would let a cut series pass the truncation guard.
+    """
     fl = load_flint()
+    if isinstance(cap, bool) or not isinstance(cap, int) or not 2 <= cap <= fl.ctx.cap:
+        raise InputError(f"cap={cap!r}: expected an integer from 2 to {fl.ctx.cap} (python-flint's series "
+                         f"length, flint.ctx.cap); pass a cap in that range")
     r = sup_abs(zt)
     if r == 0:
         return TailCertificate(Fraction(0), Fraction(0), Fraction(0), Fraction(0), tuple(Fraction(0) for _ in X))

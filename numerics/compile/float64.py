@@ -138,7 +138,7 @@ def compile_traced(fn, names: tuple[str, ...]):
     outs = [r if isinstance(r, str) else f"_np.full({names[0]}.shape, {r!r})" for r in ret]
     src = f"def _f({', '.join(names)}):\n" + "".join(f"    {ln}\n" for ln in lines) + \
         f"    return ({', '.join(outs)},)\n"
-    env = {"_np": np}
+    env = {"_np": np, "inf": math.inf, "nan": math.nan}  # a folded constant may overflow: repr gives inf
     exec(compile(src, "<float64 trace>", "exec"), env)
     f = env["_f"]
     f.source, f.n_ops = src, len(lines)
@@ -203,7 +203,7 @@ class InplaceProgram:
                 outs.append(f"_B[{k}]")
         src = f"def _f({', '.join(names)}, _B):\n" + "".join(f"    {ln}\n" for ln in lines) + \
             f"    return ({', '.join(outs)},)\n"
-        env = {"_np": np}
+        env = {"_np": np, "inf": math.inf, "nan": math.nan}  # a folded constant may overflow: repr gives inf
         exec(compile(src, "<float64 inplace trace>", "exec"), env)
         self._f, self.source, self.nslots, self.n_ops = env["_f"], src, max(nslots, 1), len(ops)
         self._sets, self._views, self._flip = None, {}, 0
@@ -220,12 +220,21 @@ class InplaceProgram:
         return self._f(*inputs, views[self._flip])
 
 
+class _Const(float):
+    """A model constant (a, b) folded into a trace: its powers are repeated products, as in the compiled
+    kernel, so a huge constant overflows to inf (then a DIVERGED run) instead of raising OverflowError."""
+
+    def __pow__(self, n):
+        return power_by_squaring(float(self), n) if isinstance(n, int) and n >= 0 else float(self) ** n
+
+
 def planar_step_program(a: float, b: float, *, inplace: bool = False):
     """(z̃, T, Ẽ) ↦ (z̃', T') compiled from ``planar_zt_next``/``planar_T_next`` for fixed a, b.
 
     ``inplace``: evaluate into preallocated buffers (:class:`InplaceProgram`); the
     returned arrays are then overwritten by the next-but-one call.
     """
+    a, b = _Const(a), _Const(b)
     fn = lambda z, t, e: (d.planar_zt_next(z, t, a, b, e), d.planar_T_next(z, t, a, b, e))  # noqa: E731
     return InplaceProgram(fn, ("zt", "T", "Et")) if inplace else compile_traced(fn, ("zt", "T", "Et"))
 
@@ -256,4 +265,5 @@ def modes_step_program(omegas, *, inplace: bool = False):
 
 def planar_jacobian_program(a: float, b: float):
     """(z̃, T, Ẽ) ↦ the four entries of ``planar_jacobian``, compiled for fixed a, b."""
+    a, b = _Const(a), _Const(b)
     return compile_traced(lambda z, t, e: d.planar_jacobian(z, t, a, b, e), ("zt", "T", "Et"))

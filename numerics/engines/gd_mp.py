@@ -251,7 +251,8 @@ def run_gd(problem: Problem, *, dps=DEFAULT_DPS, tol=None, max_steps=100_000, st
     if steps is not None:
         steps = positive_int("steps", steps, maximum=_MAX_STEPS_LIMIT)
     if method not in METHODS:
-        raise InputError(f"method={method!r}: expected one of {', '.join(METHODS)}; pass e.g. method='auto'")
+        raise InputError(f"method={method!r}: expected one of {', '.join(METHODS)}; pass e.g. method='auto'",
+                         arg="method")
 
     def tolt_for(d):
         if tol is not None:
