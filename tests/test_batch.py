@@ -730,6 +730,7 @@ _WHERE_EXACT_BAD = [  # (keyword overrides, the whole message)
     ({"zt0": [0.05, 0.05]}, "zt0 has 2 values: expected 1 or 3; pass one per trajectory"),
     ({"T0": [1.6, 1.6]}, "T0 has 2 values: expected 1 or 3; pass one per trajectory"),
     ({"Et": [-0.4, -0.4]}, "Et has 2 values: expected 1 or 3; pass one per trajectory"),
+    ({"J2t0": [[1.0, 0.6]], "zt0": [0.05, 0.05]}, "zt0 has 2 values: expected 1; pass one per trajectory"),  # one run
 ]
 
 

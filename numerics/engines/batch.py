@@ -161,7 +161,8 @@ def _as_vector(name, value, n=None) -> np.ndarray:
     if not np.all(np.isfinite(a)):
         raise InputError(f"{name} contains non-finite values: expected finite numbers; remove inf/nan")
     if n is not None and a.size not in (1, n):
-        raise InputError(f"{name} has {a.size} values: expected 1 or {n}; pass one per trajectory")
+        raise InputError(f"{name} has {a.size} values: expected {1 if n == 1 else f'1 or {n}'}; "
+                         "pass one per trajectory")
     return a if n is None or a.size == n else np.full(n, a[0])
 
 
