@@ -36,6 +36,11 @@ def _is_num(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
+#: The names a generated program sees: numpy, and inf/nan, which repr writes for a folded constant that
+#: overflowed.
+_GLOBALS = {"_np": np, "inf": math.inf, "nan": math.nan}
+
+
 class _Builder:
     def __init__(self):
         self.ops: list[tuple[str, tuple]] = []
@@ -138,7 +143,7 @@ def compile_traced(fn, names: tuple[str, ...]):
     outs = [r if isinstance(r, str) else f"_np.full({names[0]}.shape, {r!r})" for r in ret]
     src = f"def _f({', '.join(names)}):\n" + "".join(f"    {ln}\n" for ln in lines) + \
         f"    return ({', '.join(outs)},)\n"
-    env = {"_np": np, "inf": math.inf, "nan": math.nan}  # a folded constant may overflow: repr gives inf
+    env = dict(_GLOBALS)
     exec(compile(src, "<float64 trace>", "exec"), env)
     f = env["_f"]
     f.source, f.n_ops = src, len(lines)
@@ -203,7 +208,7 @@ class InplaceProgram:
                 outs.append(f"_B[{k}]")
         src = f"def _f({', '.join(names)}, _B):\n" + "".join(f"    {ln}\n" for ln in lines) + \
             f"    return ({', '.join(outs)},)\n"
-        env = {"_np": np, "inf": math.inf, "nan": math.nan}  # a folded constant may overflow: repr gives inf
+        env = dict(_GLOBALS)
         exec(compile(src, "<float64 inplace trace>", "exec"), env)
         self._f, self.source, self.nslots, self.n_ops = env["_f"], src, max(nslots, 1), len(ops)
         self._sets, self._views, self._flip = None, {}, 0
