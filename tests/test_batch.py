@@ -756,6 +756,21 @@ def test_run_planar_where_exact_takes_eigenvalues_as_numbers_in_any_layout():
 
 
 @pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_run_batch_takes_eigenvalues_in_any_layout(engine):
+    """run_batch flattens ``omegas``: one eigenvalue given as a scalar is the one-mode model, and a nested (1, 2)
+    list is the same two eigenvalues, field by field and bit for bit, on either back end."""
+    from sorm.numerics.engines.kernel import numba_available
+
+    if engine == "numba" and not numba_available():
+        pytest.skip("numba is not installed")
+    for flat, other, J2 in (([2.0], 2.0, [[0.5], [0.9]]), ([1.0, -1.0], [[1.0, -1.0]], [[1.0, 0.5], [1.215, 0.795]])):
+        a = run_batch(flat, [0.1, 0.01], J2, steps=100, engine=engine)
+        b = run_batch(other, [0.1, 0.01], J2, steps=100, engine=engine)
+        for f in (*_FIELDS, "J2t"):
+            assert _same(getattr(a, f), getattr(b, f)), f
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
 def test_run_planar_options_and_progress(engine):
     """run_planar passes each option to its back end: progress reports (summing to the steps run), tol, blowup,
     ptol, check_every and settle each change the run as they should; the record names the back end and the
@@ -830,6 +845,29 @@ def test_a_value_beyond_float64_is_non_finite(name):
     with pytest.raises(InputError, match="^" + re.escape(f"{name} contains non-finite values: expected finite numbers; "
                                                         "remove inf/nan") + "$"):
         run_planar(args["zt0"], args["T0"], 0.0, -1.0, args["Et"], steps=10)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered in cast:RuntimeWarning")
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+@pytest.mark.parametrize("name", ["omegas", "J2t0"])
+def test_run_batch_rejects_a_value_beyond_float64(name, engine):
+    """As for run_planar's inputs: an eigenvalue ω_i or a J̃(ω_i)² that is a long double 10⁴⁰⁰ is inf in
+    float64, where the engines run, and is rejected by name. Checked in float64 only, the long double passed
+    the finiteness test and the run went on (a DIVERGED run at step 10, on either back end)."""
+    from sorm.numerics.engines.kernel import numba_available
+
+    if engine == "numba" and not numba_available():
+        pytest.skip("numba is not installed")
+    big = np.longdouble("1e400")
+    if not np.isfinite(big):
+        pytest.skip("long double is float64 here: 1e400 is already inf")
+    args = {"omegas": [1.0, -1.0], "zt0": [0.1], "J2t0": [[1.0, 0.5]]}
+    args[name] = np.array([big, -1.0]) if name == "omegas" else np.array([[big, 0.5]])
+    message = (f"omegas={args['omegas']!r}: expected at least one finite eigenvalue; pass e.g. [1, -1]"
+               if name == "omegas" else
+               "J2t0 contains negative or non-finite values: a squared Jacobian is finite and >= 0; pass values >= 0")
+    with pytest.raises(InputError, match="^" + re.escape(message) + "$"):
+        run_batch(args["omegas"], args["zt0"], args["J2t0"], steps=10, engine=engine)
 
 
 @pytest.mark.parametrize("engine", ["numpy", "numba"])
