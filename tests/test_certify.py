@@ -729,6 +729,32 @@ def test_a_ball_of_z_centred_on_zero_is_tried_at_once(route):
     assert enc.certified and enc.steps == 1 and enc.detail.startswith("tail bound closed at step 1 (attempt 1)")
 
 
+def test_a_growing_z_of_exactly_one_does_not_fire_the_trigger():
+    """The trigger fires where |z̃|'s midpoint shrinks or is 0 (enclosure.py), not where it grows, even to exactly 1.
+    ω = (−3, −2, 1), z̃₀ = −1/2, J̃² = (1/4, 4, 3/4) (T₀ = 5) step exactly to z̃₁ = 1, J̃²₁ = (1/16, 0, 27/16), where the
+    lemma refuses, and then to z̃₂ = 0 with T₂ = 1, on the attracting part of the fixed line (checked here in exact
+    rationals). The lemma is first tried at step 2, and the zero certificate closes [1, 1] at once. A trigger that
+    also fired at |z̃₁| = 1 would be refused there and wait 16 steps, and from step 3 on |z̃| = 0 no longer shrinks:
+    NOT_CERTIFIED."""
+    import flint
+
+    w, z, J = [F(-3), F(-2), F(1)], F(-1, 2), [F(1, 4), F(4), F(3, 4)]
+    p = from_state(w, z, J)
+    orbit = [(z, J)]
+    for _ in range(2):
+        T, S = sum(J), sum(wi * j for wi, j in zip(w, J))
+        z, J = D.gd_zt_next(z, T, S), [D.gd_J2t_next(z, wi, j) for wi, j in zip(w, J)]
+        orbit.append((z, J))
+    assert [o[0] for o in orbit] == [F(-1, 2), 1, 0] and orbit[1][1] == [F(1, 16), 0, F(27, 16)]
+    assert sum(orbit[2][1]) == 1
+    with flint.ctx.workprec(128):
+        assert certify_tail(_arb(1), [_arb(j) for j in orbit[1][1]], [_arb(wi) for wi in w]) is None
+    enc = enclose_final_ntk(p, prec_bits=128, max_steps=40, record=True)
+    assert [row[3] for row in enc.trace] == [0.5, 1.0, 0.0]
+    assert enc.certified and (enc.lo, enc.hi, enc.steps) == (1, 1, 2)
+    assert enc.detail.startswith("tail bound closed at step 2 (attempt 1)")
+
+
 def test_a_run_stopped_by_max_steps_keeps_its_fields_and_is_not_retried_at_more_bits():
     """The step-limit record carries η, the step count and the working precision; a step limit is not a
     ball grown too wide, so max_prec_bits does not repeat the run at doubled precision."""
@@ -1048,6 +1074,52 @@ def test_no_tail_certificate_when_the_widened_box_stops_contracting():
         cert = certify_tail(_arb("0.1"), [_arb("0.05"), _arb("0.05")], [_arb(1), _arb(-1)])
     assert abs(D.gd_zt_next(F("0.1"), F("0.1"), F(0)) / F("0.1")) < 1
     assert cert is None
+
+
+def test_no_tail_certificate_at_exactly_T_2_where_z_does_not_shrink():
+    """ω = (1, −1), J̃² = (1, 1): T = 2 and S = 0 exactly, so z̃' = −z̃, and the contraction bound at the state is
+    q = sup |1 − T + ½z̃S| = 1 exactly (point balls). The lemma needs q < 1: no certificate (and no division by
+    1 − q = 0)."""
+    import flint
+
+    assert D.gd_zt_next(F(1, 2), F(2), F(0)) == F(-1, 2)
+    with flint.ctx.workprec(128):
+        assert certify_tail(_arb(F(1, 2)), [_arb(1), _arb(1)], [_arb(1), _arb(-1)]) is None
+
+
+def test_no_tail_certificate_when_the_widened_box_reaches_T_2_exactly():
+    """One mode of weight ω = 0 (it never moves: T is constant and z̃' = z̃(1 − T)) at T = 2 − (2²⁹ + 7)·2⁻⁶⁰,
+    z̃ = 1/2. At the state q = |1 − T| < 1, and the only drift bound is 0, so the margin is the floor 2⁻³⁰r = 2⁻³¹.
+    The box [T − 2⁻³¹, T + 2⁻³¹], as the ball arithmetic holds it (outward rounding adds 7·2⁻⁶⁰; recomputed here
+    through the public route), reaches T = 2 exactly, where |z̃'/z̃| = 1: the box's q is exactly 1 and no
+    certificate may be issued (nor 1/(1 − q) formed)."""
+    import flint
+
+    from sorm.numerics.certify.balls import hull
+    from sorm.numerics.certify.tail import modes_route
+    from sorm.numerics.precision import ball_endpoints
+
+    T, m = 2 - F(2**29 + 7, 2**60), F(1, 2**31)
+    with flint.ctx.workprec(128):
+        series = modes_route([_arb(0)]).zt_next(flint.arb_series([0, 1], prec=8), [hull(T - m, T + m)])
+        coeffs = series.coeffs()
+        assert len(coeffs) == 2 and ball_endpoints(coeffs[1])[0] == -1  # 1 − T over the box reaches −1
+        assert certify_tail(_arb(F(1, 2)), [_arb(T)], [_arb(0)]) is None
+
+
+def test_a_drift_bound_equal_to_its_margin_is_certified():
+    """The lemma's hypothesis is D_i = C_i r/(1 − q) <= m_i, equality allowed. ω = (0, 1), z̃ = 1/4, J̃² = (T, 0): the
+    second mode is dead (J̃² = 0, so its drift bound at the state is 0 and its margin the floor 2⁻³⁰r), and
+    T = 9/16 + 742391809·2⁻⁵⁷ (found by solving for it) makes the box's drift bound C r/(1 − q) equal that margin
+    exactly (the first mode's drift is 0, so the sum bound C is this mode's C_i). The certificate is issued; its own
+    fields show the tie."""
+    import flint
+
+    T = F(9, 16) + F(742391809, 2**57)
+    with flint.ctx.workprec(128):
+        cert = certify_tail(_arb(F(1, 4)), [_arb(T), _arb(0)], [_arb(0), _arb(1)])
+    assert cert is not None and cert.r == F(1, 4) and cert.q < 1
+    assert cert.margins == (F(1, 2**32), F(1, 2**32)) and cert.C * cert.r / (1 - cert.q) == cert.margins[1]
 
 
 def test_a_state_on_the_line_has_the_zero_certificate():
