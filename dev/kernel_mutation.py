@@ -3,9 +3,12 @@
 The numba kernel's classifier is Python source held in strings (``_classify`` in
 ``numerics/engines/kernel.py``), compiled at run time, and mutmut does not mutate inside strings.
 This script does: it finds every comparison, ``&``/``|``, ``not`` and number inside the strings of
-``_classify``, makes one mutant per change (``<`` → ``<=``, ``&`` → ``|``, ``not x`` → ``x``,
+the ``REGIONS`` of kernel.py (``_classify`` with the end-of-run exponent; then the subnormal flush and
+the candidate filter ``cand`` of ``_steps``, and the mode kernel's test of the J̃ modes, ``sameJ``, with
+its flush of the modes), makes one mutant per change (``<`` → ``<=``, ``&`` → ``|``, ``not x`` → ``x``,
 ``2.0`` → ``3.0``, …), writes each into the staged copy of the package that ``dev/mutation.py``
-makes, and runs the tests against it. A mutant is killed when the tests fail.
+makes, and runs the tests against it. A mutant is killed when the tests fail. Mutants are numbered
+region by region, so a region added at the end keeps the numbers of the ones before it.
 
 Usage (from the repository root, in a venv with ``pip install -e ".[dev]"``)::
 
@@ -28,7 +31,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from mutation import ROOT, STAGE, stage  # noqa: E402
 
 KERNEL = Path("numerics/engines/kernel.py")
-FUNCTION = ("def _classify(", "\ndef _output(")
+#: (start, end) of each stretch of kernel.py whose strings are mutated, in the order the mutants are numbered
+REGIONS = (
+    ("def _classify(", "\ndef _output("),  # the classifier and _LYAPUNOV, the end-of-run exponent
+    ('    end = [f"zj = 0.0', "\n    out = ["),  # _steps: the flush of subnormal z̃, T, z̃_prev; cand
+    ("    sameJ = [", "\n    one_d = "),  # _modes_source: the period-2 test of the J̃ modes
+    ("        *_steps(one, None, (", "\n                _output("),  # _modes_source: the modes' flush; "sameJ & "
+)
 # test_loop.py first: its exact-threshold cases kill most mutants within a minute, and -x stops there
 TESTS = ("tests/test_loop.py tests/test_engines_agree.py tests/test_kernel.py tests/test_batch.py -x -q "
          "-p no:cacheprovider -p no:xdist -m 'not slow'")
@@ -37,9 +46,15 @@ TOKEN = re.compile(r"<=|>=|==|(?<![<>=!])[<>](?!=)|[&|]|\bnot \(?|(?<![\w.])\d+\
 
 
 def mutants(text: str) -> list[tuple[int, str, str]]:
-    """(offset in ``text``, old, new) for each one-token change inside the strings of ``_classify``."""
-    start = text.index(FUNCTION[0])
-    end = text.index(FUNCTION[1], start)
+    """(offset in ``text``, old, new) for each one-token change inside the strings of the ``REGIONS``."""
+    out = []
+    for first, stop in REGIONS:
+        start = text.index(first)
+        out += _changes(text, start, text.index(stop, start))
+    return out
+
+
+def _changes(text: str, start: int, end: int) -> list[tuple[int, str, str]]:
     out = []
     for s in re.finditer(r'"[^"\n]*"', text[start:end]):
         body = s.group()

@@ -47,6 +47,14 @@ CASES = {
     # the smallest normal float64 is kept; anything below it is flushed to 0 at the first check
     "smallest-normal-kept": (*still(TINY), {}, C.UNSTABLE_FIXED_POINT, 100, TINY),
     "subnormal-flushed": ([0.0], TINY / 2, [0.0], {}, C.UNSTABLE_FIXED_POINT, 64, 0.0),
+    # 1 - T = -2: a subnormal z~ doubles to minus the smallest normal (kept) in one step, but the residual before
+    # that step is flushed, so there is no ratio (rho = inf, not |z~|/1); |z~| doubles on to 2^-923 <= tol
+    "subnormal-previous-residual-has-no-ratio": ([0.0], TINY / 2, [3.0], dict(check_every=1),
+                                                 C.UNSTABLE_FIXED_POINT, 100, 2.0**-923),
+    # T = 1: z~' = S z~^2/2 = 2^-85 = tol exactly, rho = 2^-55, and tol(1 - rho) rounds to tol: converged at step 1
+    # (the compiled kernel must take |z~| = tol as a candidate for the check, not only |z~| < tol)
+    "residual-lands-on-tol-shrinking-by-2^55": ([2.0**-24], 2.0**-30, [1.0], dict(tol=2.0**-85, check_every=1),
+                                               C.CONVERGED_BELOW, 1, 2.0**-85),
     # an exact repeat is a repeat for every ptol > 0, even where ptol times the scale underflows to 0
     "exact-repeat-with-underflowing-ptol": (*still(2.0**-664), dict(tol=1e-300, ptol=1e-200), C.PERIOD2, 64,
                                             2.0**-664),
@@ -70,6 +78,30 @@ def test_thresholds_hold_at_exact_values(case, engine):
     omegas, zt0, J2, kw, cls, steps, zt = CASES[case]
     r = run_batch(omegas, [zt0], [J2], steps=100, engine=engine, **kw)
     assert (r.class_of(0), int(r.steps[0]), float(r.zt[0])) == (cls, steps, zt)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_smallest_normal_eta_lambda_and_mode_are_kept_and_half_of_them_flushed(engine):
+    """The flush at a check sets T and each J̃(ω_i)² below the smallest normal float64 to 0, and keeps the smallest
+    normal itself. ``still``: ω·z̃ = 2 keeps z̃ and J̃² fixed; with J̃² = T ≤ ptol the repeat is NO_GRADIENT at the
+    first check (and with J̃² = T = 0 after the flush as well)."""
+    kept = run_batch(*still(0.5, TINY), steps=100, engine=engine)
+    assert (kept.class_of(0), int(kept.steps[0]), kept.T[0], kept.J2t[0, 0]) == (C.NO_GRADIENT, 64, TINY, TINY)
+    gone = run_batch(*still(0.5, TINY / 2), steps=100, engine=engine)
+    assert (gone.class_of(0), int(gone.steps[0]), gone.T[0], gone.J2t[0, 0]) == (C.NO_GRADIENT, 64, 0.0, 0.0)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_mode_that_moves_breaks_the_repeat(engine):
+    """Period 2 needs every J̃(ω_i)² to repeat, not only z̃ and T. ω = (2, 6), z̃ = 1, J̃² = (1/2, 10⁻³⁰): the first
+    mode is fixed (ω·z̃ = 2), the second grows 25-fold a step ((1 − 6)² = 25) but stays far below T's rounding, and
+    z̃' = z̃(1 + J̃₂²/2) rounds to z̃: after 4 steps z̃ and T repeat exactly while J̃₂² changed 625-fold. Not a
+    repeat: BOUNDED at the end of the run (it diverges at step 28, see the second run)."""
+    r = run_batch([2.0, 6.0], [1.0], [[0.5, 1e-30]], steps=4, check_every=4, engine=engine)
+    assert (r.zt[0], r.T[0]) == (1.0, 0.5) and r.J2t[0, 1] > 600e-30
+    assert (r.class_of(0), int(r.steps[0])) == (C.BOUNDED, 4)
+    r = run_batch([2.0, 6.0], [1.0], [[0.5, 1e-30]], steps=100, check_every=4, engine=engine)
+    assert (r.class_of(0), int(r.steps[0])) == (C.DIVERGED, 28)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
