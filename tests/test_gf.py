@@ -210,6 +210,63 @@ def test_agreed_digits_of_two_solves(x, y, digits):
         assert _digits(mpmath.mpf(x), mpmath.mpf(y), 30) == digits
 
 
+def _floor_minus_log10(q: F) -> int:
+    """⌊−log₁₀ q⌋ of an exact positive rational, by integer comparisons only: the k with 10^−(k+1) < q ≤ 10^−k."""
+    k = 0
+    while q <= F(1, 10 ** (k + 1)):
+        k += 1
+    while q > F(1, 10 ** k):
+        k -= 1
+    return k
+
+
+@pytest.mark.parametrize("x,y,dps", [
+    ("0.99999", "1.000000000000000000000000000001", 15),  # relative difference 10^-5·(1 + 10^-25 − …)
+    ("0.99999", "1." + "0" * 54 + "1", 30),  # relative difference 10^-5·(1 + 10^-50 − …)
+], ids=["dps=15", "dps=30"])
+def test_agreed_digits_just_above_a_power_of_ten(x, y, dps):
+    """|x − y|/|y| a hair above 10^-5 (y with up to 2·dps + 5 digits, as the solve at 2·dps gives): 4 digits
+    agree, not 5. The count is checked against ⌊−log₁₀⌋ of the exact rationals of the two mpf values (integer
+    comparisons, no logarithm); telling 4 from 5 needs the difference to about 2·dps digits, the precision
+    ``_digits`` works at."""
+    from sorm.numerics.engines.gf import _digits
+    from sorm.numerics.precision import to_fraction
+
+    with mpmath.workdps(80):
+        a, b = mpmath.mpf(x), mpmath.mpf(y)
+        exact = _floor_minus_log10(abs(to_fraction(a) - to_fraction(b)) / abs(to_fraction(b)))
+        assert exact == 4
+        assert _digits(a, b, dps) == exact
+
+
+@pytest.mark.parametrize("n", [7 * 10**29 + 123456789 * i for i in range(1, 7)])
+def test_limit_next_to_a_rounding_tie_is_rounded_the_right_way(n):
+    """λ_GF printed to 30 digits when the exact value sits next to a rounding tie. One mode with J(ω)²(0) = 1,
+    ω = 1 has λ_GF = 2ωE exactly (``test_single_mode_limit_is_the_closed_form``). d = (2n + 1)/(2·10^30) is a
+    tie of 30-digit decimals; the two 103-bit numbers r < d < r + 2^-103 around it (the mpf precision of 30
+    digits) print as different 30-digit values, and λ is put 2^-120 from their own tie b = r + 2^-104, on the
+    side where λ and its 103-bit rounding print alike (derived here, exact rationals). The root solve stops
+    at a tolerance of 2^-124 in x (eps at 132 bits, with x_inf ≈ 0.2 < 1), so its λ is within 2ω·2^-124 =
+    2^-123 relative of the exact value, 8 times closer than the tie: the returned mpf is the exact λ rounded
+    to 103 bits, and its 30 printed digits are the exact λ's. With 16 fewer working bits (eps 2^-108) some
+    of these six print the wrong neighbour."""
+    from sorm.numerics.precision import to_fraction
+
+    prec = mpmath.libmp.dps_to_prec(30)
+    assert prec == 103
+    d = F(2 * n + 1, 2 * 10**30)
+    r = F(int(d * 2**prec), 2**prec)
+    b = r + F(1, 2 ** (prec + 1))
+    lam = b - F(1, 2**120) if d >= b else b + F(1, 2**120)  # same side of d as of b
+    want_bits = r if lam < b else r + F(1, 2**prec)
+    want_text = "0." + str(n if lam < d else n + 1).rstrip("0")
+    assert (want_bits < d) == (lam < d)
+    lim = gf_limit(from_state("1", (1 - lam) / 2, "1"), dps=30)
+    assert lim.status is GFStatus.CONVERGED and lim.agreed_digits == 30
+    assert to_fraction(lim.ntk) == want_bits
+    assert f"\n    ntk={want_text},\n" in repr(lim)
+
+
 def test_series_arithmetic_gives_known_taylor_coefficients():
     """The lazy power series behind the integrator, through every operation a generated rate may use (today's
     rates use only unary minus, ``+`` and ``*``), on ODEs y' = f(y), y(0) = 1, with known solutions:
@@ -252,7 +309,9 @@ def test_limit_repr_shows_each_value_to_its_own_agreed_digits():
     ("1", "0.4999995", "1"),  # E = 5e-7: x_inf ≈ 7.3, several doublings
     ("-1/2", "-0.3", "2"),  # z0 < 0: x runs negative
     ("3", "0.02", "0.3"),
-], ids=["x>1", "x~7", "z<0", "omega=3"])
+    ("1000", "0.0002", "1"),  # λ_GF = 0.6, x_inf ≈ 2.6e-4: a stiff mode, the root close to 0
+    ("1000000", "0.0000002", "1"),  # λ_GF = 0.6, x_inf ≈ 2.6e-7
+], ids=["x>1", "x~7", "z<0", "omega=3", "omega=1e3", "omega=1e6"])
 def test_single_mode_limit_is_the_closed_form(omega, z0, J2):
     """One mode: z(x) = J(ω)²(0)e^(−2ωx)/(2ω) − E vanishes at e^(−2ωx) = 2ωE/J(ω)²(0), so λ_GF = 2ωE and
     x_inf = ln(J(ω)²(0)/(2ωE))/(2ω) (derived here, by hand)."""

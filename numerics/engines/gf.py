@@ -174,12 +174,17 @@ def _solve_root(problem: Problem, dps: int):
 
 
 def _digits(x, y, dps: int) -> int:
+    """Digits of x that agree with the reference y: ⌊−log₁₀(|x − y|/max(|y|, 10^−dps))⌋, clipped to [0, dps].
+
+    The floor is mpmath's: ``math.floor`` of an mpf goes through a float64 and counted one digit too many
+    when the relative difference is a hair above a power of ten (4.99…9566 → 5).
+    """
     with mpmath.workdps(2 * dps + 10):
         d = abs(x - y)
         if d == 0:
             return dps
         scale = max(abs(y), mpmath.mpf(10) ** (-dps))
-        return int(max(0, min(dps, math.floor(-mpmath.log10(d / scale)))))
+        return int(max(0, min(dps, int(mpmath.floor(-mpmath.log10(d / scale))))))
 
 
 def gf_limit(problem: Problem, *, dps=DEFAULT_DPS) -> GFLimit:
