@@ -173,6 +173,25 @@ def test_landing_exactly_on_the_repelling_line_is_an_unstable_fixed_point_everyw
         assert cls is TrajectoryClass.UNSTABLE_FIXED_POINT and n == 1, label
 
 
+@pytest.mark.parametrize("prob, T1, methods", [
+    (from_state("1", "-1", "2/3"), F(8, 3), ("fixed-point", "mpmath")),
+    (from_theta("1", "49/18", "3"), F(49, 9), ("fixed-point", "mpmath", "theta")),
+], ids=["z0=-1,J2=2/3", "theta0=3,E=49/18"])
+def test_landing_on_the_repelling_line_through_rounded_values_is_an_unstable_fixed_point_everywhere(prob, T1, methods):
+    """ω = 1 with 2 − 2T₀ + S₀z̃₀ = 0, so z̃₁ = 0 exactly, at T₁ > 2 where the line repels: z̃₀ = −1, J̃² = 2/3
+    (T₁ = 8/3), and θ₀ = 3, E = 49/18 (z̃₀ = 16/9, T₀ = 9, T₁ = 49/9). No engine holds these starts exactly (2/3,
+    16/9, 49/18 are not binary fractions): each computes a z̃₁ of 10⁻³⁸ or less (the mpmath engine −1.8·10⁻⁴⁰
+    on the first), inside its own error bound of 0, so it cannot tell its orbit from the exact one and says
+    UNSTABLE_FIXED_POINT at step 1. The mpmath engine used to compare z̃₁ with a bound relative to z̃₁ itself,
+    run the small z̃ out, and stop at the step limit (20000 steps, ηλ = 3.75)."""
+    assert exact_orbit(prob, 2)[1:] == [(0, T1)] * 2
+    for method in methods:
+        r = run_gd(prob, dps=30, method=method, max_steps=20_000)
+        assert r.status is GDStatus.UNSTABLE_FIXED_POINT and r.steps == 1, (method, r.status, r.steps)
+        assert abs(r.z) <= r.error["z"], method
+    assert run_gd(from_state("1", "-1", "2/3"), dps=30, steps=1, method="mpmath").z != 0  # a rounding case
+
+
 @pytest.mark.parametrize("J2, certified", [("1.2,0.8", False), ("0,0", False), ("0.7,0.8", True)],
                          ids=["T=2", "T=0", "T=1.5"])
 def test_a_start_on_the_line_is_classed_by_one_minus_T_in_the_certifier_too(J2, certified):

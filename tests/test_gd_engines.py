@@ -299,24 +299,54 @@ def test_a_residual_converging_too_slowly_to_see_is_not_period2(method):
     assert r.status is GDStatus.MAX_STEPS and r.steps == 1000 and r.trajectory is None
 
 
-def test_reported_bounds_are_the_engine_bound_unscaled_plus_the_rounding_to_dps():
-    """``error`` of an unchecked mpmath run at η = 1/2: the engine's relative bound r = (N + 1)·8(P + 1)·2^−p
-    (p = work_bits) on z̃ = ηz, J̃² = ηJ² and T = ηλ, divided by η for the unscaled values, plus one unit
-    2^(1 − p_dps) of each value rounded to dps digits (p_dps: mpmath's precision at dps), which is the larger
-    term here. The recorded trajectory starts at (ηλ₀, z₀), unscaled z."""
-    r = run_gd(from_state("2,-1/2", "0.05", "0.9,0.5", eta="1/2"), dps=30, steps=10, method="mpmath", record=True)
+def test_reported_bounds_are_the_larger_engine_bound_unscaled_plus_the_rounding_to_dps():
+    """``error`` of an unchecked mpmath run at η = 1/2: the larger of the engine's relative bound
+    r = (N + 1)·8(P + 1)·2^−p (p = work_bits) and the bound carried along the run's orbit (``propagated_error``),
+    on z̃ = ηz, J̃² = ηJ² and T = ηλ, divided by η for the unscaled values, plus one unit 2^(1 − p_dps) of each
+    value rounded to dps digits (p_dps: mpmath's precision at dps), which is the largest term here. The
+    recorded trajectory starts at (ηλ₀, z₀), unscaled z."""
+    prob = from_state("2,-1/2", "0.05", "0.9,0.5", eta="1/2")
+    r = run_gd(prob, dps=30, steps=10, method="mpmath", record=True)
     assert r.method == "mpmath" and len(r.trajectory[1]) == 11
+    eng = make_engine(prob, "mpmath", 30, 10, F(1, 10 ** 25))
+    states = []
+    state, _, _ = eng.run(eng.state0, 10, -1, eng.units(F(2 ** 40)), states.append)
+    with mpmath.workprec(eng.prec):  # the run's working precision, as in the run
+        cz, cJ, cT = propagated_error(eng, states + [state])
     with mpmath.workdps(30):
         ulp = mpmath.ldexp(1, 1 - mpmath.mp.prec)
         assert r.trajectory[0][0] == mpmath.mpf("0.7") and r.trajectory[1][0] == mpmath.mpf("0.05")  # ηλ₀, z₀
     with mpmath.workdps(60):
         rel = mpmath.ldexp(11 * 8 * 3, -r.work_bits)
-        assert rel < ulp / 100
-        want = {"z": rel * abs(r.z) + abs(r.z) * ulp, "J2": tuple(rel * j + j * ulp for j in r.J2),
-                "ntk": rel * r.ntk + r.ntk * ulp, "eta_ntk": rel * r.eta_ntk + r.eta_ntk * ulp}
+        assert rel < ulp / 100 and eng.prec == r.work_bits
+        eta = mpmath.mpf(1) / 2
+        want = {"z": max(rel * abs(r.z) * eta, cz) / eta + abs(r.z) * ulp,
+                "J2": tuple(max(rel * j * eta, c) / eta + j * ulp for j, c in zip(r.J2, cJ)),
+                "ntk": max(rel * r.ntk * eta, cT) / eta + r.ntk * ulp, "eta_ntk": max(rel * r.eta_ntk, cT) + r.eta_ntk * ulp}
         for q in ("z", "ntk", "eta_ntk"):
             assert _close(r.error[q], want[q], want[q] * mpmath.mpf(10) ** -20), q
         assert all(_close(e, w, w * mpmath.mpf(10) ** -20) for e, w in zip(r.error["J2"], want["J2"], strict=True))
+
+
+@pytest.mark.parametrize("method", ["fixed-point", "mpmath", "theta"])
+@pytest.mark.parametrize("eps", [F(1, 10**40), F(1, 10**20), F(3, 10**12)])
+def test_every_bound_holds_where_a_step_cancels(method, eps):
+    """A step whose result cancels to ε of its terms, checked against exact rationals after 1 and 3 steps
+    at 30 digits: ω = 1, z̃₀ = 1 − ε, J̃² = 4 (θ₀ = 2, E = 1 + ε), where J̃²' = J̃²(1 − z̃)² = 4ε² and z̃' =
+    z̃(1 − T) + ½z̃²S (docs/theory.md §2). A relative bound at the stopping step is too small here, by far for
+    ε = 10⁻⁴⁰ (the start's rounding alone is 10⁻³⁵ of z̃ and moves 1 − z̃ by more than ε), so every run carries
+    its bound along the orbit; each value (z, J², λ, ηλ) must lie within its error of the exact one."""
+    prob = from_theta("1", 1 + eps, "2")
+    assert prob.zt0 == 1 - eps and prob.J2t == (4,)
+    for steps in (1, 3):
+        z, J = prob.zt0, prob.J2t[0]
+        for _ in range(steps):
+            z, J = z * (1 - J) + z * z * J / 2, J * (1 - z) ** 2
+        r = run_gd(prob, dps=30, steps=steps, method=method)
+        with mpmath.workdps(200):
+            for got, exact, err in ((r.z, z, r.error["z"]), (r.J2[0], J, r.error["J2"][0]),
+                                    (r.ntk, J, r.error["ntk"]), (r.eta_ntk, J, r.error["eta_ntk"])):
+                assert abs(mpmath.mpf(got) - _mp(exact)) <= err, (steps, got, exact, err)
 
 
 def test_the_period2_tolerance_has_a_floor_of_1e_8():
@@ -379,8 +409,11 @@ def test_the_carried_bound_is_the_documented_sum(method, prob):
     """``propagated_error`` is Σ_{t=−1}^{N−1} |C·DF(x_{N−1})⋯DF(x_{t+1})|·δ_t (its docstring), recomputed here
     at 40 digits over 6 steps: DF by mpmath's numerical Jacobian of the map written out by hand (on the
     planar path the modes from (z̃, T) by the invariant, J̃₁² = ω₁ω₂(2(Ẽ + z̃) − T/ω₂)/(ω₂ − ω₁), J̃₂² = T − J̃₁²),
-    δ_t the engine's one-step bound ``error(0, ·)``, the larger at the step's two ends, δ₋₁ at the start,
-    and C the rows of z̃, each J̃², and T = ΣJ̃². It agrees to a relative 10⁻¹⁰ (float64 products)."""
+    δ_t the rounding of step t → t + 1, δ₋₁ = δ₀ at the start, and C the rows of z̃, each J̃², and T = ΣJ̃².
+    δ_t: fixed point, its a-priori one-step bound ``error(0, ·)``; mpmath and θ, K = 8(P + 1) units 2^−p of the
+    size of each value's terms at x_t, written out here: J̃_i²(1 + |ω_i z̃|)², and for z̃ (mpmath)
+    |z̃|(1 + T + ½|z̃|Σ|ω_i|J̃_i²) or (θ, z̃ from θ) ΣJ̃_i²/(2|ω_i|) + η|E|. It agrees to a relative 10⁻¹⁰
+    (float64 products)."""
     n = 6
     eng = make_engine(prob, method, 30, n, F(1, 10 ** 25))
     states = []
@@ -414,16 +447,22 @@ def test_the_carried_bound_is_the_documented_sum(method, prob):
             for i in range(1, P + 1):
                 C[P + 1, i] = 1
         xs, ds = [], []
+        u = mpmath.ldexp(8 * (len(w) + 1), -eng.prec)
         for s in states:
             zt, J2t, T = eng.final(s)
-            ez, eJ, eT = eng.error(0, zt, J2t, T)
             xs.append([zt, T] if planar else [zt, *J2t])
-            ds.append(mpmath.matrix([ez, eT] if planar else [ez, *eJ]))
+            if method.startswith("fixed"):
+                ez, eJ, eT = eng.error(0, zt, J2t, T)
+                ds.append(mpmath.matrix([ez, eT] if planar else [ez, *eJ]))
+                continue
+            d = _mp_step_rounding(eng, w, zt, J2t)
+            if method == "theta":  # z̃ computed from θ: the size of its terms
+                d[0] = u * (mpmath.fsum(j / abs(a) for a, j in zip(w, J2t)) / 2 + _mp(prob.eta) * abs(_mp(prob.E)))
+            ds.append(mpmath.matrix(d))
         acc = mpmath.matrix(C.rows, 1)
         Q = C
         for t in range(n, -1, -1):
-            d = ds[0] if t == 0 else mpmath.matrix([max(a, b) for a, b in zip(ds[t - 1], ds[t])])
-            acc += Q.apply(abs) * d
+            acc += Q.apply(abs) * ds[max(t - 1, 0)]
             if t:
                 Q = Q * mpmath.jacobian(lambda *x: F_(*x), xs[t - 1])
         want = [acc[i] for i in range(acc.rows)]
@@ -470,6 +509,14 @@ def _mode_jacobian(w, x):
     return D
 
 
+def _mp_step_rounding(eng, w, zt, J2t):
+    """The mpmath engine's rounding of one step from (z̃, J̃(ω_i)²), written out: 8(P + 1)·2^−p times the size of
+    each value's terms, |z̃|(1 + T + ½|z̃|Σ|ω_i|J̃_i²) for z̃ and J̃_i²(1 + |ω_i z̃|)² for each mode."""
+    u = mpmath.ldexp(8 * (len(w) + 1), -eng.prec)
+    T, A = mpmath.fsum(J2t), mpmath.fsum(abs(a) * j for a, j in zip(w, J2t))
+    return [u * abs(zt) * (1 + T + abs(zt) * A / 2)] + [u * j * (1 + abs(a * zt)) ** 2 for a, j in zip(w, J2t)]
+
+
 def _carried_sum(eng, w, states):
     """Σ_{t=−1}^{N−1} |C·DF(x_{N−1})⋯DF(x_{t+1})|·δ_t of the mode map, in mpmath at the caller's precision (rows z̃,
     each J̃², T)."""
@@ -479,14 +526,10 @@ def _carried_sum(eng, w, states):
         C[i, i] = 1
     for i in range(1, P + 1):
         C[P + 1, i] = 1
-    ds = []
-    for s in states:
-        ez, eJ, _ = eng.error(0, s[0], s[1:], mpmath.fsum(s[1:]))
-        ds.append(mpmath.matrix([ez, *eJ]))
+    ds = [mpmath.matrix(_mp_step_rounding(eng, w, s[0], s[1:])) for s in states]
     acc, Q = mpmath.matrix(P + 2, 1), C
     for t in range(n, -1, -1):
-        d = ds[0] if t == 0 else mpmath.matrix([max(a, b) for a, b in zip(ds[t - 1], ds[t])])
-        acc += Q.apply(abs) * d
+        acc += Q.apply(abs) * ds[max(t - 1, 0)]
         if t:
             Q = Q * _mode_jacobian(w, states[t - 1])
     return [acc[i] for i in range(acc.rows)]

@@ -81,22 +81,30 @@ class FixedPointEngine:
     def run(self, state, n, TOL, BIG, rec):
         return self._run[rec is not None](*state, n, TOL, BIG, rec)
 
-    def error(self, steps, zt, J2t, T):
-        """Absolute bounds (on z̃, each J̃², T) after ``steps`` steps: (steps + 1)·δ, δ = 2·K·M²·2^−p.
+    carried = False  # absolute: a cancelling step keeps it; an expanding orbit breaks it (the rerun checks)
 
-        K: the program's operations, each rounding by at most 2^−p, amplified by at most M² per step,
-        M = max(2, |ω_i|, |Ẽ|) (module docstring); one more δ for rounding the initial state. The
-        planar path recovers J̃(ω_i)² from (z̃, T) by the generated affine map planar_J2t, whose
-        coefficients scale the bound.
-        """
+    def _delta(self) -> Fraction:
+        """δ·2^p = 2·K·M²: K operations, each rounding by at most 2^−p, amplified by at most M² per step,
+        M = max(2, |ω_i|, |Ẽ|) (module docstring)."""
         M = max([Fraction(2), abs(self.problem.Et), *(abs(w) for w in self.problem.omegas)])
-        E = mpmath.ldexp(to_mpf((steps + 1) * 2 * self.program.n_ops * M * M), -self.prec)
+        return 2 * self.program.n_ops * M * M
+
+    def error(self, steps, zt, J2t, T):
+        """Absolute bounds (on z̃, each J̃², T) after ``steps`` steps: (steps + 1)·δ (``_delta``); one more δ
+        for rounding the initial state. The planar path recovers J̃(ω_i)² from (z̃, T) by the generated
+        affine map planar_J2t, whose coefficients scale the bound.
+        """
+        E = mpmath.ldexp(to_mpf((steps + 1) * self._delta()), -self.prec)
         if not self.planar:
             return E, (E,) * len(J2t), len(J2t) * E
         w1, w2 = (to_mpf(w) for w in self.problem.omegas)
         Et = to_mpf(self.problem.Et)
         base, dz, dT = (D.planar_J2t(z, t, w1, w2, Et) for z, t in ((0, 0), (1, 0), (0, 1)))
         return E, tuple(E * (abs(a - c) + abs(b - c)) for c, a, b in zip(base, dz, dT)), E
+
+    def step_error(self, X):
+        """One step's rounding, in units of 2^−p, at the states X (rows of coordinates): δ everywhere."""
+        return np.full(X.shape, float(to_mpf(self._delta())))
 
     def units(self, x: Fraction):
         return _INT(to_fixed(x, self.prec))
@@ -156,10 +164,22 @@ class MpEngine:
     def final(self, state):
         return state[0], tuple(+j for j in state[1:]), mpmath.fsum(state[1:])
 
+    carried = True  # its bound is carried along the orbit in every run (``error``)
+
     def error(self, steps, zt, J2t, T):
-        """Relative bounds r = (steps + 1)·K·2^−prec, K = 8(P + 1) roundings per step (docs/theory.md §8)."""
-        r = mpmath.ldexp((steps + 1) * 8 * (len(J2t) + 1), -self.prec)
+        """A-priori relative bounds r = (steps + 1)·K·2^−prec, K = 8(P + 1) roundings per step (docs/theory.md
+        §8). They hold only while no step cancels: z̃ = 1, J̃² = 2 − 10⁻⁴⁰ (ω = 1) gives z̃' = 5·10⁻⁴¹ from
+        terms of size 1, which this engine computes as 9.2·10⁻⁴¹ at 30 digits. So every run
+        raises them to the bound carried along its orbit (:func:`propagated_error`, ``step_error``)."""
+        r = mpmath.ldexp((steps + 1) * _K(len(J2t)), -self.prec)
         return r * abs(zt), tuple(r * j for j in J2t), r * T
+
+    def step_error(self, X):
+        """One step's rounding, in units of 2^−prec, at the states X (rows (z̃, J̃(ω_i)²), float64): K
+        roundings (``error``), each at most 2^−prec of the absolute sum of the value's terms, not of the
+        value, which may cancel. z̃' = z̃(2 − 2T + Sz̃)/2 has terms of size |z̃|(1 + T + ½|z̃|Σ|ω_i|J̃_i²)."""
+        z = np.abs(X[:, 0])
+        return _step_terms(X, self.problem.omegas, z * (1 + X[:, 1:].sum(1) + z * (X[:, 1:] @ _abs(self.problem.omegas)) / 2))
 
 
 class ThetaEngine:
@@ -207,12 +227,42 @@ class ThetaEngine:
         J2 = tuple(self.eta * (wi * t) ** 2 for wi, t in zip(self.w, th))
         return zt, J2, T
 
+    carried = True  # as MpEngine's, its relative bound on the modes fails where 1 − z̃ω_i cancels
+
     def error(self, steps, zt, J2t, T):
-        """Relative bounds r = (steps + 1)·K·2^−prec on each J̃² and T (K = 8(P + 1)); z̃ = η(½Σω_iθ_i² − E)
-        cancels, so its bound is r times the size of its terms, η(½Σ|ω_i|θ_i² + |E|)."""
-        r = mpmath.ldexp((steps + 1) * 8 * (len(J2t) + 1), -self.prec)
+        """A-priori relative bounds r = (steps + 1)·K·2^−prec on each J̃² and T (K = 8(P + 1)); z̃ = η(½Σω_iθ_i² − E)
+        cancels, so its bound is r times the size of its terms, η(½Σ|ω_i|θ_i² + |E|). Raised in every run to
+        the bound carried along the orbit, as MpEngine's."""
+        r = mpmath.ldexp((steps + 1) * _K(len(J2t)), -self.prec)
         size = mpmath.fsum(j / abs(w) for w, j in zip(self.w, J2t) if w) / 2 + self.eta * abs(self.E)
         return r * size, tuple(r * j for j in J2t), r * T
+
+    def step_error(self, X):
+        """One step's rounding, in units of 2^−prec, at the states X (rows (z̃, J̃(ω_i)²)): z̃ computed from θ
+        (``error``'s size of its terms) and θ_i' = θ_i − z̃ω_iθ_i, whose terms give J̃(ω_i)² the size of
+        MpEngine's."""
+        w = _abs(self.problem.omegas)
+        inv = np.divide(1.0, w, out=np.zeros_like(w), where=w != 0)
+        return _step_terms(X, self.problem.omegas, X[:, 1:] @ inv / 2 + float(self.eta * abs(self.E)))
+
+
+def _K(P: int) -> int:
+    """Roundings allowed per step of the floating-point engines: 8(P + 1), more than the 5 on any path
+    of the step's operations (S = Σω_iJ̃_i²: a product and the sum; then S·z̃, the sum, the product)."""
+    return 8 * (P + 1)
+
+
+def _abs(w) -> np.ndarray:
+    """|ω_i| as float64 (inf beyond its range)."""
+    return np.array([float(to_mpf(abs(x))) for x in w])
+
+
+def _step_terms(X, omegas, z_size):
+    """K times the size of the terms of each value of one step at the states X (rows (z̃, J̃(ω_i)²)):
+    ``z_size`` for z̃, and for J̃_i²' = J̃_i²(ω_i z̃ − 1)² the size J̃_i²(1 + |ω_i z̃|)²."""
+    w = _abs(omegas)
+    J = X[:, 1:] * (1 + np.outer(np.abs(X[:, 0]), w)) ** 2
+    return _K(len(w)) * np.column_stack([z_size, J])
 
 
 def _log2(x: Fraction) -> float:
@@ -238,33 +288,26 @@ def propagated_error(engine, states):
 
         e_N ≤ Σ_{t=−1}^{N−1} |C·DF(x_{N−1})⋯DF(x_{t+1})|·δ_t,
 
-    δ_t the engine's one-step bound (``error(0, ·)``, the larger at the step's two ends; δ₋₁ rounds the
-    start), DF the Jacobian of the map and C the derivatives of the outputs (z̃, J̃(ω_i)², T) by the state.
-    Unlike the a-priori (N + 1)·δ, which takes every ‖DF‖ ≤ 1, it holds on an expanding orbit. DF is the
-    generated ``planar_jacobian`` on the planar path (state (z̃, T)), else the generated (z̃, J̃(ω_i)²) step
-    evaluated at complex arguments (complex-step derivatives; the θ engine's orbit is the same one in
-    these coordinates). The products are float64, rescaled by powers of two per row (the factor
-    1 + (N + 1)·dim·2⁻⁵² covers their rounding). None where the orbit leaves the float64 range (a state
-    beyond 2³⁰⁰, or a one-step bound beyond float64): there only the a-priori bound is left."""
+    δ_t the rounding of step t → t + 1 (the engine's ``step_error`` at x_t; δ₋₁ = δ₀ rounds the start), DF
+    the Jacobian of the map and C the derivatives of the outputs (z̃, J̃(ω_i)², T) by the state. Unlike the
+    a-priori (N + 1)·δ, which takes every ‖DF‖ ≤ 1, it holds on an expanding orbit, and δ_t from the size
+    of a step's terms holds where the step cancels. DF is the generated ``planar_jacobian`` on the planar
+    path (state (z̃, T)), else the generated (z̃, J̃(ω_i)²) step evaluated at complex arguments (complex-step
+    derivatives; the θ engine's orbit is the same one in these coordinates). The products are float64,
+    rescaled by powers of two per row (the factor 1 + (N + 1)·dim·2⁻⁵² covers their rounding). None where
+    the orbit leaves the float64 range (a state beyond 2³⁰⁰, or a one-step bound beyond float64): there
+    only the a-priori bound is left."""
     planar, fixed = getattr(engine, "planar", False), isinstance(engine, FixedPointEngine)
-    w = np.array([float(x) for x in engine.problem.omegas])
-
-    def scaled(e):  # a bound in units of 2^−prec, as floats
-        ez, eJ, eT = e
-        return [float(mpmath.ldexp(v, engine.prec)) for v in ((ez, eT) if planar else (ez, *eJ))]
-
-    xs, ds = [], []
+    w = np.array([float(to_mpf(x)) for x in engine.problem.omegas])
     with mpmath.workprec(64):
-        if fixed:  # an absolute bound: the same at every state
-            d0 = scaled(engine.error(0, *engine.final(states[-1])))
-        for s in states:
-            if fixed:  # the state is the coordinates
-                xs.append([float(from_fixed(v, engine.prec)) for v in s])
-                ds.append(d0)
-            else:
-                zt, J2t, T = engine.final(s)
-                xs.append([float(v) for v in (zt, *J2t)])
-                ds.append(scaled(engine.error(0, zt, J2t, T)))
+        if fixed:  # the state is the coordinates: v·2^−p, int division rounds correctly at any size
+            one = 1 << engine.prec
+            try:
+                X = np.array([[int(v) / one for v in s] for s in states])
+            except OverflowError:
+                return None
+        else:
+            X = np.array([[float(v) for v in (zt, *J2t)] for zt, J2t, _ in map(engine.final, states)])
         if planar:
             w1, w2 = (to_mpf(x) for x in engine.problem.omegas)
             Et = to_mpf(engine.problem.Et)
@@ -273,7 +316,8 @@ def propagated_error(engine, states):
             C = np.array([[1.0, 0.0], *([float(p - c), float(q - c)] for c, p, q in zip(base, dz, dT)), [0.0, 1.0]])
         else:
             C = np.vstack([np.eye(len(w) + 1), [0.0] + [1.0] * len(w)])
-    X, ds = np.array(xs), np.array(ds)
+    with np.errstate(over="ignore", invalid="ignore"):
+        ds = engine.step_error(X)
     if not (np.isfinite(ds).all() and np.isfinite(X).all() and np.abs(X).max() < 2.0 ** 300):
         return None  # beyond float64 (only on the way to divergence, or |Ẽ|, |ω_i| beyond 10¹⁵⁰)
     dim, n = C.shape[1], len(states) - 1
@@ -285,14 +329,13 @@ def propagated_error(engine, states):
         z, J = Z[:, 0], Z[:, 1:]
         out = [D.gd_zt_next(z, J.sum(1), (w[:, None] * J).sum(1))] + [D.gd_J2t_next(z, w[i], J[:, i]) for i in range(len(w))]
         jac = np.stack(out, axis=1).imag / h
-    dmax = np.maximum(ds[:-1], ds[1:])
     Q, acc, ex = C.copy(), np.zeros(len(C)), np.zeros(len(C), dtype=int)
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(n, 0, -1):  # Q = C·DF(x_{N−1})⋯DF(x_t), row i times 2^−ex_i
-            acc += np.abs(Q) @ dmax[t - 1]
+            acc += np.abs(Q) @ ds[t - 1]
             Q = Q @ jac[t - 1]
-            big = np.abs(Q).max(axis=1) > 2.0 ** 512
-            if big.any():
+            if np.abs(Q).max() > 2.0 ** 512:
+                big = np.abs(Q).max(axis=1) > 2.0 ** 512
                 Q[big], acc[big], ex[big] = Q[big] * 2.0 ** -512, acc[big] * 2.0 ** -512, ex[big] + 512
         acc += np.abs(Q) @ ds[0]
     if not np.isfinite(acc).all():

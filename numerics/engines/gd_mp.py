@@ -22,8 +22,9 @@ fixed-point one are in :mod:`numerics.engines.gd_engines`, the result record in
 Printed digits (docs/theory.md §8)
 ----------------------------------
 Each engine states its error bound at the stopping step (``GDResult.error``): absolute for fixed
-point, (N + 1)·2K·M²·2^−p; relative for mpmath and θ, (N + 1)·8(P + 1)·2^−prec (θ's z̃ is a
-cancellation, so its bound is relative to the size of its terms). ``check_digits`` reruns the same
+point, (N + 1)·2K·M²·2^−p; for mpmath and θ at least (N + 1)·8(P + 1)·2^−prec relative (θ's z̃ is a
+cancellation, so its bound is relative to the size of its terms), raised in every run to the bound carried
+along the run's orbit, since a step whose result cancels breaks a relative bound. ``check_digits`` reruns the same
 number of steps at 2·dps and raises each bound to |x − x_ref| + bound_ref where that is larger, bound_ref
 the rerun's bound carried along its own orbit (:func:`numerics.engines.gd_engines.propagated_error`: the
 rerun loses digits at the orbit's rate too, which its a-priori bound ignores);
@@ -101,7 +102,7 @@ def _drive(engine, problem: Problem, tolt: Fraction, max_steps: int, steps: int 
         if flag == 2:
             return state, done, GDStatus.DIVERGED, recs
         if flag == 1:
-            status = _at_tolerance(engine, state, big, done)
+            status = _at_tolerance(engine, state, big, done, recs)
             if status is not None:
                 return state, done, status, recs
             leaving = True
@@ -130,10 +131,11 @@ def _no_gradient(z, T) -> bool:
     return T == 0 and z != 0
 
 
-def _at_tolerance(engine, state, big, done):
+def _at_tolerance(engine, state, big, done, recs=None):
     """|z̃| fell below tol: CONVERGED if one more step shrinks it (the residual alone decides). A state
     on the line z̃ = 0, exactly or within the engine's error bound of z̃ (the θ engine computes z̃ with
-    cancellation), is classed by its transverse multiplier 1 − T instead: CONVERGED if it attracts
+    cancellation; a floating-point engine's bound is the one carried along its orbit ``recs``, since the
+    step that lands near the line cancels), is classed by its transverse multiplier 1 − T instead: CONVERGED if it attracts
     (0 < T < 2), else an UNSTABLE_FIXED_POINT. So is a step whose change of |z̃| is within the engine's
     one-step rounding (its error bound for 0 steps, at z̃ and at the next z̃): the engine cannot tell
     shrinking from growing there (ηλ = 0 leaves z̃ fixed, and the fixed-point engine's rounding moves it
@@ -144,7 +146,9 @@ def _at_tolerance(engine, state, big, done):
         if _no_gradient(zt, T):
             return GDStatus.NO_GRADIENT
         attracts = GDStatus.CONVERGED if 0 < T < 2 else GDStatus.UNSTABLE_FIXED_POINT
-        if abs(zt) <= engine.error(done, zt, J2t, T)[0]:
+        ez = engine.error(done, zt, J2t, T)[0]
+        carried = propagated_error(engine, [*recs, state]) if engine.carried and recs is not None else None
+        if abs(zt) <= (ez if carried is None else max(ez, carried[0])):
             return attracts
         z1 = engine.final(nxt)[0]
         noise = engine.error(0, zt, J2t, T)[0] + engine.error(0, z1, J2t, T)[0]
@@ -155,10 +159,12 @@ def _at_tolerance(engine, state, big, done):
 
 def _run_once(problem, dps, tolt, max_steps, steps, record, method, along=False) -> GDResult:
     """One run; ``along``: each bound is at least the one carried along the run's own orbit
-    (:func:`numerics.engines.gd_engines.propagated_error`), as the rerun of ``check_digits`` needs (the
-    a-priori bound alone where the orbit leaves the float64 range)."""
+    (:func:`numerics.engines.gd_engines.propagated_error`), as the rerun of ``check_digits`` needs, and as
+    every run of an engine whose a-priori bound is relative needs (``carried``: a cancelling step breaks
+    it); the a-priori bound alone where the orbit leaves the float64 range."""
     budget = steps if steps is not None else max_steps
     engine = make_engine(problem, method, dps, budget, tolt)
+    along = along or engine.carried
     state, done, status, recs = _drive(engine, problem, tolt, max_steps, steps, record or along)
     if recs is not None:
         recs.append(state)
