@@ -9,7 +9,7 @@ import mpmath
 import pytest
 
 from sorm.numerics import InputError
-from sorm.numerics.engines.gd_engines import make_engine, propagated_error
+from sorm.numerics.engines.gd_engines import fixed_point_bits, make_engine, propagated_error
 from sorm.numerics.engines.gd_mp import GDStatus, run_gd
 from sorm.numerics.precision import digits_of_bits
 from sorm.numerics.problem import from_state, from_theta
@@ -242,6 +242,44 @@ def test_limit_error_is_the_documented_estimate():
         assert abs(r.eta_ntk - limit.eta_ntk) <= r.limit_error
     assert run_gd(prob, dps=30, max_steps=2).limit_error is None
     assert run_gd(prob, dps=30, steps=2).limit_error is None
+
+
+@pytest.mark.parametrize("method", ["fixed-point", "mpmath"])
+@pytest.mark.parametrize("eps", [F(0), F(1, 10**31)], ids=["T=2", "T=2+1e-31"])
+def test_no_limit_estimate_where_the_contraction_is_not_below_1(eps, method):
+    """The estimate divides by 1 − q, q = |1 − T|, and is None unless q < 1 (the docstring of ``_limit_error``).
+    ω = (1, −1), J̃² = (3/2 + ε/2, 1/2 + ε/2) (T = 2 + ε, S = 1), z̃₀ = 1e-30 below the tolerance: z̃₁ = −z̃₀(1 + ε)
+    + ½z̃₀² shrinks by ½z̃₀² − εz̃₀ ≥ 4e-61, which both engines see, so the run is CONVERGED at step 0 (from there T
+    falls below 2) with q = 1 exactly (ε = 0) or just above 1 (the engine's T, before the rounding to 30 digits):
+    no estimate."""
+    res = run_gd(from_state(["1", "-1"], F(1, 10**30), [F(3, 2) + eps / 2, F(1, 2) + eps / 2]), dps=30, method=method)
+    assert res.status is GDStatus.CONVERGED and res.steps == 0
+    with mpmath.workdps(60):
+        assert abs(res.eta_ntk - 2 - mpmath.mpf(eps.numerator) / eps.denominator) <= res.error["eta_ntk"]
+    estimate = res.limit_error  # not through ``res`` in the message: precision.round_up never returns for x < 0
+    assert estimate is None and res.limit_shown() is None
+
+
+def test_the_fixed_point_bit_budget_is_the_documented_sum():
+    """gd_engines' module docstring: p = ⌈max(digits·log₂10, −log₂ tol̃)⌉ + ⌈log₂(N + 1)⌉ + ⌈log₂(2K·M²)⌉ + 24, plus
+    ⌈−log₂ x₀⌉ for T₀ and for |z̃₀| when in (0, 1) (K = 64 operations, M the largest of 1, |ω_i|, |Ẽ|; δ = 2K·M²·2^−p in
+    ``FixedPointEngine.error``). Here M = 1 and N + 1 = 2¹⁰, so every term is exact and one bit more or less shows:
+    ⌈40·log₂10⌉ = 133, 10, 7 (and ⌈30·log₂10⌉ = 100 where tol̃ = 0 adds nothing); T₀ = 1/8 and z̃₀ = 2⁻¹⁰ add 3 and
+    10; T₀ = 3/2 and z̃₀ = 0 add nothing. The fixed-point run reports the same budget as its ``work_bits``."""
+    big = from_state(["1", "-1"], "0", ["1", "1/2"])  # T₀ = 3/2, z̃₀ = 0, Ẽ = 1/4
+    small = from_state(["1", "-1"], "1/1024", ["1/16", "1/16"])  # T₀ = 1/8, Ẽ = −1/1024
+    assert fixed_point_bits(big, 30, 1023, F(1, 10**40)) == 133 + 10 + 7 + 24
+    assert fixed_point_bits(small, 30, 1023, F(1, 10**40)) == 133 + 10 + 7 + 24 + 3 + 10
+    assert fixed_point_bits(big, 30, 1023, F(0)) == 100 + 10 + 7 + 24
+    res = run_gd(big, dps=30, max_steps=1023, method="fixed-point")  # tol̃ = 1e-25: the digits' 100 bits decide
+    assert res.work_bits == 100 + 10 + 7 + 24
+
+
+@pytest.mark.parametrize("method", ["mpmath", "theta"])
+def test_the_floating_engines_work_at_the_documented_bits(method):
+    """⌈digits·log₂10⌉ + ⌈log₂(N + 1)⌉ + 16 bits (gd_engines' module docstring): with N + 1 = 2¹⁰ the step term is
+    exactly 10, so one bit more or less shows."""
+    assert run_gd(THETA, dps=30, max_steps=1023, method=method).work_bits == 100 + 10 + 16
 
 
 def _period2_step(orbit, p2tol, p2min, hits_needed=3):
