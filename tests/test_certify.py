@@ -933,6 +933,18 @@ def test_the_routes_carry_their_names_and_certify_tail_passes_its_cap_on():
         assert certify_tail_planar(z, sum(J), *abE, cap=5) == certify_tail_planar(z, sum(J), *abE) is not None
 
 
+def test_the_smallest_cap_2_is_accepted():
+    """cap = 2 is the lower end of the documented range 2 ≤ cap ≤ flint.ctx.cap: accepted, not bad input. Every map
+    that moves z̃ has a z̃¹ term, which a series of 2 coefficients may have cut, so the guard refuses it (None); a state
+    on the line still has the zero certificate."""
+    import flint
+
+    with flint.ctx.workprec(128):
+        J, w = [flint.arb("0.5"), flint.arb("0.6")], [flint.arb(1), flint.arb(-1)]
+        assert certify_tail(flint.arb("0.01"), J, w, cap=2) is None
+        assert certify_tail(flint.arb(0), J, w, cap=2).tail == 0
+
+
 @pytest.mark.parametrize("cap", [11, 12, 1, 0, 2.5, True], ids=["11", "12", "1", "0", "float", "bool"])
 def test_a_cap_beyond_flints_series_length_is_refused(cap):
     """python-flint cuts every series at flint.ctx.cap = 10 terms whatever prec asks, so with cap = 12 a map
