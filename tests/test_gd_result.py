@@ -84,3 +84,10 @@ def test_repr_shows_true_digits_bounds_and_a_trajectory_summary(checked):
 ], ids=["equal", "ten", "none", "y=0", "tiny-y"])
 def test_agreed_digits_counts_relative_to_y_with_a_floor(x, y, dps, want):
     assert agreed_digits(mp(x), mp(y), dps) == want
+
+
+def test_agreed_digits_just_above_a_power_of_ten_floors_in_mpmath():
+    """x = 0.99999 against y = 1 + 10⁻³⁰: |x − y|/|y| = 10⁻⁵(1 + 10⁻²⁵) > 10⁻⁵, so 4 digits agree, not 5. A floor
+    through float64 rounds −log₁₀ of it (4.99…9566) to 5.0 and counted 5 (the bug gf._digits had too)."""
+    assert agreed_digits("0.99999", "1.000000000000000000000000000001", 15) == 4
+    assert agreed_digits("0.99999", "1", 15) == 5  # exactly 10⁻⁵: 5 digits

@@ -139,4 +139,4 @@ def agreed_digits(x, y, dps: int) -> int:
         if d == 0:
             return dps
         scale = max(abs(mpmath.mpf(y)), mpmath.mpf(10) ** (-dps))
-        return int(max(0, min(dps, math.floor(-mpmath.log10(d / scale)))))
+        return int(max(0, min(dps, int(mpmath.floor(-mpmath.log10(d / scale))))))  # not math.floor: float64
