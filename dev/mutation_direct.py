@@ -6,8 +6,11 @@ runs in ``build/mutation/mutants/`` (made by ``python dev/mutation.py ... run``)
 ``src/``, collects the selected tests with ``pytest --collect-only``, runs each once unmutated to time it, and then,
 for every mutant, forks, sets ``MUTANT_UNDER_TEST`` (mutmut's trampolines read it at each call) and calls the test
 functions directly with their parameters, fastest first, stopping at the first failure (as mutmut does). ``capsys``
-is given by a stand-in that captures ``sys.stdout``/``sys.stderr``; a test that needs any other fixture is skipped
-and listed on stderr; the autouse fixture that guards mpmath's precision is replaced by a check after each test.
+is given by a stand-in that captures ``sys.stdout``/``sys.stderr``; a test that needs any other fixture
+(``monkeypatch``, ``tmp_path``, ...) runs through ``pytest.main`` on its node id in the same forked child, so it
+has every fixture and hook of a normal run; the autouse fixture that guards mpmath's precision is replaced by a
+check after each directly called test. ``--pytest`` runs every test that way: slower (pytest's collection of
+the test's file per test and mutant), for a selection whose tests rely on conftest hooks beyond that fixture.
 
 Usage, from the repository root::
 
@@ -17,6 +20,10 @@ Usage, from the repository root::
 The tests are those of ``build/mutation/mutants/tests/``, mutmut's copy: after editing ``tests/``, copy them
 there (``cp tests/*.py build/mutation/mutants/tests/``). One JSON line per mutant (``killed`` with the first failing test and its error, ``survived``, ``timeout`` or
 ``crashed``), on stdout and appended to ``--out``.
+
+This runner replaced ``dev/rerun_mutants.py`` (one process, ``pytest.main`` per mutant with no fork: state could
+leak from one mutant to the next, and a hang stopped only by an alarm); its runs recorded in TESTING.md can be
+repeated here with ``--pytest``.
 
 ``--mutants DIR`` runs in another staged copy (default ``build/mutation/mutants``). ``--bypass`` makes each
 child call the originals of the mutated module's other functions directly instead of through their
@@ -62,6 +69,28 @@ def call(fn, params, capsys):
         return fn(**params, capsys=cap)
 
 
+def run_one(nodeid, fn, params, capsys) -> str | None:
+    """Run one test: its failure as text, or None. ``fn`` None: through ``pytest.main`` on its node id."""
+    import mpmath
+    import pytest
+
+    if fn is None:
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
+            rc = pytest.main(["-q", "-x", "-p", "no:cacheprovider", "-p", "no:xdist", nodeid])
+        if rc == pytest.ExitCode.OK:
+            return None
+        lines = [ln for ln in buf.getvalue().splitlines() if ln.startswith("E ")]
+        return f"pytest exit code {int(rc)}: {(lines[0] if lines else buf.getvalue()[-200:]).strip()[:200]}"
+    try:
+        call(fn, params, capsys)
+    except BaseException as e:  # noqa: BLE001 - any failure kills the mutant
+        return f"{type(e).__name__}: {str(e)[:200]}"
+    if mpmath.mp.dps != 15:
+        return "changed mpmath's precision"
+    return None
+
+
 def bypass(name: str) -> None:
     """In the mutant's module, put each other mutated function's original in place of its trampoline.
 
@@ -94,6 +123,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--mutants", default=str(MUTANTS), help="mutmut's staged copy to run in")
     ap.add_argument("--bypass", action="store_true",
                     help="call the mutated module's other functions without their trampolines (module docstring)")
+    ap.add_argument("--pytest", action="store_true",
+                    help="run every test through pytest.main in the forked child (module docstring)")
     ap.add_argument("names", nargs="+", help="mutant names, or @file with one per line")
     a = ap.parse_args(argv)
     out = Path(a.out).resolve()
@@ -119,34 +150,33 @@ def main(argv: list[str]) -> int:
     col = Collect()
     pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", *shlex.split(a.tests)],
                 plugins=[col])
-    tests = []
+    tests = []  # (node id, function or None: through pytest.main, parameters, wants capsys)
     for it in col.items:
         params = getattr(getattr(it, "callspec", None), "params", {})
         need = [p for p in inspect.signature(it.obj).parameters if p not in params]
-        if [p for p in need if p != "capsys"]:
-            print(f"skipped (needs {', '.join(need)}): {it.nodeid}", file=sys.stderr)
-            continue
-        tests.append((it.nodeid, it.obj, dict(params), "capsys" in need))
+        if a.pytest or [p for p in need if p != "capsys"]:
+            tests.append((it.nodeid, None, {}, False))
+        else:
+            tests.append((it.nodeid, it.obj, dict(params), "capsys" in need))
     dur = {}
     for nodeid, fn, params, cap in tests:  # unmutated, timed: every test must pass
         t0 = time.time()
         mpmath.mp.dps = 15
-        call(fn, params, cap)
+        failure = run_one(nodeid, fn, params, cap)
         dur[nodeid] = time.time() - t0
-        if mpmath.mp.dps != 15:
-            sys.exit(f"mutation_direct: {nodeid} changed mpmath's precision")
+        if failure:
+            sys.exit(f"mutation_direct: {nodeid} fails with no mutant active: {failure}")
     tests.sort(key=lambda t: dur[t[0]])
-    print(f"{len(tests)} tests, {sum(dur.values()):.1f} s unmutated", file=sys.stderr, flush=True)
+    through = sum(fn is None for _, fn, _, _ in tests)
+    print(f"{len(tests)} tests ({through} through pytest.main), {sum(dur.values()):.1f} s unmutated",
+          file=sys.stderr, flush=True)
 
     def run_all():
         for nodeid, fn, params, cap in tests:
             mpmath.mp.dps = 15
-            try:
-                call(fn, params, cap)
-            except BaseException as e:  # noqa: BLE001 - any failure kills the mutant
-                return nodeid, f"{type(e).__name__}: {str(e)[:200]}"
-            if mpmath.mp.dps != 15:
-                return nodeid, "changed mpmath's precision"
+            failure = run_one(nodeid, fn, params, cap)
+            if failure:
+                return nodeid, failure
         return None, None
 
     for name in names:
