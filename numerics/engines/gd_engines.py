@@ -13,24 +13,27 @@ states its own error bound (``error``; docs/theory.md §8):
 
 Bit budget of the fixed-point path
 ----------------------------------
-A value v is the int ⌊v·2^p⌋. Every traced operation rounds by at most one unit
-2^−p times the size M of the constants it multiplies by, so one step of a map with
-K operations adds an absolute error δ ≤ K·M·2^−p (this part is proved: it is
-integer arithmetic with floors). The error after N steps is Σ_t ‖DF^{N−t}‖·δ.
-On the attracting half of the fixed line z̃ = 0 (0 < T < 2) the map contracts z̃
-by |1 − T| and is neutral in T, so the errors add: ≤ N·δ. Near the edge of
-stability the two-step map is close to a neutral centre (docs/theory.md §5), where the
-same linear growth holds over the oscillation; this is a heuristic, not a proof.
-Hence
+A value v is the int ⌊v·2^p⌋. Each of the K operations of the compiled step rounds by less than
+2^−p, and a rounding is multiplied by at most M² on its way to the step's outputs, M = max(2, |ω_i|,
+|Ẽ|) bounding the constants and the state values it meets, so one step adds an absolute error of at
+most δ = 2K·M²·2^−p (docs/theory.md §8; ``FixedPointEngine._delta``). The error after N steps is
+Σ_t ‖DF^{N−t}‖·δ. On the attracting half of the fixed line z̃ = 0 (0 < T < 2) the map contracts z̃
+by |1 − T| and is neutral in T, so the errors add: ≤ (N + 1)·δ (one δ rounds the start). Near the
+edge of stability the two-step map is close to a neutral centre (docs/theory.md §5), where the
+same linear growth holds over the oscillation; this is a heuristic, not a proof. The budget puts
+(N + 1)·δ 24 bits below the last digit (or the tolerance):
 
-    p = ⌈max(digits·log₂10, −log₂ tol̃)⌉ + ⌈log₂(N + 1)⌉ + ⌈log₂(K·M)⌉ + 24 (+ bits for a
-        small initial scale),
+    p = ⌈max(digits·log₂10, −log₂ tol̃)⌉ + ⌈log₂(N + 1)⌉ + ⌈log₂(2K·M₁²)⌉ + 24
+        (+ ⌈−log₂ x₀⌉ for T₀ and for |z̃₀| when in (0, 1): a small initial scale),
 
-with N the step budget and tol̃ the stopping tolerance on z̃. Chaotic or expanding
-orbits lose digits at their Lyapunov rate and no budget fixed in advance covers
-that: the rerun at doubled precision (``check_digits=True`` of ``run_gd``) reports the digits
-that really agree, for every engine. The mpmath and θ engines work at
-⌈digits·log₂10⌉ + ⌈log₂(N + 1)⌉ + 16 bits (the same step allowance, fewer guard bits).
+with N the step budget and tol̃ the stopping tolerance on z̃. The budget is fixed before the map is
+compiled, so it takes K = 64 and M₁ = max(1, |ω_i|, |Ẽ|), the constants alone: where every constant
+is below 2 (δ's M is then 2) up to 2 of the 24 bits go to M, and for P > 8 modes, whose step has
+about 8P operations, log₂(8P/64) bits go to K. Chaotic or expanding orbits lose digits at their
+Lyapunov rate and no budget fixed in advance covers that: the rerun at doubled precision
+(``check_digits=True`` of ``run_gd``) reports the digits that really agree, for every engine. The
+mpmath and θ engines work at ⌈digits·log₂10⌉ + ⌈log₂(N + 1)⌉ + 16 bits (the same step allowance,
+fewer guard bits).
 """
 from __future__ import annotations
 
@@ -56,6 +59,7 @@ class FixedPointEngine:
     """The generated map as fixed-point integer code (module docstring)."""
 
     name = "fixed-point"
+    carried = False  # absolute: a cancelling step keeps it; an expanding orbit breaks it (the rerun checks)
 
     def __init__(self, problem: Problem, prec: int, planar: bool):
         self.prec, self.planar, self.problem = prec, planar, problem
@@ -80,8 +84,6 @@ class FixedPointEngine:
 
     def run(self, state, n, TOL, BIG, rec):
         return self._run[rec is not None](*state, n, TOL, BIG, rec)
-
-    carried = False  # absolute: a cancelling step keeps it; an expanding orbit breaks it (the rerun checks)
 
     def _delta(self) -> Fraction:
         """δ·2^p = 2·K·M²: K operations, each rounding by at most 2^−p, amplified by at most M² per step,
@@ -110,7 +112,7 @@ class FixedPointEngine:
         return _INT(to_fixed(x, self.prec))
 
     def zT(self, state):
-        return state[0], (state[1] if self.planar else sum(state[1:]))
+        return state[0], sum(state[1:])  # planar: state[1:] is (T,)
 
     def final(self, state):
         """(z̃, (J̃(ω_i)²), T) as mpf at the caller's working precision."""
@@ -130,6 +132,7 @@ class MpEngine:
     """The (z̃, J̃(ω_i)²) map in mpmath floating point, any P."""
 
     name = "mpmath"
+    carried = True  # its bound is carried along the orbit in every run (``error``)
 
     def __init__(self, problem: Problem, prec: int):
         self.prec, self.problem = prec, problem
@@ -164,8 +167,6 @@ class MpEngine:
     def final(self, state):
         return state[0], tuple(+j for j in state[1:]), mpmath.fsum(state[1:])
 
-    carried = True  # its bound is carried along the orbit in every run (``error``)
-
     def error(self, steps, zt, J2t, T):
         """A-priori relative bounds r = (steps + 1)·K·2^−prec, K = 8(P + 1) roundings per step (docs/theory.md
         §8). They hold only while no step cancels: z̃ = 1, J̃² = 2 − 10⁻⁴⁰ (ω = 1) gives z̃' = 5·10⁻⁴¹ from
@@ -178,14 +179,15 @@ class MpEngine:
         """One step's rounding, in units of 2^−prec, at the states X (rows (z̃, J̃(ω_i)²), float64): K
         roundings (``error``), each at most 2^−prec of the absolute sum of the value's terms, not of the
         value, which may cancel. z̃' = z̃(2 − 2T + Sz̃)/2 has terms of size |z̃|(1 + T + ½|z̃|Σ|ω_i|J̃_i²)."""
-        z = np.abs(X[:, 0])
-        return _step_terms(X, self.problem.omegas, z * (1 + X[:, 1:].sum(1) + z * (X[:, 1:] @ _abs(self.problem.omegas)) / 2))
+        z, w = np.abs(X[:, 0]), _abs(self.problem.omegas)
+        return _step_terms(X, w, z * (1 + X[:, 1:].sum(1) + z * (X[:, 1:] @ w) / 2))
 
 
 class ThetaEngine:
     """The θ-space update θ_i' = θ_i − η z ω_i θ_i (paper §2.1), z = ½ Σ ω_i θ_i² − E."""
 
     name = "theta"
+    carried = True  # as MpEngine's, its relative bound on the modes fails where 1 − z̃ω_i cancels
 
     def __init__(self, problem: Problem, prec: int):
         if problem.theta0 is None:
@@ -227,8 +229,6 @@ class ThetaEngine:
         J2 = tuple(self.eta * (wi * t) ** 2 for wi, t in zip(self.w, th))
         return zt, J2, T
 
-    carried = True  # as MpEngine's, its relative bound on the modes fails where 1 − z̃ω_i cancels
-
     def error(self, steps, zt, J2t, T):
         """A-priori relative bounds r = (steps + 1)·K·2^−prec on each J̃² and T (K = 8(P + 1)); z̃ = η(½Σω_iθ_i² − E)
         cancels, so its bound is r times the size of its terms, η(½Σ|ω_i|θ_i² + |E|). Raised in every run to
@@ -243,7 +243,7 @@ class ThetaEngine:
         MpEngine's."""
         w = _abs(self.problem.omegas)
         inv = np.divide(1.0, w, out=np.zeros_like(w), where=w != 0)
-        return _step_terms(X, self.problem.omegas, X[:, 1:] @ inv / 2 + float(self.eta * abs(self.E)))
+        return _step_terms(X, w, X[:, 1:] @ inv / 2 + float(self.eta * abs(self.E)))
 
 
 def _K(P: int) -> int:
@@ -257,17 +257,17 @@ def _abs(w) -> np.ndarray:
     return np.array([float(to_mpf(abs(x))) for x in w])
 
 
-def _step_terms(X, omegas, z_size):
-    """K times the size of the terms of each value of one step at the states X (rows (z̃, J̃(ω_i)²)):
-    ``z_size`` for z̃, and for J̃_i²' = J̃_i²(ω_i z̃ − 1)² the size J̃_i²(1 + |ω_i z̃|)²."""
-    w = _abs(omegas)
+def _step_terms(X, w, z_size):
+    """K times the size of the terms of each value of one step at the states X (rows (z̃, J̃(ω_i)²)), w the
+    |ω_i| (``_abs``): ``z_size`` for z̃, and for J̃_i²' = J̃_i²(ω_i z̃ − 1)² the size J̃_i²(1 + |ω_i z̃|)²."""
     J = X[:, 1:] * (1 + np.outer(np.abs(X[:, 0]), w)) ** 2
     return _K(len(w)) * np.column_stack([z_size, J])
 
 
 def _log2(x: Fraction) -> float:
+    """log₂|x| of a non-zero rational, from its numerator and denominator (each may exceed float64)."""
     x = abs(Fraction(x))
-    return math.log2(x.numerator) - math.log2(x.denominator) if x else float("-inf")
+    return math.log2(x.numerator) - math.log2(x.denominator)
 
 
 def fixed_point_bits(problem: Problem, digits: int, n_steps: int, tolt: Fraction, n_ops: int = 64) -> int:
