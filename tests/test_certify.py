@@ -22,7 +22,7 @@ from sorm.numerics.certify import (
 from sorm.numerics.engines.gd_mp import run_gd
 from sorm.numerics.problem import from_state
 from sorm.numerics.validate import InputError
-from sorm.proofs_check.cli import main
+from sorm.proofs_check.cli import build_parser, main
 
 
 def eos_problem(eps, Et=F(1, 5), w=(1, -1), sign=1, eta=1):
@@ -621,6 +621,20 @@ def test_the_step_budget_is_exact_and_the_first_attempt_is_counted_as_one():
     assert enclose_final_ntk(from_state(["1", "-1"], "0", ["0.7", "0.8"])).prec_bits == 256  # the documented default
 
 
+@pytest.mark.slow
+def test_the_default_step_budget_is_10_to_the_6_as_on_the_cli():
+    """A fixed point off the line: ω = (1, −1), z̃ = 2, J̃² = (1, 0) (ω₁z̃ = 2, so J̃₁² keeps its value, and
+    z̃' = z̃(1 − T + ½z̃S) = z̃). In point balls the run stays there exactly, |z̃| never shrinks and the trigger
+    never fires, so it runs out the default budget: NOT_CERTIFIED after exactly 10⁶ steps, the default of
+    `sorm certify --max-steps` (about 11 s of CPU at 53 bits on the mode route)."""
+    assert (D.gd_zt_next(F(2), F(1), F(1)), D.gd_J2t_next(F(2), F(1), F(1))) == (2, 1)
+    enc = enclose_final_ntk(from_state(["1", "-1"], "2", ["1", "0"]), prec_bits=53, route="modes")
+    assert (enc.status, enc.steps, enc.lo, enc.tail) == (CertStatus.NOT_CERTIFIED, 10**6, None, None)
+    assert enc.detail == ("no tail certificate within max_steps=1000000 (0 attempts); "
+                          "the orbit has not settled below T = 2")
+    assert int(build_parser().parse_args(MODEL5).max_steps) == 10**6
+
+
 def _retry_problem():
     """ω = (1, −1), z̃₀ = 1/2, T₀ = 3/4 with 2S₀ = z̃₀T₀: then T₁ = T₀ exactly while |z̃| shrinks, so the
     trigger fires at step 1, where |z̃₁| ≈ 0.15 is too large for the tail lemma."""
@@ -794,6 +808,28 @@ def test_a_start_on_the_fixed_line_is_classed_by_its_ball_of_T(J, bits, status, 
         assert (enc.steps, enc.lo, enc.hi, enc.tail) == (0, None, None, None)
         assert enc.detail.startswith("exactly on the fixed line z~ = 0 at step 0 with T in [")
         assert enc.detail.endswith(text)
+
+
+def test_an_exact_step_onto_the_line_with_a_rounded_ball_of_T_holding_0_is_not_certified():
+    """z̃ can land exactly on the line while T's ball is rounded: ω = (1, 1 + 2⁻⁷⁰), z̃₀ = 1, J̃² = (2, 0) step
+    exactly to (0, 0) (checked below in rationals on the generated planar map; (a, b, Ẽ) = (2 + 2⁻⁷⁰, 1 + 2⁻⁷⁰, 0)).
+    At 128 bits the planar z̃-step is exact (its terms need at most 72 bits), but T' has a² and ab (about 142 bits),
+    so T₁'s ball is 0 ± 7e-38: it holds 0 < T < ~1e-37, where the line attracts, so the state is NOT_CERTIFIED, not
+    an unstable fixed point. At 256 bits T₁ = [0, 0] and it is UNSTABLE_FIXED_POINT, as on the mode route
+    (whose J̃² steps are exact at 128 bits)."""
+    w2 = 1 + F(1, 2**70)
+    p = from_state([1, w2], 1, [2, 0])
+    a, b, Et = planar_parameters(p)
+    assert (a, b, Et) == (1 + w2, w2, 0)
+    assert (D.planar_zt_next(F(1), F(2), a, b, Et), D.planar_T_next(F(1), F(2), a, b, Et)) == (0, 0)
+    enc = enclose_final_ntk(p, prec_bits=128, max_prec_bits=512, route="planar")
+    assert (enc.status, enc.steps, enc.prec_bits, enc.lo, enc.hi) == (CertStatus.NOT_CERTIFIED, 1, 128, None, None)
+    assert re.fullmatch(r"exactly on the fixed line z~ = 0 at step 1 with T in \[-(\S+), (\S+)\]: " + re.escape(_AT_AN_END),
+                        enc.detail), enc.detail  # the premise: lo < 0 < hi, the ball holds the end T = 0
+    for bits, route in [(256, "planar"), (128, "modes")]:
+        enc = enclose_final_ntk(p, prec_bits=bits, route=route)
+        assert (enc.status, enc.steps, enc.lo, enc.hi) == (CertStatus.UNSTABLE_FIXED_POINT, 1, None, None)
+        assert enc.detail == f"exactly on the fixed line z~ = 0 at step 1 with T in [0, 0]: {_NOT_ATTRACTING}"
 
 
 @pytest.mark.parametrize("which", ["z", "T"])
