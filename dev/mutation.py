@@ -99,6 +99,10 @@ def main(argv: list[str]) -> int:
         else:
             tests = argv[1]
         argv = argv[2:]
+    if argv[:1] in (["show"], ["results"]) and (STAGE / "mutants").is_dir():
+        # read-only: restaging would rewrite the narrowed [tool.mutmut] and drop_plain_copies would then delete
+        # the plain copies of every configured file the last run did not mutate (gd_mp.py under a certify run)
+        return subprocess.call(["mutmut", *argv], cwd=STAGE)
     cwd = stage()
     if mutate or tests is not None:
         narrow(cwd / "pyproject.toml", mutate, tests)
