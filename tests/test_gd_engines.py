@@ -9,7 +9,9 @@ import mpmath
 import pytest
 
 from sorm.numerics import InputError
-from sorm.numerics.engines.gd_engines import fixed_point_bits, make_engine, propagated_error
+from sorm.numerics.engines.gd_engines import (FixedPointEngine, Orbit, fixed_point_bits, make_engine,
+                                              propagated_error)
+from sorm.numerics.engines import gd_mp
 from sorm.numerics.engines.gd_mp import GDStatus, run_gd
 from sorm.numerics.precision import digits_of_bits
 from sorm.numerics.problem import from_state, from_theta
@@ -140,6 +142,58 @@ def test_the_bound_carried_along_a_chaotic_orbit_holds_where_the_a_priori_one_fa
         az, aJ, aT = eng.error(150, zt, J2t, T)
         for t, e, a in zip(true, [ez, *eJ, eT], [az, *aJ, aT], strict=True):
             assert a < t * mpmath.mpf(10) ** -27 and t <= e <= 10 ** 4 * t
+
+
+@pytest.mark.parametrize("method", ["fixed-point", "mpmath", "theta"])
+def test_an_orbit_kept_as_float_rows_gives_the_bound_of_the_kept_states(method):
+    """A run that only carries its bound keeps its orbit as float64 rows (:class:`Orbit` without states), the
+    coordinates ``propagated_error`` reads: the same rows, and the same bound, as from the states themselves
+    (each coordinate converted independently here: the fixed-point integer over 2^p, else z̃ and J̃² as float);
+    on the planar and the mode map, and at a state beyond float64, where both give no bound."""
+    for prob in (from_theta("1", "3/2", "7/10"), from_theta("1,-1", "1/10", "11/10,9/10")):
+        eng = make_engine(prob, method, 30, 60, F(1, 10 ** 25))
+        kept, rows = Orbit(eng, keep=True), Orbit(eng)
+        assert rows.states is None and len(rows.data) == 0
+        state = eng.state0
+        for _ in range(60):
+            kept.append(state)
+            rows.append(state)
+            state, _, _ = eng.run(state, 1, -1, eng.units(F(2 ** 40)), None)
+        if isinstance(eng, FixedPointEngine):
+            own = [[float(F(int(v), 2 ** eng.prec)) for v in st] for st in kept.states]
+        else:
+            with mpmath.workprec(64):
+                own = [[float(v) for v in (eng.final(st)[0], *eng.final(st)[1])] for st in kept.states]
+        assert rows.rows().tolist() == own == kept.rows().tolist() and len(rows.data) == 60 * rows.dim
+        assert propagated_error(eng, rows.plus(state)) == propagated_error(eng, kept.plus(state)) \
+            == propagated_error(eng, [*kept.states, state]) is not None
+    if method == "fixed-point":
+        huge = Orbit(eng)
+        huge.append(tuple(v << 1100 for v in eng.state0))
+        assert huge.rows()[0].tolist() == [float("inf")] * huge.dim and propagated_error(eng, huge) is None
+
+
+@pytest.mark.parametrize("record", [False, True])
+def test_a_carried_run_keeps_its_orbit_as_float_rows_unless_the_trajectory_is_asked_for(record, monkeypatch):
+    """The mpmath engine carries its bound in every run, and the digit check reruns at twice the precision: both
+    runs keep their orbit (200 steps and the last state) as float64 rows alone, 8·(P + 1) bytes a step, unless
+    ``record`` asks for the trajectory, which needs the states."""
+    made = []
+
+    class Spy(Orbit):
+        def __init__(self, *args, **kw):
+            super().__init__(*args, **kw)
+            made.append(self)
+
+    monkeypatch.setattr(gd_mp, "Orbit", Spy)
+    r = run_gd(from_state("1,-1", "0.01", "1.215,0.795"), dps=30, steps=200, method="mpmath", record=record,
+               check_digits=True)
+    assert r.status is GDStatus.STEPS_DONE and r.agreed_digits is not None and len(made) == 2
+    for o in made:
+        if record and o is made[0]:
+            assert len(o.states) == 201 and len(o.data) == 0
+        else:
+            assert o.states is None and len(o.data) == 201 * o.dim
 
 
 def test_fixed_point_engine_states_the_documented_bound():

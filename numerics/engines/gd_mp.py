@@ -27,7 +27,8 @@ cancellation, so its bound is relative to the size of its terms), raised in ever
 along the run's orbit, since a step whose result cancels breaks a relative bound. ``check_digits`` reruns the same
 number of steps at 2·dps and raises each bound to |x − x_ref| + bound_ref where that is larger, bound_ref
 the rerun's bound carried along its own orbit (:func:`numerics.engines.gd_engines.propagated_error`: the
-rerun loses digits at the orbit's rate too, which its a-priori bound ignores);
+rerun loses digits at the orbit's rate too, which its a-priori bound ignores; the orbit is kept as float64
+rows, 8·(P + 1) bytes a step, unless ``record`` asks for the states);
 :meth:`GDResult.shown` prints each value (z, each J², λ, ηλ) only to the digits its bound and the
 agreement both vouch for. ``limit_error`` separately estimates |ηλ_t − ηλ_∞| of a converged run.
 
@@ -61,7 +62,7 @@ from ..precision import bits_for_digits, to_mpf
 from ..problem import Problem
 from ..validate import DEFAULT_DPS, InputError, dps as _check_dps, positive, positive_int
 from ..status import divergence_bound
-from .gd_engines import engine_digits, fixed_point_bits, make_engine, propagated_error
+from .gd_engines import Orbit, engine_digits, fixed_point_bits, make_engine, propagated_error
 from .gd_result import QUANTITIES, GDResult, GDStatus, agreed_digits
 
 __all__ = ["GDStatus", "GDResult", "run_gd", "METHODS", "QUANTITIES", "fixed_point_bits", "agreed_digits"]
@@ -76,14 +77,17 @@ def _scale(problem: Problem) -> Fraction:
     return max(Fraction(1), abs(problem.zt0), problem.T0, abs(problem.Et))
 
 
-def _drive(engine, problem: Problem, tolt: Fraction, max_steps: int, steps: int | None, record: bool):
-    """Common loop: chunks of steps with the stop rules; returns (state, steps, status, records)."""
+def _drive(engine, problem: Problem, tolt: Fraction, max_steps: int, steps: int | None, record):
+    """Common loop: chunks of steps with the stop rules; returns (state, steps, status, records).
+
+    ``record``: True keeps every state, "orbit" only the float64 rows of the carried bound (in an
+    :class:`~numerics.engines.gd_engines.Orbit`, both), False nothing."""
     big = engine.units(divergence_bound(problem.zt0, problem.T0, problem.Et))
     TOL = engine.units(tolt) if steps is None else -1
     p2tol = engine.units(_scale(problem) * Fraction(1, 10 ** max(8, engine_digits(engine) // 2)))
     p2min = engine.units(max(tolt, Fraction(1, 10**8)) * 1000)
     budget = steps if steps is not None else max_steps
-    recs = [] if record else None
+    recs = Orbit(engine, keep=record is True) if record else None
     state, done, hits = engine.state0, 0, 0
     prev = None
     leaving = False  # |z~| < tol but growing: run on (without the tol check) until it has left the line
@@ -147,7 +151,7 @@ def _at_tolerance(engine, state, big, done, recs=None):
             return GDStatus.NO_GRADIENT
         attracts = GDStatus.CONVERGED if 0 < T < 2 else GDStatus.UNSTABLE_FIXED_POINT
         ez = engine.error(done, zt, J2t, T)[0]
-        carried = propagated_error(engine, [*recs, state]) if engine.carried and recs is not None else None
+        carried = propagated_error(engine, recs.plus(state)) if engine.carried and recs is not None else None
         if abs(zt) <= (ez if carried is None else max(ez, carried[0])):
             return attracts
         z1 = engine.final(nxt)[0]
@@ -165,7 +169,7 @@ def _run_once(problem, dps, tolt, max_steps, steps, record, method, along=False)
     budget = steps if steps is not None else max_steps
     engine = make_engine(problem, method, dps, budget, tolt)
     along = along or engine.carried
-    state, done, status, recs = _drive(engine, problem, tolt, max_steps, steps, record or along)
+    state, done, status, recs = _drive(engine, problem, tolt, max_steps, steps, True if record else along and "orbit")
     if recs is not None:
         recs.append(state)
     with mpmath.workprec(max(engine.prec, bits_for_digits(dps))):
@@ -189,7 +193,7 @@ def _run_once(problem, dps, tolt, max_steps, steps, record, method, along=False)
         if record:
             ets, zs = [], []
             with mpmath.workprec(max(engine.prec, mpmath.mp.prec)):
-                for s in recs:
+                for s in recs.states:
                     z_s, T_s = engine.zT(s)
                     if not isinstance(z_s, mpmath.mpf):  # fixed-point ints (int or mpz)
                         z_s, T_s = from_fixed(z_s, engine.prec), from_fixed(T_s, engine.prec)
