@@ -9,10 +9,9 @@ import mpmath
 import pytest
 
 from sorm.numerics import InputError
-from sorm.numerics.engines.gd_engines import (FixedPointEngine, Orbit, fixed_point_bits, make_engine,
-                                              propagated_error)
+from sorm.numerics.engines.gd_engines import FixedPointEngine, fixed_point_bits, make_engine, propagated_error
 from sorm.numerics.engines import gd_mp
-from sorm.numerics.engines.gd_mp import GDStatus, run_gd
+from sorm.numerics.engines.gd_mp import GDStatus, Orbit, run_gd
 from sorm.numerics.precision import digits_of_bits
 from sorm.numerics.problem import from_state, from_theta
 
@@ -146,7 +145,7 @@ def test_the_bound_carried_along_a_chaotic_orbit_holds_where_the_a_priori_one_fa
 
 @pytest.mark.parametrize("method", ["fixed-point", "mpmath", "theta"])
 def test_an_orbit_kept_as_float_rows_gives_the_bound_of_the_kept_states(method):
-    """A run that only carries its bound keeps its orbit as float64 rows (:class:`Orbit` without states), the
+    """A run that only carries its bound keeps its orbit as float64 rows (an ``Orbit`` without states), the
     coordinates ``propagated_error`` reads: the same rows, and the same bound, as from the states themselves
     (each coordinate converted independently here: the fixed-point integer over 2^p, else z̃ and J̃² as float);
     on the planar and the mode map, and at a state beyond float64, where both give no bound."""
@@ -165,12 +164,12 @@ def test_an_orbit_kept_as_float_rows_gives_the_bound_of_the_kept_states(method):
             with mpmath.workprec(64):
                 own = [[float(v) for v in (eng.final(st)[0], *eng.final(st)[1])] for st in kept.states]
         assert rows.rows().tolist() == own == kept.rows().tolist() and len(rows.data) == 60 * rows.dim
-        assert propagated_error(eng, rows.plus(state)) == propagated_error(eng, kept.plus(state)) \
+        assert propagated_error(eng, rows.plus(state).rows()) == propagated_error(eng, kept.plus(state).rows()) \
             == propagated_error(eng, [*kept.states, state]) is not None
     if method == "fixed-point":
         huge = Orbit(eng)
         huge.append(tuple(v << 1100 for v in eng.state0))
-        assert huge.rows()[0].tolist() == [float("inf")] * huge.dim and propagated_error(eng, huge) is None
+        assert huge.rows()[0].tolist() == [float("inf")] * huge.dim and propagated_error(eng, huge.rows()) is None
 
 
 @pytest.mark.parametrize("record", [False, True])

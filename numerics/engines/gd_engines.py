@@ -38,7 +38,6 @@ fewer guard bits).
 from __future__ import annotations
 
 import math
-from array import array
 from fractions import Fraction
 
 import mpmath
@@ -283,7 +282,7 @@ def fixed_point_bits(problem: Problem, digits: int, n_steps: int, tolt: Fraction
     return p + 24
 
 
-def _row(engine, state) -> list[float]:
+def row(engine, state) -> list[float]:
     """The coordinates of ``state`` that :func:`propagated_error` differentiates, as float64 (±inf beyond
     float64): the fixed-point engine's integers v·2^−p (int division rounds correctly at any size), else
     z̃ and the J̃(ω_i)²."""
@@ -298,40 +297,9 @@ def _row(engine, state) -> list[float]:
         return [float(v) for v in (zt, *J2t)]
 
 
-class Orbit:
-    """A run's states, one per step, for :func:`propagated_error`. With ``keep`` every state is kept (the
-    trajectory was asked for); otherwise only the float64 rows that function reads: 8·(P + 1) bytes a step,
-    where the engines' states (mpf, or integers of a few hundred bits) take hundreds."""
-
-    def __init__(self, engine, keep: bool = False):
-        self.engine, self.states, self.data = engine, [] if keep else None, array("d")
-        self.dim = len(_row(engine, engine.state0))
-
-    def append(self, state) -> None:
-        if self.states is None:
-            self.data.extend(_row(self.engine, state))
-        else:
-            self.states.append(state)
-
-    def plus(self, state) -> "Orbit":
-        """A copy with ``state`` appended."""
-        new = Orbit(self.engine, self.states is not None)
-        new.data = array("d", self.data)
-        if self.states is not None:
-            new.states = [*self.states]
-        new.append(state)
-        return new
-
-    def rows(self) -> np.ndarray:
-        """The states as one (steps, dim) float64 array."""
-        if self.states is not None:
-            return np.array([_row(self.engine, s) for s in self.states], dtype=np.float64).reshape(-1, self.dim)
-        return np.frombuffer(self.data, dtype=np.float64).reshape(-1, self.dim)
-
-
 def propagated_error(engine, states):
     """Bounds (on z̃, each J̃(ω_i)², T) at the last of ``states``, the engine's orbit from its start (one state
-    per step; a list of states, or an :class:`Orbit`), carried along that orbit (docs/theory.md §8; derived here), to first order in the errors:
+    per step; or their float64 rows, :func:`row`), carried along that orbit (docs/theory.md §8; derived here), to first order in the errors:
 
         e_N ≤ Σ_{t=−1}^{N−1} |C·DF(x_{N−1})⋯DF(x_{t+1})|·δ_t,
 
@@ -346,7 +314,7 @@ def propagated_error(engine, states):
     only the a-priori bound is left."""
     planar = getattr(engine, "planar", False)
     w = np.array([float(to_mpf(x)) for x in engine.problem.omegas])
-    X = states.rows() if isinstance(states, Orbit) else np.array([_row(engine, s) for s in states])
+    X = states if isinstance(states, np.ndarray) else np.array([row(engine, s) for s in states])
     with mpmath.workprec(64):
         if planar:
             w1, w2 = (to_mpf(x) for x in engine.problem.omegas)

@@ -53,16 +53,18 @@ engine may reach T = 0 exactly there); the step budget → MAX_STEPS; ``steps=K`
 from __future__ import annotations
 
 import dataclasses
+from array import array
 from fractions import Fraction
 
 import mpmath
+import numpy as np
 
 from ..compile.fixedpoint import from_fixed
 from ..precision import bits_for_digits, to_mpf
 from ..problem import Problem
 from ..validate import DEFAULT_DPS, InputError, dps as _check_dps, positive, positive_int
 from ..status import divergence_bound
-from .gd_engines import Orbit, engine_digits, fixed_point_bits, make_engine, propagated_error
+from .gd_engines import engine_digits, fixed_point_bits, make_engine, propagated_error, row
 from .gd_result import QUANTITIES, GDResult, GDStatus, agreed_digits
 
 __all__ = ["GDStatus", "GDResult", "run_gd", "METHODS", "QUANTITIES", "fixed_point_bits", "agreed_digits"]
@@ -77,11 +79,42 @@ def _scale(problem: Problem) -> Fraction:
     return max(Fraction(1), abs(problem.zt0), problem.T0, abs(problem.Et))
 
 
+class Orbit:
+    """A run's states, one per step, for :func:`~numerics.engines.gd_engines.propagated_error`. With ``keep`` every state is kept (the
+    trajectory was asked for); otherwise only the float64 rows that function reads: 8·(P + 1) bytes a step,
+    where the engines' states (mpf, or integers of a few hundred bits) take hundreds."""
+
+    def __init__(self, engine, keep: bool = False):
+        self.engine, self.states, self.data = engine, [] if keep else None, array("d")
+        self.dim = len(row(engine, engine.state0))
+
+    def append(self, state) -> None:
+        if self.states is None:
+            self.data.extend(row(self.engine, state))
+        else:
+            self.states.append(state)
+
+    def plus(self, state) -> "Orbit":
+        """A copy with ``state`` appended."""
+        new = Orbit(self.engine, self.states is not None)
+        new.data = array("d", self.data)
+        if self.states is not None:
+            new.states = [*self.states]
+        new.append(state)
+        return new
+
+    def rows(self) -> np.ndarray:
+        """The states as one (steps, dim) float64 array."""
+        if self.states is not None:
+            return np.array([row(self.engine, s) for s in self.states], dtype=np.float64).reshape(-1, self.dim)
+        return np.frombuffer(self.data, dtype=np.float64).reshape(-1, self.dim)
+
+
 def _drive(engine, problem: Problem, tolt: Fraction, max_steps: int, steps: int | None, record):
     """Common loop: chunks of steps with the stop rules; returns (state, steps, status, records).
 
     ``record``: True keeps every state, "orbit" only the float64 rows of the carried bound (in an
-    :class:`~numerics.engines.gd_engines.Orbit`, both), False nothing."""
+    :class:`Orbit`, both), False nothing."""
     big = engine.units(divergence_bound(problem.zt0, problem.T0, problem.Et))
     TOL = engine.units(tolt) if steps is None else -1
     p2tol = engine.units(_scale(problem) * Fraction(1, 10 ** max(8, engine_digits(engine) // 2)))
@@ -151,7 +184,7 @@ def _at_tolerance(engine, state, big, done, recs=None):
             return GDStatus.NO_GRADIENT
         attracts = GDStatus.CONVERGED if 0 < T < 2 else GDStatus.UNSTABLE_FIXED_POINT
         ez = engine.error(done, zt, J2t, T)[0]
-        carried = propagated_error(engine, recs.plus(state)) if engine.carried and recs is not None else None
+        carried = propagated_error(engine, recs.plus(state).rows()) if engine.carried and recs is not None else None
         if abs(zt) <= (ez if carried is None else max(ez, carried[0])):
             return attracts
         z1 = engine.final(nxt)[0]
@@ -176,7 +209,7 @@ def _run_once(problem, dps, tolt, max_steps, steps, record, method, along=False)
         eta = to_mpf(problem.eta)
         zt, J2t, T = engine.final(state)
         ez, eJ, eT = engine.error(done, zt, J2t, T)
-        carried = propagated_error(engine, recs) if along else None
+        carried = propagated_error(engine, recs.rows()) if along else None
         if carried is not None:
             pz, pJ, pT = carried
             ez, eJ, eT = max(ez, pz), tuple(map(max, eJ, pJ)), max(eT, pT)
