@@ -14,6 +14,7 @@ from sorm.numerics.engines import gd_mp
 from sorm.numerics.engines.gd_mp import GDStatus, Orbit, run_gd
 from sorm.numerics.precision import digits_of_bits
 from sorm.numerics.problem import from_state, from_theta
+from sorm.numerics.status import divergence_bound
 
 THETA = from_theta("1,-1/2,2", "0.1", "0.7,0.6,-0.2", eta="0.3")
 
@@ -495,7 +496,8 @@ def _mode_map(w):
     ("fixed-point", from_state("1,-1/2,3/2", "0.3", "0.5,0.4,0.3")),  # the mode map
     ("mpmath", from_state("1,-1/2", "0.3", "1.2,0.7", eta="1/2")),
     ("theta", from_theta("1,-1/2", "0.4", "0.7,-0.9")),
-], ids=["fixed-planar", "fixed-modes", "mpmath", "theta"])
+    ("theta", from_theta("1,0,-1/2", "0.4", "0.7,0.3,-0.9")),  # ω = 0: its θ never moves, its J̃² is 0
+], ids=["fixed-planar", "fixed-modes", "mpmath", "theta", "theta-zero-mode"])
 def test_the_carried_bound_is_the_documented_sum(method, prob):
     """``propagated_error`` is Σ_{t=−1}^{N−1} |C·DF(x_{N−1})⋯DF(x_{t+1})|·δ_t (its docstring), recomputed here
     at 40 digits over 6 steps: DF by mpmath's numerical Jacobian of the map written out by hand (on the
@@ -503,8 +505,8 @@ def test_the_carried_bound_is_the_documented_sum(method, prob):
     δ_t the rounding of step t → t + 1, δ₋₁ = δ₀ at the start, and C the rows of z̃, each J̃², and T = ΣJ̃².
     δ_t: fixed point, its a-priori one-step bound ``error(0, ·)``; mpmath and θ, K = 8(P + 1) units 2^−p of the
     size of each value's terms at x_t, written out here: J̃_i²(1 + |ω_i z̃|)², and for z̃ (mpmath)
-    |z̃|(1 + T + ½|z̃|Σ|ω_i|J̃_i²) or (θ, z̃ from θ) ΣJ̃_i²/(2|ω_i|) + η|E|. It agrees to a relative 10⁻¹⁰
-    (float64 products)."""
+    |z̃|(1 + T + ½|z̃|Σ|ω_i|J̃_i²) or (θ, z̃ from θ) ΣJ̃_i²/(2|ω_i|) + η|E| (the sum over ω_i ≠ 0: a zero eigenvalue
+    adds nothing to z, and its J̃² is 0). It agrees to a relative 10⁻¹⁰ (float64 products)."""
     n = 6
     eng = make_engine(prob, method, 30, n, F(1, 10 ** 25))
     states = []
@@ -548,7 +550,7 @@ def test_the_carried_bound_is_the_documented_sum(method, prob):
                 continue
             d = _mp_step_rounding(eng, w, zt, J2t)
             if method == "theta":  # z̃ computed from θ: the size of its terms
-                d[0] = u * (mpmath.fsum(j / abs(a) for a, j in zip(w, J2t)) / 2 + _mp(prob.eta) * abs(_mp(prob.E)))
+                d[0] = u * (mpmath.fsum(j / abs(a) for a, j in zip(w, J2t) if a) / 2 + _mp(prob.eta) * abs(_mp(prob.E)))
             ds.append(mpmath.matrix(d))
         acc = mpmath.matrix(C.rows, 1)
         Q = C
@@ -650,9 +652,10 @@ def test_the_carried_bound_is_rescaled_beyond_the_float64_range_and_none_past_it
     """States far from any orbit run here (held by hand at z̃ = J̃² = 2²⁰⁰; the Jacobian's entries are about 2⁴⁰⁰):
     the products of Jacobians pass 2⁵¹² and are rescaled row by row by 2⁻⁵¹² (twice over 3 steps), and the bound
     is still the documented sum (to the float64 rounding of the products); so it is where the rescale comes last
-    and the sum before it still counts (z̃ = 4, J̃² = (1, 1) held over 162 steps). A state of 2³⁰⁰ or more gives None (beyond
+    and the sum before it still counts (z̃ = 4, J̃² = (1, 1) held over 162 steps), and where one row stays small
+    while the others are rescaled twice (z̃ = 1, J̃² = (1, 16), 400 steps). A state of 2³⁰⁰ or more gives None (beyond
     what float64 carries), one of 2³⁰⁰·(1 − 2⁻⁵⁰) does not; a product that overflows float64 (2²⁹⁰, 10 steps) gives
-    None, without a warning."""
+    None, without a warning, and so does a state whose one-step rounding overflows (z̃ = 2⁶⁰⁰: inf, and 0·inf)."""
     prob = from_state("1,-1/2", "1/4", "1/2,1/4")
     eng = make_engine(prob, "mpmath", 30, 8, F(1, 10 ** 25))
     with mpmath.workprec(300):
@@ -669,6 +672,16 @@ def test_the_carried_bound_is_rescaled_beyond_the_float64_range_and_none_past_it
         want = _carried_sum(eng, [_mp(1), _mp("-1/2")], states)
         for g, e in zip([ez, *eJ, eT], want, strict=True):
             assert abs(g - e) <= e * mpmath.mpf(10) ** -10, (g, e)
+        # z̃ = 1, J̃² = (1, 16) held over 400 steps: z̃ω₁ = 1 zeroes the first mode's Jacobian row, so its row of the
+        # product is 0 after one step and its bound is the last step's rounding alone (8·3·2^−p·J̃₁²(1 + |ω₁z̃|)²),
+        # while the other rows pass 2⁵¹² twice (to about 10⁵⁰¹): only the rows that are big are rescaled (the small
+        # one rescaled by 2⁻¹⁰²⁴ with them would underflow to a bound of 0)
+        states = _dyadic_states([("1", "1", "16")]) * 401
+        ez, eJ, eT = propagated_error(eng, states)
+        want = _carried_sum(eng, [_mp(1), _mp("-1/2")], states)
+        assert want[1] == mpmath.ldexp(8 * 3 * 4, -eng.prec) and want[0] > mpmath.mpf(10) ** 500
+        for g, e in zip([ez, *eJ, eT], want, strict=True):
+            assert abs(g - e) <= e * mpmath.mpf(10) ** -10, (g, e)
         edge = mpmath.ldexp(1, 300)
         for z in (edge, edge * 3 / 2):
             assert propagated_error(eng, [(z, _mp(1), _mp(1))]) is None
@@ -677,6 +690,8 @@ def test_the_carried_bound_is_rescaled_beyond_the_float64_range_and_none_past_it
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             assert propagated_error(eng, [(huge, huge, huge)] * 11) is None
+            # one step's rounding itself leaves float64: |z̃|² = 2¹²⁰⁰ overflows, and J̃₁²(1 + |ω₁z̃|)² = 0·inf is nan
+            assert propagated_error(eng, [(mpmath.ldexp(1, 600), _mp(0), _mp(1))]) is None
 
 
 def test_a_checked_run_that_stops_at_step_0_keeps_its_bounds():
@@ -779,3 +794,60 @@ def test_a_budget_that_ends_on_the_point_z_0_eta_lambda_0_is_max_steps(method):
     assert r.status is GDStatus.MAX_STEPS and r.steps == 1 and r.z == 0 and r.eta_ntk == 0
     r = run_gd(prob, dps=30, max_steps=2, method=method)
     assert r.status is GDStatus.UNSTABLE_FIXED_POINT and r.steps == 1
+
+
+@pytest.mark.parametrize("record", [False, True])
+def test_a_residual_just_beyond_the_fixed_point_bound_on_a_repelling_line_is_run_out_record_or_not(record):
+    """One mode, ω = 1, z̃₀ = −2, J̃² = 1/2 + ε/4: the first step lands exactly on z̃₁ = −2 + 4J̃² = ε, below the
+    tolerance, at T₁ = 9J̃² ≈ 9/2, where the line repels (z̃ grows by |1 − T| = 7/2 a step). With ε = 272·2^−p, about 3δ
+    (δ = 2K·M²·2^−p = 729/8·2^−p, the fixed-point engine's one-step bound, p = 152), z̃₁ lies beyond the engine's bound
+    2δ after one step and grows by more than the rounding of the next step, so the run goes on and diverges where the
+    exact orbit does (the divergence rule on a 100-digit orbit: step 86, |z̃| from 2·10⁹ to 4·10¹⁰). Recording the
+    orbit changes nothing: the fixed-point engine keeps its absolute a-priori bound (``carried = False``), although the
+    bound carried along this orbit (5.5δ: the first step multiplies an error of J̃² by 4) would put z̃₁ on the line."""
+    base = from_state("1", "-2", ["1/2"])
+    tolt = F(2, 10**25)  # the default: 10^(5 − dps)·|z̃₀|
+    eng = make_engine(base, "fixed-point", 30, 100_000, tolt)
+    assert eng.prec == 152 and eng._delta() == F(729, 8)
+    eps = F(272, 2**152)
+    prob = from_state("1", "-2", [F(1, 2) + eps / 4])
+    eng = make_engine(prob, "fixed-point", 30, 100_000, tolt)
+    states = []
+    state, k, flag = eng.run(eng.state0, 1, -1, eng.units(F(2**40)), states.append)
+    with mpmath.workprec(400):
+        zt, J2t, T = eng.final(state)
+        assert (k, flag) == (1, 0) and eng.error(1, zt, J2t, T)[0] < _mp(eps) < propagated_error(eng, [*states, state])[0]
+        assert abs(zt - _mp(eps)) < mpmath.ldexp(16, -152)  # the engine's z̃₁ is ε to a few units
+    bound = _mp(divergence_bound(prob.zt0, prob.T0, prob.Et))
+    with mpmath.workdps(100):
+        want = next(t for t, (z, T) in enumerate(_orbit(prob, 120)) if abs(z) > bound or T > bound)
+    assert want == 86
+    r = run_gd(prob, dps=30, method="fixed-point", record=record)
+    assert r.status is GDStatus.DIVERGED and r.steps == want
+
+
+@pytest.mark.parametrize("method", ["fixed-point", "mpmath"])
+@pytest.mark.parametrize("u0, status, steps", [(F(10005, 10**9), GDStatus.PERIOD2, 256), (F(-10005, 10**9), GDStatus.PERIOD2, 256),
+                                              (F(9995, 10**9), GDStatus.MAX_STEPS, 1000)], ids=["above", "above-neg", "below"])
+def test_the_period2_floor_on_z_is_1000_times_the_larger_of_tol_and_1e_8(u0, status, steps, method):
+    """The period-2 rule needs |z̃| > 1000·max(tol̃, 10⁻⁸) at the checks (gd_mp's docstring); tol̃ = 10⁻²⁵ here, so
+    the floor is 10⁻⁵. One mode (ω = 1, u = z̃, T = 2u + 2e, so u' = u(1 − 2e) + (e − 2)u² + u³, written out from
+    docs/theory.md §2) has a period-2 orbit through every small u₀ for one e just above 1 (the flip at e = 1), found
+    here at 80 digits; the run starts on it, so the state repeats from the start. Through u₀ = ±1.0005·10⁻⁵ (the
+    other point: ∓1.00051·10⁻⁵) the rule fires at its third check in a row (step 256); through 0.9995·10⁻⁵ (other
+    point −0.99951·10⁻⁵) never, and the run ends at its budget. A floor 0.1 % higher (1001·) or twice as high misses
+    the first orbit."""
+    def f(u, e):
+        return u * (1 - 2 * e) + (e - 2) * u ** 2 + u ** 3
+
+    with mpmath.workdps(80):
+        u = _mp(u0)
+        e = F(mpmath.nstr(mpmath.findroot(lambda e: f(f(u, e), e) - u, 1 + u * u), 70))
+        prob = from_state("1", u0, [2 * u0 + 2 * e])
+        assert prob.Et == e and 0 < e - 1 < F(2, 10**10)
+        (z0, _), (z1, _), (z2, _) = _orbit(prob, 2)
+        assert abs(z2 - z0) < mpmath.mpf(10) ** -60 and abs(z1 + z0) < mpmath.mpf(10) ** -8
+        assert (min(abs(z0), abs(z1)) > mpmath.mpf(10) ** -5) is (status is GDStatus.PERIOD2)
+        assert max(abs(z0), abs(z1)) < mpmath.mpf("1.001e-5")
+    r = run_gd(prob, dps=30, max_steps=1000, method=method)
+    assert r.status is status and r.steps == steps
