@@ -83,7 +83,9 @@ def ball_endpoints(x) -> tuple[Fraction, Fraction]:
 
 
 def _floor_log10(x: Fraction) -> int:
-    """⌊log₁₀ x⌋ for an exact x > 0."""
+    """⌊log₁₀ x⌋ for an exact x > 0; ValueError otherwise (for x ≤ 0 the search below would never end)."""
+    if not x > 0:
+        raise ValueError(f"_floor_log10: x={x}: expected an exact value > 0")
     e = len(str(x.numerator)) - len(str(x.denominator))
     while Fraction(10) ** e > x:
         e -= 1
@@ -134,10 +136,21 @@ def format_digits(value, *, abs_err=None, rel_err=None, max_digits: int | None =
 
 
 def round_up(x, digits: int = 2) -> str:
-    """x ≥ 0 rounded up to ``digits`` significant digits, as "d.de±N" (a bound stays a bound)."""
-    if x == 0:
+    """x ≥ 0 rounded up to ``digits`` significant digits, as "d.de±N" (a bound stays a bound).
+
+    ValueError for a negative or non-finite x (an error bound is ≥ 0: pass its absolute value) and for
+    ``digits`` < 1.
+    """
+    if isinstance(digits, bool) or not isinstance(digits, int) or digits < 1:
+        raise ValueError(f"round_up: digits={digits!r}: expected a whole number >= 1; pass e.g. digits=2")
+    try:
+        q = to_fraction(x)
+    except ValueError:
+        raise ValueError(f"round_up: x={x!r}: expected a finite bound >= 0") from None
+    if q < 0:
+        raise ValueError(f"round_up: x={x!r}: expected a bound >= 0; pass abs(x) for the size of a signed value")
+    if q == 0:
         return "0"
-    q = to_fraction(x)
     e = _floor_log10(q) - digits + 1
     m = math.ceil(q / Fraction(10) ** e)  # digits (or digits + 1 when it rounds up to a power of 10) digits
     text = str(m)

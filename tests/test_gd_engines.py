@@ -310,7 +310,7 @@ def test_no_limit_estimate_where_the_contraction_is_not_below_1(eps, method):
     assert res.status is GDStatus.CONVERGED and res.steps == 0
     with mpmath.workdps(60):
         assert abs(res.eta_ntk - 2 - mpmath.mpf(eps.numerator) / eps.denominator) <= res.error["eta_ntk"]
-    estimate = res.limit_error  # not through ``res`` in the message: precision.round_up never returns for x < 0
+    estimate = res.limit_error  # not through ``res`` in the message (a negative one makes precision.round_up raise)
     assert estimate is None and res.limit_shown() is None
 
 

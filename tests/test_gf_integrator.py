@@ -17,8 +17,11 @@ from fractions import Fraction as F
 
 import mpmath
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from sorm.numerics import InputError
+from sorm.numerics.engines.gd_mp import agreed_digits
 from sorm.numerics.engines.gf import GFStatus, gf_limit, integrate_gf
 from sorm.numerics.problem import from_state
 
@@ -240,3 +243,142 @@ def test_a_start_exactly_at_the_tolerance_is_not_converged():
     z0 = to_fraction(eps) / 2
     r = integrate_gf(from_state("1", z0, "1"), dps=dps)
     assert r.status is GFStatus.CONVERGED and r.steps >= 1 and r.t > 0
+
+
+# ----------------------------------------------------------------------------------------------
+# A run-away, or a flow to a tiny λ_GF: the status from r = z − Σ J(ω_i)²/(2ω_i) (= −E), not from λ < ε·λ(0)
+
+
+def _near_boundary(omegas, J2, E, eta="1/2"):
+    """The problem with these ω_i, J(ω_i)² and E exactly: z0 = Σ J(ω_i)²/(2ω_i) − E (the invariant)."""
+    omegas, J2 = [F(w) for w in omegas], [F(j) for j in J2]
+    return from_state(omegas, sum(j / (2 * w) for w, j in zip(omegas, J2)) - F(E), J2, eta=eta)
+
+
+TINY = F(1, 10**30)
+
+
+@pytest.mark.parametrize("dps", [15, 30])
+@pytest.mark.parametrize("omega,E,status", [
+    ("1", TINY, GFStatus.CONVERGED),  # the example of the issue: z0 = 1/2 − 10⁻³⁰
+    ("-1", -TINY, GFStatus.CONVERGED),  # its mirror: z0 < 0, ω < 0
+    ("1", -TINY, GFStatus.RUNS_AWAY),  # z0 = 1/2 + 10⁻³⁰
+    ("-1", TINY, GFStatus.RUNS_AWAY),
+], ids=["z>0-E=1e-30", "z<0-E=-1e-30", "z>0-E=-1e-30", "z<0-E=1e-30"])
+def test_a_flow_to_a_tiny_lambda_GF_converges(omega, E, status, dps):
+    """One mode, J(ω)² = 1, |ω| = 1, |E| = 10⁻³⁰: z = J(ω)²/(2ω) − E at the start, so the flow falls at most to
+    r = −E. With sign E = sign z it converges to λ_GF = 2|ω||E| = 2·10⁻³⁰ (module docstring of the closed form):
+    λ falls 30 digits, first algebraically, below ε·λ(0) (where the old rule said RUNS_AWAY), so the run needs its
+    precision (15 digits cannot hold z0 = 1/2 − 10⁻³⁰) and its budget from the problem. One mode has no other
+    error: the Taylor steps keep r exactly, so λ_GF is 2|ω||r| to the rounding, and all dps digits agree with
+    the closed form. With the other sign of E it runs away, and stops with λ < ε·λ(0). Both routes agree."""
+    prob = _near_boundary([omega], [1], E)
+    r, lim = integrate_gf(prob, dps=dps), gf_limit(prob, dps=dps)
+    assert r.status is lim.status is status
+    lost = 30 - 5  # ⌈log₁₀(λ(0)/λ_GF)⌉ = ⌈log₁₀(5·10²⁹)⌉ = 30 digits, 5 of them inside ε
+    assert r.steps < 50 * (dps + 5 + lost) * 2
+    with mpmath.workdps(2 * dps):
+        if status is GFStatus.CONVERGED:
+            want = 2 * _mpf(abs(E))
+            assert abs(r.ntk - want) <= mpmath.mpf(10) ** (1 - dps) * want, r.ntk
+            assert abs(lim.ntk - want) <= mpmath.mpf(10) ** (1 - dps) * want
+            assert abs(r.ntk - want) <= r.error_estimate  # honest (and far from tight: module docstring)
+        else:
+            assert lim.ntk == 0 and 0 < r.ntk < mpmath.mpf(10) ** (-dps - 5)
+
+
+def test_a_flow_that_falls_120_digits_converges_within_its_budget():
+    """E = 10⁻¹²⁰ (one mode, ω = 1, J(ω)² = 1, η = 1/2): λ falls from 1 to 2·10⁻¹²⁰, algebraically (about 18
+    steps a digit) and then as the flow to its limit, about 2200 steps at 15 digits, more than the 50·(dps + 5)·(P
+    + 1) = 2000 of a flow that does not fall; the budget's d = ⌈log₁₀(5·10¹¹⁹)⌉ − 5 = 115 more digits cover it."""
+    prob = _near_boundary(["1"], [1], F(1, 10**120))
+    r = integrate_gf(prob, dps=15)
+    assert r.status is GFStatus.CONVERGED and 2000 < r.steps < 50 * (15 + 5 + 115) * 2
+    with mpmath.workdps(30):
+        assert abs(r.ntk / (2 * _mpf(prob.E)) - 1) < mpmath.mpf(10) ** -14
+
+
+@pytest.mark.parametrize("omegas,J2", [(["1", "10"], [1, 1]), (["1", "100"], [1, 1000])], ids=["w=10", "w=100"])
+def test_a_decayed_fast_mode_is_dropped_only_where_it_cannot_move_r(omegas, J2):
+    """E = 10⁻³⁰ and a fast decaying mode: dropping it moves r by J(ω)²/(2ω). At ε·λ (the old tolerance) that is
+    about 10⁻²³ ≫ |E| and the run said RUNS_AWAY (measured); below 10^(−dps)·L, L = 2·min|ω_i|·|E| the lower bound
+    of λ_GF, it is not. The run converges to route 1's λ_GF ≈ 2·10⁻³⁰ (the fast mode is gone there), and the fast
+    mode ends dropped."""
+    prob = _near_boundary(omegas, J2, TINY)
+    r, lim = integrate_gf(prob, dps=15), gf_limit(prob, dps=15)
+    assert r.status is lim.status is GFStatus.CONVERGED
+    assert r.J2[1] == 0 and agreed_digits(r.ntk, lim.ntk, 15) >= 14
+
+
+@pytest.mark.parametrize("omega,J2", [("37/3", "4/5"), ("-16/7", "12/25"), ("-5", "36/25"), ("30/7", "20"),
+                                      ("31", "11/25")])
+def test_zero_energy_runs_away_whatever_the_rounding_of_r(omega, J2):
+    """E = 0 exactly (z0 = J(ω)²/(2ω)): route 1 says RUNS_AWAY. The integrator's r = z − J(ω)²/(2ω) is then its
+    rounding alone, and for these five (found by a search over 40 E = 0 problems) it has the sign opposite to z:
+    without the rounding bound the run took r for a converging flow (and ended CONVERGED at a λ of rounding size).
+    Within the bound it is RUNS_AWAY, as route 1 says."""
+    prob = _near_boundary([omega], [J2], 0)
+    assert prob.E == 0
+    r = integrate_gf(prob, dps=15)
+    assert r.status is gf_limit(prob, dps=15).status is GFStatus.RUNS_AWAY
+    with mpmath.workdps(30):
+        assert 0 < r.ntk < mpmath.mpf(10) ** -20 * _mpf(F(J2))
+
+
+@given(
+    P=st.integers(1, 3),
+    sign=st.sampled_from([1, -1]),
+    w=st.lists(st.fractions(min_value=F(1, 8), max_value=5, max_denominator=8), min_size=3, max_size=3),
+    js=st.lists(st.fractions(min_value=F(1, 10), max_value=2, max_denominator=100), min_size=3, max_size=3),
+    k=st.integers(6, 40),
+    m=st.integers(-99, 99),
+)
+@example(P=1, sign=1, w=[F(1)] * 3, js=[F(1)] * 3, k=30, m=10)  # the issue's example (E = 10⁻³⁰)
+@example(P=2, sign=1, w=[F(1), F(2), F(1)], js=[F(1)] * 3, k=30, m=0)  # E = 0: runs away
+@example(P=3, sign=-1, w=[F(1), F(5), F(1, 8)], js=[F(1, 10), F(2), F(1)], k=40, m=-1)
+@settings(max_examples=8, deadline=None)
+def test_routes_agree_near_the_run_away_boundary(P, sign, w, js, k, m):
+    """Every mode decays (ω_i of the sign of z0) and E = m·10⁻ᵏ, both signs and 0: the flow converges to a λ_GF
+    of order |E| (between 2·min|ω_i|·|E| and 2·max|ω_i|·|E|) or runs away. Both routes give the same status; a
+    converged λ agrees to dps − 1 digits (the Taylor steps keep r, the precision resolves it, and a local error
+    ε·λ of a decaying mode decays with it: argued), within the integrator's estimate; a run-away ends with
+    λ < ε·λ(0)."""
+    dps = 15
+    omegas = [sign * v for v in w[:P]]
+    prob = _near_boundary(omegas, js[:P], sign * F(m, 10**k))
+    r, lim = integrate_gf(prob, dps=dps), gf_limit(prob, dps=dps)
+    assert r.status is lim.status
+    with mpmath.workdps(2 * dps):
+        if m > 0:
+            assert r.status is GFStatus.CONVERGED
+            assert agreed_digits(r.ntk, lim.ntk, dps) >= dps - 1
+            assert abs(r.ntk - lim.ntk) <= r.error_estimate
+        else:
+            assert r.status is GFStatus.RUNS_AWAY
+            assert lim.ntk == 0 and 0 < r.ntk < mpmath.mpf(10) ** (-dps - 5) * _mpf(sum(js[:P]))
+
+
+def test_lambda_floor_bounds_the_limit():
+    """``_lambda_floor`` (its docstring; each value by hand), and each bound at most route 1's λ_GF."""
+    from sorm.numerics.engines.gf import _lambda_floor
+
+    for omegas, J2, E, want in [
+        (["2", "1/2"], [1, 1], F(1, 10), F(1, 10)),  # no growing mode, s·E > 0: 2·min|ω|·s·E
+        (["-2", "-1/2"], [1, 1], F(-1, 10), F(1, 10)),  # z0 < 0
+        (["1", "-1"], [1, F(1, 10**10)], F(1, 4), F(1, 2)),  # s·E > 0 with a growing mode: 2·1·1/4 > 10⁻¹⁰
+        (["1", "-1"], [1, F(1, 10**10)], 0, F(1, 10**10)),  # s·E = 0: the growing mode alone
+        (["1", "-3"], [1, F(1, 10**10)], F(-1, 10), F(3, 5)),  # s·E < 0: 2·3·1/10 > 10⁻¹⁰
+        (["1", "-1"], [1, F(1, 2)], F(-1, 20), F(1, 2)),  # s·E < 0: the growing J = 1/2 > 2·1·1/20
+        (["-1", "1"], [1, F(1, 2)], F(1, 20), F(1, 2)),  # its mirror (z0 < 0)
+        (["1", "2"], [1, 1], 0, None),  # runs away: no growing mode, s·E ≤ 0
+        (["1", "2"], [1, 1], F(-1, 10), None),
+    ]:
+        prob = _near_boundary(omegas, J2, E)
+        assert _lambda_floor(prob) == want, (omegas, J2, E)
+        lim = gf_limit(prob, dps=30)
+        if want is None:
+            assert lim.status is GFStatus.RUNS_AWAY
+        else:
+            assert lim.status is GFStatus.CONVERGED and lim.ntk >= _mpf(want, 30)
+    assert _lambda_floor(from_state("1,-1", "0", "1,1")) is None  # z0 = 0
+    assert _lambda_floor(from_state("1,0", "0.5", "0,0")) is None  # no J(ω_i) ≠ 0

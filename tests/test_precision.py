@@ -9,8 +9,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from sorm.numerics.precision import (GUARD_BITS, bits_for_digits, digits_of_bits, format_digits, to_fraction,
-                                     to_mpf)
+from sorm.numerics.precision import (GUARD_BITS, _floor_log10, bits_for_digits, digits_of_bits, format_digits,
+                                     round_up, to_fraction, to_mpf)
 
 
 @given(st.integers(1, 10_000))
@@ -105,6 +105,62 @@ def test_format_digits_takes_mpf():
     with mpmath.workdps(50):
         x = mpmath.mpf(1) / 3
         assert format_digits(x, rel_err=mpmath.mpf(10) ** -40) == ("0." + "3" * 40, 40)
+
+
+ROUND_UP = [
+    # x, digits, text: the smallest d-digit decimal >= x (by hand)
+    (0, 2, "0"),
+    (F(1234), 2, "1.3e3"),
+    (F(1200), 2, "1.2e3"),  # exact: not bumped
+    (F(1201), 2, "1.3e3"),
+    (F(1234), 1, "2e3"),
+    (F(1234), 3, "1.24e3"),
+    (F(1, 3), 2, "3.4e-1"),
+    (F(999, 1000), 2, "1.00e0"),  # rounds up to a power of 10: one digit more
+    (F(1, 10**30), 2, "1.0e-30"),
+    (F(10**30 + 1, 10**60), 2, "1.1e-30"),  # a hair above 10⁻³⁰
+    (mpmath.mpf(2) ** -100, 3, "7.89e-31"),  # 7.8886…e-31
+]
+
+
+@pytest.mark.parametrize("x,digits,text", ROUND_UP, ids=[t for _, _, t in ROUND_UP])
+def test_round_up_table(x, digits, text):
+    assert round_up(x, digits) == text
+    if x:  # the text is a bound: x ≤ printed, and the printed value less one unit of its last digit is below x
+        printed = F(Decimal(text))
+        unit = F(10) ** (Decimal(text).adjusted() - len(Decimal(text).as_tuple().digits) + 1)
+        assert printed - unit < to_fraction(x) <= printed
+
+
+@pytest.mark.parametrize("x,digits,message", [
+    (-1, 2, "round_up: x=-1: expected a bound >= 0; pass abs(x) for the size of a signed value"),
+    (F(-1, 10**40), 2, "round_up: x=Fraction(-1, 10000000000000000000000000000000000000000): expected a bound >= 0; "
+                       "pass abs(x) for the size of a signed value"),
+    (mpmath.mpf("-1e-300"), 2, "round_up: x=mpf('-1.0e-300'): expected a bound >= 0; pass abs(x) for the size of a "
+                               "signed value"),
+    (mpmath.inf, 2, "round_up: x=mpf('+inf'): expected a finite bound >= 0"),
+    (float("nan"), 2, "round_up: x=nan: expected a finite bound >= 0"),
+    (1, 0, "round_up: digits=0: expected a whole number >= 1; pass e.g. digits=2"),
+    (1, 1.5, "round_up: digits=1.5: expected a whole number >= 1; pass e.g. digits=2"),
+], ids=["minus-1", "minus-1e-40", "mpf-minus-1e-300", "inf", "nan", "digits-0", "digits-1.5"])
+def test_round_up_rejects_bad_arguments(x, digits, message):
+    """Before, a negative x never returned (``_floor_log10`` lowered its exponent for ever)."""
+    with pytest.raises(ValueError) as exc:
+        round_up(x, digits)
+    assert str(exc.value) == message
+
+
+@pytest.mark.parametrize("x", [F(0), F(-1), F(-1, 10**40)], ids=["0", "-1", "-1e-40"])
+def test_floor_log10_rejects_values_not_above_0(x):
+    """Its callers pass |x| ≠ 0 and 1/(2·err) with err > 0; anything else would loop for ever, so it raises."""
+    with pytest.raises(ValueError, match=r"expected an exact value > 0"):
+        _floor_log10(x)
+
+
+@pytest.mark.parametrize("x,e", [(F(1), 0), (F(999, 100), 0), (F(10), 1), (F(1, 10), -1), (F(99, 1000), -2),
+                                 (F(10**40 - 1, 10**80), -41)])
+def test_floor_log10(x, e):
+    assert _floor_log10(x) == e
 
 
 PLANAR = [

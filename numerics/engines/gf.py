@@ -26,8 +26,11 @@ polynomial, so each coefficient is a Cauchy product of known ones):
 
 with the step h chosen so that the last two terms are below ε·λ in their effect on λ (Jorba &
 Zou's rule with absolute tolerances: a J(ω_i)² counts once, z counts with |dλ/dz| ≤ 2Σ|ω_i|J(ω_i)²/λ
-from the invariants). A mode that only decays (ω_i z > 0) is set to 0 once it is below ε·λ, so
-that its rounding noise does not limit the step of a stiff problem. The error estimate adds
+from the invariants). A mode that only decays (ω_i z > 0) is set to 0 once it is below ε·λ (and below
+10^(−dps) of a lower bound of λ_GF, when λ_GF may be far below λ(0)), so that its rounding noise does not
+limit the step of a stiff problem. A run-away is decided from the integrated state, not from route 1:
+when every mode decays, z can fall at most to r = z − Σ_i J(ω_i)²/(2ω_i), and r with the sign of z
+(or within its rounding of 0) means z never reaches 0 (``integrate_gf``). The error estimate adds
 these local truncation bounds, the dropped modes and the rounding of every step; it is an
 estimate (it does not bound the growth of errors along the flow), and the agreement with
 route 1 is what the tests and claims check.
@@ -46,6 +49,7 @@ from ..problem import Problem
 from ..validate import DEFAULT_DPS, InputError, dps as _check_dps, positive, positive_int
 from ..status import Status
 from ..display import compact_repr, format_value
+from .lazy_series import LazySeries
 
 __all__ = ["GFStatus", "GFLimit", "GFResult", "gf_limit", "integrate_gf"]
 
@@ -205,85 +209,10 @@ def gf_limit(problem: Problem, *, dps=DEFAULT_DPS) -> GFLimit:
 # route 2: Taylor-series integration of the ODE
 
 
-class _Series:
-    """A Taylor series around the current point whose k-th coefficient is computed on demand.
-
-    Arithmetic on these objects builds the right-hand side of the ODE from the generated
-    rate functions (``gf_z_rate``, ``gf_J2_rate``); asking coefficients in the order
-    k = 0, 1, 2, ... costs O(k) per product node (Cauchy products of cached coefficients).
-    """
-
-    __slots__ = ("op", "args", "c")
-
-    def __init__(self, op, args, c=None):
-        self.op, self.args, self.c = op, args, c if c is not None else []
-
-    def coef(self, k):
-        c = self.c
-        while len(c) <= k:
-            c.append(self._next(len(c)))
-        return c[k]
-
-    def _next(self, k):
-        op, a = self.op, self.args
-        if op == "state":  # y_k = rate_{k-1}/k
-            return a[0].coef(k - 1) / k
-        if op == "const":
-            return a[0] if k == 0 else 0
-        if op == "+":
-            return a[0].coef(k) + a[1].coef(k)
-        if op == "-":
-            return a[0].coef(k) - a[1].coef(k)
-        if op == "neg":
-            return -a[0].coef(k)
-        if op == "*":
-            x, y = a
-            return mpmath.fdot([x.coef(m) for m in range(k + 1)], [y.coef(k - m) for m in range(k + 1)])
-        if op == "*c":
-            return a[0].coef(k) * a[1]
-        raise AssertionError(op)
-
-    @staticmethod
-    def _wrap(v):
-        return v if isinstance(v, _Series) else _Series("const", (v,))
-
-    def __add__(self, o):
-        return _Series("+", (self, self._wrap(o)))
-
-    __radd__ = __add__
-
-    def __sub__(self, o):
-        return _Series("-", (self, self._wrap(o)))
-
-    def __rsub__(self, o):
-        return _Series("-", (self._wrap(o), self))
-
-    def __neg__(self):
-        return _Series("neg", (self,))
-
-    def __mul__(self, o):
-        if isinstance(o, _Series):
-            return _Series("*", (self, o))
-        return _Series("*c", (self, o))
-
-    __rmul__ = __mul__
-
-    def __truediv__(self, o):
-        if isinstance(o, _Series):
-            raise TypeError("series division is not needed: the GF rates are polynomial")
-        return _Series("*c", (self, 1 / mpmath.mpf(o)))
-
-    def __pow__(self, n):
-        out = self
-        for _ in range(n - 1):
-            out = out * self
-        return out
-
-
 def _taylor_coeffs(z, J, ws, eta, N):
     """Taylor coefficients (in t) of z and J(ω_i)² up to order N, from the generated GF rates."""
-    zs = _Series("state", (None,), [z])
-    Js = [_Series("state", (None,), [j]) for j in J]
+    zs = LazySeries("state", (None,), [z])
+    Js = [LazySeries("state", (None,), [j]) for j in J]
     M0 = Js[0]
     for j in Js[1:]:
         M0 = M0 + j
@@ -297,22 +226,71 @@ def _taylor_coeffs(z, J, ws, eta, N):
     return zs.c[:N + 1], [js.c[:N + 1] for js in Js]
 
 
+def _lambda_floor(problem: Problem):
+    """An exact lower bound L of λ_GF, from the start alone; None when there is no λ_GF (derived here).
+
+    s = sign z(0); a mode with J(ω_i)² ≠ 0 decays if s·ω_i > 0 and grows if s·ω_i < 0. A growing mode's J(ω_i)²
+    only grows, so λ_GF ≥ J(ω_g)²(0) for each growing mode g. At the root z = 0 the invariant gives
+    Σ_dec J(ω_i)²/(2|ω_i|) − Σ_grow J(ω_g)²/(2|ω_g|) = s·E, so λ_GF ≥ 2·min_dec|ω_i|·s·E when s·E > 0 and
+    λ_GF ≥ 2·min_grow|ω_g|·|E| when s·E < 0. L is the largest that applies. With no growing mode and s·E ≤ 0
+    there is no root (route 1's RUNS_AWAY), nor for z(0) = 0 or no J(ω_i) ≠ 0: None. L only sizes the
+    integrator's precision, budget and mode dropping (``integrate_gf``), never its status.
+    """
+    active = [(w, j) for w, j in zip(problem.omegas, problem.J2) if j != 0]
+    if problem.z0 == 0 or not active:
+        return None
+    s = 1 if problem.z0 > 0 else -1
+    grow = [(w, j) for w, j in active if s * w < 0]
+    decay = [(w, j) for w, j in active if s * w > 0]
+    sE = s * problem.E
+    bounds = [j for _, j in grow]
+    if sE > 0:  # then a decaying mode exists: with none, s·z(0) = −Σ J(ω_g)²/(2|ω_g|) − s·E > 0 forces s·E < 0
+        bounds.append(2 * min(abs(w) for w, _ in decay) * sE)
+    elif sE < 0 and grow:
+        bounds.append(2 * min(abs(w) for w, _ in grow) * -sE)
+    return max(bounds) if bounds else None
+
+
 def integrate_gf(problem: Problem, *, dps=DEFAULT_DPS, t_max=None, record=False, max_steps=None) -> GFResult:
     """Integrate the GF ODE (route 2, module docstring) until z is negligible for λ, or t_max.
 
     Stops when the remaining change of λ, at most about 2|z|·Σ|ω_i|J(ω_i)²/λ, falls below ε·λ with
-    ε = 10^(−dps−5); then status CONVERGED. t_max (in units of t, optional) and max_steps
-    bound the run (statuses T_MAX, STEP_LIMIT). The default step budget comes from the problem:
-    each phase of the flow (the decay of z, the decay of each shrinking mode below ε·λ, an
-    algebraic run-away when E = 0) costs a number of steps proportional to the digits to gain,
-    measured at most about 20 per digit, so the budget is 50·(dps + 5)·(P + 1).
+    ε = 10^(−dps−5); then status CONVERGED.
+
+    A flow that runs away never ends; the run stops once λ < ε·λ(0), and the status there comes from the
+    state, not from that threshold (derived here): with x = η∫z dt each J(ω_i)² ∝ e^{−2ω_i x}, and the invariant
+    gives z = Σ_i J(ω_i)²/(2ω_i) − E over the modes with J(ω_i) ≠ 0. If every such mode decays (ω_i z > 0), each
+    term has the sign of z and shrinks to 0 as x → ±∞, so z falls at most to r = z − Σ_i J(ω_i)²/(2ω_i) (= −E).
+    If r has the sign of z, z never reaches 0: RUNS_AWAY. If r has the other sign, z reaches 0 at a finite x
+    with λ_GF ≥ 2·min|ω_i|·|r| > 0, and the run goes on; so does one with a growing mode (its term reaches any
+    size). r is computed from the current state, and the Taylor steps keep it exactly (the invariant is linear,
+    and each Taylor coefficient of it is 0): it moves only by rounding, at most about 4N·2^−prec·(|z| +
+    Σ J(ω_i)²/(2|ω_i|)) a step, and by the dropped modes. When |r| is within that bound of 0 the state cannot tell
+    E = 0 from a tiny E; the run then says RUNS_AWAY, as route 1 does for E = 0 (z = Σ_i J(ω_i)²e^{−2ω_i x}/(2ω_i)
+    keeps the sign of z at every finite x). The precision below makes the bound far smaller than |E| for every
+    E ≠ 0, so only E = 0 lands there (argued from the rounding allowance, not proved).
+
+    A flow can fall from λ(0) to a far smaller λ_GF (E tiny): the working precision has d more digits and the
+    budget d more digits to gain, d = max(0, ⌈log₁₀(λ(0)/L)⌉ − 5), with L the lower bound of λ_GF of
+    ``_lambda_floor`` (ε already leaves 5 digits for λ to fall), and a decaying mode is dropped only below
+    min(ε·λ, 10^(−dps)·L): with no growing mode L = 2·min|ω_i|·|E|, so a drop moves r by less than 10^(−dps)·|E|.
+
+    t_max (in units of t, optional) and max_steps bound the run (statuses T_MAX, STEP_LIMIT). The default
+    step budget comes from the problem: each phase of the flow (the decay of z, the decay of each shrinking
+    mode below the drop tolerance, an algebraic decay of λ while z ≫ |E|) costs a number of steps proportional
+    to the digits to gain, measured at most about 20 per digit, so the budget is 50·(dps + 5 + d)·(P + 1).
     mpmath's global precision is never changed.
     """
     _check_problem(problem)
     dps = _check_dps(dps)
     s_max = None if t_max is None else positive("t_max", t_max)
-    max_steps = 50 * (dps + 5) * (problem.P + 1) if max_steps is None else positive_int("max_steps", max_steps)
-    prec = bits_for_digits(dps, extra=24)  # extra: rounding accumulated over the Taylor steps
+    floor = _lambda_floor(problem)
+    lost = 0  # the digits d of the docstring
+    if floor is not None:
+        q = sum(problem.J2) / floor
+        lost = max(0, math.ceil(math.log10(q.numerator) - math.log10(q.denominator)) - 5)
+    max_steps = 50 * (dps + 5 + lost) * (problem.P + 1) if max_steps is None else positive_int("max_steps", max_steps)
+    prec = bits_for_digits(dps + lost, extra=24)  # extra: rounding accumulated over the Taylor steps
     out_traj = [] if record else None
     with mpmath.workprec(prec):
         ws = [to_mpf(w) for w in problem.omegas]
@@ -327,6 +305,9 @@ def integrate_gf(problem: Problem, *, dps=DEFAULT_DPS, t_max=None, record=False,
         steps, status = 0, None
         unit = mpmath.mpf(2) ** (-prec)
         lam0 = mpmath.fsum(J)
+        drop_cap = None if floor is None else mpmath.mpf(10) ** (-dps) * to_mpf(floor)
+        # the bound on |r − (−E)|: the rounding of the start and of forming r, then grown by each step and drop
+        r_err = (problem.P + 2) * unit * (abs(z) + mpmath.fsum(j / (2 * abs(w)) for w, j in zip(ws, J) if j))
         while True:
             lam = mpmath.fsum(J)
             if record:
@@ -337,9 +318,12 @@ def integrate_gf(problem: Problem, *, dps=DEFAULT_DPS, t_max=None, record=False,
             if lam == 0:
                 status = GFStatus.NO_GRADIENT
                 break
-            if lam < eps * lam0:  # λ has collapsed while z stays away from 0
-                status = GFStatus.RUNS_AWAY
-                break
+            if lam < eps * lam0 and all(w * z > 0 for w, j in zip(ws, J) if j != 0):
+                # λ has collapsed and every mode decays: z falls at most to r (docstring)
+                r = z - mpmath.fsum(j / (2 * w) for w, j in zip(ws, J) if j != 0)
+                if (r if z > 0 else -r) >= -r_err:  # r has the sign of z, or is within its rounding of 0 (E = 0)
+                    status = GFStatus.RUNS_AWAY
+                    break
             tail = 2 * abs(z) * mpmath.fsum(abs(w) * j for w, j in zip(ws, J)) / lam
             if tail < eps * lam:
                 status = GFStatus.CONVERGED
@@ -367,14 +351,17 @@ def integrate_gf(problem: Problem, *, dps=DEFAULT_DPS, t_max=None, record=False,
                 h = s_cap - s
             err += mpmath.fsum(weight * (abs(c[N]) * h ** N + abs(c[N - 1]) * h ** (N - 1)) for c, weight in series)
             err += 4 * N * unit * (lam + abs(z) * lam / z_unit)
+            r_err += 4 * N * unit * (abs(z) + mpmath.fsum(j / (2 * abs(w)) for w, j in zip(ws, J) if j))
             z = mpmath.polyval(zc[::-1], h)
             J = [mpmath.polyval(jc[::-1], h) for jc in Jc]
             # A mode with ω_i z > 0 only decays (z keeps its sign along the flow); once it is below
             # the tolerance it is dropped, its value added to the error: this keeps a fast decayed
             # mode from limiting the step (stiffness) through its rounding noise.
+            drop_below = eps * lam if drop_cap is None else min(eps * lam, drop_cap)
             for i, w in enumerate(ws):
-                if w * z > 0 and 0 != abs(J[i]) < eps * lam:
+                if w * z > 0 and 0 != abs(J[i]) < drop_below:
                     err += abs(J[i])
+                    r_err += abs(J[i]) / (2 * abs(w))
                     J[i] = mpmath.mpf(0)
             s += h
             steps += 1
