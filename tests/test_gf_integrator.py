@@ -287,6 +287,32 @@ def test_a_flow_to_a_tiny_lambda_GF_converges(omega, E, status, dps):
             assert lim.ntk == 0 and 0 < r.ntk < mpmath.mpf(10) ** (-dps - 5)
 
 
+@pytest.mark.parametrize("omega,E,status", [("1/4", TINY, GFStatus.CONVERGED), ("4", -TINY, GFStatus.RUNS_AWAY)],
+                         ids=["w=1/4-converges", "w=4-runs-away"])
+def test_a_tiny_lambda_GF_with_omega_not_1(omega, E, status):
+    """As the issue's example with |ω| ≠ 1, where r = z − J(ω)²/(2ω) differs from z − J(ω)²·ω/2 (at ω = ±1 they
+    coincide): ω = 1/4 converges to λ_GF = 2ωE = 5·10⁻³¹ (closed form), ω = 4 with E = −10⁻³⁰ runs away."""
+    prob = _near_boundary([omega], [1], E)
+    r, lim = integrate_gf(prob, dps=15), gf_limit(prob, dps=15)
+    assert r.status is lim.status is status
+    if status is GFStatus.CONVERGED:
+        with mpmath.workdps(30):
+            want = 2 * _mpf(F(omega) * E)
+            assert abs(r.ntk - want) <= mpmath.mpf(10) ** -14 * want
+
+
+def test_a_flow_with_a_growing_mode_is_not_a_run_away():
+    """ω = (1, −1), J(ω)² = (1, 10⁻⁶⁰), E = 0, z0 > 0: the second mode grows. z(x) = ½e^{−2x} − ½·10⁻⁶⁰e^{2x} is 0 at
+    e^{2x} = 10³⁰, so λ_GF = e^{−2x} + 10⁻⁶⁰e^{2x} = 2·10⁻³⁰ (by hand). λ falls below ε·λ(0) on the way, and r is
+    about 0 as in a run-away with E = 0, but a growing mode's term reaches any size, so the run goes on and
+    converges."""
+    prob = _near_boundary(["1", "-1"], [1, F(1, 10**60)], 0)
+    r, lim = integrate_gf(prob, dps=15), gf_limit(prob, dps=15)
+    assert r.status is lim.status is GFStatus.CONVERGED
+    with mpmath.workdps(30):
+        assert abs(r.ntk - mpmath.mpf("2e-30")) <= mpmath.mpf("2e-44")
+
+
 def test_a_flow_that_falls_120_digits_converges_within_its_budget():
     """E = 10⁻¹²⁰ (one mode, ω = 1, J(ω)² = 1, η = 1/2): λ falls from 1 to 2·10⁻¹²⁰, algebraically (about 18
     steps a digit) and then as the flow to its limit, about 2200 steps at 15 digits, more than the 50·(dps + 5)·(P
