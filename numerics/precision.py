@@ -22,7 +22,7 @@ from fractions import Fraction
 import mpmath
 
 __all__ = ["GUARD_BITS", "bits_for_digits", "digits_of_bits", "to_mpf", "to_fraction", "to_arb", "ball_endpoints",
-           "format_digits", "round_up"]
+           "format_digits", "round_up", "agreed_digits"]
 
 #: Guard bits every engine adds to the bits its decimal digits need.
 GUARD_BITS = 16
@@ -155,3 +155,15 @@ def round_up(x, digits: int = 2) -> str:
     m = math.ceil(q / Fraction(10) ** e)  # digits (or digits + 1 when it rounds up to a power of 10) digits
     text = str(m)
     return f"{text[0]}.{text[1:]}e{e + len(text) - 1}" if len(text) > 1 else f"{text}e{e}"
+
+
+def agreed_digits(x, y, dps: int) -> int:
+    """Decimal digits on which x and y agree, relative to |y|: ⌊−log₁₀(|x − y|/max(|y|, 10^−dps))⌋, clipped to
+    0..dps. The floor is mpmath's: ``math.floor`` of an mpf goes through a float64 and counted one digit too
+    many when the relative difference is a hair above a power of ten (4.99…9566 → 5)."""
+    with mpmath.workdps(2 * dps + 10):
+        d = abs(mpmath.mpf(x) - mpmath.mpf(y))
+        if d == 0:
+            return dps
+        scale = max(abs(mpmath.mpf(y)), mpmath.mpf(10) ** (-dps))
+        return int(max(0, min(dps, int(mpmath.floor(-mpmath.log10(d / scale))))))

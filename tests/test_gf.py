@@ -204,7 +204,7 @@ def test_statuses_without_a_root_give_their_values(args, status, x_inf, ntk):
     ("2", "2.0000000000000000000000000000000000001", 30),  # closer than 10^-dps: capped at dps
 ])
 def test_agreed_digits_of_two_solves(x, y, digits):
-    from sorm.numerics.engines.gf import _digits
+    from sorm.numerics.precision import agreed_digits as _digits
 
     with mpmath.workdps(80):
         assert _digits(mpmath.mpf(x), mpmath.mpf(y), 30) == digits
@@ -229,7 +229,7 @@ def test_agreed_digits_just_above_a_power_of_ten(x, y, dps):
     agree, not 5. The count is checked against ⌊−log₁₀⌋ of the exact rationals of the two mpf values (integer
     comparisons, no logarithm); telling 4 from 5 needs the difference to about 2·dps digits, the precision
     ``_digits`` works at."""
-    from sorm.numerics.engines.gf import _digits
+    from sorm.numerics.precision import agreed_digits as _digits
     from sorm.numerics.precision import to_fraction
 
     with mpmath.workdps(80):

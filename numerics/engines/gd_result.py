@@ -3,17 +3,16 @@
 :class:`GDResult` holds the end of a run of :func:`numerics.engines.gd_mp.run_gd` (z, J(ω_i)², λ, ηλ)
 with an error bound per value; :meth:`GDResult.shown` prints each value only to the digits its bound
 (and, when run, the rerun at doubled precision) vouches for (docs/theory.md §8).
-:func:`agreed_digits` counts the digits on which two values agree.
+:func:`agreed_digits` (from :mod:`numerics.precision`) counts the digits on which two values agree.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import mpmath
 
 from ..display import compact_repr, format_value
-from ..precision import format_digits, round_up
+from ..precision import agreed_digits, format_digits, round_up
 from ..status import Status
 
 __all__ = ["GDStatus", "GDResult", "QUANTITIES", "agreed_digits"]
@@ -130,13 +129,3 @@ class GDResult:
 
 def _shown(value, err, dps: int, cap: int | None):
     return format_digits(value, abs_err=err, max_digits=dps if cap is None else min(dps, cap))
-
-
-def agreed_digits(x, y, dps: int) -> int:
-    """Decimal digits on which x and y agree, relative to |y| (0..dps)."""
-    with mpmath.workdps(2 * dps + 10):
-        d = abs(mpmath.mpf(x) - mpmath.mpf(y))
-        if d == 0:
-            return dps
-        scale = max(abs(mpmath.mpf(y)), mpmath.mpf(10) ** (-dps))
-        return int(max(0, min(dps, int(mpmath.floor(-mpmath.log10(d / scale))))))  # not math.floor: float64

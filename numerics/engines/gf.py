@@ -44,7 +44,7 @@ from dataclasses import dataclass
 import mpmath
 
 from .. import _derived as D
-from ..precision import bits_for_digits, to_mpf
+from ..precision import agreed_digits, bits_for_digits, to_mpf
 from ..problem import Problem
 from ..validate import DEFAULT_DPS, InputError, dps as _check_dps, positive, positive_int
 from ..status import Status
@@ -177,20 +177,6 @@ def _solve_root(problem: Problem, dps: int):
         return GFStatus.CONVERGED, +x, +lam
 
 
-def _digits(x, y, dps: int) -> int:
-    """Digits of x that agree with the reference y: ⌊−log₁₀(|x − y|/max(|y|, 10^−dps))⌋, clipped to [0, dps].
-
-    The floor is mpmath's: ``math.floor`` of an mpf goes through a float64 and counted one digit too many
-    when the relative difference is a hair above a power of ten (4.99…9566 → 5).
-    """
-    with mpmath.workdps(2 * dps + 10):
-        d = abs(x - y)
-        if d == 0:
-            return dps
-        scale = max(abs(y), mpmath.mpf(10) ** (-dps))
-        return int(max(0, min(dps, int(mpmath.floor(-mpmath.log10(d / scale))))))
-
-
 def gf_limit(problem: Problem, *, dps=DEFAULT_DPS) -> GFLimit:
     """The exact GF final NTK λ_GF from the invariants (route 1, module docstring), checked at 2·dps."""
     _check_problem(problem)
@@ -199,8 +185,8 @@ def gf_limit(problem: Problem, *, dps=DEFAULT_DPS) -> GFLimit:
     _, x2, lam2 = _solve_root(problem, 2 * dps)
     with mpmath.workdps(dps):
         eta = to_mpf(problem.eta)
-        agreed = _digits(lam, lam2, dps) if mpmath.isfinite(lam2) else None
-        x_agreed = _digits(x, x2, dps) if mpmath.isfinite(x2) else dps if x == x2 else None
+        agreed = agreed_digits(lam, lam2, dps) if mpmath.isfinite(lam2) else None
+        x_agreed = agreed_digits(x, x2, dps) if mpmath.isfinite(x2) else dps if x == x2 else None
         return GFLimit(ntk=+lam, eta_ntk=eta * lam, x_inf=x, dps=dps, status=status, agreed_digits=agreed,
                        x_agreed_digits=x_agreed)
 
