@@ -295,7 +295,10 @@ SCHEMAS = {
     "experiment centralflow": {
         **_EXPERIMENT, "D": F("integer", "data points"), "P": F("integer", "parameters"), "eps": F("number", "ε"),
         "eta_frac": F("number", "f"), "seed": F("integer", "the instance's seed"), "eta": F("number", "η"),
-        "steps": F("integer", "GD steps = flow time"), "flow_status": F("string", "how the central flow ended"),
+        "steps": F("integer", "GD steps = flow time"),
+        "gd_diverged_at": F("integer", "the step at which GD's loss blew up (not finite or above 1e12; GD stops "
+                            "there, and the command exits 1); null if GD ran every step", null=True),
+        "flow_status": F("string", "how the central flow ended"),
         "flow_status_message": F("string", "the flow's status in words"),
         "flow_converged_at": F("number", "flow time at convergence", null=True),
         "flow_edge_steps": F("integer", "time units the flow spent on the edge"),

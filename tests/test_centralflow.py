@@ -120,3 +120,32 @@ def test_reduction_scaling_dz_falls_like_amplitude():
     r = reduction_scaling(inst, hd.eta_for(inst, 0.9))
     assert r is not None and abs(r.slope_dz - 1) < 0.2
     assert all(a > b for a, b in zip(r.err_dz, r.err_dz[1:]))
+
+
+@pytest.mark.parametrize("frac, diverges", [(5.0, True), (0.9, False)])
+def test_cli_centralflow_reports_gd_divergence(capsys, tmp_path, frac, diverges):
+    """Above the edge at the start (eta_frac = 5), GD's loss blows up: the summary names the step, the text says
+    so, and the command exits 1; at eta_frac = 0.9, GD runs every step and the command exits 0."""
+    import json
+
+    from sorm.numerics.highdim import centralflow as cf
+    from sorm.numerics.highdim.model import eta_for, random_instance
+    from sorm.proofs_check import cli
+
+    args = ["experiment", "centralflow", "--D", "4", "--eps", "0.3", "--steps", "30", "--eta-frac", str(frac),
+            "--out", str(tmp_path), "--quiet"]
+    assert cli.main(args) == (1 if diverges else 0)
+    text = capsys.readouterr().out
+    assert ("GD diverged: its loss blew up at step" in text) == diverges
+    assert cli.main([*args, "--json"]) == (1 if diverges else 0)
+    at = json.loads(capsys.readouterr().out)["gd_diverged_at"]
+    # GD by hand: the first step whose loss is not finite or above 1e12
+    inst = random_instance(4, 32, 0.3, 1)
+    eta, theta, first = eta_for(inst, frac), np.zeros(inst.P), None
+    for t in range(31):
+        st = cf.state(inst, theta, 1)
+        if not np.isfinite(st.loss) or st.loss > 1e12:
+            first = t
+            break
+        theta = theta - eta * st.grad
+    assert at == first and (first is not None) == diverges

@@ -255,11 +255,21 @@ def central_flow(inst: Instance, theta0: np.ndarray, eta: float, t_end: int, *, 
                        np.array(cols[4]), np.array(cols[5]), tuple(switches), status, nproj, converged_at)
 
 
+#: A loss above this (or not finite) has blown up: GD diverged, and the path stops there.
+BLOWUP = 1e12
+
+
+def blew_up(loss: float) -> bool:
+    """The loss is not finite or above :data:`BLOWUP`."""
+    return not math.isfinite(loss) or loss > BLOWUP
+
+
 def gd_path(inst: Instance, theta0: np.ndarray, eta: float, steps: int, *, project_steps: bool = False,
             tol: float = 0.0):
     """GD (or projected GD) in θ-space: arrays (θ_t, L_t, ηS_t) for t = 0..steps, and projection failures.
 
-    Stops early after the first step with L ≤ tol·max(1, L₀) (tol = 0: never) or a non-finite or huge loss.
+    Stops early after the first step with L ≤ tol·max(1, L₀) (tol = 0: never) or a loss that blew up
+    (:func:`blew_up`).
     """
     theta = np.asarray(theta0, dtype=float).copy()
     if project_steps:
@@ -270,7 +280,7 @@ def gd_path(inst: Instance, theta0: np.ndarray, eta: float, steps: int, *, proje
         thetas.append(theta)
         losses.append(st.loss)
         sharp.append(eta * st.lams[0])
-        if not math.isfinite(st.loss) or st.loss > 1e12 or st.loss <= tol * max(1.0, losses[0]):
+        if blew_up(st.loss) or st.loss <= tol * max(1.0, losses[0]):
             break
         theta = theta - eta * st.grad
         if project_steps:
@@ -295,7 +305,8 @@ class Comparison:
     gd_raw_sharpness: ηS_t of GD at every step. gd_sharpness, gd_loss, gd_theta: two-step averages of
     ηS, L, θ of GD. flow: the
     :class:`CentralFlow`. pgd_sharpness, pgd_loss: along projected GD. dist_flow, dist_pgd:
-    ‖θ̄_GD − θ_flow‖ and ‖θ̄_GD − θ_PGD‖. eos: boolean mask of the flow's edge phase (m ≥ 1).
+    ‖θ̄_GD − θ_flow‖ and ‖θ̄_GD − θ_PGD‖. gd_diverged_at: the step at which GD's loss blew up
+    (:func:`blew_up`; GD stops there), None if it ran every step. eos: boolean mask of the flow's edge phase (m ≥ 1).
     loss_rel_error: median over the edge phase of |L̄_GD − (L + trΣ/η)|/(L + trΣ/η).
     sharpness_band: 90% quantile over the edge phase of |ηS̄_GD − 2|.
     """
@@ -314,6 +325,7 @@ class Comparison:
     dist_flow: np.ndarray
     dist_pgd: np.ndarray
     pgd_projection_failures: int
+    gd_diverged_at: int | None = None
 
     @property
     def n(self) -> int:
@@ -362,7 +374,7 @@ def compare(inst: Instance, theta0, eta: float, steps: int, **flow_kw) -> Compar
     n = min(len(gL), len(flow.loss), len(pL))
     return Comparison(eta, steps, S, gS, gL, gth, flow, pS, pL,
                       np.linalg.norm(gth[:n] - flow.theta[:n], axis=1), np.linalg.norm(gth[:n] - pth[:n], axis=1),
-                      fails)
+                      fails, len(L) - 1 if blew_up(L[-1]) else None)
 
 
 def planar_instance(omegas, theta0, E) -> tuple[Instance, np.ndarray]:

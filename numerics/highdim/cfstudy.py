@@ -85,7 +85,8 @@ class HighDStudy:
         ph = self.phase
         nan = lambda x: None if not math.isfinite(x) else x  # noqa: E731
         return {"D": self.D, "P": self.P, "eps": self.eps, "eta_frac": self.eta_frac,
-                "seed": self.seed, "eta": c.eta, "steps": c.steps, "flow_status": fl.status.name.lower(),
+                "seed": self.seed, "eta": c.eta, "steps": c.steps, "gd_diverged_at": c.gd_diverged_at,
+                "flow_status": fl.status.name.lower(),
                 "flow_status_message": fl.status.message,
                 "flow_converged_at": fl.converged_at, "flow_edge_steps": self.flow_edge_steps,
                 "flow_max_directions": int(fl.directions.max(initial=0)), "flow_switches": len(fl.switches),

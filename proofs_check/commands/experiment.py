@@ -52,9 +52,9 @@ def summary_json(experiment: str, body: dict, seconds: float, files) -> dict:
     return {"experiment": experiment, **body, "seconds": seconds, "files": [str(f) for f in files]}
 
 
-def common_arguments(p, out, memory: bool = True):
-    """--seed, --out, --max-memory (if ``memory``), --json and --quiet, shared by the experiments."""
-    p.add_argument("--seed", default="0", help="first seed (default 0)")
+def common_arguments(p, out, memory: bool = True, seed: str = "0"):
+    """--seed (default ``seed``), --out, --max-memory (if ``memory``), --json and --quiet, shared by the experiments."""
+    p.add_argument("--seed", default=seed, help=f"first seed (default {seed})")
     p.add_argument("--out", default=out, help=f"output folder (default ./{out})")
     if memory:
         p.add_argument("--max-memory", default="8", help="memory limit in GiB for one instance (default 8)")

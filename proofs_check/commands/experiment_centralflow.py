@@ -4,7 +4,7 @@
 GD, the central flow (scipy solve_ivp, NNLS for several edge directions) and projected GD from
 θ₀ = 0, compared along t over GD's EOS phase. ``--model planar``: the one-output model (D = 1)
 from starts near the edge at several amplitudes ε; the final ηλ of GD, of the central flow and of
-the normal form. Logic in :mod:`sorm.numerics.highdim.cfstudy`.
+the normal form. Exits 1 when GD's loss blows up (highdim: ``gd_diverged_at``). Logic in :mod:`sorm.numerics.highdim.cfstudy`.
 """
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ HELP = "GD vs the central flow and projected GD (high-D model, or the planar mod
 DESCRIPTION = ("Runs GD, the central flow dtheta/dt = -eta (grad L + sigma^2 grad S / 2) (several edge directions "
                "through non-negative least squares) and projected GD onto S <= 2/eta from one start, and reports "
                "GD's two-step averaged sharpness against 2/eta and its averaged loss against the flow's "
-               "L + tr Sigma/eta. --model planar compares the final eta*lambda of GD, the flow and the normal form.")
+               "L + tr Sigma/eta. --model planar compares the final eta*lambda of GD, the flow and the normal form. "
+               "Exits 1 when GD diverges (its loss blows up), as it does for eta_frac well above 1.")
 
 __all__ = ["HELP", "DESCRIPTION", "add_arguments", "run"]
 
@@ -33,8 +34,7 @@ def add_arguments(p):
     p.add_argument("--omegas", default="1,-1", help="planar: omega_1,omega_2 (default 1,-1)")
     p.add_argument("--amplitudes", default="0.04,0.02,0.01,0.005",
                    help="planar: amplitudes eps of the starts (z~0, T0) = (eps, 2 - eps) (default 0.04,0.02,0.01,0.005)")
-    common_arguments(p, "out/centralflow")
-    p.set_defaults(seed="1")
+    common_arguments(p, "out/centralflow", seed="1")
 
 
 def run(args) -> int:
@@ -63,9 +63,11 @@ def run(args) -> int:
     summary = summary_json(f"centralflow-{args.model}", summary, time.perf_counter() - t0, [png, out / "summary.json"])
     del fig
     write_json(out / "summary.json", summary, "--out")
+    diverged = summary.get("gd_diverged_at")
+    rc = 0 if diverged is None else 1  # no EOS phase to compare: the run has no result
     if args.json:
         print(json.dumps(summary, indent=2))
-        return 0
+        return rc
     if args.model == "planar":
         print(f"planar model omega = {summary['omegas']}, starts (z~0, T0) = (eps, 2 - eps), eta = 1")
         print("| eps | GD final | central flow final | flow - GD | GD - normal form (order 2) | (order 3) |")
@@ -78,6 +80,9 @@ def run(args) -> int:
               + ", ".join(f"order {k}: {v:.2f}" for k, v in summary["residual_slopes"].items()))
     else:
         s = summary
+        if diverged is not None:
+            print(f"GD diverged: its loss blew up at step {diverged} (eta = {s['eta']:.6g}, eta_frac = "
+                  f"{s['eta_frac']:g}); the comparison below is not meaningful; lower --eta-frac")
         print(f"highdim D={s['D']} P={s['P']} eps={s['eps']:g} f={s['eta_frac']:g} seed {s['seed']}: GD EOS phase "
               f"{s['eos_phase']} ({s['eos_steps']} steps); central flow {s['flow_status']}, "
               f"{s['flow_edge_steps']} time units on the edge, at most {s['flow_max_directions']} directions")
@@ -86,4 +91,4 @@ def run(args) -> int:
               f"projected GD loss: {fmt(s['pgd_loss_rel_error'])}; 90% of |eta S_avg - 2| <= {fmt(s['sharpness_band'])} "
               f"(max {fmt(s['sharpness_max_deviation'])})")
     print(f"wrote {', '.join(summary['files'])}")
-    return 0
+    return rc
