@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from fractions import Fraction as F
 
 import mpmath
 import pytest
-from hypothesis import event, example, given, strategies as st
+from hypothesis import event, example, given, settings, strategies as st
 
 from sorm.numerics import _derived as D
 from sorm.numerics.certify import (
@@ -20,6 +21,7 @@ from sorm.numerics.certify import (
     enclose_final_ntk, planar_parameters, sci_up,
 )
 from sorm.numerics.engines.gd_mp import run_gd
+from sorm.numerics.precision import to_fraction
 from sorm.numerics.problem import from_state
 from sorm.numerics.validate import InputError
 from sorm.proofs_check.cli import build_parser, main
@@ -621,18 +623,24 @@ def test_the_step_budget_is_exact_and_the_first_attempt_is_counted_as_one():
     assert enclose_final_ntk(from_state(["1", "-1"], "0", ["0.7", "0.8"])).prec_bits == 256  # the documented default
 
 
-@pytest.mark.slow
-def test_the_default_step_budget_is_10_to_the_6_as_on_the_cli():
-    """A fixed point off the line: ω = (1, −1), z̃ = 2, J̃² = (1, 0) (ω₁z̃ = 2, so J̃₁² keeps its value, and
-    z̃' = z̃(1 − T + ½z̃S) = z̃). In point balls the run stays there exactly, |z̃| never shrinks and the trigger
-    never fires, so it runs out the default budget: NOT_CERTIFIED after exactly 10⁶ steps, the default of
-    `sorm certify --max-steps` (about 11 s of CPU at 53 bits on the mode route)."""
-    assert (D.gd_zt_next(F(2), F(1), F(1)), D.gd_J2t_next(F(2), F(1), F(1))) == (2, 1)
-    enc = enclose_final_ntk(from_state(["1", "-1"], "2", ["1", "0"]), prec_bits=53, route="modes")
-    assert (enc.status, enc.steps, enc.lo, enc.tail) == (CertStatus.NOT_CERTIFIED, 10**6, None, None)
-    assert enc.detail == ("no tail certificate within max_steps=1000000 (0 attempts); "
-                          "the orbit has not settled below T = 2")
+def test_the_default_step_budget_is_10_to_the_6_as_on_the_cli(monkeypatch):
+    """enclose_final_ntk's default ``max_steps`` is 10⁶, the default of `sorm certify --max-steps`: the budget the
+    driver hands to its run is read here. It was checked on ω = (1, −1), z̃₀ = 2, J̃² = (1, 0), which ran out the
+    10⁶ steps (11 s of CPU); that state is an exact fixed point off the line, PERIOD2 at step 1 (below)."""
+    from sorm.numerics.certify import enclosure
+
+    budgets, run_once = [], enclosure._enclose_once
+    monkeypatch.setattr(enclosure, "_enclose_once", lambda *args: budgets.append(args[2]) or run_once(*args))
+    assert enclose_final_ntk(from_state(["1", "-1"], "0", ["0.7", "0.8"]), prec_bits=128).certified
+    assert budgets == [10**6]
     assert int(build_parser().parse_args(MODEL5).max_steps) == 10**6
+
+
+def _printed_ball(detail: str, name: str) -> tuple[F, F]:
+    """The interval ``name in [lo, hi]`` that a record's detail prints, as exact Fractions."""
+    m = re.search(rf"(?:^| ){re.escape(name)} in \[([^,\]]+), ([^\]]+)\]", detail)
+    assert m, detail
+    return F(m[1]), F(m[2])
 
 
 def _retry_problem():
@@ -664,6 +672,8 @@ def test_a_failed_tail_attempt_is_retried_16_steps_later():
                 with flint.ctx.workprec(53):
                     accepted.append(certify_tail_planar(*(to_arb(to_fraction(x)) for x in (z, T)),
                                                         *(to_arb(x) for x in abe)) is not None)
+            if n == 16:
+                at16 = (z, T)
             if abs(z) < mpmath.mpf(10) ** -50:
                 break
             z, T = D.planar_zt_next(z, T, a, b, E), D.planar_T_next(z, T, a, b, E)
@@ -675,8 +685,10 @@ def test_a_failed_tail_attempt_is_retried_16_steps_later():
     with mpmath.workdps(60):
         assert enc.contains(limit)
     stopped = enclose_final_ntk(p, prec_bits=53, max_steps=16, max_prec_bits=256)
-    assert stopped.detail == ("no tail certificate within max_steps=16 (1 attempts); "
-                              "the orbit has not settled below T = 2")
+    assert stopped.detail.startswith("no tail certificate within max_steps=16 (1 attempts); at step 16 T in [")
+    (zlo, zhi), (Tlo, Thi) = _printed_ball(stopped.detail, "z~"), _printed_ball(stopped.detail, "T")
+    z16, T16 = (to_fraction(x) for x in at16)  # the state of step 16 at 60 digits lies in the printed balls
+    assert zlo <= z16 <= zhi and Tlo <= T16 <= Thi < 1 and 0 < Thi - Tlo < F(1, 10**4)
 
 
 @pytest.mark.parametrize("route", ["planar", "modes"])
@@ -776,7 +788,146 @@ def test_a_run_stopped_by_max_steps_keeps_its_fields_and_is_not_retried_at_more_
     enc = enclose_final_ntk(p, prec_bits=128, max_steps=50, max_prec_bits=512)
     assert enc.status is CertStatus.NOT_CERTIFIED and (enc.lo, enc.hi, enc.tail) == (None, None, None)
     assert (enc.eta, enc.steps, enc.prec_bits, enc.route) == (F(1, 4), 50, 128, "planar")
-    assert enc.detail == "no tail certificate within max_steps=50 (0 attempts); the orbit has not settled below T = 2"
+    assert enc.detail.startswith("no tail certificate within max_steps=50 (0 attempts); at step 50 T in [")
+    ref = run_gd(p, dps=60, steps=50, method="mpmath")  # the state of step 50 (z~ = eta*z), in the printed balls
+    (zlo, zhi), (Tlo, Thi) = _printed_ball(enc.detail, "z~"), _printed_ball(enc.detail, "T")
+    assert zlo <= to_fraction(ref.z) * p.eta <= zhi and Tlo <= to_fraction(ref.eta_ntk) <= Thi
+
+
+# --- an orbit that repeats exactly: periodic for ever, never convergent -----------------------
+
+
+def _exact_orbit(p, steps):
+    """[(z̃_t, (J̃(ω_i)²_t))] for t = 0..steps, the mode map in exact rationals (enclosure.py's docstring)."""
+    w, z, J = p.omegas, p.zt0, tuple(p.J2t)
+    out = [(z, J)]
+    for _ in range(steps):
+        T, S = sum(J), sum(wi * j for wi, j in zip(w, J))
+        z, J = z * (1 - T) + z * z * S / 2, tuple((1 - z * wi) ** 2 * j for wi, j in zip(w, J))
+        out.append((z, J))
+    return out
+
+
+_FIXED = ("the orbit repeats exactly: the state at step 1 is the one of step 0 (z~ = 2, T = 1, every ball a point), "
+          "a cycle of period 1 off the fixed line, so GD never converges (z~*omega_i = 2 in every mode with "
+          "J~(omega_i) != 0: each theta_i changes sign every step)")
+
+
+@pytest.mark.parametrize("route", ["planar", "modes"])
+def test_an_exact_fixed_point_off_the_line_is_period2_at_step_1(route):
+    """ω = (1, −1), z̃₀ = 2, J̃² = (1, 0), so T = ηλ = 1: ω₁z̃ = 2 keeps J̃₁² = (1 − 2)²·1 = 1, J̃₂² stays 0, and
+    z̃' = z̃(1 − T) + ½z̃²S = 0 + 2 = z̃. A fixed point of the (z̃, J̃²) map off the line; in θ, θ₁' = (1 − z̃ω₁)θ₁ = −θ₁,
+    a period-2 orbit of GD, and the GD engines say PERIOD2. The certifier ran out its 10⁶ steps (11-20 s) and
+    said NOT_CERTIFIED, "the orbit has not settled below T = 2", a T it never saw; its state at step 1 equals that
+    of step 0, exactly, and it now stops there."""
+    p = from_state(["1", "-1"], "2", ["1", "0"])
+    assert _exact_orbit(p, 3) == [(2, (1, 0))] * 4
+    enclose_final_ntk(p, max_steps=1, route=route)  # loads flint
+    start = time.perf_counter()
+    enc = enclose_final_ntk(p, route=route)
+    assert time.perf_counter() - start < 0.25
+    assert (enc.status, enc.steps, enc.lo, enc.hi, enc.tail, enc.prec_bits) == (CertStatus.PERIOD2, 1, None, None,
+                                                                                None, 256)
+    assert enc.detail == _FIXED and enc.status.has_result and enc.to_json()["eta_ntk_lo"] is None
+    for method in ("fixed-point", "mpmath"):
+        assert run_gd(p, dps=30, method=method).status.name == "PERIOD2", method
+
+
+def test_the_cli_names_the_fixed_point_off_the_line_period2(capsys):
+    """`sorm certify` on the state above: status period2 (exit 0, as `sorm simulate` for the same state), no bounds."""
+    model = ["certify", "--omegas", "1,-1", "--z0", "2", "--J2", "1,0"]
+    assert main(model + ["--json"]) == 0
+    e = json.loads(capsys.readouterr().out)["enclosure"]
+    assert (e["status"], e["detail"], e["steps"], e["eta_ntk_lo"]) == ("period2", _FIXED, 1, None)
+    assert main(["simulate", *model[1:], "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "period2"
+
+
+@pytest.mark.parametrize("route", ["planar", "modes"])
+def test_an_exact_period_2_orbit_is_period2_where_brent_sees_it(route):
+    """ω = (1, −1), z̃₀ = −1, J̃² = (1, 0): z̃₁ = −1·(1 − 1) + ½·1·1 = ½ with J̃₁² = (1 + 1)²·1 = 4, then
+    z̃₂ = ½(1 − 4) + ½·¼·4 = −1 with J̃₁² = (1 − ½)²·4 = 1: a 2-cycle, T = 1, 4, 1, 4, ... on each side of the edge.
+    The exact states of steps 0, 1, 2 and 4 are kept; the first one a later state equals is that of step 2, at step 4."""
+    p = from_state(["1", "-1"], "-1", ["1", "0"])
+    assert _exact_orbit(p, 4) == [(-1, (1, 0)), (F(1, 2), (4, 0))] * 2 + [(-1, (1, 0))]
+    enc = enclose_final_ntk(p, prec_bits=128, route=route)
+    assert (enc.status, enc.steps, enc.lo, enc.tail) == (CertStatus.PERIOD2, 4, None, None)
+    assert enc.detail == ("the orbit repeats exactly: the state at step 4 is the one of step 2 (z~ = -1, T = 1, every "
+                          "ball a point), a cycle of period 2 off the fixed line, so GD never converges")
+
+
+def test_a_repeat_needs_every_coordinate_equal():
+    """Equal z̃ alone, or equal T alone, is no repeat. ω = (1, 3, −1), z̃₀ = 2, J̃² = (1, ¼, ¼): S = T, so z̃₁ = z̃₀ = 2,
+    while J̃² steps to (1, 25/4, 9/4) (checked here in exact rationals); the orbit then diverges at step 4. And
+    :func:`_retry_problem` on the planar route steps from T₀ = ¾ exactly to T₁ = ¾ while z̃ goes from ½ to 19/128."""
+    p = from_state(["1", "3", "-1"], "2", ["1", "1/4", "1/4"])
+    assert _exact_orbit(p, 1) == [(2, (1, F(1, 4), F(1, 4))), (2, (1, F(25, 4), F(9, 4)))]
+    enc = enclose_final_ntk(p, prec_bits=128)
+    assert (enc.status, enc.steps) == (CertStatus.DIVERGED, 4)
+    q = _retry_problem()
+    assert [(z, sum(J)) for z, J in _exact_orbit(q, 1)] == [(F(1, 2), F(3, 4)), (F(19, 128), F(3, 4))]
+    enc = enclose_final_ntk(q, prec_bits=128, max_steps=1, route="planar")
+    assert (enc.status, enc.steps) == (CertStatus.NOT_CERTIFIED, 1) and "T in [0.75, 0.75]" in enc.detail
+
+
+_WS = st.tuples(st.sampled_from([1, -1]), st.integers(-4, 4)).map(lambda t: t[0] * F(2) ** t[1])
+
+
+@settings(deadline=None)
+@given(w=_WS, k=st.one_of(st.none(), st.integers(-5, 5).filter(bool)), T=st.integers(1, 64), dead=st.booleans(),
+       route=st.sampled_from(["auto", "modes"]))
+@example(w=F(1), k=None, T=1, dead=True, route="auto")  # the fixed point above
+@example(w=F(1), k=1, T=1, dead=True, route="auto")  # the 2-cycle above
+def test_one_live_mode_on_a_dyadic_cycle_is_period2_in_every_engine(w, k, T, dead, route):
+    """One live mode ω = ±2^a (and, with ``dead``, a second mode 3ω with J̃² = 0, which stays 0). With u = z̃ω and
+    J = J̃(ω)² the map is u' = u(1 − J(1 − u/2)), J' = (1 − u)²J. Off the line (u ≠ 0, J > 0) its fixed points are
+    u = 2 with any J, and its 2-cycles have (1 − u)(1 − u') = ±1; the sign + gives u' = −u/(1 − u), J = 2/(1 − u)
+    and J' = 2(1 − u), for any u < 1, u ≠ 0 (checked here on the exact orbit), dyadic when 1 − u = 2^k:
+    u = 1 − 2^k, J = 2^(1 − k). The certifier says PERIOD2 at step 1 (a fixed point) or 4 (Brent's test sees the
+    2-cycle from step 2), with the period of the exact orbit, and so do the GD engines."""
+    if k is None:
+        z, J, period = 2 / w, F(T, 4), 1
+    else:
+        z, J, period = (1 - F(2) ** k) / w, F(2) ** (1 - k), 2
+    p = from_state([w, 3 * w] if dead else [w], z, [J, 0] if dead else [J])
+    orbit = _exact_orbit(p, 2)
+    assert orbit[period] == orbit[0] and orbit[1] != orbit[0] or period == 1
+    enc = enclose_final_ntk(p, prec_bits=128, route=route)
+    assert enc.status is CertStatus.PERIOD2 and enc.steps == (1 if period == 1 else 4), enc.detail
+    assert f"a cycle of period {period} off the fixed line" in enc.detail
+    for method in ("fixed-point", "mpmath"):
+        assert run_gd(p, dps=30, method=method).status.name == "PERIOD2", method
+
+
+def test_a_ball_with_the_midpoint_of_an_earlier_point_but_a_radius_is_no_repeat(monkeypatch):
+    """Only point balls prove a repeat: a stand-in map that keeps every midpoint and adds 2^-200 of radius to z̃ each
+    step never repeats (the ball holds other values), and the run stops at max_steps."""
+    import flint
+
+    from sorm.numerics.certify import enclosure
+    from sorm.numerics.certify.tail import Route
+
+    blur = Route("modes", lambda z, X: z + flint.arb(0, flint.arb(2) ** -200), lambda z, X: list(X))
+    monkeypatch.setattr(enclosure, "modes_route", lambda omegas: blur)
+    enc = enclose_final_ntk(from_state(["1"], "1", ["1"]), prec_bits=128, route="modes", max_steps=20)
+    assert (enc.status, enc.steps) == (CertStatus.NOT_CERTIFIED, 20)
+    assert enc.detail.endswith("at step 20 T in [1, 1] and z~ in [0.999999, 1.00001]")
+
+
+def test_an_exact_repeat_of_a_longer_period_is_not_called_period2(monkeypatch):
+    """No exact dyadic orbit of the GD map with a period above 2 is known here (a search of one-mode orbits over
+    dyadic u = z̃ω and Ẽ with denominators up to 2^5 found none), so a stand-in map checks the rule: z̃ = 1 fixed,
+    J̃² cycling 1 → 2 → 3 → 1 (|z̃| never shrinks, so the tail lemma is never tried). The kept states are those of
+    steps 0, 1, 2 and 4; step 7 repeats step 4. Period 3 is not period 2: NOT_CERTIFIED, the period named."""
+    from sorm.numerics.certify import enclosure
+    from sorm.numerics.certify.tail import Route
+
+    cycle = Route("modes", lambda z, X: z, lambda z, X: [X[0] + 1 if X[0] < 3 else X[0] - 2])
+    monkeypatch.setattr(enclosure, "modes_route", lambda omegas: cycle)
+    enc = enclose_final_ntk(from_state(["1"], "1", ["1"]), prec_bits=128, route="modes", max_steps=100)
+    assert (enc.status, enc.steps, enc.lo) == (CertStatus.NOT_CERTIFIED, 7, None)
+    assert enc.detail == ("the orbit repeats exactly: the state at step 7 is the one of step 4 (z~ = 1, T = 2, every "
+                          "ball a point), a cycle of period 3 off the fixed line, so GD never converges; not period 2")
 
 
 _D = F(1, 2 * 10**50)

@@ -204,6 +204,23 @@ def test_a_start_on_the_line_is_classed_by_one_minus_T_in_the_certifier_too(J2, 
         assert enc.status is CertStatus.UNSTABLE_FIXED_POINT and enc.steps == 0
 
 
+@pytest.mark.parametrize("J2, z0, cycle, at", [("1,0", "2", [(2, 1)], 1), ("1,0", "-1", [(-1, 1), (F(1, 2), 4)], 4)],
+                         ids=["fixed-point", "2-cycle"])
+def test_an_exact_cycle_off_the_line_is_period2_everywhere(J2, z0, cycle, at):
+    """ω = (1, −1), J̃² = (1, 0): from z̃₀ = 2 (ω₁z̃ = 2) the state never changes, and θ₁ changes sign every step;
+    from z̃₀ = −1 it alternates with (½, T = 4). Every value is a small dyadic, so every engine holds the orbit
+    exactly: each says PERIOD2. The certifier ran out its 10⁶ steps and said NOT_CERTIFIED; it now sees the
+    exact repeat (Brent's test: at step 1, and at step 4 = step 2)."""
+    p = from_state("1,-1", z0, J2)
+    assert exact_orbit(p, 4) == (cycle * 5)[:5]
+    for method in ("fixed-point", "mpmath"):
+        assert run_gd(p, dps=30, method=method).status is GDStatus.PERIOD2, method
+    enc = enclose_final_ntk(p, prec_bits=128)
+    assert enc.status is CertStatus.PERIOD2 and enc.steps == at and enc.status.has_result
+    for label, cls, _ in batch_runs(p, 200):
+        assert cls is TrajectoryClass.PERIOD2, label
+
+
 # --- 3. one divergence rule, one step count ---------------------------------------------------------
 
 DIVERGING = {
@@ -346,6 +363,8 @@ def _sees_the_edge(problem, rel):
 @example(from_state("1,-1", "0", "1.2,0.8"))  # on the line at ηλ = 2
 @example(from_theta("1,-1", F(-1, 10**46), [1 - F(1, 10**80)] * 2))  # converging below tol, step unseen
 @example(from_state("1,-1", "19/250", "669/1000,609/200"))  # a period-4 orbit
+@example(from_state("1,-1", "2", "1,0"))  # an exact fixed point off the line: PERIOD2 (the certifier ran 10⁶ steps)
+@example(from_state("1,-1", "-1", "1,0"))  # an exact 2-cycle: PERIOD2
 @example(from_state("1,-1", "0.01", "1.215,0.795"))  # the model example: self-stabilizes
 @example(from_state("2,-1/2", "-1/11", "0,9/2"))  # diverges at step 25; the 128-bit balls outgrow max_width at 18
 @example(from_theta("1/10,-1/10", "1529/100", "4,11"))  # |z̃| alone passes the bound

@@ -28,6 +28,7 @@ changed: everything runs under ``ctx.workprec``.
 """
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -57,6 +58,8 @@ class CertStatus(Status):
                             "or = 0, where the line does not attract; not a limit of GD (any perturbation leaves it)")
     NO_GRADIENT = ("no gradient: eta*lambda = 0 exactly (every J(omega_i) = 0) while z != 0, so GD does not move: "
                    "eta*lambda_inf = 0 exactly, at a fixed point with a non-zero residual (not converged)")
+    PERIOD2 = ("period-2 orbit: the exact orbit repeats, z and eta*lambda every two steps (or every step), while "
+               "z != 0: GD never converges, so there is no limit to enclose")
 
 
 @dataclass(frozen=True)
@@ -155,7 +158,12 @@ def enclose_final_ntk(problem: Problem, *, prec_bits=256, max_steps=1_000_000,
 
     Status DIVERGED when |z̃| or T passes numerics.status.divergence_bound of (z̃₀, T₀, Ẽ); UNSTABLE_FIXED_POINT
     when z̃ is exactly 0 with T ≥ 2 or T = 0 (as in every GD engine); NO_GRADIENT, with [lo, hi] = [0, 0], when
-    T is exactly 0 and z̃ is not (nothing moves); NOT_CERTIFIED after ``max_steps``
+    T is exactly 0 and z̃ is not (nothing moves); PERIOD2 when the state (z̃ ≠ 0 and each J̃(ω_i)², or z̃ and T
+    on the planar route), all of it point balls, equals exactly the state of one or two steps before: the exact
+    orbit is then periodic with z̃ ≠ 0 and never converges, and the GD engines say PERIOD2 for it (gd_mp where |z̃|
+    is above its period-2 floor; a longer exact period is NOT_CERTIFIED, with the period in the detail). Brent's cycle test finds the repeat: the
+    exact state of step 0 and of each power of 2 is kept and compared with each later state, so a cycle of
+    period p entered at step μ is seen by step 2·max(μ, p). NOT_CERTIFIED after ``max_steps``
     steps, or when the ball of T grows wider than ``max_width``. Ball arithmetic cannot see
     the rotation of the two-step map near the edge of stability (the wrapping effect), so the
     digits lost grow as the orbit starts closer to (0, 2); with ``max_prec_bits`` a run whose
@@ -213,6 +221,7 @@ def _enclose_once(problem: Problem, prec: int, max_steps: int, max_width: Fracti
         blowup_b = to_arb(blowup)
         prev_T = None
         prev_absz = None
+        kept = None  # (n, z~, J) of the exact state off the line of step n = 0 or a power of 2 (Brent's cycle test)
         next_try = 0
         tries = 0
         for n in range(max_steps + 1):
@@ -239,6 +248,10 @@ def _enclose_once(problem: Problem, prec: int, max_steps: int, max_width: Fracti
                 return Enclosure(CertStatus.NO_GRADIENT, Fraction(0), Fraction(0), problem.eta, n, prec, None,
                                  f"eta*lambda = 0 exactly at step {n} with z~ != 0: no gradient, GD stays at this "
                                  "state, so eta*lambda_inf = 0 exactly"), False
+            if kept is not None and z == kept[1] and all(map(operator.eq, J, kept[2])):  # arb ==: both exact, equal
+                return _repeat(problem, n, kept[0], z, J, prec), False
+            if n & (n - 1) == 0:  # a point of the line (z~ = 0 exactly, 0 < T < 2 here) converges: never kept
+                kept = (n, z, J) if absz != 0 and z.is_exact() and all(j.is_exact() for j in J) else None
             rad_T = to_fraction(T.rad())
             if trace is not None:
                 trace.append((n, float(T.mid()), float(rad_T), float(absz)))
@@ -265,10 +278,26 @@ def _enclose_once(problem: Problem, prec: int, max_steps: int, max_width: Fracti
                                          f"|z~| <= {float(cert.r):.3g}, q = {float(cert.q):.6f}"), False
                     next_try = n + 16
             prev_T, prev_absz = T.mid(), absz
-            z, J = rt.step(z, J)
+            if n < max_steps:  # the state of step max_steps is the last one, named in the record below
+                z, J = rt.step(z, J)
         return Enclosure(CertStatus.NOT_CERTIFIED, None, None, problem.eta, max_steps, prec, None,
-                         f"no tail certificate within max_steps={max_steps} "
-                         f"({tries} attempts); the orbit has not settled below T = 2"), False
+                         f"no tail certificate within max_steps={max_steps} ({tries} attempts); at step "
+                         f"{max_steps} T in {interval_text(*ball_endpoints(T), 6)} and "
+                         f"z~ in {interval_text(*ball_endpoints(z), 6)}"), False
+
+
+def _repeat(problem: Problem, n: int, m: int, z, J, prec: int) -> Enclosure:
+    """The record of an exact repeat: the point balls (z̃, J) of step n equal those of step m < n, with z̃ ≠ 0 (a
+    state on the line is never kept) and T ≠ 0 (checked at every step), so the exact orbit has period p = n − m.
+    p ≤ 2 is PERIOD2, as the GD engines say; a fixed point (p = 1) off the line has z̃ω_i = 2 in every live
+    mode (J̃(ω_i)²' = (1 − z̃ω_i)² J̃(ω_i)²), so θ_i' = (1 − z̃ω_i)θ_i = −θ_i: period 2 in θ."""
+    p, zf, Tf = n - m, to_fraction(z), sum(map(to_fraction, J), Fraction(0))
+    text = (f"the orbit repeats exactly: the state at step {n} is the one of step {m} (z~ = {zf}, T = {Tf}, "
+            f"every ball a point), a cycle of period {p} off the fixed line, so GD never converges")
+    if p == 1:
+        text += " (z~*omega_i = 2 in every mode with J~(omega_i) != 0: each theta_i changes sign every step)"
+    return Enclosure(CertStatus.PERIOD2 if p <= 2 else CertStatus.NOT_CERTIFIED, None, None, problem.eta, n,
+                     prec, None, text if p <= 2 else text + "; not period 2")
 
 
 def planar_parameters(problem: Problem) -> tuple[Fraction, Fraction, Fraction]:

@@ -4,8 +4,10 @@ Ball arithmetic (python-flint ``arb``) from the exact initial state, closed by a
 geometric tail bound (:func:`numerics.certify.enclose_final_ntk`, derived here); for the
 2-D model also the threshold of the fixed line z̃ = 0, |1 − T| < 1 ⇔ T ∈ (0, 2), by interval
 Newton (:func:`numerics.certify.certify_threshold`), and the certified stability of the
-final point (0, T_∞) (:func:`numerics.certify.certify_stability`). Exit code 0 when the
-enclosure is certified, 1 when it is not (diverged, or did not settle), 2 on bad input.
+final point (0, T_∞) (:func:`numerics.certify.certify_stability`). Exit code 0 when the run has a
+result (numerics.status.EXIT_CODES): certified; no_gradient (the exact point [0, 0]); period2 (the exact
+orbit repeats with z ≠ 0, so there is no limit, as `sorm simulate` says). 1 when it has none (not
+certified, diverged, unstable fixed point); 2 on bad input.
 """
 from __future__ import annotations
 
