@@ -179,7 +179,7 @@ def main() -> str:
     for name, val, target, higher in rows:
         goal = float(target.split()[-1])
         ok = val >= goal if higher else val <= goal
-        val = f"{val:.0f}" if "MiB" in name else f"{val:.2f}{'x' if higher else ''}"
+        val = f"{val:.0f}" if "MiB" in name else f"{val:.3f}{'x' if higher else ''}"
         lines.append(f"| {name} | {val} | {target} | {'yes' if ok else 'NO'} |")
     lines += [
         f"| numba kernel throughput | {ts / 1e6:.0f} M trajectory-steps/s | report | - |",
