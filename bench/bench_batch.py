@@ -238,7 +238,7 @@ def main() -> str:
         "page cache: on 2026-12-04 (idle) a plain write of 43 MB to a new file took 65-72 ms in 8 repeats; two "
         "threads each writing half with pwrite, or posix_fallocate first, gave 45-83 ms (no reliable gain); and "
         "writing the four grid columns (eta, the varied value, z0, eta*lambda_0; half the bytes) from a thread "
-        "while the sweep computes gave 0.24-0.29 s end to end against 0.23-0.26 s written after it (6 "
+        "while the sweep computes gave 0.24-0.29 s end to end against 0.23-0.26 s written after it (the best 3 of 6 "
         "interleaved pairs, in one process), so it is not done. The faster the compute, the larger this row: "
         "the compute of these 224 M trajectory-steps was 3.7 s when the target was set. "
         "The row below it runs the same command as a user types it, in a new process each time (best of 3 by "
