@@ -801,10 +801,11 @@ def test_a_residual_just_beyond_the_fixed_point_bound_on_a_repelling_line_is_run
     """One mode, ω = 1, z̃₀ = −2, J̃² = 1/2 + ε/4: the first step lands exactly on z̃₁ = −2 + 4J̃² = ε, below the
     tolerance, at T₁ = 9J̃² ≈ 9/2, where the line repels (z̃ grows by |1 − T| = 7/2 a step). With ε = 272·2^−p, about 3δ
     (δ = 2K·M²·2^−p = 729/8·2^−p, the fixed-point engine's one-step bound, p = 152), z̃₁ lies beyond the engine's bound
-    2δ after one step and grows by more than the rounding of the next step, so the run goes on and diverges where the
-    exact orbit does (the divergence rule on a 100-digit orbit: step 86, |z̃| from 2·10⁹ to 4·10¹⁰). Recording the
-    orbit changes nothing: the fixed-point engine keeps its absolute a-priori bound (``carried = False``), although the
-    bound carried along this orbit (5.5δ: the first step multiplies an error of J̃² by 4) would put z̃₁ on the line."""
+    2δ after one step, though within 2⁸ times it, so the run is redone with more bits (gd_mp._finer: the exact z̃₁ is
+    off the line) and diverges where the exact orbit does (the divergence rule on a 100-digit orbit: step 86, |z̃|
+    from 2·10⁹ to 4·10¹⁰). Recording the orbit changes nothing: the fixed-point engine keeps its absolute a-priori
+    bound (``carried = False``), although the bound carried along this orbit (5.5δ: the first step multiplies an
+    error of J̃² by 4) would put z̃₁ on the line."""
     base = from_state("1", "-2", ["1/2"])
     tolt = F(2, 10**25)  # the default: 10^(5 − dps)·|z̃₀|
     eng = make_engine(base, "fixed-point", 30, 100_000, tolt)

@@ -358,16 +358,17 @@ def engine_digits(engine) -> int:
     return digits_of_bits(engine.prec)
 
 
-def make_engine(problem: Problem, method: str, digits: int, budget: int, tolt: Fraction):
-    """The engine for ``method`` ("auto" is fixed point) at the precision for ``digits`` over ``budget`` steps."""
+def make_engine(problem: Problem, method: str, digits: int, budget: int, tolt: Fraction, extra: int = 0):
+    """The engine for ``method`` ("auto" is fixed point) at the precision for ``digits`` over ``budget`` steps,
+    plus ``extra`` bits (a rerun that must resolve a state near the repelling line, :mod:`numerics.engines.gd_mp`)."""
     if method in ("auto", "fixed-point"):
         # the planar map carries the J̃(ω_i)² only through the invariant: a mode that is exactly 0 would be
         # perturbed by rounding, and grow where (1 − z̃ω_i)² > 1; the mode map keeps it 0
         planar = problem.planar is not None and all(problem.J2t)
-        prec = fixed_point_bits(problem, digits, budget, tolt)
+        prec = fixed_point_bits(problem, digits, budget, tolt) + extra
         return FixedPointEngine(problem, prec, planar)
     # the same rounding-growth allowance as the fixed path: log₂ of the step budget
-    prec = bits_for_digits(digits, extra=math.ceil(math.log2(budget + 1)))
+    prec = bits_for_digits(digits, extra=math.ceil(math.log2(budget + 1)) + extra)
     if method == "mpmath":
         return MpEngine(problem, prec)
     return ThetaEngine(problem, prec)

@@ -38,7 +38,14 @@ Stopping, checked before every step t (the state after t steps; the step count i
 more step by more than that step's rounding → CONVERGED (the residual alone decides; a state on the line
 z̃ = 0, or whose next |z̃| is within the rounding of this one, is classed by 1 − T: CONVERGED if it attracts,
 0 < T < 2, else UNSTABLE_FIXED_POINT; a z̃ ≠ 0 below tol that grows is run on until it leaves the line,
-and is an UNSTABLE_FIXED_POINT if the budget ends first);
+and is an UNSTABLE_FIXED_POINT if the budget ends first). Within rounding of the repelling line the exact
+orbit decides, the same for every engine (each rounds differently: the fixed-point engine absolutely, with
+bits from the step budget, mpmath relatively): where it is off the line by d ≥ 2^−2b·scale (b the bits of dps;
+d = |z̃|·min(1, T − 2)), the run is redone with the bits that resolve d, so every engine follows the orbit off
+the line with z̃ known to 8 bits (an engine leaves the line on its own only with that much); exactly on it,
+closer, or beyond the exact rationals' reach (2¹⁶ bits, a few steps): an UNSTABLE_FIXED_POINT in every
+engine (``_finer``). An orbit that comes near the repelling line after more
+steps than that is classed by each engine's own rounding, where engines of different precision may differ;
 T = 0 exactly (every J̃(ω_i)² = 0) with z̃ ≠ 0, before the first step and at every check (every 64 steps, or
 where |z̃| falls below tol) → NO_GRADIENT (nothing moves: a fixed point off the line, neither converged nor
 period 2);
@@ -59,6 +66,7 @@ from fractions import Fraction
 import mpmath
 import numpy as np
 
+from .. import _derived as D
 from ..compile.fixedpoint import from_fixed
 from ..precision import bits_for_digits, to_mpf
 from ..problem import Problem
@@ -110,11 +118,13 @@ class Orbit:
         return np.frombuffer(self.data, dtype=np.float64).reshape(-1, self.dim)
 
 
-def _drive(engine, problem: Problem, tolt: Fraction, max_steps: int, steps: int | None, record):
+def _drive(engine, problem: Problem, tolt: Fraction, max_steps: int, steps: int | None, record, finest=None):
     """Common loop: chunks of steps with the stop rules; returns (state, steps, status, records).
 
     ``record``: True keeps every state, "orbit" only the float64 rows of the carried bound (in an
-    :class:`Orbit`, both), False nothing."""
+    :class:`Orbit`, both), False nothing. ``finest``: see :func:`_finer`; the status is then an int, the
+    extra bits of the rerun, where the state is within the engine's rounding of the repelling line and the
+    exact orbit is not."""
     big = engine.units(divergence_bound(problem.zt0, problem.T0, problem.Et))
     TOL = engine.units(tolt) if steps is None else -1
     p2tol = engine.units(_scale(problem) * Fraction(1, 10 ** max(8, engine_digits(engine) // 2)))
@@ -139,7 +149,7 @@ def _drive(engine, problem: Problem, tolt: Fraction, max_steps: int, steps: int 
         if flag == 2:
             return state, done, GDStatus.DIVERGED, recs
         if flag == 1:
-            status = _at_tolerance(engine, state, big, done, recs)
+            status = _at_tolerance(engine, state, big, done, recs, finest)
             if status is not None:
                 return state, done, status, recs
             leaving = True
@@ -168,7 +178,7 @@ def _no_gradient(z, T) -> bool:
     return T == 0 and z != 0
 
 
-def _at_tolerance(engine, state, big, done, recs=None):
+def _at_tolerance(engine, state, big, done, recs=None, finest=None):
     """|z̃| fell below tol: CONVERGED if one more step shrinks it (the residual alone decides). A state
     on the line z̃ = 0, exactly or within the engine's error bound of z̃ (the θ engine computes z̃ with
     cancellation; a floating-point engine's bound is the one carried along its orbit ``recs``, since the
@@ -176,33 +186,80 @@ def _at_tolerance(engine, state, big, done, recs=None):
     (0 < T < 2), else an UNSTABLE_FIXED_POINT. So is a step whose change of |z̃| is within the engine's
     one-step rounding (its error bound for 0 steps, at z̃ and at the next z̃): the engine cannot tell
     shrinking from growing there (ηλ = 0 leaves z̃ fixed, and the fixed-point engine's rounding moves it
-    by a unit; |1 − T| within that rounding of 1 near ηλ = 2). None if z̃ ≠ 0 is growing (leaving the line)."""
+    by a unit; |1 − T| within that rounding of 1 near ηλ = 2). None if z̃ ≠ 0 is growing (leaving the line)
+    and known to 8 bits (|z̃| above 2⁸ times its bound), so that engines of other precisions leave it alike;
+    otherwise, where the exact orbit is off the repelling line, the extra bits of :func:`_finer`."""
     nxt, _, _ = engine.run(state, 1, -1, big, None)
     with mpmath.workprec(2 * engine.prec):
         zt, J2t, T = engine.final(state)
         if _no_gradient(zt, T):
             return GDStatus.NO_GRADIENT
-        attracts = GDStatus.CONVERGED if 0 < T < 2 else GDStatus.UNSTABLE_FIXED_POINT
         ez = engine.error(done, zt, J2t, T)[0]
         carried = propagated_error(engine, recs.plus(state).rows()) if engine.carried and recs is not None else None
-        if abs(zt) <= (ez if carried is None else max(ez, carried[0])):
-            return attracts
+        bound = ez if carried is None else max(ez, carried[0])
         z1 = engine.final(nxt)[0]
         noise = engine.error(0, zt, J2t, T)[0] + engine.error(0, z1, J2t, T)[0]
-        if abs(z1) + noise < abs(zt):
+        if abs(zt) > bound and abs(z1) + noise < abs(zt):
             return GDStatus.CONVERGED
-        return None if abs(z1) - noise > abs(zt) else attracts
+        if 0 < T < 2:
+            return GDStatus.CONVERGED
+        if abs(zt) > 256 * bound and abs(z1) - noise > abs(zt):
+            return None  # leaving the line, z̃ known to 8 bits at least
+        return _finer(engine.problem, done, max(bound, noise), finest) or GDStatus.UNSTABLE_FIXED_POINT
 
 
-def _run_once(problem, dps, tolt, max_steps, steps, record, method, along=False) -> GDResult:
-    """One run; ``along``: each bound is at least the one carried along the run's own orbit
+#: The exact orbit is followed (:func:`_exact_zT`) while its numerators and denominators stay below this many
+#: bits; the cubic map about triples them a step, so from inputs of a few hundred bits that is 5 to 8 steps.
+_EXACT_BITS = 1 << 16
+
+
+def _exact_zT(problem: Problem, steps: int):
+    """(z̃_t, T_t) at t = ``steps`` of the exact orbit (the generated map on rationals), or None once one of its
+    numbers needs more than _EXACT_BITS bits."""
+    w, z, J = problem.omegas, problem.zt0, problem.J2t
+    for _ in range(steps):
+        T, S = sum(J), sum(wi * j for wi, j in zip(w, J))
+        z, J = D.gd_zt_next(z, T, S), tuple(D.gd_J2t_next(z, wi, j) for wi, j in zip(w, J))
+        if max(max(x.numerator.bit_length(), x.denominator.bit_length()) for x in (z, *J)) > _EXACT_BITS:
+            return None
+    return z, sum(J)
+
+
+def _finer(problem: Problem, done: int, err, finest):
+    """Extra bits for a rerun that sees the exact orbit leave the repelling line, or None (the state stays an
+    UNSTABLE_FIXED_POINT within the rounding of the line; derived here).
+
+    At step ``done`` the engine is within its rounding ``err`` of z̃ = 0 where the line does not attract. The
+    start is exact, so the exact state there decides, the same for every engine: where it has T > 2 and
+    d = |z̃|·min(1, T − 2) ≥ ``finest`` (z̃ off the line, and its one-step growth (T − 2)|z̃| when that is
+    smaller), a rerun with ⌈log₂(err/d)⌉ + 9 more bits (bounds scale as 2^−prec) puts its rounding 2⁹ below
+    d and follows the orbit off the line with z̃ known to 8 bits; where z̃ = 0 exactly, d < ``finest`` (2^−2b·scale, b the bits of
+    the requested digits), T ≤ 2 or the exact orbit is too long to follow (:func:`_exact_zT`), None."""
+    exact = None if finest is None or not err else _exact_zT(problem, done)
+    if exact is None or exact[1] <= 2:
+        return None
+    d = abs(exact[0]) * min(1, exact[1] - 2)
+    if d < finest:
+        return None
+    return max(1, int(mpmath.ceil(mpmath.log(err / to_mpf(d), 2)))) + 9
+
+
+def _run_once(problem, dps, tolt, max_steps, steps, record, method, along=False, extra=0):
+    """One run and its ``extra`` bits; ``along``: each bound is at least the one carried along the run's own orbit
     (:func:`numerics.engines.gd_engines.propagated_error`), as the rerun of ``check_digits`` needs, and as
     every run of an engine whose a-priori bound is relative needs (``carried``: a cancelling step breaks
-    it); the a-priori bound alone where the orbit leaves the float64 range."""
+    it); the a-priori bound alone where the orbit leaves the float64 range. Rerun with more bits where the
+    state is within rounding of the repelling line and the exact orbit is not (:func:`_finer`), twice at most."""
     budget = steps if steps is not None else max_steps
-    engine = make_engine(problem, method, dps, budget, tolt)
-    along = along or engine.carried
-    state, done, status, recs = _drive(engine, problem, tolt, max_steps, steps, True if record else along and "orbit")
+    finest = _scale(problem) / 2 ** (2 * bits_for_digits(dps))
+    for rerun in range(3):
+        engine = make_engine(problem, method, dps, budget, tolt, extra)
+        along = along or engine.carried
+        state, done, status, recs = _drive(engine, problem, tolt, max_steps, steps,
+                                           True if record else along and "orbit", finest if rerun < 2 else None)
+        if isinstance(status, GDStatus):
+            break
+        extra += status
     if recs is not None:
         recs.append(state)
     with mpmath.workprec(max(engine.prec, bits_for_digits(dps))):
@@ -235,7 +292,7 @@ def _run_once(problem, dps, tolt, max_steps, steps, record, method, along=False)
             traj = (tuple(+t for t in ets), tuple(z / eta for z in zs))
         return GDResult(**vals, steps=done, status=status, dps=dps, agreed_digits=None, trajectory=traj,
                         method=engine.name, work_bits=engine.prec, tol=to_mpf(tolt) / eta, error=error,
-                        limit_error=limit)
+                        limit_error=limit), extra
 
 
 def _limit_error(problem, status, zt, J2t, T):
@@ -302,7 +359,8 @@ def run_gd(problem: Problem, *, dps=DEFAULT_DPS, tol=None, max_steps=100_000, st
             return positive("tol", tol) * problem.eta
         return Fraction(1, 10 ** (d - 5)) * max(Fraction(1), abs(problem.zt0))
 
-    res = _run_once(problem, dps, tolt_for(dps), max_steps, steps, record, method)
-    if check_digits:  # the same number of steps at 2·dps: the agreement is about the state at the stopping step
-        res = _checked(res, _run_once(problem, 2 * dps, tolt_for(dps), max_steps, res.steps, False, method, True))
+    res, extra = _run_once(problem, dps, tolt_for(dps), max_steps, steps, record, method)
+    if check_digits:  # the same number of steps at 2·dps (and twice the extra bits): the state at the stopping step
+        ref, _ = _run_once(problem, 2 * dps, tolt_for(dps), max_steps, res.steps, False, method, True, 2 * extra)
+        res = _checked(res, ref)
     return res
