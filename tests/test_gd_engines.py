@@ -852,3 +852,23 @@ def test_the_period2_floor_on_z_is_1000_times_the_larger_of_tol_and_1e_8(u0, sta
         assert max(abs(z0), abs(z1)) < mpmath.mpf("1.001e-5")
     r = run_gd(prob, dps=30, max_steps=1000, method=method)
     assert r.status is status and r.steps == steps
+
+
+def test_the_carried_bound_at_a_residual_below_2_to_the_minus_958_is_the_documented_sum():
+    """z̃ = 2⁻¹⁰¹⁵, 2⁻¹⁰¹⁶, 3·2⁻¹⁰¹⁷ (normal float64 numbers), ω = (1, −1/2): ∂z̃'/∂J̃_k² = z̃(−1 + ½ω_kz̃) ≈ −z̃. A
+    complex step of h = 2⁻⁶⁴ put h·∂z̃'/∂J̃_k² ≈ 2⁻¹⁰⁷⁸ in an imaginary part, below half of float64's smallest
+    subnormal 2⁻¹⁰⁷⁴: it came out 0, and the bound on z̃ lost the modes' rounding (about a fifth of it), falling
+    below the documented sum. Every output of the mode map is at most quadratic in each coordinate
+    (z̃' = z̃(2 − 2T + Sz̃)/2, J̃_i²' = J̃_i²(1 − ω_iz̃)²), so Im F(x + ih·e_k) = h·∂F/∂x_k exactly for any h, and
+    the step h = 1 gives the sum to its margin 1 + (N + 1)·dim·2⁻⁵²."""
+    prob = from_state("1,-1/2", "1/4", "1/2,1/4")
+    eng = make_engine(prob, "mpmath", 30, 8, F(1, 10 ** 25))
+    with mpmath.workprec(300):
+        tiny = mpmath.ldexp(1, -1015)
+        states = [(tiny, _mp("1/2"), _mp("1/4")), (tiny / 2, _mp("1/4"), _mp("1/2")),
+                  (tiny * 3 / 8, _mp("1/2"), _mp("1/2"))]
+        got = propagated_error(eng, states)
+        want = _carried_sum(eng, [_mp(1), _mp("-1/2")], states)
+        margin = 1 + mpmath.ldexp(3 * 3, -52)
+        for g, e in zip([got[0], *got[1], got[2]], want, strict=True):
+            assert e <= g <= e * margin * (1 + mpmath.ldexp(1, -40)), (g, e)

@@ -308,7 +308,9 @@ def propagated_error(engine, states):
     a-priori (N + 1)·δ, which takes every ‖DF‖ ≤ 1, it holds on an expanding orbit, and δ_t from the size
     of a step's terms holds where the step cancels. DF is the generated ``planar_jacobian`` on the planar
     path (state (z̃, T)), else the generated (z̃, J̃(ω_i)²) step evaluated at complex arguments (complex-step
-    derivatives; the θ engine's orbit is the same one in these coordinates). The products are float64,
+    derivatives; the θ engine's orbit is the same one in these coordinates). Each output is at most quadratic in
+    each coordinate (z̃' = z̃(2 − 2T + Sz̃)/2, J̃_i²' = J̃_i²(1 − ω_iz̃)²), so Im F(x + ih·e_k) = h·∂F/∂x_k exactly
+    for any h, and the step is h = 1: h = 2⁻⁶⁴ underflowed the imaginary parts where |z̃| < 2⁻⁹⁵⁸. The products are float64,
     rescaled by powers of two per row (the factor 1 + (N + 1)·dim·2⁻⁵² covers their rounding). None where
     the orbit leaves the float64 range (a state beyond 2³⁰⁰, or a one-step bound beyond float64): there
     only the a-priori bound is left."""
@@ -331,12 +333,11 @@ def propagated_error(engine, states):
     dim, n = C.shape[1], len(X) - 1
     if planar:  # DF at every state: (N + 1, 2, 2)
         jac = np.stack(D.planar_jacobian(X[:, 0], X[:, 1], a, b, Et), axis=-1).reshape(-1, 2, 2)
-    else:  # column k: the step at x + ih·e_k, whose imaginary part is h·∂F/∂x_k
-        h = 2.0 ** -64
-        Z = X[:, :, None] + 1j * h * np.eye(dim)
+    else:  # column k: the step at x + i·e_k, whose imaginary part is ∂F/∂x_k exactly (docstring)
+        Z = X[:, :, None] + 1j * np.eye(dim)
         z, J = Z[:, 0], Z[:, 1:]
         out = [D.gd_zt_next(z, J.sum(1), (w[:, None] * J).sum(1))] + [D.gd_J2t_next(z, w[i], J[:, i]) for i in range(len(w))]
-        jac = np.stack(out, axis=1).imag / h
+        jac = np.stack(out, axis=1).imag
     Q, acc, ex = C.copy(), np.zeros(len(C)), np.zeros(len(C), dtype=int)
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(n, 0, -1):  # Q = C·DF(x_{N−1})⋯DF(x_t), row i times 2^−ex_i
