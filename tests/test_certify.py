@@ -688,7 +688,7 @@ def test_a_failed_tail_attempt_is_retried_16_steps_later():
     assert stopped.detail.startswith("no tail certificate within max_steps=16 (1 attempts); at step 16 T in [")
     (zlo, zhi), (Tlo, Thi) = _printed_ball(stopped.detail, "z~"), _printed_ball(stopped.detail, "T")
     z16, T16 = (to_fraction(x) for x in at16)  # the state of step 16 at 60 digits lies in the printed balls
-    assert zlo <= z16 <= zhi and Tlo <= T16 <= Thi < 1 and 0 < Thi - Tlo < F(1, 10**4)
+    assert zlo <= z16 <= zhi and Tlo <= T16 <= Thi < 1 and Thi - Tlo == F(1, 10**6)  # 6 digits of a narrow ball
 
 
 @pytest.mark.parametrize("route", ["planar", "modes"])
@@ -851,7 +851,9 @@ def test_an_exact_period_2_orbit_is_period2_where_brent_sees_it(route):
     p = from_state(["1", "-1"], "-1", ["1", "0"])
     assert _exact_orbit(p, 4) == [(-1, (1, 0)), (F(1, 2), (4, 0))] * 2 + [(-1, (1, 0))]
     enc = enclose_final_ntk(p, prec_bits=128, route=route)
-    assert (enc.status, enc.steps, enc.lo, enc.tail) == (CertStatus.PERIOD2, 4, None, None)
+    assert (enc.status, enc.steps, enc.lo, enc.tail, enc.eta) == (CertStatus.PERIOD2, 4, None, None, 1)
+    quarter = enclose_final_ntk(from_state(["1", "-1"], "-4", ["4", "0"], eta="1/4"), prec_bits=128, route=route)
+    assert (quarter.status, quarter.eta, quarter.detail) == (CertStatus.PERIOD2, F(1, 4), enc.detail)  # the same z~, T
     assert enc.detail == ("the orbit repeats exactly: the state at step 4 is the one of step 2 (z~ = -1, T = 1, every "
                           "ball a point), a cycle of period 2 off the fixed line, so GD never converges")
 

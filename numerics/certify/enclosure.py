@@ -291,7 +291,7 @@ def _repeat(problem: Problem, n: int, m: int, z, J, prec: int) -> Enclosure:
     state on the line is never kept) and T ≠ 0 (checked at every step), so the exact orbit has period p = n − m.
     p ≤ 2 is PERIOD2, as the GD engines say; a fixed point (p = 1) off the line has z̃ω_i = 2 in every live
     mode (J̃(ω_i)²' = (1 − z̃ω_i)² J̃(ω_i)²), so θ_i' = (1 − z̃ω_i)θ_i = −θ_i: period 2 in θ."""
-    p, zf, Tf = n - m, to_fraction(z), sum(map(to_fraction, J), Fraction(0))
+    p, zf, Tf = n - m, to_fraction(z), sum(map(to_fraction, J))
     text = (f"the orbit repeats exactly: the state at step {n} is the one of step {m} (z~ = {zf}, T = {Tf}, "
             f"every ball a point), a cycle of period {p} off the fixed line, so GD never converges")
     if p == 1:
