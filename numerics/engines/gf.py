@@ -30,10 +30,23 @@ from the invariants). A mode that only decays (ω_i z > 0) is set to 0 once it i
 10^(−dps) of a lower bound of λ_GF, when λ_GF may be far below λ(0)), so that its rounding noise does not
 limit the step of a stiff problem. A run-away is decided from the integrated state, not from route 1:
 when every mode decays, z can fall at most to r = z − Σ_i J(ω_i)²/(2ω_i), and r with the sign of z
-(or within its rounding of 0) means z never reaches 0 (``integrate_gf``). The error estimate adds
-these local truncation bounds, the dropped modes and the rounding of every step; it is an
-estimate (it does not bound the growth of errors along the flow), and the agreement with
-route 1 is what the tests and claims check.
+(or within its rounding of 0) means z never reaches 0 (``integrate_gf``).
+
+The error estimate of a converged run follows an error of the state to the limit (derived here). From
+any state on, each mode is J(ω_i)²e^{−2ω_i(x−x_k)} in x, so a relative error ρ_i of J(ω_i)² stays ρ_i,
+and r = z − Σ_i J(ω_i)²/(2ω_i) (= −E) stays too. Differentiating the root condition z(x_∞) = 0 gives
+
+    δλ_GF = Σ_i ρ_i J(ω_i)²(x_∞)(1 − ω̄/ω_i) − 2ω̄·δr,        ω̄ = Σ_i ω_i J(ω_i)²/λ at x_∞
+
+(to first order). A Taylor step keeps r exactly, so its truncation (the last two terms of J(ω_i)²'s
+series) enters through ρ_i alone, divided by the new J(ω_i)²; rounding enters ρ_i (4N units of the
+series' absolute sum) and δr (``r_err``). A dropped mode d_i moves r by d_i/(2ω_i) (in ``r_err``) and its
+own term by at most d_i (it would only have decayed further). So the estimate is the remaining change at
+the stop plus Σ_i (ρ_i J(ω_i)² + d_i)|1 − ω̄/ω_i| + 2|ω̄|·``r_err`` at the last state: it scales with
+λ_GF however far λ falls from λ(0) (for one mode ω̄ = ω, and only the rounding of r is left). A run that
+stops before converging (T_MAX, STEP_LIMIT, RUNS_AWAY) adds up the local truncation bounds ε·λ, the
+dropped modes and the rounding of every step instead, which does not follow the errors along the flow.
+Both are estimates, not bounds; the agreement with route 1 is what the tests and claims check.
 """
 from __future__ import annotations
 
@@ -99,7 +112,8 @@ class GFLimit:
 class GFResult:
     """Route 2: the integrated flow at its final time t (unscaled z, J(ω_i)², λ).
 
-    error_estimate: estimated absolute error of ntk (module docstring). steps: Taylor
+    error_estimate: estimated absolute error of ntk at the working precision, before ntk is rounded to
+    dps digits; when converged, of ntk as λ_GF (module docstring). steps: Taylor
     steps. order: Taylor order N. trajectory: (t, λ, z) tuples at the step points
     when ``record=True``.
     """
@@ -294,6 +308,8 @@ def integrate_gf(problem: Problem, *, dps=DEFAULT_DPS, t_max=None, record=False,
         drop_cap = None if floor is None else mpmath.mpf(10) ** (-dps) * to_mpf(floor)
         # the bound on |r − (−E)|: the rounding of the start and of forming r, then grown by each step and drop
         r_err = (problem.P + 2) * unit * (abs(z) + mpmath.fsum(j / (2 * abs(w)) for w, j in zip(ws, J) if j))
+        rel = [unit] * len(J)  # each mode's relative error, which the flow keeps (docstring); the start's rounding
+        gone = [mpmath.mpf(0)] * len(J)  # each dropped mode's value
         while True:
             lam = mpmath.fsum(J)
             if record:
@@ -313,7 +329,6 @@ def integrate_gf(problem: Problem, *, dps=DEFAULT_DPS, t_max=None, record=False,
             tail = 2 * abs(z) * mpmath.fsum(abs(w) * j for w, j in zip(ws, J)) / lam
             if tail < eps * lam:
                 status = GFStatus.CONVERGED
-                err += tail
                 break
             if s_cap is not None and s >= s_cap:
                 status = GFStatus.T_MAX
@@ -348,10 +363,20 @@ def integrate_gf(problem: Problem, *, dps=DEFAULT_DPS, t_max=None, record=False,
                 if w * z > 0 and 0 != abs(J[i]) < drop_below:
                     err += abs(J[i])
                     r_err += abs(J[i]) / (2 * abs(w))
+                    gone[i] += abs(J[i])
                     J[i] = mpmath.mpf(0)
+            for i, jc in enumerate(Jc):  # truncation and rounding of this step, relative to the new J(ω_i)²
+                if J[i] != 0:
+                    rel[i] += (abs(jc[N]) * h ** N + abs(jc[N - 1]) * h ** (N - 1)
+                               + 4 * N * unit * mpmath.polyval([abs(c) for c in jc[::-1]], h)) / abs(J[i])
             s += h
             steps += 1
         lam = mpmath.fsum(J)
+        if status is GFStatus.CONVERGED and lam != 0:  # the error of the limit, not the sum of local errors
+            wbar = mpmath.fsum(w * j for w, j in zip(ws, J)) / lam
+            tail = 2 * abs(z) * mpmath.fsum(abs(w) * j for w, j in zip(ws, J)) / lam  # 0 if z stepped to 0
+            err = tail + 2 * abs(wbar) * r_err + mpmath.fsum(
+                (r * abs(j) + g) * abs(1 - wbar / w) for w, j, r, g in zip(ws, J, rel, gone) if j or g)
         res = dict(ntk=lam, eta_ntk=eta * lam, z=z, J2=tuple(J), t=s, err=err)
         traj = None
         if record:
