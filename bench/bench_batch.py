@@ -145,7 +145,8 @@ def _sweep_800(folder: Path):
     fresh = []
     for i in range(3):
         t0 = time.perf_counter()
-        r = subprocess.run([sys.executable, "-m", "sorm", *SWEEP_800, "--out", str(folder / f"fresh{i}")],
+        r = subprocess.run([sys.executable, "-c", "import sys; from sorm.proofs_check.cli import main; "
+                            "sys.exit(main(sys.argv[1:]))", *SWEEP_800, "--out", str(folder / f"fresh{i}")],
                            capture_output=True, text=True, check=True)
         fresh.append((time.perf_counter() - t0, json.loads(r.stdout)))
     wall, first = min(fresh, key=lambda f: f[0])
