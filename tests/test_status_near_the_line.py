@@ -157,3 +157,14 @@ def test_engines_agree_on_states_a_few_ulps_off_the_preimage_of_the_repelling_li
         assert status is not GDStatus.DIVERGED
     else:
         assert (status, steps) == (GDStatus.DIVERGED, truth)
+
+
+@pytest.mark.parametrize("method", ["fixed-point", "mpmath"])
+def test_a_growing_residual_below_tol_where_the_line_attracts_is_run_on(method):
+    """z̃₀ = 10⁻³⁰ (below tol) at T₀ = 2 − 10⁻³³ with S = −1: |1 − T + Sz̃/2| = 1 + 4.99·10⁻³¹, so z̃ grows
+    while 0 < T < 2 (and T passes 2 after one step). That is not convergence: the run goes on, and the budget
+    ends with z̃ still near the line, an UNSTABLE_FIXED_POINT (not CONVERGED at step 0)."""
+    T0, S = 2 - F(1, 10**33), F(-1)
+    p = from_state([1, -1], F(1, 10**30), [(T0 + S) / 2, (T0 - S) / 2])
+    r = run_gd(p, dps=30, method=method, max_steps=300)
+    assert r.status is GDStatus.UNSTABLE_FIXED_POINT and r.steps == 300

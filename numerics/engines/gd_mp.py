@@ -186,7 +186,8 @@ def _at_tolerance(engine, state, big, done, recs=None, finest=None):
     (0 < T < 2), else an UNSTABLE_FIXED_POINT. So is a step whose change of |z̃| is within the engine's
     one-step rounding (its error bound for 0 steps, at z̃ and at the next z̃): the engine cannot tell
     shrinking from growing there (ηλ = 0 leaves z̃ fixed, and the fixed-point engine's rounding moves it
-    by a unit; |1 − T| within that rounding of 1 near ηλ = 2). None if z̃ ≠ 0 is growing (leaving the line)
+    by a unit; |1 − T| within that rounding of 1 near ηλ = 2). Where the line attracts (0 < T < 2), None if
+    z̃ grows by more than that rounding (it is run on: T may pass 2). Elsewhere None if z̃ ≠ 0 is growing (leaving the line)
     and known to 8 bits (|z̃| above 2⁸ times its bound), so that engines of other precisions leave it alike;
     otherwise, where the exact orbit is off the repelling line, the extra bits of :func:`_finer`."""
     nxt, _, _ = engine.run(state, 1, -1, big, None)
@@ -201,9 +202,10 @@ def _at_tolerance(engine, state, big, done, recs=None, finest=None):
         noise = engine.error(0, zt, J2t, T)[0] + engine.error(0, z1, J2t, T)[0]
         if abs(zt) > bound and abs(z1) + noise < abs(zt):
             return GDStatus.CONVERGED
-        if 0 < T < 2:
-            return GDStatus.CONVERGED
-        if abs(zt) > 256 * bound and abs(z1) - noise > abs(zt):
+        growing = abs(zt) > bound and abs(z1) - noise > abs(zt)
+        if 0 < T < 2:  # the line attracts here: a z̃ that still grows is run on (it may cross T = 2)
+            return None if growing else GDStatus.CONVERGED
+        if growing and abs(zt) > 256 * bound:
             return None  # leaving the line, z̃ known to 8 bits at least
         return _finer(engine.problem, done, max(bound, noise), finest) or GDStatus.UNSTABLE_FIXED_POINT
 
