@@ -72,9 +72,7 @@ class FixedPointEngine:
             self.state0 = (to_fixed(problem.zt0, prec), to_fixed(problem.T0, prec))
         else:
             def fn(zt, *J):
-                T = sum(J)
-                S = sum(wi * j for wi, j in zip(w, J))
-                return (D.gd_zt_next(zt, T, S),) + tuple(D.gd_J2t_next(zt, wi, j) for wi, j in zip(w, J))
+                return mode_step(w, zt, J)
             names = ("zt",) + tuple(f"J{k}" for k in range(len(w)))
             self.state0 = (to_fixed(problem.zt0, prec),) + tuple(to_fixed(j, prec) for j in problem.J2t)
         self.program = compile_horner(fn, len(names), prec, names)
@@ -336,8 +334,7 @@ def propagated_error(engine, states):
     else:  # column k: the step at x + i·e_k, whose imaginary part is ∂F/∂x_k exactly (docstring)
         Z = X[:, :, None] + 1j * np.eye(dim)
         z, J = Z[:, 0], Z[:, 1:]
-        out = [D.gd_zt_next(z, J.sum(1), (w[:, None] * J).sum(1))] + [D.gd_J2t_next(z, w[i], J[:, i]) for i in range(len(w))]
-        jac = np.stack(out, axis=1).imag
+        jac = np.stack(mode_step(w, z, [J[:, i] for i in range(len(w))]), axis=1).imag
     Q, acc, ex = C.copy(), np.zeros(len(C)), np.zeros(len(C), dtype=int)
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(n, 0, -1):  # Q = C·DF(x_{N−1})⋯DF(x_t), row i times 2^−ex_i
@@ -352,6 +349,13 @@ def propagated_error(engine, states):
     margin = 1 + mpmath.ldexp((n + 1) * dim, -52)
     e = [mpmath.ldexp(mpmath.mpf(float(v)), int(k) - engine.prec) * margin for v, k in zip(acc, ex)]
     return e[0], tuple(e[1:-1]), e[-1]
+
+
+def mode_step(w, zt, J) -> tuple:
+    """One step of the generated (z̃, J̃(ω_i)²) map: (z̃', J̃(ω_1)²', …) for eigenvalues ``w`` and the J̃(ω_i)² ``J``
+    (rationals, fixed-point traces, arrays or complex arrays alike)."""
+    T, S = sum(J), sum(wi * j for wi, j in zip(w, J))
+    return (D.gd_zt_next(zt, T, S),) + tuple(D.gd_J2t_next(zt, wi, j) for wi, j in zip(w, J))
 
 
 def engine_digits(engine) -> int:

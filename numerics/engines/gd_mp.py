@@ -66,13 +66,12 @@ from fractions import Fraction
 import mpmath
 import numpy as np
 
-from .. import _derived as D
 from ..compile.fixedpoint import from_fixed
 from ..precision import bits_for_digits, to_mpf
 from ..problem import Problem
 from ..validate import DEFAULT_DPS, InputError, dps as _check_dps, positive, positive_int
 from ..status import divergence_bound
-from .gd_engines import engine_digits, fixed_point_bits, make_engine, propagated_error, row
+from .gd_engines import engine_digits, fixed_point_bits, make_engine, mode_step, propagated_error, row
 from .gd_result import QUANTITIES, GDResult, GDStatus, agreed_digits
 
 __all__ = ["GDStatus", "GDResult", "run_gd", "METHODS", "QUANTITIES", "fixed_point_bits", "agreed_digits"]
@@ -218,10 +217,9 @@ _EXACT_BITS = 1 << 16
 def _exact_zT(problem: Problem, steps: int):
     """(z̃_t, T_t) at t = ``steps`` of the exact orbit (the generated map on rationals), or None once one of its
     numbers needs more than _EXACT_BITS bits."""
-    w, z, J = problem.omegas, problem.zt0, problem.J2t
+    z, J = problem.zt0, problem.J2t
     for _ in range(steps):
-        T, S = sum(J), sum(wi * j for wi, j in zip(w, J))
-        z, J = D.gd_zt_next(z, T, S), tuple(D.gd_J2t_next(z, wi, j) for wi, j in zip(w, J))
+        z, *J = mode_step(problem.omegas, z, J)
         if max(max(x.numerator.bit_length(), x.denominator.bit_length()) for x in (z, *J)) > _EXACT_BITS:
             return None
     return z, sum(J)
