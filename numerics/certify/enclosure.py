@@ -160,8 +160,9 @@ def enclose_final_ntk(problem: Problem, *, prec_bits=256, max_steps=1_000_000,
     when z̃ is exactly 0 with T ≥ 2 or T = 0 (as in every GD engine); NO_GRADIENT, with [lo, hi] = [0, 0], when
     T is exactly 0 and z̃ is not (nothing moves); PERIOD2 when the state (z̃ ≠ 0 and each J̃(ω_i)², or z̃ and T
     on the planar route), all of it point balls, equals exactly the state of one or two steps before: the exact
-    orbit is then periodic with z̃ ≠ 0 and never converges, and the GD engines say PERIOD2 for it (gd_mp where |z̃|
-    is above its period-2 floor; a longer exact period is NOT_CERTIFIED, with the period in the detail). Brent's cycle test finds the repeat: the
+    orbit is then periodic with z̃ ≠ 0 and never converges, and the GD engines say PERIOD2 for it (gd_mp whatever
+    |z̃| is: below its period-2 floor it asks the exact orbit too; a longer exact period is NOT_CERTIFIED, with the
+    period in the detail). Brent's cycle test finds the repeat: the
     exact state of step 0 and of each power of 2 is kept and compared with each later state, so a cycle of
     period p entered at step μ is seen by step 2·max(μ, p). NOT_CERTIFIED after ``max_steps``
     steps, or when the ball of T grows wider than ``max_width``. Ball arithmetic cannot see

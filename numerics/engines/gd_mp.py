@@ -34,7 +34,8 @@ agreement both vouch for. ``limit_error`` separately estimates |ηλ_t − ηλ_
 
 Stopping, checked before every step t (the state after t steps; the step count is t):
 |z̃| or T above numerics.status.divergence_bound (2^30·max(1, |z̃₀|, T₀, |Ẽ|)), or non-finite → DIVERGED
-(first, as in every engine); |z| < tol (default: |z̃| < 10^(5 − dps)·max(1, |z̃₀|)) and shrinking over one
+(first, as in every engine); |z| < tol (default: |z̃| < 10^(5 − dps)·max(1, |z̃₀|)): PERIOD2 if the exact orbit
+repeats there (below), else CONVERGED if shrinking over one
 more step by more than that step's rounding → CONVERGED (the residual alone decides; a state on the line
 z̃ = 0, or whose next |z̃| is within the rounding of this one, is classed by 1 − T: CONVERGED if it attracts,
 0 < T < 2, else UNSTABLE_FIXED_POINT; a z̃ ≠ 0 below tol that grows is run on until it leaves the line,
@@ -52,7 +53,11 @@ period 2);
 at the end of every 64 steps (an even number), |z̃ − z̃₋₂|, |T − T₋₂| (the state two steps before) and
 |z̃ − z̃₋₆₄|, |T − T₋₆₄| (the check before: no drift) below 10^−max(8, ⌊d/2⌋)·max(1, |z̃₀|, T₀, |Ẽ|)
 (d the engine's working digits) with |z̃| > 1000·max(tol̃, 10⁻⁸), three checks in a row → PERIOD2 (a
-period-4 orbit is not one), or NO_GRADIENT when T itself is below that tolerance (the modes die out,
+period-4 orbit is not one). Below that floor (a slow approach to the line looks the same: z̃ = 6·10⁻⁶ at
+ηλ = 2·10⁻³⁰) a check counts only where the exact orbit (rationals, :mod:`numerics.engines.gd_exact`)
+repeats, its state of two steps later equal to this one with z̃ ≠ 0; likewise at |z̃| < tol where two
+engine steps come back within |z̃|/2; such an orbit is periodic, so PERIOD2 whatever |z̃| is. Otherwise
+NO_GRADIENT when T itself is below that tolerance (the modes die out,
 J̃(ω_i)² → 0, and z̃ stalls at z̃_∞ ≠ 0: GD tends to θ = 0, where the gradient vanishes; the fixed-point
 engine may reach T = 0 exactly there); the step budget → MAX_STEPS; ``steps=K`` → exactly K steps
 (STEPS_DONE) unless the orbit diverges first. These are statuses, never exceptions.
@@ -71,7 +76,8 @@ from ..precision import bits_for_digits, to_mpf
 from ..problem import Problem
 from ..validate import DEFAULT_DPS, InputError, dps as _check_dps, positive, positive_int
 from ..status import divergence_bound
-from .gd_engines import engine_digits, fixed_point_bits, make_engine, mode_step, propagated_error, row
+from .gd_engines import engine_digits, fixed_point_bits, make_engine, propagated_error, row
+from .gd_exact import exact_period2, exact_zT
 from .gd_result import QUANTITIES, GDResult, GDStatus, agreed_digits
 
 __all__ = ["GDStatus", "GDResult", "run_gd", "METHODS", "QUANTITIES", "fixed_point_bits", "agreed_digits"]
@@ -132,6 +138,7 @@ def _drive(engine, problem: Problem, tolt: Fraction, max_steps: int, steps: int 
     recs = Orbit(engine, keep=record is True) if record else None
     state, done, hits = engine.state0, 0, 0
     prev = None
+    exact = False  # the exact orbit repeats (gd_exact.exact_period2); None: beyond its reach, not asked again
     leaving = False  # |z~| < tol but growing: run on (without the tol check) until it has left the line
     if steps is None and _no_gradient(*engine.zT(state)):
         return state, done, GDStatus.NO_GRADIENT, recs
@@ -162,11 +169,14 @@ def _drive(engine, problem: Problem, tolt: Fraction, max_steps: int, steps: int 
             if leaving:
                 return state, done, GDStatus.UNSTABLE_FIXED_POINT, recs
             return state, done, (GDStatus.STEPS_DONE if steps is not None else GDStatus.MAX_STEPS), recs
-        if steps is None and prev is not None and mid is not None and abs(z) > p2min and \
-                max(abs(z - mid[0]), abs(T - mid[1]), abs(z - prev[0]), abs(T - prev[1])) < p2tol:
+        near = steps is None and prev is not None and mid is not None and \
+            max(abs(z - mid[0]), abs(T - mid[1]), abs(z - prev[0]), abs(T - prev[1])) < p2tol
+        if near and exact is not None and (abs(z) <= p2min or T < p2tol):  # too small to tell from a slow approach
+            exact = exact_period2(problem, done)
+        if near and (abs(z) > p2min or exact):
             hits += 1
             if hits >= _P2_HITS:  # with ηλ itself below the repeat tolerance: a stall at ηλ → 0, not a 2-cycle
-                return state, done, (GDStatus.NO_GRADIENT if T < p2tol else GDStatus.PERIOD2), recs
+                return state, done, (GDStatus.NO_GRADIENT if T < p2tol and not exact else GDStatus.PERIOD2), recs
         else:
             hits = 0
         prev = (z, T)
@@ -178,7 +188,8 @@ def _no_gradient(z, T) -> bool:
 
 
 def _at_tolerance(engine, state, big, done, recs=None, finest=None):
-    """|z̃| fell below tol: CONVERGED if one more step shrinks it (the residual alone decides). A state
+    """|z̃| fell below tol: PERIOD2 where the exact orbit repeats (two engine steps back within |z̃|/2, then
+    :func:`~numerics.engines.gd_exact.exact_period2`), else CONVERGED if one more step shrinks it (the residual alone decides). A state
     on the line z̃ = 0, exactly or within the engine's error bound of z̃ (the θ engine computes z̃ with
     cancellation; a floating-point engine's bound is the one carried along its orbit ``recs``, since the
     step that lands near the line cancels), is classed by its transverse multiplier 1 − T instead: CONVERGED if it attracts
@@ -194,6 +205,9 @@ def _at_tolerance(engine, state, big, done, recs=None, finest=None):
         zt, J2t, T = engine.final(state)
         if _no_gradient(zt, T):
             return GDStatus.NO_GRADIENT
+        z2 = engine.final(engine.run(nxt, 1, -1, big, None)[0])[0]  # back within |z̃|/2 after two steps: a repeat?
+        if zt != 0 and 2 * abs(z2 - zt) <= abs(zt) and exact_period2(engine.problem, done):
+            return GDStatus.PERIOD2
         ez = engine.error(done, zt, J2t, T)[0]
         carried = propagated_error(engine, recs.plus(state).rows()) if engine.carried and recs is not None else None
         bound = ez if carried is None else max(ez, carried[0])
@@ -209,22 +223,6 @@ def _at_tolerance(engine, state, big, done, recs=None, finest=None):
         return _finer(engine.problem, done, max(bound, noise), finest) or GDStatus.UNSTABLE_FIXED_POINT
 
 
-#: The exact orbit is followed (:func:`_exact_zT`) while its numerators and denominators stay below this many
-#: bits; the cubic map about triples them a step, so from inputs of a few hundred bits that is 5 to 8 steps.
-_EXACT_BITS = 1 << 16
-
-
-def _exact_zT(problem: Problem, steps: int):
-    """(z̃_t, T_t) at t = ``steps`` of the exact orbit (the generated map on rationals), or None once one of its
-    numbers needs more than _EXACT_BITS bits."""
-    z, J = problem.zt0, problem.J2t
-    for _ in range(steps):
-        z, *J = mode_step(problem.omegas, z, J)
-        if max(max(x.numerator.bit_length(), x.denominator.bit_length()) for x in (z, *J)) > _EXACT_BITS:
-            return None
-    return z, sum(J)
-
-
 def _finer(problem: Problem, done: int, err, finest):
     """Extra bits for a rerun that sees the exact orbit leave the repelling line, or None (the state stays an
     UNSTABLE_FIXED_POINT within the rounding of the line; derived here).
@@ -234,8 +232,8 @@ def _finer(problem: Problem, done: int, err, finest):
     d = |z̃|·min(1, T − 2) ≥ ``finest`` (z̃ off the line, and its one-step growth (T − 2)|z̃| when that is
     smaller), a rerun with ⌈log₂(err/d)⌉ + 9 more bits (bounds scale as 2^−prec) puts its rounding 2⁹ below
     d and follows the orbit off the line with z̃ known to 8 bits; where z̃ = 0 exactly, d < ``finest`` (2^−2b·scale, b the bits of
-    the requested digits), T ≤ 2 or the exact orbit is too long to follow (:func:`_exact_zT`), None."""
-    exact = None if finest is None or not err else _exact_zT(problem, done)
+    the requested digits), T ≤ 2 or the exact orbit is too long to follow (:func:`~numerics.engines.gd_exact.exact_zT`), None."""
+    exact = None if finest is None or not err else exact_zT(problem, done)
     if exact is None or exact[1] <= 2:
         return None
     d = abs(exact[0]) * min(1, exact[1] - 2)
