@@ -25,13 +25,13 @@ generated flip polynomial p(−1) checked exactly at the interval's rational end
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from fractions import Fraction
 
 import mpmath
 
 from . import _derived as D
-from .display import compact_repr
+from .display import compact_repr, format_value
 from .problem import Problem
 from .status import Status
 from .optimizer_spec import OPTIMIZER_KEYS, EdgeValue, OptimizerSpec, edge, exact_decimal, parse_optimizer
@@ -78,6 +78,23 @@ class OptResult:
     digits: dict | None = None
 
     __repr__ = compact_repr
+
+    def _repr_items(self):
+        """z, J(ω_i)², λ and ηλ each to its own agreeing digits when the rerun ran ("None": no digit agrees), the
+        other fields (and every value of an unchecked run) to the digits of ηλ, else the working precision."""
+        own = self.digits and {**self.digits, "ntk": self.agreed_digits}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if not own or f.name not in own:
+                yield f.name, format_value(v, self.agreed_digits or self.dps)
+            elif f.name == "J2":
+                yield f.name, "(" + ", ".join(_shown(j, n) for j, n in zip(v, own["J2"])) + ("," * (len(v) == 1)) + ")"
+            else:
+                yield f.name, _shown(v, own[f.name])
+
+
+def _shown(value, digits: int) -> str:
+    return format_value(value, digits) if digits else "None"
 
 
 def _args(fn):

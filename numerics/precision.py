@@ -158,12 +158,24 @@ def round_up(x, digits: int = 2) -> str:
 
 
 def agreed_digits(x, y, dps: int) -> int:
-    """Decimal digits on which x and y agree, relative to |y|: ⌊−log₁₀(|x − y|/max(|y|, 10^−dps))⌋, clipped to
-    0..dps. The floor is mpmath's: ``math.floor`` of an mpf goes through a float64 and counted one digit too
-    many when the relative difference is a hair above a power of ten (4.99…9566 → 5)."""
+    """Significant digits on which x agrees with the reference y: the largest k with |x − y| ≤ 10^−k·|y|,
+    clipped to 0..dps (dps when x = y; 0 when y = 0 ≠ x, or when the signs differ).
+
+    Relative to |y| at every scale: 3e-30 and 2e-30 agree on 0 digits whatever dps is. A value known only
+    to an absolute level (a residual at the rounding level) has no agreeing digit; say so with its bound.
+    Decided exactly (integer comparisons of the two values scaled by one power of two, no logarithm), so a
+    relative difference of exactly 10^−k counts k. An mpf is taken exactly; anything else is read as
+    ``mpmath.mpf`` at 2·dps + 10 digits. ValueError for a value that is not finite.
+    """
     with mpmath.workdps(2 * dps + 10):
-        d = abs(mpmath.mpf(x) - mpmath.mpf(y))
-        if d == 0:
-            return dps
-        scale = max(abs(mpmath.mpf(y)), mpmath.mpf(10) ** (-dps))
-        return int(max(0, min(dps, int(mpmath.floor(-mpmath.log10(d / scale))))))
+        x, y = (v if isinstance(v, mpmath.mpf) else mpmath.mpf(v) for v in (x, y))
+    if not (mpmath.isfinite(x) and mpmath.isfinite(y)):
+        raise ValueError(f"agreed_digits: x={x}, y={y}: expected finite values (compare infinities by equality)")
+    if x == y:
+        return dps
+    with mpmath.workprec(53):  # y = 0, opposite signs, or far apart: |x − y| > |y|/10, no digit
+        if not abs(x - y) <= abs(y) / 4:
+            return 0
+    n = mpmath.mag(y)  # x and y now lie within a factor 2 of each other: scaled by 2^−n both are small rationals
+    xs, ys = (to_fraction(mpmath.ldexp(v, -n)) for v in (x, y))
+    return min(dps, _floor_log10(abs(ys) / abs(xs - ys)))

@@ -112,6 +112,51 @@ def test_predict_gf_prints_each_value_to_its_own_agreeing_digits(capsys, monkeyp
 
 
 
+def test_predict_gf_prints_no_digit_of_a_tiny_x_inf_that_the_solve_at_2dps_does_not_reproduce(capsys):
+    """z₀ = 1e-40: x_inf ≈ 4.975e-41 comes from a root of z(x), a sum of O(1) terms, so the solve at 30 digits
+    finds it only to about 10^-40 absolute, 7.7e-41: not one digit. The count measured against 10^-dps claimed
+    10 digits and printed "x_inf = 7.734710754e-41"; now no value, and the text says why. At 60 digits the
+    printed digits are those of the solve at 120."""
+    from sorm.numerics import from_state
+    from sorm.numerics.engines.gf import gf_limit
+
+    model = ["--omegas", "1,-1", "--z0", "1e-40", "--J2", "1.215,0.795"]
+    prob = from_state([1, -1], "1e-40", "1.215,0.795")
+    ref = gf_limit(prob, dps=120).x_inf
+    with mpmath.workdps(120):
+        assert abs(gf_limit(prob, dps=30).x_inf - ref) > ref / 10  # the solve at 30 digits has no correct digit
+    d = run_json(capsys, ["predict", *model, "--dps", "30"])
+    assert d["status"] == "converged" and d["x_inf"] is None and d["agreed_digits"] == 30
+    assert main(["predict", *model, "--dps", "30"]) == 0
+    out = capsys.readouterr().out
+    assert "x_inf         = no digit agrees with the solve at 60 digits" in out and "x_inf 0" in out
+    d = run_json(capsys, ["predict", *model, "--dps", "60"])
+    n = d["x_agreed_digits"]
+    assert 25 <= n < 60 and len(d["x_inf"].partition("e")[0].replace(".", "").lstrip("0")) == n
+    with mpmath.workdps(120):
+        assert abs(mpmath.mpf(d["x_inf"]) - ref) <= mpmath.mpf(10) ** (1 - n) * ref
+
+
+def test_simulate_says_no_correct_digit_without_claiming_a_size_it_cannot_vouch_for(capsys):
+    """θ-space GD computes z = ½Σω_iθ_i² − E by cancellation: at step 65 (20 digits) z ≈ 4.57e-24 with an error
+    bound of 1.8e-24, so no digit is guaranteed. The text said "|z| < 1.8e-24", the error bound, which the exact
+    z (100-digit fixed-point run) exceeds; it now prints the bound as what it is. An engine without a bound (the
+    optimizers) says no digit agrees with the rerun."""
+    from sorm.numerics import from_theta, run_gd
+    from sorm.proofs_check.commands.simulate import state_lines
+
+    argv = ["simulate", "--omegas", "1,-1", "--theta0", "1.5,0.9", "--E", "0.7", "--method", "theta", "--dps", "20",
+            "--steps", "65"]
+    d = run_json(capsys, argv)
+    exact = run_gd(from_theta([1, -1], "0.7", "1.5,0.9"), dps=100, steps=65).z
+    assert d["final"]["z"] is None and d["digits"]["z"] == 0 and abs(exact) > mpmath.mpf(d["error_bound"]["z"])
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert f"z          = no correct digit (error bound {d['error_bound']['z']})" in out and "|z| <" not in out
+    d["error_bound"] = None
+    assert "z          = no correct digit (none agrees with the rerun at 40 digits)" in state_lines(d)
+
+
 def test_predict_gf_without_a_finite_limit_prints_no_value(capsys):
     """A flow that runs away (λ → 0, x → ∞) has no result: JSON nulls (never "+inf"), no value in the
     text, exit 1, with or without --integrate."""

@@ -79,10 +79,10 @@ def test_repr_shows_true_digits_bounds_and_a_trajectory_summary(checked):
     ("1.2345", "1.2345", 30, 30),            # equal: every digit
     ("1.00000000003", "1", 30, 10),          # relative to |y|
     ("1", "2", 30, 0),                       # not even the first digit
-    ("1e-40", "0", 30, 10),                  # y = 0: relative to 10^-dps instead
-    ("3e-35", "1e-35", 30, 4),               # |y| below 10^-dps: the same floor
+    ("1e-40", "0", 30, 0),                   # y = 0 ≠ x: no digit (an absolute floor 10^-dps counted 10)
+    ("3.0000006e-35", "3e-35", 30, 6),       # |y| below 10^-dps: still relative to |y| (the floor counted 10)
 ], ids=["equal", "ten", "none", "y=0", "tiny-y"])
-def test_agreed_digits_counts_relative_to_y_with_a_floor(x, y, dps, want):
+def test_agreed_digits_counts_relative_to_y(x, y, dps, want):
     assert agreed_digits(mp(x), mp(y), dps) == want
 
 

@@ -198,7 +198,7 @@ def test_statuses_without_a_root_give_their_values(args, status, x_inf, ntk):
 
 @pytest.mark.parametrize("x,y,digits", [
     ("1", "1.00000000003", 10),  # |x − y| = 3e-11 relative to y
-    ("1e-35", "0", 5),  # y = 0: measured against 10^-dps
+    ("1e-35", "0", 0),  # y = 0 ≠ x: no digit (an absolute floor 10^-dps counted 5)
     ("5", "1", 0),  # no digit agrees
     ("2", "2", 30),  # equal: every digit
     ("2", "2.0000000000000000000000000000000000001", 30),  # closer than 10^-dps: capped at dps

@@ -107,6 +107,25 @@ def test_gd_through_the_generic_engine_matches_run_gd():
         assert abs(c.eta_ntk - b.eta_ntk) < mpmath.mpf(10) ** -27 and abs(d.eta_ntk - b.eta_ntk) < mpmath.mpf(10) ** -27
 
 
+def test_optimizer_result_repr_shows_each_value_to_its_own_agreeing_digits():
+    """z and each J(ω_i)² carry their own agreeing digits, not those of ηλ ("None": no digit agrees); an
+    unchecked run shows the working precision."""
+    import dataclasses
+
+    from sorm.numerics.optimizer import run_optimizer
+    from sorm.numerics.problem import from_state
+
+    res = run_optimizer(from_state([1, -1], "0.01", "1.215,0.795"), "sam:rho=0.01", dps=20, steps=3, check_digits=True)
+    assert res.digits == {"eta_ntk": 20, "z": 20, "J2": (20, 20)}
+    assert "z=-0.011466189464396772452," in repr(res) and "eta_ntk=2.0007945149999932077," in repr(res)
+    text = repr(dataclasses.replace(res, digits={"eta_ntk": 20, "z": 3, "J2": (0, 7)}))
+    assert "z=-0.0115," in text and "J2=(None, 0.8118634)," in text and "ntk=2.0007945149999932077," in text
+    text = repr(dataclasses.replace(res, agreed_digits=5, digits={"eta_ntk": 5, "z": 20, "J2": (1, 7)}))
+    assert "ntk=2.0008," in text and "eta_ntk=2.0008," in text and "J2=(1, 0.8118634)," in text
+    unchecked = repr(dataclasses.replace(res, agreed_digits=None, digits=None))
+    assert "z=-0.011466189464396772452," in unchecked and "J2=(1.1889310680355998314, 0.81186344696439337629)," in unchecked
+
+
 @pytest.mark.parametrize("argv,needle", [
     (["certify", "--optimizer", "sam:rho=1", *MODEL], "supports only --optimizer gd"),
     (["sweep", "--optimizer", "nesterov:beta=1/2", *MODEL, "--eta-min", "0.1", "--eta-max", "1", "--vary", "z0",

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from sorm.numerics.precision import (GUARD_BITS, _floor_log10, bits_for_digits, digits_of_bits, format_digits,
-                                     round_up, to_fraction, to_mpf)
+from sorm.numerics.precision import (GUARD_BITS, _floor_log10, agreed_digits, bits_for_digits, digits_of_bits,
+                                     format_digits, round_up, to_fraction, to_mpf)
 
 
 @given(st.integers(1, 10_000))
@@ -182,3 +182,96 @@ def test_problem_knows_its_planar_reduction(omegas, ab):
             reduced_2d(p)
     else:
         assert p.planar_why_not is None and p.planar == (*ab, p.eta * p.E) == reduced_2d(p)
+
+
+AGREED = [
+    # x, y, dps, digits; "was" is what the old absolute floor max(|y|, 10^-dps) counted where that differs
+    ("3e-30", "2e-30", 15, 0),               # both below 10^-dps: not even the first digit agrees (was 15)
+    ("2.0006e-15", "2e-15", 15, 3),          # above 10^-dps: |x − y|/|y| = 3e-4
+    ("5.0015e-17", "5e-17", 15, 3),          # the same relative difference below 10^-dps (was 4)
+    ("1.0000000003e-40", "1e-40", 30, 9),    # (was 30)
+    ("1e-40", "0", 30, 0),                   # y = 0 ≠ x: no digit (was 10)
+    ("0", "1e-40", 30, 0),                   # x = 0 ≠ y: no digit (was 10)
+    ("0", "0", 30, 30),                      # both 0: every digit
+    ("1.2345", "1.2345", 30, 30),            # equal: every digit
+    ("1e-50", "1e-50", 15, 15),
+    ("1e-40", "-1e-40", 30, 0),              # opposite signs: no digit (was 9)
+    ("-1.5", "1.5", 30, 0),
+    ("-1.00000000003", "-1", 30, 10),
+    ("1", "2", 30, 0),
+    ("0.99999", "1", 15, 5),                 # exactly 10^-5 (strings are read at 2·dps + 10 digits): 5 digits
+    ("2", "2.0000000000000000000000000000000000001", 30, 30),  # closer than 10^-dps: capped at dps
+]
+
+
+@pytest.mark.parametrize("x,y,dps,digits", AGREED, ids=[f"{x} vs {y} at {d}" for x, y, d, _ in AGREED])
+def test_agreed_digits_are_relative_at_every_scale(x, y, dps, digits):
+    """The count is relative to |y| whatever the scale: 3e-30 and 2e-30 share no digit. The old absolute floor
+    10^-dps counted 15 at dps 15, so a tiny value could be printed with digits a doubled-precision rerun does not
+    reproduce (`sorm predict --z0 1e-40 --dps 30` printed x_inf = 7.734710754e-41 for 4.975e-41)."""
+    assert agreed_digits(x, y, dps) == digits
+
+
+def test_agreed_digits_takes_an_mpf_exactly_and_refuses_infinities():
+    """An mpf of more bits than the caller's precision is not rounded first (3·2⁻³⁰⁰ apart at 400 bits: 89
+    digits, whatever mpmath's context precision is), and a value 2^(−2^40) costs no more than 1."""
+    with mpmath.workprec(400):
+        x, y = mpmath.mpf(1) + 3 * mpmath.mpf(2) ** -300, mpmath.mpf(1)
+    assert agreed_digits(x, y, 100) == 89  # 3·2^-300 = 1.5e-90
+    tiny = mpmath.ldexp(1, -2**40)
+    assert agreed_digits(mpmath.ldexp(x, -2**40), tiny, 100) == 89
+    assert agreed_digits(tiny, mpmath.ldexp(y, -2**40 + 1), 100) == 0  # a factor 2 apart
+    for bad in (mpmath.inf, mpmath.nan):
+        with pytest.raises(ValueError, match="finite"):
+            agreed_digits(bad, 1, 15)
+        with pytest.raises(ValueError, match="finite"):
+            agreed_digits(1, bad, 15)
+
+
+def _dyadic(draw, bits, exp):
+    return F(draw(st.integers(-2**bits, 2**bits))) * F(2) ** draw(st.integers(*exp))
+
+
+@st.composite
+def agreeing_pairs(draw):
+    """(x, y) exact dyadic rationals near each other or not, at scales around 10^-dps, with exact ratios 10^-j."""
+    y = _dyadic(draw, 120, (-420, 60))
+    kind = draw(st.sampled_from(["near", "decade", "far"]))
+    if kind == "near":  # x = y + a perturbation 0..300 bits below y
+        x = y + _dyadic(draw, 60, (-300, 0)) * (y or F(2) ** -200)
+    elif kind == "decade":  # |x − y| = 10^-j·|y| exactly: y = m·5^j·2^(e+j)
+        j, m = draw(st.integers(0, 70)), draw(st.integers(1, 2**60))
+        e = draw(st.integers(-420, 0))
+        y = m * F(5) ** j * F(2) ** (e + j) * draw(st.sampled_from([1, -1]))
+        x = y + m * F(2) ** e * draw(st.sampled_from([1, -1]))
+    else:
+        x = _dyadic(draw, 120, (-420, 60))
+    return x, y
+
+
+def _mpf(q):
+    with mpmath.workprec(4000):  # exact: every numerator has fewer bits, and ldexp does not round
+        return mpmath.ldexp(mpmath.mpf(q.numerator), -(q.denominator.bit_length() - 1))
+
+
+@given(agreeing_pairs(), st.integers(15, 60))
+@example((F(3, 10**30), F(2, 10**30)), 15)  # not dyadic: _mpf is then the nearest at 4000 bits (checked below)
+@example((F(1), F(0)), 15)
+@example((F(0), F(0)), 15)
+@example((F(3), F(-3)), 15)
+@example((F(10**20 + 1), F(10**20)), 15)  # relative 10^-20, capped at dps
+@example((F(11), F(10)), 15)  # exactly 10^-1: 1 digit
+def test_agreed_digits_is_the_largest_k_with_the_difference_within_10_to_the_minus_k(pair, dps):
+    """Against exact rationals, no logarithm: k is in 0..dps, |x − y| ≤ 10^-k·|y| holds for k (unless k = 0)
+    and fails for k + 1 (unless k = dps); x = y gives dps."""
+    qx, qy = pair
+    x, y = _mpf(qx), _mpf(qy)
+    qx, qy = (F(*map(int, mpmath.libmp.to_rational(v._mpf_))) for v in (x, y))  # the values the count sees
+    k = agreed_digits(x, y, dps)
+    assert 0 <= k <= dps
+    d = abs(qx - qy)
+    if d == 0:
+        assert k == dps
+        return
+    assert k == 0 or d * 10**k <= abs(qy)
+    assert k == dps or not d * 10 ** (k + 1) <= abs(qy)

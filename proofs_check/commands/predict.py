@@ -60,7 +60,7 @@ def _gf(problem, dps, integrate):
             out["integrated"] = {"ntk": ntk, "t": num(ode.t, 10), "status": ode.status.name.lower(),
                                  "status_message": ode.status.message, "error_estimate": round_up(ode.error_estimate),
                                  "steps": ode.steps, "order": ode.order,
-                                 "agreed_digits": agreed_digits(ode.ntk, lim.ntk, dps) if lim.ntk else 0}
+                                 "agreed_digits": agreed_digits(ode.ntk, lim.ntk, dps)}
             return out, (lim.status, ode.status)
     return out, (lim.status,)
 
@@ -150,13 +150,14 @@ def run(args) -> int:
         else:
             print(f"lambda_GF     = {out['ntk']}")
             print(f"eta*lambda_GF = {out['eta_ntk']}")
-            print(f"x_inf         = {out['x_inf']}")
+            x_inf = out["x_inf"] or f"no digit agrees with the solve at {2 * out['dps']} digits"
+            print(f"x_inf         = {x_inf}")
             print(f"digits: {out['dps']} working; agreeing at doubled precision (printed): lambda "
-                  f"{out['agreed_digits']}, x_inf {out['x_agreed_digits']}")
+                  f"{out['agreed_digits']}, x_inf {out['x_agreed_digits'] or 0}")
         if "integrated" in out:
             i = out["integrated"]
             print(f"integrated flow: {i['status_message']}")
-            lam = i["ntk"] if i["ntk"] is not None else f"|lambda| < {i['error_estimate']} (no correct digit)"
+            lam = i["ntk"] if i["ntk"] is not None else "no correct digit"
             print(f"  lambda = {lam} at t = {i['t']} ({i['steps']} Taylor steps of "
                   f"order {i['order']}, error estimate {i['error_estimate']}); {i['agreed_digits']} digits agree")
     else:

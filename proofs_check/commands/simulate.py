@@ -25,8 +25,14 @@ def add_arguments(p):
     o.add_argument("--plot", default=None, metavar="PATH", help="write a PNG of eta*lambda_t and z_t against t")
 
 
-def _value(text, digits, bound, name):
-    return f"{text}  [{digits} digits]" if text is not None else f"|{name}| < {bound}  [no correct digit]"
+def _value(text, digits, bound, dps):
+    """A value to its correct digits; with none, its error bound (the value may be up to 20 times larger), or, on
+    an engine without a bound, that no digit agrees with the rerun."""
+    if text is not None:
+        return f"{text}  [{digits} digits]"
+    if bound is not None:
+        return f"no correct digit (error bound {bound})"
+    return f"no correct digit (none agrees with the rerun at {2 * dps} digits)"
 
 
 def state_lines(out: dict) -> list[str]:
@@ -36,10 +42,10 @@ def state_lines(out: dict) -> list[str]:
     lines = [f"steps: {out['steps']}    precision: {out['dps']} digits ({out['engine']}"
              + (f", {out['work_bits']} bits)" if out.get("work_bits") else ")"),
              f"the state at step {out['steps']}, to its correct digits:",
-             f"eta*lambda = {_value(f['eta_ntk'], d['eta_ntk'], e and e['eta_ntk'], 'eta*lambda')}",
-             f"lambda     = {_value(f['ntk'], d['ntk'], e and e['ntk'], 'lambda')}",
-             f"z          = {_value(f['z'], d['z'], e and e['z'], 'z')}"]
-    lines += [f"J2[{k}]      = {_value(t, n, e and e['J2'][k], f'J2[{k}]')}"
+             f"eta*lambda = {_value(f['eta_ntk'], d['eta_ntk'], e and e['eta_ntk'], out['dps'])}",
+             f"lambda     = {_value(f['ntk'], d['ntk'], e and e['ntk'], out['dps'])}",
+             f"z          = {_value(f['z'], d['z'], e and e['z'], out['dps'])}"]
+    lines += [f"J2[{k}]      = {_value(t, n, e and e['J2'][k], out['dps'])}"
               for k, (t, n) in enumerate(zip(f["J2"], d["J2"]))]
     if a is not None:
         J2 = ", ".join(str(n) for n in a["J2"])
