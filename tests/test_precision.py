@@ -214,13 +214,19 @@ def test_agreed_digits_are_relative_at_every_scale(x, y, dps, digits):
 
 def test_agreed_digits_takes_an_mpf_exactly_and_refuses_infinities():
     """An mpf of more bits than the caller's precision is not rounded first (3·2⁻³⁰⁰ apart at 400 bits: 89
-    digits, whatever mpmath's context precision is), and a value 2^(−2^40) costs no more than 1."""
+    digits, whatever mpmath's context precision is; 2⁻³⁰⁰ past an exact 10⁻⁵ decides 4 against 5), a string is
+    read at 2·dps + 10 digits, and a value 2^(−2^40) costs no more than 1."""
     with mpmath.workprec(400):
         x, y = mpmath.mpf(1) + 3 * mpmath.mpf(2) ** -300, mpmath.mpf(1)
     assert agreed_digits(x, y, 100) == 89  # 3·2^-300 = 1.5e-90
     tiny = mpmath.ldexp(1, -2**40)
     assert agreed_digits(mpmath.ldexp(x, -2**40), tiny, 100) == 89
     assert agreed_digits(tiny, mpmath.ldexp(y, -2**40 + 1), 100) == 0  # a factor 2 apart
+    with mpmath.workprec(600):  # relative difference (1 + 2^-300)·10^-5: just above 10^-5, so 4 digits, not 5
+        x = mpmath.mpf(100001) + mpmath.mpf(2) ** -300
+    assert agreed_digits(x, mpmath.mpf(100000), 15) == 4  # rounded to 2·dps + 10 digits first it would be 5
+    # a string is read at 2·dps + 10 digits (40 here): 1e-39 past 100001 is lost, so exactly 10^-5 and 5 digits
+    assert agreed_digits("100001." + "0" * 38 + "1", "100000", 15) == 5
     for bad in (mpmath.inf, mpmath.nan):
         with pytest.raises(ValueError, match="finite"):
             agreed_digits(bad, 1, 15)
