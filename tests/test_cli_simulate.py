@@ -157,6 +157,19 @@ def test_simulate_says_no_correct_digit_without_claiming_a_size_it_cannot_vouch_
     assert "z          = no correct digit (none agrees with the rerun at 40 digits)" in state_lines(d)
 
 
+@pytest.mark.parametrize("argv,why", [
+    (["--omegas", "1,-1", "--z0", "1e-30", "--J2", "1.5,0.5"], "where |1 - eta*lambda| is not below 1"),
+    (["--omegas", "1,-1", "--z0", "0.01", "--J2", "1.215,0.795", "--optimizer", "sam:rho=0.01"], "for sam:rho=1/100"),
+], ids=["gd-at-T=2", "sam"])
+def test_a_converged_run_without_a_limit_estimate_is_not_called_unconverged(capsys, argv, why):
+    """A converged run whose distance to the limit is not estimated (GD at T = 2: q = 1; an optimizer other than
+    GD) said "the run did not converge" under "status: converged"; it now says why there is no estimate."""
+    assert main(["simulate", *argv, "--dps", "30"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("status: converged") and "did not converge" not in out
+    assert f"limit: not estimated (the run converged, but the distance to the limit is not estimated {why})" in out
+
+
 def test_predict_gf_without_a_finite_limit_prints_no_value(capsys):
     """A flow that runs away (λ → 0, x → ∞) has no result: JSON nulls (never "+inf"), no value in the
     text, exit 1, with or without --integrate."""

@@ -57,6 +57,9 @@ def state_lines(out: dict) -> list[str]:
         lines.append(f"limit: |eta*lambda - eta*lambda_inf| <~ {lim['distance']} (estimated from |z| and the "
                      f"contraction |1 - eta*lambda|), so eta*lambda_inf = "
                      + (f"{lim['eta_ntk']}  [{lim['digits']} digits]" if lim["eta_ntk"] else "(no correct digit)"))
+    elif out["status"] == "converged":  # no estimate: an optimizer other than GD, or no contraction
+        why = f"for {out['optimizer']}" if out.get("optimizer") else "where |1 - eta*lambda| is not below 1"
+        lines.append(f"limit: not estimated (the run converged, but the distance to the limit is not estimated {why})")
     elif out["status"] != "diverged":
         lines.append("limit: not estimated (the run did not converge)")
     return lines
