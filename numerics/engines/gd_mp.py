@@ -31,6 +31,12 @@ rerun loses digits at the orbit's rate too, which its a-priori bound ignores; th
 rows, 8·(P + 1) bytes a step, unless ``record`` asks for the states);
 :meth:`GDResult.shown` prints each value (z, each J², λ, ηλ) only to the digits its bound and the
 agreement both vouch for. ``limit_error`` separately estimates |ηλ_t − ηλ_∞| of a converged run.
+A run that comes within the tolerance of the repelling half of the line z̃ = 0 and leaves it multiplies its
+errors by about |1 − T| a step, as z̃ grows, which the fixed-point engine's a-priori bound ignores: where z̃ is
+known there to fewer than the b bits of the requested digits, the run is redone with the bits it lacks (below),
+so that the relative error of z̃ stays near 2^−b, and the rerun carries its bound along its orbit in every engine.
+Elsewhere the fixed-point bound is a-priori: an orbit that expands errors away from the line (chaos, or a pass
+above the tolerance) breaks it, and only ``check_digits`` sees that.
 
 Stopping, checked before every step t (the state after t steps; the step count is t):
 |z̃| or T above numerics.status.divergence_bound (2^30·max(1, |z̃₀|, T₀, |Ẽ|)), or non-finite → DIVERGED
@@ -42,11 +48,11 @@ z̃ = 0, or whose next |z̃| is within the rounding of this one, is classed by 1
 and is an UNSTABLE_FIXED_POINT if the budget ends first). Within rounding of the repelling line the exact
 orbit decides, the same for every engine (each rounds differently: the fixed-point engine absolutely, with
 bits from the step budget, mpmath relatively): where it is off the line by d ≥ 2^−2b·scale (b the bits of dps;
-d = |z̃|·min(1, T − 2)), the run is redone with the bits that resolve d, so every engine follows the orbit off
-the line with z̃ known to 8 bits (an engine leaves the line on its own only with that much); exactly on it,
-closer, or beyond the exact rationals' reach (2¹⁶ bits, a few steps): an UNSTABLE_FIXED_POINT in every
-engine (``_finer``). An orbit that comes near the repelling line after more
-steps than that is classed by each engine's own rounding, where engines of different precision may differ;
+d = |z̃|·min(1, T − 2)), the run is redone with the bits that resolve d to b bits, so every engine follows the
+orbit off the line with z̃ known to b bits (an engine leaves the line on its own with 8 bits, and is redone with
+the b − 8 or fewer it lacks); exactly on it, closer, or beyond the exact rationals' reach (2¹⁶ bits, a few
+steps): an UNSTABLE_FIXED_POINT in every engine (``_finer``). An orbit that comes near the repelling line
+after more steps than that is classed by each engine's own rounding, where engines of different precision may differ;
 T = 0 exactly (every J̃(ω_i)² = 0) with z̃ ≠ 0, before the first step and at every check (every 64 steps, or
 where |z̃| falls below tol) → NO_GRADIENT (nothing moves: a fixed point off the line, neither converged nor
 period 2);
@@ -60,7 +66,10 @@ engine steps come back within |z̃|/2; such an orbit is periodic, so PERIOD2 wha
 NO_GRADIENT when T itself is below that tolerance (the modes die out,
 J̃(ω_i)² → 0, and z̃ stalls at z̃_∞ ≠ 0: GD tends to θ = 0, where the gradient vanishes; the fixed-point
 engine may reach T = 0 exactly there); the step budget → MAX_STEPS; ``steps=K`` → exactly K steps
-(STEPS_DONE) unless the orbit diverges first. These are statuses, never exceptions.
+(STEPS_DONE) unless the orbit diverges first, or comes within rounding of the repelling line where the
+exact orbit does not resolve it (UNSTABLE_FIXED_POINT at that step, as without ``steps``: no bound holds
+past it; where the exact state is on the line, a fixed point, its state is that of step K: STEPS_DONE); a
+residual below the tolerance stops nothing else. These are statuses, never exceptions.
 """
 from __future__ import annotations
 
@@ -123,15 +132,18 @@ class Orbit:
         return np.frombuffer(self.data, dtype=np.float64).reshape(-1, self.dim)
 
 
-def _drive(engine, problem: Problem, tolt: Fraction, max_steps: int, steps: int | None, record, finest=None):
+def _drive(engine, problem: Problem, tolt: Fraction, max_steps: int, steps: int | None, record, bits=None):
     """Common loop: chunks of steps with the stop rules; returns (state, steps, status, records).
 
     ``record``: True keeps every state, "orbit" only the float64 rows of the carried bound (in an
-    :class:`Orbit`, both), False nothing. ``finest``: see :func:`_finer`; the status is then an int, the
+    :class:`Orbit`, both), False nothing. ``bits``: see :func:`_finer`; the status is then an int, the
     extra bits of the rerun, where the state is within the engine's rounding of the repelling line and the
-    exact orbit is not."""
+    exact orbit is not, or z̃ is known to fewer than b bits there. With ``steps`` the tolerance stops nothing:
+    a residual below it is run on, unless it is within rounding of the repelling line, where the run stops as a
+    max-steps run would, or, where the exact state is on the line (a fixed point), returns that state as the
+    state of step K (STEPS_DONE)."""
     big = engine.units(divergence_bound(problem.zt0, problem.T0, problem.Et))
-    TOL = engine.units(tolt) if steps is None else -1
+    TOL = engine.units(tolt)
     p2tol = engine.units(_scale(problem) * Fraction(1, 10 ** max(8, engine_digits(engine) // 2)))
     p2min = engine.units(max(tolt, Fraction(1, 10**8)) * 1000)
     budget = steps if steps is not None else max_steps
@@ -155,9 +167,9 @@ def _drive(engine, problem: Problem, tolt: Fraction, max_steps: int, steps: int 
         if flag == 2:
             return state, done, GDStatus.DIVERGED, recs
         if flag == 1:
-            status = _at_tolerance(engine, state, big, done, recs, finest)
+            status = _at_tolerance(engine, state, big, done, recs, bits, steps is not None)
             if status is not None:
-                return state, done, status, recs
+                return state, budget if status is GDStatus.STEPS_DONE else done, status, recs
             leaving = True
             continue
         z, T = engine.zT(state)
@@ -166,7 +178,7 @@ def _drive(engine, problem: Problem, tolt: Fraction, max_steps: int, steps: int 
         if leaving and abs(z) >= TOL:
             leaving = False
         if done >= budget:
-            if leaving:
+            if leaving and steps is None:
                 return state, done, GDStatus.UNSTABLE_FIXED_POINT, recs
             return state, done, (GDStatus.STEPS_DONE if steps is not None else GDStatus.MAX_STEPS), recs
         near = steps is None and prev is not None and mid is not None and \
@@ -187,7 +199,7 @@ def _no_gradient(z, T) -> bool:
     return T == 0 and z != 0
 
 
-def _at_tolerance(engine, state, big, done, recs=None, finest=None):
+def _at_tolerance(engine, state, big, done, recs=None, bits=None, fixed=False):
     """|z̃| fell below tol: PERIOD2 where the exact orbit repeats (two engine steps back within |z̃|/2, then
     :func:`~numerics.engines.gd_exact.exact_period2`), else CONVERGED if one more step shrinks it (the residual alone decides). A state
     on the line z̃ = 0, exactly or within the engine's error bound of z̃ (the θ engine computes z̃ with
@@ -199,47 +211,60 @@ def _at_tolerance(engine, state, big, done, recs=None, finest=None):
     by a unit; |1 − T| within that rounding of 1 near ηλ = 2). Where the line attracts (0 < T < 2), None if
     z̃ grows by more than that rounding (it is run on: T may pass 2). Elsewhere None if z̃ ≠ 0 is growing (leaving the line)
     and known to 8 bits (|z̃| above 2⁸ times its bound), so that engines of other precisions leave it alike;
-    otherwise, where the exact orbit is off the repelling line, the extra bits of :func:`_finer`."""
+    otherwise, where the exact orbit is off the repelling line, the extra bits of :func:`_finer`.
+
+    A run that leaves the repelling line multiplies its errors as z̃ grows, by about |1 − T| a step: where z̃ is
+    known to fewer than ``bits`` bits, b, the bits it lacks (a rerun with them keeps the requested digits). ``fixed``
+    (a run of exactly K steps): None wherever the run goes on (the line attracts, or ηλ = 0); a state within
+    rounding of the repelling line stops it, as STEPS_DONE where the exact state is on the line (a fixed point:
+    the state of step K is this one), else as an UNSTABLE_FIXED_POINT."""
     nxt, _, _ = engine.run(state, 1, -1, big, None)
     with mpmath.workprec(2 * engine.prec):
         zt, J2t, T = engine.final(state)
         if _no_gradient(zt, T):
-            return GDStatus.NO_GRADIENT
+            return None if fixed else GDStatus.NO_GRADIENT
+        if fixed and 0 < T < 2:
+            return None
         z2 = engine.final(engine.run(nxt, 1, -1, big, None)[0])[0]  # back within |z̃|/2 after two steps: a repeat?
         if zt != 0 and 2 * abs(z2 - zt) <= abs(zt) and exact_period2(engine.problem, done):
-            return GDStatus.PERIOD2
+            return None if fixed else GDStatus.PERIOD2
         ez = engine.error(done, zt, J2t, T)[0]
         carried = propagated_error(engine, recs.plus(state).rows()) if engine.carried and recs is not None else None
         bound = ez if carried is None else max(ez, carried[0])
         z1 = engine.final(nxt)[0]
         noise = engine.error(0, zt, J2t, T)[0] + engine.error(0, z1, J2t, T)[0]
         if abs(zt) > bound and abs(z1) + noise < abs(zt):
-            return GDStatus.CONVERGED
+            return None if fixed else GDStatus.CONVERGED
         growing = abs(zt) > bound and abs(z1) - noise > abs(zt)
         if 0 < T < 2:  # the line attracts here: a z̃ that still grows is run on (it may cross T = 2)
             return None if growing else GDStatus.CONVERGED
-        if growing and abs(zt) > 256 * bound:
-            return None  # leaving the line, z̃ known to 8 bits at least
-        return _finer(engine.problem, done, max(bound, noise), finest) or GDStatus.UNSTABLE_FIXED_POINT
+        if growing and abs(zt) > 256 * bound:  # leaving the line, z̃ known to 8 bits at least
+            short = bits and int(mpmath.ceil(mpmath.log(bound / abs(zt), 2))) + bits  # the bits z̃ lacks of b
+            return short if short and short > 0 else None
+        extra = _finer(engine.problem, done, max(bound, noise), bits)
+        if not extra and fixed and (exact_zT(engine.problem, done) or (1,))[0] == 0:
+            return GDStatus.STEPS_DONE  # the exact orbit sits on the line: every later state is this one
+        return extra or GDStatus.UNSTABLE_FIXED_POINT
 
 
-def _finer(problem: Problem, done: int, err, finest):
+def _finer(problem: Problem, done: int, err, bits):
     """Extra bits for a rerun that sees the exact orbit leave the repelling line, or None (the state stays an
     UNSTABLE_FIXED_POINT within the rounding of the line; derived here).
 
     At step ``done`` the engine is within its rounding ``err`` of z̃ = 0 where the line does not attract. The
     start is exact, so the exact state there decides, the same for every engine: where it has T > 2 and
-    d = |z̃|·min(1, T − 2) ≥ ``finest`` (z̃ off the line, and its one-step growth (T − 2)|z̃| when that is
-    smaller), a rerun with ⌈log₂(err/d)⌉ + 9 more bits (bounds scale as 2^−prec) puts its rounding 2⁹ below
-    d and follows the orbit off the line with z̃ known to 8 bits; where z̃ = 0 exactly, d < ``finest`` (2^−2b·scale, b the bits of
-    the requested digits), T ≤ 2 or the exact orbit is too long to follow (:func:`~numerics.engines.gd_exact.exact_zT`), None."""
-    exact = None if finest is None or not err else exact_zT(problem, done)
+    d = |z̃|·min(1, T − 2) ≥ 2^−2b·scale (b = ``bits``, those of the requested digits; d is z̃'s distance from
+    the line, or its one-step growth (T − 2)|z̃| when that is smaller), a rerun with ⌈log₂(err/d)⌉ + b more
+    bits (bounds scale as 2^−prec) puts its rounding 2^−b below d: the orbit leaves the line with z̃ known to
+    b bits, and an error there grows as z̃ does, so the state at the end keeps about the requested digits. Where
+    z̃ = 0 exactly, d < 2^−2b·scale, T ≤ 2 or the exact orbit is too long to follow (:func:`~numerics.engines.gd_exact.exact_zT`), None."""
+    exact = None if bits is None or not err else exact_zT(problem, done)
     if exact is None or exact[1] <= 2:
         return None
     d = abs(exact[0]) * min(1, exact[1] - 2)
-    if d < finest:
+    if d < _scale(problem) / 2 ** (2 * bits):
         return None
-    return max(1, int(mpmath.ceil(mpmath.log(err / to_mpf(d), 2)))) + 9
+    return max(1, int(mpmath.ceil(mpmath.log(err / to_mpf(d), 2)))) + bits
 
 
 def _run_once(problem, dps, tolt, max_steps, steps, record, method, along=False, extra=0):
@@ -247,17 +272,17 @@ def _run_once(problem, dps, tolt, max_steps, steps, record, method, along=False,
     (:func:`numerics.engines.gd_engines.propagated_error`), as the rerun of ``check_digits`` needs, and as
     every run of an engine whose a-priori bound is relative needs (``carried``: a cancelling step breaks
     it); the a-priori bound alone where the orbit leaves the float64 range. Rerun with more bits where the
-    state is within rounding of the repelling line and the exact orbit is not (:func:`_finer`), twice at most."""
+    state is within rounding of the repelling line and the exact orbit is not (:func:`_finer`), or z̃ is known
+    to fewer than the bits of ``dps`` there (:func:`_at_tolerance`), twice at most; a rerun carries its bound."""
     budget = steps if steps is not None else max_steps
-    finest = _scale(problem) / 2 ** (2 * bits_for_digits(dps))
     for rerun in range(3):
         engine = make_engine(problem, method, dps, budget, tolt, extra)
         along = along or engine.carried
-        state, done, status, recs = _drive(engine, problem, tolt, max_steps, steps,
-                                           True if record else along and "orbit", finest if rerun < 2 else None)
+        state, done, status, recs = _drive(engine, problem, tolt, max_steps, steps, True if record else
+                                           along and "orbit", bits_for_digits(dps) if rerun < 2 else None)
         if isinstance(status, GDStatus):
             break
-        extra += status
+        along, extra = True, extra + status  # a run that left the line: its bound is carried
     if recs is not None:
         recs.append(state)
     with mpmath.workprec(max(engine.prec, bits_for_digits(dps))):
@@ -281,7 +306,7 @@ def _run_once(problem, dps, tolt, max_steps, steps, record, method, along=False,
         if record:
             ets, zs = [], []
             with mpmath.workprec(max(engine.prec, mpmath.mp.prec)):
-                for s in recs.states:
+                for s in recs.states + [state] * (done + 1 - len(recs.states)):  # a fixed point ends it early
                     z_s, T_s = engine.zT(s)
                     if not isinstance(z_s, mpmath.mpf):  # fixed-point ints (int or mpz)
                         z_s, T_s = from_fixed(z_s, engine.prec), from_fixed(T_s, engine.prec)
