@@ -170,6 +170,48 @@ def test_a_converged_run_without_a_limit_estimate_is_not_called_unconverged(caps
     assert f"limit: not estimated (the run converged, but the distance to the limit is not estimated {why})" in out
 
 
+def test_state_lines_print_every_field_of_a_hand_made_record():
+    """The text of `sorm simulate` from a record made by hand: each value with its digits, the error bound or the
+    rerun where no digit is correct, the engine and its bits, the agreed digits at 2·dps, and the limit line of
+    each status."""
+    from sorm.proofs_check.commands.simulate import state_lines
+
+    rec = {"steps": 7, "dps": 20, "engine": "mpmath", "work_bits": 80, "status": "converged",
+           "final": {"eta_ntk": "1.5", "ntk": None, "z": "3e-9", "J2": [None, "0.25"]},
+           "digits": {"eta_ntk": 2, "ntk": 0, "z": 1, "J2": [0, 2]},
+           "error_bound": {"eta_ntk": "1e-3", "ntk": "2e-3", "z": "3e-10", "J2": ["4e-3", "5e-3"]},
+           "agreed_digits": {"eta_ntk": 20, "ntk": 19, "z": 18, "J2": [17, 16]},
+           "limit": {"distance": "6e-4", "eta_ntk": "1.50", "digits": 3}}
+    assert state_lines(rec) == [
+        "steps: 7    precision: 20 digits (mpmath, 80 bits)",
+        "the state at step 7, to its correct digits:",
+        "eta*lambda = 1.5  [2 digits]",
+        "lambda     = no correct digit (error bound 2e-3)",
+        "z          = 3e-9  [1 digits]",
+        "J2[0]      = no correct digit (error bound 4e-3)",
+        "J2[1]      = 0.25  [2 digits]",
+        "agreed digits with a rerun of the same 7 steps at 40 digits (the state at step 7, not the limit): "
+        "eta*lambda 20, lambda 19, z 18, J2 17, 16",
+        "limit: |eta*lambda - eta*lambda_inf| <~ 6e-4 (estimated from |z| and the contraction |1 - eta*lambda|), "
+        "so eta*lambda_inf = 1.50  [3 digits]"]
+    lines = state_lines({**rec, "work_bits": None, "agreed_digits": None, "limit": {**rec["limit"], "eta_ntk": None}})
+    assert lines[0] == "steps: 7    precision: 20 digits (mpmath)" and not any("agreed" in t for t in lines)
+    assert lines[-1].endswith("so eta*lambda_inf = (no correct digit)")
+    swapped = {**rec, "final": {"eta_ntk": None, "ntk": "1.5", "z": None, "J2": ["0.5", None]},
+               "digits": {"eta_ntk": 0, "ntk": 2, "z": 0, "J2": [1, 0]}}
+    assert state_lines(swapped)[2:7] == ["eta*lambda = no correct digit (error bound 1e-3)", "lambda     = 1.5  [2 digits]",
+                                         "z          = no correct digit (error bound 3e-10)", "J2[0]      = 0.5  [1 digits]",
+                                         "J2[1]      = no correct digit (error bound 5e-3)"]
+    none = "no correct digit (none agrees with the rerun at 40 digits)"
+    assert state_lines({**swapped, "error_bound": None})[2:7] == [
+        f"eta*lambda = {none}", "lambda     = 1.5  [2 digits]", f"z          = {none}", "J2[0]      = 0.5  [1 digits]",
+        f"J2[1]      = {none}"]
+    assert state_lines({**rec, "error_bound": None})[3] == f"lambda     = {none}"
+    for status, last in [("max_steps", "limit: not estimated (the run did not converge)"), ("diverged", None)]:
+        lines = state_lines({**rec, "status": status, "limit": None})
+        assert lines[-1] == last or (last is None and lines[-1].startswith("agreed digits"))
+
+
 def test_predict_gf_without_a_finite_limit_prints_no_value(capsys):
     """A flow that runs away (λ → 0, x → ∞) has no result: JSON nulls (never "+inf"), no value in the
     text, exit 1, with or without --integrate."""

@@ -122,6 +122,8 @@ def test_optimizer_result_repr_shows_each_value_to_its_own_agreeing_digits():
     assert "z=-0.0115," in text and "J2=(None, 0.8118634)," in text and "ntk=2.0007945149999932077," in text
     text = repr(dataclasses.replace(res, agreed_digits=5, digits={"eta_ntk": 5, "z": 20, "J2": (1, 7)}))
     assert "ntk=2.0008," in text and "eta_ntk=2.0008," in text and "J2=(1, 0.8118634)," in text
+    text = repr(dataclasses.replace(res, agreed_digits=0, J2=res.J2[:1], digits={"eta_ntk": 0, "z": 20, "J2": (7,)}))
+    assert "    ntk=None," in text and "eta_ntk=None," in text and "J2=(1.188931,)," in text  # one mode: a tuple
     unchecked = repr(dataclasses.replace(res, agreed_digits=None, digits=None))
     assert "z=-0.011466189464396772452," in unchecked and "J2=(1.1889310680355998314, 0.81186344696439337629)," in unchecked
 
