@@ -63,15 +63,31 @@ def test_the_reported_state_diverges_where_the_exact_orbit_does_in_every_engine_
 def test_a_state_closer_to_the_line_than_the_finest_resolution_is_an_unstable_fixed_point_everywhere(method):
     """J̃² = 1/2 + k·2⁻²⁴⁰: z̃₁ = 4k·2⁻²⁴⁰, about 2·dps digits below the scale; below 2^−2b·scale (b = 116 bits at
     30 digits, scale 9/4) no engine reruns and each says UNSTABLE_FIXED_POINT at step 1; at k = 2⁸ the exact state
-    is above it, and each engine reruns and diverges where the exact orbit does."""
-    for k, status in ((1, GDStatus.UNSTABLE_FIXED_POINT), (2**8, GDStatus.DIVERGED)):
+    is above it, and each engine reruns and diverges where the exact orbit does. At the boundary: k = 144 puts z̃₁
+    just below 2^−2b·scale (by the scale's own k·2⁻²⁴¹: 576·2⁻²⁴⁰ = 9/4·2⁻²³²), k = 145 just above, and k = 100
+    below it by less than the factor 2 that T₁ − 2 = 5/2 would give d = |z̃₁|·min(1, T₁ − 2) if the min were taken
+    with 2."""
+    unstable = (1, 100, 144)
+    for k in (*unstable, 145, 2**8):
+        status = GDStatus.UNSTABLE_FIXED_POINT if k in unstable else GDStatus.DIVERGED
         p = from_state("1", "-2", [F(1, 2) + F(k, 2**240)])
         z1 = exact_orbit(p, 1)[1][0]
-        assert (z1 < _finest(p)) == (k == 1)
+        assert (z1 < _finest(p)) == (k in unstable)
         r = run_gd(p, dps=30, max_steps=STEPS, method=method)
-        want = 1 if k == 1 else reference_divergence_step(p, STEPS, 160)
+        want = 1 if k in unstable else reference_divergence_step(p, STEPS, 160)
         assert r.status is status and r.steps == want, (k, r.status, r.steps)
 
+
+
+@pytest.mark.parametrize("method", ["fixed-point", "mpmath"])
+def test_a_start_beyond_the_exact_orbits_reach_is_classed_on_the_line(method):
+    """J̃² = 1/2 + 3⁻⁴²⁰⁰⁰: its denominator has 66 570 bits, beyond the 2¹⁶ that gd_exact follows, so the exact state at
+    step 1 (z̃₁ = 4·3⁻⁴²⁰⁰⁰, far inside every rounding) is not known and cannot decide: every engine says
+    UNSTABLE_FIXED_POINT at step 1, as within rounding of the line."""
+    p = from_state("1", "-2", [F(1, 2) + F(1, 3**42000)])
+    assert p.J2t[0].denominator.bit_length() > 1 << 16
+    r = run_gd(p, dps=30, max_steps=STEPS, method=method)
+    assert r.status is GDStatus.UNSTABLE_FIXED_POINT and r.steps == 1, (r.status, r.steps)
 
 def _on_the_preimage(omegas, zt0, J2):
     """The J̃² of the last mode that puts (z̃₀, J̃²) on the preimage 2 − 2T + Sz̃₀ = 0 of the line, or None."""
