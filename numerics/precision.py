@@ -86,7 +86,9 @@ def _floor_log10(x: Fraction) -> int:
     """⌊log₁₀ x⌋ for an exact x > 0; ValueError otherwise (for x ≤ 0 the search below would never end)."""
     if not x > 0:
         raise ValueError(f"_floor_log10: x={x}: expected an exact value > 0")
-    e = len(str(x.numerator)) - len(str(x.denominator))
+    # a first guess within a few units from the bit lengths (str() of an integer of more than 4300 digits
+    # raises ValueError, and |z̃| of a quadratically converging run reaches 10⁻⁵⁰⁰⁰ in a few hundred steps)
+    e = (x.numerator.bit_length() - x.denominator.bit_length()) * 30103 // 100000
     while Fraction(10) ** e > x:
         e -= 1
     while Fraction(10) ** (e + 1) <= x:

@@ -158,9 +158,16 @@ def test_floor_log10_rejects_values_not_above_0(x):
 
 
 @pytest.mark.parametrize("x,e", [(F(1), 0), (F(999, 100), 0), (F(10), 1), (F(1, 10), -1), (F(99, 1000), -2),
-                                 (F(10**40 - 1, 10**80), -41)])
+                                 (F(10**40 - 1, 10**80), -41), (F(10**6000), 6000), (F(10**6000 - 1), 5999),
+                                 (F(1, 10**6000), -6000), (F(1, 2**20000), -6021)])
 def test_floor_log10(x, e):
+    """Beyond 4300 digits too (str() of such an integer raises ValueError): z of a run converging quadratically
+    reaches 10⁻⁸⁸⁷⁶ in 400 steps (ω = (1, −1), z₀ = 1, J² = (3/2, 1/2), 15 digits), and printing it failed there."""
     assert _floor_log10(x) == e
+
+
+def test_format_digits_prints_a_value_beyond_4300_digits_of_exponent():
+    assert format_digits(F(3, 10**5000), abs_err=F(1, 10**5010)) == ("3.000000000e-5000", 10)
 
 
 PLANAR = [
