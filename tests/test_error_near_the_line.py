@@ -191,3 +191,36 @@ def test_simulate_prints_only_digits_of_the_4x_reference(dps, steps, status, at,
         assert printed_digits_are_true(d["final"]["J2"][0], d["digits"]["J2"][0], ref["J2"][0])
     if (dps, steps) == (30, 80):
         assert d["final"]["z"] == "-0.450693247364826595470374311920" and d["digits"]["eta_ntk"] == 30
+
+
+@pytest.mark.parametrize("method", ["fixed-point", "mpmath"])
+@pytest.mark.parametrize("name, problem", [
+    ("no gradient below tol", from_state("1,-1", F(1, 10**30), [0, 0])),                  # T = 0 with z ≠ 0
+    ("exact fixed point below tol at T = 4", from_state([2**89], F(1, 2**88), [4])),       # z~·ω = 2, a cycle
+    ("shrinking at T = 2 + 1e-31", from_state([1, -1], F(1, 10**30), [F(3, 2) + F(1, 2 * 10**31),
+                                                                       F(1, 2) + F(1, 2 * 10**31)])),
+    ("on the attracting line", from_state([1, -1], 0, [F(1, 4), F(1, 4)])),                # z~ = 0 at T = 1/2
+], ids=lambda x: x if isinstance(x, str) else "")
+def test_k_steps_below_the_tolerance_are_run_out_where_a_max_steps_run_stops(name, problem, method):
+    """A max-steps run stops below the tolerance (NO_GRADIENT, PERIOD2, CONVERGED at step 0); a run of exactly K steps
+    runs them all (STEPS_DONE at 5), each value within its error of the 80-digit orbit."""
+    assert run_gd(problem, dps=30, method=method).status is not GDStatus.STEPS_DONE
+    r = run_gd(problem, dps=30, steps=5, method=method)
+    assert r.status is GDStatus.STEPS_DONE and r.steps == 5, (r.status, r.steps)
+    with mpmath.workdps(80):
+        for q, v, e, want in pairs(r, reference(problem, 5, 80)):
+            assert abs(v - want) <= e, q
+
+
+@pytest.mark.parametrize("method", ["fixed-point", "mpmath"])
+def test_a_state_landing_exactly_on_the_repelling_line_is_the_state_of_step_k(method):
+    """ω = 1, z̃₀ = −1, J̃² = 2/3: z̃₁ = 0 exactly at T₁ = 8/3 (2/3 is no binary fraction, so each engine is a rounding
+    off it). A max-steps run says UNSTABLE_FIXED_POINT at step 1; a run of 40 steps reports the state of step 1 as that
+    of step 40 (the exact orbit stays there), each value within its error of it."""
+    p = from_state("1", "-1", ["2/3"])
+    assert run_gd(p, dps=30, method=method).status is GDStatus.UNSTABLE_FIXED_POINT
+    r = run_gd(p, dps=30, steps=40, method=method)
+    assert r.status is GDStatus.STEPS_DONE and r.steps == 40
+    with mpmath.workdps(60):
+        for q, v, e, want in pairs(r, reference(p, 1, 60)):
+            assert abs(v - want) <= e <= mpmath.mpf(10) ** -28, q
