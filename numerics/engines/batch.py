@@ -76,7 +76,6 @@ __all__ = ["TrajectoryClass", "BatchResult", "run_batch", "run_planar", "run_pla
 ENGINES = ("auto", "numba", "numpy")
 
 
-
 def read_only(a) -> np.ndarray:
     """``a`` read-only: frozen in place when it owns its data (the engines' fresh arrays), else a frozen copy."""
     if not (isinstance(a, np.ndarray) and a.base is None and a.flags.owndata):
@@ -369,7 +368,10 @@ def run_planar_where_exact(omegas, zt0, J2t0, T0, Et, **opts) -> BatchResult:
 
 
 def classify_problem(problem, *, steps: int, **kwargs) -> BatchResult:
-    """One :class:`numerics.problem.Problem` through :func:`run_batch` (N = 1), in float64."""
+    """One Problem through :func:`run_batch` (N = 1), in float64; InputError where rounding changes it (check_float64)."""
+    from .gd_exact import check_float64
+
+    check_float64(problem, steps)
     return run_batch([float(w) for w in problem.omegas], [float(problem.zt0)],
                      [[float(j) for j in problem.J2t]], steps=steps, **kwargs)
 

@@ -8,6 +8,11 @@ batch engine (:mod:`numerics.engines.batch`): the 2-D (z̃, T) map when P = 2 wi
 and for the runs with a J(ω_i)² exactly 0, which the 2-D map would let rounding move
 (:func:`numerics.engines.batch.run_planar_where_exact`).
 
+Each run classifies the float64 state it starts from (η and the state rounded to float64, z̃₀ = η·z₀ and
+J̃(ω_i)² = η·J(ω_i)² formed in float64; the table's ``z0`` and ``eta`` columns are those numbers), not the exact
+state of the Problem at that η, which may differ where its rounding lands on a class-deciding zero (a grid point
+is not checked as :func:`numerics.engines.batch.classify_problem` checks one state; ``run_gd`` decides one exactly).
+
 The grid runs in blocks of about N/workers runs (at most ``MAX_BLOCK``), so
 every worker has work at any grid size; each run is independent of the others,
 so the result does not depend on the blocks or the number of workers. With the

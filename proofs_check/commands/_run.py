@@ -34,12 +34,14 @@ def _float64(problem, args, record):
     so the stopping options are read here (the high-precision engines read them themselves).
     """
     from ...numerics.engines import batch
+    from ...numerics.engines.gd_exact import check_float64
     from ...numerics.validate import positive, positive_int
 
     max_steps = positive_int("max_steps", args.max_steps, maximum=10**9)
     steps = None if args.steps is None else positive_int("steps", args.steps, maximum=10**9)
     tol = None if args.tol is None else positive("tol", args.tol)
     budget = steps if steps is not None else max_steps
+    check_float64(problem, budget)  # a state whose rounding would change its class is refused
     kw = {} if tol is None else {"tol": float(tol * problem.eta)}
     res = batch.run_batch([float(w) for w in problem.omegas], [float(problem.zt0)],
                           [[float(j) for j in problem.J2t]], steps=budget, settle=steps is None, **kw)
