@@ -46,6 +46,7 @@ def test_decimal_bound_prints_exactly(value, digits, down, up):
 
 @given(st.fractions(F(-10**40), F(10**40)), st.integers(1, 40))
 @example(F(10**30), 3)
+@example(F(10**30 + 32768), 34)  # more digits than the exponent: str(Decimal) printed it plain
 @example(F(1, 10**40), 4)
 @example(F(-21, 2), 2)
 @example(F(99999, 10**34), 2)

@@ -72,7 +72,7 @@ def decimal_bound(value: Fraction, digits: int, direction: str) -> str:
     if abs(n) == 10**digits:  # rounded onto the next power of ten (9.99 → 10.0): the same value, one digit fewer
         n, shift = n // 10, shift - 1
     d = Decimal((0 if n >= 0 else 1, tuple(int(c) for c in str(abs(n))), -shift))  # exact, no context rounding
-    text = format(d, "f") if -30 < e < 30 else str(d).lower()
+    text = format(d, "f") if -30 < e < 30 else format(d, "e")  # str(d) is plain where the exponent is < 0
     if "." in text and "e" not in text:  # the same value without trailing zeros
         text = text.rstrip("0").rstrip(".")
     return text
