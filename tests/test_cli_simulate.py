@@ -127,6 +127,7 @@ def test_predict_gf_prints_no_digit_of_a_tiny_x_inf_that_the_solve_at_2dps_does_
         assert abs(gf_limit(prob, dps=30).x_inf - ref) > ref / 10  # the solve at 30 digits has no correct digit
     d = run_json(capsys, ["predict", *model, "--dps", "30"])
     assert d["status"] == "converged" and d["x_inf"] is None and d["agreed_digits"] == 30
+    assert d["x_agreed_digits"] == 0  # a count, not null: null is for a flow without a limit
     assert main(["predict", *model, "--dps", "30"]) == 0
     out = capsys.readouterr().out
     assert "x_inf         = no digit agrees with the solve at 60 digits" in out and "x_inf 0" in out

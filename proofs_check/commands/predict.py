@@ -40,14 +40,14 @@ def _gf(problem, dps, integrate):
     lim = gf_limit(problem, dps=dps)
     dps = lim.dps
     with mpmath.workdps(dps):
-        # each value only to the digits that agree with the solve at 2·dps (null when none); a flow
+        # each value only to the digits that agree with the solve at 2·dps (null when none; the count 0); a flow
         # without a finite limit (it runs away: λ → 0, x → ∞) has no value to print
         lam_digits, x_digits = (lim.agreed_digits or 0, lim.x_agreed_digits or 0) if lim.status.has_result else (0, 0)
         out = {"engine": "gf", "ntk": num(lim.ntk, lam_digits) if lam_digits else None,
                "eta_ntk": num(lim.eta_ntk, lam_digits) if lam_digits else None, "dps": dps,
                "status": lim.status.name.lower(), "status_message": lim.status.message,
-               "x_inf": num(lim.x_inf, x_digits) if x_digits else None, "agreed_digits": lam_digits or None,
-               "x_agreed_digits": x_digits or None}
+               "x_inf": num(lim.x_inf, x_digits) if x_digits else None, "agreed_digits": lam_digits if lim.status.has_result else None,
+               "x_agreed_digits": x_digits if lim.status.has_result else None}
         if integrate:
             from ...numerics.engines.gd_mp import agreed_digits
 
